@@ -1,0 +1,205 @@
+"""The registry's admin: every save goes through the services, so it is audited like any write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Agency, AuditEntry, Division, Enterprise, EnterpriseFormerName, StaffRole
+from .validation import clean_enterprise
+
+ENTERPRISE_FIELDS = [
+    "name", "status", "entity_type", "legal_representative", "registered_capital", "established_on",
+    "domicile", "registration_authority", "industry", "registration_number", "organization_code", "tax_number",
+]
+
+
+class EnterpriseAdminForm(forms.ModelForm):
+    uscc = forms.CharField(label=_("unified social credit code"), max_length=40)
+
+    class Meta:
+        model = Enterprise
+        fields = ["uscc", *ENTERPRISE_FIELDS, "is_legacy_code", "legacy_reason"]
+
+    def clean(self):
+        data = super().clean()
+        values = {k: data.get(k) for k in ENTERPRISE_FIELDS if k in data}
+        if self.instance.pk is None:
+            values["uscc"] = data.get("uscc")
+        cleaned, errors = clean_enterprise(
+            values, partial=self.instance.pk is not None, allow_legacy=bool(data.get("is_legacy_code"))
+        )
+        for field, messages_ in errors.items():
+            if field in self.fields:
+                self.add_error(field, messages_)
+        if self.instance.pk is None and "uscc" in cleaned:
+            data["uscc"] = cleaned["uscc"]
+        return data
+
+
+class FormerNameInline(admin.TabularInline):
+    model = EnterpriseFormerName
+    extra = 0
+    fields = ["name", "used_from", "used_until"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    form = EnterpriseAdminForm
+    list_display = ["uscc", "name", "status", "entity_type", "division_code", "is_legacy_code", "updated_at"]
+    list_filter = ["status", "entity_type", "industry", "is_legacy_code", "source"]
+    search_fields = ["=uscc", "name"]
+    show_full_result_count = False
+    inlines = [FormerNameInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["uscc", "is_legacy_code", "legacy_reason", "division_code", "source"]
+        return []
+
+    def get_fields(self, request, obj=None):
+        if obj is not None:
+            return ["uscc", "division_code", *ENTERPRISE_FIELDS, "is_legacy_code", "legacy_reason", "source"]
+        return ["uscc", *ENTERPRISE_FIELDS, "is_legacy_code", "legacy_reason"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an enterprise is deregistered, never deleted
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data.get(k) for k in ENTERPRISE_FIELDS}
+        if change:
+            saved = services.enterprise_update(actor=request.user, enterprise=obj, data=data)
+        else:
+            data["uscc"] = form.cleaned_data["uscc"]
+            saved = services.enterprise_register(
+                actor=request.user,
+                data=data,
+                legacy=form.cleaned_data.get("is_legacy_code", False),
+                legacy_reason=form.cleaned_data.get("legacy_reason", ""),
+            )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        pass  # former names are written by the services
+
+
+class AgencyAdminForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ["name", "uscc", "level", "division", "parent", "sectors"]
+
+    def clean(self):
+        data = super().clean()
+        values = {k: data.get(k) for k in self.Meta.fields if k in data}
+        if values.get("division") is not None:
+            values["division"] = values["division"].code
+        try:
+            services.agency_validate(values, instance=self.instance if self.instance.pk else None)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyAdminForm
+    list_display = ["name", "uscc", "level", "division"]
+    list_filter = ["level"]
+    search_fields = ["name", "=uscc"]
+    autocomplete_fields = ["division", "parent"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            "name": form.cleaned_data["name"],
+            "uscc": form.cleaned_data["uscc"],
+            "level": form.cleaned_data["level"],
+            "division": form.cleaned_data["division"].code,
+            "parent": form.cleaned_data.get("parent"),
+            "sectors": form.cleaned_data.get("sectors") or [],
+        }
+        if change:
+            saved = services.agency_update(actor=request.user, agency=Agency.objects.get(pk=obj.pk), data=data)
+        else:
+            saved = services.agency_create(actor=request.user, data=data)
+        obj.pk = saved.pk
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "agency", "granted_by", "granted_at"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__username", "agency__name"]
+    fields = ["user", "agency", "role"]
+    autocomplete_fields = ["user", "agency"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # revoke and grant anew: each is its own audited act
+
+    def save_model(self, request, obj, form, change):
+        saved = services.staff_role_grant(
+            actor=request.user, user=obj.user, agency=obj.agency, role=obj.role
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.staff_role_revoke(actor=request.user, staff_role=obj)
+
+    def delete_queryset(self, request, queryset):
+        for role in queryset:
+            services.staff_role_revoke(actor=request.user, staff_role=role)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return super().changelist_view(request)
+
+
+@admin.register(Division)
+class DivisionAdmin(admin.ModelAdmin):
+    list_display = ["code", "full_name", "level", "valid_from", "valid_until"]
+    list_filter = ["level"]
+    search_fields = ["code", "name", "full_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "actor_label", "action", "target_repr", "request_id"]
+    list_filter = ["action"]
+    search_fields = ["target_id", "target_repr", "actor_label", "request_id"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,79 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EnterpriseStatus(models.TextChoices):
+    IN_OPERATION = "in_operation", _("In operation")
+    SUSPENDED = "suspended", _("Business suspended")
+    LIQUIDATING = "liquidating", _("In liquidation")
+    RELOCATED = "relocated", _("Moved out")
+    REVOKED = "revoked", _("Business licence revoked")
+    DEREGISTERED = "deregistered", _("Deregistered")
+
+
+class EntityType(models.TextChoices):
+    LIMITED_LIABILITY = "llc", _("Limited liability company")
+    JOINT_STOCK = "joint_stock", _("Joint stock company")
+    STATE_OWNED = "state_owned", _("State-owned enterprise")
+    COLLECTIVE = "collective", _("Collective enterprise")
+    PARTNERSHIP = "partnership", _("Partnership")
+    SOLE_PROPRIETORSHIP = "sole_proprietorship", _("Sole proprietorship")
+    FOREIGN_INVESTED = "foreign_invested", _("Foreign-invested enterprise")
+    BRANCH = "branch", _("Branch")
+    INDIVIDUAL_BUSINESS = "individual_business", _("Individual business")
+    COOPERATIVE = "cooperative", _("Farmers' specialised cooperative")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+    GOVERNMENT = "government", _("Government organ")
+    OTHER = "other", _("Other")
+
+
+class Industry(models.TextChoices):
+    """Sections of GB/T 4754-2017, Industrial classification for national economic activities."""
+
+    A = "A", _("Agriculture, forestry, animal husbandry and fishery")
+    B = "B", _("Mining")
+    C = "C", _("Manufacturing")
+    D = "D", _("Electricity, heat, gas and water supply")
+    E = "E", _("Construction")
+    F = "F", _("Wholesale and retail trade")
+    G = "G", _("Transport, storage and postal services")
+    H = "H", _("Accommodation and catering")
+    I = "I", _("Information transmission, software and IT services")  # noqa: E741
+    J = "J", _("Finance")
+    K = "K", _("Real estate")
+    L = "L", _("Leasing and business services")
+    M = "M", _("Scientific research and technical services")
+    N = "N", _("Water conservancy, environment and public facilities management")
+    O = "O", _("Resident services, repair and other services")  # noqa: E741
+    P = "P", _("Education")
+    Q = "Q", _("Health and social work")
+    R = "R", _("Culture, sports and entertainment")
+    S = "S", _("Public administration, social security and social organisations")
+    T = "T", _("International organisations")
+
+
+class AgencyLevel(models.TextChoices):
+    NATIONAL = "national", _("National")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    COUNTY = "county", _("County")
+
+
+class StaffRoleKind(models.TextChoices):
+    CLERK = "clerk", _("Clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+    REGISTRY_ADMIN = "registry_admin", _("Registry administrator")
+
+
+class DivisionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    PREFECTURE = "prefecture", _("Prefecture")
+    COUNTY = "county", _("County")
+
+
+class DataSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by a registry administrator")
+    IMPORT = "import", _("Imported from a registration file")
+    SEED = "seed", _("Synthetic demo data")

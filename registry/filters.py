@@ -1,0 +1,37 @@
+"""One FilterSet serves the public search page and the API list."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .choices import EnterpriseStatus, EntityType, Industry
+from .models import Enterprise
+from .selectors import enterprise_list
+
+
+class EnterpriseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_query", label=_("Name or code"), max_length=100,
+        help_text=_("A name, part of a name, a former name, or a code (whole or its beginning)."),
+    )
+    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("Status"))
+    entity_type = django_filters.ChoiceFilter(choices=EntityType.choices, label=_("Entity type"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
+    division = django_filters.CharFilter(
+        method="filter_division", label=_("Division code"), max_length=6,
+        help_text=_("A province (2 digits), a prefecture (4 digits) or a county (6 digits)."),
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = ["q", "status", "entity_type", "industry", "division"]
+
+    def filter_query(self, queryset, name, value):
+        return enterprise_list(query=value, base=queryset)
+
+    def filter_division(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit() and len(value) in (2, 4, 6):
+            return queryset.filter(division_code__startswith=value)
+        return queryset.none()

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import uscc as uscc_codes
+from .choices import (
+    AgencyLevel,
+    DataSource,
+    DivisionLevel,
+    EnterpriseStatus,
+    EntityType,
+    Industry,
+    StaffRoleKind,
+)
+
+
+class Division(models.Model):
+    """An administrative division of GB/T 2260, including those that no longer exist."""
+
+    code = models.CharField(_("code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    full_name = models.CharField(_("full name"), max_length=200)
+    level = models.CharField(_("level"), max_length=12, choices=DivisionLevel.choices)
+    valid_from = models.PositiveSmallIntegerField(_("in use from (year)"), null=True, blank=True)
+    valid_until = models.PositiveSmallIntegerField(_("in use until (year)"), null=True, blank=True)
+    history = models.JSONField(
+        _("earlier names"),
+        default=list,
+        blank=True,
+        help_text=_("Earlier names of this code, each with the years it was used."),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative division")
+        verbose_name_plural = _("administrative divisions")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.full_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None
+
+
+class Enterprise(models.Model):
+    """A market entity identified by its unified social credit code."""
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    entity_type = models.CharField(
+        _("entity type"), max_length=32, choices=EntityType.choices, default=EntityType.LIMITED_LIABILITY
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=EnterpriseStatus.choices, default=EnterpriseStatus.IN_OPERATION
+    )
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    registered_capital = models.DecimalField(
+        _("registered capital (10,000 yuan)"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    established_on = models.DateField(_("date of establishment"), null=True, blank=True)
+    domicile = models.CharField(_("domicile"), max_length=300, blank=True)
+    registration_authority = models.CharField(_("registration authority"), max_length=200, blank=True)
+    division_code = models.CharField(_("administrative division"), max_length=6, db_index=True)
+    industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
+    registration_number = models.CharField(_("business registration number"), max_length=15, blank=True)
+    organization_code = models.CharField(_("organisation code"), max_length=9, blank=True)
+    tax_number = models.CharField(_("tax registration number"), max_length=20, blank=True)
+    is_legacy_code = models.BooleanField(
+        _("legacy code"),
+        default=False,
+        help_text=_("The code fails the GB 32100-2015 check but is a real, historically issued code."),
+    )
+    legacy_reason = models.TextField(_("reason for accepting a legacy code"), blank=True)
+    source = models.CharField(_("data source"), max_length=8, choices=DataSource.choices, default=DataSource.MANUAL)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["uscc"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [
+            GinIndex(name="enterprise_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["status"], name="enterprise_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_legacy_code=False) | ~Q(legacy_reason=""),
+                name="enterprise_legacy_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+    @property
+    def authority_name(self) -> str:
+        return uscc_codes.authority_name(self.uscc)
+
+    @property
+    def category_name(self) -> str:
+        return uscc_codes.category_name(self.uscc)
+
+    @property
+    def uscc_display(self) -> str:
+        return uscc_codes.format_display(self.uscc)
+
+
+class EnterpriseFormerName(models.Model):
+    """A name an enterprise used before, with the dates it was used."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="former_names")
+    name = models.CharField(_("former name"), max_length=200)
+    used_from = models.DateField(_("used from"), null=True, blank=True)
+    used_until = models.DateField(_("used until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-used_until", "name"]
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "name"], name="former_name_unique"),
+        ]
+        indexes = [GinIndex(name="former_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """A government body that decides or supplies credit records, identified by its own USCC."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    level = models.CharField(_("level"), max_length=12, choices=AgencyLevel.choices)
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="agencies", verbose_name=_("division")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent agency"),
+    )
+    sectors = ArrayField(
+        models.CharField(max_length=1, choices=Industry.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("sectors"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffRole(models.Model):
+    """A person's role in one agency, or as a registry administrator (no agency)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("user")
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        verbose_name=_("agency"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=StaffRoleKind.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username", "agency__name", "role"]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role=StaffRoleKind.REGISTRY_ADMIN) & Q(agency__isnull=True))
+                | (~Q(role=StaffRoleKind.REGISTRY_ADMIN) & Q(agency__isnull=False)),
+                name="staff_role_agency_iff_not_registry_admin",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"],
+                name="staff_role_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency.name if self.agency_id else _("registry")
+        return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class AuditEntry(models.Model):
+    """One write, as it happened: append-only (a trigger refuses updates and deletes) and hash-chained."""
+
+    created_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64)
+    target_id = models.CharField(_("target id"), max_length=64)
+    target_repr = models.CharField(_("target"), max_length=300)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.target_repr}"

@@ -1,0 +1,261 @@
+"""The unified social credit code (USCC, GB 32100-2015): parse, validate, explain, format.
+
+The check character is python-stdnum's (``stdnum.cn.uscc.calc_check_digit``); its ``validate``
+is not used because it wrongly requires the first eight characters to be digits, which refuses
+the legitimate authorities A (military), N (agriculture) and Y (other). Only positions 3–8 (the
+administrative division) must be digits. The embedded organisation code (GB 11714) has a check
+character of its own, which stdnum does not cover.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from stdnum.cn.uscc import calc_check_digit
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+LENGTH = 18
+# The pattern published in the API schema: authority and category, six digits, nine characters
+# of organisation code, one check character.
+PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+# Characters people type between groups of a code; removed before validation.
+_SEPARATORS = {" ", "-", "_", ".", "\u00a0", "\u3000", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014"}
+
+# Position 1: the registration authority (GB 32100-2015, table 1).
+AUTHORITIES: dict[str, str] = {
+    "1": gettext_lazy("Institutional staffing office"),
+    "2": gettext_lazy("Foreign affairs"),
+    "3": gettext_lazy("Justice administration"),
+    "4": gettext_lazy("Culture"),
+    "5": gettext_lazy("Civil affairs"),
+    "6": gettext_lazy("Tourism"),
+    "7": gettext_lazy("Religious affairs"),
+    "8": gettext_lazy("Trade unions"),
+    "9": gettext_lazy("Market regulation (industry and commerce)"),
+    "A": gettext_lazy("Military staffing"),
+    "N": gettext_lazy("Agriculture"),
+    "Y": gettext_lazy("Other authorities"),
+}
+
+# Position 2: the entity category within its authority.
+CATEGORIES: dict[tuple[str, str], str] = {
+    ("1", "1"): gettext_lazy("Government organ"),
+    ("1", "2"): gettext_lazy("Public institution"),
+    ("1", "3"): gettext_lazy("Mass organisation exempt from registration"),
+    ("1", "9"): gettext_lazy("Other"),
+    ("2", "1"): gettext_lazy("Resident office of a foreign cultural centre"),
+    ("2", "9"): gettext_lazy("Other"),
+    ("3", "1"): gettext_lazy("Law firm"),
+    ("3", "2"): gettext_lazy("Notary office"),
+    ("3", "3"): gettext_lazy("Arbitration commission"),
+    ("3", "4"): gettext_lazy("Judicial appraisal institution"),
+    ("3", "5"): gettext_lazy("Representative office of a foreign law firm"),
+    ("3", "9"): gettext_lazy("Other"),
+    ("4", "1"): gettext_lazy("Representative office of a foreign tourism department"),
+    ("4", "9"): gettext_lazy("Other"),
+    ("5", "1"): gettext_lazy("Social organisation"),
+    ("5", "2"): gettext_lazy("Private non-enterprise unit"),
+    ("5", "3"): gettext_lazy("Foundation"),
+    ("5", "9"): gettext_lazy("Other"),
+    ("6", "1"): gettext_lazy("Representative office of a foreign tourism department"),
+    ("6", "9"): gettext_lazy("Other"),
+    ("7", "1"): gettext_lazy("Religious venue"),
+    ("7", "2"): gettext_lazy("Religious college"),
+    ("7", "9"): gettext_lazy("Other"),
+    ("8", "1"): gettext_lazy("Grassroots trade union"),
+    ("8", "9"): gettext_lazy("Other"),
+    ("9", "1"): gettext_lazy("Enterprise"),
+    ("9", "2"): gettext_lazy("Individual business"),
+    ("9", "3"): gettext_lazy("Farmers' specialised cooperative"),
+    ("A", "1"): gettext_lazy("Military public institution"),
+    ("A", "9"): gettext_lazy("Other"),
+    ("N", "1"): gettext_lazy("Collective economic organisation"),
+    ("N", "2"): gettext_lazy("Village or group economic cooperative"),
+    ("N", "3"): gettext_lazy("Village economic cooperative"),
+    ("N", "9"): gettext_lazy("Other"),
+    ("Y", "1"): gettext_lazy("Other"),
+}
+
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_VALUES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class USCCError:
+    """One thing wrong with a code: a machine code, a sentence for people, and where (1-based)."""
+
+    code: str
+    message: str
+    position: int | None = None
+
+
+@dataclass
+class USCCAnalysis:
+    """What a typed code is, part by part, and everything wrong with it."""
+
+    input: str
+    normalized: str
+    errors: list[USCCError] = field(default_factory=list)
+    expected_check: str | None = None
+    expected_org_check: str | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def is_well_formed(self) -> bool:
+        """Right length and alphabet, digits where digits belong: only the check characters may fail."""
+        return all(e.code in {"check", "org_check"} for e in self.errors)
+
+    @property
+    def authority(self) -> str | None:
+        return self.normalized[0] if len(self.normalized) >= 1 else None
+
+    @property
+    def category(self) -> str | None:
+        return self.normalized[1] if len(self.normalized) >= 2 else None
+
+    @property
+    def division_code(self) -> str | None:
+        part = self.normalized[2:8]
+        return part if len(part) == 6 and part.isdigit() else None
+
+    @property
+    def organization_code(self) -> str | None:
+        return self.normalized[8:17] if len(self.normalized) >= 17 else None
+
+    @property
+    def check_character(self) -> str | None:
+        return self.normalized[17] if len(self.normalized) == LENGTH else None
+
+
+def compact(value: str) -> str:
+    """The code as stored: full-width characters folded, separators removed, upper case."""
+    folded = unicodedata.normalize("NFKC", value or "")
+    return "".join(ch for ch in folded if ch not in _SEPARATORS).strip().upper()
+
+
+def format_display(code: str) -> str:
+    """Groups for reading aloud or printing: authority+category, division, organisation code, check."""
+    code = compact(code)
+    if len(code) != LENGTH:
+        return code
+    return f"{code[:2]} {code[2:8]} {code[8:17]} {code[17]}"
+
+
+def organization_check(first8: str) -> str:
+    """The GB 11714 check character for the first eight characters of an organisation code."""
+    total = sum(_ORG_VALUES.index(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True))
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def check_character(first17: str) -> str:
+    """The GB 32100 check character for the first seventeen characters of a code."""
+    return calc_check_digit(first17)
+
+
+def analyse(value: str) -> USCCAnalysis:
+    """Explain a code as typed: every problem with its position, and the parts it has."""
+    normalized = compact(value)
+    result = USCCAnalysis(input=value, normalized=normalized)
+    errors = result.errors
+    if not normalized:
+        errors.append(USCCError("required", _("Enter a unified social credit code.")))
+        return result
+    bad_positions = []
+    for position, ch in enumerate(normalized, start=1):
+        if ch not in ALPHABET:
+            bad_positions.append(position)
+            hint = ""
+            if ch in "IOSVZ":
+                hint = " " + _("The letters I, O, S, V and Z are never used in a code.")
+            errors.append(
+                USCCError(
+                    "character",
+                    _("Character %(position)d, “%(char)s”, is not allowed.") % {"position": position, "char": ch}
+                    + hint,
+                    position,
+                )
+            )
+    if len(normalized) != LENGTH:
+        errors.insert(
+            0,
+            USCCError(
+                "length",
+                _("A code has 18 characters; this one has %(count)d.") % {"count": len(normalized)},
+            ),
+        )
+    for position in range(3, min(len(normalized), 8) + 1):
+        ch = normalized[position - 1]
+        if not ch.isdigit() and position not in bad_positions:
+            errors.append(
+                USCCError(
+                    "division",
+                    _(
+                        "Character %(position)d, “%(char)s”, must be a digit: positions 3 to 8 are the "
+                        "administrative division code."
+                    )
+                    % {"position": position, "char": ch},
+                    position,
+                )
+            )
+    if len(normalized) >= 1 and normalized[0] in ALPHABET and normalized[0] not in AUTHORITIES:
+        errors.append(
+            USCCError(
+                "authority",
+                _("Character 1, “%(char)s”, is not a registration authority.") % {"char": normalized[0]},
+                1,
+            )
+        )
+    if errors:
+        return result
+    org = normalized[8:17]
+    result.expected_org_check = organization_check(org[:8])
+    result.expected_check = check_character(normalized[:17])
+    if org[8] != result.expected_org_check:
+        errors.append(
+            USCCError(
+                "org_check",
+                _(
+                    "The organisation code %(org)s fails its own check: character 17 should be "
+                    "“%(expected)s”, not “%(actual)s”."
+                )
+                % {"org": org, "expected": result.expected_org_check, "actual": org[8]},
+                17,
+            )
+        )
+    if normalized[17] != result.expected_check:
+        errors.append(
+            USCCError(
+                "check",
+                _("The check character (18) should be “%(expected)s”, not “%(actual)s”.")
+                % {"expected": result.expected_check, "actual": normalized[17]},
+                18,
+            )
+        )
+    return result
+
+
+def is_valid(value: str) -> bool:
+    return analyse(value).is_valid
+
+
+def authority_name(code: str) -> str:
+    return str(AUTHORITIES.get(code[:1], _("Unknown")))
+
+
+def category_name(code: str) -> str:
+    return str(CATEGORIES.get((code[:1], code[1:2]), _("Unknown")))
+
+
+def make_code(*, authority: str, category: str, division: str, organization: str) -> str:
+    """A valid code from its parts; ``organization`` is the first eight characters of the org code."""
+    org = organization + organization_check(organization)
+    first17 = f"{authority}{category}{division}{org}"
+    return first17 + check_character(first17)

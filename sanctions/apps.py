@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SanctionsConfig(AppConfig):
+    name = "sanctions"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = _("Credit records")

@@ -19,9 +19,12 @@ def search(request):
     """One box: a whole valid code opens the enterprise; anything else searches names and codes."""
     query = " ".join(request.GET.get("q", "").split())[:100]
     code = uscc_codes.compact(query)
-    if len(code) == uscc_codes.LENGTH and uscc_codes.is_valid(code):
-        if Enterprise.objects.filter(uscc=code).exists():
-            return redirect("lookup:enterprise", uscc=code)
+    if (
+        len(code) == uscc_codes.LENGTH
+        and uscc_codes.is_valid(code)
+        and Enterprise.objects.filter(uscc=code).exists()
+    ):
+        return redirect("lookup:enterprise", uscc=code)
     explanation = None
     if len(code) == uscc_codes.LENGTH and not uscc_codes.is_valid(code):
         explanation = explain_code(query)

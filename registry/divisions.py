@@ -58,7 +58,6 @@ def load_rows() -> list[DivisionRow]:
     for code, names in sorted(raw.items()):
         latest = names[-1]
         starts = [n[1] for n in names]
-        ends = [n[2] for n in names]
         level = "province" if code.endswith("0000") else "prefecture" if code.endswith("00") else "county"
         rows.append(
             DivisionRow(

@@ -258,9 +258,8 @@ def clean_enterprise(
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in ENTERPRISE_FIELDS:
-        if name not in data:
-            if partial or name != "uscc" and name != "name":
-                continue
+        if name not in data and (partial or name not in ("uscc", "name")):
+            continue
         try:
             if name == "uscc":
                 cleaned["uscc"], cleaned["is_legacy_code"] = clean_uscc(data.get("uscc"), allow_legacy=allow_legacy)

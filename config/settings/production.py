@@ -1,6 +1,7 @@
 """Production settings: everything secret or site-specific comes from the environment."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -8,6 +9,8 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = False
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))  # noqa: F405
+WHITENOISE_USE_FINDERS = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-"):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")

@@ -1,0 +1,51 @@
+# Two commands: `make run` serves the portal with demo data, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format bench worker beat messages stop clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@bash scripts/run.sh
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m bench.bench_seed
+	$(PY) -m bench.bench_import
+	@echo "Results: bench/results/"
+
+worker: install
+	$(PY) -m celery -A config worker --loglevel=INFO
+
+beat: install
+	$(PY) -m celery -A config beat --loglevel=INFO --schedule=.data/celerybeat-schedule
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=.data
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+stop: install
+	$(PY) -c "from config.embedded_pg import stop; print('stopped' if stop() else 'not running')"
+
+clean: stop
+	rm -rf .data

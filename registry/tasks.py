@@ -1,0 +1,22 @@
+"""Background work for the registry. Tasks are thin: they call the same code as the commands."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from .audit import audit_verify as _audit_verify
+from .context import request_context
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="registry.tasks.audit_verify")
+def audit_verify() -> dict:
+    """Daily check that nobody has altered the audit trail; logs an error naming the broken entry."""
+    with request_context(prefix="task:audit_verify:"):
+        report = _audit_verify()
+    if not report.ok:
+        logger.error("audit chain broken at entry #%s: %s", report.first_broken_id, report.reason)
+    return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}

@@ -68,11 +68,12 @@ def other_clerk(other_agency):
 
 @pytest.fixture
 def api():
-    return APIClient()
+    """An API client that asks for English, as most partner systems do."""
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
 def admin_api(registry_admin):
-    client = APIClient()
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(registry_admin)
     return client

@@ -25,7 +25,7 @@ def test_name_search_lists_matches_best_first(client):
     EnterpriseFactory(name="西湖", status="deregistered")
     EnterpriseFactory(name="西湖龙井茶业有限公司")
     EnterpriseFactory(name="宁波港口物流有限公司")
-    content = client.get("/", {"q": "西湖", "HTTP_ACCEPT_LANGUAGE": "en"}).content.decode()
+    content = client.get("/", {"q": "西湖"}).content.decode()
     positions = [content.find(n) for n in ["西湖龙井茶业有限公司", "杭州西湖建设工程有限公司", ">西湖<"]]
     assert -1 not in positions and positions == sorted(positions)
     assert "宁波港口物流有限公司" not in content
@@ -72,3 +72,15 @@ def test_health_endpoints(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     body = client.get("/readyz").json()
     assert body["status"] == "ok" and body["checks"]["database"] == "ok"
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_the_switch(client):
+    content = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-CN">' in content and "搜索" in content
+
+
+def test_api_errors_follow_accept_language(client):
+    body = client.get("/api/v1/uscc/123", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["errors"][0]["message"].startswith("A code has 18 characters")
+    body = client.get("/api/v1/uscc/123").json()
+    assert body["errors"][0]["message"].startswith("统一社会信用代码为 18 位")

@@ -148,8 +148,27 @@ def audit_write_many(pending: Iterable[PendingEntry]) -> list[AuditEntry]:
         entry.hash = compute_hash(entry)
         prev = entry.hash
         entries.append(entry)
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    _copy_entries(entries)
     return entries
+
+
+_COLUMNS = ["id", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_repr",
+            "before", "after", "request_id", "prev_hash", "hash"]
+
+
+def _copy_entries(entries: list[AuditEntry]) -> None:
+    """COPY is about 20 times faster than INSERT for the thousands of entries of a bulk import."""
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as cursor, cursor.copy(
+        f"COPY registry_auditentry ({', '.join(_COLUMNS)}) FROM STDIN"  # noqa: S608 - fixed column names
+    ) as copy:
+        for e in entries:
+            copy.write_row([
+                e.id, e.created_at, e.actor_id, e.actor_label, e.action, e.target_type, e.target_id,
+                e.target_repr, None if e.before is None else Jsonb(e.before),
+                None if e.after is None else Jsonb(e.after), e.request_id, e.prev_hash, e.hash,
+            ])
 
 
 @dataclass

@@ -11,9 +11,11 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import uscc
@@ -98,19 +100,28 @@ def _text(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
+@lru_cache(maxsize=64)
+def _choice_lookup(choices: type, language: str | None) -> dict[str, str]:
+    """Values and labels (in the active language and in English) of a choices class, lower-cased."""
+    lookup: dict[str, str] = {}
+    for member in choices:
+        lookup[member.value.lower()] = member.value
+        lookup[str(member.label).lower()] = member.value
+        with translation.override("en"):
+            lookup[str(member.label).lower()] = member.value
+    return lookup
+
+
 def _choice(value: Any, choices: type, aliases: dict[str, str]) -> str:
     text = _text(value)
     if not text:
         return ""
-    if text in choices.values:
-        return text
-    lowered = text.lower()
-    for member in choices:
-        if lowered in {member.value.lower(), str(member.label).lower()}:
-            return member.value
     if text in aliases:
         return aliases[text]
-    raise ValueError(_("“%(value)s” is not one of the known values.") % {"value": text})
+    found = _choice_lookup(choices, translation.get_language()).get(text.lower())
+    if found is None:
+        raise ValueError(_("“%(value)s” is not one of the known values.") % {"value": text})
+    return found
 
 
 def clean_name(value: Any) -> str:

@@ -245,3 +245,50 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.target_repr}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday working week: a public holiday or a make-up working day."""
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working_day = models.BooleanField(
+        _("working day"), help_text=_("Ticked for a make-up working day on a weekend; clear for a holiday.")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working-day calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class ApiToken(models.Model):
+    """A per-agency API credential: shown once, stored as a SHA-256 hash, with expiry."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("agency"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("What system uses this token."))
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    read_only = models.BooleanField(_("read only"), default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("acts as"),
+        help_text=_("The service account whose roles the token carries."),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("issued by"))
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.name} ({self.prefix}…)"

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from . import uscc as uscc_codes
 from .audit import audit_write, snapshot
 from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
-from .models import Agency, Division, Enterprise, EnterpriseFormerName, StaffRole
+from .calendar import calendar_changed
+from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
 from .validation import clean_date, clean_enterprise, clean_name, raise_if_errors
 
@@ -316,3 +317,33 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
     target = (staff_role._meta.label_lower, str(staff_role.pk), str(staff_role))
     staff_role.delete()
     audit_write(actor=actor, action="staff_role.revoke", target=target, before=before)
+
+
+# --- Working-day calendar ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, date: dt.date, is_working_day: bool, name: str, source: str = "") -> CalendarDay:
+    """Record a public holiday or a make-up working day (every deadline counts with these)."""
+    ensure_registry_admin(actor)
+    if not name.strip():
+        raise ValidationError({"name": [_("Name the holiday or the make-up working day.")]})
+    before = CalendarDay.objects.filter(date=date).first()
+    before_values = snapshot(before) if before else None
+    day, _created = CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_working_day": is_working_day, "name": name.strip(), "source": source.strip()}
+    )
+    audit_write(actor=actor, action="calendar.set", target=day, before=before_values, after=snapshot(day))
+    transaction.on_commit(calendar_changed)
+    return day
+
+
+@transaction.atomic
+def calendar_day_remove(*, actor, day: CalendarDay) -> None:
+    """Remove an exception: the date follows the ordinary Monday–Friday week again."""
+    ensure_registry_admin(actor)
+    before = snapshot(day)
+    target = (day._meta.label_lower, str(day.pk), str(day))
+    day.delete()
+    audit_write(actor=actor, action="calendar.remove", target=target, before=before)
+    transaction.on_commit(calendar_changed)

@@ -133,7 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/desk/"
+LOGOUT_REDIRECT_URL = "/"
 
 # --- Language: Simplified Chinese first, English second ----------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -153,13 +155,21 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 
+# A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
+# it usually means the amount was keyed in yuan (DOMAIN.md §3).
+FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))
+
 # --- API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registry.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "registry.tokens.ReadOnlyTokenPermission",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 20,

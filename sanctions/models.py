@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Agency, Enterprise
+
+from .choices import (
+    IdType,
+    ImportStatus,
+    LicenceCategory,
+    LicenceStatus,
+    PartyCategory,
+    RecordKind,
+    RecordStatus,
+    RegulatoryField,
+    Severity,
+    UsageScope,
+)
+
+
+class PenaltyCategory(models.Model):
+    """A kind of administrative penalty (CF_CFLB), kept as an editable catalogue."""
+
+    code = models.CharField(_("code"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=150)
+    warning_only = models.BooleanField(
+        _("warning only"), default=False, help_text=_("A penalty of this kind alone is never published.")
+    )
+    early_end_forbidden = models.BooleanField(
+        _("early end of publicity forbidden"),
+        default=False,
+        help_text=_("Publicity can never end early (e.g. suspension of business, revoked licence)."),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("penalty category")
+        verbose_name_plural = _("penalty categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicityRule(models.Model):
+    """How long a record stays public and when it may be repaired, by kind, category, severity, field.
+
+    The rule in force on a record's decision date that matches it most specifically decides.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
+    penalty_category = models.ForeignKey(
+        PenaltyCategory, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("penalty category"),
+        help_text=_("Empty: any category."),
+    )
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True,
+                                help_text=_("Empty: any severity."))
+    regulatory_field = models.CharField(_("regulatory field"), max_length=20, choices=RegulatoryField.choices,
+                                        blank=True, help_text=_("Empty: any field."))
+    province = models.CharField(_("province code"), max_length=2, blank=True,
+                                help_text=_("Two digits (e.g. 33): only records decided in that province. Empty: national."))
+    fine_at_most = models.DecimalField(
+        _("fine at most (10,000 yuan)"), max_digits=14, decimal_places=4, null=True, blank=True,
+        help_text=_("Only fines up to this amount (the provincial threshold for a low fine)."),
+    )
+    min_months = models.PositiveSmallIntegerField(_("minimum publicity (months)"))
+    max_months = models.PositiveSmallIntegerField(
+        _("maximum publicity (months)"), null=True, blank=True,
+        help_text=_("Empty: public until the licence's validity ends (or indefinitely)."),
+    )
+    early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
+    publish_within_working_days = models.PositiveSmallIntegerField(_("publish within (working days)"), default=20)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "effective_from", "name"]
+        verbose_name = _("publicity rule")
+        verbose_name_plural = _("publicity rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_months__isnull=True) | Q(max_months__gte=models.F("min_months")),
+                name="publicity_rule_max_not_below_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="publicity_rule_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return sum(bool(v) for v in (self.penalty_category_id, self.severity, self.regulatory_field, self.province,
+                                     self.fine_at_most is not None))
+
+
+class CreditRecord(models.Model):
+    """One version of a credit record in the "double publicity" format (DOMAIN.md §3).
+
+    A correction is a new version with the same ``record_key``; the old one stays in the history.
+    """
+
+    record_key = models.UUIDField(_("record key"), default=uuid.uuid4, db_index=True, editable=False)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="next_version", verbose_name=_("corrects"))
+    is_current = models.BooleanField(_("current version"), default=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency"))
+    kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT)
+
+    # The party (行政相对人)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="credit_records",
+                                   verbose_name=_("enterprise"))
+    party_name = models.CharField(_("party name"), max_length=200)  # CF_XDR_MC
+    party_category = models.CharField(_("party category"), max_length=24, choices=PartyCategory.choices,
+                                      default=PartyCategory.LEGAL_PERSON)
+    party_uscc = models.CharField(_("party USCC"), max_length=18, blank=True)  # CF_XDR_SHXYM
+    party_registration_number = models.CharField(_("business registration number"), max_length=15, blank=True)
+    party_organization_code = models.CharField(_("organisation code"), max_length=9, blank=True)
+    party_tax_number = models.CharField(_("tax registration number"), max_length=20, blank=True)
+    party_institution_number = models.CharField(_("public institution certificate number"), max_length=30, blank=True)
+    party_social_org_number = models.CharField(_("social organisation registration number"), max_length=30, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)  # CF_FRDB
+    legal_rep_id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    legal_rep_id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+
+    # The decision
+    document_name = models.CharField(_("decision document name"), max_length=200, blank=True)  # XK_XKWS
+    document_number = models.CharField(_("decision document number"), max_length=100)  # CF_WSH / XK_WSH
+    violation_type = models.CharField(_("violation type"), max_length=300, blank=True)  # CF_WFXW
+    violation_facts = models.TextField(_("facts of the violation"), blank=True)  # CF_SY
+    legal_basis = models.TextField(_("legal basis"), blank=True)  # CF_YJ
+    penalty_categories = ArrayField(models.CharField(max_length=32), default=list, blank=True,
+                                    verbose_name=_("penalty categories"))  # CF_CFLB
+    content = models.TextField(_("content"), blank=True)  # CF_NR / XK_NR
+    fine_amount = models.DecimalField(_("fine (10,000 yuan)"), max_digits=14, decimal_places=6, null=True,
+                                      blank=True)  # CF_NR_FK
+    confiscated_amount = models.DecimalField(_("confiscated (10,000 yuan)"), max_digits=14, decimal_places=6,
+                                             null=True, blank=True)  # CF_NR_WFFF
+    suspended_licence = models.CharField(_("suspended or revoked licence"), max_length=300, blank=True)  # CF_NR_ZKDX
+    fine_confirmed = models.BooleanField(
+        _("fine amount confirmed"), default=False,
+        help_text=_("The clerk confirmed a fine that looked as if it was keyed in yuan."),
+    )
+    licence_category = models.CharField(_("licence category"), max_length=2, choices=LicenceCategory.choices,
+                                        blank=True)  # XK_XKLB
+    certificate_name = models.CharField(_("certificate name"), max_length=200, blank=True)  # XK_XKZS
+    certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)  # XK_XKBH
+    licence_status = models.CharField(_("licence status"), max_length=20, choices=LicenceStatus.choices,
+                                      blank=True)
+    decision_date = models.DateField(_("decision date"))  # CF_JDRQ / XK_JDRQ
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)  # XK_YXQZ
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)  # CF_YXQ / XK_YXQZI
+    declared_publicity_end = models.DateField(_("publicity end date given by the agency"), null=True,
+                                              blank=True)  # CF_GSJZQ
+    authority_name = models.CharField(_("deciding authority"), max_length=200)  # CF_CFJG
+    authority_uscc = models.CharField(_("deciding authority's USCC"), max_length=18)  # CF_CFJGDM
+    source_unit_name = models.CharField(_("data source unit"), max_length=200)  # CF_SJLY
+    source_unit_uscc = models.CharField(_("data source unit's USCC"), max_length=18)  # CF_SJLYDM
+    usage_scope = models.CharField(_("usage scope"), max_length=12, choices=UsageScope.choices,
+                                   default=UsageScope.PUBLIC)
+    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.GENERAL)
+    regulatory_field = models.CharField(_("regulatory field"), max_length=20, choices=RegulatoryField.choices,
+                                        blank=True)
+    is_exempt = models.BooleanField(_("exempt (force majeure)"), default=False)
+    exemption_reason = models.TextField(_("reason for exemption"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    # Publicity, computed from the rule in force on the decision date
+    publicity_rule = models.ForeignKey(PublicityRule, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("publicity rule"))
+    publicity_end = models.DateField(_("publicity ends"), null=True, blank=True, db_index=True)
+    earliest_repair_date = models.DateField(_("earliest repair date"), null=True, blank=True)
+    early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
+    publish_deadline = models.DateField(_("publish by"), null=True, blank=True)
+    never_published = models.BooleanField(
+        _("never published"), default=False, help_text=_("A warning-only penalty: recorded, never made public.")
+    )
+
+    # Workflow
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("author"))
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    change_reason = models.TextField(_("reason for the correction"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
+    import_batch = models.ForeignKey("ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="records", verbose_name=_("import"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-decision_date", "-id"]
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "document_number"], condition=Q(is_current=True),
+                name="record_unique_document_per_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                name="record_unique_idempotency_key",
+            ),
+            models.UniqueConstraint(fields=["record_key", "version"], name="record_unique_version"),
+            models.CheckConstraint(condition=Q(is_exempt=False) | ~Q(exemption_reason=""),
+                                   name="record_exemption_needs_reason"),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "status"], name="record_enterprise_status"),
+            models.Index(fields=["agency", "status"], name="record_agency_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_number} · {self.party_name}"
+
+
+class RecordEvent(models.Model):
+    """One step in a record's history, as the desk shows it: who, when, what, and why."""
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="events")
+    record_key = models.UUIDField(db_index=True)
+    action = models.CharField(_("action"), max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor_label = models.CharField(_("by"), max_length=150)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("record event")
+        verbose_name_plural = _("record history")
+
+
+class ImportBatch(models.Model):
+    """A file of records uploaded by an agency, processed in chunks by a background task."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="imports", verbose_name=_("agency"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    submit = models.BooleanField(_("submit for review"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("records created"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("already present"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("record import")
+        verbose_name_plural = _("record imports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return int(100 * self.processed_rows / self.total_rows)

@@ -1,0 +1,295 @@
+"""The clerk-side quality gates for a credit record: one set of rules for desk, API and import.
+
+``clean_record`` takes raw values (as typed, as in a file, as in JSON) and returns the cleaned
+fields and the errors by field. The party must be an enterprise in the registry, found by USCC or
+by a legacy identifier; the deciding authority must be the clerk's own agency.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry import uscc as uscc_codes
+from registry.models import Agency, Enterprise
+from registry.validation import clean_date
+
+from .choices import (
+    IdType,
+    LicenceCategory,
+    LicenceStatus,
+    PartyCategory,
+    RecordKind,
+    RegulatoryField,
+    Severity,
+    UsageScope,
+)
+from .models import PenaltyCategory
+from .national_format import (
+    ID_TYPE_NAMES,
+    LICENCE_CATEGORY_NAMES,
+    LICENCE_STATUS_CODES,
+    PARTY_CATEGORY_CODES,
+    SEVERITY_NAMES,
+    USAGE_SCOPE_CODES,
+)
+
+TEXT_LIMITS = {
+    "party_name": 200, "legal_representative": 100, "legal_rep_id_number": 40, "document_name": 200,
+    "document_number": 100, "violation_type": 300, "violation_facts": 4000, "legal_basis": 2000,
+    "content": 4000, "suspended_licence": 300, "certificate_name": 200, "certificate_number": 100,
+    "authority_name": 200, "source_unit_name": 200, "remarks": 2000, "exemption_reason": 2000,
+    "party_institution_number": 30, "party_social_org_number": 30,
+}
+REQUIRED = {
+    RecordKind.PENALTY: ["party_name", "document_number", "violation_type", "legal_basis", "penalty_categories",
+                         "content", "decision_date", "authority_name", "authority_uscc", "source_unit_name",
+                         "source_unit_uscc"],
+    RecordKind.LICENCE: ["party_name", "document_number", "licence_category", "content", "decision_date",
+                         "valid_from", "authority_name", "authority_uscc", "source_unit_name", "source_unit_uscc"],
+    RecordKind.REWARD: ["party_name", "document_number", "content", "decision_date", "authority_name",
+                        "authority_uscc", "source_unit_name", "source_unit_uscc"],
+}
+RECORD_FIELDS = [
+    "party_name", "party_category", "party_uscc", "party_registration_number", "party_organization_code",
+    "party_tax_number", "party_institution_number", "party_social_org_number", "legal_representative",
+    "legal_rep_id_type", "legal_rep_id_number", "document_name", "document_number", "violation_type",
+    "violation_facts", "legal_basis", "penalty_categories", "content", "fine_amount", "confiscated_amount",
+    "suspended_licence", "fine_confirmed", "licence_category", "certificate_name", "certificate_number",
+    "licence_status", "decision_date", "valid_from", "valid_to", "declared_publicity_end", "authority_name",
+    "authority_uscc", "source_unit_name", "source_unit_uscc", "usage_scope", "severity", "regulatory_field",
+    "is_exempt", "exemption_reason", "remarks",
+]
+_PLACEHOLDER = re.compile(r"^(.)\1{16}.$")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return re.sub(r"[ \t\u3000]+", " ", str(value)).strip()
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return _text(value).lower() in {"1", "true", "yes", "y", "on", "是"}
+
+
+def _choice(value: Any, choices, aliases: dict[str, str], *, default: str = "") -> str:
+    text = _text(value)
+    if not text:
+        return default
+    if text in choices.values:
+        return text
+    if text in aliases:
+        return aliases[text]
+    for member in choices:
+        if text.lower() == str(member.label).lower():
+            return member.value
+    raise ValueError(_("“%(value)s” is not one of: %(options)s.")
+                     % {"value": text, "options": ", ".join(v for v in choices.values if v)})
+
+
+def _amount(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    text = _text(value).replace(",", "").replace("，", "")
+    text = re.sub(r"万元$", "", text)
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_("“%(value)s” is not an amount in 10,000 yuan.") % {"value": _text(value)}) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(_("An amount cannot be negative."))
+    if amount >= Decimal("1e8"):
+        raise ValueError(_("The amount is too large."))
+    return amount.quantize(Decimal("0.000001"))
+
+
+def is_placeholder(code: str) -> bool:
+    """Codes keyed to get past a required field: 00000000000000000X, 111111111111111111, …"""
+    code = uscc_codes.compact(code)
+    return bool(_PLACEHOLDER.match(code)) or code[8:16] in {"00000000", "99999999"}
+
+
+def clean_code(value: Any, *, what: str) -> str:
+    code = uscc_codes.compact(_text(value))
+    if not code:
+        return ""
+    if len(code) == 18 and is_placeholder(code):
+        raise ValueError(_("%(code)s is a placeholder, not the %(what)s's real code.") % {"code": code, "what": what})
+    analysis = uscc_codes.analyse(code)
+    if not analysis.is_valid:
+        raise ValueError(" ".join(e.message for e in analysis.errors))
+    return analysis.normalized
+
+
+def _categories(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else re.split(r"[;；,，、/]+", _text(value))
+    known = {c.code: c.code for c in PenaltyCategory.objects.filter(active=True)}
+    known.update({c.name: c.code for c in PenaltyCategory.objects.filter(active=True)})
+    result, unknown = [], []
+    for item in items:
+        item = _text(item)
+        if not item:
+            continue
+        code = known.get(item)
+        if code is None:
+            unknown.append(item)
+        elif code not in result:
+            result.append(code)
+    if unknown:
+        raise ValueError(_("Unknown penalty category: %(values)s (see the penalty category catalogue).")
+                         % {"values": "、".join(unknown)})
+    return result
+
+
+def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
+    """The enterprise by USCC, else by a legacy identifier that identifies exactly one."""
+    if cleaned.get("party_uscc"):
+        return Enterprise.objects.filter(uscc=cleaned["party_uscc"]).first()
+    for field, column in (("party_registration_number", "registration_number"),
+                          ("party_organization_code", "organization_code"), ("party_tax_number", "tax_number")):
+        value = cleaned.get(field)
+        if value:
+            found = list(Enterprise.objects.filter(**{column: value})[:2])
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def clean_record(
+    data: dict[str, Any], *, kind: str, agency: Agency, partial: bool = False,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean a record's fields and apply every quality gate; returns (cleaned, errors by field)."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    def run(field: str, fn) -> None:
+        if partial and field not in data:
+            return
+        try:
+            cleaned[field] = fn(data.get(field))
+        except ValueError as exc:
+            fail(field, str(exc))
+
+    for field, limit in TEXT_LIMITS.items():
+        def text(value, limit=limit):
+            result = _text(value)
+            if len(result) > limit:
+                raise ValueError(_("At most %(max)d characters.") % {"max": limit})
+            return result
+        run(field, text)
+    run("party_category", lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON))
+    run("party_uscc", lambda v: clean_code(v, what=_("party")))
+    run("authority_uscc", lambda v: clean_code(v, what=_("deciding authority")))
+    run("source_unit_uscc", lambda v: clean_code(v, what=_("data source unit")))
+
+    def registration_number(value):
+        text = uscc_codes.compact(_text(value))
+        if text and not re.fullmatch(r"\d{15}", text):
+            raise ValueError(_("A business registration number has 15 digits."))
+        return text
+
+    def organization_code(value):
+        text = uscc_codes.compact(_text(value))
+        if not text:
+            return ""
+        if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", text) or uscc_codes.organization_check(text[:8]) != text[8]:
+            raise ValueError(_("This is not a valid organisation code (8 characters and a check character)."))
+        return text
+
+    def tax_number(value):
+        text = uscc_codes.compact(_text(value))
+        if text and not re.fullmatch(r"[0-9A-Z]{15,20}", text):
+            raise ValueError(_("A tax registration number has 15 to 20 digits or capital letters."))
+        return text
+
+    run("party_registration_number", registration_number)
+    run("party_organization_code", organization_code)
+    run("party_tax_number", tax_number)
+    run("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES))
+    run("penalty_categories", _categories)
+    run("fine_amount", _amount)
+    run("confiscated_amount", _amount)
+    run("fine_confirmed", _bool)
+    run("licence_category", lambda v: _choice(v, LicenceCategory, LICENCE_CATEGORY_NAMES))
+    run("licence_status", lambda v: _choice(v, LicenceStatus, LICENCE_STATUS_CODES,
+                                            default=LicenceStatus.VALID if kind == RecordKind.LICENCE else ""))
+    for field in ("decision_date", "valid_from", "valid_to", "declared_publicity_end"):
+        run(field, clean_date)
+    run("usage_scope", lambda v: _choice(v, UsageScope, USAGE_SCOPE_CODES, default=UsageScope.PUBLIC))
+    run("severity", lambda v: _choice(v, Severity, SEVERITY_NAMES, default=Severity.GENERAL))
+    run("regulatory_field", lambda v: _choice(v, RegulatoryField, {}))
+    run("is_exempt", _bool)
+
+    if partial:
+        return cleaned, errors
+
+    for field in REQUIRED[kind]:
+        if field not in errors and not cleaned.get(field):
+            fail(field, _("This field is required."))
+    codes = ("party_uscc", "party_registration_number", "party_organization_code", "party_tax_number",
+             "party_institution_number", "party_social_org_number")
+    if not any(cleaned.get(f) for f in codes) and not any(f in errors for f in codes):
+        fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
+    elif not any(f in errors for f in codes):
+        enterprise = find_party(cleaned)
+        if enterprise is None:
+            fail("party_uscc", _("No enterprise in the registry has this code: register the enterprise first."))
+        else:
+            cleaned["enterprise"] = enterprise
+            cleaned["party_uscc"] = enterprise.uscc
+    if cleaned.get("party_uscc") and cleaned.get("party_organization_code") and \
+            cleaned["party_uscc"][8:17] != cleaned["party_organization_code"]:
+        fail("party_organization_code", _("The organisation code does not match the one inside the party's USCC."))
+    if cleaned.get("authority_uscc") and cleaned["authority_uscc"] != agency.uscc:
+        fail("authority_uscc", _("The deciding authority must be your own agency (%(code)s, %(name)s).")
+             % {"code": agency.uscc, "name": agency.name})
+
+    decision = cleaned.get("decision_date")
+    today = timezone.localdate()
+    if decision:
+        if decision > today:
+            fail("decision_date", _("The decision date cannot be in the future."))
+        for field, label in (("declared_publicity_end", _("The publicity end date")),
+                             ("valid_to", _("The end of validity"))):
+            if cleaned.get(field) and cleaned[field] < decision:
+                fail(field, _("%(what)s (%(date)s) is before the decision date (%(decision)s).")
+                     % {"what": label, "date": cleaned[field].isoformat(), "decision": decision.isoformat()})
+    if cleaned.get("valid_from") and cleaned.get("valid_to") and cleaned["valid_to"] < cleaned["valid_from"]:
+        fail("valid_to", _("The end of validity is before its start."))
+
+    if kind == RecordKind.PENALTY:
+        if "fine" in cleaned.get("penalty_categories", []) and cleaned.get("fine_amount") is None \
+                and "fine_amount" not in errors:
+            fail("fine_amount", _("A fine needs its amount (in 10,000 yuan)."))
+        threshold = Decimal(str(settings.FINE_CONFIRM_THRESHOLD_WAN))
+        if not cleaned.get("fine_confirmed"):
+            for field in ("fine_amount", "confiscated_amount"):
+                amount = cleaned.get(field)
+                if amount is not None and amount >= threshold:
+                    fail(field, _(
+                        "%(amount)s × 10,000 yuan (%(yuan)s yuan) looks as if it was keyed in yuan. "
+                        "Amounts are in 10,000 yuan: correct it, or confirm the amount."
+                    ) % {"amount": f"{amount.normalize():f}", "yuan": f"{(amount * 10000).normalize():,f}"})
+    else:
+        for field in ("penalty_categories", "fine_amount", "confiscated_amount"):
+            if cleaned.get(field):
+                fail(field, _("Only a penalty has this field."))
+    if cleaned.get("is_exempt") and not cleaned.get("exemption_reason"):
+        fail("exemption_reason", _("Say why the record is exempt (e.g. force majeure)."))
+    if cleaned.get("legal_rep_id_number") and not cleaned.get("legal_rep_id_type"):
+        fail("legal_rep_id_type", _("Give the type of the ID document."))
+    return cleaned, errors
+

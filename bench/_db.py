@@ -21,6 +21,7 @@ def _ensure_database(db: dict, name: str) -> None:
         "port": db.get("PORT") or None,
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
+        **db.get("OPTIONS", {}),
     }
     with psycopg.connect(
         dbname="postgres", autocommit=True, **{k: v for k, v in params.items() if v}

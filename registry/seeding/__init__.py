@@ -1,0 +1,214 @@
+"""Demo data: the demo agencies, personas and enterprises, and synthetic enterprises in bulk.
+
+``demo_seed`` goes through the ordinary services, so demo rows obey every rule real rows obey.
+``enterprises_seed_synthetic`` is the one exception to row-by-row services: it streams generated
+rows with PostgreSQL COPY (a million rows in well under a minute) and records the batch as one
+audit entry. Neither runs under production settings.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import services
+from ..audit import audit_write
+from ..choices import DataSource, StaffRoleKind
+from ..models import Agency, Division, Enterprise, StaffRole
+from ..permissions import ensure_registry_admin
+from .names import Place, places_from_divisions
+from .synthetic import COLUMNS, ORG_PREFIX, seed_index, synthetic_chunks
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_PERSONAS",
+    "demo_data_refusal",
+    "demo_seed",
+    "enterprises_seed_synthetic",
+    "seed_places",
+]
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+AGENCIES_FILE = FIXTURES / "demo_agencies.json"
+ENTERPRISES_FILE = FIXTURES / "demo_enterprises.csv"
+
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo accounts, never created in production
+SAMR = "国家市场监督管理总局"
+ZHEJIANG = "浙江省市场监督管理局"
+# username, agency name (None: registry administrator), role
+DEMO_PERSONAS: tuple[tuple[str, str | None, str], ...] = (
+    ("admin", None, StaffRoleKind.REGISTRY_ADMIN),
+    ("samr_clerk", SAMR, StaffRoleKind.CLERK),
+    ("samr_reviewer", SAMR, StaffRoleKind.REVIEWER),
+    ("zj_clerk", ZHEJIANG, StaffRoleKind.CLERK),
+    ("zj_reviewer", ZHEJIANG, StaffRoleKind.REVIEWER),
+)
+
+_SYNTHETIC_LOCK = 0x53454544  # "SEED": one synthetic batch at a time, so indexes never overlap
+
+
+def demo_data_refusal() -> str | None:
+    """Why demo data may not be created here, or None: production settings never get demo data."""
+    modules = {os.environ.get("DJANGO_SETTINGS_MODULE", ""), getattr(settings, "SETTINGS_MODULE", "") or ""}
+    if any(module.endswith(".production") for module in modules):
+        return _("Demo data is never created by production settings.")
+    return None
+
+
+def _ensure_demo_allowed() -> None:
+    refusal = demo_data_refusal()
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+# --- The demo set ---------------------------------------------------------------------------
+
+
+def _agencies_seed(actor) -> int:
+    created = 0
+    for item in json.loads(AGENCIES_FILE.read_text(encoding="utf-8")):
+        if (
+            Agency.objects.filter(name=item["name"]).exists()
+            or Agency.objects.filter(uscc=item["uscc"]).exists()
+        ):
+            continue
+        parent = Agency.objects.get(name=item["parent"]) if item.get("parent") else None
+        services.agency_create(
+            actor=actor,
+            data={
+                "name": item["name"],
+                "uscc": item["uscc"],
+                "level": item["level"],
+                "division": item["division"],
+                "parent": parent,
+                "sectors": item.get("sectors", []),
+            },
+        )
+        created += 1
+    return created
+
+
+def _personas_seed(actor) -> tuple[int, int]:
+    User = get_user_model()
+    users = roles = 0
+    for username, agency_name, role in DEMO_PERSONAS:
+        is_admin = role == StaffRoleKind.REGISTRY_ADMIN
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, is_staff=is_admin, is_superuser=is_admin, is_active=True)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            audit_write(
+                actor=actor,
+                action="user.create",
+                target=user,
+                after={"username": username, "is_staff": is_admin, "is_superuser": is_admin, "demo": True},
+            )
+            users += 1
+        agency = Agency.objects.get(name=agency_name) if agency_name else None
+        if not StaffRole.objects.filter(user=user, agency=agency, role=role).exists():
+            services.staff_role_grant(actor=actor, user=user, role=role, agency=agency)
+            roles += 1
+    return users, roles
+
+
+def _enterprises_seed(actor) -> int:
+    with ENTERPRISES_FILE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    existing = set(
+        Enterprise.objects.filter(uscc__in=[r["uscc"] for r in rows]).values_list("uscc", flat=True)
+    )
+    created = 0
+    for row in rows:
+        if row["uscc"] in existing:
+            continue
+        former = row.pop("former_name", "").strip()
+        services.enterprise_register(
+            actor=actor,
+            data=row,
+            former_names=[{"name": former}] if former else None,
+            source=DataSource.SEED,
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def demo_seed(*, actor=None) -> dict[str, int]:
+    """Create the demo agencies, personas and enterprises that are missing; returns what was created."""
+    actor = actor or services.system_actor()
+    ensure_registry_admin(actor)
+    _ensure_demo_allowed()
+    agencies = _agencies_seed(actor)
+    users, roles = _personas_seed(actor)
+    enterprises = _enterprises_seed(actor)
+    return {"agencies": agencies, "users": users, "roles": roles, "enterprises": enterprises}
+
+
+# --- Synthetic enterprises in bulk ---------------------------------------------------------------
+
+
+def seed_places() -> list[Place]:
+    """The current county-level divisions that synthetic enterprises are registered in."""
+    return places_from_divisions(
+        Division.objects.values_list("code", "name", "level", "valid_until", "full_name")
+    )
+
+
+def _next_seed_index(cursor) -> int:
+    # The highest index in use, not the number of rows: deleted rows must not make indexes repeat.
+    cursor.execute(
+        'SELECT max(substr(uscc, 11, 6) COLLATE "C") FROM registry_enterprise '
+        "WHERE source = %s AND substr(uscc, 9, 2) = %s",
+        [DataSource.SEED, ORG_PREFIX],
+    )
+    highest = cursor.fetchone()[0]
+    return 0 if highest is None else seed_index("0" * 10 + highest) + 1
+
+
+@transaction.atomic
+def enterprises_seed_synthetic(
+    *, count: int, actor=None, progress: Callable[[int], Any] | None = None
+) -> int:
+    """Add ``count`` synthetic enterprises with valid, never-repeating codes; returns how many."""
+    actor = actor or services.system_actor()
+    ensure_registry_admin(actor)
+    _ensure_demo_allowed()
+    if count < 0:
+        raise ValidationError({"count": [_("The number of enterprises cannot be negative.")]})
+    if count == 0:
+        return 0
+    places = seed_places()
+    if not places:
+        raise ValidationError(_("The division table is empty: load the reference data first."))
+    timestamp = timezone.now().isoformat()
+    first = last = ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNTHETIC_LOCK])
+        start = _next_seed_index(cursor)
+        sql = f"COPY registry_enterprise ({', '.join(COLUMNS)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for chunk in synthetic_chunks(start=start, count=count, places=places, timestamp=timestamp):
+                copy.write(chunk.text)
+                first = first or chunk.first_uscc
+                last = chunk.last_uscc
+                if progress:
+                    progress(chunk.rows)
+    audit_write(
+        actor=actor,
+        action="enterprise.seed_synthetic",
+        target=("registry.enterprise", "seed", f"{count} synthetic enterprises"),
+        after={"count": count, "first_uscc": first, "last_uscc": last},
+    )
+    return count

@@ -1,0 +1,289 @@
+"""Demo data: the demo set through the services, synthetic enterprises through COPY, and where neither may run."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import translation
+
+from registry import seeding, uscc
+from registry.choices import DataSource, StaffRoleKind
+from registry.models import Agency, AuditEntry, Division, Enterprise, EnterpriseFormerName, StaffRole
+from registry.seeding.synthetic import _TRIPLES, seed_code, seed_index
+
+pytestmark = [pytest.mark.django_db]
+
+DEMO_AGENCIES = json.loads(seeding.AGENCIES_FILE.read_text(encoding="utf-8"))
+with seeding.ENTERPRISES_FILE.open(encoding="utf-8", newline="") as _handle:
+    DEMO_ENTERPRISES = list(csv.DictReader(_handle))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def production(monkeypatch):
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+
+def current_counties() -> set[str]:
+    return set(
+        Division.objects.filter(level="county", valid_until__isnull=True).values_list("code", flat=True)
+    )
+
+
+def roles_of(username: str) -> set[tuple[str | None, str]]:
+    return {
+        (r.agency.name if r.agency_id else None, r.role)
+        for r in StaffRole.objects.filter(user__username=username).select_related("agency")
+    }
+
+
+# --- The demo files ------------------------------------------------------------------------------
+
+
+def test_demo_files_hold_valid_codes_of_real_current_places():
+    assert len(DEMO_AGENCIES) >= 12
+    assert 300 <= len(DEMO_ENTERPRISES) <= 400
+    counties = current_counties()
+    for row in DEMO_ENTERPRISES:
+        assert uscc.is_valid(row["uscc"]), row
+        assert row["uscc"][2:8] in counties, row
+        assert row["registration_authority"].endswith("市场监督管理局")
+    for item in DEMO_AGENCIES:
+        assert uscc.is_valid(item["uscc"]) and item["uscc"][:2] == "11"
+        assert Division.objects.filter(code=item["division"]).exists()
+    assert len({r["uscc"] for r in DEMO_ENTERPRISES}) == len(DEMO_ENTERPRISES)
+    assert len({r["name"] for r in DEMO_ENTERPRISES}) == len(DEMO_ENTERPRISES)
+
+
+# --- demo_seed -----------------------------------------------------------------------------------
+
+
+def test_demo_seed_creates_agencies_personas_and_enterprises():
+    created = seeding.demo_seed()
+
+    assert created == {
+        "agencies": len(DEMO_AGENCIES),
+        "users": 5,
+        "roles": 5,
+        "enterprises": len(DEMO_ENTERPRISES),
+    }
+    zhejiang = Agency.objects.get(name="浙江省市场监督管理局")
+    assert zhejiang.parent.name == "国家市场监督管理总局"
+    assert zhejiang.division_id == "330000" and zhejiang.level == "provincial"
+
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.check_password("demo12345")
+    assert roles_of("admin") == {(None, StaffRoleKind.REGISTRY_ADMIN)}
+    assert roles_of("samr_clerk") == {("国家市场监督管理总局", StaffRoleKind.CLERK)}
+    assert roles_of("samr_reviewer") == {("国家市场监督管理总局", StaffRoleKind.REVIEWER)}
+    assert roles_of("zj_clerk") == {("浙江省市场监督管理局", StaffRoleKind.CLERK)}
+    assert roles_of("zj_reviewer") == {("浙江省市场监督管理局", StaffRoleKind.REVIEWER)}
+    assert not User.objects.get(username="zj_clerk").is_staff
+    assert User.objects.get(username="zj_clerk").check_password("demo12345")
+
+    enterprises = Enterprise.objects.all()
+    assert enterprises.count() == len(DEMO_ENTERPRISES)
+    assert all(uscc.is_valid(code) for code in enterprises.values_list("uscc", flat=True))
+    assert set(enterprises.values_list("source", flat=True)) == {DataSource.SEED}
+    assert set(enterprises.values_list("division_code", flat=True)) <= current_counties()
+    west_lake = Enterprise.objects.get(name="杭州西湖建设工程有限公司")
+    assert west_lake.division_code == "330106" and west_lake.industry == "E"
+    with_former = [r for r in DEMO_ENTERPRISES if r["former_name"]]
+    assert with_former
+    assert EnterpriseFormerName.objects.count() == len(with_former)
+    sample = with_former[0]
+    assert Enterprise.objects.get(uscc=sample["uscc"]).former_names.get().name == sample["former_name"]
+    assert AuditEntry.objects.filter(action="enterprise.register").count() == len(DEMO_ENTERPRISES)
+
+
+def test_demo_seed_twice_creates_nothing_new():
+    seeding.demo_seed()
+    counts = (
+        Agency.objects.count(),
+        get_user_model().objects.count(),
+        StaffRole.objects.count(),
+        Enterprise.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+    again = seeding.demo_seed()
+
+    assert again == {"agencies": 0, "users": 0, "roles": 0, "enterprises": 0}
+    assert counts == (
+        Agency.objects.count(),
+        get_user_model().objects.count(),
+        StaffRole.objects.count(),
+        Enterprise.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_demo_seed_uses_an_agency_that_already_exists_by_name(market_agency):
+    created = seeding.demo_seed()
+
+    assert created["agencies"] == len(DEMO_AGENCIES) - 1
+    assert Agency.objects.filter(name="浙江省市场监督管理局").get() == market_agency
+    assert StaffRole.objects.filter(user__username="zj_clerk", agency=market_agency).exists()
+
+
+def test_clerk_cannot_seed_demo_data(clerk):
+    with pytest.raises(PermissionDenied):
+        seeding.demo_seed(actor=clerk)
+    assert not Enterprise.objects.exists()
+    assert not get_user_model().objects.filter(username="admin").exists()
+
+
+# --- Synthetic enterprises -----------------------------------------------------------------------
+
+
+def test_seed_codes_are_the_codes_make_code_gives():
+    for index in [0, 1, 30, 31, 29790, 29791, 123_456, 10**7, 31**6 - 1]:
+        for category, division in [("1", "330106"), ("2", "110105"), ("3", "513233")]:
+            org = "MB" + _TRIPLES[index // 29791] + _TRIPLES[index % 29791]
+            expected = uscc.make_code(authority="9", category=category, division=division, organization=org)
+            assert seed_code(index, category=category, division=division) == expected
+            assert seed_index(expected) == index
+
+
+def test_synthetic_seeding_writes_valid_unique_codes_of_current_counties_and_one_audit_entry():
+    made = seeding.enterprises_seed_synthetic(count=2000)
+
+    assert made == 2000
+    rows = list(Enterprise.objects.values_list("uscc", "name", "division_code", "source", "created_at"))
+    codes = [r[0] for r in rows]
+    assert len(rows) == 2000 and len(set(codes)) == 2000
+    assert all(uscc.is_valid(code) for code in codes)
+    assert {r[2] for r in rows} <= current_counties()
+    assert all(code[2:8] == r[2] for code, r in zip(codes, rows, strict=True))
+    assert {r[3] for r in rows} == {DataSource.SEED}
+    assert all(r[4] is not None for r in rows)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in r[1]) for r in rows)
+    assert sorted(seed_index(code) for code in codes) == list(range(2000))
+
+    entry = AuditEntry.objects.get(action="enterprise.seed_synthetic")
+    assert entry.actor.username == "system"
+    assert (entry.target_type, entry.target_id, entry.target_repr) == (
+        "registry.enterprise",
+        "seed",
+        "2000 synthetic enterprises",
+    )
+    assert entry.after["count"] == 2000
+    assert seed_index(entry.after["first_uscc"]) == 0 and seed_index(entry.after["last_uscc"]) == 1999
+    assert (
+        Enterprise.objects.filter(uscc__in=[entry.after["first_uscc"], entry.after["last_uscc"]]).count() == 2
+    )
+
+
+def test_a_second_synthetic_batch_continues_without_collisions():
+    seeding.enterprises_seed_synthetic(count=2000)
+    first_batch = set(Enterprise.objects.values_list("uscc", flat=True))
+
+    seeding.enterprises_seed_synthetic(count=500)
+
+    codes = set(Enterprise.objects.values_list("uscc", flat=True))
+    assert len(codes) == 2500
+    assert sorted(seed_index(c) for c in codes - first_batch) == list(range(2000, 2500))
+    entries = AuditEntry.objects.filter(action="enterprise.seed_synthetic").order_by("id")
+    assert [e.after["count"] for e in entries] == [2000, 500]
+
+
+def test_synthetic_seeding_never_reuses_a_code_after_rows_were_deleted():
+    seeding.enterprises_seed_synthetic(count=100)
+    oldest = sorted(Enterprise.objects.values_list("uscc", flat=True), key=seed_index)[:50]
+    with connection.cursor() as cursor:  # plain SQL: no cascade through other apps' tables
+        cursor.execute("DELETE FROM registry_enterprise WHERE uscc = ANY(%s)", [oldest])
+
+    seeding.enterprises_seed_synthetic(count=60)
+
+    indexes = sorted(seed_index(c) for c in Enterprise.objects.values_list("uscc", flat=True))
+    assert indexes == list(range(50, 160))  # no organisation code handed out twice
+
+
+def test_synthetic_seeding_beside_the_demo_set_collides_with_nothing():
+    seeding.demo_seed()
+    seeding.enterprises_seed_synthetic(count=300)
+    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 300
+
+
+def test_registry_admin_seeds_as_themselves(registry_admin):
+    seeding.enterprises_seed_synthetic(count=10, actor=registry_admin)
+    assert AuditEntry.objects.get(action="enterprise.seed_synthetic").actor == registry_admin
+
+
+def test_clerk_cannot_seed_synthetic_enterprises(clerk):
+    with pytest.raises(PermissionDenied):
+        seeding.enterprises_seed_synthetic(count=10, actor=clerk)
+    assert not Enterprise.objects.exists()
+    assert not AuditEntry.objects.filter(action="enterprise.seed_synthetic").exists()
+
+
+def test_a_negative_count_is_refused():
+    with pytest.raises(ValidationError):
+        seeding.enterprises_seed_synthetic(count=-1)
+
+
+# --- Never under production settings -------------------------------------------------------------
+
+
+def test_demo_data_is_allowed_outside_production():
+    assert seeding.demo_data_refusal() is None
+
+
+def test_demo_data_is_refused_under_production_settings(production):
+    assert seeding.demo_data_refusal() == "Demo data is never created by production settings."
+    with pytest.raises(PermissionDenied):
+        seeding.demo_seed()
+    with pytest.raises(PermissionDenied):
+        seeding.enterprises_seed_synthetic(count=10)
+    assert not Enterprise.objects.exists() and not Agency.objects.exists()
+
+
+def test_refusal_follows_the_loaded_settings_module_too(settings):
+    settings.SETTINGS_MODULE = "config.settings.production"
+    assert seeding.demo_data_refusal() is not None
+
+
+def test_seed_demo_command_refuses_under_production_settings(production):
+    with pytest.raises(CommandError, match="never created by production settings"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not Enterprise.objects.exists()
+
+
+# --- Commands ------------------------------------------------------------------------------------
+
+
+def test_seed_demo_command_loads_the_demo_set_and_synthetic_enterprises():
+    out = io.StringIO()
+    call_command("seed_demo", "--enterprises", "50", "--no-progress", stdout=out)
+
+    text = out.getvalue()
+    assert f"{len(DEMO_ENTERPRISES)} enterprises created" in text
+    assert "samr_reviewer" in text and "demo12345" in text
+    assert "50 synthetic enterprises" in text and "rows/s" in text
+    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 50
+
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "0 agencies, 0 accounts, 0 roles, 0 enterprises created" in again.getvalue()
+    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 50
+
+
+def test_load_reference_restores_a_missing_division():
+    Division.objects.filter(code="330106").delete()
+    out = io.StringIO()
+
+    call_command("load_reference", stdout=out)
+
+    assert "1 created, 0 updated" in out.getvalue()
+    assert Division.objects.get(code="330106").name == "西湖区"

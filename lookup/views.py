@@ -10,6 +10,8 @@ from registry.api.views import explain_code
 from registry.filters import EnterpriseFilter
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
+from sanctions.choices import RecordKind
+from sanctions.selectors import public_records_for
 
 PAGE_SIZE = 20
 MAX_PAGES = 50
@@ -55,6 +57,13 @@ def enterprise_detail(request, uscc: str):
     enterprise = enterprise_get(uscc=code)
     if enterprise is None:
         raise Http404(_("No enterprise has this code."))
+    records = list(public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"))
+    sections = [
+        (kind, label, [r for r in records if r.kind == kind])
+        for kind, label in ((RecordKind.LICENCE, _("Administrative licences")),
+                            (RecordKind.PENALTY, _("Administrative penalties")),
+                            (RecordKind.REWARD, _("Rewards and commendations")))
+    ]
     return render(
         request,
         "lookup/enterprise.html",
@@ -62,6 +71,7 @@ def enterprise_detail(request, uscc: str):
             "enterprise": enterprise,
             "division": division_describe(enterprise.division_code),
             "former_names": list(enterprise.former_names.all()),
+            "sections": sections,
         },
     )
 

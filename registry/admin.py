@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Agency, AuditEntry, Division, Enterprise, EnterpriseFormerName, StaffRole
+from .models import Agency, ApiToken, AuditEntry, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .validation import clean_enterprise
 
 ENTERPRISE_FIELDS = [
@@ -203,3 +203,47 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Public holidays and make-up working days: every deadline is counted with them."""
+
+    list_display = ["date", "name", "is_working_day", "source"]
+    list_filter = ["is_working_day"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        services.calendar_day_set(actor=request.user, date=obj.date, is_working_day=obj.is_working_day,
+                                  name=obj.name, source=obj.source)
+
+    def delete_model(self, request, obj):
+        services.calendar_day_remove(actor=request.user, day=obj)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            services.calendar_day_remove(actor=request.user, day=day)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token` or the API (the key is shown once); here: read and revoke."""
+
+    list_display = ["agency", "name", "prefix", "read_only", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["read_only"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from .tokens import token_revoke
+
+        for token in queryset:
+            token_revoke(actor=request.user, token=token)

@@ -334,7 +334,8 @@ def calendar_day_set(*, actor, date: dt.date, is_working_day: bool, name: str, s
         date=date, defaults={"is_working_day": is_working_day, "name": name.strip(), "source": source.strip()}
     )
     audit_write(actor=actor, action="calendar.set", target=day, before=before_values, after=snapshot(day))
-    transaction.on_commit(calendar_changed)
+    calendar_changed()  # this transaction sees its own change at once
+    transaction.on_commit(calendar_changed)  # and others, once it is committed
     return day
 
 
@@ -346,4 +347,5 @@ def calendar_day_remove(*, actor, day: CalendarDay) -> None:
     target = (day._meta.label_lower, str(day.pk), str(day))
     day.delete()
     audit_write(actor=actor, action="calendar.remove", target=target, before=before)
-    transaction.on_commit(calendar_changed)
+    calendar_changed()  # this transaction sees its own change at once
+    transaction.on_commit(calendar_changed)  # and others, once it is committed

@@ -317,3 +317,35 @@ def records_expire(*, today: dt.date | None = None) -> int:
         for r in due
     ])
     return len(due)
+
+
+# --- The catalogue: penalty categories and publicity rules (registry administrators) -----------
+
+
+def _save_catalogue_entry(*, actor, instance, action: str):
+    from registry.permissions import ensure_registry_admin
+
+    ensure_registry_admin(actor)
+    before = None
+    if instance.pk and type(instance).objects.filter(pk=instance.pk).exists():
+        before = snapshot(type(instance).objects.get(pk=instance.pk))
+    instance.full_clean()
+    instance.save()
+    audit_write(actor=actor, action=action, target=instance, before=before, after=snapshot(instance))
+    return instance
+
+
+@transaction.atomic
+def penalty_category_save(*, actor, category):
+    """Add or change a penalty category of the catalogue."""
+    return _save_catalogue_entry(actor=actor, instance=category, action="catalogue.penalty_category_save")
+
+
+@transaction.atomic
+def publicity_rule_save(*, actor, rule):
+    """Add or change a publicity rule; records already published keep the period computed for them."""
+    if rule.penalty_category_id and rule.kind != RecordKind.PENALTY:
+        raise ValidationError({"penalty_category": [_("Only a penalty rule can name a penalty category.")]})
+    if rule.province and not (len(rule.province) == 2 and rule.province.isdigit()):
+        raise ValidationError({"province": [_("A province code has two digits, e.g. 33.")]})
+    return _save_catalogue_entry(actor=actor, instance=rule, action="catalogue.publicity_rule_save")

@@ -64,7 +64,7 @@ def test_english_switch(client):
 def test_enterprise_page_query_count_is_pinned(client, django_assert_max_num_queries):
     enterprise = EnterpriseFactory()
     client.get(f"/enterprises/{enterprise.uscc}/")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.get(f"/enterprises/{enterprise.uscc}/").status_code == 200
 
 
@@ -84,3 +84,20 @@ def test_api_errors_follow_accept_language(client):
     assert body["errors"][0]["message"].startswith("A code has 18 characters")
     body = client.get("/api/v1/uscc/123").json()
     assert body["errors"][0]["message"].startswith("统一社会信用代码为 18 位")
+
+
+def test_enterprise_page_shows_published_records_only(client, clerk, reviewer, market_agency):
+    from sanctions import services
+    from tests.sanctions.payloads import penalty_data
+
+    enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司")
+    shown, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
+                                      data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕1号"))
+    services.record_submit(actor=clerk, record=shown)
+    services.record_publish(actor=reviewer, record=shown)
+    services.record_create(actor=clerk, agency=market_agency, kind="penalty",
+                           data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕2号"))
+    content = client.get(f"/enterprises/{enterprise.uscc}/").content.decode()
+    assert "杭罚〔2026〕1号" in content and "虚假宣传" in content
+    assert "杭罚〔2026〕2号" not in content
+    assert "330106199001011234" not in content  # the legal representative's ID number is never public

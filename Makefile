@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench worker beat messages stop clean
+.PHONY: install run test lint format bench worker beat messages stop clean signing-key
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -49,3 +49,6 @@ stop: install
 
 clean: stop
 	rm -rf .data
+
+signing-key: install
+	@$(PY) -c "import base64,secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b'=').decode())"

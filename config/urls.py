@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from lookup import views as lookup_views
 from registry import health
 
 admin.site.site_header = _("Credit registry administration")
@@ -13,6 +14,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(".well-known/credit-registry-keys.json", lookup_views.signing_keys, name="signing-keys"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("sanctions.urls")),

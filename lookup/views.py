@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 
+from lookup.signing import public_jwks
 from registry import uscc as uscc_codes
 from registry.api.views import explain_code
 from registry.filters import EnterpriseFilter
@@ -78,3 +80,9 @@ def enterprise_detail(request, uscc: str):
 
 def not_found(request, exception=None):
     return render(request, "404.html", {"message": str(exception) if exception else ""}, status=404)
+
+
+@cache_control(public=True, max_age=300)
+def signing_keys(request):
+    """The public keys that verify credit reports and QR badges, as a JSON Web Key Set."""
+    return JsonResponse(public_jwks())

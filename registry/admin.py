@@ -8,7 +8,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Agency, ApiToken, AuditEntry, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
+from .models import (
+    Agency,
+    ApiToken,
+    AuditEntry,
+    CalendarDay,
+    Division,
+    Enterprise,
+    EnterpriseAccount,
+    EnterpriseFormerName,
+    StaffRole,
+)
 from .validation import clean_enterprise
 
 ENTERPRISE_FIELDS = [
@@ -247,3 +257,37 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         for token in queryset:
             token_revoke(actor=request.user, token=token)
+
+
+@admin.register(EnterpriseAccount)
+class EnterpriseAccountAdmin(admin.ModelAdmin):
+    """Claims by people acting for an enterprise: confirm or revoke (codes: `manage.py issue_claim_code`)."""
+
+    list_display = ["user", "enterprise", "status", "claimed_at", "confirmed_by", "confirmed_at"]
+    list_filter = ["status"]
+    search_fields = ["user__username", "enterprise__name", "=enterprise__uscc"]
+    readonly_fields = [f.name for f in EnterpriseAccount._meta.fields]
+    actions = ["confirm", "revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Confirm the selected claims"))
+    def confirm(self, request, queryset):
+        from .accounts import enterprise_account_confirm
+
+        for account in queryset:
+            try:
+                enterprise_account_confirm(actor=request.user, account=account)
+            except ValidationError as exc:
+                self.message_user(request, f"{account}: {' '.join(exc.messages)}", messages.ERROR)
+
+    @admin.action(description=_("Revoke the selected accounts"))
+    def revoke(self, request, queryset):
+        from .accounts import enterprise_account_revoke
+
+        for account in queryset:
+            enterprise_account_revoke(actor=request.user, account=account)

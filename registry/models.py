@@ -292,3 +292,62 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.name} ({self.prefix}…)"
+
+
+class EnterpriseClaimCode(models.Model):
+    """A one-time code a registry administrator gives an enterprise so a person can act for it."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claim_codes",
+                                   verbose_name=_("enterprise"))
+    code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("used by"))
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("enterprise claim code")
+        verbose_name_plural = _("enterprise claim codes")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.issued_at:%Y-%m-%d}"
+
+
+class EnterpriseAccountStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    ACTIVE = "active", _("Active")
+    REVOKED = "revoked", _("Revoked")
+
+
+class EnterpriseAccount(models.Model):
+    """A person verified as acting for one enterprise: claimed with a one-time code, then confirmed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enterprise_accounts",
+                             verbose_name=_("user"))
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="accounts",
+                                   verbose_name=_("enterprise"))
+    status = models.CharField(_("status"), max_length=10, choices=EnterpriseAccountStatus.choices,
+                              default=EnterpriseAccountStatus.PENDING)
+    claim_code = models.OneToOneField(EnterpriseClaimCode, on_delete=models.PROTECT, related_name="account",
+                                      verbose_name=_("claim code"))
+    claimed_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        verbose_name = _("enterprise account")
+        verbose_name_plural = _("enterprise accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=~Q(status="revoked"), name="enterprise_account_one_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.enterprise}"

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from . import uscc as uscc_codes
 from .audit import audit_write, snapshot
-from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
 from .calendar import calendar_changed
+from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
 from .validation import clean_date, clean_enterprise, clean_name, raise_if_errors

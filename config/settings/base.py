@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -158,6 +159,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
 # it usually means the amount was keyed in yuan (DOMAIN.md §3).
 FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))
+
+# --- Signing keys (Ed25519) for credit reports and QR badges: see lookup/signing.py -------------
+SIGNING_KEYS = json.loads(os.environ.get("SIGNING_KEYS", "") or "{}")
+SIGNING_PUBLIC_KEYS = json.loads(os.environ.get("SIGNING_PUBLIC_KEYS", "") or "{}")
+SIGNING_CURRENT_KID = os.environ.get("SIGNING_CURRENT_KID", "")
+SIGNING_KEYS_FILE = BASE_DIR / ".data" / "signing-keys.json"
+SIGNING_REQUIRE_CONFIGURED_KEYS = False
 
 # --- API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

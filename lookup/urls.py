@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "lookup"
 
 urlpatterns = [
-    path("", views.search, name="search"),
-    path("search", views.search, name="search-alias"),
+    path("", search_views.search, name="search"),
+    path("search", search_views.search, name="search-alias"),
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise"),
 ]

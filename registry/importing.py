@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from . import validation
 from .audit import PendingEntry, audit_write_many
+from .cache import enterprise_changed
 from .choices import DataSource
 from .models import Enterprise
 from .permissions import ensure_registry_admin
@@ -632,6 +633,7 @@ def _upsert(cursor, *, actor, last_row: int, report: ImportReport, progress: Pro
         high = low + _CHUNK
         entries, created, updated = _upsert_chunk(cursor, actor=actor, low=low, high=high, today=today)
         audit_write_many(entries)
+        enterprise_changed([int(e.target_id) for e in entries if e.action == "enterprise.import_update"])
         report.created += created
         report.updated += updated
         if progress:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import uscc as uscc_codes
 from .audit import audit_write, snapshot
+from .cache import enterprise_changed
 from .calendar import calendar_changed
 from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
@@ -103,6 +104,7 @@ def enterprise_register(
     after = snapshot(enterprise)
     after["former_names"] = [n["name"] for n in names]
     audit_write(actor=actor, action="enterprise.register", target=enterprise, after=after)
+    enterprise_changed(enterprise.pk)
     return enterprise
 
 
@@ -140,6 +142,7 @@ def enterprise_update(*, actor, enterprise: Enterprise, data: dict[str, Any]) ->
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
+    enterprise_changed(enterprise.pk)
     return enterprise
 
 
@@ -160,6 +163,7 @@ def enterprise_add_former_name(
         target=enterprise,
         after={"former_name": item["name"], "used_from": item["used_from"], "used_until": item["used_until"]},
     )
+    enterprise_changed(enterprise.pk)
     return former
 
 

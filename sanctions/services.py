@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
+from registry.cache import enterprise_changed
 from registry.models import Agency
 
 from .choices import RecordKind, RecordStatus
@@ -225,6 +226,7 @@ def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
     audit_write(actor=actor, action="record.publish", target=record, before={"status": "submitted"},
                 after={"status": "published", "publicity_end": record.publicity_end,
                        "never_published": record.never_published})
+    enterprise_changed(record.enterprise_id)
     return record
 
 
@@ -287,6 +289,7 @@ def record_revoke(*, actor, record: CreditRecord, reason: str) -> CreditRecord:
     _event(record, actor=actor, action="revoke", comment=reason.strip())
     audit_write(actor=actor, action="record.revoke", target=record, before={"status": before_status},
                 after={"status": "revoked", "reason": reason.strip()})
+    enterprise_changed(record.enterprise_id)
     return record
 
 
@@ -316,6 +319,7 @@ def records_expire(*, today: dt.date | None = None) -> int:
                      {"status": "published"}, {"status": "expired", "publicity_end": r.publicity_end})
         for r in due
     ])
+    enterprise_changed({r.enterprise_id for r in due})
     return len(due)
 
 

@@ -194,6 +194,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EnterpriseStatusEnum": "registry.choices.EnterpriseStatus",
+        "EntityTypeEnum": "registry.choices.EntityType",
+        "IndustryEnum": "registry.choices.Industry",
+        "AgencyLevelEnum": "registry.choices.AgencyLevel",
+        "RecordKindEnum": "sanctions.choices.RecordKind",
+        "RecordStatusEnum": "sanctions.choices.RecordStatus",
+        "UsageScopeEnum": "sanctions.choices.UsageScope",
+        "SeverityEnum": "sanctions.choices.Severity",
+        "PartyCategoryEnum": "sanctions.choices.PartyCategory",
+        "IdTypeEnum": "sanctions.choices.IdType",
+        "LicenceCategoryEnum": "sanctions.choices.LicenceCategory",
+        "LicenceStatusEnum": "sanctions.choices.LicenceStatus",
+        "RegulatoryFieldEnum": "sanctions.choices.RegulatoryField",
+    },
 }
 
 # --- Content security policy (django-csp 4) -------------------------------------------------------

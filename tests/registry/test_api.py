@@ -120,4 +120,4 @@ def test_schema_carries_the_uscc_pattern(api):
     schema = api.get("/api/schema/", {"format": "json"}).json()
     create = schema["components"]["schemas"]["EnterpriseCreateInputRequest"]["properties"]["uscc"]
     assert create["pattern"] == "^[0-9A-HJ-NPQRTUWXY]{2}\\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-    assert "enum" in schema["components"]["schemas"]["StatusEnum"]
+    assert "deregistered" in schema["components"]["schemas"]["EnterpriseStatusEnum"]["enum"]

@@ -1,0 +1,60 @@
+"""An enterprise's standing today, from public information only: the one answer the credit page
+header, badge verification and the public API all give.
+
+Levels, worst first: ``inactive`` (revoked or deregistered), ``dishonest`` (on the seriously
+dishonest entities list — lists come with the lists feature), ``attention`` (unexpired serious
+penalties), ``good``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import EnterpriseStatus
+from registry.models import Enterprise
+
+from .choices import RecordKind, Severity
+from .selectors import public_records_for
+
+INACTIVE = "inactive"
+DISHONEST = "dishonest"
+ATTENTION = "attention"
+GOOD = "good"
+
+LEVEL_LABELS = {
+    GOOD: _("In good standing"),
+    ATTENTION: _("Attention"),
+    DISHONEST: _("On the seriously dishonest entities list"),
+    INACTIVE: _("No longer operating"),
+}
+
+
+@dataclass
+class Standing:
+    level: str
+    reasons: list[str] = field(default_factory=list)
+    serious_penalties: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(LEVEL_LABELS[self.level])
+
+
+def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:
+    """Live standing with the reasons for it (one or two queries)."""
+    if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
+        return Standing(INACTIVE, [str(_("Registration status: %(status)s")
+                                       % {"status": enterprise.get_status_display()})])
+    serious = (
+        public_records_for(enterprise=enterprise, today=today)
+        .filter(kind=RecordKind.PENALTY, is_exempt=False,
+                severity__in=[Severity.SERIOUS, Severity.SPECIFIC_SERIOUS])
+        .count()
+    )
+    if serious:
+        return Standing(ATTENTION, [str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious})],
+                        serious_penalties=serious)
+    return Standing(GOOD)

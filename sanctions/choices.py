@@ -76,3 +76,87 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class ListNature(models.TextChoices):
+    REWARD = "reward", _("Reward (red list)")
+    PUNISHMENT = "punishment", _("Punishment (black list)")
+    ATTENTION = "attention", _("Attention")
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting review")
+    ACTIVE = "active", _("Listed")
+    REMOVED = "removed", _("Removed")
+
+
+class RemovalReason(models.TextChoices):
+    TERM_ENDED = "term_ended", _("Term ended")
+    REPAIRED = "repaired", _("Removed early after credit repair")
+    REVOKED = "revoked", _("Listing decision revoked")
+
+
+class MeasureNature(models.TextChoices):
+    REWARD = "reward", _("Joint reward")
+    PUNISHMENT = "punishment", _("Joint punishment")
+
+
+class NotificationEvent(models.TextChoices):
+    ENTERED = "entered", _("Entered the list")
+    LEFT = "left", _("Left the list")
+
+
+class RatingRuleKind(models.TextChoices):
+    RECORD = "record", _("Points per record")
+    LISTING = "listing", _("Points per listing")
+    FLOOR = "floor", _("Grade ceiling while listed")
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class MaterialKind(models.TextChoices):
+    APPLICATION_FORM = "application_form", _("Application form")
+    COMMITMENT_LETTER = "commitment_letter", _("Credit repair commitment letter")
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    APPLICANT_ID = "applicant_id", _("Applicant's ID")
+    AUTHORISATION = "authorisation", _("Authorisation letter")
+    PROOF_OF_PERFORMANCE = "proof_of_performance", _("Proof of performance (fine receipt, rectification)")
+    CREDIT_REPORT = "credit_report", _("Public credit report")
+    OTHER = "other", _("Other evidence")
+
+
+class ObjectionStatus(models.TextChoices):
+    RECEIVED = "received", _("Received: record marked as under objection")
+    FORWARDED = "forwarded", _("Forwarded to the source agency")
+    CORRECTED = "corrected", _("Record corrected")
+    REVOKED = "revoked", _("Record revoked")
+    UPHELD = "upheld", _("Record upheld")
+
+
+class CommitmentKind(models.TextChoices):
+    NOTIFICATION = "notification", _("Notification and commitment")
+    VOLUNTARY = "voluntary", _("Voluntary commitment")
+    REPAIR = "repair", _("Credit repair commitment")
+    INDUSTRY = "industry", _("Industry self-regulation commitment")
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    BREACHED = "breached", _("Breached")
+
+
+class DeadlineKind(models.TextChoices):
+    REPAIR_DECISION = "repair_decision", _("Decide a credit repair application")
+    OBJECTION_MARK = "objection_mark", _("Mark a record as under objection")
+    OBJECTION_PLATFORM_DECISION = "objection_platform_decision", _("Platform decides an objection itself")
+    OBJECTION_FORWARD = "objection_forward", _("Forward an objection to the source")
+    OBJECTION_SOURCE_DECISION = "objection_source_decision", _("Source agency decides an objection")
+    REVOKED_REMOVAL = "revoked_removal", _("Remove a record whose decision was revoked")
+    REPAIR_REMOVAL = "repair_removal", _("Remove a repaired record from queries")

@@ -26,3 +26,20 @@ def load_catalogue(category_model, rule_model) -> tuple[int, int]:
         _obj, created = rule_model.objects.get_or_create(name=values["name"], defaults=values)
         new_rules += created
     return new_categories, new_rules
+
+
+def load_credit_system(list_model, deadline_model, rating_model, rule_model) -> None:
+    """List kinds, statutory deadlines and the default rating model; adds what is missing only."""
+    data = json.loads((FIXTURES / "credit_system.json").read_text(encoding="utf-8"))
+    for item in data["list_kinds"]:
+        list_model.objects.get_or_create(code=item["code"], defaults=item)
+    for item in data["deadline_rules"]:
+        deadline_model.objects.get_or_create(kind=item["kind"], effective_from=item["effective_from"], defaults=item)
+    for item in data["rating_models"]:
+        values = {k: v for k, v in item.items() if k != "rules"}
+        model, created = rating_model.objects.get_or_create(code=values["code"], defaults=values)
+        if created:
+            for rule in item["rules"]:
+                rule = dict(rule)
+                list_code = rule.pop("list_kind", None)
+                rule_model.objects.create(model=model, list_kind_id=list_code, **rule)

@@ -17,7 +17,8 @@ from .permissions import agencies_of
 
 
 def public_records(*, today: dt.date | None = None) -> QuerySet[CreditRecord]:
-    """Records anyone may see: published, public scope, in their publicity period, not warning-only.
+    """Records anyone may see: published, public scope, in their publicity period, not warning-only,
+    not ended early by credit repair.
 
     A record leaves public view by itself when its publicity ends; no job has to run first.
     """
@@ -27,6 +28,7 @@ def public_records(*, today: dt.date | None = None) -> QuerySet[CreditRecord]:
         is_current=True,
         usage_scope=UsageScope.PUBLIC,
         never_published=False,
+        repaired_at__isnull=True,
         decision_date__lte=today,
     ).filter(Q(publicity_end__isnull=True) | Q(publicity_end__gt=today))
 
@@ -70,3 +72,20 @@ def record_history(*, record: CreditRecord) -> QuerySet[RecordEvent]:
 
 def record_versions(*, record: CreditRecord) -> QuerySet[CreditRecord]:
     return CreditRecord.objects.filter(record_key=record.record_key).order_by("version")
+
+
+def active_listings(*, today: dt.date | None = None) -> QuerySet:
+    """Listings in force: published, started, and not past their end (which needs no job to run)."""
+    from .choices import ListingStatus
+    from .models import Listing
+
+    today = today or timezone.localdate()
+    return (
+        Listing.objects.filter(status=ListingStatus.ACTIVE, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        .select_related("list_kind", "agency")
+    )
+
+
+def active_listings_for(*, enterprise: Enterprise, today: dt.date | None = None) -> QuerySet:
+    return active_listings(today=today).filter(enterprise=enterprise)

@@ -2,8 +2,8 @@
 header, badge verification and the public API all give.
 
 Levels, worst first: ``inactive`` (revoked or deregistered), ``dishonest`` (on the seriously
-dishonest entities list — lists come with the lists feature), ``attention`` (unexpired serious
-penalties), ``good``.
+dishonest entities list), ``attention`` (unexpired serious
+penalties, a watch list or the abnormal operations list), ``good``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
 
 from .choices import RecordKind, Severity
-from .selectors import public_records_for
+from .selectors import active_listings_for, public_records_for
 
 INACTIVE = "inactive"
 DISHONEST = "dishonest"
@@ -48,13 +48,20 @@ def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None)
     if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
         return Standing(INACTIVE, [str(_("Registration status: %(status)s")
                                        % {"status": enterprise.get_status_display()})])
+    listings = list(active_listings_for(enterprise=enterprise, today=today))
+    dishonest = [entry for entry in listings if entry.list_kind_id == "dishonest"]
+    if dishonest:
+        return Standing(DISHONEST, [str(entry.list_kind) for entry in dishonest])
+    watch = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == "attention"]
     serious = (
         public_records_for(enterprise=enterprise, today=today)
         .filter(kind=RecordKind.PENALTY, is_exempt=False,
                 severity__in=[Severity.SERIOUS, Severity.SPECIFIC_SERIOUS])
         .count()
     )
+    reasons = list(watch)
     if serious:
-        return Standing(ATTENTION, [str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious})],
-                        serious_penalties=serious)
+        reasons.append(str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious}))
+    if reasons:
+        return Standing(ATTENTION, reasons, serious_penalties=serious)
     return Standing(GOOD)

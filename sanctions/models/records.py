@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
 
-from .choices import (
+from ..choices import (
     IdType,
     ImportStatus,
     LicenceCategory,
@@ -202,6 +202,10 @@ class CreditRecord(models.Model):
     change_reason = models.TextField(_("reason for the correction"), blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    repaired_at = models.DateTimeField(
+        _("publicity ended by credit repair"), null=True, blank=True,
+        help_text=_("Set when a repair application is approved: the record leaves public view, its history stays."),
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
     import_batch = models.ForeignKey("ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="records", verbose_name=_("import"))

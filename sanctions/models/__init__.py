@@ -1,0 +1,19 @@
+"""Credit records and their consequences, one module per feature."""
+
+from .lists import ListKind, Listing, ListSubscription, Measure, Memorandum, Notification
+from .ratings import EnterpriseRating, RatingModel, RatingRule
+from .records import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
+from .remedies import (
+    Commitment,
+    DeadlineRule,
+    Objection,
+    ObjectionEvidence,
+    RepairApplication,
+    RepairMaterial,
+)
+
+__all__ = [
+    "Commitment", "CreditRecord", "DeadlineRule", "EnterpriseRating", "ImportBatch", "ListKind", "ListSubscription",
+    "Listing", "Measure", "Memorandum", "Notification", "Objection", "ObjectionEvidence", "PenaltyCategory",
+    "PublicityRule", "RatingModel", "RatingRule", "RecordEvent", "RepairApplication", "RepairMaterial",
+]

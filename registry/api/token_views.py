@@ -27,6 +27,9 @@ from ..selectors import agency_get
 from ..tokens import MAX_DAYS, token_issue, token_revoke
 from .views import USCC_PATH_REGEX
 
+# Registered on the project router: /api/v1/agencies/{uscc}/tokens/
+TOKENS_ROUTE = rf"agencies/(?P<agency_uscc>{USCC_PATH_REGEX})/tokens"
+
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     """How the schema describes ``Authorization: Bearer crt_…``."""
@@ -49,8 +52,17 @@ class TokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["prefix", "name", "read_only", "state", "created_by", "created_at", "expires_at", "revoked_at",
-                  "last_used_at"]
+        fields = [
+            "prefix",
+            "name",
+            "read_only",
+            "state",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
         read_only_fields = fields
 
     def get_state(self, obj: ApiToken) -> str:
@@ -77,7 +89,9 @@ class TokenIssueInput(serializers.Serializer):
 
 
 class ApiErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True, help_text="The field path, e.g. party_uscc; empty for the whole.")
+    field = serializers.CharField(
+        allow_null=True, help_text="The field path, e.g. party_uscc; empty for the whole."
+    )
     message = serializers.CharField()
     code = serializers.CharField()
 
@@ -93,16 +107,25 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ApiErrorSerializer, description=description)
 
 
-FORBIDDEN = _error("Not signed in (a session is required; API tokens are not accepted here), or not an "
-                   "administrator of this agency.")
+FORBIDDEN = _error(
+    "Not signed in (a session is required; API tokens are not accepted here), or not an "
+    "administrator of this agency."
+)
 TOO_MANY = _error("Too many requests; retry after the number of seconds in Retry-After.")
 NO_AGENCY = _error("No agency has this code.")
 
 
 @extend_schema(
     tags=["agencies"],
-    parameters=[OpenApiParameter("agency_uscc", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                 pattern=f"^{USCC_PATH_REGEX}$", description="The agency's USCC.")],
+    parameters=[
+        OpenApiParameter(
+            "agency_uscc",
+            OpenApiTypes.STR,
+            OpenApiParameter.PATH,
+            pattern=f"^{USCC_PATH_REGEX}$",
+            description="The agency's USCC.",
+        )
+    ],
 )
 class AgencyTokenViewSet(viewsets.GenericViewSet):
     queryset = ApiToken.objects.none()  # the schema's model; _tokens() decides
@@ -121,8 +144,9 @@ class AgencyTokenViewSet(viewsets.GenericViewSet):
             raise Http404
         # The services check again; asking first keeps other agencies' token prefixes unknown.
         if not can_manage_agency_staff(self.request.user, agency):
-            raise PermissionDenied(_("Only an administrator of %(agency)s may manage its API tokens.")
-                                   % {"agency": agency.name})
+            raise PermissionDenied(
+                _("Only an administrator of %(agency)s may manage its API tokens.") % {"agency": agency.name}
+            )
         return agency
 
     def _tokens(self, agency: Agency):
@@ -141,7 +165,9 @@ class AgencyTokenViewSet(viewsets.GenericViewSet):
         responses={
             201: IssuedTokenSerializer,
             400: _error("Invalid input: `errors` lists each field and message."),
-            403: FORBIDDEN, 404: NO_AGENCY, 429: TOO_MANY,
+            403: FORBIDDEN,
+            404: NO_AGENCY,
+            429: TOO_MANY,
         },
     )
     def create(self, request, agency_uscc: str):
@@ -155,8 +181,12 @@ class AgencyTokenViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Revoke an API token at once",
         request=None,
-        responses={200: TokenSerializer, 403: FORBIDDEN, 404: _error("No agency has this code, or it has no such "
-                                                                     "token."), 429: TOO_MANY},
+        responses={
+            200: TokenSerializer,
+            403: FORBIDDEN,
+            404: _error("No agency has this code, or it has no such token."),
+            429: TOO_MANY,
+        },
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request, agency_uscc: str, prefix: str):

@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "registry"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from .api import schema  # noqa: F401 - registers the OpenAPI authentication extension

@@ -38,7 +38,10 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"detail": "Invalid input.", "errors": _flatten(exc.detail)}
+        errors = _flatten(exc.detail)
+        # A refusal of the whole request (four eyes, wrong status) is its own headline.
+        single = len(errors) == 1 and errors[0]["field"] is None
+        response.data = {"detail": errors[0]["message"] if single else "Invalid input.", "errors": errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "errors": []}
     return response

@@ -145,3 +145,18 @@ class USCCExplanationSerializer(serializers.Serializer):
     check_character = serializers.CharField(allow_null=True)
     expected_check_character = serializers.CharField(allow_null=True)
     registered = serializers.BooleanField(help_text="Whether an enterprise with this code is in the registry.")
+
+
+class ApiErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True, help_text="The field path, e.g. party_uscc; empty for the whole."
+    )
+    message = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The body of every refusal, as ``registry.api.exceptions.exception_handler`` writes it."""
+
+    detail = serializers.CharField()
+    errors = ApiErrorItemSerializer(many=True)

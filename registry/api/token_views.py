@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -25,25 +24,11 @@ from ..models import Agency, ApiToken
 from ..permissions import can_manage_agency_staff
 from ..selectors import agency_get
 from ..tokens import MAX_DAYS, token_issue, token_revoke
+from .serializers import ApiErrorItemSerializer, ApiErrorSerializer  # noqa: F401 - re-exported
 from .views import USCC_PATH_REGEX
 
 # Registered on the project router: /api/v1/agencies/{uscc}/tokens/
 TOKENS_ROUTE = rf"agencies/(?P<agency_uscc>{USCC_PATH_REGEX})/tokens"
-
-
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    """How the schema describes ``Authorization: Bearer crt_…``."""
-
-    target_class = "registry.tokens.TokenAuthentication"
-    name = "agencyToken"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "crt_<prefix>_<secret>",
-            "description": "An agency API token, issued by the agency's administrator.",
-        }
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -86,21 +71,6 @@ class TokenIssueInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, help_text="What system will use the token.")
     days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, default=365)
     read_only = serializers.BooleanField(default=False)
-
-
-class ApiErrorItemSerializer(serializers.Serializer):
-    field = serializers.CharField(
-        allow_null=True, help_text="The field path, e.g. party_uscc; empty for the whole."
-    )
-    message = serializers.CharField()
-    code = serializers.CharField()
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    """The body of every refusal, as ``registry.api.exceptions.exception_handler`` writes it."""
-
-    detail = serializers.CharField()
-    errors = ApiErrorItemSerializer(many=True)
 
 
 def _error(description: str) -> OpenApiResponse:

@@ -17,18 +17,3 @@ urlpatterns = [
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     *router.urls,
 ]
-
-from lookup.badge_api import BadgeVerifyView  # noqa: E402 - appended by the badges feature
-
-urlpatterns.append(path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"))
-
-# The public read-only API (lookup): /api/v1/public/…
-from lookup.api.urls import urlpatterns as public_api_urlpatterns  # noqa: E402
-
-urlpatterns += public_api_urlpatterns
-
-# Joint measures for an enterprise (sanctions.api_lists); ahead of the router's enterprise routes.
-from sanctions.api_lists import EnterpriseMeasuresView  # noqa: E402
-
-urlpatterns.insert(0, path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(),
-                           name="enterprise-measures"))

@@ -31,3 +31,23 @@ def divisions_sync(model=None) -> tuple[int, int]:
 
     _division_cached.cache_clear()
     return len(create), len(update)
+
+
+def calendar_load(model=None) -> int:
+    """Public holidays and make-up working days shipped in fixtures/calendar_cn.json (adds missing)."""
+    import json
+    from pathlib import Path
+
+    if model is None:
+        from .models import CalendarDay as model
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "calendar_cn.json"
+    created = 0
+    for day in json.loads(fixture.read_text(encoding="utf-8")):
+        _obj, was_created = model.objects.get_or_create(
+            date=day["date"], defaults={k: v for k, v in day.items() if k != "date"}
+        )
+        created += was_created
+    from .calendar import calendar_changed
+
+    calendar_changed()
+    return created

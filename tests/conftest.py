@@ -16,6 +16,33 @@ from tests.factories import AgencyFactory, UserFactory
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def ensure_reference_data() -> None:
+    """Reference data comes from data migrations; a transactional test's flush removes it."""
+    from registry.models import Division
+    from registry.reference import calendar_load, divisions_sync
+    from sanctions import models as sanctions_models
+    from sanctions.reference import load_catalogue, load_credit_system
+
+    if not Division.objects.exists():
+        divisions_sync()
+    calendar_load()
+    load_catalogue(sanctions_models.PenaltyCategory, sanctions_models.PublicityRule)
+    load_credit_system(sanctions_models.ListKind, sanctions_models.DeadlineRule, sanctions_models.RatingModel,
+                       sanctions_models.RatingRule)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
+    yield
+
+
 @pytest.fixture
 def citizen():
     return AnonymousUser()

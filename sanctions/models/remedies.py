@@ -166,6 +166,8 @@ class Commitment(models.Model):
                                verbose_name=_("agency"))
     kind = models.CharField(_("kind"), max_length=16, choices=CommitmentKind.choices)
     content = models.TextField(_("content"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True,
+                                   help_text=_("The rule the commitment was given under; a breach record cites it."))
     signed_on = models.DateField(_("signed on"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=CommitmentStatus.choices,

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "superseded": gettext_lazy("Replaced by a correction"),
     "revoke": gettext_lazy("Revoked"),
     "expire": gettext_lazy("Publicity ended"),
+    "repair": gettext_lazy("Publicity ended by credit repair"),
 }
 # Events whose changes are {field: [before, after]}; the others carry plain values.
 PAIR_ACTIONS = {"edit", "correct", "superseded"}

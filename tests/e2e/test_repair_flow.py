@@ -1,0 +1,139 @@
+"""Credit repair end to end: the enterprise's account applies with a PDF, the agency's reviewer
+downloads it and approves, and the record disappears from the public credit page.
+
+Elements are found by name or id: the pages speak Chinese first and their English message ids may be
+translated at any time.
+"""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from registry.accounts import claim_code_issue, enterprise_account_confirm, enterprise_claim
+from registry.choices import StaffRoleKind
+from registry.models import StaffRole
+from sanctions import services
+from sanctions.models import CreditRecord, RepairApplication
+from tests.e2e.conftest import SCREENSHOTS
+from tests.factories import AgencyFactory, EnterpriseFactory, UserFactory
+from tests.sanctions.payloads import penalty_data
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-for-tests-1"
+NUMBER = "浙市监罚〔2026〕77号"
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    agency = AgencyFactory(name="浙江省市场监督管理局")
+    clerk, reviewer = UserFactory(username="clerk_wang"), UserFactory(username="reviewer_li")
+    admin = UserFactory(username="admin_zhao")
+    StaffRole.objects.create(user=clerk, agency=agency, role=StaffRoleKind.CLERK)
+    StaffRole.objects.create(user=reviewer, agency=agency, role=StaffRoleKind.REVIEWER)
+    StaffRole.objects.create(user=admin, role=StaffRoleKind.REGISTRY_ADMIN)
+    enterprise = EnterpriseFactory(name="杭州西湖修复示范有限公司")
+    record, _ = services.record_create(actor=clerk, agency=agency, kind="penalty", data=penalty_data(
+        agency, enterprise, document_number=NUMBER,
+        decision_date=(timezone.localdate() - dt.timedelta(days=130)).isoformat()))
+    services.record_submit(actor=clerk, record=record)
+    services.record_publish(actor=reviewer, record=record)
+    owner = UserFactory(username="xihu_finance")
+    _claim, code = claim_code_issue(actor=admin, enterprise=enterprise)
+    enterprise_account_confirm(actor=admin, account=enterprise_claim(actor=owner, uscc=enterprise.uscc, code=code))
+    pdf = tmp_path / "罚款缴纳凭证.pdf"
+    pdf.write_bytes(PDF)
+    return enterprise, record, pdf
+
+
+def sign_in(page, base_url: str, username: str, next_path: str) -> None:
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url(f"**{next_path}")
+
+
+def test_enterprise_applies_reviewer_approves_record_leaves_public_view(live_server, browser, page, screenshot,
+                                                                       world):
+    enterprise, record, pdf = world
+    credit_page = f"{live_server.url}/enterprises/{enterprise.uscc}/"
+    page.goto(credit_page)
+    assert NUMBER in page.locator("main").inner_text()
+
+    eligibility = f"/enterprises/{enterprise.uscc}/repair/"
+    sign_in(page, live_server.url, "xihu_finance", eligibility)
+    assert page.locator(f"#record-{record.pk}.can-apply").is_visible()
+    screenshot("repair-eligibility")
+    page.click(f"#apply-record-{record.pk}")
+    page.wait_for_url(f"**/account/repair/apply/record/{record.pk}/")
+    page.fill("[name=statement]", "罚款已于2026年3月缴清，违法宣传已全部下线，此后无新的违法行为。")
+    page.set_input_files("input[name=commitment_letter]", str(pdf))
+    page.set_input_files("input[name=proof_of_performance]", str(pdf))
+    screenshot("repair-apply-form")
+    page.click("#submit-application")
+    page.wait_for_url(re.compile(r".*/account/repair/\d+/$"))
+    application = RepairApplication.objects.get()
+    assert application.status == "submitted"
+    assert page.locator("#application-status .rstatus-submitted").is_visible()
+    assert page.locator("#materials li").count() == 2
+    screenshot("repair-application-submitted")
+
+    context = browser.new_context()
+    try:
+        desk = context.new_page()
+        sign_in(desk, live_server.url, "reviewer_li", "/desk/repair/")
+        assert desk.locator(f"#application-{application.pk}").is_visible()
+        desk.screenshot(path=str(SCREENSHOTS / "repair-desk-queue.png"), full_page=True)
+        desk.click(f'a[href="/desk/repair/{application.pk}/"]')
+        desk.wait_for_url(f"**/desk/repair/{application.pk}/")
+        material = application.materials.get(kind="commitment_letter")
+        with desk.expect_download() as download_info:
+            desk.click(f"#material-{material.pk}")
+        download = download_info.value
+        assert download.suggested_filename == "罚款缴纳凭证.pdf"
+        assert Path(download.path()).read_bytes() == PDF
+        desk.check("input[name=decision][value=approve]")
+        desk.fill("[name=reason]", "已履行行政处罚，违法行为已纠正，同意提前停止公示。")
+        desk.screenshot(path=str(SCREENSHOTS / "repair-desk-decide.png"), full_page=True)
+        desk.click("#decide")
+        desk.wait_for_load_state()
+        assert desk.locator("#application-status .rstatus-published").is_visible()
+        desk.screenshot(path=str(SCREENSHOTS / "repair-desk-approved.png"), full_page=True)
+    finally:
+        context.close()
+
+    record.refresh_from_db()
+    assert record.repaired_at is not None
+    page.goto(credit_page)
+    assert NUMBER not in page.locator("main").inner_text()
+    screenshot("repair-credit-page-after")
+    page.goto(f"{live_server.url}/account/repair/{application.pk}/")
+    assert page.locator("#decision").is_visible()
+    assert "同意提前停止公示" in page.locator("#decision").inner_text()
+    screenshot("repair-enterprise-sees-decision")
+    assert CreditRecord.objects.filter(pk=record.pk, status="published").exists()  # history stays
+
+
+def test_anyone_objects_to_a_record_and_follows_it(live_server, page, screenshot, world):
+    enterprise, record, pdf = world
+    page.goto(f"{live_server.url}/records/{record.pk}/object/")
+    page.fill("[name=objector_name]", "张三")
+    page.fill("[name=contact]", "zhangsan@example.com")
+    page.fill("[name=reason]", "该处罚决定已于2026年8月被行政复议撤销，请更正。")
+    page.set_input_files("input[name=evidence]", str(pdf))
+    screenshot("objection-form")
+    page.click("#submit-objection")
+    page.wait_for_load_state()
+    reference = page.locator("#objection-reference").inner_text().strip()
+    assert page.locator("#objection-key").inner_text().strip()
+    screenshot("objection-received")
+    page.click("#follow-link")
+    page.wait_for_url(f"**/objections/{reference}/?key=*")
+    assert page.locator("#decide-by").is_visible()
+    screenshot("objection-follow")

@@ -17,3 +17,8 @@ urlpatterns = [
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     *router.urls,
 ]
+
+# The public read-only API (lookup): /api/v1/public/…
+from lookup.api.urls import urlpatterns as public_api_urlpatterns  # noqa: E402
+
+urlpatterns += public_api_urlpatterns

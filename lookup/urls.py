@@ -8,4 +8,6 @@ urlpatterns = [
     path("", search_views.search, name="search"),
     path("search", search_views.search, name="search-alias"),
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise"),
+    path("enterprises/<str:uscc>/report.pdf", views.report_pdf, name="report"),
+    path("r/<str:token>", views.report_verify, name="report-verify"),
 ]

@@ -1,43 +1,153 @@
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_http_methods
 
-from lookup.signing import public_jwks
 from registry import uscc as uscc_codes
+from registry.cache import enterprise_cache_key
+from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
-from sanctions.choices import RecordKind
-from sanctions.selectors import public_records_for
+from sanctions.standing import enterprise_standing
+
+from .masking import SECTION_KINDS, public_sections, section_title, with_labels
+from .report import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
+from .signing import public_jwks
+
+PAGE_CACHE_SECONDS = 24 * 60 * 60  # the key carries the date and the enterprise's generation anyway
 
 
-def enterprise_detail(request, uscc: str):
+def _enterprise_or_redirect(uscc: str, view_name: str) -> Enterprise | HttpResponse:
     code = uscc_codes.compact(uscc)
     if code != uscc:
         if len(code) == uscc_codes.LENGTH:
-            return redirect("lookup:enterprise", uscc=code)
+            return redirect(view_name, uscc=code)
         raise Http404(_("No enterprise has this code."))
     enterprise = enterprise_get(uscc=code)
     if enterprise is None:
         raise Http404(_("No enterprise has this code."))
-    records = list(public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"))
+    return enterprise
+
+
+def credit_page_body(enterprise: Enterprise) -> str:
+    """The rendered body of a credit page (facts, standing, record sections), cached per enterprise and language.
+
+    The key changes whenever a service changes what is public about the enterprise (its generation,
+    bumped by the record and enterprise services) and at midnight (its date), so a cached page is
+    never stale. Only the frame around it (CSRF token, language switch) is rendered per request.
+    """
+    language = translation.get_language()
+    key = enterprise_cache_key("credit-page", enterprise.id, language)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    standing = enterprise_standing(enterprise=enterprise)
+    records = public_sections(enterprise=enterprise)
     sections = [
-        (kind, label, [r for r in records if r.kind == kind])
-        for kind, label in ((RecordKind.LICENCE, _("Administrative licences")),
-                            (RecordKind.PENALTY, _("Administrative penalties")),
-                            (RecordKind.REWARD, _("Rewards and commendations")))
+        (kind.value, section_title(kind), [with_labels(r) for r in records.get(kind.value, [])])
+        for kind in SECTION_KINDS
     ]
+    html = render_to_string(
+        "lookup/_credit_body.html",
+        {
+            "enterprise": enterprise,
+            "division": division_describe(enterprise.division_code),
+            "former_names": list(enterprise.former_names.all()),
+            "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
+            "section_counts": [(kind, label, len(items)) for kind, label, items in sections],
+            "sections": sections,
+        },
+    )
+    cache.set(key, html, PAGE_CACHE_SECONDS)
+    return html
+
+
+def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    """The credit page: registration facts, standing and the public records, by kind."""
+    enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
+    if isinstance(enterprise, HttpResponse):
+        return enterprise
+    body = credit_page_body(enterprise)
     return render(
         request,
         "lookup/enterprise.html",
         {
             "enterprise": enterprise,
-            "division": division_describe(enterprise.division_code),
-            "former_names": list(enterprise.former_names.all()),
-            "sections": sections,
+            "body_html": mark_safe(body),  # noqa: S308 - our own template's output, escaped there
         },
     )
+
+
+def _verify_url(request: HttpRequest):
+    from django.conf import settings
+
+    base = getattr(settings, "PORTAL_PUBLIC_BASE_URL", "").rstrip("/")
+
+    def url(token: str) -> str:
+        path = reverse("lookup:report-verify", kwargs={"token": token})
+        return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+    return url
+
+
+@never_cache
+def report_pdf(request: HttpRequest, uscc: str) -> HttpResponse:
+    """Issue a new numbered credit report (PDF) of what is public about the enterprise now."""
+    enterprise = _enterprise_or_redirect(uscc, "lookup:report")
+    if isinstance(enterprise, HttpResponse):
+        return enterprise
+    issued = credit_report_issue(
+        enterprise=enterprise, verify_url=_verify_url(request), requested_by=request.user
+    )
+    response = HttpResponse(issued.pdf, content_type="application/pdf")
+    filename = f"credit-report-{enterprise.uscc}-{issued.report.number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Report-Number"] = issued.report.number
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Is this report genuine? 200 with the report's details if so; 404 with a clear page if not.
+
+    A POST with a PDF file also says whether that file is exactly the PDF issued.
+    """
+    verification = credit_report_verify(token=token)
+    upload_result = None
+    if verification.genuine and request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            upload_result = "missing"
+        elif upload.size > MAX_UPLOAD_BYTES:
+            upload_result = "too_large"
+        else:
+            upload_result = "match" if pdf_matches(verification.report, upload.chunks()) else "mismatch"
+    record_counts = []
+    if verification.genuine:
+        records = verification.report.content.get("records", {})
+        record_counts = [(section_title(kind), len(records.get(kind.value, []))) for kind in SECTION_KINDS]
+    return render(
+        request,
+        "lookup/report_verify.html",
+        {"verification": verification, "upload_result": upload_result, "record_counts": record_counts},
+        status=200 if verification.genuine else 404,
+    )
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The friendly page a visitor sees when the per-address page limit is reached."""
+    response = render(request, "lookup/429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def not_found(request, exception=None):

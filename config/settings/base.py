@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.LanguageMiddleware",
+    "lookup.middleware.PageRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,6 +160,14 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
 # it usually means the amount was keyed in yuan (DOMAIN.md §3).
 FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))
+
+# --- Abuse protection for the public portal and API (lookup/throttling.py) -----------------------
+PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
+PUBLIC_API_ANON_RATE = os.environ.get("PUBLIC_API_ANON_RATE", "60/min")
+# Only behind a proxy that overwrites X-Forwarded-For: its first entry is then the client's address.
+PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
+# Absolute base for addresses printed in QR codes (reports, badges), e.g. https://credit.example.org
+PORTAL_PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL", "")
 
 # --- Signing keys (Ed25519) for credit reports and QR badges: see lookup/signing.py -------------
 SIGNING_KEYS = json.loads(os.environ.get("SIGNING_KEYS", "") or "{}")

@@ -15,3 +15,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+PORTAL_PAGE_RATE = "100000/min"
+PUBLIC_API_ANON_RATE = "100000/min"

@@ -1,0 +1,479 @@
+"""How fast the public credit page is, against a plain "hello" view, under load from a second process.
+
+    .venv/bin/python -m bench.bench_portal [--enterprises 1000000 --records 3000000]
+        [--duration 15] [--connections 4] [--workers 2] [--reseed]
+
+Runs in a database of its own (``credit_registry_portal_bench``, created and migrated here), never
+in the development database. Seeds enterprises with ``enterprises_seed_synthetic`` and published,
+public credit records (licences, penalties, rewards, with valid publicity fields and realistic text
+sizes) by COPY straight into ``sanctions_creditrecord``. Then serves the app with gunicorn on
+127.0.0.1 (the portal's page rate limiter installed, with a limit no benchmark reaches, so its cost
+is measured too) and loads it with ``wrk`` (``apt-get install -y wrk``) for a bounded time each:
+
+(a) ``/healthz``, the plain "hello" view;
+(b) ``/enterprises/<USCC>/`` for random codes out of 20,000 (cold: almost every page misses the cache);
+(c) the same for 50 codes (warm: the record sections come from the cache).
+
+Also times the credit page's selectors and queries alone, in process (no HTTP, no cache).
+Results go to ``bench/results/portal.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+BENCH_DB = "credit_registry_portal_bench"
+RESULTS = Path(__file__).resolve().parent / "results" / "portal.json"
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = r"""
+local codes = {}
+for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+math.randomseed(%(seed)d + tonumber(tostring({}):sub(8), 16) %% 1000)
+request = function()
+  return wrk.format("GET", "/enterprises/" .. codes[math.random(#codes)] .. "/")
+end
+"""
+DONE_LUA = r"""
+done = function(summary, latency, requests)
+  io.write(string.format(
+    "WRKJSON {\"requests\": %d, \"duration_us\": %d, \"non_2xx\": %d, \"socket_errors\": %d, "
+    .. "\"p50_us\": %d, \"p90_us\": %d, \"p99_us\": %d, \"max_us\": %d, \"mean_us\": %.1f}\n",
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+# --- Seeding -------------------------------------------------------------------------------------
+
+
+def _seed_enterprises(count: int) -> None:
+    from registry.models import Enterprise
+    from registry.seeding import enterprises_seed_synthetic
+
+    have = Enterprise.objects.count()
+    if have >= count:
+        print(f"enterprises: {have} present")
+        return
+    started = time.perf_counter()
+    enterprises_seed_synthetic(count=count - have)
+    print(f"enterprises: seeded {count - have} in {time.perf_counter() - started:.1f} s")
+
+
+def _agencies() -> list:
+    from registry.models import Agency, Division
+    from tests.factories import agency_code
+
+    names = [
+        "浙江省市场监督管理局",
+        "杭州市市场监督管理局",
+        "浙江省生态环境厅",
+        "杭州市应急管理局",
+        "浙江省税务局",
+    ]
+    province = Division.objects.get(code="330000")
+    agencies = []
+    for n, name in enumerate(names):
+        agency, _ = Agency.objects.get_or_create(
+            name=name,
+            defaults={"uscc": agency_code(9000 + n, "330000"), "level": "provincial", "division": province},
+        )
+        agencies.append(agency)
+    return agencies
+
+
+FACTS = (
+    "当事人在其经营场所销售过期食品，且未建立进货查验记录制度，经责令改正后逾期未改正。"
+    "执法人员现场检查发现涉案产品共计{n}件，货值金额人民币{v}元。"
+)
+VIOLATIONS = ["虚假宣传", "销售过期食品", "未按规定公示年度报告", "超标排放污染物", "安全生产责任制未落实"]
+LICENCES = [
+    ("食品经营许可证", "预包装食品销售、散装食品销售"),
+    ("排污许可证", "排放大气污染物、水污染物"),
+    ("危险化学品经营许可证", "危险化学品经营（不带储存设施）"),
+    ("建筑业企业资质证书", "建筑工程施工总承包三级"),
+]
+
+
+def _record_rows(
+    start: int, count: int, enterprise_ids: list[int], agencies: list, user_id: int, rules: dict
+):
+    """Published, public, current records with valid publicity fields (COPY rows as tuples)."""
+    from django.utils import timezone
+
+    rng = random.Random(20260512 + start)  # a later batch never repeats an earlier record key
+    today = timezone.localdate()
+    now = timezone.now()
+    for i in range(start, start + count):
+        kind = rng.choices(["licence", "penalty", "reward"], weights=[5, 4, 1])[0]
+        agency = agencies[i % len(agencies)]
+        decided = today - dt.timedelta(days=rng.randint(1, 900))
+        row = {
+            "record_key": uuid.UUID(int=rng.getrandbits(128), version=4),
+            "version": 1,
+            "is_current": True,
+            "agency_id": agency.id,
+            "kind": kind,
+            "status": "published",
+            "enterprise_id": rng.choice(enterprise_ids),
+            "party_name": "",
+            "party_category": "legal_person",
+            "party_uscc": "",
+            "legal_representative": rng.choice("王李张刘陈杨赵黄周吴")
+            + rng.choice(["建国", "小明", "丽", "海峰"]),
+            "document_number": f"浙BENCH〔{decided.year}〕{i}号",
+            "decision_date": decided,
+            "authority_name": agency.name,
+            "authority_uscc": agency.uscc,
+            "source_unit_name": agency.name,
+            "source_unit_uscc": agency.uscc,
+            "usage_scope": "public",
+            "severity": "general",
+            "publicity_rule_id": rules.get(kind),
+            "created_by_id": user_id,
+            "published_by_id": user_id,
+            "submitted_at": now,
+            "published_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if kind == "licence":
+            name, content = rng.choice(LICENCES)
+            row.update(
+                document_name=f"{name}准予许可决定书",
+                certificate_name=name,
+                certificate_number=f"BENCH{i:010d}",
+                licence_category="01",
+                licence_status="valid",
+                content=content,
+                valid_from=decided,
+                valid_to=decided + dt.timedelta(days=365 * 5),
+                publicity_end=decided + dt.timedelta(days=365 * 5),
+            )
+        elif kind == "penalty":
+            row.update(
+                violation_type=rng.choice(VIOLATIONS),
+                violation_facts=FACTS.format(n=rng.randint(2, 500), v=rng.randint(100, 90000)),
+                legal_basis="《中华人民共和国食品安全法》第一百二十四条第一款",
+                penalty_categories=["fine"],
+                content=f"罚款人民币{rng.randint(1, 50)}万元",
+                fine_amount=rng.randint(1, 50),
+                severity=rng.choice(["general", "general", "serious"]),
+                publicity_end=decided + dt.timedelta(days=365 * 3),
+                earliest_repair_date=decided + dt.timedelta(days=91),
+            )
+        else:
+            row.update(
+                content="守信激励：纳税信用A级纳税人", publicity_end=decided + dt.timedelta(days=365 * 3)
+            )
+        yield row
+
+
+def _seed_records(count: int) -> None:
+    from django.db import connection, transaction
+
+    from registry.models import Enterprise
+    from registry.services import system_actor
+    from sanctions.models import CreditRecord, PublicityRule
+
+    have = CreditRecord.objects.count()
+    if have >= count:
+        print(f"records: {have} present")
+        return
+    agencies = _agencies()
+    user = system_actor()
+    rules = {}
+    for kind in ("licence", "penalty", "reward"):
+        rule = PublicityRule.objects.filter(kind=kind).order_by("id").first()
+        rules[kind] = rule.id if rule else None
+    enterprise_ids = list(Enterprise.objects.values_list("id", flat=True))
+    fields = [f for f in CreditRecord._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    defaults = {
+        f.attname: (f.get_default() if f.has_default() else ("" if not f.null else None)) for f in fields
+    }
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        sql = f"COPY sanctions_creditrecord ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in _record_rows(have, count - have, enterprise_ids, agencies, user.id, rules):
+                copy.write_row([row.get(f.attname, defaults[f.attname]) for f in fields])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE sanctions_creditrecord")
+        cursor.execute("ANALYZE registry_enterprise")
+    print(f"records: seeded {count - have} in {time.perf_counter() - started:.1f} s")
+
+
+# --- In-process timing of the page's reads -------------------------------------------------------------
+
+
+def _time_selectors(codes: list[str]) -> dict:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from lookup.masking import public_sections
+    from registry.selectors import enterprise_get
+    from sanctions.standing import enterprise_standing
+
+    translation.activate("zh-hans")
+    timings, queries, records = [], [], []
+    for code in codes:
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            enterprise = enterprise_get(uscc=code)
+            list(enterprise.former_names.all())
+            enterprise_standing(enterprise=enterprise)
+            sections = public_sections(enterprise=enterprise)
+            timings.append((time.perf_counter() - started) * 1000)
+        queries.append(len(captured))
+        records.append(sum(map(len, sections.values())))
+    timings.sort()
+    return {
+        "enterprises": len(codes),
+        "mean_ms": round(statistics.mean(timings), 3),
+        "p50_ms": round(timings[len(timings) // 2], 3),
+        "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 3),
+        "queries_per_page": max(queries),
+        "mean_public_records_per_enterprise": round(statistics.mean(records), 2),
+    }
+
+
+# --- Serving and loading -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database_url(db: dict) -> str:
+    if db.get("HOST", "").startswith("/"):
+        return f"postgresql://{db.get('USER') or 'postgres'}@/{BENCH_DB}?host={db['HOST']}"
+    auth = db.get("USER") or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgresql://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{BENCH_DB}"
+
+
+def _redis_url() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/3"
+    except OSError:
+        pass
+    return None
+
+
+SETTINGS = """
+from config.settings.local import *  # noqa
+DEBUG = False
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(MIDDLEWARE.index("registry.middleware.LanguageMiddleware") + 1,
+                  "lookup.middleware.PageRateLimitMiddleware")
+PORTAL_PAGE_RATE = "100000000/min"
+if REDIS_URL:
+    CACHES["default"]["KEY_PREFIX"] = "portal-bench"
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "ERROR"},
+           "loggers": {"django": {"level": "ERROR"}}}
+"""
+
+
+def _wrk(url: str, *, duration: int, connections: int, script: Path) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(2, connections)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line.removeprefix("WRKJSON "))
+    data["rps"] = round(data["requests"] / (data["duration_us"] / 1e6), 1)
+    for key in ("p50_us", "p90_us", "p99_us", "max_us"):
+        data[key.replace("_us", "_ms")] = round(data.pop(key) / 1000, 2)
+    data["mean_ms"] = round(data.pop("mean_us") / 1000, 2)
+    return data
+
+
+def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
+    from django.conf import settings
+
+    port = _free_port()
+    (workdir / "portal_bench_settings.py").write_text(SETTINGS)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal_bench_settings",
+        "PYTHONPATH": f"{workdir}{os.pathsep}{ROOT}",
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
+    }
+    redis = _redis_url() if args.redis else None
+    if redis:
+        env["REDIS_URL"] = redis
+    else:
+        env.pop("REDIS_URL", None)
+    gunicorn = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi:application",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        str(args.workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "error",
+    ]
+    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310 - our own 127.0.0.1 server
+                break
+            except OSError:
+                time.sleep(0.2)
+        cold = workdir / "codes_cold.txt"
+        cold.write_text("\n".join(codes[:20000]) + "\n")
+        warm = workdir / "codes_warm.txt"
+        warm.write_text("\n".join(codes[:50]) + "\n")
+        hello_script = workdir / "hello.lua"
+        hello_script.write_text(DONE_LUA)
+        scripts = {}
+        for name, path in (("cold", cold), ("warm", warm)):
+            scripts[name] = workdir / f"page_{name}.lua"
+            scripts[name].write_text(LUA % {"codes": path, "seed": 7} + DONE_LUA)
+        for code in codes[:50]:  # warm the interpreter, the connections and the warm set's cache entries
+            urllib.request.urlopen(f"{base}/enterprises/{code}/", timeout=10).read()  # noqa: S310
+        results = {
+            "redis": bool(redis),
+            "workers": args.workers,
+            "connections": args.connections,
+            "duration_s": args.duration,
+        }
+        results["hello"] = _wrk(
+            base + "/healthz", duration=args.duration, connections=args.connections, script=hello_script
+        )
+        results["credit_page_cold"] = _wrk(
+            base, duration=args.duration, connections=args.connections, script=scripts["cold"]
+        )
+        results["credit_page_warm"] = _wrk(
+            base, duration=args.duration, connections=args.connections, script=scripts["warm"]
+        )
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--enterprises", type=int, default=200_000)
+    parser.add_argument("--records", type=int, default=600_000)
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per run (at most 60)")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument(
+        "--no-redis", dest="redis", action="store_false", help="local-memory cache per worker"
+    )
+    parser.add_argument(
+        "--reseed", action="store_true", help="empty the bench database's records and enterprises first"
+    )
+    args = parser.parse_args()
+    args.duration = max(1, min(args.duration, 60))
+    args.connections = max(1, min(args.connections, 64))
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+
+    from bench._db import use_bench_database
+
+    use_bench_database(name=BENCH_DB)
+    from django.db import connection
+
+    if args.reseed:
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE sanctions_creditrecord, registry_enterprise RESTART IDENTITY CASCADE")
+    _seed_enterprises(args.enterprises)
+    _seed_records(args.records)
+
+    from registry.models import Enterprise
+
+    total = Enterprise.objects.count()
+    rng = random.Random(42)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT uscc FROM registry_enterprise TABLESAMPLE SYSTEM (%s)",
+            [min(100.0, 100.0 * 40000 / max(total, 1))],
+        )
+        codes = [r[0] for r in cursor.fetchall()]
+    rng.shuffle(codes)
+    selectors = _time_selectors(codes[20000:20500] or codes[:500])
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        load = _serve_and_load(args, codes, Path(tmp))
+    from sanctions.models import CreditRecord
+
+    hello, cold, warm = load["hello"], load["credit_page_cold"], load["credit_page_warm"]
+    result = {
+        "bench": "portal",
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+        },
+        "data": {"enterprises": total, "records": CreditRecord.objects.count()},
+        "selectors_in_process": selectors,
+        **load,
+        "ratio_cold_to_hello": round(cold["rps"] / hello["rps"], 3),
+        "ratio_warm_to_hello": round(warm["rps"] / hello["rps"], 3),
+        "goals": {
+            "ratio_at_least": 0.5,
+            "p99_ms_at_most": 50,
+            "cold_met": cold["rps"] / hello["rps"] >= 0.5 and cold["p99_ms"] <= 50,
+            "warm_met": warm["rps"] / hello["rps"] >= 0.5 and warm["p99_ms"] <= 50,
+        },
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

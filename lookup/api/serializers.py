@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from registry.api.serializers import DivisionRefSerializer, _division
+from registry.choices import EnterpriseStatus, EntityType
+from registry.models import Enterprise
+from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
+from sanctions.standing import LEVEL_LABELS
+
+MAX_QUERY = 100
+
+
+class SearchQueryInput(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=MAX_QUERY,
+        trim_whitespace=True,
+        help_text="A name, part of a name (two characters are enough), a former name, "
+        "or a code (whole or its beginning).",
+    )
+
+
+class RecordsQueryInput(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=RecordKind.choices, required=False, help_text="Only records of this kind."
+    )
+
+
+class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=EnterpriseStatus.choices)
+    status_display = serializers.CharField(source="get_status_display")
+    entity_type = serializers.ChoiceField(choices=EntityType.choices)
+    division = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="This enterprise in the public API.")
+    page_url = serializers.SerializerMethodField(help_text="The enterprise's credit page.")
+
+    class Meta:
+        model = Enterprise
+        fields = ["uscc", "name", "status", "status_display", "entity_type", "division", "url", "page_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(DivisionRefSerializer)
+    def get_division(self, obj: Enterprise) -> dict:
+        return _division(obj.division_code)
+
+    def get_url(self, obj: Enterprise) -> str:
+        return reverse(
+            "public-enterprise-detail", kwargs={"uscc": obj.uscc}, request=self.context.get("request")
+        )
+
+    def get_page_url(self, obj: Enterprise) -> str:
+        return reverse("lookup:enterprise", kwargs={"uscc": obj.uscc}, request=self.context.get("request"))
+
+
+class PublicRecordSerializer(serializers.Serializer):
+    """A public credit record as anyone may see it: natural persons' names masked, no ID numbers."""
+
+    record_key = serializers.UUIDField(help_text="Stable across corrections of the same record.")
+    version = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=RecordKind.choices)
+    kind_display = serializers.CharField()
+    document_number = serializers.CharField()
+    document_name = serializers.CharField(allow_blank=True)
+    party_name = serializers.CharField(help_text="Masked (张*明) when the party is a natural person.")
+    party_category = serializers.ChoiceField(choices=PartyCategory.choices)
+    party_uscc = serializers.CharField(allow_blank=True, help_text="Empty for natural persons.")
+    legal_representative = serializers.CharField(allow_blank=True, help_text="Masked (张*明).")
+    content = serializers.CharField(allow_blank=True)
+    decision_date = serializers.DateField()
+    publicity_end = serializers.DateField(
+        allow_null=True, help_text="Empty: public while the licence is valid."
+    )
+    authority_name = serializers.CharField()
+    authority_uscc = serializers.CharField()
+    source_unit_name = serializers.CharField()
+    source_unit_uscc = serializers.CharField()
+    agency_name = serializers.CharField(help_text="The agency that recorded and published it.")
+    agency_uscc = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    is_exempt = serializers.BooleanField(help_text="Exempt (force majeure): no credit consequence.")
+    rule_name = serializers.CharField(allow_blank=True, help_text="The publicity rule that set the period.")
+    rule_legal_basis = serializers.CharField(allow_blank=True)
+    violation_type = serializers.CharField(allow_null=True, help_text="Penalties only.")
+    violation_facts = serializers.CharField(allow_null=True, help_text="Penalties only.")
+    legal_basis = serializers.CharField(allow_null=True, help_text="Penalties only.")
+    penalty_categories = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Penalties only: catalogue codes."
+    )
+    fine_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text="Penalties only: 10,000 yuan.",
+    )
+    confiscated_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text="Penalties only: 10,000 yuan.",
+    )
+    suspended_licence = serializers.CharField(allow_null=True, help_text="Penalties only.")
+    licence_category = serializers.ChoiceField(
+        choices=LicenceCategory.choices, allow_null=True, help_text="Licences only."
+    )
+    certificate_name = serializers.CharField(allow_null=True, help_text="Licences only.")
+    certificate_number = serializers.CharField(allow_null=True, help_text="Licences only.")
+    licence_status = serializers.ChoiceField(
+        choices=LicenceStatus.choices, allow_null=True, allow_blank=True, help_text="Licences only."
+    )
+    valid_from = serializers.DateField(allow_null=True, help_text="Licences only.")
+    valid_to = serializers.DateField(allow_null=True, help_text="Licences only.")
+
+    def to_representation(self, instance: dict) -> dict:
+        full = {name: None for name in self.fields}
+        full.update(instance)
+        full["kind_display"] = str(RecordKind(full["kind"]).label)
+        return {name: full[name] for name in self.fields}
+
+
+class StandingSerializer(serializers.Serializer):
+    uscc = serializers.CharField()
+    level = serializers.ChoiceField(
+        choices=list(LEVEL_LABELS.items()), help_text="Worst first: inactive, dishonest, attention, good."
+    )
+    label = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    as_of = serializers.DateField(help_text="The day this standing holds for.")

@@ -1,0 +1,174 @@
+"""The public read-only API: search, one enterprise, its public records, its standing.
+
+What is public is decided by the same selectors as the credit page (``public_records_for``,
+``enterprise_standing``) and presented by the same function (``public_record_fields``): the API
+never holds a copy of the visibility or masking rules. Anyone may read; requests are limited per
+client address, or per developer key (``X-Api-Key``) with the key's higher quota.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from registry import uscc as uscc_codes
+from registry.api.token_views import ApiErrorSerializer
+from registry.api.views import USCC_PATH_REGEX
+from registry.models import Enterprise
+from registry.selectors import enterprise_get, enterprise_list
+from sanctions.selectors import public_records_for
+from sanctions.standing import enterprise_standing
+
+from ..developer_keys import DeveloperKeyAuthentication
+from ..masking import public_record_fields
+from . import schema  # noqa: F401 - registers the developer key's OpenAPI security scheme
+from .serializers import (
+    PublicEnterpriseSummarySerializer,
+    PublicRecordSerializer,
+    RecordsQueryInput,
+    SearchQueryInput,
+    StandingSerializer,
+)
+from .throttles import PublicApiThrottle
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ApiErrorSerializer, description=description)
+
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before the next request will be accepted.",
+)
+USCC_PARAMETER = OpenApiParameter(
+    "uscc",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=f"^{USCC_PATH_REGEX}$",
+    description="The unified social credit code (18 characters, upper case).",
+)
+COMMON = {
+    401: _error("An X-Api-Key header with an unknown or revoked developer key."),
+    429: _error(
+        "Too many requests from this address (or for this developer key); retry after the number of "
+        "seconds in Retry-After."
+    ),
+}
+NO_ENTERPRISE = _error("No enterprise has this code.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search enterprises by name or code",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"},
+                OpenApiParameter.QUERY,
+                required=True,
+                allow_blank=False,
+                description=SearchQueryInput().fields["q"].help_text,
+            ),
+            RETRY_AFTER,
+        ],
+        responses={
+            200: PublicEnterpriseSummarySerializer(many=True),
+            400: _error("`q` is missing, empty or longer than 100 characters."),
+            404: _error("A page past the last result, or deeper than the first 10,000 results."),
+            **COMMON,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One enterprise by its USCC",
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={200: PublicEnterpriseSummarySerializer, 404: NO_ENTERPRISE, **COMMON},
+    ),
+)
+class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Public, read-only, throttled: the same enterprises and records the credit pages show."""
+
+    authentication_classes = [DeveloperKeyAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicApiThrottle]
+    serializer_class = PublicEnterpriseSummarySerializer
+    filter_backends: list = []
+    lookup_field = "uscc"
+    lookup_value_regex = "[^/.]+"
+
+    def get_queryset(self):
+        query = SearchQueryInput(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return enterprise_list(query=query.validated_data["q"])
+
+    def get_object(self) -> Enterprise:
+        code = self.kwargs["uscc"]
+        enterprise = enterprise_get(uscc=code) if uscc_codes.compact(code) == code else None
+        if enterprise is None:
+            raise exceptions.NotFound(_("No enterprise has this code."))
+        return enterprise
+
+    @extend_schema(
+        summary="An enterprise's public credit records",
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={
+            200: PublicRecordSerializer(many=True),
+            400: _error("`kind` is not one of penalty, licence, reward."),
+            404: _error("No enterprise has this code, or a page past the last result."),
+            **COMMON,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="records",
+        filter_backends=[],
+        serializer_class=PublicRecordSerializer,
+    )
+    def records(self, request, uscc: str):
+        enterprise = self.get_object()
+        query = RecordsQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        records = public_records_for(enterprise=enterprise).order_by("-decision_date", "-id")
+        if query.validated_data.get("kind"):
+            records = records.filter(kind=query.validated_data["kind"])
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(
+            PublicRecordSerializer([public_record_fields(r) for r in page], many=True).data
+        )
+
+    @extend_schema(
+        summary="An enterprise's credit standing today, with the reasons",
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={200: StandingSerializer, 404: NO_ENTERPRISE, **COMMON},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="standing",
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=StandingSerializer,
+    )
+    def standing(self, request, uscc: str):
+        enterprise = self.get_object()
+        standing = enterprise_standing(enterprise=enterprise)
+        return Response(
+            StandingSerializer(
+                {
+                    "uscc": enterprise.uscc,
+                    "level": standing.level,
+                    "label": standing.label,
+                    "reasons": list(standing.reasons),
+                    "as_of": timezone.localdate(),
+                }
+            ).data
+        )

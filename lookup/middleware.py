@@ -1,0 +1,34 @@
+"""Per-address rate limit for the portal's HTML pages (the API has its own, in ``lookup.api``).
+
+Generous: a person clicking through pages never meets it; a scraper fetching thousands of credit
+pages does, and gets a friendly 429 page with ``Retry-After``. Only the portal's own pages count
+(URL namespaces ``lookup`` and ``badges``): static files, health checks, the admin, the clerks'
+desk and the API are not limited here.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from . import throttling
+
+LIMITED_NAMESPACES = frozenset({"lookup", "badges"})
+
+
+class PageRateLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or not (set(match.namespaces) & LIMITED_NAMESPACES):
+            return None
+        wait = throttling.hit(f"page:{throttling.client_ip(request)}", throttling.page_rate())
+        if wait is None:
+            return None
+        from .views import too_many_requests
+
+        return too_many_requests(request, wait)

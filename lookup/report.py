@@ -1,0 +1,480 @@
+"""The credit report: a PDF "public credit information summary" (公共信用信息概要) that anyone can
+verify later.
+
+What is signed: the QR code that carries the signature is printed inside the PDF, so the signature
+cannot cover the PDF's own bytes. It covers the report number and the SHA-256 of the report's
+*content* — a canonical JSON of everything the PDF shows (number, time of issue, the enterprise's
+registration facts, its standing, every public record as masked for the public). The content is
+stored with the report, so the verification page can recompute its checksum, and the SHA-256 of
+the PDF as issued is stored too, so that a person can upload a file and learn whether it is the
+one the registry issued, unaltered.
+
+Token payload: ``CR1:`` + report number + ``|`` + the 32 raw bytes of the content checksum. The
+``CR1:`` prefix keeps report tokens apart from anything else signed with the same keys (badges):
+a genuine badge token is never a genuine report token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import qrcode
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from qrcode.constants import ERROR_CORRECT_M
+
+from registry.models import Enterprise
+from registry.selectors import division_describe
+from sanctions.standing import enterprise_standing
+
+from .masking import SECTION_KINDS, public_sections, section_title, with_labels
+from .models import CreditReport
+from .signing import BadSignature, sign, verify
+
+FORMAT = "credit-report/1"
+TOKEN_DOMAIN = b"CR1:"
+TITLE_ZH = "公共信用信息概要"
+FONT_NAME = "WQYMicroHei"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttf"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+# --- Content ---------------------------------------------------------------------------------
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def enterprise_facts(enterprise: Enterprise) -> dict[str, Any]:
+    """The registration facts the credit page shows, as plain JSON values."""
+    division = division_describe(enterprise.division_code)
+    return {
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "status": enterprise.status,
+        "entity_type": enterprise.entity_type,
+        "legal_representative": enterprise.legal_representative,
+        "registered_capital": (
+            None
+            if enterprise.registered_capital is None
+            else format(enterprise.registered_capital.normalize(), "f")
+        ),
+        "established_on": _iso(enterprise.established_on),
+        "domicile": enterprise.domicile,
+        "registration_authority": enterprise.registration_authority,
+        "industry": enterprise.industry,
+        "division_code": enterprise.division_code,
+        "division_name": division["name"] if division else None,
+        "former_names": [f.name for f in enterprise.former_names.all()],
+        "registration_number": enterprise.registration_number,
+        "organization_code": enterprise.organization_code,
+        "tax_number": enterprise.tax_number,
+        "is_legacy_code": enterprise.is_legacy_code,
+        "source": enterprise.source,
+        "updated_at": _iso(enterprise.updated_at),
+    }
+
+
+def report_content(
+    *, enterprise: Enterprise, number: str, issued_at: dt.datetime, language: str
+) -> dict[str, Any]:
+    """Everything the report shows, in the form whose checksum is signed."""
+    standing = enterprise_standing(enterprise=enterprise)
+    return {
+        "format": FORMAT,
+        "number": number,
+        "issued_at": issued_at.isoformat(),
+        "language": language,
+        "enterprise": enterprise_facts(enterprise),
+        "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
+        "records": public_sections(enterprise=enterprise),
+    }
+
+
+def canonical_json(content: dict[str, Any]) -> bytes:
+    """One spelling per content: sorted keys, no spaces, UTF-8 (what the checksum is taken of)."""
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_sha256(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def report_token(number: str, sha256_hex: str) -> str:
+    return sign(TOKEN_DOMAIN + number.encode() + b"|" + bytes.fromhex(sha256_hex))
+
+
+def report_token_read(token: str) -> tuple[str, str, str]:
+    """(key id, report number, content checksum) of a genuine report token; else BadSignature."""
+    if len(token) > 400:
+        raise BadSignature("too long")
+    kid, payload = verify(token)
+    if not payload.startswith(TOKEN_DOMAIN):
+        raise BadSignature("not a report token")
+    number, sep, digest = payload[len(TOKEN_DOMAIN) :].rpartition(b"|")
+    if not sep or len(digest) != 32:
+        raise BadSignature("malformed report token")
+    try:
+        return kid, number.decode(), digest.hex()
+    except UnicodeDecodeError:
+        raise BadSignature("malformed report number") from None
+
+
+# --- Issue and verify ------------------------------------------------------------------------------
+
+
+@dataclass
+class IssuedReport:
+    report: CreditReport
+    pdf: bytes
+    token: str
+    url: str
+
+
+def _next_report_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('lookup_creditreport', 'id'))")
+        return cursor.fetchone()[0]
+
+
+def credit_report_issue(
+    *, enterprise: Enterprise, verify_url: Callable[[str], str], requested_by=None
+) -> IssuedReport:
+    """Issue a numbered, signed report of what is public about the enterprise right now.
+
+    Anyone may ask for one (it shows only public information). The number is the local date of
+    issue and the report's sequence number: ``20260512`` + ``00000042``.
+    """
+    issued_at = timezone.now().replace(microsecond=0)
+    report_id = _next_report_id()
+    number = f"{timezone.localtime(issued_at):%Y%m%d}{report_id:08d}"
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    content = report_content(enterprise=enterprise, number=number, issued_at=issued_at, language=language)
+    checksum = content_sha256(content)
+    token = report_token(number, checksum)
+    url = verify_url(token)
+    pdf = render_pdf(content, checksum=checksum, url=url)
+    from .signing import keyring
+
+    report = CreditReport.objects.create(
+        id=report_id,
+        number=number,
+        enterprise=enterprise,
+        issued_at=issued_at,
+        sha256=checksum,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        content=content,
+        language=language,
+        key_id=keyring().current_kid,
+        requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
+    )
+    return IssuedReport(report, pdf, token, url)
+
+
+@dataclass
+class Verification:
+    genuine: bool
+    report: CreditReport | None = None
+    key_id: str = ""
+    reason: str = ""
+
+
+def credit_report_verify(*, token: str) -> Verification:
+    """Is this the token of a report the registry issued, with the content it was issued with?"""
+    try:
+        kid, number, checksum = report_token_read(token)
+    except BadSignature as exc:
+        return Verification(False, reason=str(exc))
+    report = CreditReport.objects.select_related("enterprise").filter(number=number).first()
+    if report is None or report.sha256 != checksum or report.key_id != kid:
+        return Verification(False, key_id=kid, reason="no such report")
+    if content_sha256(report.content) != checksum:
+        return Verification(False, key_id=kid, reason="stored content altered")
+    return Verification(True, report=report, key_id=kid)
+
+
+def pdf_matches(report: CreditReport, chunks: Iterable[bytes]) -> bool:
+    """Whether a file's bytes are exactly the PDF issued for this report."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return bool(report.pdf_sha256) and digest.hexdigest() == report.pdf_sha256
+
+
+# --- The PDF -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_FILE)))  # embedded as a subset
+    return FONT_NAME
+
+
+def _qr_png(url: str) -> bytes:
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=6, border=4)
+    code.add_data(url)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code printed on a report, as a PNG (error correction level M)."""
+    return _qr_png(url)
+
+
+def _choice_label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or "—"
+
+
+def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
+    """The report as an A4 PDF with the Chinese font embedded, in the language of ``content``."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    from registry.choices import DataSource, EnterpriseStatus, EntityType, Industry
+
+    font = _register_font()
+    with translation.override(content["language"]):
+        base = ParagraphStyle("base", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+        small = ParagraphStyle(
+            "small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#57606a")
+        )
+        title = ParagraphStyle("title", parent=base, fontSize=20, leading=26, alignment=TA_CENTER)
+        subtitle = ParagraphStyle(
+            "subtitle",
+            parent=base,
+            fontSize=11,
+            leading=15,
+            alignment=TA_CENTER,
+            textColor=colors.HexColor("#57606a"),
+        )
+        heading = ParagraphStyle(
+            "heading",
+            parent=base,
+            fontSize=12.5,
+            leading=18,
+            spaceBefore=8,
+            spaceAfter=4,
+            textColor=colors.HexColor("#b3261e"),
+        )
+        label_style = ParagraphStyle("label", parent=base, textColor=colors.HexColor("#57606a"))
+
+        def p(text: Any, style: ParagraphStyle = base) -> Paragraph:
+            return Paragraph(escape("—" if text in (None, "") else str(text)).replace("\n", "<br/>"), style)
+
+        def facts_table(rows: list[tuple[str, Any]], widths=(42 * mm, 128 * mm)) -> Table:
+            table = Table([[p(k, label_style), p(v)] for k, v in rows], colWidths=widths)
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+                        ("TOPPADDING", (0, 0), (-1, -1), 2),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    ]
+                )
+            )
+            return table
+
+        ent = content["enterprise"]
+        issued_local = timezone.localtime(dt.datetime.fromisoformat(content["issued_at"]))
+        story: list = []
+        header_left = [
+            Paragraph(TITLE_ZH, title),
+            Paragraph(escape(_("Public credit information summary")), subtitle),
+            Spacer(1, 4 * mm),
+            facts_table(
+                [
+                    (_("Report number"), content["number"]),
+                    (_("Time of issue"), issued_local.strftime("%Y-%m-%d %H:%M:%S %z")),
+                    (_("Enterprise"), ent["name"]),
+                    (_("Unified social credit code"), ent["uscc"]),
+                ],
+                widths=(34 * mm, 92 * mm),
+            ),
+        ]
+        qr = Image(io.BytesIO(_qr_png(url)), width=38 * mm, height=38 * mm)
+        header = Table(
+            [[header_left, [qr, p(_("Scan to verify this report"), small)]]], colWidths=(128 * mm, 42 * mm)
+        )
+        header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [header, Spacer(1, 2 * mm)]
+        story.append(p(_("Verify at:") + " " + url, small))
+
+        standing = content["standing"]
+        story.append(p(_("Credit standing"), heading))
+        story.append(
+            p(
+                standing["label"]
+                + ("：" if content["language"].startswith("zh") else ": ")
+                + ("; ".join(standing["reasons"]) if standing["reasons"] else _("no adverse public records"))
+            )
+        )
+
+        story.append(p(_("Registration information"), heading))
+        capital = ent["registered_capital"]
+        rows = [
+            (_("Name"), ent["name"]),
+            (_("Unified social credit code"), ent["uscc"]),
+            (_("Status"), _choice_label(EnterpriseStatus, ent["status"])),
+            (_("Legal representative"), ent["legal_representative"]),
+            (_("Entity type"), _choice_label(EntityType, ent["entity_type"])),
+            (
+                _("Registered capital"),
+                _("%(amount)s × 10,000 yuan") % {"amount": capital} if capital else None,
+            ),
+            (_("Date of establishment"), ent["established_on"]),
+            (_("Domicile"), ent["domicile"]),
+            (_("Registration authority"), ent["registration_authority"]),
+            (
+                _("Administrative division"),
+                f"{ent['division_code']} · {ent['division_name']}"
+                if ent["division_name"]
+                else ent["division_code"],
+            ),
+            (_("Industry"), _choice_label(Industry, ent["industry"]) if ent["industry"] else None),
+        ]
+        if ent["former_names"]:
+            rows.append((_("Former names"), "、".join(ent["former_names"])))
+        for key, label in (
+            ("registration_number", _("Business registration number")),
+            ("organization_code", _("Organisation code")),
+            ("tax_number", _("Tax registration number")),
+        ):
+            if ent[key]:
+                rows.append((label, ent[key]))
+        story.append(facts_table(rows))
+        story.append(p(_("Source:") + " " + _choice_label(DataSource, ent["source"]), small))
+
+        for kind in SECTION_KINDS:
+            items = content["records"].get(kind.value, [])
+            title_para = p(f"{section_title(kind)} ({len(items)})", heading)
+            if not items:
+                story.append(KeepTogether([title_para, p(_("None."), small)]))
+            for index, fields in enumerate(items):
+                block = [_record_table(with_labels(fields), p, facts_table), Spacer(1, 3 * mm)]
+                # A heading never stays alone at the foot of a page.
+                story.append(KeepTogether(([title_para] if index == 0 else []) + block))
+
+        story.append(Spacer(1, 4 * mm))
+        story.append(
+            p(
+                _(
+                    "This summary lists the public credit information held by the registry at the time of issue: "
+                    "records outside their publicity period, revoked or replaced records and records not open to the "
+                    "public are not included. Names of natural persons are partly masked and identity numbers are "
+                    "never shown. Scan the QR code or open the address above to check that this report is genuine; "
+                    "the verification page also checks an uploaded copy of this file."
+                ),
+                small,
+            )
+        )
+
+        footer = _("Report %(number)s · content SHA-256 %(checksum)s · page %(page)s")
+        number = content["number"]
+
+        def on_page(canvas, doc):
+            canvas.saveState()
+            canvas.setFont(font, 7)
+            canvas.setFillColor(colors.HexColor("#57606a"))
+            canvas.drawString(
+                20 * mm, 10 * mm, footer % {"number": number, "checksum": checksum, "page": doc.page}
+            )
+            canvas.restoreState()
+
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            topMargin=16 * mm,
+            bottomMargin=18 * mm,
+            title=f"{TITLE_ZH} {number}",
+            author=_("Corporate credit registry"),
+            subject=ent["name"],
+            creator="credit-registry",
+        )
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
+
+
+def _record_table(r: dict[str, Any], p, facts_table):
+    rows: list[tuple[str, Any]] = [
+        (_("Decision document"), " · ".join(x for x in (r["document_number"], r["document_name"]) if x))
+    ]
+    party = r["party_name"] + (f" ({r['party_category_display']})" if r.get("party_category_display") else "")
+    rows.append((_("Party"), party))
+    if r["legal_representative"]:
+        rows.append((_("Legal representative"), r["legal_representative"]))
+    if r["kind"] == "penalty":
+        rows += [
+            (_("Violation"), r["violation_type"]),
+            (_("Facts"), r["violation_facts"]),
+            (_("Legal basis"), r["legal_basis"]),
+            (_("Penalty"), r["content"]),
+        ]
+        if r["fine_amount"] is not None:
+            rows.append((_("Fine"), _("%(amount)s × 10,000 yuan") % {"amount": r["fine_amount"]}))
+        if r["confiscated_amount"] is not None:
+            rows.append(
+                (_("Confiscated"), _("%(amount)s × 10,000 yuan") % {"amount": r["confiscated_amount"]})
+            )
+        if r["suspended_licence"]:
+            rows.append((_("Suspended or revoked licence"), r["suspended_licence"]))
+    elif r["kind"] == "licence":
+        rows += [
+            (_("Certificate"), f"{r['certificate_name']} {r['certificate_number']}".strip()),
+            (_("Licence category"), r.get("licence_category_display")),
+            (_("Content"), r["content"]),
+            (_("Valid"), f"{r['valid_from'] or '…'} – {r['valid_to'] or '…'}"),
+            (_("Licence status"), r.get("licence_status_display")),
+        ]
+    else:
+        rows.append((_("Content"), r["content"]))
+    rows += [
+        (_("Decision date"), r["decision_date"]),
+        (_("Deciding authority"), r["authority_name"]),
+        (_("Source agency"), f"{r['agency_name']} · {_('data source unit')}: {r['source_unit_name']}"),
+        (_("Public until"), r["publicity_end"] or _("while valid")),
+        (_("Publicity rule"), f"{r['rule_name']} · {r['rule_legal_basis']}" if r["rule_name"] else None),
+    ]
+    if r["is_exempt"]:
+        rows.append((_("Exempt"), _("force majeure: no credit consequence")))
+    table = facts_table(rows)
+    table.setStyle(
+        [("BACKGROUND", (0, 0), (-1, 0), "#eaeef2"), ("LINEABOVE", (0, 0), (-1, 0), 0.75, "#57606a")]
+    )
+    return table

@@ -1,0 +1,180 @@
+"""Rate limits: per address for anonymous use, per key for developers, generous for pages;
+429 with a truthful Retry-After, and recovery once the client waits."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+
+from lookup import throttling
+from lookup.developer_keys import developer_key_issue, developer_key_revoke
+from tests.factories import EnterpriseFactory
+
+pytestmark = [pytest.mark.django_db]
+
+WITH_PAGE_LIMIT = [*settings.MIDDLEWARE, "lookup.middleware.PageRateLimitMiddleware"]
+
+
+class Clock:
+    def __init__(self, start: float = 1_800_000_000.0):
+        self.t = start
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    cache.clear()
+    clock = Clock()
+    monkeypatch.setattr(throttling, "now", clock)
+    yield clock
+    cache.clear()
+
+
+@pytest.fixture
+def enterprise(db):
+    return EnterpriseFactory(name="杭州西湖建设工程有限公司")
+
+
+def test_rates_parse():
+    assert throttling.parse_rate("60/min") == throttling.Rate(60, 60)
+    assert throttling.parse_rate("5/10s") == throttling.Rate(5, 10)
+    assert throttling.parse_rate("1000/hour") == throttling.Rate(1000, 3600)
+    for bad in ("", "abc", "0/min", "5/fortnight"):
+        with pytest.raises(ValueError):
+            throttling.parse_rate(bad)
+
+
+def test_client_address_ignores_forwarded_for_unless_the_proxy_is_trusted(rf):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    assert throttling.client_ip(request) == "10.0.0.5"
+    with override_settings(PORTAL_TRUST_X_FORWARDED_FOR=True):
+        assert throttling.client_ip(request) == "203.0.113.9"
+        forged = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="not-an-address")
+        assert throttling.client_ip(forged) == "10.0.0.5"
+    v6 = rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    assert throttling.client_ip(v6) == "2001:db8:1:2::/64"
+
+
+@override_settings(PUBLIC_API_ANON_RATE="3/min")
+def test_anonymous_api_use_gets_429_with_retry_after_and_recovers(api, enterprise, clock):
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/"
+    assert [api.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = api.get(url)
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
+    assert 1 <= wait <= 120  # a sliding window: the last minute still weighs in part
+    assert refused.json()["detail"]
+    clock.advance(wait - 1)
+    assert api.get(url).status_code == 429  # not yet
+    clock.advance(1)
+    assert api.get(url).status_code == 200  # Retry-After told the truth
+
+
+@override_settings(PUBLIC_API_ANON_RATE="3/min")
+def test_each_address_has_its_own_allowance(api, enterprise, clock):
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/"
+    for _ in range(3):
+        api.get(url, REMOTE_ADDR="198.51.100.1")
+    assert api.get(url, REMOTE_ADDR="198.51.100.1").status_code == 429
+    assert api.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
+
+
+@override_settings(PUBLIC_API_ANON_RATE="3/min")
+def test_a_developer_key_has_a_higher_quota_than_anonymous_use(api, enterprise, clock, registry_admin):
+    _row, key = developer_key_issue(
+        actor=registry_admin, name="信用地图", contact_email="dev@example.com", requests_per_minute=8
+    )
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/standing/"
+    anonymous = [api.get(url).status_code for _ in range(8)]
+    keyed = [api.get(url, HTTP_X_API_KEY=key).status_code for _ in range(9)]
+    assert anonymous.count(200) == 3
+    assert keyed.count(200) == 8 and keyed[-1] == 429
+    clock.advance(120)
+    assert api.get(url, HTTP_X_API_KEY=key).status_code == 200
+
+
+def test_a_revoked_key_is_refused_not_downgraded(api, enterprise, clock, registry_admin):
+    row, key = developer_key_issue(actor=registry_admin, name="信用地图", contact_email="dev@example.com")
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/"
+    assert api.get(url, HTTP_X_API_KEY=key).status_code == 200
+    developer_key_revoke(actor=registry_admin, key=row)
+    assert api.get(url, HTTP_X_API_KEY=key).status_code == 401
+
+
+def test_the_sliding_window_counts_the_previous_minute_in_part(clock):
+    rate = throttling.Rate(10, 60)
+    clock.t = 60 * 1000 + 59  # the last second of a window
+    assert all(throttling.hit("t", rate) is None for _ in range(10))
+    clock.advance(2)  # one second into the next window: the previous one still weighs 58/60
+    wait = throttling.hit("t", rate)
+    assert wait is not None and wait > 1
+    clock.advance(wait)
+    assert throttling.hit("t", rate) is None
+
+
+@override_settings(MIDDLEWARE=WITH_PAGE_LIMIT, PORTAL_PAGE_RATE="3/min")
+def test_pages_get_a_friendly_429_page_and_recover(client, enterprise, clock):
+    url = f"/enterprises/{enterprise.uscc}/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(url, HTTP_COOKIE="django_language=en")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    content = refused.content.decode()
+    assert "Please slow down" in content and "/api/docs/" in content and 'role="main"' in content
+    assert client.get("/healthz").status_code == 200  # not a portal page: never limited here
+    clock.advance(int(refused["Retry-After"]))
+    assert client.get(url).status_code == 200
+
+
+@override_settings(MIDDLEWARE=WITH_PAGE_LIMIT, PORTAL_PAGE_RATE="3/min", PUBLIC_API_ANON_RATE="100/min")
+def test_the_page_limit_does_not_spend_the_api_allowance(client, api, enterprise, clock):
+    for _ in range(4):
+        client.get("/")
+    assert client.get("/").status_code == 429
+    assert api.get(f"/api/v1/public/enterprises/{enterprise.uscc}/").status_code == 200
+
+
+@override_settings(MIDDLEWARE=WITH_PAGE_LIMIT)
+def test_a_person_clicking_normally_never_meets_the_page_limit(client, enterprise, clock):
+    for _ in range(60):  # a page a second for a whole minute
+        assert client.get(f"/enterprises/{enterprise.uscc}/").status_code == 200
+        clock.advance(1)
+
+
+def test_counters_live_in_redis_when_it_is_the_cache(clock):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import uuid
+
+    prefix = f"test-rl-{uuid.uuid4().hex[:8]}"
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    with override_settings(CACHES=caches):
+        from django.core.cache import caches as handler
+
+        handler["default"].clear()
+        rate = throttling.Rate(2, 60)
+        assert throttling.hit("shared", rate) is None
+        # A second worker process sees the same counter: read it straight from Redis.
+        keys = redis.Redis(host="127.0.0.1", port=6379).keys(f"{prefix}:*rl:shared*")
+        assert len(keys) == 1
+        assert throttling.hit("shared", rate) is None
+        assert throttling.hit("shared", rate) is not None
+        redis.Redis(host="127.0.0.1", port=6379).delete(
+            *redis.Redis(host="127.0.0.1", port=6379).keys(f"{prefix}:*")
+        )

@@ -22,3 +22,9 @@ urlpatterns = [
 from lookup.api.urls import urlpatterns as public_api_urlpatterns  # noqa: E402
 
 urlpatterns += public_api_urlpatterns
+
+# Joint measures for an enterprise (sanctions.api_lists); ahead of the router's enterprise routes.
+from sanctions.api_lists import EnterpriseMeasuresView  # noqa: E402
+
+urlpatterns.insert(0, path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(),
+                           name="enterprise-measures"))

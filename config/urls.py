@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    path("", include("sanctions.urls_lists")),
     path("", include("sanctions.urls_remedies")),
     path("", include("lookup.badge_urls")),
     path("", include("lookup.urls")),

@@ -6,7 +6,7 @@ they are read-only, with their history.
 
 from django.contrib import admin
 
-from . import admin_remedies, services  # noqa: F401 - admin_remedies registers its models
+from . import admin_lists, admin_remedies, services  # noqa: F401 - admin_lists/_remedies register their models
 from .models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 
 

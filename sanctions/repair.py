@@ -354,6 +354,9 @@ def repair_approve(*, actor, application: RepairApplication, reason: str) -> Rep
     audit_write(actor=actor, action="repair.approve", target=application, before={"status": "submitted"},
                 after={"status": "approved", "reason": reason})
     enterprise_changed(application.enterprise_id)
+    from .rating_tasks import rating_recompute
+
+    rating_recompute.delay_on_commit(application.enterprise_id)
     return application
 
 

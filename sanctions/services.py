@@ -23,6 +23,7 @@ from registry.models import Agency
 from .choices import RecordKind, RecordStatus
 from .models import CreditRecord, RecordEvent
 from .permissions import ensure_can_correct, ensure_can_edit, ensure_can_review
+from .rating_tasks import rating_recompute
 from .rules import publicity_for
 from .validation import RECORD_FIELDS, clean_record
 
@@ -227,6 +228,9 @@ def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
                 after={"status": "published", "publicity_end": record.publicity_end,
                        "never_published": record.never_published})
     enterprise_changed(record.enterprise_id)
+    rating_recompute.delay_on_commit(record.enterprise_id)
+    if record.previous_id and record.previous.enterprise_id != record.enterprise_id:
+        rating_recompute.delay_on_commit(record.previous.enterprise_id)
     return record
 
 
@@ -290,6 +294,7 @@ def record_revoke(*, actor, record: CreditRecord, reason: str) -> CreditRecord:
     audit_write(actor=actor, action="record.revoke", target=record, before={"status": before_status},
                 after={"status": "revoked", "reason": reason.strip()})
     enterprise_changed(record.enterprise_id)
+    rating_recompute.delay_on_commit(record.enterprise_id)
     return record
 
 
@@ -320,6 +325,8 @@ def records_expire(*, today: dt.date | None = None) -> int:
         for r in due
     ])
     enterprise_changed({r.enterprise_id for r in due})
+    for enterprise_id in sorted({r.enterprise_id for r in due}):
+        rating_recompute.delay_on_commit(enterprise_id)
     return len(due)
 
 

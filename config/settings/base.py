@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -122,11 +123,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_IMPORTS = ["sanctions.rating_tasks"]
+# Times are Asia/Shanghai: publicity periods and list terms end at midnight. Public view never
+# waits for these jobs (visibility is computed by date); they record the change and notify.
 CELERY_BEAT_SCHEDULE = {
-    "audit-verify-daily": {
-        "task": "registry.tasks.audit_verify",
-        "schedule": 24 * 60 * 60,
-    },
+    "audit-verify-daily": {"task": "registry.tasks.audit_verify", "schedule": crontab(hour=3, minute=0)},
+    "records-expire-daily": {"task": "sanctions.tasks.records_expire", "schedule": crontab(hour=0, minute=5)},
+    "listings-expire-daily": {"task": "sanctions.rating_tasks.listings_expire", "schedule": crontab(hour=0, minute=10)},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,4 +10,5 @@ urlpatterns = [
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise"),
     path("enterprises/<str:uscc>/report.pdf", views.report_pdf, name="report"),
     path("r/<str:token>", views.report_verify, name="report-verify"),
+    path("lang/<str:code>/", views.switch_language, name="language"),
 ]

@@ -5,14 +5,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
 from registry import uscc as uscc_codes
-from registry.cache import enterprise_cache_key
+from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
 from sanctions.standing import enterprise_standing
@@ -69,13 +69,28 @@ def credit_page_body(enterprise: Enterprise) -> str:
     return html
 
 
+def _full_page_key(uscc: str) -> str:
+    return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+
+
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
-    """The credit page: registration facts, standing and the public records, by kind."""
+    """The credit page: registration facts, standing and the public records, by kind.
+
+    For visitors who are not signed in the whole page is the same for everyone, so it is served
+    from the cache: one entry holds (enterprise id, generation, HTML), and it is used only while
+    the enterprise's generation is unchanged (every public change bumps it) and on the same day.
+    """
+    anonymous = not request.user.is_authenticated  # no session cookie: no query
+    if anonymous:
+        entry = cache.get(_full_page_key(uscc))
+        if entry is not None and enterprise_generation(entry[0]) == entry[1]:
+            return HttpResponse(entry[2])
     enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
     if isinstance(enterprise, HttpResponse):
         return enterprise
+    generation = enterprise_generation(enterprise.id)  # read before rendering: a change meanwhile wins
     body = credit_page_body(enterprise)
-    return render(
+    response = render(
         request,
         "lookup/enterprise.html",
         {
@@ -83,6 +98,31 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
             "body_html": mark_safe(body),  # noqa: S308 - our own template's output, escaped there
         },
     )
+    if anonymous and response.status_code == 200:
+        cache.set(_full_page_key(enterprise.uscc), (enterprise.id, generation, response.content),
+                  PAGE_CACHE_SECONDS)
+    return response
+
+
+@require_http_methods(["GET"])
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """The language switch: a plain link (so public pages carry no per-visitor token and can be
+    cached whole) that sets the language cookie and goes back to a page of this site."""
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        samesite="Lax", secure=request.is_secure(), httponly=False,
+    )
+    return response
 
 
 def _verify_url(request: HttpRequest):

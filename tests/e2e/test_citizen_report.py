@@ -58,7 +58,7 @@ def test_citizen_downloads_and_verifies_a_credit_report(live_server, page, scree
     assert "赵*宝" in page.content() and "赵大宝" not in page.content()
     screenshot("citizen-credit-zh")
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Administrative penalties").is_visible()
     assert page.locator(".standing-attention").is_visible()

@@ -18,7 +18,7 @@ def test_citizen_finds_an_enterprise_by_two_characters(live_server, page, screen
     assert page.get_by_role("heading", level=1).inner_text() == "杭州西湖建设工程有限公司"
     assert "浙江省杭州市西湖区" in page.content()
     screenshot("enterprise-zh")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Registration information").is_visible()
     screenshot("enterprise-en")

@@ -55,10 +55,33 @@ def test_lowercase_code_in_the_url_redirects_and_unknown_is_404(client):
 
 
 def test_english_switch(client):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert response.status_code == 302
+    response = client.get("/lang/en/", {"next": "/?q=西湖"})
+    assert response.status_code == 302 and response["Location"] == "/?q=%E8%A5%BF%E6%B9%96"
     content = client.get("/").content.decode()
     assert '<html lang="en">' in content and "Search" in content
+
+
+def test_language_switch_never_redirects_off_site(client):
+    assert client.get("/lang/en/", {"next": "https://evil.example/"})["Location"] == "/"
+    assert client.get("/lang/xx/").status_code == 404
+
+
+def test_anonymous_credit_page_is_served_whole_from_the_cache_until_a_change(
+    client, clerk, reviewer, market_agency, django_assert_max_num_queries
+):
+    from sanctions import services
+    from tests.sanctions.payloads import penalty_data
+
+    enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司")
+    url = f"/enterprises/{enterprise.uscc}/"
+    first = client.get(url).content
+    with django_assert_max_num_queries(0):
+        assert client.get(url).content == first
+    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
+                                       data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕9号"))
+    services.record_submit(actor=clerk, record=record)
+    services.record_publish(actor=reviewer, record=record)
+    assert "杭罚〔2026〕9号" in client.get(url).content.decode()
 
 
 def test_enterprise_page_query_count_is_pinned(client, django_assert_max_num_queries):

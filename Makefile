@@ -29,9 +29,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Each benchmark uses its own *_bench database and writes bench/results/<name>.json.
+# The HTTP ones (portal, badges) drive gunicorn with wrk: apt-get install wrk.
 bench: install
 	$(PY) -m bench.bench_seed
 	$(PY) -m bench.bench_import
+	$(PY) -m bench.bench_records_import
+	$(PY) -m bench.bench_search
+	$(PY) -m bench.bench_portal
+	$(PY) -m bench.bench_badges
 	@echo "Results: bench/results/"
 
 worker: install

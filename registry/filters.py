@@ -27,6 +27,14 @@ class EnterpriseFilter(django_filters.FilterSet):
         model = Enterprise
         fields = ["q", "status", "entity_type", "industry", "division"]
 
+    def filter_queryset(self, queryset):
+        # The query last: it searches within what the other filters left (each way of matching
+        # stops after a bounded number of rows, so filtering afterwards could lose matches).
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return self.filters["q"].filter(queryset, self.form.cleaned_data.get("q"))
+
     def filter_query(self, queryset, name, value):
         return enterprise_list(query=value, base=queryset)
 

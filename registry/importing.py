@@ -35,6 +35,7 @@ from .cache import enterprise_changed
 from .choices import DataSource
 from .models import Enterprise
 from .permissions import ensure_registry_admin
+from .search import search_fields
 
 # Header as people write it (normalised by ``_header_key``) -> field.
 HEADER_ALIASES: dict[str, str] = {
@@ -388,12 +389,12 @@ def _staging_sql() -> str:
     columns = ", ".join(f"{name} {kind}" for name, kind in _DATA_COLUMNS)
     return (
         f"CREATE TEMP TABLE {_STAGING} (rownum integer NOT NULL, ok boolean NOT NULL, raw_uscc text, "
-        f"uscc text NOT NULL, {columns}, former_names text[]) ON COMMIT DROP"
+        f"uscc text NOT NULL, {columns}, former_names text[], search_name text, search_vector text) ON COMMIT DROP"
     )
 
 
-_COPY_COLUMNS = ["rownum", "ok", "raw_uscc", "uscc", *_DATA_FIELDS, "former_names"]
-_COPY_TYPES = ["int4", "bool", "text", "text", *[kind for _n, kind in _DATA_COLUMNS], "text[]"]
+_COPY_COLUMNS = ["rownum", "ok", "raw_uscc", "uscc", *_DATA_FIELDS, "former_names", "search_name", "search_vector"]
+_COPY_TYPES = ["int4", "bool", "text", "text", *[kind for _n, kind in _DATA_COLUMNS], "text[]", "text", "text"]
 
 
 def _validate_into_staging(
@@ -427,6 +428,7 @@ def _validate_into_staging(
                 values = (
                     [cleaned.get(name) for name in _DATA_FIELDS] if not errors else [None] * len(_DATA_FIELDS)
                 )
+                found = search_fields(cleaned["name"]) if not errors and cleaned.get("name") else {}
                 copy.write_row(
                     [
                         rownum,
@@ -435,6 +437,8 @@ def _validate_into_staging(
                         code,
                         *values,
                         cleaned.get("former_names") if not errors else None,
+                        found.get("search_name"),
+                        found.get("search_vector"),
                     ]
                 )
             if progress and report.rows_read % 5000 == 0:
@@ -558,6 +562,10 @@ def _upsert_chunk(
             params,
         )
         assignments = ", ".join(f"{name} = COALESCE(t.{name}, e.{name})" for name in _DATA_FIELDS)
+        assignments += (
+            ", search_name = COALESCE(t.search_name, e.search_name)"
+            ", search_vector = COALESCE(t.search_vector::tsvector, e.search_vector)"
+        )
         cursor.execute(
             f"""
             UPDATE registry_enterprise e SET {assignments}, updated_at = now()
@@ -573,8 +581,9 @@ def _upsert_chunk(
     cursor.execute(
         f"""
         INSERT INTO registry_enterprise (uscc, {insert_columns}, division_code, is_legacy_code, legacy_reason,
-                                         source, created_at, updated_at)
-        SELECT t.uscc, {insert_values}, substr(t.uscc, 3, 6), false, '', %(source)s, now(), now()
+                                         source, created_at, updated_at, search_name, search_vector)
+        SELECT t.uscc, {insert_values}, substr(t.uscc, 3, 6), false, '', %(source)s, now(), now(),
+               COALESCE(t.search_name, ''), t.search_vector::tsvector
         FROM {_STAGING} t
         WHERE {chunk} AND NOT EXISTS (SELECT 1 FROM registry_enterprise e WHERE e.uscc = t.uscc)
         ORDER BY t.rownum

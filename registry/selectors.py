@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-import re
+import time
 from functools import lru_cache
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.contrib.postgres.search import SearchQueryField
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Least, Length, NullIf, StrIndex
+from django.db.models.lookups import GreaterThan
 
+from . import search
 from . import uscc as uscc_codes
-from .choices import EnterpriseStatus
+from .choices import DivisionLevel, EnterpriseStatus
 from .models import Agency, Division, Enterprise, EnterpriseFormerName
 
-_CODE_LIKE = re.compile(r"^[0-9A-Z]{4,18}$")
 _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
+# Each way of matching (bigrams, former names, prefix, code prefix) contributes at most this many
+# rows plus one: a result list is never counted past it, whatever the query ("more than N"). Every
+# row of it is a heap visit, so it bounds the time of the commonest words (bench_search).
+SEARCH_LIMIT = 200
+# A pair in more than this share of names is left out of a query that has a rarer pair.
+COMMON_PAIR_SHARE = 0.01
+_COMMON_TTL = 600.0
+_common_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
@@ -22,32 +46,143 @@ def enterprise_get(*, uscc: str) -> Enterprise | None:
     return Enterprise.objects.filter(uscc=code).prefetch_related("former_names").first()
 
 
-def enterprise_list(*, query: str = "", base: QuerySet[Enterprise] | None = None) -> QuerySet[Enterprise]:
-    """Enterprises matching a code (whole or its start) or a name or former name, best first."""
-    qs = Enterprise.objects.all() if base is None else base
+def common_pairs() -> dict[str, float]:
+    """Pairs in many names and their share, from the statistics ANALYZE keeps (re-read every 10 min)."""
+    global _common_cache
+    fetched_at, pairs = _common_cache
+    now = time.monotonic()
+    if now - fetched_at < _COMMON_TTL:
+        return pairs
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [Enterprise._meta.db_table, "search_vector"],
+        )
+        row = cursor.fetchone()
+    pairs = dict.fromkeys(search.ALWAYS_COMMON, 1.0)
+    if row and row[0]:
+        pairs.update({pair: share for pair, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE})
+    _common_cache = (now, pairs)
+    return pairs
+
+
+class _Matches(Func):
+    """``vector @@ query`` with a query written as tsquery text (lexemes quoted, never parsed)."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _matches(field: str, tsquery: str) -> _Matches:
+    return _Matches(F(field), Cast(Value(tsquery), output_field=SearchQueryField()))
+
+
+def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
+    q = Q()
+    for variant in variants:
+        q |= Q(GreaterThan(StrIndex(field, Value(variant)), 0))
+    return q
+
+
+def _exact_names(variants: tuple[str, ...]) -> list[str]:
+    return [variant + form for variant in variants for form in ("", *search.LEGAL_FORMS)]
+
+
+def enterprise_search_plan(query: str) -> search.SearchPlan:
+    """How a query will be searched (see ``registry.search.plan_query``)."""
     text = " ".join((query or "").split())
-    if not text:
-        return qs.order_by("uscc")
     code = uscc_codes.compact(text)
-    if _CODE_LIKE.match(code) and any(ch.isdigit() for ch in code):
-        if len(code) == uscc_codes.LENGTH:
-            return qs.filter(uscc=code)
-        return qs.filter(uscc__startswith=code).order_by("uscc")
-    former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk"), name__icontains=text)
+    if not text or search.looks_like_code(code):
+        return search.plan_query(text)
+    return search.plan_query(text, common=common_pairs())
+
+
+def enterprise_list(
+    *, query: str = "", base: QuerySet[Enterprise] | None = None, limit: int = SEARCH_LIMIT
+) -> QuerySet[Enterprise]:
+    """Enterprises matching a code (whole or its start), a name, part of one, a former name or pinyin.
+
+    Best first: active before revoked or deregistered, then the exact name (legal form aside), names
+    that begin with the query, names that contain it (earlier and shorter first), former names.
+    Filters belong in ``base``: each way of matching stops after ``limit + 1`` rows of it.
+    """
+    qs = Enterprise.objects.all() if base is None else base
+    plan = enterprise_search_plan(query)
+    if plan.kind == "empty":
+        return qs.order_by("uscc")
+    if plan.kind == "too_short":
+        return qs.none()
+    probe = qs.order_by()
+    if plan.kind == "code":
+        if plan.is_whole_code:
+            return qs.filter(uscc=plan.code)
+        # A range on the unique index (codes are 18 characters of 0-9 and A-Z, so this holds in any
+        # collation); LIKE alone could not use the index outside the C collation.
+        highest = plan.code.ljust(uscc_codes.LENGTH, "Z")
+        prefix = probe.filter(
+            uscc__gte=plan.code, uscc__lte=highest, uscc__startswith=plan.code
+        ).order_by("uscc")
+        return qs.filter(pk__in=prefix.values("pk")[: limit + 1]).order_by("uscc")
+    inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    by_name = probe.filter(_matches("search_vector", plan.tsquery))
+    by_former = probe.filter(_matches("former_names__search_vector", plan.tsquery))
+    if plan.pinyin:
+        found = by_name.values("pk")[: limit + 1].union(by_former.values("pk")[: limit + 1], all=True)
+        return (
+            qs.filter(pk__in=found)
+            .annotate(inactive=inactive, rank=Value(2), name_length=Length("search_name"))
+            .order_by("inactive", "name_length", "name", "uscc")
+        )
+    variants = plan.variants
+    exact = _exact_names(variants)
+    by_name = by_name.filter(_contains_any("search_name", variants))
+    by_former = by_former.filter(_contains_any("former_names__search_name", variants))
+    starts = Q()
+    for variant in variants:
+        starts |= Q(search_name__startswith=variant)
+    by_prefix = probe.filter(starts)
+    by_exact = probe.filter(search_name__in=exact)
+    found = (
+        by_exact.values("pk")[: limit + 1]
+        .union(
+            by_prefix.values("pk")[: limit + 1],
+            by_name.values("pk")[: limit + 1],
+            by_former.values("pk")[: limit + 1],
+            all=True,
+        )
+    )
+    former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk")).filter(
+        _contains_any("search_name", variants)
+    )
+    positions = [NullIf(StrIndex("search_name", Value(v)), 0) for v in variants]
+    position = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(999))
     return (
-        qs.filter(Q(name__icontains=text) | Exists(former))
+        qs.filter(pk__in=found)
         .annotate(
+            inactive=inactive,
             rank=Case(
-                When(name=text, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
-                When(name__icontains=text, then=Value(2)),
+                When(search_name__in=exact, then=Value(0)),
+                When(starts, then=Value(1)),
+                When(_contains_any("search_name", variants), then=Value(2)),
                 default=Value(3),
                 output_field=IntegerField(),
             ),
-            inactive=Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            position=position,
+            name_length=Length("search_name"),
+            former_match=Subquery(former.order_by("-used_until", "name").values("name")[:1]),
         )
-        .order_by("inactive", "rank", "name", "uscc")
+        .order_by("inactive", "rank", "position", "name_length", "name", "uscc")
     )
+
+
+def enterprise_code_suggestions(*, code: str) -> list[Enterprise]:
+    """Registered enterprises whose valid code is one typing error away from ``code``."""
+    neighbours = search.code_neighbours(code)
+    if not neighbours:
+        return []
+    return list(Enterprise.objects.filter(uscc__in=neighbours).order_by("uscc"))
 
 
 @lru_cache(maxsize=8192)
@@ -77,3 +212,18 @@ def agency_list() -> QuerySet[Agency]:
 
 def agency_get(*, uscc: str) -> Agency | None:
     return agency_list().filter(uscc=uscc_codes.compact(uscc)).first()
+
+
+@lru_cache(maxsize=1)
+def division_choices() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """(provinces, prefectures) in use today as (code prefix, name): choices for the search filters."""
+    rows = Division.objects.filter(
+        valid_until__isnull=True, level__in=[DivisionLevel.PROVINCE, DivisionLevel.PREFECTURE]
+    ).values_list("code", "level", "name", "full_name")
+    provinces, prefectures = [], []
+    for code, level, name, full_name in rows:
+        if level == DivisionLevel.PROVINCE:
+            provinces.append((code[:2], name))
+        elif name not in {"市辖区", "县"} and "直辖" not in name:
+            prefectures.append((code[:4], full_name))
+    return tuple(provinces), tuple(prefectures)

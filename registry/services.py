@@ -22,6 +22,7 @@ from .calendar import calendar_changed
 from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
+from .search import search_fields
 from .validation import clean_date, clean_enterprise, clean_name, raise_if_errors
 
 SYSTEM_USERNAME = "system"
@@ -41,6 +42,9 @@ def system_actor():
 
 
 # --- Enterprises ------------------------------------------------------------------------------
+
+# The search columns follow the name; the audit trail records the name only.
+_AUDITED = [f.attname for f in Enterprise._meta.concrete_fields if not f.name.startswith("search_")]
 
 
 def _clean_former_names(former_names: list[dict] | None) -> list[dict]:
@@ -91,6 +95,7 @@ def enterprise_register(
         division_code=cleaned["uscc"][2:8],
         legacy_reason=legacy_reason.strip() if legacy else "",
         source=source,
+        **search_fields(cleaned["name"]),
     )
     try:
         with transaction.atomic():
@@ -101,7 +106,7 @@ def enterprise_register(
         ) from None
     for item in names:
         EnterpriseFormerName.objects.create(enterprise=enterprise, **item)
-    after = snapshot(enterprise)
+    after = snapshot(enterprise, _AUDITED)
     after["former_names"] = [n["name"] for n in names]
     audit_write(actor=actor, action="enterprise.register", target=enterprise, after=after)
     enterprise_changed(enterprise.pk)
@@ -120,14 +125,17 @@ def enterprise_update(*, actor, enterprise: Enterprise, data: dict[str, Any]) ->
     cleaned, field_errors = clean_enterprise(fields, partial=True)
     errors.update(field_errors)
     raise_if_errors(errors)
-    before = snapshot(enterprise)
+    before = snapshot(enterprise, _AUDITED)
     old_name = enterprise.name
     for name, value in cleaned.items():
         setattr(enterprise, name, value)
-    after = snapshot(enterprise)
+    after = snapshot(enterprise, _AUDITED)
     changed = [k for k in after if before[k] != after[k] and k != "updated_at"]
     if not changed:
         return enterprise
+    if enterprise.name != old_name:
+        for name, value in search_fields(enterprise.name).items():
+            setattr(enterprise, name, value)
     enterprise.save()
     if enterprise.name != old_name:
         EnterpriseFormerName.objects.get_or_create(

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from registry.choices import AgencyLevel
 from registry.models import Agency, Division, Enterprise
+from registry.search import search_fields
 from registry.uscc import ALPHABET, make_code
 
 _ORG = [c for c in ALPHABET if c.isdigit() or c in "ABCDEFGHJKLMNPQRTUWXY"]
@@ -48,6 +49,9 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"杭州西湖测试{n}号科技有限公司")
     division_code = factory.LazyAttribute(lambda o: o.uscc[2:8])
     legal_representative = "王小明"
+    # What the services store beside the name so that search finds it.
+    search_name = factory.LazyAttribute(lambda o: search_fields(o.name)["search_name"])
+    search_vector = factory.LazyAttribute(lambda o: search_fields(o.name)["search_vector"])
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .. import uscc as uscc_codes
+from ..search import search_fields
 from .names import COOPERATIVE_WORDS, GIVEN_NAMES, INDUSTRY_WORDS, ROADS, SHOPS, SURNAMES, TRADE_NAMES, Place
 
 ORG_PREFIX = "MB"
@@ -24,7 +25,7 @@ COLUMNS = (
     "uscc", "name", "entity_type", "status", "legal_representative", "registered_capital",
     "established_on", "domicile", "registration_authority", "division_code", "industry",
     "registration_number", "organization_code", "tax_number", "is_legacy_code", "legacy_reason",
-    "source", "created_at", "updated_at",
+    "source", "created_at", "updated_at", "search_name", "search_vector",
 )
 # fmt: on
 
@@ -136,7 +137,7 @@ def synthetic_chunks(
     n_coop, n_cat, n_goods = len(COOPERATIVE_WORDS), len(_CATEGORIES), len(_TRADE_GOODS)
     hi_org, lo_org, hi_u, lo_u, triples = _HI_ORG, _LO_ORG, _HI_U, _LO_U, _TRIPLES
     org_checks, org_check_u, alphabet = _ORG_CHECK, _ORG_CHECK_U, _A
-    tail = f"\t\tf\t\tseed\t{timestamp}\t{timestamp}\n"
+    tail = f"\t\tf\t\tseed\t{timestamp}\t{timestamp}\t"
     index, end = start, start + count
     while index < end:
         stop = min(index + chunk_rows, end)
@@ -182,10 +183,12 @@ def synthetic_chunks(
                 kind, industry, capital = "cooperative", "A", "\\N"
                 name = f"{place.county}{trade}{COOPERATIVE_WORDS[int(rnd() * n_coop)]}专业合作社"
             number = int(rnd() * 900) + 1
+            found = search_fields(name)
             lines.append(
                 f"{code}\t{name}\t{kind}\t{_STATUS[int(rnd() * n_status)]}\t{person}\t{capital}\t"
                 f"{_DATES[int(rnd() * n_dates)]}\t{place.address}{ROADS[int(rnd() * n_roads)]}{number}号\t"
                 f"{place.authority}\t{place.code}\t{industry}\t\t{org}{oc}{tail}"
+                f"{found['search_name']}\t{found['search_vector']}\n"
             )
             if not first:
                 first = code

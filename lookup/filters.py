@@ -1,0 +1,45 @@
+"""The public search page's filters: the registry's, plus province, city and unexpired penalties."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from registry.filters import EnterpriseFilter
+from registry.selectors import division_choices
+from sanctions.choices import RecordKind
+from sanctions.selectors import public_records
+
+
+def _provinces():
+    return division_choices()[0]
+
+
+def _cities():
+    return division_choices()[1]
+
+
+class PortalSearchFilter(EnterpriseFilter):
+    """What a citizen can narrow a search by; every filter is applied before the query itself."""
+
+    province = django_filters.ChoiceFilter(choices=_provinces, method="filter_place", label=_("Province"))
+    city = django_filters.ChoiceFilter(choices=_cities, method="filter_place", label=_("City"))
+    has_penalties = django_filters.BooleanFilter(
+        method="filter_has_penalties",
+        label=_("Has administrative penalties still in their publicity period"),
+        widget=forms.CheckboxInput,
+    )
+
+    class Meta(EnterpriseFilter.Meta):
+        fields = [*EnterpriseFilter.Meta.fields, "province", "city", "has_penalties"]
+
+    def filter_place(self, queryset, name, value):
+        return queryset.filter(division_code__startswith=value) if value else queryset
+
+    def filter_has_penalties(self, queryset, name, value):
+        if not value:
+            return queryset
+        penalties = public_records().filter(kind=RecordKind.PENALTY, enterprise=OuterRef("pk"))
+        return queryset.filter(Exists(penalties))

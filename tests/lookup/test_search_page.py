@@ -1,0 +1,127 @@
+"""The public search page: what a citizen sees for names, codes, filters and very common words."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry import selectors as registry_selectors
+from registry.models import Enterprise
+from registry.search import search_fields
+from tests.factories import EnterpriseFactory, enterprise_code
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def known_common_pairs(monkeypatch):
+    """The column statistics are read once per ten minutes: fixed here so query counts are exact."""
+    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {}))
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+
+def page(client, **params) -> str:
+    response = client.get("/search", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_matched_part_is_highlighted_and_the_name_escaped(client):
+    EnterpriseFactory(name="杭州<i>西湖</i>建设有限公司")
+    content = page(client, q="湖</i>建设")
+    assert "杭州&lt;i&gt;西<mark>湖&lt;/i&gt;建设</mark>有限公司" in content
+    assert "<i>" not in content
+
+
+def test_a_former_name_match_shows_the_former_name(client, registry_admin):
+    enterprise = EnterpriseFactory(name="杭州之江建设有限公司")
+    enterprise.former_names.create(name="杭州老字号建筑有限公司")
+    content = page(client, q="老字号")
+    assert "杭州之江建设有限公司" in content and "杭州<mark>老字号</mark>建筑有限公司" in content
+
+
+def test_a_lowercase_code_with_spaces_opens_the_enterprise(client):
+    enterprise = EnterpriseFactory()
+    response = client.get("/search", {"q": f" {enterprise.uscc[:8].lower()} {enterprise.uscc[8:].lower()} "})
+    assert response.status_code == 302 and response["Location"] == f"/enterprises/{enterprise.uscc}/"
+
+
+def test_a_code_prefix_lists_the_enterprise(client):
+    enterprise = EnterpriseFactory(name="杭州西湖建设有限公司")
+    assert "杭州西湖建设有限公司" in page(client, q=enterprise.uscc[:12].lower())
+
+
+def test_one_wrong_character_says_so_and_suggests_the_registered_code(client):
+    enterprise = EnterpriseFactory(name="杭州西湖建设有限公司")
+    code = enterprise.uscc
+    wrong = code[:5] + ("0" if code[5] != "0" else "1") + code[6:]
+    content = page(client, q=wrong)
+    assert "not a valid code" in content
+    assert "Did you mean" in content and f'href="/enterprises/{code}/"' in content
+    unknown = enterprise_code(4321)
+    wrong = unknown[:5] + ("0" if unknown[5] != "0" else "1") + unknown[6:]
+    content = page(client, q=wrong)
+    assert "No registered enterprise has a code one typing error away" in content
+    assert unknown not in content
+
+
+def test_a_very_common_word_shows_more_than_the_limit(client):
+    Enterprise.objects.bulk_create(
+        Enterprise(uscc=enterprise_code(6000 + n), name=f"杭州恒{n}科技有限公司", division_code="330106",
+                   **search_fields(f"杭州恒{n}科技有限公司"))
+        for n in range(registry_selectors.SEARCH_LIMIT + 5)
+    )
+    content = page(client, q="科技")
+    assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
+    assert "杭州恒" in content
+    content = page(client, q="恒7科技")
+    assert "1 enterprise found" in content
+
+
+def test_filters_by_province_city_industry_status_and_penalties(client, clerk, reviewer, market_agency):
+    from sanctions import services
+    from tests.sanctions.payloads import penalty_data
+
+    EnterpriseFactory(name="杭州西湖建设有限公司", industry="E")
+    punished = EnterpriseFactory(name="杭州西湖物流有限公司", industry="G")
+    EnterpriseFactory(uscc=enterprise_code(90, division="110105"), name="北京西湖餐饮有限公司", industry="H",
+                      status="deregistered")
+    EnterpriseFactory(uscc=enterprise_code(91, division="330203"), name="宁波西湖贸易有限公司", industry="F")
+    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
+                                       data=penalty_data(market_agency, punished))
+    services.record_submit(actor=clerk, record=record)
+    services.record_publish(actor=reviewer, record=record)
+
+    def names(**filters):
+        content = page(client, q="西湖", **filters).replace("<mark>", "").replace("</mark>", "")
+        shown = [n for n in ["杭州西湖建设", "杭州西湖物流", "北京西湖餐饮", "宁波西湖贸易"] if n in content]
+        return sorted(shown, key=content.find)
+
+    everything = names()
+    assert sorted(everything) == sorted(["杭州西湖建设", "杭州西湖物流", "宁波西湖贸易", "北京西湖餐饮"])
+    assert everything[-1] == "北京西湖餐饮"  # deregistered: last
+    assert names(province="11") == ["北京西湖餐饮"]
+    assert names(province="33", city="3302") == ["宁波西湖贸易"]
+    assert names(industry="E") == ["杭州西湖建设"]
+    assert names(status="deregistered") == ["北京西湖餐饮"]
+    assert names(has_penalties="on") == ["杭州西湖物流"]
+    content = page(client)
+    assert ">浙江省</option>" in content and ">浙江省宁波市</option>" in content
+
+
+def test_search_page_query_count_is_pinned(client, django_assert_max_num_queries):
+    for n in range(30):
+        EnterpriseFactory(name=f"杭州西湖第{n}建设有限公司").former_names.create(name=f"西湖旧名{n}有限公司")
+    page(client, q="西湖")  # division names for the filters are read once per process
+    with django_assert_max_num_queries(4):  # session, count, page (with its former names)
+        content = page(client, q="西湖", province="33", has_penalties="on")
+    assert "Nothing matches" in content
+    with django_assert_max_num_queries(4):
+        content = page(client, q="西湖第")
+    assert "30 enterprises found" in content and "杭州<mark>西湖第</mark>1建设有限公司" in content
+    enterprise = Enterprise.objects.first()
+    with django_assert_max_num_queries(2):
+        assert client.get("/search", {"q": enterprise.uscc}).status_code == 302

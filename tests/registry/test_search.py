@@ -1,0 +1,255 @@
+"""Search by name, part of a name, former name, pinyin and code, over realistic generated names."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import opencc
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from registry import search, services
+from registry import selectors as registry_selectors
+from registry.importing import enterprise_import
+from registry.models import Enterprise
+from registry.search import highlight, normalize, plan_query, search_fields
+from registry.seeding import enterprises_seed_synthetic
+from registry.selectors import enterprise_code_suggestions, enterprise_list
+from tests.factories import EnterpriseFactory, enterprise_code
+
+pytestmark = [pytest.mark.django_db]
+
+DEMO = Path(settings.BASE_DIR) / "fixtures" / "demo_enterprises.csv"
+
+
+def names_found(query: str, **kwargs) -> list[str]:
+    return list(enterprise_list(query=query, **kwargs).values_list("name", flat=True))
+
+
+def codes_found(query: str) -> list[str]:
+    return list(enterprise_list(query=query).values_list("uscc", flat=True))
+
+
+@pytest.fixture
+def generated(registry_admin):
+    """Three thousand names made the way the synthetic seed makes them, written by its COPY."""
+    enterprises_seed_synthetic(count=3000, actor=registry_admin)
+    rows = list(Enterprise.objects.values_list("uscc", "name"))
+    return random.Random(7).sample(rows, 60)
+
+
+# --- The stored document ------------------------------------------------------------------------
+
+
+def test_python_and_sql_normalise_names_alike():
+    with DEMO.open(encoding="utf-8") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    names += ["通成（杭州）影视传媒有限公司", "Ａｂｃ·科技 (上海)\u3000有限公司", "【老字号】‘张’记—小吃、店",
+              "a_b%c\\d'e\"f", "ＡＢＣ１２３"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n, registry_search_normalize(n) FROM unnest(%s::text[]) n", [names])
+        for name, sql_normalized in cursor.fetchall():
+            assert sql_normalized == normalize(name), name
+
+
+def test_the_document_holds_bigrams_and_pinyin():
+    fields = search_fields("杭州（西湖）建设有限公司")
+    assert fields["search_name"] == "杭州西湖建设有限公司"
+    for lexeme in ("'杭州'", "'州西'", "'西湖'", "'湖建'", "'>hangzhouxihujiansheyouxiangongsi'", "'~hzxhjsyxgs'"):
+        assert lexeme in fields["search_vector"]
+
+
+def test_every_write_path_fills_the_search_columns(registry_admin, tmp_path):
+    registered = services.enterprise_register(
+        actor=registry_admin, data={"uscc": enterprise_code(1), "name": "杭州西湖恒达建设工程有限公司"}
+    )
+    services.enterprise_update(actor=registry_admin, enterprise=registered, data={"name": "杭州之江恒达建设有限公司"})
+    path = tmp_path / "e.csv"
+    path.write_text(
+        f"统一社会信用代码,企业名称,曾用名\n{enterprise_code(2)},宁波北仑港口物流有限公司,宁波老港运输有限公司\n",
+        encoding="utf-8",
+    )
+    assert enterprise_import(actor=registry_admin, path=path).created == 1
+    enterprises_seed_synthetic(count=5, actor=registry_admin)
+    assert not Enterprise.objects.filter(search_name="").exists()
+    assert not Enterprise.objects.filter(search_vector__isnull=True).exists()
+    assert names_found("之江恒达") == ["杭州之江恒达建设有限公司"]
+    assert names_found("西湖恒达") == ["杭州之江恒达建设有限公司"]  # the old name is now a former name
+    assert names_found("北仑港口") == ["宁波北仑港口物流有限公司"]
+    assert names_found("老港运输") == ["宁波北仑港口物流有限公司"]
+
+
+def test_an_import_that_renames_updates_the_search_columns(registry_admin, tmp_path):
+    EnterpriseFactory(uscc=enterprise_code(3), name="温州鹿城华盛电器有限公司")
+    path = tmp_path / "e.csv"
+    path.write_text(f"统一社会信用代码,企业名称\n{enterprise_code(3)},温州瓯海华盛电器有限公司\n", encoding="utf-8")
+    assert enterprise_import(actor=registry_admin, path=path).updated == 1
+    assert names_found("瓯海华盛") == ["温州瓯海华盛电器有限公司"]
+    assert names_found("鹿城华盛") == ["温州瓯海华盛电器有限公司"]
+
+
+# --- Names --------------------------------------------------------------------------------------
+
+
+def test_any_two_and_four_consecutive_characters_find_the_name(generated):
+    rnd = random.Random(11)
+    for code, name in generated:
+        core = normalize(name)
+        for width in (2, 4):
+            start = rnd.randrange(0, len(core) - width + 1)
+            part = core[start : start + width]
+            found = enterprise_list(query=part, limit=5000)
+            assert found.filter(uscc=code).exists(), (part, name)
+            assert all(part in normalize(n) for n in found.values_list("name", flat=True)[:200]), part
+
+
+def test_full_name_with_or_without_legal_form_comes_first(generated):
+    for code, name in generated[:30]:
+        assert codes_found(name)[0] == code or normalize(name) == normalize(
+            Enterprise.objects.get(uscc=codes_found(name)[0]).name
+        ), name
+        bare = search.strip_legal_form(normalize(name))
+        assert code in codes_found(bare)[:5], name
+        if normalize(name).endswith("有限公司") and not normalize(name).endswith("股份有限公司"):
+            assert code in codes_found(bare + "股份有限公司"), name
+
+
+def test_brackets_of_either_width_and_spaces_do_not_matter():
+    EnterpriseFactory(name="通成（杭州）影视传媒有限公司")
+    for query in ["通成(杭州)影视", "通成（杭州）影视传媒有限公司", "通成 杭州 影视", "通成杭州影视", "（杭州）影视"]:
+        assert names_found(query) == ["通成（杭州）影视传媒有限公司"], query
+    EnterpriseFactory(name="上海·浦东 新区科技有限公司")
+    assert names_found("上海浦东新区") == ["上海·浦东 新区科技有限公司"]
+
+
+def test_traditional_characters_find_simplified_names_and_back(generated):
+    to_traditional = opencc.OpenCC("s2t")
+    for code, name in generated[:20]:
+        assert code in codes_found(to_traditional.convert(name)), name
+    EnterpriseFactory(name="香港長江實業有限公司")
+    assert names_found("长江实业") == ["香港長江實業有限公司"]
+
+
+def test_pinyin_whole_and_initials_find_the_beginning_of_a_name():
+    EnterpriseFactory(name="杭州西湖恒达建设工程有限公司")
+    EnterpriseFactory(name="宁波北仑港口物流有限公司")
+    assert names_found("hangzhou xihu") == ["杭州西湖恒达建设工程有限公司"]
+    assert names_found("HangZhouXiHu") == ["杭州西湖恒达建设工程有限公司"]
+    assert names_found("hzxh") == ["杭州西湖恒达建设工程有限公司"]
+    assert names_found("nbbl") == ["宁波北仑港口物流有限公司"]
+    assert names_found("shanghai") == []
+
+
+def test_former_names_are_found_whichever_way_they_were_written(registry_admin):
+    enterprise = EnterpriseFactory(name="杭州之江建设有限公司")
+    enterprise.former_names.create(name="杭州老字号建筑有限公司")
+    services.enterprise_add_former_name(actor=registry_admin, enterprise=enterprise, name="西湖恒达营造厂")
+    assert names_found("老字号") == ["杭州之江建设有限公司"]
+    assert names_found("恒达营造") == ["杭州之江建设有限公司"]
+    found = enterprise_list(query="老字号").get()
+    assert found.rank == 3 and found.former_match == "杭州老字号建筑有限公司"
+
+
+def test_exact_then_prefix_then_contains_and_active_before_deregistered():
+    EnterpriseFactory(name="杭州西湖建设工程有限公司")
+    EnterpriseFactory(name="西湖建设有限公司", status="deregistered")
+    EnterpriseFactory(name="西湖建设工程有限公司")
+    EnterpriseFactory(name="西湖建设有限公司分公司")
+    EnterpriseFactory(name="西湖建设股份有限公司")
+    EnterpriseFactory(name="宁波西湖建设有限公司", status="revoked")
+    assert names_found("西湖建设有限公司") == [
+        "西湖建设股份有限公司",  # exact, the legal form aside
+        "西湖建设工程有限公司",  # begins with the query (shorter first)
+        "西湖建设有限公司分公司",
+        "杭州西湖建设工程有限公司",  # contains it
+        "西湖建设有限公司",  # exact but deregistered
+        "宁波西湖建设有限公司",
+    ]
+
+
+def test_one_character_finds_nothing_and_blank_lists_all():
+    EnterpriseFactory(name="杭州西湖建设有限公司")
+    assert names_found("西") == []
+    assert plan_query("西").kind == "too_short"
+    assert names_found("  ") == ["杭州西湖建设有限公司"]
+
+
+def test_common_pairs_are_left_out_of_the_index_query_but_matches_stay_exact(monkeypatch):
+    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.05}))
+    EnterpriseFactory(name="杭州恒达科技有限公司")
+    EnterpriseFactory(name="杭州科技恒达有限公司")
+    plan = registry_selectors.enterprise_search_plan("恒达科技有限")
+    assert "'科技'" not in plan.tsquery and "'有限'" not in plan.tsquery
+    assert names_found("恒达科技有限") == ["杭州恒达科技有限公司"]
+
+
+def test_a_very_common_pair_is_never_counted_past_the_limit():
+    Enterprise.objects.bulk_create(
+        Enterprise(uscc=enterprise_code(5000 + n), name=f"杭州恒{n}科技有限公司", division_code="330106",
+                   **search_fields(f"杭州恒{n}科技有限公司"))
+        for n in range(30)
+    )
+    assert enterprise_list(query="科技", limit=10).count() <= 2 * 11
+    assert enterprise_list(query="科技", limit=10).count() > 10
+    assert enterprise_list(query="科技", limit=100).count() == 30
+
+
+def test_the_plan_uses_the_bigram_index():
+    EnterpriseFactory(name="杭州西湖建设有限公司")
+    sql, params = enterprise_list(query="西湖建设").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprise_search_bigrams" in plan
+    assert "former_name_search_bigrams" in plan
+    assert "enterprise_search_name" in plan  # exact and prefix on the normalised name
+
+
+# --- Codes ----------------------------------------------------------------------------------------
+
+
+def test_code_prefix_and_lowercase_code_with_spaces():
+    enterprise = EnterpriseFactory()
+    EnterpriseFactory(uscc=enterprise_code(77, division="110105"))
+    assert codes_found(enterprise.uscc[:8]) == [enterprise.uscc]
+    spaced = f"{enterprise.uscc[:2]} {enterprise.uscc[2:8]} {enterprise.uscc[8:]}".lower()
+    assert codes_found(spaced) == [enterprise.uscc]
+    assert codes_found(enterprise.uscc[:10].lower()) == [enterprise.uscc]
+
+
+def test_a_code_one_character_wrong_suggests_registered_neighbours_only():
+    enterprise = EnterpriseFactory()
+    code = enterprise.uscc
+    wrong = code[:12] + ("0" if code[12] != "0" else "1") + code[13:]
+    neighbours = search.code_neighbours(wrong)
+    assert code in neighbours and len(neighbours) > 1
+    assert all(search.uscc_codes.is_valid(n) for n in neighbours)
+    assert [e.uscc for e in enterprise_code_suggestions(code=wrong)] == [code]
+    # Another valid neighbour exists as a code but is not registered: never suggested.
+    absent = next(n for n in neighbours if n != code)
+    assert not Enterprise.objects.filter(uscc=absent).exists()
+
+
+def test_swapped_neighbours_are_suggested():
+    code = next(enterprise_code(n) for n in range(100) if enterprise_code(n)[9] != enterprise_code(n)[10])
+    enterprise = EnterpriseFactory(uscc=code)
+    swapped = code[:9] + code[10] + code[9] + code[11:]
+    assert [e.uscc for e in enterprise_code_suggestions(code=swapped.lower())] == [enterprise.uscc]
+
+
+# --- Highlighting ---------------------------------------------------------------------------------
+
+
+def test_highlight_marks_the_match_and_escapes_everything_else():
+    html = highlight("<b>杭州</b>西湖建设&有限公司", plan_query("西湖建设"))
+    assert html == "&lt;b&gt;杭州&lt;/b&gt;<mark>西湖建设</mark>&amp;有限公司"
+    html = highlight("通成（杭州）影视", plan_query("成(杭州)影"))
+    assert html == "通<mark>成（杭州）影</mark>视"
+    html = highlight("杭州西湖建设", plan_query("<script>西湖"))
+    assert "<script>" not in html
+    assert highlight("杭州西湖建设", plan_query("hzxh")) == "<mark>杭州西湖</mark>建设"
+    assert highlight("杭州西湖建設", plan_query("西湖建设")) == "杭州<mark>西湖建設</mark>"

@@ -38,7 +38,10 @@ class Publicity:
     explanation: str
 
 
-def _rules_in_force(kind: str, on: dt.date) -> list[PublicityRule]:
+def _rules_in_force(kind: str, on: dt.date, rules: list[PublicityRule] | None = None) -> list[PublicityRule]:
+    if rules is not None:
+        return [r for r in rules if r.kind == kind and r.effective_from <= on
+                and (r.effective_to is None or r.effective_to >= on)]
     return list(
         PublicityRule.objects.filter(kind=kind, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
@@ -73,10 +76,17 @@ def _end(rule: PublicityRule, decision_date: dt.date, valid_to: dt.date | None) 
 def publicity_for(
     *, kind: str, decision_date: dt.date, categories: list[str], severity: str, regulatory_field: str,
     province: str, fine: Decimal | None, valid_to: dt.date | None,
+    rules: list[PublicityRule] | None = None, catalogue: dict[str, PenaltyCategory] | None = None,
 ) -> Publicity:
-    """Compute a record's publicity from the catalogue; raises LookupError if no rule is in force."""
-    rules = _rules_in_force(kind, decision_date)
-    catalogue = {c.code: c for c in PenaltyCategory.objects.filter(code__in=categories)} if categories else {}
+    """Compute a record's publicity from the catalogue; raises LookupError if no rule is in force.
+
+    Bulk callers pass ``rules`` (all rules, read once) and ``catalogue`` (categories by code).
+    """
+    rules = _rules_in_force(kind, decision_date, rules)
+    if catalogue is not None:
+        catalogue = {c: catalogue[c] for c in categories if c in catalogue}
+    else:
+        catalogue = {c.code: c for c in PenaltyCategory.objects.filter(code__in=categories)} if categories else {}
     candidates = []
     for category in categories or [None]:
         rule = best_rule(rules, category=category, severity=severity, regulatory_field=regulatory_field,

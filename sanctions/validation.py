@@ -7,7 +7,9 @@ by a legacy identifier; the deciding authority must be the clerk's own agency.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -66,6 +68,7 @@ RECORD_FIELDS = [
     "is_exempt", "exemption_reason", "remarks",
 ]
 _PLACEHOLDER = re.compile(r"^(.)\1{16}.$")
+_MEMO_TYPES = (str, int, float, Decimal, dt.date, type(None))  # immutable values a memo may key on
 
 
 def _text(value: Any) -> str:
@@ -129,12 +132,19 @@ def clean_code(value: Any, *, what: str) -> str:
     return analysis.normalized
 
 
-def _categories(value: Any) -> list[str]:
+def penalty_category_lookup() -> dict[str, str]:
+    """The active penalty categories by code and by name -> code."""
+    known = {c.code: c.code for c in PenaltyCategory.objects.filter(active=True)}
+    known.update({c.name: c.code for c in PenaltyCategory.objects.filter(active=True)})
+    return known
+
+
+def _categories(value: Any, known: dict[str, str] | None = None) -> list[str]:
     if value in (None, ""):
         return []
     items = value if isinstance(value, list | tuple) else re.split(r"[;；,，、/]+", _text(value))
-    known = {c.code: c.code for c in PenaltyCategory.objects.filter(active=True)}
-    known.update({c.name: c.code for c in PenaltyCategory.objects.filter(active=True)})
+    if known is None:
+        known = penalty_category_lookup()
     result, unknown = [], []
     for item in items:
         item = _text(item)
@@ -167,8 +177,17 @@ def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
 
 def clean_record(
     data: dict[str, Any], *, kind: str, agency: Agency, partial: bool = False,
+    categories: dict[str, str] | None = None,
+    party_finder: Callable[[dict[str, Any]], Enterprise | None] | None = None,
+    memo: dict | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Clean a record's fields and apply every quality gate; returns (cleaned, errors by field)."""
+    """Clean a record's fields and apply every quality gate; returns (cleaned, errors by field).
+
+    Bulk imports pass ``categories`` (``penalty_category_lookup()``, once), a ``party_finder``
+    (enterprises prefetched per chunk, else ``find_party``) and a ``memo`` dict kept across the
+    rows of one file (one agency, one language): each field's own cleaning is a function of its
+    value alone, so a value seen before is not cleaned again. The cross-field gates always run.
+    """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
 
@@ -178,10 +197,20 @@ def clean_record(
     def run(field: str, fn) -> None:
         if partial and field not in data:
             return
-        try:
-            cleaned[field] = fn(data.get(field))
-        except ValueError as exc:
-            fail(field, str(exc))
+        value = data.get(field)
+        key = (kind, field, value) if memo is not None and isinstance(value, _MEMO_TYPES) else None
+        outcome = memo.get(key) if key is not None else None
+        if outcome is None:
+            try:
+                outcome = (True, fn(value))
+            except ValueError as exc:
+                outcome = (False, str(exc))
+            if key is not None:
+                memo[key] = outcome
+        if outcome[0]:
+            cleaned[field] = list(outcome[1]) if isinstance(outcome[1], list) else outcome[1]
+        else:
+            fail(field, outcome[1])
 
     for field, limit in TEXT_LIMITS.items():
         def text(value, limit=limit):
@@ -219,7 +248,7 @@ def clean_record(
     run("party_organization_code", organization_code)
     run("party_tax_number", tax_number)
     run("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES))
-    run("penalty_categories", _categories)
+    run("penalty_categories", lambda v: _categories(v, categories))
     run("fine_amount", _amount)
     run("confiscated_amount", _amount)
     run("fine_confirmed", _bool)
@@ -244,7 +273,7 @@ def clean_record(
     if not any(cleaned.get(f) for f in codes) and not any(f in errors for f in codes):
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
     elif not any(f in errors for f in codes):
-        enterprise = find_party(cleaned)
+        enterprise = (party_finder or find_party)(cleaned)
         if enterprise is None:
             fail("party_uscc", _("No enterprise in the registry has this code: register the enterprise first."))
         else:

@@ -1,0 +1,223 @@
+"""Bulk import of credit records from "double publicity" files (CSV or XLSX; CF_* or XK_* headers).
+
+``import_start`` stores the file and queues ``import_process``, which calls ``import_run``: every
+row goes through the desk's rules (``clean_record``), chunk by chunk. A chunk is one transaction:
+its records, their history and audit entries and the batch's progress commit together, so a run
+that dies resumes from ``processed_rows`` and no row is ever written twice. A row whose decision
+document number the agency already has (as a current record) counts as "already present", so
+importing a file again, or a task delivered twice, changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.audit import audit_write
+from registry.importing import ImportReport, RowError
+from registry.models import Agency
+
+from ..choices import ImportStatus
+from ..models import ImportBatch
+from ..permissions import ensure_can_edit
+from . import files
+from .chunks import ChunkImporter
+
+__all__ = ["import_error_report", "import_run", "import_start"]
+
+CHUNK_ROWS = 2000  # the largest chunk; settings.RECORD_IMPORT_CHUNK_ROWS overrides it
+MIN_CHUNK_ROWS = 100
+CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
+FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
+
+
+def chunk_size(total: int) -> int:
+    largest = max(1, int(getattr(settings, "RECORD_IMPORT_CHUNK_ROWS", CHUNK_ROWS)))
+    return min(largest, max(min(MIN_CHUNK_ROWS, largest), math.ceil(total / CHUNKS_PER_FILE)))
+
+
+@transaction.atomic
+def import_start(
+    *, actor, agency: Agency, uploaded_file: File | None = None, path: str | Path | None = None,
+    original_name: str = "", submit: bool = False,
+) -> ImportBatch:
+    """Accept a file of records from a clerk and queue its import; the same file twice is imported once."""
+    ensure_can_edit(actor, agency)
+    if (uploaded_file is None) == (path is None):
+        raise TypeError("import_start needs either uploaded_file or path")
+    with _opened(uploaded_file, path) as upload:
+        name = Path(original_name or upload.name or "").name
+        suffix = Path(name).suffix.lower()
+        if suffix not in files.SUFFIXES:
+            raise ValidationError({"file": [_("Only CSV and XLSX files can be imported, not “%(name)s”.")
+                                            % {"name": name}]})
+        digest = hashlib.sha256()
+        for block in upload.chunks():
+            digest.update(block)
+        sha256 = digest.hexdigest()
+        done = (ImportBatch.objects.filter(agency=agency, sha256=sha256, status=ImportStatus.DONE)
+                .order_by("-created_at").first())
+        if done is not None:
+            return done
+        batch = ImportBatch(agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256,
+                            submit=submit)
+        upload.seek(0)
+        # Stored under MEDIA_ROOT (never served) by a name of ours, not the uploader's.
+        batch.file.save(f"{agency.pk}-{sha256[:16]}{suffix}", upload, save=False)
+        batch.save()
+    audit_write(actor=actor, action="import.start", target=batch,
+                after={"file": batch.original_name, "sha256": sha256, "submit": submit})
+    from ..tasks import import_process
+
+    import_process.delay_on_commit(batch.pk)
+    return batch
+
+
+@contextmanager
+def _opened(uploaded_file: File | None, path: str | Path | None) -> Iterator[File]:
+    if uploaded_file is not None:
+        yield uploaded_file
+        return
+    with open(path, "rb") as handle:
+        yield File(handle, name=Path(path).name)
+
+
+@contextmanager
+def _local_path(field: FieldFile) -> Iterator[Path]:
+    """The stored file as a local path (copied to a temporary file for a remote storage)."""
+    try:
+        local = Path(field.path)
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        yield local
+        return
+    suffix = Path(field.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp, field.open("rb") as source:
+        shutil.copyfileobj(source, tmp)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def import_run(batch_id: int) -> ImportBatch:
+    """Import (or resume importing) a stored file, chunk by chunk; safe to run twice, even at once."""
+    batch = ImportBatch.objects.select_related("agency__division", "uploaded_by").get(pk=batch_id)
+    if batch.status in FINISHED:
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(status=ImportStatus.VALIDATING)
+    try:
+        with _local_path(batch.file) as path:
+            scan = files.scan(path)
+            ImportBatch.objects.filter(
+                pk=batch.pk, status__in=[ImportStatus.PENDING, ImportStatus.VALIDATING]
+            ).update(status=ImportStatus.IMPORTING, total_rows=scan.total, message="\n".join(scan.columns.warnings))
+            batch.refresh_from_db()
+            if batch.status == ImportStatus.IMPORTING:
+                _import_rows(batch, path, scan)
+    except (ValidationError, FileNotFoundError) as exc:
+        return _fail(batch, " ".join(getattr(exc, "messages", None) or [_("The stored file is missing.")]))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task is retried and resumes
+    except Exception:
+        batch.refresh_from_db()
+        _fail(batch, _("The import stopped on an unexpected error after %(rows)d rows; those rows are imported.")
+              % {"rows": batch.processed_rows})
+        raise
+    return _finish(batch)
+
+
+def _fail(batch: ImportBatch, message: str) -> ImportBatch:
+    ImportBatch.objects.filter(pk=batch.pk).exclude(status__in=FINISHED).update(
+        status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
+
+
+def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
+    importer = ChunkImporter(batch=batch, columns=scan.columns, first_row=scan.first_row)
+    size = chunk_size(scan.total)
+    start = batch.processed_rows
+    _columns, rows = files.read_rows(path)
+    chunk: list = []
+    with closing(rows):
+        for index, item in enumerate(rows):
+            if index < start:
+                continue
+            chunk.append(item)
+            if len(chunk) == size:
+                if not _import_chunk(batch, importer, chunk, start):
+                    return
+                start += len(chunk)
+                chunk = []
+        if chunk:
+            _import_chunk(batch, importer, chunk, start)
+
+
+def _import_chunk(batch: ImportBatch, importer: ChunkImporter, chunk: list, start: int) -> bool:
+    """Write one chunk and its progress atomically, unless another run already has; False: stop."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if locked.status != ImportStatus.IMPORTING:
+                    return False
+                if locked.processed_rows > start:  # a redelivered task got here first
+                    return True
+                if locked.processed_rows < start:
+                    raise RuntimeError(f"import {batch.pk}: rows {locked.processed_rows}..{start} were skipped")
+                good, errors, bad = importer.clean(chunk)
+                created, present = importer.write(good)
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    processed_rows=start + len(chunk), created_count=F("created_count") + created,
+                    unchanged_count=F("unchanged_count") + present, error_count=F("error_count") + bad,
+                    errors=locked.errors + [asdict(e) for e in errors],
+                )
+            return True
+        except IntegrityError:
+            # A clerk recorded one of these decisions at the desk meanwhile: check again, it is now present.
+            if attempt == 2:
+                raise
+    return True
+
+
+def _finish(batch: ImportBatch) -> ImportBatch:
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status == ImportStatus.IMPORTING and locked.processed_rows >= locked.total_rows:
+            locked.status = ImportStatus.DONE
+            locked.finished_at = timezone.now()
+            locked.save(update_fields=["status", "finished_at"])
+            audit_write(actor=locked.uploaded_by, action="import.finish", target=locked, after={
+                "rows": locked.total_rows, "created": locked.created_count, "unchanged": locked.unchanged_count,
+                "errors": locked.error_count,
+            })
+    batch.refresh_from_db()
+    return batch
+
+
+def import_errors(batch: ImportBatch) -> list[RowError]:
+    return [RowError(**error) for error in batch.errors]
+
+
+def import_error_report(batch: ImportBatch) -> bytes:
+    """The refused rows as CSV (row, column, value, reason), UTF-8 with a BOM so that Excel reads it."""
+    report = ImportReport(path=batch.original_name, errors=import_errors(batch))
+    buffer = io.StringIO(newline="")
+    report.write_errors_csv(buffer)
+    return buffer.getvalue().encode("utf-8")

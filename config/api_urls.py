@@ -1,11 +1,14 @@
-"""The project's one API router (version 1)."""
+"""The project's one API (version 1): one router for the viewsets, plus the plain views."""
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from lookup.api.urls import urlpatterns as public_api_urlpatterns
+from lookup.badge_api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
 from sanctions.api.views import RecordViewSet
+from sanctions.api_lists import EnterpriseMeasuresView
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
@@ -14,17 +17,10 @@ router.register("records", RecordViewSet, basename="record")
 router.register(TOKENS_ROUTE, AgencyTokenViewSet, basename="agency-token")
 
 urlpatterns = [
+    # Ahead of the router, whose enterprise routes would otherwise take it.
+    path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(), name="enterprise-measures"),
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
+    path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
     *router.urls,
+    *public_api_urlpatterns,
 ]
-
-# The public read-only API (lookup): /api/v1/public/…
-from lookup.api.urls import urlpatterns as public_api_urlpatterns  # noqa: E402
-
-urlpatterns += public_api_urlpatterns
-
-# Joint measures for an enterprise (sanctions.api_lists); ahead of the router's enterprise routes.
-from sanctions.api_lists import EnterpriseMeasuresView  # noqa: E402
-
-urlpatterns.insert(0, path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(),
-                           name="enterprise-measures"))

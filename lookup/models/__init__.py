@@ -1,5 +1,6 @@
 """The portal's models, one module per feature so that each can grow on its own."""
 
+from .badges import *  # noqa: F403 - the badge models (lookup.models.badges.__all__)
 from .developers import DeveloperKey
 from .reports import CreditReport
 

@@ -130,7 +130,7 @@ def test_qr_code_decodes_to_a_verification_address_that_says_genuine(client, ent
     path = urls[0].removeprefix("http://testserver")
     assert path in "".join(pdf_text(response.content).split())  # the short URL is printed too
     page = client.get(path, HTTP_COOKIE="django_language=en")
-    assert page.status_code == 200
+    assert page.status_code == 200, page.content.decode()[-3000:]
     content = page.content.decode()
     assert "Genuine" in content
     assert report.number in content and NAME in content and report.sha256 in content

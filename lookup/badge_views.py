@@ -1,0 +1,305 @@
+"""Pages of the QR badges: the public verification page (and its report form), and the enterprise account.
+
+Views are thin: rules and permissions live in ``lookup.badges.services``, reads in ``selectors``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lookup.badges import forms, layouts, selectors, services, tokens, verification
+from lookup.models import Badge, BadgeStaff
+from registry import accounts
+from registry import uscc as uscc_codes
+from registry.models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus
+from registry.permissions import is_registry_admin
+
+REPORTS_PER_HOUR = 5
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    # The token in the URL is a bearer of the badge (and of a staff photo): never leak it to other
+    # sites. "same-origin", not "no-referrer", which would make browsers send ``Origin: null`` with
+    # the report and language forms, and CSRF protection refuse them.
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# --- Public: scan, photo, report ----------------------------------------------------------------
+
+
+# The page of a genuine badge is rendered once per badge, language and cache generation (see
+# lookup.badges.verification), with these stand-ins for what differs per request: the time of
+# the scan and the visitor's CSRF token (for the language switch). Rendering is most of the
+# cost of a scan; the live answer itself is already cached.
+_CSRF = "csrfStandIn7b1e"
+_ISO = "isoStandIn7b1e"
+_TEXT = "textStandIn7b1e"
+
+
+@never_cache
+def verify(request, token: str):
+    """What a phone shows after scanning a badge: live standing, as of the scan."""
+    answer = verification.badge_verify(token=token)
+    checked = timezone.localtime(answer["checked_at"])
+    iso, text = checked.isoformat(timespec="seconds"), checked.strftime("%Y-%m-%d %H:%M:%S")
+    if answer["genuine"] and not request.GET and not request.user.is_authenticated:
+        key = f"{answer['_cache_key']}:page:{answer['key_id']}"
+        page = verification.local_get(key)
+        if page is None:
+            page = render_to_string("badges/verify.html", {
+                "a": answer, "token": token, "checked_iso": _ISO, "checked_text": _TEXT, "csrf_token": _CSRF,
+            }, request=request)
+            verification.local_set(key, page)
+        if _CSRF in page:  # only when the frame has a form: a CSRF cookie costs a little on every scan
+            page = page.replace(_CSRF, get_token(request))
+        page = page.replace(_ISO, iso).replace(_TEXT, text)
+        response = HttpResponse(page)
+    else:
+        response = render(request, "badges/verify.html",
+                          {"a": answer, "token": token, "checked_iso": iso, "checked_text": text})
+    return _no_referrer(response)
+
+
+def verify_photo(request, token: str):
+    staff = verification.badge_for_photo(token=token)
+    if staff is None:
+        raise Http404
+    response = HttpResponse(bytes(staff.photo), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    return _no_referrer(response)
+
+
+def _report_allowed(request) -> bool:
+    """Five reports an hour from one address; the address is kept only as a salted hash, in the cache."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = "badge-report-rate:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 3600)
+        count = 1
+    return count <= REPORTS_PER_HOUR
+
+
+def report(request, token: str):
+    """Report a badge that did not verify (or looked wrong): the token and the reporter's words are kept."""
+    form = forms.ReportForm(request.POST or None)
+    if request.method == "POST":
+        if not _report_allowed(request):
+            return _no_referrer(render(request, "badges/report.html", {
+                "form": form, "token": token, "limited": True}, status=429))
+        if form.is_valid():
+            try:
+                services.badge_report_create(token=token, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return _no_referrer(render(request, "badges/report_done.html", {"token": token}))
+    return _no_referrer(render(request, "badges/report.html", {"form": form, "token": token},
+                               status=400 if form.errors else 200))
+
+
+# --- Enterprise account ------------------------------------------------------------------------
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def account_home(request):
+    """The enterprise the person acts for; a claim waiting for confirmation; or the claim form."""
+    enterprise = accounts.enterprise_of(request.user)
+    if enterprise is not None:
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    if is_registry_admin(request.user):
+        code = uscc_codes.compact(request.GET.get("uscc", ""))
+        if code and Enterprise.objects.filter(uscc=code).exists():
+            return redirect("badges:dashboard", uscc=code)
+        return render(request, "badges/account_admin.html", {"searched": code})
+    pending = (EnterpriseAccount.objects.select_related("enterprise")
+               .filter(user=request.user, status=EnterpriseAccountStatus.PENDING).first())
+    if pending is not None:
+        return render(request, "badges/account_pending.html", {"account": pending})
+    return redirect("badges:claim")
+
+
+@login_required
+def claim(request):
+    form = forms.ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.enterprise_claim(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Your claim was received. A registry administrator will confirm it."))
+            return redirect("badges:account")
+    return render(request, "badges/claim.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _enterprise_for(request, uscc: str) -> Enterprise:
+    enterprise = Enterprise.objects.filter(uscc=uscc).first()
+    if enterprise is None:
+        raise Http404
+    services.ensure_can_manage_badges(request.user, enterprise)
+    return enterprise
+
+
+def _dashboard(request, enterprise: Enterprise, *, staff_form=None, issue_form=None, status: int = 200):
+    standing = selectors.enterprise_badge_standing(enterprise=enterprise)
+    staff = list(selectors.badge_staff_list(enterprise=enterprise))
+    active_staff = [s for s in staff if s.is_active]
+    return render(request, "badges/dashboard.html", {
+        "enterprise": enterprise,
+        "standing": standing,
+        "staff_list": staff,
+        "badges": selectors.badge_list(enterprise=enterprise, standing=standing),
+        "staff_form": staff_form or forms.StaffForm(),
+        "issue_form": issue_form or forms.IssueForm(staff_choices=active_staff),
+        "revoke_form": forms.RevokeForm(),
+    }, status=status)
+
+
+@login_required
+def dashboard(request, uscc: str):
+    """The enterprise's staff and badges: register and deactivate staff, issue, revoke and print badges."""
+    return _dashboard(request, _enterprise_for(request, uscc))
+
+
+@login_required
+@require_POST
+def staff_register(request, uscc: str):
+    enterprise = _enterprise_for(request, uscc)
+    form = forms.StaffForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            staff = services.badge_staff_register(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": staff.full_name})
+            return redirect("badges:dashboard", uscc=enterprise.uscc)
+    return _dashboard(request, enterprise, staff_form=form, status=400)
+
+
+@login_required
+@require_POST
+def staff_deactivate(request, uscc: str, pk: int):
+    enterprise = _enterprise_for(request, uscc)
+    staff = selectors.badge_staff_get(enterprise=enterprise, pk=pk)
+    services.badge_staff_deactivate(actor=request.user, staff=staff)
+    messages.success(request, _("%(name)s no longer works for the enterprise: their badges no longer verify.")
+                     % {"name": staff.full_name})
+    return redirect("badges:dashboard", uscc=enterprise.uscc)
+
+
+@login_required
+@require_POST
+def badge_issue(request, uscc: str):
+    enterprise = _enterprise_for(request, uscc)
+    active_staff = list(selectors.badge_staff_list(enterprise=enterprise).filter(is_active=True))
+    form = forms.IssueForm(request.POST, staff_choices=active_staff)
+    if form.is_valid():
+        staff_id = form.cleaned_data["staff"]
+        staff = next((s for s in active_staff if s.pk == staff_id), None) if staff_id else None
+        try:
+            badge = services.badge_issue(actor=request.user, enterprise=enterprise,
+                                         sector=form.cleaned_data["sector"], staff=staff,
+                                         expires_on=form.cleaned_data["expires_on"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Badge %(serial)s issued: download and print it below.")
+                             % {"serial": badge.serial_display})
+            return redirect(reverse("badges:dashboard", kwargs={"uscc": enterprise.uscc}) + f"#badge-{badge.serial}")
+    return _dashboard(request, enterprise, issue_form=form, status=400)
+
+
+def _badge_of(enterprise: Enterprise, serial: str) -> Badge:
+    number = tokens.serial_parse(serial)
+    if number is None:
+        raise Http404
+    return selectors.badge_get(enterprise=enterprise, serial=number)
+
+
+@login_required
+@require_POST
+def badge_revoke(request, uscc: str, serial: str):
+    enterprise = _enterprise_for(request, uscc)
+    badge = _badge_of(enterprise, serial)
+    form = forms.RevokeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    services.badge_revoke(actor=request.user, badge=badge, reason=reason)
+    messages.success(request, _("Badge %(serial)s is revoked: scanning it now says so.")
+                     % {"serial": badge.serial_display})
+    return redirect("badges:dashboard", uscc=enterprise.uscc)
+
+
+def badge_url(request, badge: Badge) -> str:
+    """The short URL the QR code carries: ``PORTAL_PUBLIC_BASE_URL`` (the public site) or this site's address."""
+    path = reverse("badges:verify", kwargs={"token": badge.token})
+    base = getattr(settings, "PORTAL_PUBLIC_BASE_URL", "")
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+LAYOUTS = {
+    "card.pdf": "application/pdf",
+    "stickers.pdf": "application/pdf",
+    "qr.png": "image/png",
+    "qr.svg": "image/svg+xml",
+}
+
+
+@login_required
+def badge_download(request, uscc: str, serial: str, layout: str):
+    """A badge to print or embed; refused once the badge is revoked, expired or suspended."""
+    enterprise = _enterprise_for(request, uscc)
+    badge = _badge_of(enterprise, serial)
+    if layout not in LAYOUTS:
+        raise Http404
+    standing = selectors.enterprise_badge_standing(enterprise=enterprise)
+    live = selectors.badge_live_status(badge=badge, standing=standing)
+    if live != selectors.LIVE_ACTIVE:
+        messages.error(request, _("Badge %(serial)s is %(status)s: it cannot be printed.")
+                       % {"serial": badge.serial_display, "status": selectors.LIVE_LABELS[live]})
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    url = badge_url(request, badge)
+    if layout == "card.pdf":
+        photo = (BadgeStaff.objects.filter(pk=badge.staff_id).values_list("photo", flat=True).first()
+                 if badge.staff_id else None)
+        body = layouts.card_pdf(badge, url, photo=bytes(photo) if photo else None)
+    elif layout == "stickers.pdf":
+        body = layouts.sticker_sheet_pdf(badge, url)
+    elif layout == "qr.png":
+        body = layouts.png(badge, url)
+    else:
+        body = layouts.svg(badge, url).encode()
+    response = HttpResponse(body, content_type=LAYOUTS[layout])
+    disposition = "attachment" if layout.endswith(".pdf") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="badge-{badge.serial_display}-{layout}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+

@@ -47,7 +47,7 @@ beat: install
 	$(PY) -m celery -A config beat --loglevel=INFO --schedule=.data/celerybeat-schedule
 
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=.data
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete --ignore=.venv --ignore=.data --ignore=bench --ignore=tests --ignore=reports
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 stop: install

@@ -104,6 +104,33 @@ def client_ip(request: HttpRequest) -> str:
     return "unknown"
 
 
+def _redis_client():
+    """The raw Redis client behind the default cache, or None for any other backend."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    return backend._cache.get_client(None, write=True) if isinstance(backend, RedisCache) else None
+
+
+def _count(current_key: str, previous_key: str, ttl: int) -> tuple[int, int]:
+    """Add one to this window's counter and read the previous window's: one round trip on Redis."""
+    client = _redis_client()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(cache.make_and_validate_key(current_key))
+        pipe.expire(cache.make_and_validate_key(current_key), ttl)
+        pipe.get(cache.make_and_validate_key(previous_key))
+        current, _expire, previous = pipe.execute()
+        return int(current), int(previous or 0)
+    try:
+        current = cache.incr(current_key)
+    except ValueError:
+        cache.add(current_key, 0, ttl)
+        current = cache.incr(current_key)
+    return current, cache.get(previous_key) or 0
+
+
 def hit(bucket: str, rate: Rate) -> int | None:
     """Count one request against ``bucket``: None if it is allowed, else the seconds to wait."""
     t = now()
@@ -112,12 +139,7 @@ def hit(bucket: str, rate: Rate) -> int | None:
     current_key = f"rl:{bucket}:{rate.period}:{window}"
     previous_key = f"rl:{bucket}:{rate.period}:{window - 1}"
     try:
-        try:
-            current = cache.incr(current_key)
-        except ValueError:
-            cache.add(current_key, 0, 2 * rate.period + 1)
-            current = cache.incr(current_key)
-        previous = cache.get(previous_key) or 0
+        current, previous = _count(current_key, previous_key, 2 * rate.period + 1)
     except Exception:  # noqa: BLE001 - a cache outage must not refuse every visitor
         logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
         return None

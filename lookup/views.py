@@ -12,7 +12,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
 from registry import uscc as uscc_codes
-from registry.cache import enterprise_cache_key, enterprise_generation
+from registry.cache import enterprise_cache_key, enterprise_generation, enterprise_generation_key
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
 from sanctions.standing import enterprise_standing
@@ -69,25 +69,36 @@ def credit_page_body(enterprise: Enterprise) -> str:
     return html
 
 
-def _full_page_key(uscc: str) -> str:
-    return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+# USCC → enterprise id, per process: a code never changes owner, so this never goes stale.
+_ENTERPRISE_IDS: dict[str, int] = {}
+_ENTERPRISE_IDS_MAX = 200_000
+
+
+def _full_page_key(enterprise_id: int) -> str:
+    return f"credit-page-full:{enterprise_id}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """The credit page: registration facts, standing and the public records, by kind.
 
     For visitors who are not signed in the whole page is the same for everyone, so it is served
-    from the cache: one entry holds (enterprise id, generation, HTML), and it is used only while
-    the enterprise's generation is unchanged (every public change bumps it) and on the same day.
+    from the cache: one entry holds (generation, HTML), fetched in the same round trip as the
+    enterprise's current generation, and used only while the two agree (every public change bumps
+    the generation) and on the same day.
     """
     anonymous = not request.user.is_authenticated  # no session cookie: no query
-    if anonymous:
-        entry = cache.get(_full_page_key(uscc))
-        if entry is not None and enterprise_generation(entry[0]) == entry[1]:
-            return HttpResponse(entry[2])
+    known_id = _ENTERPRISE_IDS.get(uscc)
+    if anonymous and known_id is not None:
+        page_key, generation_key = _full_page_key(known_id), enterprise_generation_key(known_id)
+        found = cache.get_many([page_key, generation_key])  # one round trip
+        entry = found.get(page_key)
+        if entry is not None and found.get(generation_key, 1) == entry[0]:
+            return HttpResponse(entry[1])
     enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
     if isinstance(enterprise, HttpResponse):
         return enterprise
+    if len(_ENTERPRISE_IDS) < _ENTERPRISE_IDS_MAX:
+        _ENTERPRISE_IDS[enterprise.uscc] = enterprise.id
     generation = enterprise_generation(enterprise.id)  # read before rendering: a change meanwhile wins
     body = credit_page_body(enterprise)
     response = render(
@@ -99,8 +110,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         },
     )
     if anonymous and response.status_code == 200:
-        cache.set(_full_page_key(enterprise.uscc), (enterprise.id, generation, response.content),
-                  PAGE_CACHE_SECONDS)
+        cache.set(_full_page_key(enterprise.id), (generation, response.content), PAGE_CACHE_SECONDS)
     return response
 
 

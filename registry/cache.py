@@ -17,6 +17,14 @@ from django.utils import timezone
 _KEY = "ent-gen:{}"
 
 
+def enterprise_generation_key(enterprise_id: int) -> str:
+    """The cache key of the generation, for readers that fetch it together with other keys.
+
+    A missing key means generation 1 (the first bump makes it 2).
+    """
+    return _KEY.format(enterprise_id)
+
+
 def enterprise_generation(enterprise_id: int) -> int:
     value = cache.get(_KEY.format(enterprise_id))
     if value is None:

@@ -54,8 +54,9 @@ def record_get_for_staff(*, user, pk: int) -> CreditRecord:
 
 
 def review_queue(*, user) -> QuerySet[CreditRecord]:
-    from .permissions import REVIEW_ROLES
     from registry.models import StaffRole
+
+    from .permissions import REVIEW_ROLES
 
     agency_ids = StaffRole.objects.filter(user=user, role__in=REVIEW_ROLES).values_list("agency_id", flat=True)
     return (

@@ -32,6 +32,18 @@ def ensure_reference_data() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (local memory, or Redis in CI) and no remembered ids."""
+    from django.core.cache import cache
+
+    from lookup import views as lookup_views
+
+    cache.clear()
+    lookup_views._ENTERPRISE_IDS.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(

@@ -1,6 +1,6 @@
 """Credit records and their consequences, one module per feature."""
 
-from .lists import ListKind, Listing, ListSubscription, Measure, Memorandum, Notification
+from .lists import Listing, ListKind, ListSubscription, Measure, Memorandum, Notification
 from .ratings import EnterpriseRating, RatingModel, RatingRule
 from .records import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 from .remedies import (

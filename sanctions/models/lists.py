@@ -146,6 +146,10 @@ class ListSubscription(models.Model):
         constraints = [models.UniqueConstraint(fields=["agency", "enterprise", "list_kind"], nulls_distinct=False,
                                                name="list_subscription_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.agency} → {self.enterprise}"
+
+
 
 class Notification(models.Model):
     """An in-app notice to an agency: an enterprise it follows entered or left a list."""
@@ -162,3 +166,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         constraints = [models.UniqueConstraint(fields=["agency", "listing", "event"], name="notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_event_display()} · {self.listing}"
+

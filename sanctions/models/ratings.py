@@ -80,3 +80,7 @@ class EnterpriseRating(models.Model):
             models.UniqueConstraint(fields=["enterprise", "model"], condition=models.Q(is_current=True),
                                     name="rating_one_current"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.grade}"
+

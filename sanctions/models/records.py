@@ -206,7 +206,9 @@ class CreditRecord(models.Model):
         _("publicity ended by credit repair"), null=True, blank=True,
         help_text=_("Set when a repair application is approved: the record leaves public view, its history stays."),
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True)
+    idempotency_key = models.CharField(  # noqa: DJ001 - NULL (no key) is outside the unique constraint
+        _("idempotency key"), max_length=100, null=True, blank=True
+    )
     import_batch = models.ForeignKey("ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="records", verbose_name=_("import"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -254,6 +256,10 @@ class RecordEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("record event")
         verbose_name_plural = _("record history")
+
+    def __str__(self) -> str:
+        return f"{self.action} · {self.actor_label} · {self.at:%Y-%m-%d %H:%M}"
+
 
 
 class ImportBatch(models.Model):

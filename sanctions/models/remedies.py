@@ -77,6 +77,10 @@ class RepairApplication(models.Model):
                                     name="repair_one_open_per_listing"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.get_status_display()}"
+
+
 
 def _material_path(instance: RepairMaterial, filename: str) -> str:
     return f"repair/{instance.application.enterprise_id}/{uuid.uuid4().hex}"
@@ -99,6 +103,10 @@ class RepairMaterial(models.Model):
         ordering = ["kind", "uploaded_at"]
         verbose_name = _("repair material")
         verbose_name_plural = _("repair materials")
+
+    def __str__(self) -> str:
+        return self.original_name
+
 
 
 class Objection(models.Model):
@@ -156,6 +164,10 @@ class ObjectionEvidence(models.Model):
     sha256 = models.CharField(_("checksum"), max_length=64)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.original_name
+
+
 
 class Commitment(models.Model):
     """A written credit commitment by an enterprise; a breach becomes a draft dishonesty record."""
@@ -187,3 +199,7 @@ class Commitment(models.Model):
         ordering = ["-signed_on", "-id"]
         verbose_name = _("credit commitment")
         verbose_name_plural = _("credit commitments")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.get_kind_display()}"
+

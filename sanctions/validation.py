@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry import uscc as uscc_codes
 from registry.models import Agency, Enterprise
@@ -175,11 +176,78 @@ def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
     return None
 
 
+def _text_cleaner(limit: int):
+    def clean(value: Any) -> str:
+        result = _text(value)
+        if len(result) > limit:
+            raise ValueError(_("At most %(max)d characters.") % {"max": limit})
+        return result
+
+    return clean
+
+
+def _registration_number(value: Any) -> str:
+    text = uscc_codes.compact(_text(value))
+    if text and not re.fullmatch(r"\d{15}", text):
+        raise ValueError(_("A business registration number has 15 digits."))
+    return text
+
+
+def _organization_code(value: Any) -> str:
+    text = uscc_codes.compact(_text(value))
+    if not text:
+        return ""
+    if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", text) or uscc_codes.organization_check(text[:8]) != text[8]:
+        raise ValueError(_("This is not a valid organisation code (8 characters and a check character)."))
+    return text
+
+
+def _tax_number(value: Any) -> str:
+    text = uscc_codes.compact(_text(value))
+    if text and not re.fullmatch(r"[0-9A-Z]{15,20}", text):
+        raise ValueError(_("A tax registration number has 15 to 20 digits or capital letters."))
+    return text
+
+
+# Labels are translated only when a message is built, never per row.
+_PARTY_LABEL = gettext_lazy("party")
+_AUTHORITY_LABEL = gettext_lazy("deciding authority")
+_SOURCE_UNIT_LABEL = gettext_lazy("data source unit")
+_PUBLICITY_END_LABEL = gettext_lazy("The publicity end date")
+_VALIDITY_END_LABEL = gettext_lazy("The end of validity")
+
+# Each field's own cleaning: a function of its value alone (the cross-field gates come after).
+_FIELD_CLEANERS = [
+    *((field, _text_cleaner(limit)) for field, limit in TEXT_LIMITS.items()),
+    ("party_category", lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON)),
+    ("party_uscc", lambda v: clean_code(v, what=_PARTY_LABEL)),
+    ("authority_uscc", lambda v: clean_code(v, what=_AUTHORITY_LABEL)),
+    ("source_unit_uscc", lambda v: clean_code(v, what=_SOURCE_UNIT_LABEL)),
+    ("party_registration_number", _registration_number),
+    ("party_organization_code", _organization_code),
+    ("party_tax_number", _tax_number),
+    ("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES)),
+    ("fine_amount", _amount),
+    ("confiscated_amount", _amount),
+    ("fine_confirmed", _bool),
+    ("licence_category", lambda v: _choice(v, LicenceCategory, LICENCE_CATEGORY_NAMES)),
+    *((field, clean_date) for field in ("decision_date", "valid_from", "valid_to", "declared_publicity_end")),
+    ("usage_scope", lambda v: _choice(v, UsageScope, USAGE_SCOPE_CODES, default=UsageScope.PUBLIC)),
+    ("severity", lambda v: _choice(v, Severity, SEVERITY_NAMES, default=Severity.GENERAL)),
+    ("regulatory_field", lambda v: _choice(v, RegulatoryField, {})),
+    ("is_exempt", _bool),
+]
+_LICENCE_STATUS_CLEANERS = {
+    True: lambda v: _choice(v, LicenceStatus, LICENCE_STATUS_CODES, default=LicenceStatus.VALID),
+    False: lambda v: _choice(v, LicenceStatus, LICENCE_STATUS_CODES, default=""),
+}
+
+
 def clean_record(
     data: dict[str, Any], *, kind: str, agency: Agency, partial: bool = False,
     categories: dict[str, str] | None = None,
     party_finder: Callable[[dict[str, Any]], Enterprise | None] | None = None,
-    memo: dict | None = None,
+    memo: dict | None = None, today: dt.date | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean a record's fields and apply every quality gate; returns (cleaned, errors by field).
 
@@ -187,6 +255,7 @@ def clean_record(
     (enterprises prefetched per chunk, else ``find_party``) and a ``memo`` dict kept across the
     rows of one file (one agency, one language): each field's own cleaning is a function of its
     value alone, so a value seen before is not cleaned again. The cross-field gates always run.
+    ``today`` may be passed once for a whole file.
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -212,55 +281,10 @@ def clean_record(
         else:
             fail(field, outcome[1])
 
-    for field, limit in TEXT_LIMITS.items():
-        def text(value, limit=limit):
-            result = _text(value)
-            if len(result) > limit:
-                raise ValueError(_("At most %(max)d characters.") % {"max": limit})
-            return result
-        run(field, text)
-    run("party_category", lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON))
-    run("party_uscc", lambda v: clean_code(v, what=_("party")))
-    run("authority_uscc", lambda v: clean_code(v, what=_("deciding authority")))
-    run("source_unit_uscc", lambda v: clean_code(v, what=_("data source unit")))
-
-    def registration_number(value):
-        text = uscc_codes.compact(_text(value))
-        if text and not re.fullmatch(r"\d{15}", text):
-            raise ValueError(_("A business registration number has 15 digits."))
-        return text
-
-    def organization_code(value):
-        text = uscc_codes.compact(_text(value))
-        if not text:
-            return ""
-        if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", text) or uscc_codes.organization_check(text[:8]) != text[8]:
-            raise ValueError(_("This is not a valid organisation code (8 characters and a check character)."))
-        return text
-
-    def tax_number(value):
-        text = uscc_codes.compact(_text(value))
-        if text and not re.fullmatch(r"[0-9A-Z]{15,20}", text):
-            raise ValueError(_("A tax registration number has 15 to 20 digits or capital letters."))
-        return text
-
-    run("party_registration_number", registration_number)
-    run("party_organization_code", organization_code)
-    run("party_tax_number", tax_number)
-    run("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES))
+    for field, fn in _FIELD_CLEANERS:
+        run(field, fn)
     run("penalty_categories", lambda v: _categories(v, categories))
-    run("fine_amount", _amount)
-    run("confiscated_amount", _amount)
-    run("fine_confirmed", _bool)
-    run("licence_category", lambda v: _choice(v, LicenceCategory, LICENCE_CATEGORY_NAMES))
-    run("licence_status", lambda v: _choice(v, LicenceStatus, LICENCE_STATUS_CODES,
-                                            default=LicenceStatus.VALID if kind == RecordKind.LICENCE else ""))
-    for field in ("decision_date", "valid_from", "valid_to", "declared_publicity_end"):
-        run(field, clean_date)
-    run("usage_scope", lambda v: _choice(v, UsageScope, USAGE_SCOPE_CODES, default=UsageScope.PUBLIC))
-    run("severity", lambda v: _choice(v, Severity, SEVERITY_NAMES, default=Severity.GENERAL))
-    run("regulatory_field", lambda v: _choice(v, RegulatoryField, {}))
-    run("is_exempt", _bool)
+    run("licence_status", _LICENCE_STATUS_CLEANERS[kind == RecordKind.LICENCE])
 
     if partial:
         return cleaned, errors
@@ -287,12 +311,11 @@ def clean_record(
              % {"code": agency.uscc, "name": agency.name})
 
     decision = cleaned.get("decision_date")
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     if decision:
         if decision > today:
             fail("decision_date", _("The decision date cannot be in the future."))
-        for field, label in (("declared_publicity_end", _("The publicity end date")),
-                             ("valid_to", _("The end of validity"))):
+        for field, label in (("declared_publicity_end", _PUBLICITY_END_LABEL), ("valid_to", _VALIDITY_END_LABEL)):
             if cleaned.get(field) and cleaned[field] < decision:
                 fail(field, _("%(what)s (%(date)s) is before the decision date (%(decision)s).")
                      % {"what": label, "date": cleaned[field].isoformat(), "decision": decision.isoformat()})

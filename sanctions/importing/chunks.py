@@ -13,7 +13,6 @@ are written by COPY, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 import uuid
 from dataclasses import dataclass
@@ -38,7 +37,6 @@ from .files import Columns, display, document_number
 MEMO_LIMIT = 200_000
 # publicity_for reads the rule catalogue itself (two queries a call) unless it accepts the catalogue
 # read once (``rules=``, ``catalogue=``: the patch proposed for sanctions/rules.py).
-_PUBLICITY_TAKES_CATALOGUE = {"rules", "catalogue"} <= set(inspect.signature(publicity_for).parameters)
 _EVENT_COLUMNS = ["record_id", "record_key", "action", "actor_id", "actor_label", "at", "comment", "changes"]
 
 
@@ -65,12 +63,13 @@ class ChunkImporter:
         self.first_row = first_row
         self.status = RecordStatus.SUBMITTED if batch.submit else RecordStatus.DRAFT
         self.categories = penalty_category_lookup()
+        self.today = timezone.localdate()
         self.province = self.agency.division_id[:2]
         rules = list(PublicityRule.objects.filter(kind=self.kind))
-        self.catalogue_kwargs: dict[str, Any] = {}
-        if _PUBLICITY_TAKES_CATALOGUE:
-            self.catalogue_kwargs = {"rules": rules,
-                                     "catalogue": {c.code: c for c in PenaltyCategory.objects.all()}}
+        # The catalogue is read once per file, not once per row.
+        self.catalogue_kwargs: dict[str, Any] = {
+            "rules": rules, "catalogue": {c.code: c for c in PenaltyCategory.objects.all()},
+        }
         # The fine matters to the choice of rule only as "at most this threshold or not".
         self.fine_thresholds = sorted({r.fine_at_most for r in rules if r.fine_at_most is not None})
         # A rule without a maximum ends publicity with the record's validity.
@@ -133,7 +132,7 @@ class ChunkImporter:
         for rownum, cells in rows:
             data = self.columns.values(cells)
             cleaned, problems = clean_record(data, kind=self.kind, agency=self.agency, categories=self.categories,
-                                             party_finder=finder, memo=self.memo)
+                                             party_finder=finder, memo=self.memo, today=self.today)
             first = self.first_row.get(document_number(self.columns, cells))
             if first is not None and first != rownum:
                 problems.setdefault("document_number", []).append(

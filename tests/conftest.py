@@ -56,6 +56,17 @@ def _reference_data_for_transactional_tests(request):
 
 
 @pytest.fixture
+def broker_tasks():
+    """Tasks go to the real broker (Redis) for this test, for a real worker to run them."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def citizen():
     return AnonymousUser()
 

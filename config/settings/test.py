@@ -17,3 +17,7 @@ STORAGES = {
 }
 PORTAL_PAGE_RATE = "100000/min"
 PUBLIC_API_ANON_RATE = "100000/min"
+# Tasks run in the test's own process; the real-worker tests send to Redis explicitly
+# (tests/conftest.py, ``broker_tasks``).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

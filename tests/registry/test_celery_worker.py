@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def worker(transactional_db):
+def worker(transactional_db, broker_tasks):
     if not settings.REDIS_URL:
         if IN_CI:
             pytest.fail("REDIS_URL must be set in CI: the Celery tests need a real worker and Redis")

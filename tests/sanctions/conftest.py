@@ -72,7 +72,7 @@ class Workers:
 
 
 @pytest.fixture
-def celery_workers(media_root):
+def celery_workers(media_root, broker_tasks):
     """Start real workers with ``celery_workers.start()``; needs REDIS_URL (and fails without it in CI)."""
     if not settings.REDIS_URL:
         if IN_CI:

@@ -55,6 +55,7 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
     natural_person = record.party_category == PartyCategory.NATURAL_PERSON
     rule = record.publicity_rule
     fields: dict[str, Any] = {
+        "id": record.pk,
         "record_key": str(record.record_key),
         "version": record.version,
         "kind": record.kind,

@@ -15,6 +15,10 @@ from registry import uscc as uscc_codes
 from registry.cache import enterprise_cache_key, enterprise_generation, enterprise_generation_key
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
+from sanctions.commitments import public_commitments_for
+from sanctions.objections import listings_under_objection, records_under_objection
+from sanctions.ratings import rating_current
+from sanctions.selectors import active_listings_for
 from sanctions.standing import enterprise_standing
 
 from .masking import SECTION_KINDS, public_sections, section_title, with_labels
@@ -50,10 +54,17 @@ def credit_page_body(enterprise: Enterprise) -> str:
         return cached
     standing = enterprise_standing(enterprise=enterprise)
     records = public_sections(enterprise=enterprise)
+    objected = records_under_objection(r["id"] for items in records.values() for r in items)
     sections = [
-        (kind.value, section_title(kind), [with_labels(r) for r in records.get(kind.value, [])])
+        (kind.value, section_title(kind),
+         [{**with_labels(r), "under_objection": r["id"] in objected} for r in records.get(kind.value, [])])
         for kind in SECTION_KINDS
     ]
+    listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
+    objected_listings = listings_under_objection(entry.pk for entry in listings)
+    commitments = list(public_commitments_for(enterprise=enterprise))
+    counts = [(kind, label, len(items)) for kind, label, items in sections]
+    counts += [("lists", _("Lists"), len(listings)), ("commitments", _("Credit commitments"), len(commitments))]
     html = render_to_string(
         "lookup/_credit_body.html",
         {
@@ -61,8 +72,11 @@ def credit_page_body(enterprise: Enterprise) -> str:
             "division": division_describe(enterprise.division_code),
             "former_names": list(enterprise.former_names.all()),
             "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
-            "section_counts": [(kind, label, len(items)) for kind, label, items in sections],
+            "section_counts": counts,
             "sections": sections,
+            "rating": rating_current(enterprise=enterprise),
+            "listings": [(entry, entry.pk in objected_listings) for entry in listings],
+            "commitments": commitments,
         },
     )
     cache.set(key, html, PAGE_CACHE_SECONDS)

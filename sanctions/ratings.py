@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audit import audit_write, snapshot
+from registry.cache import enterprise_changed
 from registry.models import Enterprise
 from registry.permissions import ensure_registry_admin
 
@@ -174,6 +175,7 @@ def _store(enterprise_ids: Iterable[int], engine: Engine, outcomes: dict[int, Ou
                          explanation=outcomes[i].explanation, fingerprint=outcomes[i].fingerprint, is_current=True)
         for i in changed
     ])
+    enterprise_changed(changed)  # the grade is on the credit page and in its cache
     return len(changed)
 
 

@@ -404,8 +404,8 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--enterprises", type=int, default=200_000)
-    parser.add_argument("--records", type=int, default=600_000)
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--records", type=int, default=3_000_000)
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per run (at most 60)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))

@@ -27,6 +27,27 @@ ENTERPRISE_FIELDS = [
 ]
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Shown, never changed here: every change goes through a service (desk, API, command)."""
+
+    hidden: frozenset[str] = frozenset()  # fields never shown, e.g. file paths and hashes of secrets
+
+    def get_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.hidden]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class EnterpriseAdminForm(forms.ModelForm):
     uscc = forms.CharField(label=_("unified social credit code"), max_length=40)
 
@@ -182,37 +203,20 @@ class StaffRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(ReadOnlyModelAdmin):
+    """From python-stdnum's table (``manage.py load_reference``), not edited by hand."""
+
     list_display = ["code", "full_name", "level", "valid_from", "valid_until"]
     list_filter = ["level"]
     search_fields = ["code", "name", "full_name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "created_at", "actor_label", "action", "target_repr", "request_id"]
     list_filter = ["action"]
     search_fields = ["target_id", "target_repr", "actor_label", "request_id"]
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarDay)

@@ -112,16 +112,21 @@ def _choice_lookup(choices: type, language: str | None) -> dict[str, str]:
     return lookup
 
 
-def _choice(value: Any, choices: type, aliases: dict[str, str]) -> str:
+def clean_choice(value: Any, choices: type, aliases: dict[str, str] | None = None, *, default: str = "") -> str:
+    """A choice as people and files write it: its code, its label (Chinese or English), or an alias."""
     text = _text(value)
     if not text:
-        return ""
-    if text in aliases:
+        return default
+    if aliases and text in aliases:
         return aliases[text]
     found = _choice_lookup(choices, translation.get_language()).get(text.lower())
     if found is None:
-        raise ValueError(_("“%(value)s” is not one of the known values.") % {"value": text})
+        raise ValueError(_("“%(value)s” is not one of: %(options)s.")
+                         % {"value": text, "options": ", ".join(v for v in choices.values if v)})
     return found
+
+
+_choice = clean_choice
 
 
 def clean_name(value: Any) -> str:

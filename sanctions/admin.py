@@ -6,6 +6,8 @@ they are read-only, with their history.
 
 from django.contrib import admin
 
+from registry.admin import ReadOnlyModelAdmin
+
 from . import admin_lists, admin_remedies, services  # noqa: F401 - admin_lists/_remedies register their models
 from .models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 
@@ -49,7 +51,7 @@ class RecordEventInline(admin.TabularInline):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(admin.ModelAdmin):
+class CreditRecordAdmin(ReadOnlyModelAdmin):
     list_display = ["document_number", "party_name", "kind", "status", "agency", "decision_date", "publicity_end",
                     "version"]
     list_filter = ["kind", "status", "usage_scope", "severity"]
@@ -57,31 +59,9 @@ class CreditRecordAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [RecordEventInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in CreditRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ReadOnlyModelAdmin):
     list_display = ["original_name", "agency", "uploaded_by", "status", "total_rows", "created_count",
                     "error_count", "created_at"]
     list_filter = ["status"]
-    readonly_fields = [f.name for f in ImportBatch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False

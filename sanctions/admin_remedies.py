@@ -7,6 +7,8 @@ Imported by ``sanctions/admin.py``.
 
 from django.contrib import admin
 
+from registry.admin import ReadOnlyModelAdmin
+
 from .models import Commitment, DeadlineRule, Objection, ObjectionEvidence, RepairApplication, RepairMaterial
 from .repair import deadline_rule_save
 
@@ -24,25 +26,10 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         deadline_rule_save(actor=request.user, rule=obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
     """Shown, never changed: every change goes through a service on the desk."""
 
-    hidden = {"file", "follow_token_hash"}
-
-    def get_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in self.hidden]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    hidden = frozenset({"file", "follow_token_hash"})
 
 
 class RepairMaterialInline(admin.TabularInline):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from registry import uscc as uscc_codes
 from registry.models import Agency, Enterprise
+from registry.validation import clean_choice as _choice
 from registry.validation import clean_date
 
 from .choices import (
@@ -82,21 +83,6 @@ def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return _text(value).lower() in {"1", "true", "yes", "y", "on", "是"}
-
-
-def _choice(value: Any, choices, aliases: dict[str, str], *, default: str = "") -> str:
-    text = _text(value)
-    if not text:
-        return default
-    if text in choices.values:
-        return text
-    if text in aliases:
-        return aliases[text]
-    for member in choices:
-        if text.lower() == str(member.label).lower():
-            return member.value
-    raise ValueError(_("“%(value)s” is not one of: %(options)s.")
-                     % {"value": text, "options": ", ".join(v for v in choices.values if v)})
 
 
 def _amount(value: Any) -> Decimal | None:

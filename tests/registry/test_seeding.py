@@ -287,3 +287,26 @@ def test_load_reference_restores_a_missing_division():
 
     assert "1 created, 0 updated" in out.getvalue()
     assert Division.objects.get(code="330106").name == "西湖区"
+
+
+def test_a_large_seed_rebuilds_the_name_indexes_exactly_as_they_were(registry_admin, monkeypatch):
+    from django.db import connection
+
+    import registry.seeding as seeding
+
+    def gin_indexes():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_enterprise' "
+                           "AND indexdef ILIKE '%% USING gin %%' ORDER BY indexname")
+            return cursor.fetchall()
+
+    before = gin_indexes()
+    assert len(before) >= 2  # the name trigrams and the search bigrams
+    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    seeding.enterprises_seed_synthetic(count=30, actor=registry_admin)
+    assert gin_indexes() == before
+    from registry.models import Enterprise
+    from registry.selectors import enterprise_list
+
+    name = Enterprise.objects.filter(source="seed").first().name
+    assert enterprise_list(query=name[2:6]).filter(name=name).exists()  # the rebuilt index answers

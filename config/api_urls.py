@@ -7,6 +7,7 @@ from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badge_api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
+from sanctions.api.imports import ImportViewSet
 from sanctions.api.views import RecordViewSet
 from sanctions.api_lists import EnterpriseMeasuresView
 
@@ -14,6 +15,7 @@ router = DefaultRouter(trailing_slash="/?")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("records", RecordViewSet, basename="record")
+router.register("imports", ImportViewSet, basename="import")
 router.register(TOKENS_ROUTE, AgencyTokenViewSet, basename="agency-token")
 
 urlpatterns = [

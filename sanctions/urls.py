@@ -1,12 +1,16 @@
 from django.urls import path
 
 from . import views
+from .views import imports
 
 app_name = "sanctions"
 
 urlpatterns = [
     path("", views.record_list, name="records"),
     path("review/", views.review_list, name="review"),
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/<int:pk>/", imports.import_detail, name="import"),
+    path("imports/<int:pk>/errors.csv", imports.import_errors_csv, name="import-errors"),
     path("records/new/<str:kind>/", views.record_new, name="record-new"),
     path("records/<int:pk>/", views.record_detail, name="record"),
     path("records/<int:pk>/edit/", views.record_edit, name="record-edit"),

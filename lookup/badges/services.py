@@ -221,7 +221,8 @@ def badge_scans_flush() -> int:
     """Write the counts added up so far (one UPSERT); returns the number of rows written."""
     global _last_flush
     with _pending_lock:
-        rows = list(_pending.items())
+        # One order for every process: two workers upserting the same days never deadlock.
+        rows = sorted(_pending.items())
         _pending.clear()
         _last_flush = time.monotonic()
     if not rows:
@@ -236,7 +237,7 @@ def badge_scans_flush() -> int:
             cursor.execute(
                 "INSERT INTO lookup_badgescanday (badge_id, day, count) "  # noqa: S608 - placeholders only
                 f"SELECT v.badge_id, v.day, v.count FROM (VALUES {values}) AS v(badge_id, day, count) "
-                "JOIN lookup_badge b ON b.id = v.badge_id "
+                "JOIN lookup_badge b ON b.id = v.badge_id ORDER BY v.badge_id, v.day "
                 "ON CONFLICT (badge_id, day) DO UPDATE SET count = lookup_badgescanday.count + EXCLUDED.count",
                 params,
             )

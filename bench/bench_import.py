@@ -116,27 +116,6 @@ ENTERPRISE_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-ENTERPRISE_TYPES = [
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "numeric",
-    "date",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "text",
-    "bool",
-    "text",
-    "text",
-    "timestamptz",
-    "timestamptz",
-]
 
 
 def _organization(n: int) -> str:
@@ -220,13 +199,17 @@ def raw_copy(rows: int) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from registry.search import search_fields
+
     now = timezone.now()
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        copy_sql = f"COPY registry_enterprise ({', '.join(ENTERPRISE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        # The same stored rows as the import writes, search columns included (text COPY: tsvector).
+        columns = [*ENTERPRISE_COLUMNS, "search_name", "search_vector"]
+        copy_sql = f"COPY registry_enterprise ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
-            copy.set_types(ENTERPRISE_TYPES)
             for _cells, s in generate(rows):
+                search = search_fields(s["name"])
                 copy.write_row(
                     [
                         s["uscc"],
@@ -248,6 +231,8 @@ def raw_copy(rows: int) -> float:
                         "import",
                         now,
                         now,
+                        search["search_name"],
+                        search["search_vector"],
                     ]
                 )
     return time.perf_counter() - started

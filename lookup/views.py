@@ -86,6 +86,16 @@ def credit_page_body(enterprise: Enterprise) -> str:
 # USCC → enterprise id, per process: a code never changes owner, so this never goes stale.
 _ENTERPRISE_IDS: dict[str, int] = {}
 _ENTERPRISE_IDS_MAX = 200_000
+# The most recent pages, per process: (generation, HTML) by cache key. Served only after the
+# enterprise's generation, read from the shared cache, matches — a change anywhere is seen at once.
+_LOCAL_PAGES: dict[str, tuple[int, bytes]] = {}
+_LOCAL_PAGES_MAX = 500
+
+
+def _remember_page(key: str, entry: tuple[int, bytes]) -> None:
+    if len(_LOCAL_PAGES) >= _LOCAL_PAGES_MAX:
+        _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)))  # the oldest
+    _LOCAL_PAGES[key] = entry
 
 
 def _full_page_key(enterprise_id: int) -> str:
@@ -104,9 +114,15 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     known_id = _ENTERPRISE_IDS.get(uscc)
     if anonymous and known_id is not None:
         page_key, generation_key = _full_page_key(known_id), enterprise_generation_key(known_id)
+        local = _LOCAL_PAGES.get(page_key)
+        if local is not None:
+            if cache.get(generation_key, 1) == local[0]:  # one small round trip
+                return HttpResponse(local[1])
+            _LOCAL_PAGES.pop(page_key, None)
         found = cache.get_many([page_key, generation_key])  # one round trip
         entry = found.get(page_key)
         if entry is not None and found.get(generation_key, 1) == entry[0]:
+            _remember_page(page_key, entry)
             return HttpResponse(entry[1])
     enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
     if isinstance(enterprise, HttpResponse):
@@ -124,7 +140,9 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         },
     )
     if anonymous and response.status_code == 200:
-        cache.set(_full_page_key(enterprise.id), (generation, response.content), PAGE_CACHE_SECONDS)
+        entry = (generation, response.content)
+        cache.set(_full_page_key(enterprise.id), entry, PAGE_CACHE_SECONDS)
+        _remember_page(_full_page_key(enterprise.id), entry)
     return response
 
 

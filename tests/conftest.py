@@ -40,6 +40,7 @@ def _fresh_cache():
 
     cache.clear()
     lookup_views._ENTERPRISE_IDS.clear()
+    lookup_views._LOCAL_PAGES.clear()
     yield
 
 

@@ -52,7 +52,9 @@ def seed(*, enterprises: int, badges: int) -> list[str]:
     if missing > 0:
         enterprises_seed_synthetic(count=missing, actor=admin)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE lookup_badgescanday, lookup_badge, lookup_badgestaff RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE lookup_badgescanday, lookup_badge, lookup_badgestaff RESTART IDENTITY CASCADE"
+        )
     chosen = list(Enterprise.objects.filter(status="in_operation").order_by("id")[:enterprises])
     sectors = ["housing_rental", "housing_services", "domestic_cleaning", "healthcare"]
     tokens = []
@@ -60,8 +62,9 @@ def seed(*, enterprises: int, badges: int) -> list[str]:
         enterprise = chosen[n % len(chosen)]
         staff = None
         if n % 3 == 2:
-            staff = services.badge_staff_register(actor=admin, enterprise=enterprise, full_name=f"张{n}明",
-                                                  registration_number=f"B-{n:06d}")
+            staff = services.badge_staff_register(
+                actor=admin, enterprise=enterprise, full_name=f"张{n}明", registration_number=f"B-{n:06d}"
+            )
         badge = services.badge_issue(actor=admin, enterprise=enterprise, sector=sectors[n % 4], staff=staff)
         tokens.append(badge.token)
     return tokens
@@ -90,9 +93,23 @@ def _database_url(name: str) -> str:
 def start_redis(port: int) -> subprocess.Popen:
     """A throw-away Redis on 127.0.0.1 (nothing on disk), as production has: one cache for all workers."""
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL, start_new_session=True,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -106,15 +123,33 @@ def start_redis(port: int) -> subprocess.Popen:
 
 
 def start_gunicorn(*, port: int, workers: int, database: str, redis_url: str = "") -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "0",
-           "DATABASE_URL": _database_url(database), "LOG_LEVEL": "WARNING", "REDIS_URL": redis_url,
-           # One address (wrk's) sends everything: the per-address page limit would answer 429s.
-           # Its counting still runs on every /v/ request, as in production.
-           "PORTAL_PAGE_RATE": "100000000/min"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "0",
+        "DATABASE_URL": _database_url(database),
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": redis_url,
+        # One address (wrk's) sends everything: the per-address page limit would answer 429s.
+        # Its counting still runs on every /v/ request, as in production.
+        "PORTAL_PAGE_RATE": "100000000/min",
+    }
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -153,15 +188,21 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int, script: Path 
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
     if script:
         command += ["-s", str(script)]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True,
-                         timeout=seconds + 30).stdout
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     latency = {p: v for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
-    return {"requests_per_s": round(rps, 1), "requests": total, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-            "socket_errors": sum(map(int, errors.groups())) if errors else 0, "latency": latency}
+    return {
+        "requests_per_s": round(rps, 1),
+        "requests": total,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+        "latency": latency,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,10 +212,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="alternate the two runs this many times (seconds/rounds each) and keep the best of each")
-    parser.add_argument("--cache", choices=["redis", "locmem"], default="redis" if shutil.which("redis-server") else "locmem",
-                        help="redis (default when redis-server is installed: a throw-away one) or the per-worker locmem")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="alternate the two runs this many times (seconds/rounds each) and keep the best of each",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=["redis", "locmem"],
+        default="redis" if shutil.which("redis-server") else "locmem",
+        help="redis (default when redis-server is installed: a throw-away one) or the per-worker locmem",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
@@ -209,23 +258,33 @@ def main(argv: list[str] | None = None) -> int:
             # Cold: the first scan of every badge (the answer computed and the page rendered). Timed
             # for the record, not for the goal, which is about a badge scanned again and again.
             print(f"Cold pass: every one of the {len(tokens)} badges scanned once…", flush=True)
-            cold = wrk(f"{base}/", seconds=max(3, args.seconds // 2), connections=args.connections, threads=1,
-                       script=script)
+            cold = wrk(
+                f"{base}/",
+                seconds=max(3, args.seconds // 2),
+                connections=args.connections,
+                threads=1,
+                script=script,
+            )
             # Warm-up, untimed: each worker keeps its own rendered pages, and wrk's connections are
             # spread over the workers, so every badge is scanned about three times per worker.
             warmed, deadline = cold["requests"], time.monotonic() + 90
             while warmed < 3 * args.workers * len(tokens) and time.monotonic() < deadline:
-                warmed += wrk(f"{base}/", seconds=5, connections=args.connections, threads=1,
-                              script=script)["requests"]
+                warmed += wrk(f"{base}/", seconds=5, connections=args.connections, threads=1, script=script)[
+                    "requests"
+                ]
             # Alternated, best of each kept: other work on the machine comes and goes during a run.
             each = max(3, args.seconds // args.rounds)
             hellos, verifies = [], []
             for round_ in range(args.rounds):
-                print(f"round {round_ + 1}: /healthz for {each} s, then /v/<token> over {len(tokens)} tokens "
-                      f"for {each} s…", flush=True)
+                print(
+                    f"round {round_ + 1}: /healthz for {each} s, then /v/<token> over {len(tokens)} tokens "
+                    f"for {each} s…",
+                    flush=True,
+                )
                 hellos.append(wrk(f"{base}/healthz", seconds=each, connections=args.connections, threads=1))
-                verifies.append(wrk(f"{base}/", seconds=each, connections=args.connections, threads=1,
-                                    script=script))
+                verifies.append(
+                    wrk(f"{base}/", seconds=each, connections=args.connections, threads=1, script=script)
+                )
             hello = max(hellos, key=lambda r: r["requests_per_s"])
             verify = max(verifies, key=lambda r: r["requests_per_s"])
     finally:
@@ -248,8 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         "seed_seconds": round(seed_seconds, 1),
         "seconds_per_run": max(3, args.seconds // args.rounds),
         "rounds": args.rounds,
-        "all_runs_requests_per_s": {"healthz": [r["requests_per_s"] for r in hellos],
-                                    "verify": [r["requests_per_s"] for r in verifies]},
+        "all_runs_requests_per_s": {
+            "healthz": [r["requests_per_s"] for r in hellos],
+            "verify": [r["requests_per_s"] for r in verifies],
+        },
         "gunicorn_workers": args.workers,
         "wrk": {"threads": 1, "connections": args.connections},
         "healthz": hello,
@@ -259,10 +320,14 @@ def main(argv: list[str] | None = None) -> int:
         "goal": GOAL,
         "goal_met": ratio >= GOAL,
         "scans_counted_in_database": counted,
-        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "postgresql": server_version,
-                    "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
-                    "cache": "redis (throw-away, 127.0.0.1)" if redis_url else "locmem (per worker)",
-                    "load_average_at_end": os.getloadavg()},
+        "machine": {
+            "nproc": os.cpu_count(),
+            "python": platform.python_version(),
+            "postgresql": server_version,
+            "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
+            "cache": "redis (throw-away, 127.0.0.1)" if redis_url else "locmem (per worker)",
+            "load_average_at_end": os.getloadavg(),
+        },
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -270,8 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'':<14}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}")
     for name, run in (("/healthz", hello), ("/v/<token>", verify)):
-        print(f"{name:<14}{run['requests_per_s']:>10,.0f}{run['latency'].get('50', ''):>10}"
-              f"{run['latency'].get('99', ''):>10}{run['non_2xx']:>9}")
+        print(
+            f"{name:<14}{run['requests_per_s']:>10,.0f}{run['latency'].get('50', ''):>10}"
+            f"{run['latency'].get('99', ''):>10}{run['non_2xx']:>9}"
+        )
     print(f"ratio verify / healthz: {ratio:.0%} (goal ≥ {GOAL:.0%}); scans counted: {counted:,}")
     print(f"Written to {RESULTS}")
     return 0 if ratio >= GOAL else 1

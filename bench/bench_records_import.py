@@ -31,9 +31,29 @@ RECORDS_BENCH_DATABASE = "credit_registry_records_bench"
 RESULTS = Path(__file__).resolve().parent / "results" / "records_import.json"
 AGENCY_NAME = "杭州市市场监督管理局（基准测试）"
 HEADERS = [
-    "CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_FR_ZJLX", "CF_FR_ZJHM", "CF_WSH", "CF_WFXW", "CF_SY",
-    "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_NR_WFFF", "CF_JDRQ", "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY",
-    "CF_SJLYDM", "CF_SYFW", "CF_YZCD", "BZ",
+    "CF_XDR_MC",
+    "CF_XDR_LB",
+    "CF_XDR_SHXYM",
+    "CF_FRDB",
+    "CF_FR_ZJLX",
+    "CF_FR_ZJHM",
+    "CF_WSH",
+    "CF_WFXW",
+    "CF_SY",
+    "CF_YJ",
+    "CF_CFLB",
+    "CF_NR",
+    "CF_NR_FK",
+    "CF_NR_WFFF",
+    "CF_JDRQ",
+    "CF_GSJZQ",
+    "CF_CFJG",
+    "CF_CFJGDM",
+    "CF_SJLY",
+    "CF_SJLYDM",
+    "CF_SYFW",
+    "CF_YZCD",
+    "BZ",
 ]
 VIOLATIONS = [
     ("虚假宣传", "《中华人民共和国反不正当竞争法》第二十条"),
@@ -43,8 +63,14 @@ VIOLATIONS = [
     ("价格违法", "《中华人民共和国价格法》第四十条"),
 ]
 # (CF_CFLB as agencies write it, has a fine, weight)
-CATEGORIES = [("罚款", True, 50), ("警告", False, 20), ("警告;罚款", True, 10), ("confiscation;fine", True, 10),
-              ("暂扣许可证件;罚款", True, 5), ("通报批评", False, 5)]
+CATEGORIES = [
+    ("罚款", True, 50),
+    ("警告", False, 20),
+    ("警告;罚款", True, 10),
+    ("confiscation;fine", True, 10),
+    ("暂扣许可证件;罚款", True, 5),
+    ("通报批评", False, 5),
+]
 SEVERITIES = [("一般", 90), ("严重", 8), ("轻微", 2)]
 
 
@@ -66,12 +92,33 @@ def write_file(path: Path, *, rows: int, codes: list[tuple[str, str]], agency, s
             category, has_fine = _weighted(rng, CATEGORIES)
             fine = f"{rng.randrange(1, 2000) / 100:.2f}" if has_fine else ""
             decided = today - dt.timedelta(days=rng.randrange(1, 366))
-            writer.writerow([
-                name, "法人及非法人组织", code, "王小明", "身份证", "330106199001011234",
-                f"杭市监罚〔{decided.year}〕{n + 1}号", violation, f"经查，当事人{violation}，事实清楚。", basis, category,
-                f"{category}{'，罚款' + fine + '万元' if fine else ''}", fine, "", decided.isoformat(), "",
-                agency.name, agency.uscc, agency.name, agency.uscc, "0", _weighted(rng, SEVERITIES), "",
-            ])
+            writer.writerow(
+                [
+                    name,
+                    "法人及非法人组织",
+                    code,
+                    "王小明",
+                    "身份证",
+                    "330106199001011234",
+                    f"杭市监罚〔{decided.year}〕{n + 1}号",
+                    violation,
+                    f"经查，当事人{violation}，事实清楚。",
+                    basis,
+                    category,
+                    f"{category}{'，罚款' + fine + '万元' if fine else ''}",
+                    fine,
+                    "",
+                    decided.isoformat(),
+                    "",
+                    agency.name,
+                    agency.uscc,
+                    agency.name,
+                    agency.uscc,
+                    "0",
+                    _weighted(rng, SEVERITIES),
+                    "",
+                ]
+            )
 
 
 def seed(enterprises: int):
@@ -92,10 +139,12 @@ def seed(enterprises: int):
             "registry_enterprise RESTART IDENTITY CASCADE"
         )
     agency, _created = Agency.objects.get_or_create(
-        name=AGENCY_NAME, defaults={"uscc": make_code(authority="1", category="1", division="330100",
-                                                      organization="00BENCH1"),
-                                    "level": AgencyLevel.MUNICIPAL,
-                                    "division": Division.objects.get(code="330000")},
+        name=AGENCY_NAME,
+        defaults={
+            "uscc": make_code(authority="1", category="1", division="330100", organization="00BENCH1"),
+            "level": AgencyLevel.MUNICIPAL,
+            "division": Division.objects.get(code="330000"),
+        },
     )
     clerk, _created = get_user_model().objects.get_or_create(username="bench_clerk")
     StaffRole.objects.get_or_create(user=clerk, agency=agency, role=StaffRoleKind.CLERK)
@@ -103,13 +152,28 @@ def seed(enterprises: int):
     now = timezone.now()
     # Columns from the model (defaults for the ones a bench does not care about), so that a new column
     # with a default does not break the seeding.
-    fields = [f for f in Enterprise._meta.concrete_fields if not getattr(f, "generated", False) and not f.primary_key]
+    fields = [
+        f
+        for f in Enterprise._meta.concrete_fields
+        if not getattr(f, "generated", False) and not f.primary_key
+    ]
     template = {f.attname: f.get_default() for f in fields}
-    template.update(entity_type="llc", status="in_operation", legal_representative="王小明", division_code="330106",
-                    industry="I", is_legacy_code=False, source="import", created_at=now, updated_at=now)
-    with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
-        f"COPY registry_enterprise ({', '.join(f.column for f in fields)}) FROM STDIN"
-    ) as copy:
+    template.update(
+        entity_type="llc",
+        status="in_operation",
+        legal_representative="王小明",
+        division_code="330106",
+        industry="I",
+        is_legacy_code=False,
+        source="import",
+        created_at=now,
+        updated_at=now,
+    )
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY registry_enterprise ({', '.join(f.column for f in fields)}) FROM STDIN") as copy,
+    ):
         for n in range(enterprises):
             code = make_code(authority="9", category="1", division="330106", organization=_organization(n))
             name = f"杭州西湖基准{n}号科技有限公司"
@@ -131,16 +195,20 @@ def raw_copy() -> tuple[int, float]:
         rows = cursor.fetchall()
         cursor.execute("TRUNCATE sanctions_recordevent, sanctions_creditrecord RESTART IDENTITY CASCADE")
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor, cursor.copy(
-        f"COPY sanctions_creditrecord ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY sanctions_creditrecord ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
     return len(rows), time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--enterprises", type=int, default=20_000)
     args = parser.parse_args(argv)
@@ -163,6 +231,7 @@ def main(argv: list[str] | None = None) -> dict:
             finally:
                 timings[name] += time.perf_counter() - started
                 timings[f"{name}_cpu"] += time.process_time() - cpu
+
         return wrapper
 
     # Phase timings for the report (the bench's own instrumentation, not the product's).
@@ -172,7 +241,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.perf_counter()
     agency, clerk, codes = seed(args.enterprises)
-    print(f"{args.enterprises:,} enterprises seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(
+        f"{args.enterprises:,} enterprises seeded in {time.perf_counter() - started:.1f} s", file=sys.stderr
+    )
     with tempfile.TemporaryDirectory(prefix="bench_records_") as tmp:
         from django.test import override_settings
 
@@ -180,15 +251,20 @@ def main(argv: list[str] | None = None) -> dict:
         started = time.perf_counter()
         write_file(path, rows=args.rows, codes=codes, agency=agency)
         size = path.stat().st_size
-        print(f"{args.rows:,} rows, {size / 1e6:.1f} MB CSV generated in {time.perf_counter() - started:.1f} s",
-              file=sys.stderr)
+        print(
+            f"{args.rows:,} rows, {size / 1e6:.1f} MB CSV generated in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
         with override_settings(MEDIA_ROOT=Path(tmp) / "media"):
             started, cpu = time.perf_counter(), time.process_time()
             batch = import_start(actor=clerk, agency=agency, path=path, original_name=path.name)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
             batch.refresh_from_db()
             assert batch.status == "done", (batch.status, batch.message)
-            assert (batch.created_count, batch.error_count) == (args.rows, 0), (batch.created_count, batch.errors[:3])
+            assert (batch.created_count, batch.error_count) == (args.rows, 0), (
+                batch.created_count,
+                batch.errors[:3],
+            )
             assert CreditRecord.objects.count() == RecordEvent.objects.count() == args.rows
             assert AuditEntry.objects.filter(action="record.create.draft").count() == args.rows
             phases = dict(timings)
@@ -223,7 +299,10 @@ def main(argv: list[str] | None = None) -> dict:
             "write_python_cpu_seconds": round(phases.get("write_cpu", 0), 3),
             "distinct_publicity_inputs": distinct_publicity_inputs(),
         },
-        "reimport_all_present": {"seconds": round(again_seconds, 3), "rows_per_s": round(args.rows / again_seconds)},
+        "reimport_all_present": {
+            "seconds": round(again_seconds, 3),
+            "rows_per_s": round(args.rows / again_seconds),
+        },
         "raw_copy": {"seconds": round(copy_seconds, 3), "rows_per_s": round(args.rows / copy_seconds)},
         "import_vs_raw_copy": round(copy_seconds / seconds, 3),
         "goal_rows_per_s": 10_000,
@@ -255,8 +334,10 @@ def distinct_publicity_inputs() -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM (SELECT DISTINCT decision_date, penalty_categories, severity, "
-                       "regulatory_field FROM sanctions_creditrecord) d")
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT decision_date, penalty_categories, severity, "
+            "regulatory_field FROM sanctions_creditrecord) d"
+        )
         return cursor.fetchone()[0]
 
 

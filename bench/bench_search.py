@@ -77,15 +77,20 @@ def _sample_queries(count: int, rnd: random.Random) -> dict[str, list[str]]:
         cursor.execute("SELECT max(id) FROM registry_enterprise")
         top = cursor.fetchone()[0]
         ids = [rnd.randint(1, top) for _ in range(count * 3)]
-        cursor.execute(
-            "SELECT uscc, name, search_name FROM registry_enterprise WHERE id = ANY(%s)", [ids]
-        )
+        cursor.execute("SELECT uscc, name, search_name FROM registry_enterprise WHERE id = ANY(%s)", [ids])
         rows = cursor.fetchall()
     rnd.shuffle(rows)
     rows = rows[:count]
-    queries: dict[str, list[str]] = {"name_2": [], "name_3": [], "name_4": [], "full_name": [],
-                                     "name_without_legal_form": [], "exact_code": [], "code_prefix_8": [],
-                                     "pinyin_initials_4": []}
+    queries: dict[str, list[str]] = {
+        "name_2": [],
+        "name_3": [],
+        "name_4": [],
+        "full_name": [],
+        "name_without_legal_form": [],
+        "exact_code": [],
+        "code_prefix_8": [],
+        "pinyin_initials_4": [],
+    }
     from registry.search import pinyin_keys
 
     for code, name, normalized in rows:
@@ -193,11 +198,16 @@ def main(argv: list[str] | None = None) -> int:
             "sql_first_page": _percentiles(raws),
             "more_than_limit": capped[kind],
         }
-        print(f"{kind:<26} page p50 {results[kind]['page']['p50_ms']:>7.2f}  p95 {results[kind]['page']['p95_ms']:>7.2f}"
-              f"  p99 {results[kind]['page']['p99_ms']:>7.2f} ms   SQL p95 {results[kind]['sql_first_page']['p95_ms']:>7.2f} ms"
-              f"   ({capped[kind]} of {len(items)} over {SEARCH_LIMIT})", flush=True)
+        print(
+            f"{kind:<26} page p50 {results[kind]['page']['p50_ms']:>7.2f}  p95 {results[kind]['page']['p95_ms']:>7.2f}"
+            f"  p99 {results[kind]['page']['p99_ms']:>7.2f} ms   SQL p95 {results[kind]['sql_first_page']['p95_ms']:>7.2f} ms"
+            f"   ({capped[kind]} of {len(items)} over {SEARCH_LIMIT})",
+            flush=True,
+        )
     suggestions = _percentiles(_time_suggestions(queries["exact_code"][:100], rnd))
-    print(f"{'code_one_wrong_character':<26} p50 {suggestions['p50_ms']:.2f}  p95 {suggestions['p95_ms']:.2f} ms")
+    print(
+        f"{'code_one_wrong_character':<26} p50 {suggestions['p50_ms']:.2f}  p95 {suggestions['p95_ms']:.2f} ms"
+    )
 
     typical = next(q for q in queries["name_2"] if q not in common_pairs())
     explain = _explain(typical)

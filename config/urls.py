@@ -28,4 +28,3 @@ urlpatterns = [
 ]
 
 handler404 = "lookup.views.not_found"
-

@@ -31,8 +31,14 @@ class BadgeErrorSerializer(serializers.Serializer):
 
 
 class _Standing(serializers.Serializer):
-    level = serializers.ChoiceField(choices=[standing_module.GOOD, standing_module.ATTENTION,
-                                             standing_module.DISHONEST, standing_module.INACTIVE])
+    level = serializers.ChoiceField(
+        choices=[
+            standing_module.GOOD,
+            standing_module.ATTENTION,
+            standing_module.DISHONEST,
+            standing_module.INACTIVE,
+        ]
+    )
     label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
 
@@ -68,12 +74,16 @@ class BadgeVerificationSerializer(serializers.Serializer):
     result = serializers.ChoiceField(
         choices=verification.RESULTS,
         help_text="valid: genuine, good standing · attention: unexpired serious penalties · dishonest: on the "
-                  "seriously dishonest list (badge suspended) · suspended: enterprise revoked or deregistered · "
-                  "revoked · expired · staff_inactive: the person no longer works for the enterprise · "
-                  "not_genuine: bad signature, unknown key, altered or unknown badge.",
+        "seriously dishonest list (badge suspended) · suspended: enterprise revoked or deregistered · "
+        "revoked · expired · staff_inactive: the person no longer works for the enterprise · "
+        "not_genuine: bad signature, unknown key, altered or unknown badge.",
     )
-    genuine = serializers.BooleanField(help_text="The token was signed by the registry and matches a badge it issued.")
-    checked_at = serializers.DateTimeField(help_text="When this answer was computed: live data, not the printing date.")
+    genuine = serializers.BooleanField(
+        help_text="The token was signed by the registry and matches a badge it issued."
+    )
+    checked_at = serializers.DateTimeField(
+        help_text="When this answer was computed: live data, not the printing date."
+    )
     key_id = serializers.CharField(allow_null=True)
     badge = _Badge(allow_null=True)
     enterprise = _Enterprise(allow_null=True)
@@ -81,8 +91,9 @@ class BadgeVerificationSerializer(serializers.Serializer):
 
 
 class BadgeVerifyQuerySerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=TOKEN_MAX, trim_whitespace=True,
-                                  help_text="The token from the badge's URL (/v/<token>).")
+    token = serializers.CharField(
+        max_length=TOKEN_MAX, trim_whitespace=True, help_text="The token from the badge's URL (/v/<token>)."
+    )
 
 
 class BadgeVerifyView(APIView):
@@ -97,18 +108,40 @@ class BadgeVerifyView(APIView):
         tags=["badges"],
         summary="Verify a QR credential badge",
         description="The same live answer as the page the QR code opens. A token that is not genuine is not an "
-                    "error: the answer says so (`result` = `not_genuine`). No data about the caller is kept; "
-                    "only a per-badge daily count.",
-        parameters=[OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True,
-                                     description="The token from the badge's URL (/v/<token>), at most 300 characters.")],
+        "error: the answer says so (`result` = `not_genuine`). No data about the caller is kept; "
+        "only a per-badge daily count.",
+        parameters=[
+            OpenApiParameter(
+                "token",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The token from the badge's URL (/v/<token>), at most 300 characters.",
+            )
+        ],
         responses={
             200: BadgeVerificationSerializer,
-            400: OpenApiResponse(BadgeErrorSerializer, description="No token, or longer than 300 characters."),
+            400: OpenApiResponse(
+                BadgeErrorSerializer, description="No token, or longer than 300 characters."
+            ),
             429: OpenApiResponse(BadgeErrorSerializer, description="Too many requests: slow down."),
         },
-        examples=[OpenApiExample("Not genuine", response_only=True, status_codes=["200"], value={
-            "result": "not_genuine", "genuine": False, "checked_at": "2026-05-01T10:00:00+08:00",
-            "key_id": None, "badge": None, "enterprise": None, "staff": None})],
+        examples=[
+            OpenApiExample(
+                "Not genuine",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "result": "not_genuine",
+                    "genuine": False,
+                    "checked_at": "2026-05-01T10:00:00+08:00",
+                    "key_id": None,
+                    "badge": None,
+                    "enterprise": None,
+                    "staff": None,
+                },
+            )
+        ],
     )
     def get(self, request):
         query = BadgeVerifyQuerySerializer(data=request.query_params)

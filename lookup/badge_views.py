@@ -63,17 +63,28 @@ def verify(request, token: str):
         key = f"{answer['_cache_key']}:page:{answer['key_id']}"
         page = verification.local_get(key)
         if page is None:
-            page = render_to_string("badges/verify.html", {
-                "a": answer, "token": token, "checked_iso": _ISO, "checked_text": _TEXT, "csrf_token": _CSRF,
-            }, request=request)
+            page = render_to_string(
+                "badges/verify.html",
+                {
+                    "a": answer,
+                    "token": token,
+                    "checked_iso": _ISO,
+                    "checked_text": _TEXT,
+                    "csrf_token": _CSRF,
+                },
+                request=request,
+            )
             verification.local_set(key, page)
         if _CSRF in page:  # only when the frame has a form: a CSRF cookie costs a little on every scan
             page = page.replace(_CSRF, get_token(request))
         page = page.replace(_ISO, iso).replace(_TEXT, text)
         response = HttpResponse(page)
     else:
-        response = render(request, "badges/verify.html",
-                          {"a": answer, "token": token, "checked_iso": iso, "checked_text": text})
+        response = render(
+            request,
+            "badges/verify.html",
+            {"a": answer, "token": token, "checked_iso": iso, "checked_text": text},
+        )
     return _no_referrer(response)
 
 
@@ -104,8 +115,11 @@ def report(request, token: str):
     form = forms.ReportForm(request.POST or None)
     if request.method == "POST":
         if not _report_allowed(request):
-            return _no_referrer(render(request, "badges/report.html", {
-                "form": form, "token": token, "limited": True}, status=429))
+            return _no_referrer(
+                render(
+                    request, "badges/report.html", {"form": form, "token": token, "limited": True}, status=429
+                )
+            )
         if form.is_valid():
             try:
                 services.badge_report_create(token=token, **form.cleaned_data)
@@ -113,8 +127,11 @@ def report(request, token: str):
                 _add_errors(form, exc)
             else:
                 return _no_referrer(render(request, "badges/report_done.html", {"token": token}))
-    return _no_referrer(render(request, "badges/report.html", {"form": form, "token": token},
-                               status=400 if form.errors else 200))
+    return _no_referrer(
+        render(
+            request, "badges/report.html", {"form": form, "token": token}, status=400 if form.errors else 200
+        )
+    )
 
 
 # --- Enterprise account ------------------------------------------------------------------------
@@ -139,8 +156,11 @@ def account_home(request):
         if code and Enterprise.objects.filter(uscc=code).exists():
             return redirect("badges:dashboard", uscc=code)
         return render(request, "badges/account_admin.html", {"searched": code})
-    pending = (EnterpriseAccount.objects.select_related("enterprise")
-               .filter(user=request.user, status=EnterpriseAccountStatus.PENDING).first())
+    pending = (
+        EnterpriseAccount.objects.select_related("enterprise")
+        .filter(user=request.user, status=EnterpriseAccountStatus.PENDING)
+        .first()
+    )
     if pending is not None:
         return render(request, "badges/account_pending.html", {"account": pending})
     return redirect("badges:claim")
@@ -172,15 +192,20 @@ def _dashboard(request, enterprise: Enterprise, *, staff_form=None, issue_form=N
     standing = selectors.enterprise_badge_standing(enterprise=enterprise)
     staff = list(selectors.badge_staff_list(enterprise=enterprise))
     active_staff = [s for s in staff if s.is_active]
-    return render(request, "badges/dashboard.html", {
-        "enterprise": enterprise,
-        "standing": standing,
-        "staff_list": staff,
-        "badges": selectors.badge_list(enterprise=enterprise, standing=standing),
-        "staff_form": staff_form or forms.StaffForm(),
-        "issue_form": issue_form or forms.IssueForm(staff_choices=active_staff),
-        "revoke_form": forms.RevokeForm(),
-    }, status=status)
+    return render(
+        request,
+        "badges/dashboard.html",
+        {
+            "enterprise": enterprise,
+            "standing": standing,
+            "staff_list": staff,
+            "badges": selectors.badge_list(enterprise=enterprise, standing=standing),
+            "staff_form": staff_form or forms.StaffForm(),
+            "issue_form": issue_form or forms.IssueForm(staff_choices=active_staff),
+            "revoke_form": forms.RevokeForm(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -196,7 +221,9 @@ def staff_register(request, uscc: str):
     form = forms.StaffForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            staff = services.badge_staff_register(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+            staff = services.badge_staff_register(
+                actor=request.user, enterprise=enterprise, **form.cleaned_data
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -211,8 +238,11 @@ def staff_deactivate(request, uscc: str, pk: int):
     enterprise = _enterprise_for(request, uscc)
     staff = selectors.badge_staff_get(enterprise=enterprise, pk=pk)
     services.badge_staff_deactivate(actor=request.user, staff=staff)
-    messages.success(request, _("%(name)s no longer works for the enterprise: their badges no longer verify.")
-                     % {"name": staff.full_name})
+    messages.success(
+        request,
+        _("%(name)s no longer works for the enterprise: their badges no longer verify.")
+        % {"name": staff.full_name},
+    )
     return redirect("badges:dashboard", uscc=enterprise.uscc)
 
 
@@ -226,15 +256,23 @@ def badge_issue(request, uscc: str):
         staff_id = form.cleaned_data["staff"]
         staff = next((s for s in active_staff if s.pk == staff_id), None) if staff_id else None
         try:
-            badge = services.badge_issue(actor=request.user, enterprise=enterprise,
-                                         sector=form.cleaned_data["sector"], staff=staff,
-                                         expires_on=form.cleaned_data["expires_on"])
+            badge = services.badge_issue(
+                actor=request.user,
+                enterprise=enterprise,
+                sector=form.cleaned_data["sector"],
+                staff=staff,
+                expires_on=form.cleaned_data["expires_on"],
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Badge %(serial)s issued: download and print it below.")
-                             % {"serial": badge.serial_display})
-            return redirect(reverse("badges:dashboard", kwargs={"uscc": enterprise.uscc}) + f"#badge-{badge.serial}")
+            messages.success(
+                request,
+                _("Badge %(serial)s issued: download and print it below.") % {"serial": badge.serial_display},
+            )
+            return redirect(
+                reverse("badges:dashboard", kwargs={"uscc": enterprise.uscc}) + f"#badge-{badge.serial}"
+            )
     return _dashboard(request, enterprise, issue_form=form, status=400)
 
 
@@ -253,8 +291,9 @@ def badge_revoke(request, uscc: str, serial: str):
     form = forms.RevokeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     services.badge_revoke(actor=request.user, badge=badge, reason=reason)
-    messages.success(request, _("Badge %(serial)s is revoked: scanning it now says so.")
-                     % {"serial": badge.serial_display})
+    messages.success(
+        request, _("Badge %(serial)s is revoked: scanning it now says so.") % {"serial": badge.serial_display}
+    )
     return redirect("badges:dashboard", uscc=enterprise.uscc)
 
 
@@ -283,13 +322,19 @@ def badge_download(request, uscc: str, serial: str, layout: str):
     standing = selectors.enterprise_badge_standing(enterprise=enterprise)
     live = selectors.badge_live_status(badge=badge, standing=standing)
     if live != selectors.LIVE_ACTIVE:
-        messages.error(request, _("Badge %(serial)s is %(status)s: it cannot be printed.")
-                       % {"serial": badge.serial_display, "status": selectors.LIVE_LABELS[live]})
+        messages.error(
+            request,
+            _("Badge %(serial)s is %(status)s: it cannot be printed.")
+            % {"serial": badge.serial_display, "status": selectors.LIVE_LABELS[live]},
+        )
         return redirect("badges:dashboard", uscc=enterprise.uscc)
     url = badge_url(request, badge)
     if layout == "card.pdf":
-        photo = (BadgeStaff.objects.filter(pk=badge.staff_id).values_list("photo", flat=True).first()
-                 if badge.staff_id else None)
+        photo = (
+            BadgeStaff.objects.filter(pk=badge.staff_id).values_list("photo", flat=True).first()
+            if badge.staff_id
+            else None
+        )
         body = layouts.card_pdf(badge, url, photo=bytes(photo) if photo else None)
     elif layout == "stickers.pdf":
         body = layouts.sticker_sheet_pdf(badge, url)
@@ -302,4 +347,3 @@ def badge_download(request, uscc: str, serial: str, layout: str):
     response["Content-Disposition"] = f'{disposition}; filename="badge-{badge.serial_display}-{layout}"'
     response["Cache-Control"] = "private, no-store"
     return response
-

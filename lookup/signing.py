@@ -69,9 +69,11 @@ def keyring() -> KeyRing:
     configured = settings.SIGNING_KEYS
     if not configured:
         if settings.SIGNING_REQUIRE_CONFIGURED_KEYS:
-            raise ImproperlyConfigured("SIGNING_KEYS must be set (JSON {\"kid\": \"base64url private key\"}).")
+            raise ImproperlyConfigured('SIGNING_KEYS must be set (JSON {"kid": "base64url private key"}).')
         configured = _dev_keys_file()
-    private = {kid: Ed25519PrivateKey.from_private_bytes(b64decode(value)) for kid, value in configured.items()}
+    private = {
+        kid: Ed25519PrivateKey.from_private_bytes(b64decode(value)) for kid, value in configured.items()
+    }
     public = {kid: key.public_key() for kid, key in private.items()}
     for kid, value in (settings.SIGNING_PUBLIC_KEYS or {}).items():
         public.setdefault(kid, Ed25519PublicKey.from_public_bytes(b64decode(value)))
@@ -100,8 +102,8 @@ def verify(token: str) -> tuple[str, bytes]:
         if b64encode(body) != body_text or b64encode(signature) != signature_text:
             raise ValueError("not canonical base64url")  # one spelling per token, no padding-bit variants
         length = body[0]
-        kid = body[1:1 + length].decode()
-        payload = body[1 + length:]
+        kid = body[1 : 1 + length].decode()
+        payload = body[1 + length :]
     except (ValueError, IndexError, UnicodeDecodeError):
         raise BadSignature("malformed token") from None
     key = keyring().public.get(kid)
@@ -119,8 +121,15 @@ def public_jwks() -> dict:
     ring = keyring()
     return {
         "keys": [
-            {"kty": "OKP", "crv": "Ed25519", "kid": kid, "use": "sig", "alg": "EdDSA",
-             "x": b64encode(_raw_public(key)), "current": kid == ring.current_kid}
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "kid": kid,
+                "use": "sig",
+                "alg": "EdDSA",
+                "x": b64encode(_raw_public(key)),
+                "current": kid == ring.current_kid,
+            }
             for kid, key in sorted(ring.public.items())
         ]
     }

@@ -56,15 +56,21 @@ def credit_page_body(enterprise: Enterprise) -> str:
     records = public_sections(enterprise=enterprise)
     objected = records_under_objection(r["id"] for items in records.values() for r in items)
     sections = [
-        (kind.value, section_title(kind),
-         [{**with_labels(r), "under_objection": r["id"] in objected} for r in records.get(kind.value, [])])
+        (
+            kind.value,
+            section_title(kind),
+            [{**with_labels(r), "under_objection": r["id"] in objected} for r in records.get(kind.value, [])],
+        )
         for kind in SECTION_KINDS
     ]
     listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
     objected_listings = listings_under_objection(entry.pk for entry in listings)
     commitments = list(public_commitments_for(enterprise=enterprise))
     counts = [(kind, label, len(items)) for kind, label, items in sections]
-    counts += [("lists", _("Lists"), len(listings)), ("commitments", _("Credit commitments"), len(commitments))]
+    counts += [
+        ("lists", _("Lists"), len(listings)),
+        ("commitments", _("Credit commitments"), len(commitments)),
+    ]
     html = render_to_string(
         "lookup/_credit_body.html",
         {
@@ -156,13 +162,18 @@ def switch_language(request: HttpRequest, code: str) -> HttpResponse:
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = redirect(target)
     response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, code, max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
-        samesite="Lax", secure=request.is_secure(), httponly=False,
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=False,
     )
     return response
 

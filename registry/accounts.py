@@ -30,17 +30,25 @@ def _hash(code: str) -> str:
 
 
 @transaction.atomic
-def claim_code_issue(*, actor, enterprise: Enterprise, days: int = CODE_DAYS) -> tuple[EnterpriseClaimCode, str]:
+def claim_code_issue(
+    *, actor, enterprise: Enterprise, days: int = CODE_DAYS
+) -> tuple[EnterpriseClaimCode, str]:
     """A one-time code for the enterprise; returns (record, code). The code is shown once."""
     ensure_registry_admin(actor)
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-    code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     claim = EnterpriseClaimCode.objects.create(
-        enterprise=enterprise, code_hash=_hash(code), issued_by=actor,
+        enterprise=enterprise,
+        code_hash=_hash(code),
+        issued_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=days),
     )
-    audit_write(actor=actor, action="enterprise_account.code_issue", target=enterprise,
-                after={"claim_code_id": claim.pk, "expires_at": claim.expires_at})
+    audit_write(
+        actor=actor,
+        action="enterprise_account.code_issue",
+        target=enterprise,
+        after={"claim_code_id": claim.pk, "expires_at": claim.expires_at},
+    )
     return claim, code
 
 
@@ -54,17 +62,25 @@ def enterprise_claim(*, actor, uscc: str, code: str) -> EnterpriseAccount:
     enterprise = Enterprise.objects.filter(uscc=uscc_codes.compact(uscc)).first()
     claim = (
         EnterpriseClaimCode.objects.select_for_update()
-        .filter(code_hash=_hash(code or ""), enterprise=enterprise).first()
-        if enterprise else None
+        .filter(code_hash=_hash(code or ""), enterprise=enterprise)
+        .first()
+        if enterprise
+        else None
     )
     if claim is None or claim.used_at is not None or claim.expires_at <= timezone.now():
-        raise ValidationError({"code": [_("This code is not valid for this enterprise, or it was used or has expired.")]})
+        raise ValidationError(
+            {"code": [_("This code is not valid for this enterprise, or it was used or has expired.")]}
+        )
     claim.used_at = timezone.now()
     claim.used_by = actor
     claim.save(update_fields=["used_at", "used_by"])
     account = EnterpriseAccount.objects.create(user=actor, enterprise=enterprise, claim_code=claim)
-    audit_write(actor=actor, action="enterprise_account.claim", target=account,
-                after={"enterprise": enterprise.uscc, "user": actor.get_username()})
+    audit_write(
+        actor=actor,
+        action="enterprise_account.claim",
+        target=account,
+        after={"enterprise": enterprise.uscc, "user": actor.get_username()},
+    )
     return account
 
 
@@ -78,8 +94,13 @@ def enterprise_account_confirm(*, actor, account: EnterpriseAccount) -> Enterpri
     account.confirmed_by = actor
     account.confirmed_at = timezone.now()
     account.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    audit_write(actor=actor, action="enterprise_account.confirm", target=account,
-                before={"status": "pending"}, after={"status": "active"})
+    audit_write(
+        actor=actor,
+        action="enterprise_account.confirm",
+        target=account,
+        before={"status": "pending"},
+        after={"status": "active"},
+    )
     return account
 
 
@@ -90,8 +111,13 @@ def enterprise_account_revoke(*, actor, account: EnterpriseAccount) -> Enterpris
     before = account.status
     account.status = EnterpriseAccountStatus.REVOKED
     account.save(update_fields=["status"])
-    audit_write(actor=actor, action="enterprise_account.revoke", target=account, before={"status": before},
-                after={"status": "revoked"})
+    audit_write(
+        actor=actor,
+        action="enterprise_account.revoke",
+        target=account,
+        before={"status": before},
+        after={"status": "revoked"},
+    )
     return account
 
 
@@ -99,12 +125,17 @@ def enterprise_of(user) -> Enterprise | None:
     """The enterprise a person acts for (confirmed accounts only)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    account = (EnterpriseAccount.objects.select_related("enterprise")
-               .filter(user=user, status=EnterpriseAccountStatus.ACTIVE).first())
+    account = (
+        EnterpriseAccount.objects.select_related("enterprise")
+        .filter(user=user, status=EnterpriseAccountStatus.ACTIVE)
+        .first()
+    )
     return account.enterprise if account else None
 
 
 def ensure_acts_for(actor, enterprise: Enterprise) -> None:
     found = enterprise_of(actor)
     if found is None or found.pk != enterprise.pk:
-        raise PermissionDenied(_("Only a confirmed account of %(name)s may do this.") % {"name": enterprise.name})
+        raise PermissionDenied(
+            _("Only a confirmed account of %(name)s may do this.") % {"name": enterprise.name}
+        )

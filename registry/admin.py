@@ -22,8 +22,18 @@ from .models import (
 from .validation import clean_enterprise
 
 ENTERPRISE_FIELDS = [
-    "name", "status", "entity_type", "legal_representative", "registered_capital", "established_on",
-    "domicile", "registration_authority", "industry", "registration_number", "organization_code", "tax_number",
+    "name",
+    "status",
+    "entity_type",
+    "legal_representative",
+    "registered_capital",
+    "established_on",
+    "domicile",
+    "registration_authority",
+    "industry",
+    "registration_number",
+    "organization_code",
+    "tax_number",
 ]
 
 
@@ -164,7 +174,9 @@ class AgencyAdmin(admin.ModelAdmin):
             "sectors": form.cleaned_data.get("sectors") or [],
         }
         if change:
-            saved = services.agency_update(actor=request.user, agency=Agency.objects.get(pk=obj.pk), data=data)
+            saved = services.agency_update(
+                actor=request.user, agency=Agency.objects.get(pk=obj.pk), data=data
+            )
         else:
             saved = services.agency_create(actor=request.user, data=data)
         obj.pk = saved.pk
@@ -182,9 +194,7 @@ class StaffRoleAdmin(admin.ModelAdmin):
         return False  # revoke and grant anew: each is its own audited act
 
     def save_model(self, request, obj, form, change):
-        saved = services.staff_role_grant(
-            actor=request.user, user=obj.user, agency=obj.agency, role=obj.role
-        )
+        saved = services.staff_role_grant(actor=request.user, user=obj.user, agency=obj.agency, role=obj.role)
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
@@ -229,8 +239,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
     def save_model(self, request, obj, form, change):
-        services.calendar_day_set(actor=request.user, date=obj.date, is_working_day=obj.is_working_day,
-                                  name=obj.name, source=obj.source)
+        services.calendar_day_set(
+            actor=request.user,
+            date=obj.date,
+            is_working_day=obj.is_working_day,
+            name=obj.name,
+            source=obj.source,
+        )
 
     def delete_model(self, request, obj):
         services.calendar_day_remove(actor=request.user, day=obj)

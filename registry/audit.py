@@ -175,23 +175,51 @@ def audit_write_many(pending: Iterable[PendingEntry]) -> list[AuditRow]:
     return entries
 
 
-_COLUMNS = ["id", "created_at", "actor_id", "actor_label", "action", "target_type", "target_id", "target_repr",
-            "before", "after", "request_id", "prev_hash", "hash"]
+_COLUMNS = [
+    "id",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "before",
+    "after",
+    "request_id",
+    "prev_hash",
+    "hash",
+]
 
 
 def _copy_entries(entries: list[AuditRow]) -> None:
     """COPY is about 20 times faster than INSERT for the thousands of entries of a bulk import."""
     from psycopg.types.json import Jsonb
 
-    with connection.cursor() as cursor, cursor.copy(
-        f"COPY registry_auditentry ({', '.join(_COLUMNS)}) FROM STDIN"  # noqa: S608 - fixed column names
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            f"COPY registry_auditentry ({', '.join(_COLUMNS)}) FROM STDIN"  # noqa: S608 - fixed column names
+        ) as copy,
+    ):
         for e in entries:
-            copy.write_row([
-                e.id, e.created_at, e.actor_id, e.actor_label, e.action, e.target_type, e.target_id,
-                e.target_repr, None if e.before is None else Jsonb(e.before),
-                None if e.after is None else Jsonb(e.after), e.request_id, e.prev_hash, e.hash,
-            ])
+            copy.write_row(
+                [
+                    e.id,
+                    e.created_at,
+                    e.actor_id,
+                    e.actor_label,
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    e.target_repr,
+                    None if e.before is None else Jsonb(e.before),
+                    None if e.after is None else Jsonb(e.after),
+                    e.request_id,
+                    e.prev_hash,
+                    e.hash,
+                ]
+            )
 
 
 @dataclass
@@ -211,7 +239,9 @@ def audit_verify() -> ChainReport:
     checked = 0
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=5000):
         if entry.prev_hash != prev:
-            return ChainReport(checked, entry.pk, "link to the previous entry is broken (an entry was removed or reordered)")
+            return ChainReport(
+                checked, entry.pk, "link to the previous entry is broken (an entry was removed or reordered)"
+            )
         if compute_hash(entry) != entry.hash:
             return ChainReport(checked, entry.pk, "content does not match its hash (the entry was altered)")
         prev = entry.hash

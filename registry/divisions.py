@@ -74,7 +74,12 @@ def load_rows() -> list[DivisionRow]:
     for row in rows:
         parts = [by_code[row.code[:2] + "0000"].name]
         prefecture = by_code.get(row.code[:4] + "00")
-        if row.level != "province" and prefecture and prefecture.name not in {"市辖区", "县"} and "直辖" not in prefecture.name:
+        if (
+            row.level != "province"
+            and prefecture
+            and prefecture.name not in {"市辖区", "县"}
+            and "直辖" not in prefecture.name
+        ):
             parts.append(prefecture.name)
         if row.level == "county" and row.name != "市辖区":
             parts.append(row.name)

@@ -12,14 +12,18 @@ from .selectors import enterprise_list
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_query", label=_("Name or code"), max_length=100,
+        method="filter_query",
+        label=_("Name or code"),
+        max_length=100,
         help_text=_("A name, part of a name, a former name, or a code (whole or its beginning)."),
     )
     status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("Status"))
     entity_type = django_filters.ChoiceFilter(choices=EntityType.choices, label=_("Entity type"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
     division = django_filters.CharFilter(
-        method="filter_division", label=_("Division code"), max_length=6,
+        method="filter_division",
+        label=_("Division code"),
+        max_length=6,
         help_text=_("A province (2 digits), a prefecture (4 digits) or a county (6 digits)."),
     )
 

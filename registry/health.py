@@ -35,4 +35,6 @@ def readyz(request):
             ok = False
     else:
         checks["redis"] = "not configured"
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )

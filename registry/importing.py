@@ -393,8 +393,26 @@ def _staging_sql() -> str:
     )
 
 
-_COPY_COLUMNS = ["rownum", "ok", "raw_uscc", "uscc", *_DATA_FIELDS, "former_names", "search_name", "search_vector"]
-_COPY_TYPES = ["int4", "bool", "text", "text", *[kind for _n, kind in _DATA_COLUMNS], "text[]", "text", "text"]
+_COPY_COLUMNS = [
+    "rownum",
+    "ok",
+    "raw_uscc",
+    "uscc",
+    *_DATA_FIELDS,
+    "former_names",
+    "search_name",
+    "search_vector",
+]
+_COPY_TYPES = [
+    "int4",
+    "bool",
+    "text",
+    "text",
+    *[kind for _n, kind in _DATA_COLUMNS],
+    "text[]",
+    "text",
+    "text",
+]
 
 
 def _validate_into_staging(

@@ -52,6 +52,8 @@ class LanguageMiddleware:
         translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie", "Accept-Language") if request.path.startswith("/api/") else ("Cookie",))
+        patch_vary_headers(
+            response, ("Cookie", "Accept-Language") if request.path.startswith("/api/") else ("Cookie",)
+        )
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response

@@ -78,7 +78,9 @@ class Enterprise(models.Model):
         help_text=_("The code fails the GB 32100-2015 check but is a real, historically issued code."),
     )
     legacy_reason = models.TextField(_("reason for accepting a legacy code"), blank=True)
-    source = models.CharField(_("data source"), max_length=8, choices=DataSource.choices, default=DataSource.MANUAL)
+    source = models.CharField(
+        _("data source"), max_length=8, choices=DataSource.choices, default=DataSource.MANUAL
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Derived from ``name`` by ``registry.search.search_fields`` on every write of the name.
@@ -289,17 +291,23 @@ class CalendarDay(models.Model):
 class ApiToken(models.Model):
     """A per-agency API credential: shown once, stored as a SHA-256 hash, with expiry."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("agency"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("agency")
+    )
     name = models.CharField(_("name"), max_length=100, help_text=_("What system uses this token."))
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     read_only = models.BooleanField(_("read only"), default=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("acts as"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acts as"),
         help_text=_("The service account whose roles the token carries."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("issued by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -317,16 +325,24 @@ class ApiToken(models.Model):
 class EnterpriseClaimCode(models.Model):
     """A one-time code a registry administrator gives an enterprise so a person can act for it."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claim_codes",
-                                   verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="claim_codes", verbose_name=_("enterprise")
+    )
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("issued by"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
-    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", verbose_name=_("used by"))
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("used by"),
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -346,17 +362,33 @@ class EnterpriseAccountStatus(models.TextChoices):
 class EnterpriseAccount(models.Model):
     """A person verified as acting for one enterprise: claimed with a one-time code, then confirmed."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enterprise_accounts",
-                             verbose_name=_("user"))
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="accounts",
-                                   verbose_name=_("enterprise"))
-    status = models.CharField(_("status"), max_length=10, choices=EnterpriseAccountStatus.choices,
-                              default=EnterpriseAccountStatus.PENDING)
-    claim_code = models.OneToOneField(EnterpriseClaimCode, on_delete=models.PROTECT, related_name="account",
-                                      verbose_name=_("claim code"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="enterprise_accounts",
+        verbose_name=_("user"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("enterprise")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EnterpriseAccountStatus.choices,
+        default=EnterpriseAccountStatus.PENDING,
+    )
+    claim_code = models.OneToOneField(
+        EnterpriseClaimCode, on_delete=models.PROTECT, related_name="account", verbose_name=_("claim code")
+    )
     claimed_at = models.DateTimeField(_("claimed"), auto_now_add=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
@@ -365,7 +397,9 @@ class EnterpriseAccount(models.Model):
         verbose_name_plural = _("enterprise accounts")
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=~Q(status="revoked"), name="enterprise_account_one_per_user",
+                fields=["user"],
+                condition=~Q(status="revoked"),
+                name="enterprise_account_one_per_user",
             ),
         ]
 

@@ -34,4 +34,6 @@ def ensure_registry_admin(actor) -> None:
 
 def ensure_can_manage_agency_staff(actor, agency: Agency) -> None:
     if not can_manage_agency_staff(actor, agency):
-        raise PermissionDenied(_("Only an administrator of %(agency)s may change its staff roles.") % {"agency": agency})
+        raise PermissionDenied(
+            _("Only an administrator of %(agency)s may change its staff roles.") % {"agency": agency}
+        )

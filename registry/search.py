@@ -27,8 +27,7 @@ from . import uscc as uscc_codes
 # Removed before indexing and before searching: spaces, brackets of either width, the middle dot
 # and the usual punctuation of Chinese and English. NFKC has already folded full-width ASCII.
 PUNCTUATION = (
-    " \t\r\n\u00a0\u3000()[]{}<>.,;:!?'\"`~@#$%^&*_+=|/\\-"
-    "·・•、，。；：！？“”‘’《》〈〉【】〔〕「」『』—–"
+    " \t\r\n\u00a0\u3000()[]{}<>.,;:!?'\"`~@#$%^&*_+=|/\\-·・•、，。；：！？“”‘’《》〈〉【】〔〕「」『』—–"
 )
 _PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
 # The same class for PostgreSQL's regular expressions (the migration embeds this text).

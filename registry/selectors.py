@@ -62,7 +62,9 @@ def common_pairs() -> dict[str, float]:
         row = cursor.fetchone()
     pairs = dict.fromkeys(search.ALWAYS_COMMON, 1.0)
     if row and row[0]:
-        pairs.update({pair: share for pair, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE})
+        pairs.update(
+            {pair: share for pair, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE}
+        )
     _common_cache = (now, pairs)
     return pairs
 
@@ -121,9 +123,9 @@ def enterprise_list(
         # A range on the unique index (codes are 18 characters of 0-9 and A-Z, so this holds in any
         # collation); LIKE alone could not use the index outside the C collation.
         highest = plan.code.ljust(uscc_codes.LENGTH, "Z")
-        prefix = probe.filter(
-            uscc__gte=plan.code, uscc__lte=highest, uscc__startswith=plan.code
-        ).order_by("uscc")
+        prefix = probe.filter(uscc__gte=plan.code, uscc__lte=highest, uscc__startswith=plan.code).order_by(
+            "uscc"
+        )
         return qs.filter(pk__in=prefix.values("pk")[: limit + 1]).order_by("uscc")
     inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
     by_name = probe.filter(_matches("search_vector", plan.tsquery))
@@ -144,14 +146,11 @@ def enterprise_list(
         starts |= Q(search_name__startswith=variant)
     by_prefix = probe.filter(starts)
     by_exact = probe.filter(search_name__in=exact)
-    found = (
-        by_exact.values("pk")[: limit + 1]
-        .union(
-            by_prefix.values("pk")[: limit + 1],
-            by_name.values("pk")[: limit + 1],
-            by_former.values("pk")[: limit + 1],
-            all=True,
-        )
+    found = by_exact.values("pk")[: limit + 1].union(
+        by_prefix.values("pk")[: limit + 1],
+        by_name.values("pk")[: limit + 1],
+        by_former.values("pk")[: limit + 1],
+        all=True,
     )
     former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk")).filter(
         _contains_any("search_name", variants)

@@ -102,7 +102,12 @@ def enterprise_register(
             enterprise.save()
     except IntegrityError:
         raise ValidationError(
-            {"uscc": [_("An enterprise with the code %(code)s is already registered.") % {"code": enterprise.uscc}]}
+            {
+                "uscc": [
+                    _("An enterprise with the code %(code)s is already registered.")
+                    % {"code": enterprise.uscc}
+                ]
+            }
         ) from None
     for item in names:
         EnterpriseFormerName.objects.create(enterprise=enterprise, **item)
@@ -156,7 +161,11 @@ def enterprise_update(*, actor, enterprise: Enterprise, data: dict[str, Any]) ->
 
 @transaction.atomic
 def enterprise_add_former_name(
-    *, actor, enterprise: Enterprise, name: str, used_from: dt.date | str | None = None,
+    *,
+    actor,
+    enterprise: Enterprise,
+    name: str,
+    used_from: dt.date | str | None = None,
     used_until: dt.date | str | None = None,
 ) -> EnterpriseFormerName:
     """Record a name the enterprise used before."""
@@ -198,7 +207,9 @@ def agency_validate(data: dict[str, Any], *, instance: Agency | None) -> dict[st
             errors["uscc"] = [e.message for e in analysis.errors]
         elif analysis.authority != "1":
             errors["uscc"] = [
-                _("An agency's code is issued by the staffing office: it starts with 1 (e.g. 11 for a government organ).")
+                _(
+                    "An agency's code is issued by the staffing office: it starts with 1 (e.g. 11 for a government organ)."
+                )
             ]
         else:
             cleaned["uscc"] = analysis.normalized
@@ -216,7 +227,9 @@ def agency_validate(data: dict[str, Any], *, instance: Agency | None) -> dict[st
         code = str(data.get("division") or "")
         division = Division.objects.filter(code=code).first()
         if division is None:
-            errors["division"] = [_("“%(code)s” is not a known administrative division code.") % {"code": code}]
+            errors["division"] = [
+                _("“%(code)s” is not a known administrative division code.") % {"code": code}
+            ]
         else:
             cleaned["division"] = division
     if "parent" in data:
@@ -237,7 +250,9 @@ def agency_validate(data: dict[str, Any], *, instance: Agency | None) -> dict[st
         sectors = list(dict.fromkeys(data.get("sectors") or []))
         unknown = [s for s in sectors if s not in Industry.values]
         if unknown:
-            errors["sectors"] = [_("Unknown sector(s): %(values)s.") % {"values": ", ".join(map(str, unknown))}]
+            errors["sectors"] = [
+                _("Unknown sector(s): %(values)s.") % {"values": ", ".join(map(str, unknown))}
+            ]
         cleaned["sectors"] = sectors
     raise_if_errors(errors)
     return cleaned
@@ -296,8 +311,14 @@ def staff_role_grant(*, actor, user, role: str, agency: Agency | None = None) ->
         # A person works for one agency; only a registry administrator may grant roles in a second.
         if elsewhere.exists() and not is_registry_admin(actor):
             raise ValidationError(
-                {"user": [_("%(user)s already holds a role in another agency; only a registry administrator can grant more.")
-                          % {"user": user.get_username()}]}
+                {
+                    "user": [
+                        _(
+                            "%(user)s already holds a role in another agency; only a registry administrator can grant more."
+                        )
+                        % {"user": user.get_username()}
+                    ]
+                }
             )
     existing = StaffRole.objects.filter(user=user, agency=agency, role=role).first()
     if existing:
@@ -335,7 +356,9 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
 
 
 @transaction.atomic
-def calendar_day_set(*, actor, date: dt.date, is_working_day: bool, name: str, source: str = "") -> CalendarDay:
+def calendar_day_set(
+    *, actor, date: dt.date, is_working_day: bool, name: str, source: str = ""
+) -> CalendarDay:
     """Record a public holiday or a make-up working day (every deadline counts with these)."""
     ensure_registry_admin(actor)
     if not name.strip():

@@ -31,7 +31,9 @@ def _hash(key: str) -> str:
 
 
 @transaction.atomic
-def token_issue(*, actor, agency: Agency, name: str, days: int = 365, read_only: bool = False) -> tuple[ApiToken, str]:
+def token_issue(
+    *, actor, agency: Agency, name: str, days: int = 365, read_only: bool = False
+) -> tuple[ApiToken, str]:
     """Issue a token for an agency's system; returns (token, key). The key is never shown again."""
     ensure_can_manage_agency_staff(actor, agency)
     errors = {}
@@ -51,12 +53,27 @@ def token_issue(*, actor, agency: Agency, name: str, days: int = 365, read_only:
     for role in roles:
         StaffRole.objects.create(user=account, agency=agency, role=role, granted_by=actor)
     token = ApiToken.objects.create(
-        agency=agency, name=name.strip(), prefix=prefix, key_hash=_hash(key), read_only=read_only, user=account,
-        created_by=actor, expires_at=timezone.now() + dt.timedelta(days=int(days)),
+        agency=agency,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=_hash(key),
+        read_only=read_only,
+        user=account,
+        created_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=int(days)),
     )
-    audit_write(actor=actor, action="token.issue", target=token,
-                after={"agency": agency.uscc, "name": token.name, "prefix": prefix, "read_only": read_only,
-                       "expires_at": token.expires_at})
+    audit_write(
+        actor=actor,
+        action="token.issue",
+        target=token,
+        after={
+            "agency": agency.uscc,
+            "name": token.name,
+            "prefix": prefix,
+            "read_only": read_only,
+            "expires_at": token.expires_at,
+        },
+    )
     return token, key
 
 

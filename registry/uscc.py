@@ -178,7 +178,8 @@ def analyse(value: str) -> USCCAnalysis:
             errors.append(
                 USCCError(
                     "character",
-                    _("Character %(position)d, “%(char)s”, is not allowed.") % {"position": position, "char": ch}
+                    _("Character %(position)d, “%(char)s”, is not allowed.")
+                    % {"position": position, "char": ch}
                     + hint,
                     position,
                 )

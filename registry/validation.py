@@ -112,7 +112,9 @@ def _choice_lookup(choices: type, language: str | None) -> dict[str, str]:
     return lookup
 
 
-def clean_choice(value: Any, choices: type, aliases: dict[str, str] | None = None, *, default: str = "") -> str:
+def clean_choice(
+    value: Any, choices: type, aliases: dict[str, str] | None = None, *, default: str = ""
+) -> str:
     """A choice as people and files write it: its code, its label (Chinese or English), or an alias."""
     text = _text(value)
     if not text:
@@ -121,8 +123,10 @@ def clean_choice(value: Any, choices: type, aliases: dict[str, str] | None = Non
         return aliases[text]
     found = _choice_lookup(choices, translation.get_language()).get(text.lower())
     if found is None:
-        raise ValueError(_("“%(value)s” is not one of: %(options)s.")
-                         % {"value": text, "options": ", ".join(v for v in choices.values if v)})
+        raise ValueError(
+            _("“%(value)s” is not one of: %(options)s.")
+            % {"value": text, "options": ", ".join(v for v in choices.values if v)}
+        )
     return found
 
 
@@ -202,7 +206,8 @@ def clean_capital(value: Any) -> Decimal | None:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(
-            _("“%(value)s” is not an amount; give registered capital in 10,000 yuan, e.g. 500.") % {"value": value}
+            _("“%(value)s” is not an amount; give registered capital in 10,000 yuan, e.g. 500.")
+            % {"value": value}
         ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(_("Registered capital cannot be negative."))
@@ -278,7 +283,9 @@ def clean_enterprise(
             continue
         try:
             if name == "uscc":
-                cleaned["uscc"], cleaned["is_legacy_code"] = clean_uscc(data.get("uscc"), allow_legacy=allow_legacy)
+                cleaned["uscc"], cleaned["is_legacy_code"] = clean_uscc(
+                    data.get("uscc"), allow_legacy=allow_legacy
+                )
             else:
                 cleaned[name] = _CLEANERS[name](data.get(name))
         except ValueError as exc:

@@ -27,8 +27,19 @@ class PenaltyCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(PublicityRule)
 class PublicityRuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "penalty_category", "severity", "regulatory_field", "province", "min_months",
-                    "max_months", "early_repair_allowed", "effective_from", "effective_to"]
+    list_display = [
+        "name",
+        "kind",
+        "penalty_category",
+        "severity",
+        "regulatory_field",
+        "province",
+        "min_months",
+        "max_months",
+        "early_repair_allowed",
+        "effective_from",
+        "effective_to",
+    ]
     list_filter = ["kind", "severity", "regulatory_field", "early_repair_allowed"]
     search_fields = ["name", "legal_basis"]
 
@@ -52,8 +63,16 @@ class RecordEventInline(admin.TabularInline):
 
 @admin.register(CreditRecord)
 class CreditRecordAdmin(ReadOnlyModelAdmin):
-    list_display = ["document_number", "party_name", "kind", "status", "agency", "decision_date", "publicity_end",
-                    "version"]
+    list_display = [
+        "document_number",
+        "party_name",
+        "kind",
+        "status",
+        "agency",
+        "decision_date",
+        "publicity_end",
+        "version",
+    ]
     list_filter = ["kind", "status", "usage_scope", "severity"]
     search_fields = ["document_number", "party_name", "party_uscc"]
     show_full_result_count = False
@@ -62,6 +81,14 @@ class CreditRecordAdmin(ReadOnlyModelAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyModelAdmin):
-    list_display = ["original_name", "agency", "uploaded_by", "status", "total_rows", "created_count",
-                    "error_count", "created_at"]
+    list_display = [
+        "original_name",
+        "agency",
+        "uploaded_by",
+        "status",
+        "total_rows",
+        "created_count",
+        "error_count",
+        "created_at",
+    ]
     list_filter = ["status"]

@@ -24,8 +24,15 @@ class NoDeleteAdmin(admin.ModelAdmin):
 
 @admin.register(ListKind)
 class ListKindAdmin(NoDeleteAdmin):
-    list_display = ["code", "name", "name_en", "nature", "default_term_months", "early_removal_after_months",
-                    "active"]
+    list_display = [
+        "code",
+        "name",
+        "name_en",
+        "nature",
+        "default_term_months",
+        "early_removal_after_months",
+        "active",
+    ]
     list_filter = ["nature", "active"]
     search_fields = ["code", "name", "name_en"]
 
@@ -47,7 +54,15 @@ class MemorandumAdmin(NoDeleteAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(NoDeleteAdmin):
-    list_display = ["name", "list_kind", "nature", "memorandum", "effective_from", "effective_to", "published_at"]
+    list_display = [
+        "name",
+        "list_kind",
+        "nature",
+        "memorandum",
+        "effective_from",
+        "effective_to",
+        "published_at",
+    ]
     list_filter = ["nature", "list_kind", ("published_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "legal_basis", "memorandum__name"]
     filter_horizontal = ["applying_agencies"]
@@ -56,8 +71,16 @@ class MeasureAdmin(NoDeleteAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.published_at is not None:
-            return ["memorandum", "list_kind", "nature", "name", "legal_basis", "effective_from",
-                    "applying_agencies", "published_at"]
+            return [
+                "memorandum",
+                "list_kind",
+                "nature",
+                "name",
+                "legal_basis",
+                "effective_from",
+                "applying_agencies",
+                "published_at",
+            ]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
@@ -66,8 +89,11 @@ class MeasureAdmin(NoDeleteAdmin):
 
     def save_related(self, request, form, formsets, change):
         agencies = form.cleaned_data.get("applying_agencies")
-        measure_services.measure_save(actor=request.user, measure=request._pending_measure,
-                                      applying_agencies=list(agencies) if agencies is not None else None)
+        measure_services.measure_save(
+            actor=request.user,
+            measure=request._pending_measure,
+            applying_agencies=list(agencies) if agencies is not None else None,
+        )
 
     @admin.action(description=_("Publish the selected measures"))
     def publish(self, request, queryset):
@@ -87,8 +113,18 @@ class RatingRuleInline(admin.TabularInline):
     model = RatingRule
     extra = 0
     can_delete = False
-    fields = ["order", "name", "kind", "record_kind", "severity", "list_kind", "points", "max_count",
-              "ceiling_grade", "legal_basis"]
+    fields = [
+        "order",
+        "name",
+        "kind",
+        "record_kind",
+        "severity",
+        "list_kind",
+        "points",
+        "max_count",
+        "ceiling_grade",
+        "legal_basis",
+    ]
 
 
 @admin.register(RatingModel)
@@ -109,8 +145,18 @@ class RatingModelAdmin(NoDeleteAdmin):
 
 @admin.register(RatingRule)
 class RatingRuleAdmin(NoDeleteAdmin):
-    list_display = ["name", "model", "kind", "record_kind", "severity", "list_kind", "points", "max_count",
-                    "ceiling_grade", "order"]
+    list_display = [
+        "name",
+        "model",
+        "kind",
+        "record_kind",
+        "severity",
+        "list_kind",
+        "points",
+        "max_count",
+        "ceiling_grade",
+        "order",
+    ]
     list_filter = ["model", "kind"]
 
     def save_model(self, request, obj, form, change):

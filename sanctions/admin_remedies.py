@@ -64,7 +64,16 @@ class ObjectionEvidenceInline(admin.TabularInline):
 
 @admin.register(Objection)
 class ObjectionAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "record", "listing", "agency", "status", "received_at", "forward_by", "decide_by"]
+    list_display = [
+        "reference",
+        "record",
+        "listing",
+        "agency",
+        "status",
+        "received_at",
+        "forward_by",
+        "decide_by",
+    ]
     list_filter = ["status"]
     search_fields = ["reference"]
     inlines = [ObjectionEvidenceInline]

@@ -56,7 +56,9 @@ class AppliedMeasureSerializer(serializers.Serializer):
     effective_to = serializers.DateField(allow_null=True)
     published_at = serializers.DateTimeField()
     memorandum = MemorandumRefSerializer()
-    applying_agencies = serializers.ListField(child=serializers.CharField(), help_text="USCCs of the agencies.")
+    applying_agencies = serializers.ListField(
+        child=serializers.CharField(), help_text="USCCs of the agencies."
+    )
     trigger = TriggerSerializer()
 
 
@@ -79,14 +81,24 @@ def applied_data(item: AppliedMeasure) -> dict:
         "effective_from": measure.effective_from,
         "effective_to": measure.effective_to,
         "published_at": measure.published_at,
-        "memorandum": {"name": measure.memorandum.name, "document_number": measure.memorandum.document_number,
-                       "signed_on": measure.memorandum.signed_on},
+        "memorandum": {
+            "name": measure.memorandum.name,
+            "document_number": measure.memorandum.document_number,
+            "signed_on": measure.memorandum.signed_on,
+        },
         "applying_agencies": sorted(a.uscc for a in measure.applying_agencies.all()),
         "trigger": {
-            "type": "listing", "listing_id": listing.pk, "list": listing.list_kind_id,
-            "list_name": listing.list_kind.name, "agency": listing.agency.name, "agency_uscc": listing.agency.uscc,
-            "document_number": listing.document_number, "grounds": listing.grounds,
-            "legal_basis": listing.legal_basis, "start_date": listing.start_date, "end_date": listing.end_date,
+            "type": "listing",
+            "listing_id": listing.pk,
+            "list": listing.list_kind_id,
+            "list_name": listing.list_kind.name,
+            "agency": listing.agency.name,
+            "agency_uscc": listing.agency.uscc,
+            "document_number": listing.document_number,
+            "grounds": listing.grounds,
+            "legal_basis": listing.legal_basis,
+            "start_date": listing.start_date,
+            "end_date": listing.end_date,
         },
     }
 
@@ -111,12 +123,26 @@ class EnterpriseMeasuresView(APIView):
             "that day (effective_from ≤ day ≤ effective_to) and its list has the enterprise on it that day."
         ),
         parameters=[
-            OpenApiParameter("uscc", OpenApiTypes.STR, OpenApiParameter.PATH,
-                             description="The enterprise's unified social credit code (18 characters)."),
-            OpenApiParameter("agency", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False,
-                             description="USCC of the agency that applies the measures (omit: all agencies)."),
-            OpenApiParameter("date", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=False,
-                             description="The day, YYYY-MM-DD (default: today)."),
+            OpenApiParameter(
+                "uscc",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The enterprise's unified social credit code (18 characters).",
+            ),
+            OpenApiParameter(
+                "agency",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="USCC of the agency that applies the measures (omit: all agencies).",
+            ),
+            OpenApiParameter(
+                "date",
+                OpenApiTypes.DATE,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="The day, YYYY-MM-DD (default: today).",
+            ),
         ],
         responses={
             200: EnterpriseMeasuresSerializer,
@@ -148,8 +174,14 @@ class EnterpriseMeasuresView(APIView):
         if enterprise is None:
             return error_response(_("No enterprise has this code."), field="uscc", status_code=404)
         applied = measures_for(enterprise=enterprise, agency=agency, on=on)
-        return Response(EnterpriseMeasuresSerializer({
-            "enterprise": enterprise.uscc, "enterprise_name": enterprise.name,
-            "agency": agency.uscc if agency else None, "date": on,
-            "measures": [applied_data(item) for item in applied],
-        }).data)
+        return Response(
+            EnterpriseMeasuresSerializer(
+                {
+                    "enterprise": enterprise.uscc,
+                    "enterprise_name": enterprise.name,
+                    "agency": agency.uscc if agency else None,
+                    "date": on,
+                    "measures": [applied_data(item) for item in applied],
+                }
+            ).data
+        )

@@ -38,8 +38,15 @@ def breach_document_number(commitment: Commitment) -> str:
 
 @transaction.atomic
 def commitment_record(
-    *, actor, agency: Agency, enterprise: Enterprise, kind: str, content: str, legal_basis: str,
-    signed_on: dt.date, due_date: dt.date | None = None,
+    *,
+    actor,
+    agency: Agency,
+    enterprise: Enterprise,
+    kind: str,
+    content: str,
+    legal_basis: str,
+    signed_on: dt.date,
+    due_date: dt.date | None = None,
 ) -> Commitment:
     """A clerk records an enterprise's written credit commitment; it is public from now on."""
     ensure_can_edit(actor, agency)
@@ -52,7 +59,9 @@ def commitment_record(
     elif len(content) > CONTENT_MAX:
         errors["content"] = [_("At most %(max)d characters.") % {"max": CONTENT_MAX}]
     if not legal_basis:
-        errors["legal_basis"] = [_("Give the rule under which the commitment was given: a breach record cites it.")]
+        errors["legal_basis"] = [
+            _("Give the rule under which the commitment was given: a breach record cites it.")
+        ]
     today = timezone.localdate()
     if signed_on is None:
         errors["signed_on"] = [_("This field is required.")]
@@ -62,26 +71,45 @@ def commitment_record(
         errors["due_date"] = [_("The due date is before the signing date.")]
     if errors:
         raise ValidationError(errors)
-    commitment = Commitment(enterprise=enterprise, agency=agency, kind=kind, content=content,
-                            legal_basis=legal_basis, signed_on=signed_on, due_date=due_date, recorded_by=actor)
+    commitment = Commitment(
+        enterprise=enterprise,
+        agency=agency,
+        kind=kind,
+        content=content,
+        legal_basis=legal_basis,
+        signed_on=signed_on,
+        due_date=due_date,
+        recorded_by=actor,
+    )
     commitment.full_clean()
     commitment.save()
-    audit_write(actor=actor, action="commitment.record", target=commitment,
-                after=snapshot(commitment, ["enterprise_id", "agency_id", "kind", "content", "legal_basis",
-                                            "signed_on", "due_date"]))
+    audit_write(
+        actor=actor,
+        action="commitment.record",
+        target=commitment,
+        after=snapshot(
+            commitment,
+            ["enterprise_id", "agency_id", "kind", "content", "legal_basis", "signed_on", "due_date"],
+        ),
+    )
     enterprise_changed(enterprise.pk)
     return commitment
 
 
 def _locked(commitment: Commitment) -> Commitment:
-    return (Commitment.objects.select_for_update(of=("self",)).select_related("agency", "enterprise")
-            .get(pk=commitment.pk))
+    return (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("agency", "enterprise")
+        .get(pk=commitment.pk)
+    )
 
 
 def _refuse_unless_open(commitment: Commitment) -> None:
     if commitment.status != CommitmentStatus.OPEN:
-        raise ValidationError(_("This commitment was already marked %(status)s.")
-                              % {"status": CommitmentStatus(commitment.status).label})
+        raise ValidationError(
+            _("This commitment was already marked %(status)s.")
+            % {"status": CommitmentStatus(commitment.status).label}
+        )
 
 
 def _note(note: str, *, required: bool) -> str:
@@ -104,8 +132,13 @@ def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commi
     commitment.decided_at = timezone.now()
     commitment.decision_note = _note(note, required=False)
     commitment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit_write(actor=actor, action="commitment.fulfil", target=commitment, before={"status": "open"},
-                after={"status": "fulfilled", "note": commitment.decision_note})
+    audit_write(
+        actor=actor,
+        action="commitment.fulfil",
+        target=commitment,
+        before={"status": "open"},
+        after={"status": "fulfilled", "note": commitment.decision_note},
+    )
     enterprise_changed(commitment.enterprise_id)
     return commitment
 
@@ -132,7 +165,9 @@ def breach_record_data(commitment: Commitment, *, breached_on: dt.date, note: st
 
 
 @transaction.atomic
-def commitment_breach(*, actor, commitment: Commitment, note: str, breached_on: dt.date | None = None) -> Commitment:
+def commitment_breach(
+    *, actor, commitment: Commitment, note: str, breached_on: dt.date | None = None
+) -> Commitment:
     """The enterprise broke its commitment: a draft dishonesty record of the agency is created for review."""
     commitment = _locked(commitment)
     ensure_can_edit(actor, commitment.agency)  # the draft record is a clerk's
@@ -143,16 +178,25 @@ def commitment_breach(*, actor, commitment: Commitment, note: str, breached_on: 
         raise ValidationError({"breached_on": [_("The breach date cannot be in the future.")]})
     if breached_on < commitment.signed_on:
         raise ValidationError({"breached_on": [_("The breach date is before the commitment was signed.")]})
-    record, _created = record_create(actor=actor, agency=commitment.agency, kind=RecordKind.PENALTY,
-                                     data=breach_record_data(commitment, breached_on=breached_on, note=note))
+    record, _created = record_create(
+        actor=actor,
+        agency=commitment.agency,
+        kind=RecordKind.PENALTY,
+        data=breach_record_data(commitment, breached_on=breached_on, note=note),
+    )
     commitment.status = CommitmentStatus.BREACHED
     commitment.decided_by = actor
     commitment.decided_at = timezone.now()
     commitment.decision_note = note
     commitment.breach_record = record
     commitment.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "breach_record"])
-    audit_write(actor=actor, action="commitment.breach", target=commitment, before={"status": "open"},
-                after={"status": "breached", "note": note, "breached_on": breached_on, "breach_record": record.pk})
+    audit_write(
+        actor=actor,
+        action="commitment.breach",
+        target=commitment,
+        before={"status": "open"},
+        after={"status": "breached", "note": note, "breached_on": breached_on, "breach_record": record.pk},
+    )
     enterprise_changed(commitment.enterprise_id)
     return commitment
 
@@ -160,13 +204,30 @@ def commitment_breach(*, actor, commitment: Commitment, note: str, breached_on: 
 # -- reads --------------------------------------------------------------------------------------------
 def public_commitments_for(*, enterprise: Enterprise) -> QuerySet[Commitment]:
     """An enterprise's credit commitments as the public sees them (all of them, with their outcome)."""
-    return (Commitment.objects.filter(enterprise=enterprise).select_related("agency")
-            .only("id", "enterprise_id", "agency__name", "agency__uscc", "kind", "content", "legal_basis",
-                  "signed_on", "due_date", "status", "decided_at", "breach_record_id")
-            .order_by("-signed_on", "-id"))
+    return (
+        Commitment.objects.filter(enterprise=enterprise)
+        .select_related("agency")
+        .only(
+            "id",
+            "enterprise_id",
+            "agency__name",
+            "agency__uscc",
+            "kind",
+            "content",
+            "legal_basis",
+            "signed_on",
+            "due_date",
+            "status",
+            "decided_at",
+            "breach_record_id",
+        )
+        .order_by("-signed_on", "-id")
+    )
 
 
-def commitments_for_staff(*, user, overdue_only: bool = False, today: dt.date | None = None) -> QuerySet[Commitment]:
+def commitments_for_staff(
+    *, user, overdue_only: bool = False, today: dt.date | None = None
+) -> QuerySet[Commitment]:
     """The commitments of the user's agencies (registry administrators: all)."""
     qs = Commitment.objects.select_related("agency", "enterprise", "recorded_by", "breach_record")
     if not is_registry_admin(user):
@@ -181,4 +242,3 @@ def commitment_get_for_staff(*, user, pk: int) -> Commitment:
     if commitment is None:
         raise Http404
     return commitment
-

@@ -20,7 +20,9 @@ def deadline_rule(kind: str, on: dt.date) -> DeadlineRule:
         .first()
     )
     if rule is None:
-        raise LookupError(_("No deadline rule “%(kind)s” is in force on %(date)s.") % {"kind": kind, "date": on})
+        raise LookupError(
+            _("No deadline rule “%(kind)s” is in force on %(date)s.") % {"kind": kind, "date": on}
+        )
     return rule
 
 

@@ -41,36 +41,62 @@ def overdue_q(today=None) -> Q:
 
 class RecordFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_search", label=_("Search"), max_length=100,
+        method="filter_search",
+        label=_("Search"),
+        max_length=100,
         help_text=_("Document number, party name or USCC."),
     )
-    kind = django_filters.ChoiceFilter(choices=RecordKind.choices, label=_("Record kind"), empty_label=_("Any kind"))
-    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Record status"),
-                                         empty_label=_("Any status"))
+    kind = django_filters.ChoiceFilter(
+        choices=RecordKind.choices, label=_("Record kind"), empty_label=_("Any kind")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=RecordStatus.choices, label=_("Record status"), empty_label=_("Any status")
+    )
     decided_from = django_filters.DateFilter(
-        field_name="decision_date", lookup_expr="gte", label=_("Decided from"),
+        field_name="decision_date",
+        lookup_expr="gte",
+        label=_("Decided from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     decided_to = django_filters.DateFilter(
-        field_name="decision_date", lookup_expr="lte", label=_("Decided until"),
+        field_name="decision_date",
+        lookup_expr="lte",
+        label=_("Decided until"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    enterprise = django_filters.CharFilter(method="filter_enterprise", label=_("Enterprise (USCC or name)"),
-                                           max_length=100)
-    category = django_filters.ChoiceFilter(choices=penalty_category_choices, method="filter_category",
-                                           label=_("Penalty category"), empty_label=_("Any category"))
+    enterprise = django_filters.CharFilter(
+        method="filter_enterprise", label=_("Enterprise (USCC or name)"), max_length=100
+    )
+    category = django_filters.ChoiceFilter(
+        choices=penalty_category_choices,
+        method="filter_category",
+        label=_("Penalty category"),
+        empty_label=_("Any category"),
+    )
     agency = django_filters.ModelChoiceFilter(queryset=None, label=_("Agency"), empty_label=_("Any agency"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Only overdue"),
-                                           widget=forms.CheckboxInput)
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Only overdue"), widget=forms.CheckboxInput
+    )
     all_versions = django_filters.BooleanFilter(
-        method="filter_all_versions", label=_("Show replaced and withdrawn versions too"),
+        method="filter_all_versions",
+        label=_("Show replaced and withdrawn versions too"),
         widget=forms.CheckboxInput,
     )
 
     class Meta:
         model = CreditRecord
-        fields = ["q", "kind", "status", "decided_from", "decided_to", "enterprise", "category", "agency",
-                  "overdue", "all_versions"]
+        fields = [
+            "q",
+            "kind",
+            "status",
+            "decided_from",
+            "decided_to",
+            "enterprise",
+            "category",
+            "agency",
+            "overdue",
+            "all_versions",
+        ]
 
     def __init__(self, *args, agencies: list[Agency] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +117,8 @@ class RecordFilter(django_filters.FilterSet):
             return queryset
         code = uscc_codes.compact(value)
         return queryset.filter(
-            Q(document_number__icontains=value) | Q(party_name__icontains=value)
+            Q(document_number__icontains=value)
+            | Q(party_name__icontains=value)
             | Q(party_uscc__icontains=code or value)
         )
 
@@ -101,8 +128,10 @@ class RecordFilter(django_filters.FilterSet):
             return queryset
         code = uscc_codes.compact(value)
         return queryset.filter(
-            Q(enterprise__uscc__startswith=code or value) | Q(party_uscc__startswith=code or value)
-            | Q(enterprise__name__icontains=value) | Q(party_name__icontains=value)
+            Q(enterprise__uscc__startswith=code or value)
+            | Q(party_uscc__startswith=code or value)
+            | Q(enterprise__name__icontains=value)
+            | Q(party_name__icontains=value)
         )
 
     def filter_category(self, queryset, name, value):

@@ -38,13 +38,21 @@ def _text(label, *, help_text="", long=False, rows=3, **attrs) -> forms.CharFiel
 
 
 def _code(label, *, help_text="") -> forms.CharField:
-    return _text(label, help_text=help_text, autocomplete="off", spellcheck="false", autocapitalize="characters",
-                 maxlength=30, **{"class": "code-input"})
+    return _text(
+        label,
+        help_text=help_text,
+        autocomplete="off",
+        spellcheck="false",
+        autocapitalize="characters",
+        maxlength=30,
+        **{"class": "code-input"},
+    )
 
 
 def _date(label, *, help_text="") -> forms.CharField:
-    return forms.CharField(label=label, required=False, help_text=help_text,
-                           widget=forms.DateInput(attrs={"type": "date"}))
+    return forms.CharField(
+        label=label, required=False, help_text=help_text, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 def _amount(label, *, help_text="") -> forms.CharField:
@@ -60,35 +68,74 @@ def _flag(label, *, help_text="") -> forms.BooleanField:
 
 
 PARTY = (_("The party"), ["party_name", "party_category", "party_uscc"])
-PARTY_CODES = (_("Other identifiers of the party (if it has no USCC)"), [
-    "party_registration_number", "party_organization_code", "party_tax_number", "party_institution_number",
-    "party_social_org_number",
-])
+PARTY_CODES = (
+    _("Other identifiers of the party (if it has no USCC)"),
+    [
+        "party_registration_number",
+        "party_organization_code",
+        "party_tax_number",
+        "party_institution_number",
+        "party_social_org_number",
+    ],
+)
 LEGAL_REP = (_("Legal representative"), ["legal_representative", "legal_rep_id_type", "legal_rep_id_number"])
-AUTHORITY = (_("Deciding authority and data source"), [
-    "authority_name", "authority_uscc", "source_unit_name", "source_unit_uscc",
-])
+AUTHORITY = (
+    _("Deciding authority and data source"),
+    [
+        "authority_name",
+        "authority_uscc",
+        "source_unit_name",
+        "source_unit_uscc",
+    ],
+)
 FIELDSETS: dict[str, list[tuple[Any, list[str]]]] = {
     RecordKind.PENALTY: [
-        PARTY, PARTY_CODES, LEGAL_REP,
+        PARTY,
+        PARTY_CODES,
+        LEGAL_REP,
         (_("The decision"), ["document_number", "violation_type", "violation_facts", "legal_basis"]),
-        (_("The penalty"), ["penalty_categories", "content", "fine_amount", "confiscated_amount", "fine_confirmed",
-                            "suspended_licence"]),
+        (
+            _("The penalty"),
+            [
+                "penalty_categories",
+                "content",
+                "fine_amount",
+                "confiscated_amount",
+                "fine_confirmed",
+                "suspended_licence",
+            ],
+        ),
         (_("Dates"), ["decision_date", "valid_to", "declared_publicity_end"]),
         AUTHORITY,
-        (_("Publicity and classification"), ["usage_scope", "severity", "regulatory_field", "is_exempt",
-                                             "exemption_reason", "remarks"]),
+        (
+            _("Publicity and classification"),
+            ["usage_scope", "severity", "regulatory_field", "is_exempt", "exemption_reason", "remarks"],
+        ),
     ],
     RecordKind.LICENCE: [
-        PARTY, PARTY_CODES, LEGAL_REP,
-        (_("The licence"), ["document_name", "document_number", "licence_category", "certificate_name",
-                            "certificate_number", "content", "licence_status"]),
+        PARTY,
+        PARTY_CODES,
+        LEGAL_REP,
+        (
+            _("The licence"),
+            [
+                "document_name",
+                "document_number",
+                "licence_category",
+                "certificate_name",
+                "certificate_number",
+                "content",
+                "licence_status",
+            ],
+        ),
         (_("Dates"), ["decision_date", "valid_from", "valid_to", "declared_publicity_end"]),
         AUTHORITY,
         (_("Publicity"), ["usage_scope", "is_exempt", "exemption_reason", "remarks"]),
     ],
     RecordKind.REWARD: [
-        PARTY, PARTY_CODES, LEGAL_REP,
+        PARTY,
+        PARTY_CODES,
+        LEGAL_REP,
         (_("The reward"), ["document_name", "document_number", "legal_basis", "content"]),
         (_("Dates"), ["decision_date", "valid_to", "declared_publicity_end"]),
         AUTHORITY,
@@ -101,8 +148,10 @@ def all_fields() -> dict[str, forms.Field]:
     return {
         "party_name": _text(_("Party name"), help_text=_("As on the business licence.")),
         "party_category": _choice(_("Party category"), PartyCategory.choices),
-        "party_uscc": _code(_("Party's unified social credit code (USCC)"),
-                            help_text=_("18 characters. The enterprise must be in the registry.")),
+        "party_uscc": _code(
+            _("Party's unified social credit code (USCC)"),
+            help_text=_("18 characters. The enterprise must be in the registry."),
+        ),
         "party_registration_number": _code(_("Business registration number"), help_text=_("15 digits.")),
         "party_organization_code": _code(_("Organisation code"), help_text=_("9 characters.")),
         "party_tax_number": _code(_("Tax registration number")),
@@ -110,25 +159,35 @@ def all_fields() -> dict[str, forms.Field]:
         "party_social_org_number": _code(_("Social organisation registration number")),
         "legal_representative": _text(_("Legal representative")),
         "legal_rep_id_type": _choice(_("ID type"), BLANK + IdType.choices),
-        "legal_rep_id_number": _text(_("ID number"), autocomplete="off",
-                                     help_text=_("Seen by staff only, never published.")),
+        "legal_rep_id_number": _text(
+            _("ID number"), autocomplete="off", help_text=_("Seen by staff only, never published.")
+        ),
         "document_name": _text(_("Decision document name")),
         "document_number": _text(_("Decision document number"), autocomplete="off"),
         "violation_type": _text(_("Violation type")),
         "violation_facts": _text(_("Facts of the violation"), long=True, rows=4),
         "legal_basis": _text(_("Legal basis"), long=True, rows=2),
         "penalty_categories": forms.MultipleChoiceField(
-            label=_("Penalty categories"), required=False, choices=penalty_category_choices,
+            label=_("Penalty categories"),
+            required=False,
+            choices=penalty_category_choices,
             widget=forms.CheckboxSelectMultiple,
-            help_text=_("Tick every kind of penalty the decision imposes: the longest publicity period applies."),
+            help_text=_(
+                "Tick every kind of penalty the decision imposes: the longest publicity period applies."
+            ),
         ),
         "content": _text(_("Content of the decision"), long=True, rows=3),
-        "fine_amount": _amount(_("Fine (in 10,000 yuan)"),
-                               help_text=_("In units of 10,000 yuan: a fine of 5,000 yuan is 0.5.")),
-        "confiscated_amount": _amount(_("Confiscated amount (in 10,000 yuan)"),
-                                      help_text=_("Illegal gains or property confiscated, in 10,000 yuan.")),
-        "fine_confirmed": _flag(_("I confirm the amount is in 10,000 yuan"),
-                                help_text=_("Tick only if the decision really imposes this amount.")),
+        "fine_amount": _amount(
+            _("Fine (in 10,000 yuan)"), help_text=_("In units of 10,000 yuan: a fine of 5,000 yuan is 0.5.")
+        ),
+        "confiscated_amount": _amount(
+            _("Confiscated amount (in 10,000 yuan)"),
+            help_text=_("Illegal gains or property confiscated, in 10,000 yuan."),
+        ),
+        "fine_confirmed": _flag(
+            _("I confirm the amount is in 10,000 yuan"),
+            help_text=_("Tick only if the decision really imposes this amount."),
+        ),
         "suspended_licence": _text(_("Suspended or revoked licence (name and number)")),
         "licence_category": _choice(_("Licence category"), BLANK + LicenceCategory.choices),
         "certificate_name": _text(_("Certificate name")),
@@ -146,11 +205,16 @@ def all_fields() -> dict[str, forms.Field]:
         "source_unit_name": _text(_("Data source unit")),
         "source_unit_uscc": _code(_("Data source unit's USCC")),
         "usage_scope": _choice(_("Usage scope"), UsageScope.choices),
-        "severity": _choice(_("Severity"), Severity.choices,
-                            help_text=_("“Specific serious” records run their full period and cannot be repaired "
-                                        "early.")),
-        "regulatory_field": _choice(_("Regulatory field"), RegulatoryField.choices,
-                                    help_text=_("Some fields have a longer minimum publicity period.")),
+        "severity": _choice(
+            _("Severity"),
+            Severity.choices,
+            help_text=_("“Specific serious” records run their full period and cannot be repaired early."),
+        ),
+        "regulatory_field": _choice(
+            _("Regulatory field"),
+            RegulatoryField.choices,
+            help_text=_("Some fields have a longer minimum publicity period."),
+        ),
         "is_exempt": _flag(_("Exempt from credit impact (force majeure)")),
         "exemption_reason": _text(_("Reason for the exemption"), long=True, rows=2),
         "remarks": _text(_("Remarks"), long=True, rows=2),
@@ -169,22 +233,29 @@ def _initial_value(value: Any) -> Any:
 
 def record_initial(record: CreditRecord) -> dict[str, Any]:
     """A record's values as the form shows them."""
-    return {name: _initial_value(getattr(record, name)) for name in RECORD_FIELDS if name != "fine_confirmed"} | {
+    return {
+        name: _initial_value(getattr(record, name)) for name in RECORD_FIELDS if name != "fine_confirmed"
+    } | {
         "fine_confirmed": record.fine_confirmed,
     }
 
 
 def agency_initial(agency: Agency) -> dict[str, Any]:
     """A new record is decided and supplied by the clerk's own agency."""
-    return {"authority_name": agency.name, "authority_uscc": agency.uscc, "source_unit_name": agency.name,
-            "source_unit_uscc": agency.uscc}
+    return {
+        "authority_name": agency.name,
+        "authority_uscc": agency.uscc,
+        "source_unit_name": agency.name,
+        "source_unit_uscc": agency.uscc,
+    }
 
 
 class RecordForm(forms.Form):
     """A record of one kind: the fields of that kind, grouped as on the paper decision."""
 
-    def __init__(self, *args, kind: str, agencies: list[Agency] | None = None, correcting: bool = False,
-                 **kwargs):
+    def __init__(
+        self, *args, kind: str, agencies: list[Agency] | None = None, correcting: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.agencies = agencies or []
@@ -202,13 +273,17 @@ class RecordForm(forms.Form):
             self.fields[name].widget.attrs["aria-required"] = "true"
         if len(self.agencies) > 1:
             self.fields["agency"] = forms.TypedChoiceField(
-                label=_("Agency"), choices=[(a.pk, a.name) for a in self.agencies], coerce=int,
+                label=_("Agency"),
+                choices=[(a.pk, a.name) for a in self.agencies],
+                coerce=int,
                 help_text=_("The agency that decided: its name and code must be the deciding authority's."),
             )
             self.fieldset_names.insert(0, (_("Your agency"), ["agency"]))
         if correcting:
             self.fields["reason"] = forms.CharField(
-                label=_("Reason for the correction"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                label=_("Reason for the correction"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
                 help_text=_("Kept in the record's history and shown to the reviewer."),
             )
             self.fields["reason"].widget.attrs["aria-required"] = "true"
@@ -300,12 +375,14 @@ class RecordForm(forms.Form):
 class CommentForm(forms.Form):
     """The reviewer's comment when sending a record back."""
 
-    comment = forms.CharField(label=_("What should the clerk change?"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("What should the clerk change?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReasonForm(forms.Form):
     """Why a published record is revoked."""
 
-    reason = forms.CharField(label=_("Why was the decision revoked?"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why was the decision revoked?"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

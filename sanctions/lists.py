@@ -34,8 +34,15 @@ from .permissions import REVIEW_ROLES, agencies_of, ensure_can_correct, ensure_c
 from .rules import add_months
 from .selectors import active_listings
 
-LISTING_FIELDS = ["grounds", "legal_basis", "document_number", "start_date", "end_date", "inclusion_conditions",
-                  "removal_conditions"]
+LISTING_FIELDS = [
+    "grounds",
+    "legal_basis",
+    "document_number",
+    "start_date",
+    "end_date",
+    "inclusion_conditions",
+    "removal_conditions",
+]
 REQUIRED = {
     "grounds": lambda: _("Give the grounds for the listing."),
     "legal_basis": lambda: _("Give the legal basis of the listing."),
@@ -80,8 +87,11 @@ def _clean(*, list_kind: ListKind, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
     for field in ("grounds", "legal_basis", "document_number", "inclusion_conditions", "removal_conditions"):
-        cleaned[field] = " ".join(str(data.get(field) or "").split()) if field == "document_number" \
+        cleaned[field] = (
+            " ".join(str(data.get(field) or "").split())
+            if field == "document_number"
             else str(data.get(field) or "").strip()
+        )
     cleaned["start_date"] = _as_date(data.get("start_date"), "start_date", errors)
     cleaned["end_date"] = _as_date(data.get("end_date"), "end_date", errors)
     for field, message in REQUIRED.items():
@@ -110,12 +120,25 @@ def _clean_records(*, enterprise: Enterprise, records: Iterable[CreditRecord | i
         raise ValidationError({"records": [_("One of the records does not exist.")]})
     for record in found:
         if record.enterprise_id != enterprise.pk:
-            raise ValidationError({"records": [
-                _("Record %(number)s is about another enterprise.") % {"number": record.document_number}]})
+            raise ValidationError(
+                {
+                    "records": [
+                        _("Record %(number)s is about another enterprise.")
+                        % {"number": record.document_number}
+                    ]
+                }
+            )
         if record.status not in CITABLE_RECORD_STATUSES:
-            raise ValidationError({"records": [
-                _("Record %(number)s is not published: a listing can only rest on published decisions.")
-                % {"number": record.document_number}]})
+            raise ValidationError(
+                {
+                    "records": [
+                        _(
+                            "Record %(number)s is not published: a listing can only rest on published decisions."
+                        )
+                        % {"number": record.document_number}
+                    ]
+                }
+            )
     return found
 
 
@@ -124,28 +147,48 @@ def _save(listing: Listing) -> None:
         with transaction.atomic():
             listing.save()
     except IntegrityError as exc:
-        if Listing.objects.filter(agency=listing.agency, document_number=listing.document_number) \
-                .exclude(pk=listing.pk).exists():
-            raise ValidationError({"document_number": [
-                _("Your agency already has a listing with decision number %(number)s.")
-                % {"number": listing.document_number}]}) from None
+        if (
+            Listing.objects.filter(agency=listing.agency, document_number=listing.document_number)
+            .exclude(pk=listing.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "document_number": [
+                        _("Your agency already has a listing with decision number %(number)s.")
+                        % {"number": listing.document_number}
+                    ]
+                }
+            ) from None
         raise ValidationError(str(exc)) from None
 
 
 def _locked(listing: Listing) -> Listing:
-    return Listing.objects.select_for_update().select_related("agency", "list_kind", "enterprise").get(pk=listing.pk)
+    return (
+        Listing.objects.select_for_update()
+        .select_related("agency", "list_kind", "enterprise")
+        .get(pk=listing.pk)
+    )
 
 
 def _refuse(status_now: str, allowed: set[str], what: str) -> None:
     if status_now not in allowed:
-        raise ValidationError(_("A listing that is “%(status)s” cannot be %(what)s.")
-                              % {"status": ListingStatus(status_now).label, "what": what})
+        raise ValidationError(
+            _("A listing that is “%(status)s” cannot be %(what)s.")
+            % {"status": ListingStatus(status_now).label, "what": what}
+        )
 
 
 @transaction.atomic
 def listing_create(
-    *, actor, agency: Agency, enterprise: Enterprise, list_kind: ListKind, data: dict[str, Any],
-    records: Iterable[CreditRecord | int] = (), submit: bool = False,
+    *,
+    actor,
+    agency: Agency,
+    enterprise: Enterprise,
+    list_kind: ListKind,
+    data: dict[str, Any],
+    records: Iterable[CreditRecord | int] = (),
+    submit: bool = False,
 ) -> Listing:
     """Draft an agency's decision to put an enterprise on a list (or send it straight to review)."""
     ensure_can_edit(actor, agency)
@@ -156,13 +199,16 @@ def listing_create(
         listing.status = ListingStatus.SUBMITTED
     _save(listing)
     listing.records.set(cited)
-    audit_write(actor=actor, action=f"listing.create.{listing.status}", target=listing, after=_values(listing))
+    audit_write(
+        actor=actor, action=f"listing.create.{listing.status}", target=listing, after=_values(listing)
+    )
     return listing
 
 
 @transaction.atomic
-def listing_update(*, actor, listing: Listing, data: dict[str, Any],
-                   records: Iterable[CreditRecord | int] | None = None) -> Listing:
+def listing_update(
+    *, actor, listing: Listing, data: dict[str, Any], records: Iterable[CreditRecord | int] | None = None
+) -> Listing:
     """Edit a draft listing (one sent back by the reviewer is a draft again)."""
     listing = _locked(listing)
     ensure_can_edit(actor, listing.agency)
@@ -178,8 +224,13 @@ def listing_update(*, actor, listing: Listing, data: dict[str, Any],
     after = _values(listing)
     changed = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
     if changed:
-        audit_write(actor=actor, action="listing.edit", target=listing,
-                    before={k: v[0] for k, v in changed.items()}, after={k: v[1] for k, v in changed.items()})
+        audit_write(
+            actor=actor,
+            action="listing.edit",
+            target=listing,
+            before={k: v[0] for k, v in changed.items()},
+            after={k: v[1] for k, v in changed.items()},
+        )
     return listing
 
 
@@ -191,8 +242,13 @@ def listing_submit(*, actor, listing: Listing) -> Listing:
     _refuse(listing.status, {ListingStatus.DRAFT}, _("submitted"))
     listing.status = ListingStatus.SUBMITTED
     listing.save(update_fields=["status", "updated_at"])
-    audit_write(actor=actor, action="listing.submit", target=listing, before={"status": "draft"},
-                after={"status": "submitted"})
+    audit_write(
+        actor=actor,
+        action="listing.submit",
+        target=listing,
+        before={"status": "draft"},
+        after={"status": "submitted"},
+    )
     return listing
 
 
@@ -208,8 +264,13 @@ def listing_send_back(*, actor, listing: Listing, comment: str) -> Listing:
     listing.status = ListingStatus.DRAFT
     listing.review_comment = comment
     listing.save(update_fields=["status", "review_comment", "updated_at"])
-    audit_write(actor=actor, action="listing.send_back", target=listing, before={"status": "submitted"},
-                after={"status": "draft", "comment": comment})
+    audit_write(
+        actor=actor,
+        action="listing.send_back",
+        target=listing,
+        before={"status": "submitted"},
+        after={"status": "draft", "comment": comment},
+    )
     return listing
 
 
@@ -226,14 +287,21 @@ def listing_publish(*, actor, listing: Listing) -> Listing:
         raise ValidationError(_("You wrote this listing: another reviewer must approve it (four eyes)."))
     today = timezone.localdate()
     if listing.end_date and listing.end_date <= today:
-        raise ValidationError({"end_date": [_("This listing's term has already ended: it cannot be published.")]})
+        raise ValidationError(
+            {"end_date": [_("This listing's term has already ended: it cannot be published.")]}
+        )
     listing.status = ListingStatus.ACTIVE
     listing.published_by = actor
     listing.published_at = timezone.now()
     listing.review_comment = ""
     listing.save(update_fields=["status", "published_by", "published_at", "review_comment", "updated_at"])
-    audit_write(actor=actor, action="listing.publish", target=listing, before={"status": "submitted"},
-                after={"status": "active", "start_date": listing.start_date, "end_date": listing.end_date})
+    audit_write(
+        actor=actor,
+        action="listing.publish",
+        target=listing,
+        before={"status": "submitted"},
+        after={"status": "active", "start_date": listing.start_date, "end_date": listing.end_date},
+    )
     notifications_create(listings=[listing], event=NotificationEvent.ENTERED)
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
@@ -257,8 +325,16 @@ def listing_remove(*, actor, listing: Listing, reason: str, note: str = "") -> L
     if not is_registry_admin(actor):  # the credit platform decides some repairs itself
         ensure_can_correct(actor, listing.agency)
     if reason not in (RemovalReason.REPAIRED, RemovalReason.REVOKED):
-        raise ValidationError({"reason": [_("A listing is removed early after credit repair, or revoked; "
-                                            "it ends by itself when its term ends.")]})
+        raise ValidationError(
+            {
+                "reason": [
+                    _(
+                        "A listing is removed early after credit repair, or revoked; "
+                        "it ends by itself when its term ends."
+                    )
+                ]
+            }
+        )
     _refuse(listing.status, {ListingStatus.ACTIVE}, _("removed"))
     note = (note or "").strip()
     if reason == RemovalReason.REVOKED and not note:
@@ -269,16 +345,30 @@ def listing_remove(*, actor, listing: Listing, reason: str, note: str = "") -> L
     if reason == RemovalReason.REPAIRED and not can_remove_early(listing, today=today):
         if listing.list_kind.early_removal_after_months is None:
             raise ValidationError({"reason": [_("This list allows no early removal after repair.")]})
-        raise ValidationError({"reason": [
-            _("Early removal from this list is possible from %(date)s.")
-            % {"date": add_months(listing.start_date, listing.list_kind.early_removal_after_months).isoformat()}]})
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Early removal from this list is possible from %(date)s.")
+                    % {
+                        "date": add_months(
+                            listing.start_date, listing.list_kind.early_removal_after_months
+                        ).isoformat()
+                    }
+                ]
+            }
+        )
     listing.status = ListingStatus.REMOVED
     listing.removed_at = timezone.now()
     listing.removal_reason = reason
     listing.removal_note = note
     listing.save(update_fields=["status", "removed_at", "removal_reason", "removal_note", "updated_at"])
-    audit_write(actor=actor, action=f"listing.remove.{reason}", target=listing, before={"status": "active"},
-                after={"status": "removed", "reason": reason, "note": note})
+    audit_write(
+        actor=actor,
+        action=f"listing.remove.{reason}",
+        target=listing,
+        before={"status": "active"},
+        after={"status": "removed", "reason": reason, "note": note},
+    )
     # A listing that had not started yet was never visible: nobody saw the enterprise enter.
     if listing.start_date <= today:
         notifications_create(listings=[listing], event=NotificationEvent.LEFT)
@@ -307,12 +397,22 @@ def listings_expire(*, today: dt.date | None = None) -> int:
     actor = system_actor()
     now = timezone.now()
     Listing.objects.filter(pk__in=[x.pk for x in due]).update(
-        status=ListingStatus.REMOVED, removed_at=now, removal_reason=RemovalReason.TERM_ENDED, updated_at=now)
-    audit_write_many([
-        PendingEntry(actor, "listing.remove.term_ended", Listing._meta.label_lower, str(x.pk), str(x)[:300],
-                     {"status": "active"}, {"status": "removed", "reason": "term_ended", "end_date": x.end_date})
-        for x in due
-    ])
+        status=ListingStatus.REMOVED, removed_at=now, removal_reason=RemovalReason.TERM_ENDED, updated_at=now
+    )
+    audit_write_many(
+        [
+            PendingEntry(
+                actor,
+                "listing.remove.term_ended",
+                Listing._meta.label_lower,
+                str(x.pk),
+                str(x)[:300],
+                {"status": "active"},
+                {"status": "removed", "reason": "term_ended", "end_date": x.end_date},
+            )
+            for x in due
+        ]
+    )
     notifications_create(listings=due, event=NotificationEvent.LEFT)
     enterprise_ids = {x.enterprise_id for x in due}
     enterprise_changed(enterprise_ids)
@@ -323,8 +423,11 @@ def listings_expire(*, today: dt.date | None = None) -> int:
 def listings_starting(*, today: dt.date | None = None) -> list[int]:
     """Enterprises whose published listing starts today: their rating changes today."""
     today = today or timezone.localdate()
-    return list(Listing.objects.filter(status=ListingStatus.ACTIVE, start_date=today)
-                .values_list("enterprise_id", flat=True).distinct())
+    return list(
+        Listing.objects.filter(status=ListingStatus.ACTIVE, start_date=today)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
 
 
 # --- Subscriptions and notifications ------------------------------------------------------------------
@@ -340,33 +443,46 @@ def notifications_create(*, listings: Iterable[Listing], event: str) -> int:
     listings = list(listings)
     if not listings:
         return 0
-    wanted = (
-        ListSubscription.objects.filter(enterprise_id__in={x.enterprise_id for x in listings})
-        .values_list("agency_id", "enterprise_id", "list_kind_id")
-    )
+    wanted = ListSubscription.objects.filter(
+        enterprise_id__in={x.enterprise_id for x in listings}
+    ).values_list("agency_id", "enterprise_id", "list_kind_id")
     followers: dict[int, list[tuple[int, str | None]]] = {}
     for agency_id, enterprise_id, list_kind_id in wanted:
         followers.setdefault(enterprise_id, []).append((agency_id, list_kind_id))
     notices = []
     for listing in listings:
-        agencies = {a for a, kind in followers.get(listing.enterprise_id, ()) if kind in (None, listing.list_kind_id)}
+        agencies = {
+            a for a, kind in followers.get(listing.enterprise_id, ()) if kind in (None, listing.list_kind_id)
+        }
         notices += [Notification(agency_id=a, listing=listing, event=event) for a in sorted(agencies)]
     Notification.objects.bulk_create(notices, ignore_conflicts=True)
     return len(notices)
 
 
 @transaction.atomic
-def subscription_create(*, actor, agency: Agency, enterprise: Enterprise,
-                        list_kind: ListKind | None = None) -> ListSubscription:
+def subscription_create(
+    *, actor, agency: Agency, enterprise: Enterprise, list_kind: ListKind | None = None
+) -> ListSubscription:
     """Follow an enterprise: the agency is told when it enters or leaves a list (or any list)."""
     _ensure_staff_of(actor, agency)
-    existing = ListSubscription.objects.filter(agency=agency, enterprise=enterprise, list_kind=list_kind).first()
+    existing = ListSubscription.objects.filter(
+        agency=agency, enterprise=enterprise, list_kind=list_kind
+    ).first()
     if existing:
         return existing
-    subscription = ListSubscription.objects.create(agency=agency, enterprise=enterprise, list_kind=list_kind,
-                                                   created_by=actor)
-    audit_write(actor=actor, action="list_subscription.create", target=subscription,
-                after={"agency": agency.pk, "enterprise": enterprise.uscc, "list": list_kind.pk if list_kind else None})
+    subscription = ListSubscription.objects.create(
+        agency=agency, enterprise=enterprise, list_kind=list_kind, created_by=actor
+    )
+    audit_write(
+        actor=actor,
+        action="list_subscription.create",
+        target=subscription,
+        after={
+            "agency": agency.pk,
+            "enterprise": enterprise.uscc,
+            "list": list_kind.pk if list_kind else None,
+        },
+    )
     return subscription
 
 
@@ -374,9 +490,16 @@ def subscription_create(*, actor, agency: Agency, enterprise: Enterprise,
 def subscription_delete(*, actor, subscription: ListSubscription) -> None:
     """Stop following an enterprise; notifications already received stay."""
     _ensure_staff_of(actor, subscription.agency)
-    audit_write(actor=actor, action="list_subscription.delete", target=subscription,
-                before={"agency": subscription.agency_id, "enterprise": subscription.enterprise_id,
-                        "list": subscription.list_kind_id})
+    audit_write(
+        actor=actor,
+        action="list_subscription.delete",
+        target=subscription,
+        before={
+            "agency": subscription.agency_id,
+            "enterprise": subscription.enterprise_id,
+            "list": subscription.list_kind_id,
+        },
+    )
     subscription.delete()
 
 
@@ -412,34 +535,50 @@ def listing_get_for_staff(*, user, pk: int) -> Listing:
 def listing_review_queue(*, user) -> QuerySet[Listing]:
     from registry.models import StaffRole
 
-    agency_ids = StaffRole.objects.filter(user=user, role__in=REVIEW_ROLES).values_list("agency_id", flat=True)
-    return (Listing.objects.filter(agency_id__in=agency_ids, status=ListingStatus.SUBMITTED)
-            .exclude(created_by=user).select_related("list_kind", "enterprise", "agency", "created_by")
-            .order_by("updated_at"))
+    agency_ids = StaffRole.objects.filter(user=user, role__in=REVIEW_ROLES).values_list(
+        "agency_id", flat=True
+    )
+    return (
+        Listing.objects.filter(agency_id__in=agency_ids, status=ListingStatus.SUBMITTED)
+        .exclude(created_by=user)
+        .select_related("list_kind", "enterprise", "agency", "created_by")
+        .order_by("updated_at")
+    )
 
 
 def list_kinds_public(*, today: dt.date | None = None) -> QuerySet[ListKind]:
     """The lists in use, each with how many enterprises are on it today."""
     today = today or timezone.localdate()
     in_force = Q(listings__status=ListingStatus.ACTIVE, listings__start_date__lte=today) & (
-        Q(listings__end_date__isnull=True) | Q(listings__end_date__gt=today))
+        Q(listings__end_date__isnull=True) | Q(listings__end_date__gt=today)
+    )
     return ListKind.objects.filter(active=True).annotate(current=Count("listings", filter=in_force))
 
 
 def listings_on(*, list_kind: ListKind, today: dt.date | None = None) -> QuerySet[Listing]:
     """Who is on a list today: public information."""
-    return active_listings(today=today).filter(list_kind=list_kind).select_related("enterprise") \
+    return (
+        active_listings(today=today)
+        .filter(list_kind=list_kind)
+        .select_related("enterprise")
         .order_by("-start_date", "-id")
+    )
 
 
 def subscriptions_of(*, agencies: Iterable[Agency]) -> QuerySet[ListSubscription]:
-    return ListSubscription.objects.filter(agency__in=list(agencies)) \
-        .select_related("agency", "enterprise", "list_kind").order_by("enterprise__name", "list_kind")
+    return (
+        ListSubscription.objects.filter(agency__in=list(agencies))
+        .select_related("agency", "enterprise", "list_kind")
+        .order_by("enterprise__name", "list_kind")
+    )
 
 
 def notifications_of(*, agencies: Iterable[Agency]) -> QuerySet[Notification]:
-    return Notification.objects.filter(agency__in=list(agencies)).select_related(
-        "agency", "listing__enterprise", "listing__list_kind").order_by("-created_at", "-id")
+    return (
+        Notification.objects.filter(agency__in=list(agencies))
+        .select_related("agency", "listing__enterprise", "listing__list_kind")
+        .order_by("-created_at", "-id")
+    )
 
 
 def unread_count(*, agencies: Iterable[Agency]) -> int:

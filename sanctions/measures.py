@@ -39,11 +39,16 @@ def _end_of(day: dt.date) -> dt.datetime:
 def memorandum_save(*, actor, memorandum: Memorandum) -> Memorandum:
     """Add or change a memorandum of understanding on joint rewards or punishments."""
     ensure_registry_admin(actor)
-    before = snapshot(Memorandum.objects.get(pk=memorandum.pk)) if memorandum.pk and \
-        Memorandum.objects.filter(pk=memorandum.pk).exists() else None
+    before = (
+        snapshot(Memorandum.objects.get(pk=memorandum.pk))
+        if memorandum.pk and Memorandum.objects.filter(pk=memorandum.pk).exists()
+        else None
+    )
     memorandum.full_clean()
     memorandum.save()
-    audit_write(actor=actor, action="memorandum.save", target=memorandum, before=before, after=snapshot(memorandum))
+    audit_write(
+        actor=actor, action="memorandum.save", target=memorandum, before=before, after=snapshot(memorandum)
+    )
     return memorandum
 
 
@@ -55,7 +60,9 @@ def list_kind_save(*, actor, list_kind: ListKind) -> ListKind:
     before = snapshot(existing) if existing else None
     list_kind.full_clean(validate_unique=existing is None)
     list_kind.save()
-    audit_write(actor=actor, action="list_kind.save", target=list_kind, before=before, after=snapshot(list_kind))
+    audit_write(
+        actor=actor, action="list_kind.save", target=list_kind, before=before, after=snapshot(list_kind)
+    )
     return list_kind
 
 
@@ -69,15 +76,30 @@ def measure_save(*, actor, measure: Measure, applying_agencies: Iterable[Agency]
         measure.published_at = previous.published_at
         changed = {f for f, v in snapshot(measure).items() if before[f] != v}
         if changed - PUBLISHED_EDITABLE:
-            raise ValidationError(_("This measure is published: only its end date and description may change. "
-                                    "End it and publish a new measure instead."))
-        if applying_agencies is not None and \
-                {a.pk for a in applying_agencies} != set(previous.applying_agencies.values_list("pk", flat=True)):
-            raise ValidationError({"applying_agencies": [
-                _("This measure is published: the agencies applying it cannot change.")]})
+            raise ValidationError(
+                _(
+                    "This measure is published: only its end date and description may change. "
+                    "End it and publish a new measure instead."
+                )
+            )
+        if applying_agencies is not None and {a.pk for a in applying_agencies} != set(
+            previous.applying_agencies.values_list("pk", flat=True)
+        ):
+            raise ValidationError(
+                {
+                    "applying_agencies": [
+                        _("This measure is published: the agencies applying it cannot change.")
+                    ]
+                }
+            )
         if "effective_to" in changed and measure.effective_to and measure.effective_to < timezone.localdate():
-            raise ValidationError({"effective_to": [
-                _("A published measure cannot be ended in the past: it was applied until today.")]})
+            raise ValidationError(
+                {
+                    "effective_to": [
+                        _("A published measure cannot be ended in the past: it was applied until today.")
+                    ]
+                }
+            )
     elif measure.published_at is not None:
         raise ValidationError(_("Publish a measure with “publish”, not by setting its date."))
     measure.full_clean()
@@ -86,7 +108,10 @@ def measure_save(*, actor, measure: Measure, applying_agencies: Iterable[Agency]
     measure.save()
     if applying_agencies is not None and (previous is None or previous.published_at is None):
         measure.applying_agencies.set(list(applying_agencies))
-    after = {**snapshot(measure), "applying_agencies": sorted(measure.applying_agencies.values_list("pk", flat=True))}
+    after = {
+        **snapshot(measure),
+        "applying_agencies": sorted(measure.applying_agencies.values_list("pk", flat=True)),
+    }
     audit_write(actor=actor, action="measure.save", target=measure, before=before, after=after)
     return measure
 
@@ -109,10 +134,18 @@ def measure_publish(*, actor, measure: Measure) -> Measure:
         raise ValidationError(errors)
     measure.published_at = timezone.now()
     measure.save(update_fields=["published_at"])
-    audit_write(actor=actor, action="measure.publish", target=measure, before={"published_at": None},
-                after={"published_at": measure.published_at, "effective_from": measure.effective_from,
-                       "effective_to": measure.effective_to,
-                       "applying_agencies": sorted(measure.applying_agencies.values_list("pk", flat=True))})
+    audit_write(
+        actor=actor,
+        action="measure.publish",
+        target=measure,
+        before={"published_at": None},
+        after={
+            "published_at": measure.published_at,
+            "effective_from": measure.effective_from,
+            "effective_to": measure.effective_to,
+            "applying_agencies": sorted(measure.applying_agencies.values_list("pk", flat=True)),
+        },
+    )
     return measure
 
 
@@ -123,7 +156,9 @@ def measures_catalogue(*, on: dt.date | None = None) -> QuerySet[Measure]:
     """The published catalogue on a day: published by then, in force that day (both ends inclusive)."""
     on = on or timezone.localdate()
     return (
-        Measure.objects.filter(published_at__isnull=False, published_at__lt=_end_of(on), effective_from__lte=on)
+        Measure.objects.filter(
+            published_at__isnull=False, published_at__lt=_end_of(on), effective_from__lte=on
+        )
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
         .select_related("memorandum", "list_kind")
         .prefetch_related("applying_agencies")
@@ -140,8 +175,12 @@ def listings_in_force(*, enterprise: Enterprise, on: dt.date | None = None) -> Q
     on = on or timezone.localdate()
     end = _end_of(on)
     return (
-        Listing.objects.filter(enterprise=enterprise, status__in=[ListingStatus.ACTIVE, ListingStatus.REMOVED],
-                               published_at__lt=end, start_date__lte=on)
+        Listing.objects.filter(
+            enterprise=enterprise,
+            status__in=[ListingStatus.ACTIVE, ListingStatus.REMOVED],
+            published_at__lt=end,
+            start_date__lte=on,
+        )
         .exclude(removal_reason=RemovalReason.REVOKED)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
         .filter(Q(removed_at__isnull=True) | Q(removed_at__gte=end))
@@ -158,8 +197,9 @@ class AppliedMeasure:
     listing: Listing
 
 
-def measures_for(*, enterprise: Enterprise, agency: Agency | None = None,
-                 on: dt.date | None = None) -> list[AppliedMeasure]:
+def measures_for(
+    *, enterprise: Enterprise, agency: Agency | None = None, on: dt.date | None = None
+) -> list[AppliedMeasure]:
     """Which published measures apply to the enterprise that day (those the agency applies, if named), and why."""
     on = on or timezone.localdate()
     listings = list(listings_in_force(enterprise=enterprise, on=on))

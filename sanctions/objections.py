@@ -86,8 +86,13 @@ def _check_text(values: dict[str, str]) -> dict[str, str]:
 # -- writes -------------------------------------------------------------------------------------------
 @transaction.atomic
 def objection_submit(
-    *, objector_name: str, contact: str, reason: str, evidence: list[UploadedFile] | None = None,
-    record: CreditRecord | None = None, listing: Listing | None = None,
+    *,
+    objector_name: str,
+    contact: str,
+    reason: str,
+    evidence: list[UploadedFile] | None = None,
+    record: CreditRecord | None = None,
+    listing: Listing | None = None,
 ) -> tuple[Objection, str]:
     """Anyone objects to a public record or listing; it is under objection at once. Returns (objection, key).
 
@@ -125,9 +130,15 @@ def objection_submit(
         try:
             with transaction.atomic():
                 objection = Objection.objects.create(
-                    reference=_new_reference(today), follow_token_hash=_hash(key),
-                    record=target if record is not None else None, listing=target if listing is not None else None,
-                    agency=target.agency, mark_by=mark_by, forward_by=forward_by, decide_by=decide_by, **text,
+                    reference=_new_reference(today),
+                    follow_token_hash=_hash(key),
+                    record=target if record is not None else None,
+                    listing=target if listing is not None else None,
+                    agency=target.agency,
+                    mark_by=mark_by,
+                    forward_by=forward_by,
+                    decide_by=decide_by,
+                    **text,
                 )
             break
         except IntegrityError:
@@ -136,16 +147,32 @@ def objection_submit(
         raise ValidationError(_("Please try again."))
     saved: list[str] = []
     try:
-        save_checked_files(lambda _kind, item: ObjectionEvidence(
-            objection=objection, original_name=item.original_name, content_type=item.content_type, size=item.size,
-            sha256=item.sha256,
-        ), [("evidence", c) for c in checked], saved)
+        save_checked_files(
+            lambda _kind, item: ObjectionEvidence(
+                objection=objection,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+            ),
+            [("evidence", c) for c in checked],
+            saved,
+        )
         # No personal data of the objector in the trail: the objection row holds it.
-        audit_write(actor="public", action="objection.submit", target=objection, after={
-            "record": record.pk if record else None, "listing": listing.pk if listing else None,
-            "agency": objection.agency_id, "mark_by": mark_by, "forward_by": forward_by, "decide_by": decide_by,
-            "evidence": [c.sha256 for c in checked],
-        })
+        audit_write(
+            actor="public",
+            action="objection.submit",
+            target=objection,
+            after={
+                "record": record.pk if record else None,
+                "listing": listing.pk if listing else None,
+                "agency": objection.agency_id,
+                "mark_by": mark_by,
+                "forward_by": forward_by,
+                "decide_by": decide_by,
+                "evidence": [c.sha256 for c in checked],
+            },
+        )
     except BaseException:
         delete_files(saved)
         raise
@@ -154,14 +181,19 @@ def objection_submit(
 
 
 def _locked(objection: Objection) -> Objection:
-    return (Objection.objects.select_for_update(of=("self",))
-            .select_related("agency", "record", "listing").get(pk=objection.pk))
+    return (
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("agency", "record", "listing")
+        .get(pk=objection.pk)
+    )
 
 
 def _refuse_unless_open(objection: Objection) -> None:
     if objection.status not in OPEN:
-        raise ValidationError(_("This objection was already decided (%(status)s).")
-                              % {"status": ObjectionStatus(objection.status).label})
+        raise ValidationError(
+            _("This objection was already decided (%(status)s).")
+            % {"status": ObjectionStatus(objection.status).label}
+        )
 
 
 def _reason(reason: str) -> str:
@@ -190,8 +222,13 @@ def objection_forward(*, actor, objection: Objection) -> Objection:
     objection.forwarded_at = timezone.now()
     objection.decide_by = decide_by
     objection.save(update_fields=["status", "forwarded_at", "decide_by"])
-    audit_write(actor=actor, action="objection.forward", target=objection, before=before,
-                after={"status": "forwarded", "decide_by": decide_by, "late": today > objection.forward_by})
+    audit_write(
+        actor=actor,
+        action="objection.forward",
+        target=objection,
+        before=before,
+        after={"status": "forwarded", "decide_by": decide_by, "late": today > objection.forward_by},
+    )
     return objection
 
 
@@ -200,20 +237,32 @@ def _ensure_can_uphold(actor, objection: Objection) -> None:
     if is_registry_admin(actor):
         return
     if not (can_edit_records(actor, objection.agency) or can_review_records(actor, objection.agency)):
-        raise PermissionDenied(_("Only a clerk or reviewer of %(agency)s may do this.")
-                               % {"agency": objection.agency.name})
+        raise PermissionDenied(
+            _("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": objection.agency.name}
+        )
 
 
-def _close(objection: Objection, *, actor, status: str, reason: str, extra: dict[str, Any] | None = None) -> None:
+def _close(
+    objection: Objection, *, actor, status: str, reason: str, extra: dict[str, Any] | None = None
+) -> None:
     before = objection.status
     objection.status = status
     objection.decided_by = actor
     objection.decided_at = timezone.now()
     objection.outcome_reason = reason
     objection.save(update_fields=["status", "decided_by", "decided_at", "outcome_reason"])
-    audit_write(actor=actor, action=f"objection.{status}", target=objection, before={"status": before},
-                after={"status": status, "reason": reason, "late": timezone.localdate() > objection.decide_by,
-                       **(extra or {})})
+    audit_write(
+        actor=actor,
+        action=f"objection.{status}",
+        target=objection,
+        before={"status": before},
+        after={
+            "status": status,
+            "reason": reason,
+            "late": timezone.localdate() > objection.decide_by,
+            **(extra or {}),
+        },
+    )
     target = objection.record or objection.listing
     enterprise_changed(target.enterprise_id)
     _notify_on_commit(objection)
@@ -221,7 +270,11 @@ def _close(objection: Objection, *, actor, status: str, reason: str, extra: dict
 
 def current_version(record: CreditRecord) -> CreditRecord:
     """The version of the record in force now (the objection may name one that was corrected since)."""
-    current = CreditRecord.objects.filter(record_key=record.record_key, is_current=True).order_by("-version").first()
+    current = (
+        CreditRecord.objects.filter(record_key=record.record_key, is_current=True)
+        .order_by("-version")
+        .first()
+    )
     return current or record
 
 
@@ -245,8 +298,13 @@ def objection_correct(*, actor, objection: Objection, data: dict[str, Any], reas
         raise ValidationError(_("A listing is not corrected: revoke it or uphold it."))
     reason = _reason(reason)
     new = record_correct(actor=actor, record=current_version(objection.record), data=data, reason=reason)
-    _close(objection, actor=actor, status=ObjectionStatus.CORRECTED, reason=reason,
-           extra={"correction": new.pk, "version": new.version})
+    _close(
+        objection,
+        actor=actor,
+        status=ObjectionStatus.CORRECTED,
+        reason=reason,
+        extra={"correction": new.pk, "version": new.version},
+    )
     return new
 
 
@@ -263,7 +321,9 @@ def objection_revoke(*, actor, objection: Objection, reason: str) -> Objection:
             raise ValidationError(_("The record is already revoked."))
         record_revoke(actor=actor, record=record, reason=reason)
     else:
-        listing_remove_service()(actor=actor, listing=objection.listing, reason=RemovalReason.REVOKED, note=reason)
+        listing_remove_service()(
+            actor=actor, listing=objection.listing, reason=RemovalReason.REVOKED, note=reason
+        )
     _close(objection, actor=actor, status=ObjectionStatus.REVOKED, reason=reason)
     return objection
 
@@ -282,13 +342,20 @@ def _notify_on_commit(objection: Objection) -> None:
     reason = objection.outcome_reason
 
     def send() -> None:
-        subject = _("Your objection %(reference)s: %(outcome)s") % {"reference": reference, "outcome": status_label}
+        subject = _("Your objection %(reference)s: %(outcome)s") % {
+            "reference": reference,
+            "outcome": status_label,
+        }
         body = _(
             "The agency has decided on your objection %(reference)s.\n\n"
             "Outcome: %(outcome)s\n\nReasons:\n%(reason)s\n\n"
             "You can follow your objection at %(path)s with the key you were given when you submitted it."
-        ) % {"reference": reference, "outcome": status_label, "reason": reason,
-             "path": reverse("remedies:follow", args=[reference])}
+        ) % {
+            "reference": reference,
+            "outcome": status_label,
+            "reason": reason,
+            "path": reverse("remedies:follow", args=[reference]),
+        }
         try:
             send_mail(subject, body, None, [address])
         except Exception:  # a mail server that is down must not undo the decision
@@ -314,13 +381,18 @@ def listings_under_objection(listing_ids: Iterable[int]) -> set[int]:
     ids = list(listing_ids)
     if not ids:
         return set()
-    return set(Objection.objects.filter(status__in=OPEN, listing_id__in=ids).values_list("listing_id", flat=True))
+    return set(
+        Objection.objects.filter(status__in=OPEN, listing_id__in=ids).values_list("listing_id", flat=True)
+    )
 
 
 def objection_follow_get(*, reference: str, key: str) -> Objection | None:
     """The objection if the key is its follow-up key (compared in constant time), else None."""
-    objection = (Objection.objects.select_related("record", "listing__list_kind", "agency")
-                 .filter(reference=(reference or "").strip().upper()).first())
+    objection = (
+        Objection.objects.select_related("record", "listing__list_kind", "agency")
+        .filter(reference=(reference or "").strip().upper())
+        .first()
+    )
     if objection is None or not hmac.compare_digest(objection.follow_token_hash, _hash(key)):
         return None
     return objection
@@ -328,8 +400,9 @@ def objection_follow_get(*, reference: str, key: str) -> Objection | None:
 
 def objection_queue(*, user, open_only: bool = False) -> QuerySet[Objection]:
     """Objections to the user's agencies' records (registry administrators: all), open and most urgent first."""
-    qs = Objection.objects.select_related("agency", "record", "listing__list_kind", "listing__enterprise",
-                                          "record__enterprise")
+    qs = Objection.objects.select_related(
+        "agency", "record", "listing__list_kind", "listing__enterprise", "record__enterprise"
+    )
     if not is_registry_admin(user):
         qs = qs.filter(agency__in=agencies_of(user))
     if open_only:

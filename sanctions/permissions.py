@@ -46,4 +46,6 @@ def ensure_can_review(actor, agency: Agency) -> None:
 
 def ensure_can_correct(actor, agency: Agency) -> None:
     if not (can_edit_records(actor, agency) or can_review_records(actor, agency)):
-        raise PermissionDenied(_("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": agency.name})
+        raise PermissionDenied(
+            _("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": agency.name}
+        )

@@ -69,11 +69,28 @@ class Engine:
     @classmethod
     def load(cls, model: RatingModel) -> Engine:
         rules = list(RatingRule.objects.filter(model=model).order_by("order", "id"))
-        signature = _digest({
-            "model": model.pk, "base": model.base_points, "grades": model.grades,
-            "rules": [[r.pk, r.name, r.kind, r.record_kind, r.severity, r.list_kind_id, r.points, r.max_count,
-                       r.ceiling_grade, r.legal_basis] for r in rules],
-        })
+        signature = _digest(
+            {
+                "model": model.pk,
+                "base": model.base_points,
+                "grades": model.grades,
+                "rules": [
+                    [
+                        r.pk,
+                        r.name,
+                        r.kind,
+                        r.record_kind,
+                        r.severity,
+                        r.list_kind_id,
+                        r.points,
+                        r.max_count,
+                        r.ceiling_grade,
+                        r.legal_basis,
+                    ]
+                    for r in rules
+                ],
+            }
+        )
         return cls(model=model, rules=rules, signature=signature)
 
     @property
@@ -97,8 +114,11 @@ class Engine:
         ceilings: list[tuple[str, dict[str, Any]]] = []
         for rule in self.rules:
             if rule.kind == RatingRuleKind.RECORD:
-                matches = [_record_item(r) for r in counted if r.kind == rule.record_kind
-                           and (not rule.severity or r.severity == rule.severity)]
+                matches = [
+                    _record_item(r)
+                    for r in counted
+                    if r.kind == rule.record_kind and (not rule.severity or r.severity == rule.severity)
+                ]
             else:
                 matches = [_listing_item(x) for x in ordered_listings if x.list_kind_id == rule.list_kind_id]
             if not matches:
@@ -111,8 +131,14 @@ class Engine:
                 limit = rule.max_count if rule.max_count is not None else len(matches)
                 used, unused = matches[:limit], matches[limit:]
                 points = rule.points * len(used)
-                entry.update(points=points, points_each=rule.points, count=len(used), items=used,
-                             not_counted=unused, max_count=rule.max_count)
+                entry.update(
+                    points=points,
+                    points_each=rule.points,
+                    count=len(used),
+                    items=used,
+                    not_counted=unused,
+                    max_count=rule.max_count,
+                )
                 total += points
             explanation.append(entry)
         grade = self.grade_for(total)
@@ -122,9 +148,12 @@ class Engine:
             entry["applied"] = applied
             if applied:
                 grade = ceiling
-        outcome = Outcome(grade=grade, points=total, base_points=self.model.base_points, explanation=explanation)
-        outcome.fingerprint = _digest({"signature": self.signature, "grade": grade, "points": total,
-                                       "explanation": explanation})
+        outcome = Outcome(
+            grade=grade, points=total, base_points=self.model.base_points, explanation=explanation
+        )
+        outcome.fingerprint = _digest(
+            {"signature": self.signature, "grade": grade, "points": total, "explanation": explanation}
+        )
         return outcome
 
     def base_outcome(self) -> Outcome:
@@ -133,19 +162,35 @@ class Engine:
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def _record_item(record: CreditRecord) -> dict[str, Any]:
-    return {"type": "record", "id": record.pk, "record_key": str(record.record_key),
-            "document_number": record.document_number, "kind": record.kind, "severity": record.severity,
-            "decision_date": record.decision_date.isoformat(), "agency": record.agency.name}
+    return {
+        "type": "record",
+        "id": record.pk,
+        "record_key": str(record.record_key),
+        "document_number": record.document_number,
+        "kind": record.kind,
+        "severity": record.severity,
+        "decision_date": record.decision_date.isoformat(),
+        "agency": record.agency.name,
+    }
 
 
 def _listing_item(listing: Listing) -> dict[str, Any]:
-    return {"type": "listing", "id": listing.pk, "list": listing.list_kind_id, "list_name": listing.list_kind.name,
-            "document_number": listing.document_number, "start_date": listing.start_date.isoformat(),
-            "end_date": listing.end_date.isoformat() if listing.end_date else None, "agency": listing.agency.name}
+    return {
+        "type": "listing",
+        "id": listing.pk,
+        "list": listing.list_kind_id,
+        "list_name": listing.list_kind.name,
+        "document_number": listing.document_number,
+        "start_date": listing.start_date.isoformat(),
+        "end_date": listing.end_date.isoformat() if listing.end_date else None,
+        "agency": listing.agency.name,
+    }
 
 
 # --- Which models, which enterprises -------------------------------------------------------------------
@@ -163,18 +208,31 @@ def default_rating_model() -> RatingModel | None:
 def _store(enterprise_ids: Iterable[int], engine: Engine, outcomes: dict[int, Outcome]) -> int:
     """Write the outcomes that differ from the current rating; returns how many rows were added."""
     ids = list(enterprise_ids)
-    current = dict(EnterpriseRating.objects.filter(enterprise_id__in=ids, model=engine.model, is_current=True)
-                   .values_list("enterprise_id", "fingerprint"))
+    current = dict(
+        EnterpriseRating.objects.filter(
+            enterprise_id__in=ids, model=engine.model, is_current=True
+        ).values_list("enterprise_id", "fingerprint")
+    )
     changed = [i for i in ids if current.get(i) != outcomes[i].fingerprint]
     if not changed:
         return 0
-    EnterpriseRating.objects.filter(enterprise_id__in=changed, model=engine.model, is_current=True) \
-        .update(is_current=False)
-    EnterpriseRating.objects.bulk_create([
-        EnterpriseRating(enterprise_id=i, model=engine.model, grade=outcomes[i].grade, points=outcomes[i].points,
-                         explanation=outcomes[i].explanation, fingerprint=outcomes[i].fingerprint, is_current=True)
-        for i in changed
-    ])
+    EnterpriseRating.objects.filter(enterprise_id__in=changed, model=engine.model, is_current=True).update(
+        is_current=False
+    )
+    EnterpriseRating.objects.bulk_create(
+        [
+            EnterpriseRating(
+                enterprise_id=i,
+                model=engine.model,
+                grade=outcomes[i].grade,
+                points=outcomes[i].points,
+                explanation=outcomes[i].explanation,
+                fingerprint=outcomes[i].fingerprint,
+                is_current=True,
+            )
+            for i in changed
+        ]
+    )
     enterprise_changed(changed)  # the grade is on the credit page and in its cache
     return len(changed)
 
@@ -183,7 +241,9 @@ def _evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], tod
     """Evaluate a batch of enterprises under each model (three queries for the inputs) and store."""
     records: dict[int, list[CreditRecord]] = defaultdict(list)
     listings: dict[int, list[Listing]] = defaultdict(list)
-    for record in public_records(today=today).filter(enterprise_id__in=enterprise_ids).select_related("agency"):
+    for record in (
+        public_records(today=today).filter(enterprise_id__in=enterprise_ids).select_related("agency")
+    ):
         records[record.enterprise_id].append(record)
     for listing in active_listings(today=today).filter(enterprise_id__in=enterprise_ids):
         listings[listing.enterprise_id].append(listing)
@@ -196,7 +256,9 @@ def _evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], tod
 
 def _lock_enterprises(enterprise_ids: Sequence[int]) -> None:
     # One rating computation per enterprise at a time: the task and the bulk command may overlap.
-    list(Enterprise.objects.select_for_update().filter(pk__in=enterprise_ids).order_by("pk").values_list("pk"))
+    list(
+        Enterprise.objects.select_for_update().filter(pk__in=enterprise_ids).order_by("pk").values_list("pk")
+    )
 
 
 @transaction.atomic
@@ -208,7 +270,9 @@ def rating_recompute(*, enterprise_id: int, today: dt.date | None = None) -> lis
     _lock_enterprises([enterprise_id])
     if engines:
         _evaluate_many([enterprise_id], engines, today)
-    return list(EnterpriseRating.objects.filter(enterprise_id=enterprise_id, is_current=True).select_related("model"))
+    return list(
+        EnterpriseRating.objects.filter(enterprise_id=enterprise_id, is_current=True).select_related("model")
+    )
 
 
 # --- Bulk -----------------------------------------------------------------------------------------------
@@ -223,15 +287,18 @@ class BulkResult:
     chunks: int = 0
 
 
-def _base_insert(*, engine: Engine, outcome: Outcome, low: int, high: int, today: dt.date,
-                 only_missing: bool) -> int:
+def _base_insert(
+    *, engine: Engine, outcome: Outcome, low: int, high: int, today: dt.date, only_missing: bool
+) -> int:
     """Give the base grade, in SQL, to the enterprises of ids [low, high) with nothing public."""
     candidates = (
         Enterprise.objects.filter(pk__gte=low, pk__lt=high)
         .filter(~Exists(public_records(today=today).filter(enterprise_id=OuterRef("pk"))))
         .filter(~Exists(active_listings(today=today).filter(enterprise_id=OuterRef("pk"))))
     )
-    current = EnterpriseRating.objects.filter(enterprise_id=OuterRef("pk"), model=engine.model, is_current=True)
+    current = EnterpriseRating.objects.filter(
+        enterprise_id=OuterRef("pk"), model=engine.model, is_current=True
+    )
     if only_missing:
         candidates = candidates.filter(~Exists(current))
     else:
@@ -254,30 +321,50 @@ def _base_insert(*, engine: Engine, outcome: Outcome, low: int, high: int, today
             f"INSERT INTO {table} (enterprise_id, model_id, grade, points, explanation, fingerprint, is_current, "  # noqa: S608
             "computed_at) SELECT id, %s, %s, %s, %s::jsonb, %s, true, %s FROM rating_base_ids "
             "ON CONFLICT (enterprise_id, model_id) WHERE is_current DO NOTHING",
-            [engine.model.pk, outcome.grade, outcome.points, json.dumps(outcome.explanation), outcome.fingerprint,
-             timezone.now()],
+            [
+                engine.model.pk,
+                outcome.grade,
+                outcome.points,
+                json.dumps(outcome.explanation),
+                outcome.fingerprint,
+                timezone.now(),
+            ],
         )
         return cursor.rowcount
 
 
 def _with_inputs(low: int, high: int, today: dt.date) -> list[int]:
-    ids = set(public_records(today=today).filter(enterprise_id__gte=low, enterprise_id__lt=high)
-              .values_list("enterprise_id", flat=True).distinct())
-    ids |= set(active_listings(today=today).filter(enterprise_id__gte=low, enterprise_id__lt=high)
-               .values_list("enterprise_id", flat=True).distinct())
+    ids = set(
+        public_records(today=today)
+        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    ids |= set(
+        active_listings(today=today)
+        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
     return sorted(ids)
 
 
 def ratings_recompute_bulk(
-    *, today: dt.date | None = None, only_missing: bool = False, chunk: int = CHUNK,
-    models: Sequence[RatingModel] | None = None, progress=None,
+    *,
+    today: dt.date | None = None,
+    only_missing: bool = False,
+    chunk: int = CHUNK,
+    models: Sequence[RatingModel] | None = None,
+    progress=None,
 ) -> BulkResult:
     """Recompute every enterprise's ratings, chunk by chunk of ids (one transaction per chunk).
 
     ``only_missing``: only enterprises that have no current rating yet under a model.
     """
     today = today or timezone.localdate()
-    engines = [Engine.load(m) for m in (models if models is not None else rating_models_in_force(today=today))]
+    engines = [
+        Engine.load(m) for m in (models if models is not None else rating_models_in_force(today=today))
+    ]
     result = BulkResult()
     if not engines:
         return result
@@ -292,18 +379,24 @@ def ratings_recompute_bulk(
         high = low + chunk
         with transaction.atomic():
             for engine in engines:
-                result.base_rows += _base_insert(engine=engine, outcome=base[engine.model.pk], low=low, high=high,
-                                                 today=today, only_missing=only_missing)
+                result.base_rows += _base_insert(
+                    engine=engine,
+                    outcome=base[engine.model.pk],
+                    low=low,
+                    high=high,
+                    today=today,
+                    only_missing=only_missing,
+                )
             ids = _with_inputs(low, high, today)
             if only_missing and ids:
                 rated: dict[int, int] = defaultdict(int)
                 for enterprise_id in EnterpriseRating.objects.filter(
-                        enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
+                    enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
                 ).values_list("enterprise_id", flat=True):
                     rated[enterprise_id] += 1
                 ids = [i for i in ids if rated[i] < len(engines)]
             for start in range(0, len(ids), EVALUATE_CHUNK):
-                batch = ids[start:start + EVALUATE_CHUNK]
+                batch = ids[start : start + EVALUATE_CHUNK]
                 _lock_enterprises(batch)
                 result.evaluated_rows += _evaluate_many(batch, engines, today)
             result.evaluated += len(ids)
@@ -322,8 +415,11 @@ def rating_current(*, enterprise: Enterprise, model: RatingModel | None = None) 
     model = model or default_rating_model()
     if model is None:
         return None
-    return EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True) \
-        .select_related("model").first()
+    return (
+        EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True)
+        .select_related("model")
+        .first()
+    )
 
 
 def rating_history(*, enterprise: Enterprise, model: RatingModel | None = None) -> QuerySet[EnterpriseRating]:
@@ -335,14 +431,21 @@ def rating_history(*, enterprise: Enterprise, model: RatingModel | None = None) 
 
 
 def _check_grades(grades: Any) -> None:
-    message = _('The grade scale is a list, best grade first: [{"grade": "A", "min_points": 90}, …, '
-                '{"grade": "D", "min_points": null}].')
-    if not isinstance(grades, list) or not grades or not all(isinstance(g, dict) and g.get("grade") for g in grades):
+    message = _(
+        'The grade scale is a list, best grade first: [{"grade": "A", "min_points": 90}, …, '
+        '{"grade": "D", "min_points": null}].'
+    )
+    if (
+        not isinstance(grades, list)
+        or not grades
+        or not all(isinstance(g, dict) and g.get("grade") for g in grades)
+    ):
         raise ValidationError({"grades": [message]})
     minimums = [g.get("min_points") for g in grades]
     if minimums[-1] is not None or any(m is None or not isinstance(m, int) for m in minimums[:-1]):
-        raise ValidationError({"grades": [_("Every grade but the last has a whole-number minimum; "
-                                            "the last has none.")]})
+        raise ValidationError(
+            {"grades": [_("Every grade but the last has a whole-number minimum; the last has none.")]}
+        )
     if any(a <= b for a, b in zip(minimums[:-2], minimums[1:-1], strict=False)):
         raise ValidationError({"grades": [_("Minimums must fall from the best grade to the worst.")]})
     names = [g["grade"] for g in grades]
@@ -385,8 +488,10 @@ def rating_rule_save(*, actor, rule: RatingRule) -> RatingRule:
     if rule.kind == RatingRuleKind.FLOOR:
         grades = [g.get("grade") for g in (rule.model.grades or [])]
         if rule.ceiling_grade not in grades:
-            errors["ceiling_grade"] = [_("Choose a grade of the model's scale: %(grades)s.")
-                                       % {"grades": ", ".join(map(str, grades))}]
+            errors["ceiling_grade"] = [
+                _("Choose a grade of the model's scale: %(grades)s.")
+                % {"grades": ", ".join(map(str, grades))}
+            ]
         if rule.points:
             errors["points"] = [_("A ceiling rule caps the grade and gives no points.")]
     elif rule.ceiling_grade:

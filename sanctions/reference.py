@@ -34,7 +34,9 @@ def load_credit_system(list_model, deadline_model, rating_model, rule_model) -> 
     for item in data["list_kinds"]:
         list_model.objects.get_or_create(code=item["code"], defaults=item)
     for item in data["deadline_rules"]:
-        deadline_model.objects.get_or_create(kind=item["kind"], effective_from=item["effective_from"], defaults=item)
+        deadline_model.objects.get_or_create(
+            kind=item["kind"], effective_from=item["effective_from"], defaults=item
+        )
     for item in data["rating_models"]:
         values = {k: v for k, v in item.items() if k != "rules"}
         model, created = rating_model.objects.get_or_create(code=values["code"], defaults=values)

@@ -90,22 +90,26 @@ class _Context:
     blocking: dict[int, list[str]] = field(default_factory=dict)
 
 
-def _context(enterprise_ids: Iterable[int], record_keys: Iterable, listing_ids: Iterable[int],
-             today: dt.date) -> _Context:
+def _context(
+    enterprise_ids: Iterable[int], record_keys: Iterable, listing_ids: Iterable[int], today: dt.date
+) -> _Context:
     ctx = _Context(today=today)
     ctx.forbidden = dict(PenaltyCategory.objects.filter(early_end_forbidden=True).values_list("code", "name"))
     record_keys, listing_ids = list(record_keys), list(listing_ids)
     if record_keys or listing_ids:
-        open_apps = RepairApplication.objects.filter(status=ApplicationStatus.SUBMITTED).filter(
-            Q(record__record_key__in=record_keys) | Q(listing_id__in=listing_ids)
-        ).select_related("record")
+        open_apps = (
+            RepairApplication.objects.filter(status=ApplicationStatus.SUBMITTED)
+            .filter(Q(record__record_key__in=record_keys) | Q(listing_id__in=listing_ids))
+            .select_related("record")
+        )
         for app in open_apps:
             if app.record_id:
                 ctx.open_by_record_key[app.record.record_key] = app
             else:
                 ctx.open_by_listing[app.listing_id] = app
-    for listing in active_listings(today=today).filter(enterprise_id__in=list(enterprise_ids),
-                                                       list_kind_id__in=LISTS_BLOCKING_RECORD_REPAIR):
+    for listing in active_listings(today=today).filter(
+        enterprise_id__in=list(enterprise_ids), list_kind_id__in=LISTS_BLOCKING_RECORD_REPAIR
+    ):
         ctx.blocking.setdefault(listing.enterprise_id, []).append(listing.list_kind.name)
     return ctx
 
@@ -117,8 +121,12 @@ def _record_eligibility(record: CreditRecord, ctx: _Context, *, known_public: bo
         return Eligibility(record, False, possible, from_date, reason, end)
 
     if record.kind != RecordKind.PENALTY:
-        return no(_("Only dishonesty information (administrative penalties) is repaired; licences and rewards "
-                    "are not."))
+        return no(
+            _(
+                "Only dishonesty information (administrative penalties) is repaired; licences and rewards "
+                "are not."
+            )
+        )
     if record.never_published:
         return no(_("A warning-only penalty is never published: there is nothing to repair."))
     if record.repaired_at:
@@ -128,24 +136,40 @@ def _record_eligibility(record: CreditRecord, ctx: _Context, *, known_public: bo
     if not record.early_repair_allowed:
         forbidden = [ctx.forbidden[c] for c in record.penalty_categories if c in ctx.forbidden]
         if forbidden:
-            return no(_("Publicity of this kind of penalty (%(kinds)s) can never end early.")
-                      % {"kinds": "、".join(forbidden)})
+            return no(
+                _("Publicity of this kind of penalty (%(kinds)s) can never end early.")
+                % {"kinds": "、".join(forbidden)}
+            )
         if record.severity == Severity.SPECIFIC_SERIOUS:
-            return no(_("Specific serious dishonesty is public for its full period and cannot be repaired early."))
+            return no(
+                _("Specific serious dishonesty is public for its full period and cannot be repaired early.")
+            )
         rule = record.publicity_rule.name if record.publicity_rule_id else "—"
         return no(_("The publicity rule “%(rule)s” does not allow an early end.") % {"rule": rule})
     earliest = record.earliest_repair_date
     if earliest and earliest > today:
-        return no(_("The minimum publicity period runs until %(date)s: repair can be applied for from then.")
-                  % {"date": earliest.isoformat()}, possible=True, from_date=earliest)
+        return no(
+            _("The minimum publicity period runs until %(date)s: repair can be applied for from then.")
+            % {"date": earliest.isoformat()},
+            possible=True,
+            from_date=earliest,
+        )
     lists = ctx.blocking.get(record.enterprise_id)
     if lists:
-        return no(_("While the enterprise is on the list “%(lists)s”, its penalties cannot be repaired early.")
-                  % {"lists": "、".join(lists)}, possible=True, from_date=earliest)
+        return no(
+            _("While the enterprise is on the list “%(lists)s”, its penalties cannot be repaired early.")
+            % {"lists": "、".join(lists)},
+            possible=True,
+            from_date=earliest,
+        )
     open_app = ctx.open_by_record_key.get(record.record_key)
     if open_app:
-        result = no(_("An application is being decided (decision due by %(date)s).")
-                    % {"date": open_app.decide_by.isoformat()}, possible=True, from_date=earliest)
+        result = no(
+            _("An application is being decided (decision due by %(date)s).")
+            % {"date": open_app.decide_by.isoformat()},
+            possible=True,
+            from_date=earliest,
+        )
         result.open_application = open_app
         return result
     return Eligibility(record, True, True, earliest or today, _("Repair can be applied for now."), end)
@@ -166,13 +190,23 @@ def _listing_eligibility(listing: Listing, ctx: _Context, *, known_active: bool 
         return no(_("The list “%(list)s” allows no early removal by credit repair.") % {"list": kind.name})
     earliest = add_months(listing.start_date, kind.early_removal_after_months)
     if earliest > today:
-        return no(_("Early removal from “%(list)s” can be applied for %(months)d months after listing, from "
-                    "%(date)s.") % {"list": kind.name, "months": kind.early_removal_after_months,
-                                    "date": earliest.isoformat()}, possible=True, from_date=earliest)
+        return no(
+            _(
+                "Early removal from “%(list)s” can be applied for %(months)d months after listing, from "
+                "%(date)s."
+            )
+            % {"list": kind.name, "months": kind.early_removal_after_months, "date": earliest.isoformat()},
+            possible=True,
+            from_date=earliest,
+        )
     open_app = ctx.open_by_listing.get(listing.pk)
     if open_app:
-        result = no(_("An application is being decided (decision due by %(date)s).")
-                    % {"date": open_app.decide_by.isoformat()}, possible=True, from_date=earliest)
+        result = no(
+            _("An application is being decided (decision due by %(date)s).")
+            % {"date": open_app.decide_by.isoformat()},
+            possible=True,
+            from_date=earliest,
+        )
         result.open_application = open_app
         return result
     return Eligibility(listing, True, True, earliest, _("Early removal can be applied for now."), end)
@@ -191,13 +225,20 @@ def listing_repair_eligibility(*, listing: Listing, today: dt.date | None = None
 def repair_eligibility_for(*, enterprise: Enterprise, today: dt.date | None = None) -> list[Eligibility]:
     """For each public penalty and each listing in force (red lists aside): can it be repaired, and when."""
     today = today or timezone.localdate()
-    records = list(public_records_for(enterprise=enterprise, today=today).filter(kind=RecordKind.PENALTY)
-                   .order_by("-decision_date", "-id"))
-    listings = [item for item in active_listings_for(enterprise=enterprise, today=today).order_by("-start_date")
-                if item.list_kind.nature != ListNature.REWARD]
+    records = list(
+        public_records_for(enterprise=enterprise, today=today)
+        .filter(kind=RecordKind.PENALTY)
+        .order_by("-decision_date", "-id")
+    )
+    listings = [
+        item
+        for item in active_listings_for(enterprise=enterprise, today=today).order_by("-start_date")
+        if item.list_kind.nature != ListNature.REWARD
+    ]
     ctx = _context([enterprise.pk], [r.record_key for r in records], [li.pk for li in listings], today)
-    return ([_listing_eligibility(li, ctx, known_active=True) for li in listings]
-            + [_record_eligibility(r, ctx, known_public=True) for r in records])
+    return [_listing_eligibility(li, ctx, known_active=True) for li in listings] + [
+        _record_eligibility(r, ctx, known_public=True) for r in records
+    ]
 
 
 # -- applying -----------------------------------------------------------------------------------------
@@ -226,7 +267,11 @@ def check_materials(materials: list[tuple[str, UploadedFile]]) -> list[tuple[str
 
 @transaction.atomic
 def repair_apply(
-    *, actor, statement: str, materials: list[tuple[str, UploadedFile]], record: CreditRecord | None = None,
+    *,
+    actor,
+    statement: str,
+    materials: list[tuple[str, UploadedFile]],
+    record: CreditRecord | None = None,
     listing: Listing | None = None,
 ) -> RepairApplication:
     """An enterprise account applies to end a record's (or a listing's) publicity early, with its materials."""
@@ -237,12 +282,18 @@ def repair_apply(
     ensure_acts_for(actor, enterprise)
     today = timezone.localdate()
     if record is not None:
-        record = (CreditRecord.objects.select_for_update(of=("self",)).select_related("agency", "publicity_rule")
-                  .get(pk=record.pk))
+        record = (
+            CreditRecord.objects.select_for_update(of=("self",))
+            .select_related("agency", "publicity_rule")
+            .get(pk=record.pk)
+        )
         eligibility = record_repair_eligibility(record=record, today=today)
     else:
-        listing = (Listing.objects.select_for_update(of=("self",)).select_related("list_kind", "agency")
-                   .get(pk=listing.pk))
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("list_kind", "agency")
+            .get(pk=listing.pk)
+        )
         eligibility = listing_repair_eligibility(listing=listing, today=today)
     if not eligibility.can_apply:
         raise ValidationError(eligibility.reason)
@@ -268,18 +319,38 @@ def repair_apply(
     try:
         with transaction.atomic():
             application = RepairApplication.objects.create(
-                enterprise=enterprise, record=record, listing=listing, agency=agency, applicant=actor,
-                statement=statement, decide_by=decide_by,
+                enterprise=enterprise,
+                record=record,
+                listing=listing,
+                agency=agency,
+                applicant=actor,
+                statement=statement,
+                decide_by=decide_by,
             )
-        save_checked_files(lambda kind, item: RepairMaterial(
-            application=application, kind=kind, original_name=item.original_name, content_type=item.content_type,
-            size=item.size, sha256=item.sha256,
-        ), checked, saved)
-        audit_write(actor=actor, action="repair.apply", target=application, after={
-            "record": record.pk if record else None, "listing": listing.pk if listing else None,
-            "agency": agency.pk, "decide_by": decide_by,
-            "materials": [{"kind": k, "sha256": c.sha256, "size": c.size} for k, c in checked],
-        })
+        save_checked_files(
+            lambda kind, item: RepairMaterial(
+                application=application,
+                kind=kind,
+                original_name=item.original_name,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+            ),
+            checked,
+            saved,
+        )
+        audit_write(
+            actor=actor,
+            action="repair.apply",
+            target=application,
+            after={
+                "record": record.pk if record else None,
+                "listing": listing.pk if listing else None,
+                "agency": agency.pk,
+                "decide_by": decide_by,
+                "materials": [{"kind": k, "sha256": c.sha256, "size": c.size} for k, c in checked],
+            },
+        )
     except IntegrityError:
         delete_files(saved)
         raise ValidationError(_("An application for this is already being decided.")) from None
@@ -299,8 +370,11 @@ def listing_remove_service():
 
 
 def _locked_application(application: RepairApplication) -> RepairApplication:
-    return (RepairApplication.objects.select_for_update(of=("self",))
-            .select_related("agency", "enterprise", "record", "listing").get(pk=application.pk))
+    return (
+        RepairApplication.objects.select_for_update(of=("self",))
+        .select_related("agency", "enterprise", "record", "listing")
+        .get(pk=application.pk)
+    )
 
 
 def _decision_reason(reason: str) -> str:
@@ -314,13 +388,19 @@ def _decision_reason(reason: str) -> str:
 
 def _refuse_unless_open(application: RepairApplication) -> None:
     if application.status != ApplicationStatus.SUBMITTED:
-        raise ValidationError(_("This application was already decided (%(status)s).")
-                              % {"status": ApplicationStatus(application.status).label})
+        raise ValidationError(
+            _("This application was already decided (%(status)s).")
+            % {"status": ApplicationStatus(application.status).label}
+        )
 
 
 def _current_version(record: CreditRecord) -> CreditRecord | None:
-    return (CreditRecord.objects.select_for_update()
-            .filter(record_key=record.record_key, is_current=True).order_by("-version").first())
+    return (
+        CreditRecord.objects.select_for_update()
+        .filter(record_key=record.record_key, is_current=True)
+        .order_by("-version")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -334,15 +414,30 @@ def repair_approve(*, actor, application: RepairApplication, reason: str) -> Rep
     if application.record_id:
         record = _current_version(application.record)
         if record is None or record.status != RecordStatus.PUBLISHED or record.repaired_at is not None:
-            raise ValidationError(_("The record is no longer public: there is nothing left to end. Reject the "
-                                    "application with this reason."))
+            raise ValidationError(
+                _(
+                    "The record is no longer public: there is nothing left to end. Reject the "
+                    "application with this reason."
+                )
+            )
         record.repaired_at = now
         record.save(update_fields=["repaired_at", "updated_at"])
-        RecordEvent.objects.create(record=record, record_key=record.record_key, action="repair", actor=actor,
-                                   actor_label=actor.get_username(), comment=reason,
-                                   changes={"repair_application": application.pk})
-        audit_write(actor=actor, action="record.repair", target=record, before={"repaired_at": None},
-                    after={"repaired_at": now, "repair_application": application.pk})
+        RecordEvent.objects.create(
+            record=record,
+            record_key=record.record_key,
+            action="repair",
+            actor=actor,
+            actor_label=actor.get_username(),
+            comment=reason,
+            changes={"repair_application": application.pk},
+        )
+        audit_write(
+            actor=actor,
+            action="record.repair",
+            target=record,
+            before={"repaired_at": None},
+            after={"repaired_at": now, "repair_application": application.pk},
+        )
     else:
         listing_remove = listing_remove_service()
         listing_remove(actor=actor, listing=application.listing, reason=RemovalReason.REPAIRED, note=reason)
@@ -351,8 +446,13 @@ def repair_approve(*, actor, application: RepairApplication, reason: str) -> Rep
     application.decided_at = now
     application.decision_reason = reason
     application.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit_write(actor=actor, action="repair.approve", target=application, before={"status": "submitted"},
-                after={"status": "approved", "reason": reason})
+    audit_write(
+        actor=actor,
+        action="repair.approve",
+        target=application,
+        before={"status": "submitted"},
+        after={"status": "approved", "reason": reason},
+    )
     enterprise_changed(application.enterprise_id)
     from .rating_tasks import rating_recompute
 
@@ -372,8 +472,13 @@ def repair_reject(*, actor, application: RepairApplication, reason: str) -> Repa
     application.decided_at = timezone.now()
     application.decision_reason = reason
     application.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    audit_write(actor=actor, action="repair.reject", target=application, before={"status": "submitted"},
-                after={"status": "rejected", "reason": reason})
+    audit_write(
+        actor=actor,
+        action="repair.reject",
+        target=application,
+        before={"status": "submitted"},
+        after={"status": "rejected", "reason": reason},
+    )
     return application
 
 
@@ -385,15 +490,21 @@ def repair_withdraw(*, actor, application: RepairApplication) -> RepairApplicati
     _refuse_unless_open(application)
     application.status = ApplicationStatus.WITHDRAWN
     application.save(update_fields=["status"])
-    audit_write(actor=actor, action="repair.withdraw", target=application, before={"status": "submitted"},
-                after={"status": "withdrawn"})
+    audit_write(
+        actor=actor,
+        action="repair.withdraw",
+        target=application,
+        before={"status": "submitted"},
+        after={"status": "withdrawn"},
+    )
     return application
 
 
 # -- reads --------------------------------------------------------------------------------------------
 def _base() -> QuerySet[RepairApplication]:
-    return RepairApplication.objects.select_related("enterprise", "agency", "record", "listing__list_kind",
-                                                    "applicant", "decided_by")
+    return RepairApplication.objects.select_related(
+        "enterprise", "agency", "record", "listing__list_kind", "applicant", "decided_by"
+    )
 
 
 def applications_of_enterprise(*, user) -> QuerySet[RepairApplication]:
@@ -404,7 +515,9 @@ def applications_of_enterprise(*, user) -> QuerySet[RepairApplication]:
     return _base().filter(enterprise=enterprise)
 
 
-def repair_queue(*, user, overdue_only: bool = False, today: dt.date | None = None) -> QuerySet[RepairApplication]:
+def repair_queue(
+    *, user, overdue_only: bool = False, today: dt.date | None = None
+) -> QuerySet[RepairApplication]:
     """Applications the user's agencies decide (registry administrators: all); open ones first, oldest first."""
     qs = _base()
     if not is_registry_admin(user):
@@ -440,8 +553,9 @@ def material_get(*, user, pk: int) -> RepairMaterial:
 
 
 def is_application_overdue(application: RepairApplication, today: dt.date | None = None) -> bool:
-    return (application.status == ApplicationStatus.SUBMITTED
-            and application.decide_by < (today or timezone.localdate()))
+    return application.status == ApplicationStatus.SUBMITTED and application.decide_by < (
+        today or timezone.localdate()
+    )
 
 
 # -- the deadline catalogue (registry administrators) -------------------------------------------------
@@ -453,16 +567,21 @@ def deadline_rule_save(*, actor, rule: DeadlineRule) -> DeadlineRule:
         raise ValidationError({"effective_to": [_("The end of effect is before its start.")]})
     if not (rule.legal_basis or "").strip():
         raise ValidationError({"legal_basis": [_("Give the legal basis of the deadline.")]})
-    overlapping = DeadlineRule.objects.filter(kind=rule.kind).exclude(pk=rule.pk).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=rule.effective_from))
+    overlapping = (
+        DeadlineRule.objects.filter(kind=rule.kind)
+        .exclude(pk=rule.pk)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=rule.effective_from))
+    )
     if rule.effective_to:
         overlapping = overlapping.filter(effective_from__lte=rule.effective_to)
     if overlapping.filter(effective_from=rule.effective_from).exists():
-        raise ValidationError({"effective_from": [_("Another rule of this kind takes effect on the same day.")]})
+        raise ValidationError(
+            {"effective_from": [_("Another rule of this kind takes effect on the same day.")]}
+        )
     before = snapshot(DeadlineRule.objects.get(pk=rule.pk)) if rule.pk else None
     rule.full_clean()
     rule.save()
-    audit_write(actor=actor, action="catalogue.deadline_rule_save", target=rule, before=before,
-                after=snapshot(rule))
+    audit_write(
+        actor=actor, action="catalogue.deadline_rule_save", target=rule, before=before, after=snapshot(rule)
+    )
     return rule
-

@@ -40,8 +40,11 @@ class Publicity:
 
 def _rules_in_force(kind: str, on: dt.date, rules: list[PublicityRule] | None = None) -> list[PublicityRule]:
     if rules is not None:
-        return [r for r in rules if r.kind == kind and r.effective_from <= on
-                and (r.effective_to is None or r.effective_to >= on)]
+        return [
+            r
+            for r in rules
+            if r.kind == kind and r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)
+        ]
     return list(
         PublicityRule.objects.filter(kind=kind, effective_from__lte=on)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
@@ -50,12 +53,18 @@ def _rules_in_force(kind: str, on: dt.date, rules: list[PublicityRule] | None = 
 
 
 def best_rule(
-    rules: list[PublicityRule], *, category: str | None, severity: str, regulatory_field: str, province: str,
+    rules: list[PublicityRule],
+    *,
+    category: str | None,
+    severity: str,
+    regulatory_field: str,
+    province: str,
     fine: Decimal | None,
 ) -> PublicityRule | None:
     """The matching rule with the most criteria; ties go to the most recently effective."""
     matching = [
-        r for r in rules
+        r
+        for r in rules
         if (not r.penalty_category_id or r.penalty_category_id == category)
         and (not r.severity or r.severity == severity)
         and (not r.regulatory_field or r.regulatory_field == regulatory_field)
@@ -74,9 +83,17 @@ def _end(rule: PublicityRule, decision_date: dt.date, valid_to: dt.date | None) 
 
 
 def publicity_for(
-    *, kind: str, decision_date: dt.date, categories: list[str], severity: str, regulatory_field: str,
-    province: str, fine: Decimal | None, valid_to: dt.date | None,
-    rules: list[PublicityRule] | None = None, catalogue: dict[str, PenaltyCategory] | None = None,
+    *,
+    kind: str,
+    decision_date: dt.date,
+    categories: list[str],
+    severity: str,
+    regulatory_field: str,
+    province: str,
+    fine: Decimal | None,
+    valid_to: dt.date | None,
+    rules: list[PublicityRule] | None = None,
+    catalogue: dict[str, PenaltyCategory] | None = None,
 ) -> Publicity:
     """Compute a record's publicity from the catalogue; raises LookupError if no rule is in force.
 
@@ -86,17 +103,27 @@ def publicity_for(
     if catalogue is not None:
         catalogue = {c: catalogue[c] for c in categories if c in catalogue}
     else:
-        catalogue = {c.code: c for c in PenaltyCategory.objects.filter(code__in=categories)} if categories else {}
+        catalogue = (
+            {c.code: c for c in PenaltyCategory.objects.filter(code__in=categories)} if categories else {}
+        )
     candidates = []
     for category in categories or [None]:
-        rule = best_rule(rules, category=category, severity=severity, regulatory_field=regulatory_field,
-                         province=province, fine=fine)
+        rule = best_rule(
+            rules,
+            category=category,
+            severity=severity,
+            regulatory_field=regulatory_field,
+            province=province,
+            fine=fine,
+        )
         if rule is None:
             continue
         candidates.append(rule)
     if not candidates:
-        raise LookupError(_("No publicity rule is in force for this kind of record on %(date)s.")
-                          % {"date": decision_date.isoformat()})
+        raise LookupError(
+            _("No publicity rule is in force for this kind of record on %(date)s.")
+            % {"date": decision_date.isoformat()}
+        )
     far_future = dt.date.max
 
     def period_end(rule: PublicityRule) -> dt.date:
@@ -107,8 +134,10 @@ def publicity_for(
     earliest = add_months(decision_date, max(r.min_months for r in candidates))
     forbidden = [c.name for c in catalogue.values() if c.early_end_forbidden]
     early = chosen.early_repair_allowed and all(r.early_repair_allowed for r in candidates) and not forbidden
-    never = kind == RecordKind.PENALTY and bool(categories) and all(
-        catalogue.get(c) is not None and catalogue[c].warning_only for c in categories
+    never = (
+        kind == RecordKind.PENALTY
+        and bool(categories)
+        and all(catalogue.get(c) is not None and catalogue[c].warning_only for c in categories)
     )
     if end is not None and earliest > end:
         earliest = end

@@ -34,7 +34,9 @@ def public_records(*, today: dt.date | None = None) -> QuerySet[CreditRecord]:
 
 
 def public_records_for(*, enterprise: Enterprise, today: dt.date | None = None) -> QuerySet[CreditRecord]:
-    return public_records(today=today).filter(enterprise=enterprise).select_related("agency", "publicity_rule")
+    return (
+        public_records(today=today).filter(enterprise=enterprise).select_related("agency", "publicity_rule")
+    )
 
 
 def records_for_staff(*, user) -> QuerySet[CreditRecord]:
@@ -58,7 +60,9 @@ def review_queue(*, user) -> QuerySet[CreditRecord]:
 
     from .permissions import REVIEW_ROLES
 
-    agency_ids = StaffRole.objects.filter(user=user, role__in=REVIEW_ROLES).values_list("agency_id", flat=True)
+    agency_ids = StaffRole.objects.filter(user=user, role__in=REVIEW_ROLES).values_list(
+        "agency_id", flat=True
+    )
     return (
         CreditRecord.objects.filter(agency_id__in=agency_ids, status=RecordStatus.SUBMITTED)
         .exclude(created_by=user)
@@ -68,7 +72,9 @@ def review_queue(*, user) -> QuerySet[CreditRecord]:
 
 
 def record_history(*, record: CreditRecord) -> QuerySet[RecordEvent]:
-    return RecordEvent.objects.filter(record_key=record.record_key).select_related("record").order_by("at", "id")
+    return (
+        RecordEvent.objects.filter(record_key=record.record_key).select_related("record").order_by("at", "id")
+    )
 
 
 def record_versions(*, record: CreditRecord) -> QuerySet[CreditRecord]:

@@ -36,10 +36,14 @@ class DuplicateRecord(ValidationError):
     def __init__(self, existing: CreditRecord):
         self.existing = existing
         url = reverse("sanctions:record", args=[existing.pk])
-        super().__init__({"document_number": [
-            _("Your agency already recorded decision %(number)s: see %(url)s") % {"number": existing.document_number,
-                                                                              "url": url}
-        ]})
+        super().__init__(
+            {
+                "document_number": [
+                    _("Your agency already recorded decision %(number)s: see %(url)s")
+                    % {"number": existing.document_number, "url": url}
+                ]
+            }
+        )
 
 
 def _record_values(record: CreditRecord) -> dict[str, Any]:
@@ -48,19 +52,31 @@ def _record_values(record: CreditRecord) -> dict[str, Any]:
     return values
 
 
-def _event(record: CreditRecord, *, actor, action: str, comment: str = "", changes: dict | None = None) -> None:
+def _event(
+    record: CreditRecord, *, actor, action: str, comment: str = "", changes: dict | None = None
+) -> None:
     RecordEvent.objects.create(
-        record=record, record_key=record.record_key, action=action, actor=actor,
-        actor_label=actor.get_username() if actor else "system", comment=comment, changes=changes or {},
+        record=record,
+        record_key=record.record_key,
+        action=action,
+        actor=actor,
+        actor_label=actor.get_username() if actor else "system",
+        comment=comment,
+        changes=changes or {},
     )
 
 
 def _apply_publicity(record: CreditRecord) -> None:
     try:
         result = publicity_for(
-            kind=record.kind, decision_date=record.decision_date, categories=record.penalty_categories,
-            severity=record.severity, regulatory_field=record.regulatory_field,
-            province=record.agency.division_id[:2], fine=record.fine_amount, valid_to=record.valid_to,
+            kind=record.kind,
+            decision_date=record.decision_date,
+            categories=record.penalty_categories,
+            severity=record.severity,
+            regulatory_field=record.regulatory_field,
+            province=record.agency.division_id[:2],
+            fine=record.fine_amount,
+            valid_to=record.valid_to,
         )
     except LookupError as exc:
         raise ValidationError({"decision_date": [str(exc)]}) from None
@@ -81,8 +97,14 @@ def _existing_duplicate(agency: Agency, document_number: str, exclude_key=None) 
 
 @transaction.atomic
 def record_create(
-    *, actor, agency: Agency, kind: str, data: dict[str, Any], idempotency_key: str | None = None,
-    submit: bool = False, import_batch=None,
+    *,
+    actor,
+    agency: Agency,
+    kind: str,
+    data: dict[str, Any],
+    idempotency_key: str | None = None,
+    submit: bool = False,
+    import_batch=None,
 ) -> tuple[CreditRecord, bool]:
     """Record a decision as a draft (or submitted); returns (record, created).
 
@@ -101,8 +123,14 @@ def record_create(
     duplicate = _existing_duplicate(agency, cleaned["document_number"])
     if duplicate:
         raise DuplicateRecord(duplicate)
-    record = CreditRecord(agency=agency, kind=kind, created_by=actor, idempotency_key=idempotency_key or None,
-                          import_batch=import_batch, **cleaned)
+    record = CreditRecord(
+        agency=agency,
+        kind=kind,
+        created_by=actor,
+        idempotency_key=idempotency_key or None,
+        import_batch=import_batch,
+        **cleaned,
+    )
     _apply_publicity(record)
     if submit:
         record.status = RecordStatus.SUBMITTED
@@ -116,7 +144,9 @@ def record_create(
             raise DuplicateRecord(duplicate) from None
         raise
     _event(record, actor=actor, action="create", changes=_record_values(record))
-    audit_write(actor=actor, action=f"record.create.{record.status}", target=record, after=_record_values(record))
+    audit_write(
+        actor=actor, action=f"record.create.{record.status}", target=record, after=_record_values(record)
+    )
     if submit:
         _event(record, actor=actor, action="submit")
     return record, True
@@ -128,8 +158,10 @@ def _locked(record: CreditRecord) -> CreditRecord:
 
 def _refuse(status_now: str, allowed: set[str], what: str) -> None:
     if status_now not in allowed:
-        raise ValidationError(_("A record that is “%(status)s” cannot be %(what)s.")
-                              % {"status": RecordStatus(status_now).label, "what": what})
+        raise ValidationError(
+            _("A record that is “%(status)s” cannot be %(what)s.")
+            % {"status": RecordStatus(status_now).label, "what": what}
+        )
 
 
 @transaction.atomic
@@ -137,14 +169,18 @@ def record_update(*, actor, record: CreditRecord, data: dict[str, Any]) -> Credi
     """Edit a draft (a record sent back by the reviewer is a draft again)."""
     record = _locked(record)
     ensure_can_edit(actor, record.agency)
-    _refuse(record.status, {RecordStatus.DRAFT}, _("edited (only drafts can; correct a published record instead)"))
+    _refuse(
+        record.status, {RecordStatus.DRAFT}, _("edited (only drafts can; correct a published record instead)")
+    )
     full = {**_record_values(record), "enterprise": None}
     full.update({k: v for k, v in data.items() if k in EDITABLE})
     cleaned, errors = clean_record(full, kind=record.kind, agency=record.agency)
     if errors:
         raise ValidationError(errors)
     if cleaned["document_number"] != record.document_number:
-        duplicate = _existing_duplicate(record.agency, cleaned["document_number"], exclude_key=record.record_key)
+        duplicate = _existing_duplicate(
+            record.agency, cleaned["document_number"], exclude_key=record.record_key
+        )
         if duplicate:
             raise DuplicateRecord(duplicate)
     before = _record_values(record)
@@ -157,8 +193,13 @@ def record_update(*, actor, record: CreditRecord, data: dict[str, Any]) -> Credi
         return record
     record.save()
     _event(record, actor=actor, action="edit", changes=changed)
-    audit_write(actor=actor, action="record.edit", target=record,
-                before={k: v[0] for k, v in changed.items()}, after={k: v[1] for k, v in changed.items()})
+    audit_write(
+        actor=actor,
+        action="record.edit",
+        target=record,
+        before={k: v[0] for k, v in changed.items()},
+        after={k: v[1] for k, v in changed.items()},
+    )
     return record
 
 
@@ -172,8 +213,13 @@ def record_submit(*, actor, record: CreditRecord) -> CreditRecord:
     record.submitted_at = timezone.now()
     record.save(update_fields=["status", "submitted_at", "updated_at"])
     _event(record, actor=actor, action="submit")
-    audit_write(actor=actor, action="record.submit", target=record, before={"status": "draft"},
-                after={"status": "submitted"})
+    audit_write(
+        actor=actor,
+        action="record.submit",
+        target=record,
+        before={"status": "draft"},
+        after={"status": "submitted"},
+    )
     return record
 
 
@@ -190,8 +236,13 @@ def record_send_back(*, actor, record: CreditRecord, comment: str) -> CreditReco
     record.review_comment = comment.strip()
     record.save(update_fields=["status", "review_comment", "updated_at"])
     _event(record, actor=actor, action="send_back", comment=comment.strip())
-    audit_write(actor=actor, action="record.send_back", target=record, before={"status": "submitted"},
-                after={"status": "draft", "comment": comment.strip()})
+    audit_write(
+        actor=actor,
+        action="record.send_back",
+        target=record,
+        before={"status": "submitted"},
+        after={"status": "draft", "comment": comment.strip()},
+    )
     return record
 
 
@@ -213,10 +264,20 @@ def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
         previous.status = RecordStatus.CORRECTED
         previous.is_current = False
         previous.save(update_fields=["status", "is_current", "updated_at"])
-        _event(previous, actor=actor, action="superseded", comment=record.change_reason,
-               changes={"version": [previous.version, record.version]})
-        audit_write(actor=actor, action="record.superseded", target=previous,
-                    before={"status": "published"}, after={"status": "corrected", "by_version": record.version})
+        _event(
+            previous,
+            actor=actor,
+            action="superseded",
+            comment=record.change_reason,
+            changes={"version": [previous.version, record.version]},
+        )
+        audit_write(
+            actor=actor,
+            action="record.superseded",
+            target=previous,
+            before={"status": "published"},
+            after={"status": "corrected", "by_version": record.version},
+        )
     record.status = RecordStatus.PUBLISHED
     record.is_current = True
     record.published_by = actor
@@ -224,9 +285,17 @@ def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
     record.review_comment = ""
     record.save()
     _event(record, actor=actor, action="publish")
-    audit_write(actor=actor, action="record.publish", target=record, before={"status": "submitted"},
-                after={"status": "published", "publicity_end": record.publicity_end,
-                       "never_published": record.never_published})
+    audit_write(
+        actor=actor,
+        action="record.publish",
+        target=record,
+        before={"status": "submitted"},
+        after={
+            "status": "published",
+            "publicity_end": record.publicity_end,
+            "never_published": record.never_published,
+        },
+    )
     enterprise_changed(record.enterprise_id)
     rating_recompute.delay_on_commit(record.enterprise_id)
     if record.previous_id and record.previous.enterprise_id != record.enterprise_id:
@@ -250,23 +319,37 @@ def record_correct(*, actor, record: CreditRecord, data: dict[str, Any], reason:
     if errors:
         raise ValidationError(errors)
     if cleaned["document_number"] != record.document_number:
-        duplicate = _existing_duplicate(record.agency, cleaned["document_number"], exclude_key=record.record_key)
+        duplicate = _existing_duplicate(
+            record.agency, cleaned["document_number"], exclude_key=record.record_key
+        )
         if duplicate:
             raise DuplicateRecord(duplicate)
     before = _record_values(record)
     new = CreditRecord(
-        record_key=record.record_key, version=record.version + 1, previous=record, is_current=False,
-        agency=record.agency, kind=record.kind, status=RecordStatus.SUBMITTED, created_by=actor,
-        submitted_at=timezone.now(), change_reason=reason.strip(), **cleaned,
+        record_key=record.record_key,
+        version=record.version + 1,
+        previous=record,
+        is_current=False,
+        agency=record.agency,
+        kind=record.kind,
+        status=RecordStatus.SUBMITTED,
+        created_by=actor,
+        submitted_at=timezone.now(),
+        change_reason=reason.strip(),
+        **cleaned,
     )
     _apply_publicity(new)
     new.save()
     after = _record_values(new)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k] and k != "status"}
     _event(new, actor=actor, action="correct", comment=reason.strip(), changes=changed)
-    audit_write(actor=actor, action="record.correct", target=new,
-                before={k: v[0] for k, v in changed.items()},
-                after={**{k: v[1] for k, v in changed.items()}, "reason": reason.strip(), "version": new.version})
+    audit_write(
+        actor=actor,
+        action="record.correct",
+        target=new,
+        before={k: v[0] for k, v in changed.items()},
+        after={**{k: v[1] for k, v in changed.items()}, "reason": reason.strip(), "version": new.version},
+    )
     return new
 
 
@@ -278,7 +361,9 @@ def record_revoke(*, actor, record: CreditRecord, reason: str) -> CreditRecord:
     _refuse(record.status, {RecordStatus.PUBLISHED, RecordStatus.EXPIRED}, _("revoked"))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the decision was revoked.")]})
-    pending = CreditRecord.objects.filter(previous=record, status__in=[RecordStatus.SUBMITTED, RecordStatus.DRAFT])
+    pending = CreditRecord.objects.filter(
+        previous=record, status__in=[RecordStatus.SUBMITTED, RecordStatus.DRAFT]
+    )
     for correction in pending:
         correction.status = RecordStatus.REVOKED
         correction.revoked_at = timezone.now()
@@ -291,8 +376,13 @@ def record_revoke(*, actor, record: CreditRecord, reason: str) -> CreditRecord:
     record.revoked_reason = reason.strip()
     record.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
     _event(record, actor=actor, action="revoke", comment=reason.strip())
-    audit_write(actor=actor, action="record.revoke", target=record, before={"status": before_status},
-                after={"status": "revoked", "reason": reason.strip()})
+    audit_write(
+        actor=actor,
+        action="record.revoke",
+        target=record,
+        before={"status": before_status},
+        after={"status": "revoked", "reason": reason.strip()},
+    )
     enterprise_changed(record.enterprise_id)
     rating_recompute.delay_on_commit(record.enterprise_id)
     return record
@@ -314,16 +404,33 @@ def records_expire(*, today: dt.date | None = None) -> int:
         return 0
     ids = [r.pk for r in due]
     CreditRecord.objects.filter(pk__in=ids).update(status=RecordStatus.EXPIRED, updated_at=timezone.now())
-    RecordEvent.objects.bulk_create([
-        RecordEvent(record=r, record_key=r.record_key, action="expire", actor=actor, actor_label="system",
-                    changes={"publicity_end": r.publicity_end.isoformat()})
-        for r in due
-    ])
-    audit_write_many([
-        PendingEntry(actor, "record.expire", r._meta.label_lower, str(r.pk), str(r)[:300],
-                     {"status": "published"}, {"status": "expired", "publicity_end": r.publicity_end})
-        for r in due
-    ])
+    RecordEvent.objects.bulk_create(
+        [
+            RecordEvent(
+                record=r,
+                record_key=r.record_key,
+                action="expire",
+                actor=actor,
+                actor_label="system",
+                changes={"publicity_end": r.publicity_end.isoformat()},
+            )
+            for r in due
+        ]
+    )
+    audit_write_many(
+        [
+            PendingEntry(
+                actor,
+                "record.expire",
+                r._meta.label_lower,
+                str(r.pk),
+                str(r)[:300],
+                {"status": "published"},
+                {"status": "expired", "publicity_end": r.publicity_end},
+            )
+            for r in due
+        ]
+    )
     enterprise_changed({r.enterprise_id for r in due})
     for enterprise_id in sorted({r.enterprise_id for r in due}):
         rating_recompute.delay_on_commit(enterprise_id)

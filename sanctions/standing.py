@@ -46,8 +46,10 @@ class Standing:
 def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:
     """Live standing with the reasons for it (one or two queries)."""
     if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
-        return Standing(INACTIVE, [str(_("Registration status: %(status)s")
-                                       % {"status": enterprise.get_status_display()})])
+        return Standing(
+            INACTIVE,
+            [str(_("Registration status: %(status)s") % {"status": enterprise.get_status_display()})],
+        )
     listings = list(active_listings_for(enterprise=enterprise, today=today))
     dishonest = [entry for entry in listings if entry.list_kind_id == "dishonest"]
     if dishonest:
@@ -55,8 +57,11 @@ def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None)
     watch = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == "attention"]
     serious = (
         public_records_for(enterprise=enterprise, today=today)
-        .filter(kind=RecordKind.PENALTY, is_exempt=False,
-                severity__in=[Severity.SERIOUS, Severity.SPECIFIC_SERIOUS])
+        .filter(
+            kind=RecordKind.PENALTY,
+            is_exempt=False,
+            severity__in=[Severity.SERIOUS, Severity.SPECIFIC_SERIOUS],
+        )
         .count()
     )
     reasons = list(watch)

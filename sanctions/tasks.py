@@ -21,8 +21,13 @@ def import_process(batch_id: int) -> dict:
     """Import (or resume) a file of records; safe to deliver twice: finished chunks are skipped."""
     with request_context(prefix="task:import_process:"):
         batch = import_run(batch_id)
-    return {"status": batch.status, "rows": batch.total_rows, "created": batch.created_count,
-            "unchanged": batch.unchanged_count, "errors": batch.error_count}
+    return {
+        "status": batch.status,
+        "rows": batch.total_rows,
+        "created": batch.created_count,
+        "unchanged": batch.unchanged_count,
+        "errors": batch.error_count,
+    }
 
 
 @shared_task(name="sanctions.tasks.records_expire")

@@ -99,22 +99,32 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     limit = max_bytes()
     name = upload.name or ""
     if upload.size is not None and upload.size > limit:
-        raise ValidationError(_("“%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
-                              code="too_large")
+        raise ValidationError(
+            _("“%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            code="too_large",
+        )
     data = _read(upload)
     if not data:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
     if len(data) > limit:
-        raise ValidationError(_("“%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
-                              code="too_large")
+        raise ValidationError(
+            _("“%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            code="too_large",
+        )
     content_type = sniff(data)
     if content_type is None:
         raise ValidationError(
-            _("“%(name)s” is not a PDF, PNG or JPEG file (its content was checked, not its name).") % {"name": name},
+            _("“%(name)s” is not a PDF, PNG or JPEG file (its content was checked, not its name).")
+            % {"name": name},
             code="bad_type",
         )
-    return CheckedFile(upload=upload, original_name=clean_name(name, content_type), content_type=content_type,
-                       size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return CheckedFile(
+        upload=upload,
+        original_name=clean_name(name, content_type),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def check_uploads(uploads: list[UploadedFile]) -> list[CheckedFile]:
@@ -132,8 +142,9 @@ def check_uploads(uploads: list[UploadedFile]) -> list[CheckedFile]:
     return checked
 
 
-def save_checked_files(make: Callable[[str, CheckedFile], Model], checked: list[tuple[str, CheckedFile]],
-                       saved: list[str]) -> None:
+def save_checked_files(
+    make: Callable[[str, CheckedFile], Model], checked: list[tuple[str, CheckedFile]], saved: list[str]
+) -> None:
     """Store each checked file on a new row made by ``make(kind, checked)``; ``saved`` collects the
     stored names, so that a caller whose transaction fails can delete them again."""
     for kind, item in checked:

@@ -44,30 +44,103 @@ from .national_format import (
 )
 
 TEXT_LIMITS = {
-    "party_name": 200, "legal_representative": 100, "legal_rep_id_number": 40, "document_name": 200,
-    "document_number": 100, "violation_type": 300, "violation_facts": 4000, "legal_basis": 2000,
-    "content": 4000, "suspended_licence": 300, "certificate_name": 200, "certificate_number": 100,
-    "authority_name": 200, "source_unit_name": 200, "remarks": 2000, "exemption_reason": 2000,
-    "party_institution_number": 30, "party_social_org_number": 30,
+    "party_name": 200,
+    "legal_representative": 100,
+    "legal_rep_id_number": 40,
+    "document_name": 200,
+    "document_number": 100,
+    "violation_type": 300,
+    "violation_facts": 4000,
+    "legal_basis": 2000,
+    "content": 4000,
+    "suspended_licence": 300,
+    "certificate_name": 200,
+    "certificate_number": 100,
+    "authority_name": 200,
+    "source_unit_name": 200,
+    "remarks": 2000,
+    "exemption_reason": 2000,
+    "party_institution_number": 30,
+    "party_social_org_number": 30,
 }
 REQUIRED = {
-    RecordKind.PENALTY: ["party_name", "document_number", "violation_type", "legal_basis", "penalty_categories",
-                         "content", "decision_date", "authority_name", "authority_uscc", "source_unit_name",
-                         "source_unit_uscc"],
-    RecordKind.LICENCE: ["party_name", "document_number", "licence_category", "content", "decision_date",
-                         "valid_from", "authority_name", "authority_uscc", "source_unit_name", "source_unit_uscc"],
-    RecordKind.REWARD: ["party_name", "document_number", "content", "decision_date", "authority_name",
-                        "authority_uscc", "source_unit_name", "source_unit_uscc"],
+    RecordKind.PENALTY: [
+        "party_name",
+        "document_number",
+        "violation_type",
+        "legal_basis",
+        "penalty_categories",
+        "content",
+        "decision_date",
+        "authority_name",
+        "authority_uscc",
+        "source_unit_name",
+        "source_unit_uscc",
+    ],
+    RecordKind.LICENCE: [
+        "party_name",
+        "document_number",
+        "licence_category",
+        "content",
+        "decision_date",
+        "valid_from",
+        "authority_name",
+        "authority_uscc",
+        "source_unit_name",
+        "source_unit_uscc",
+    ],
+    RecordKind.REWARD: [
+        "party_name",
+        "document_number",
+        "content",
+        "decision_date",
+        "authority_name",
+        "authority_uscc",
+        "source_unit_name",
+        "source_unit_uscc",
+    ],
 }
 RECORD_FIELDS = [
-    "party_name", "party_category", "party_uscc", "party_registration_number", "party_organization_code",
-    "party_tax_number", "party_institution_number", "party_social_org_number", "legal_representative",
-    "legal_rep_id_type", "legal_rep_id_number", "document_name", "document_number", "violation_type",
-    "violation_facts", "legal_basis", "penalty_categories", "content", "fine_amount", "confiscated_amount",
-    "suspended_licence", "fine_confirmed", "licence_category", "certificate_name", "certificate_number",
-    "licence_status", "decision_date", "valid_from", "valid_to", "declared_publicity_end", "authority_name",
-    "authority_uscc", "source_unit_name", "source_unit_uscc", "usage_scope", "severity", "regulatory_field",
-    "is_exempt", "exemption_reason", "remarks",
+    "party_name",
+    "party_category",
+    "party_uscc",
+    "party_registration_number",
+    "party_organization_code",
+    "party_tax_number",
+    "party_institution_number",
+    "party_social_org_number",
+    "legal_representative",
+    "legal_rep_id_type",
+    "legal_rep_id_number",
+    "document_name",
+    "document_number",
+    "violation_type",
+    "violation_facts",
+    "legal_basis",
+    "penalty_categories",
+    "content",
+    "fine_amount",
+    "confiscated_amount",
+    "suspended_licence",
+    "fine_confirmed",
+    "licence_category",
+    "certificate_name",
+    "certificate_number",
+    "licence_status",
+    "decision_date",
+    "valid_from",
+    "valid_to",
+    "declared_publicity_end",
+    "authority_name",
+    "authority_uscc",
+    "source_unit_name",
+    "source_unit_uscc",
+    "usage_scope",
+    "severity",
+    "regulatory_field",
+    "is_exempt",
+    "exemption_reason",
+    "remarks",
 ]
 _PLACEHOLDER = re.compile(r"^(.)\1{16}.$")
 _MEMO_TYPES = (str, int, float, Decimal, dt.date, type(None))  # immutable values a memo may key on
@@ -93,7 +166,9 @@ def _amount(value: Any) -> Decimal | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(_("“%(value)s” is not an amount in 10,000 yuan.") % {"value": _text(value)}) from None
+        raise ValueError(
+            _("“%(value)s” is not an amount in 10,000 yuan.") % {"value": _text(value)}
+        ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(_("An amount cannot be negative."))
     if amount >= Decimal("1e8"):
@@ -112,7 +187,9 @@ def clean_code(value: Any, *, what: str) -> str:
     if not code:
         return ""
     if len(code) == 18 and is_placeholder(code):
-        raise ValueError(_("%(code)s is a placeholder, not the %(what)s's real code.") % {"code": code, "what": what})
+        raise ValueError(
+            _("%(code)s is a placeholder, not the %(what)s's real code.") % {"code": code, "what": what}
+        )
     analysis = uscc_codes.analyse(code)
     if not analysis.is_valid:
         raise ValueError(" ".join(e.message for e in analysis.errors))
@@ -143,8 +220,10 @@ def _categories(value: Any, known: dict[str, str] | None = None) -> list[str]:
         elif code not in result:
             result.append(code)
     if unknown:
-        raise ValueError(_("Unknown penalty category: %(values)s (see the penalty category catalogue).")
-                         % {"values": "、".join(unknown)})
+        raise ValueError(
+            _("Unknown penalty category: %(values)s (see the penalty category catalogue).")
+            % {"values": "、".join(unknown)}
+        )
     return result
 
 
@@ -152,8 +231,11 @@ def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
     """The enterprise by USCC, else by a legacy identifier that identifies exactly one."""
     if cleaned.get("party_uscc"):
         return Enterprise.objects.filter(uscc=cleaned["party_uscc"]).first()
-    for field, column in (("party_registration_number", "registration_number"),
-                          ("party_organization_code", "organization_code"), ("party_tax_number", "tax_number")):
+    for field, column in (
+        ("party_registration_number", "registration_number"),
+        ("party_organization_code", "organization_code"),
+        ("party_tax_number", "tax_number"),
+    ):
         value = cleaned.get(field)
         if value:
             found = list(Enterprise.objects.filter(**{column: value})[:2])
@@ -205,7 +287,10 @@ _VALIDITY_END_LABEL = gettext_lazy("The end of validity")
 # Each field's own cleaning: a function of its value alone (the cross-field gates come after).
 _FIELD_CLEANERS = [
     *((field, _text_cleaner(limit)) for field, limit in TEXT_LIMITS.items()),
-    ("party_category", lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON)),
+    (
+        "party_category",
+        lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON),
+    ),
     ("party_uscc", lambda v: clean_code(v, what=_PARTY_LABEL)),
     ("authority_uscc", lambda v: clean_code(v, what=_AUTHORITY_LABEL)),
     ("source_unit_uscc", lambda v: clean_code(v, what=_SOURCE_UNIT_LABEL)),
@@ -230,10 +315,15 @@ _LICENCE_STATUS_CLEANERS = {
 
 
 def clean_record(
-    data: dict[str, Any], *, kind: str, agency: Agency, partial: bool = False,
+    data: dict[str, Any],
+    *,
+    kind: str,
+    agency: Agency,
+    partial: bool = False,
     categories: dict[str, str] | None = None,
     party_finder: Callable[[dict[str, Any]], Enterprise | None] | None = None,
-    memo: dict | None = None, today: dt.date | None = None,
+    memo: dict | None = None,
+    today: dt.date | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean a record's fields and apply every quality gate; returns (cleaned, errors by field).
 
@@ -278,49 +368,79 @@ def clean_record(
     for field in REQUIRED[kind]:
         if field not in errors and not cleaned.get(field):
             fail(field, _("This field is required."))
-    codes = ("party_uscc", "party_registration_number", "party_organization_code", "party_tax_number",
-             "party_institution_number", "party_social_org_number")
+    codes = (
+        "party_uscc",
+        "party_registration_number",
+        "party_organization_code",
+        "party_tax_number",
+        "party_institution_number",
+        "party_social_org_number",
+    )
     if not any(cleaned.get(f) for f in codes) and not any(f in errors for f in codes):
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
     elif not any(f in errors for f in codes):
         enterprise = (party_finder or find_party)(cleaned)
         if enterprise is None:
-            fail("party_uscc", _("No enterprise in the registry has this code: register the enterprise first."))
+            fail(
+                "party_uscc", _("No enterprise in the registry has this code: register the enterprise first.")
+            )
         else:
             cleaned["enterprise"] = enterprise
             cleaned["party_uscc"] = enterprise.uscc
-    if cleaned.get("party_uscc") and cleaned.get("party_organization_code") and \
-            cleaned["party_uscc"][8:17] != cleaned["party_organization_code"]:
-        fail("party_organization_code", _("The organisation code does not match the one inside the party's USCC."))
+    if (
+        cleaned.get("party_uscc")
+        and cleaned.get("party_organization_code")
+        and cleaned["party_uscc"][8:17] != cleaned["party_organization_code"]
+    ):
+        fail(
+            "party_organization_code",
+            _("The organisation code does not match the one inside the party's USCC."),
+        )
     if cleaned.get("authority_uscc") and cleaned["authority_uscc"] != agency.uscc:
-        fail("authority_uscc", _("The deciding authority must be your own agency (%(code)s, %(name)s).")
-             % {"code": agency.uscc, "name": agency.name})
+        fail(
+            "authority_uscc",
+            _("The deciding authority must be your own agency (%(code)s, %(name)s).")
+            % {"code": agency.uscc, "name": agency.name},
+        )
 
     decision = cleaned.get("decision_date")
     today = today or timezone.localdate()
     if decision:
         if decision > today:
             fail("decision_date", _("The decision date cannot be in the future."))
-        for field, label in (("declared_publicity_end", _PUBLICITY_END_LABEL), ("valid_to", _VALIDITY_END_LABEL)):
+        for field, label in (
+            ("declared_publicity_end", _PUBLICITY_END_LABEL),
+            ("valid_to", _VALIDITY_END_LABEL),
+        ):
             if cleaned.get(field) and cleaned[field] < decision:
-                fail(field, _("%(what)s (%(date)s) is before the decision date (%(decision)s).")
-                     % {"what": label, "date": cleaned[field].isoformat(), "decision": decision.isoformat()})
+                fail(
+                    field,
+                    _("%(what)s (%(date)s) is before the decision date (%(decision)s).")
+                    % {"what": label, "date": cleaned[field].isoformat(), "decision": decision.isoformat()},
+                )
     if cleaned.get("valid_from") and cleaned.get("valid_to") and cleaned["valid_to"] < cleaned["valid_from"]:
         fail("valid_to", _("The end of validity is before its start."))
 
     if kind == RecordKind.PENALTY:
-        if "fine" in cleaned.get("penalty_categories", []) and cleaned.get("fine_amount") is None \
-                and "fine_amount" not in errors:
+        if (
+            "fine" in cleaned.get("penalty_categories", [])
+            and cleaned.get("fine_amount") is None
+            and "fine_amount" not in errors
+        ):
             fail("fine_amount", _("A fine needs its amount (in 10,000 yuan)."))
         threshold = Decimal(str(settings.FINE_CONFIRM_THRESHOLD_WAN))
         if not cleaned.get("fine_confirmed"):
             for field in ("fine_amount", "confiscated_amount"):
                 amount = cleaned.get(field)
                 if amount is not None and amount >= threshold:
-                    fail(field, _(
-                        "%(amount)s × 10,000 yuan (%(yuan)s yuan) looks as if it was keyed in yuan. "
-                        "Amounts are in 10,000 yuan: correct it, or confirm the amount."
-                    ) % {"amount": f"{amount.normalize():f}", "yuan": f"{(amount * 10000).normalize():,f}"})
+                    fail(
+                        field,
+                        _(
+                            "%(amount)s × 10,000 yuan (%(yuan)s yuan) looks as if it was keyed in yuan. "
+                            "Amounts are in 10,000 yuan: correct it, or confirm the amount."
+                        )
+                        % {"amount": f"{amount.normalize():f}", "yuan": f"{(amount * 10000).normalize():,f}"},
+                    )
     else:
         for field in ("penalty_categories", "fine_amount", "confiscated_amount"):
             if cleaned.get(field):
@@ -330,4 +450,3 @@ def clean_record(
     if cleaned.get("legal_rep_id_number") and not cleaned.get("legal_rep_id_type"):
         fail("legal_rep_id_type", _("Give the type of the ID document."))
     return cleaned, errors
-

@@ -58,7 +58,8 @@ class DeskForm(forms.Form):
 def _agency_field(agencies: list[Agency]) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name"),
-        initial=agencies[0].pk if len(agencies) == 1 else None, label=gettext_lazy("Agency"),
+        initial=agencies[0].pk if len(agencies) == 1 else None,
+        label=gettext_lazy("Agency"),
         empty_label=None if len(agencies) == 1 else "—",
     )
 
@@ -82,25 +83,41 @@ class EnterpriseCodeField(forms.CharField):
 class ListingForm(DeskForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=gettext_lazy("Agency"))
     enterprise = EnterpriseCodeField()
-    list_kind = forms.ModelChoiceField(queryset=ListKind.objects.filter(active=True), label=gettext_lazy("List"))
+    list_kind = forms.ModelChoiceField(
+        queryset=ListKind.objects.filter(active=True), label=gettext_lazy("List")
+    )
     grounds = forms.CharField(label=gettext_lazy("Grounds"), widget=forms.Textarea(attrs={"rows": 4}))
     records = forms.CharField(
-        label=gettext_lazy("Records it rests on"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Decision document numbers of the enterprise's published records, one per line."),
+        label=gettext_lazy("Records it rests on"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Decision document numbers of the enterprise's published records, one per line."
+        ),
     )
     legal_basis = forms.CharField(label=gettext_lazy("Legal basis"), max_length=300)
     document_number = forms.CharField(label=gettext_lazy("Decision document number"), max_length=100)
-    start_date = forms.DateField(label=gettext_lazy("Listed from"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=gettext_lazy("Listed from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     end_date = forms.DateField(
-        label=gettext_lazy("Listed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=gettext_lazy("Listed until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Empty: the list's default term. The listing ends by itself on this date."),
     )
     inclusion_conditions = forms.CharField(
-        label=gettext_lazy("Inclusion conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Empty: the list's published inclusion conditions."))
+        label=gettext_lazy("Inclusion conditions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Empty: the list's published inclusion conditions."),
+    )
     removal_conditions = forms.CharField(
-        label=gettext_lazy("Removal conditions"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Empty: the list's published removal conditions."))
+        label=gettext_lazy("Removal conditions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Empty: the list's published removal conditions."),
+    )
 
     def __init__(self, *args, agencies: list[Agency], editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,15 +127,25 @@ class ListingForm(DeskForm):
                 del self.fields[name]
 
     def cited_records(self, enterprise: Enterprise) -> list[CreditRecord]:
-        numbers = [line.strip() for line in (self.cleaned_data.get("records") or "").splitlines() if line.strip()]
+        numbers = [
+            line.strip() for line in (self.cleaned_data.get("records") or "").splitlines() if line.strip()
+        ]
         found = []
         for number in numbers:
             record = CreditRecord.objects.filter(
-                enterprise=enterprise, document_number=" ".join(number.split()), is_current=True,
-                status__in=[RecordStatus.PUBLISHED, RecordStatus.EXPIRED]).first()
+                enterprise=enterprise,
+                document_number=" ".join(number.split()),
+                is_current=True,
+                status__in=[RecordStatus.PUBLISHED, RecordStatus.EXPIRED],
+            ).first()
             if record is None:
-                raise ValidationError({"records": [_("No published record %(number)s about this enterprise.")
-                                                   % {"number": number}]})
+                raise ValidationError(
+                    {
+                        "records": [
+                            _("No published record %(number)s about this enterprise.") % {"number": number}
+                        ]
+                    }
+                )
             found.append(record)
         return found
 
@@ -127,20 +154,33 @@ class ListingForm(DeskForm):
 
 
 class CommentForm(DeskForm):
-    comment = forms.CharField(label=gettext_lazy("Comment for the clerk"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=gettext_lazy("Comment for the clerk"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RemoveForm(DeskForm):
-    reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=[
-        (RemovalReason.REVOKED, RemovalReason.REVOKED.label), (RemovalReason.REPAIRED, RemovalReason.REPAIRED.label)])
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"),
+        choices=[
+            (RemovalReason.REVOKED, RemovalReason.REVOKED.label),
+            (RemovalReason.REPAIRED, RemovalReason.REPAIRED.label),
+        ],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class SubscribeForm(DeskForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=gettext_lazy("Agency"))
     enterprise = EnterpriseCodeField()
-    list_kind = forms.ModelChoiceField(queryset=ListKind.objects.filter(active=True), required=False,
-                                       label=gettext_lazy("List"), empty_label=gettext_lazy("Any list"))
+    list_kind = forms.ModelChoiceField(
+        queryset=ListKind.objects.filter(active=True),
+        required=False,
+        label=gettext_lazy("List"),
+        empty_label=gettext_lazy("Any list"),
+    )
 
     def __init__(self, *args, agencies: list[Agency], **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,7 +193,9 @@ def _lists_nav(request: HttpRequest) -> dict[str, Any]:
     return {"unread": services.unread_count(agencies=desk.agencies) if desk.agencies else 0}
 
 
-def _desk_page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+def _desk_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     return render_desk(request, template, {**_lists_nav(request), **context}, status=status)
 
 
@@ -164,17 +206,25 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ListingStatus.values:
         qs = qs.filter(status=status)
-    return _desk_page(request, "lists/listing_list.html", {
-        "page": _paginate(request, qs), "status": status, "statuses": ListingStatus.choices})
+    return _desk_page(
+        request,
+        "lists/listing_list.html",
+        {"page": _paginate(request, qs), "status": status, "statuses": ListingStatus.choices},
+    )
 
 
 @desk_view
 def listing_review(request: HttpRequest) -> HttpResponse:
     """Submitted listings waiting for this reviewer (never the reviewer's own)."""
     if not request.desk.review_agencies:
-        raise PermissionDenied(_("Only a reviewer sees the review queue: you are not a reviewer of any agency."))
-    return _desk_page(request, "lists/listing_review.html",
-                      {"page": _paginate(request, services.listing_review_queue(user=request.user))})
+        raise PermissionDenied(
+            _("Only a reviewer sees the review queue: you are not a reviewer of any agency.")
+        )
+    return _desk_page(
+        request,
+        "lists/listing_review.html",
+        {"page": _paginate(request, services.listing_review_queue(user=request.user))},
+    )
 
 
 @desk_view
@@ -182,23 +232,39 @@ def listing_new(request: HttpRequest) -> HttpResponse:
     """Draft a listing decision (or save and submit it for review)."""
     if not request.desk.edit_agencies:
         raise PermissionDenied(_("Only a clerk may draft a listing."))
-    form = ListingForm(request.POST or None, agencies=request.desk.edit_agencies,
-                       initial={"start_date": timezone.localdate()})
+    form = ListingForm(
+        request.POST or None,
+        agencies=request.desk.edit_agencies,
+        initial={"start_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             listing = services.listing_create(
-                actor=request.user, agency=data["agency"], enterprise=data["enterprise"],
-                list_kind=data["list_kind"], data=form.data_for_service(),
-                records=form.cited_records(data["enterprise"]), submit=request.POST.get("action") == "submit")
+                actor=request.user,
+                agency=data["agency"],
+                enterprise=data["enterprise"],
+                list_kind=data["list_kind"],
+                data=form.data_for_service(),
+                records=form.cited_records(data["enterprise"]),
+                submit=request.POST.get("action") == "submit",
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("Listing saved.") if listing.status == ListingStatus.DRAFT
-                             else _("Listing submitted for review."))
+            messages.success(
+                request,
+                _("Listing saved.")
+                if listing.status == ListingStatus.DRAFT
+                else _("Listing submitted for review."),
+            )
             return redirect("lists:listing", listing.pk)
-    return _desk_page(request, "lists/listing_form.html", {"form": form, "listing": None},
-                      status=400 if form.errors else 200)
+    return _desk_page(
+        request,
+        "lists/listing_form.html",
+        {"form": form, "listing": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @desk_view
@@ -208,11 +274,17 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("Only a clerk of the listing's agency may edit it, and only as a draft."))
     initial = {f: getattr(listing, f) for f in services.LISTING_FIELDS}
     initial["records"] = "\n".join(listing.records.values_list("document_number", flat=True))
-    form = ListingForm(request.POST or None, agencies=request.desk.edit_agencies, editing=True, initial=initial)
+    form = ListingForm(
+        request.POST or None, agencies=request.desk.edit_agencies, editing=True, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(actor=request.user, listing=listing, data=form.data_for_service(),
-                                    records=form.cited_records(listing.enterprise))
+            services.listing_update(
+                actor=request.user,
+                listing=listing,
+                data=form.data_for_service(),
+                records=form.cited_records(listing.enterprise),
+            )
             if request.POST.get("action") == "submit":
                 services.listing_submit(actor=request.user, listing=listing)
         except ValidationError as exc:
@@ -220,12 +292,17 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Listing saved."))
             return redirect("lists:listing", listing.pk)
-    return _desk_page(request, "lists/listing_form.html", {"form": form, "listing": listing},
-                      status=400 if form.errors else 200)
+    return _desk_page(
+        request,
+        "lists/listing_form.html",
+        {"form": form, "listing": listing},
+        status=400 if form.errors else 200,
+    )
 
 
-def _listing_detail(request: HttpRequest, listing: Listing, *, comment_form=None, remove_form=None,
-                    status: int = 200) -> HttpResponse:
+def _listing_detail(
+    request: HttpRequest, listing: Listing, *, comment_form=None, remove_form=None, status: int = 200
+) -> HttpResponse:
     desk = request.desk
     can_edit, can_review = desk.can_edit(listing.agency_id), desk.can_review(listing.agency_id)
     is_author = listing.created_by_id == request.user.pk
@@ -235,11 +312,19 @@ def _listing_detail(request: HttpRequest, listing: Listing, *, comment_form=None
         "author_is_reviewer": listing.status == ListingStatus.SUBMITTED and can_review and is_author,
         "remove": listing.status == ListingStatus.ACTIVE and (can_edit or can_review),
     }
-    return _desk_page(request, "lists/listing_detail.html", {
-        "listing": listing, "records": listing.records.select_related("agency"), "actions": actions,
-        "early_removal": services.can_remove_early(listing),
-        "comment_form": comment_form or CommentForm(), "remove_form": remove_form or RemoveForm(),
-    }, status=status)
+    return _desk_page(
+        request,
+        "lists/listing_detail.html",
+        {
+            "listing": listing,
+            "records": listing.records.select_related("agency"),
+            "actions": actions,
+            "early_removal": services.can_remove_early(listing),
+            "comment_form": comment_form or CommentForm(),
+            "remove_form": remove_form or RemoveForm(),
+        },
+        status=status,
+    )
 
 
 @desk_view
@@ -262,15 +347,23 @@ def _step(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
 @require_POST
 @desk_view
 def listing_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, lambda x: services.listing_submit(actor=request.user, listing=x),
-                 _("Listing submitted for review."))
+    return _step(
+        request,
+        pk,
+        lambda x: services.listing_submit(actor=request.user, listing=x),
+        _("Listing submitted for review."),
+    )
 
 
 @require_POST
 @desk_view
 def listing_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, lambda x: services.listing_publish(actor=request.user, listing=x),
-                 _("Listing published."))
+    return _step(
+        request,
+        pk,
+        lambda x: services.listing_publish(actor=request.user, listing=x),
+        _("Listing published."),
+    )
 
 
 @require_POST
@@ -280,7 +373,9 @@ def listing_send_back_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.listing_send_back(actor=request.user, listing=listing, comment=form.cleaned_data["comment"])
+            services.listing_send_back(
+                actor=request.user, listing=listing, comment=form.cleaned_data["comment"]
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -296,8 +391,12 @@ def listing_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemoveForm(request.POST)
     if form.is_valid():
         try:
-            services.listing_remove(actor=request.user, listing=listing, reason=form.cleaned_data["reason"],
-                                    note=form.cleaned_data["note"])
+            services.listing_remove(
+                actor=request.user,
+                listing=listing,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
@@ -317,24 +416,37 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.subscription_create(actor=request.user, agency=data["agency"], enterprise=data["enterprise"],
-                                         list_kind=data["list_kind"])
+            services.subscription_create(
+                actor=request.user,
+                agency=data["agency"],
+                enterprise=data["enterprise"],
+                list_kind=data["list_kind"],
+            )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, _("You will be told when %(name)s enters or leaves a list.")
-                             % {"name": data["enterprise"].name})
+            messages.success(
+                request,
+                _("You will be told when %(name)s enters or leaves a list.")
+                % {"name": data["enterprise"].name},
+            )
             return redirect("lists:subscriptions")
-    return _desk_page(request, "lists/subscriptions.html", {
-        "form": form, "subscriptions": services.subscriptions_of(agencies=agencies)},
-        status=400 if form.errors else 200)
+    return _desk_page(
+        request,
+        "lists/subscriptions.html",
+        {"form": form, "subscriptions": services.subscriptions_of(agencies=agencies)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
 @desk_view
 def subscription_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = ListSubscription.objects.filter(pk=pk, agency__in=request.desk.agencies) \
-        .select_related("agency", "enterprise").first()
+    subscription = (
+        ListSubscription.objects.filter(pk=pk, agency__in=request.desk.agencies)
+        .select_related("agency", "enterprise")
+        .first()
+    )
     if subscription is None:
         raise Http404
     services.subscription_delete(actor=request.user, subscription=subscription)
@@ -353,8 +465,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
             services.notifications_mark_read(actor=request.user, agency=agency)
         messages.success(request, _("All notifications marked as read."))
         return redirect("lists:notifications")
-    return _desk_page(request, "lists/notifications.html",
-                      {"page": _paginate(request, services.notifications_of(agencies=agencies))})
+    return _desk_page(
+        request,
+        "lists/notifications.html",
+        {"page": _paginate(request, services.notifications_of(agencies=agencies))},
+    )
 
 
 # -- public: lists, measures, ratings -----------------------------------------------------------------
@@ -366,8 +481,11 @@ def credit_lists(request: HttpRequest) -> HttpResponse:
 def credit_list(request: HttpRequest, code: str) -> HttpResponse:
     """One list: its conditions and the enterprises on it today (public information)."""
     kind = get_object_or_404(ListKind, pk=code, active=True)
-    return render(request, "lists/public_list.html", {
-        "kind": kind, "page": _paginate(request, services.listings_on(list_kind=kind))})
+    return render(
+        request,
+        "lists/public_list.html",
+        {"kind": kind, "page": _paginate(request, services.listings_on(list_kind=kind))},
+    )
 
 
 def credit_measures(request: HttpRequest) -> HttpResponse:
@@ -385,5 +503,8 @@ def credit_rating(request: HttpRequest, uscc: str) -> HttpResponse:
     model = default_rating_model()
     current = rating_current(enterprise=enterprise, model=model) if model else None
     history = list(rating_history(enterprise=enterprise, model=model)[:20]) if model else []
-    return render(request, "lists/public_rating.html", {
-        "enterprise": enterprise, "model": model, "rating": current, "history": history})
+    return render(
+        request,
+        "lists/public_rating.html",
+        {"enterprise": enterprise, "model": model, "rating": current, "history": history},
+    )

@@ -47,7 +47,9 @@ from .views.desk import desk_view
 DEFAULT_OBJECTION_RATE_PER_HOUR = 5
 
 
-def _desk_page(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+def _desk_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     return render(request, template, {"desk": getattr(request, "desk", None), **context}, status=status)
 
 
@@ -86,10 +88,16 @@ def repair_eligibility(request: HttpRequest, uscc: str) -> HttpResponse:
         return redirect("remedies:eligibility", uscc=code)
     rows = repair_services.repair_eligibility_for(enterprise=enterprise)
     own = enterprise_of(request.user)
-    return render(request, "remedies/eligibility.html", {
-        "enterprise": enterprise, "rows": rows, "is_own": own is not None and own.pk == enterprise.pk,
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "remedies/eligibility.html",
+        {
+            "enterprise": enterprise,
+            "rows": rows,
+            "is_own": own is not None and own.pk == enterprise.pk,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # -- public: objections ----------------------------------------------------------------------------------
@@ -135,8 +143,12 @@ def objection_new(request: HttpRequest, pk: int, kind: str = "record") -> HttpRe
     if request.method != "POST":
         return render(request, "remedies/objection_form.html", {**context, "form": ObjectionForm()})
     if objection_rate_exceeded(request):
-        response = render(request, "remedies/objection_form.html", {
-            **context, "form": ObjectionForm(), "rate_limited": True}, status=429)
+        response = render(
+            request,
+            "remedies/objection_form.html",
+            {**context, "form": ObjectionForm(), "rate_limited": True},
+            status=429,
+        )
         response["Retry-After"] = "3600"
         return response
     form = ObjectionForm(request.POST, request.FILES)
@@ -145,17 +157,29 @@ def objection_new(request: HttpRequest, pk: int, kind: str = "record") -> HttpRe
             raise PermissionDenied
         try:
             objection, key = objection_services.objection_submit(
-                objector_name=form.cleaned_data["objector_name"], contact=form.cleaned_data["contact"],
-                reason=form.cleaned_data["reason"], evidence=form.cleaned_data["evidence"],
-                record=target if kind == "record" else None, listing=target if kind == "listing" else None,
+                objector_name=form.cleaned_data["objector_name"],
+                contact=form.cleaned_data["contact"],
+                reason=form.cleaned_data["reason"],
+                evidence=form.cleaned_data["evidence"],
+                record=target if kind == "record" else None,
+                listing=target if kind == "listing" else None,
             )
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
-            return _private(render(request, "remedies/objection_submitted.html", {
-                **context, "objection": objection, "key": key,
-                "follow_url": request.build_absolute_uri(objection_services.follow_path(objection)) + f"?key={key}",
-            }))
+            return _private(
+                render(
+                    request,
+                    "remedies/objection_submitted.html",
+                    {
+                        **context,
+                        "objection": objection,
+                        "key": key,
+                        "follow_url": request.build_absolute_uri(objection_services.follow_path(objection))
+                        + f"?key={key}",
+                    },
+                )
+            )
     return render(request, "remedies/objection_form.html", {**context, "form": form}, status=400)
 
 
@@ -164,10 +188,17 @@ def objection_follow(request: HttpRequest, reference: str) -> HttpResponse:
     objection = objection_services.objection_follow_get(reference=reference, key=request.GET.get("key", ""))
     if objection is None:
         raise Http404(_("No objection has this reference and key."))
-    return _private(render(request, "remedies/objection_follow.html", {
-        "objection": objection, "is_open": objection.status in objection_services.OPEN,
-        "late": objection_services.objection_lateness(objection),
-    }))
+    return _private(
+        render(
+            request,
+            "remedies/objection_follow.html",
+            {
+                "objection": objection,
+                "is_open": objection.status in objection_services.OPEN,
+                "late": objection_services.objection_lateness(objection),
+            },
+        )
+    )
 
 
 # -- enterprise account: repair applications -------------------------------------------------------------
@@ -183,8 +214,12 @@ def enterprise_view(view):
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
-            return render(request, "remedies/account_needed.html",
-                          {"message": " ".join(str(a) for a in exc.args)}, status=403)
+            return render(
+                request,
+                "remedies/account_needed.html",
+                {"message": " ".join(str(a) for a in exc.args)},
+                status=403,
+            )
 
     return wrapper
 
@@ -192,8 +227,11 @@ def enterprise_view(view):
 @enterprise_view
 def my_applications(request: HttpRequest) -> HttpResponse:
     applications = repair_services.applications_of_enterprise(user=request.user)
-    return render(request, "remedies/my_applications.html",
-                  {"enterprise": request.enterprise, "applications": applications})
+    return render(
+        request,
+        "remedies/my_applications.html",
+        {"enterprise": request.enterprise, "applications": applications},
+    )
 
 
 @enterprise_view
@@ -213,19 +251,34 @@ def repair_apply_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 application = repair_services.repair_apply(
-                    actor=request.user, statement=form.cleaned_data["statement"], materials=form.materials(),
-                    record=target if kind == "record" else None, listing=target if kind == "listing" else None,
+                    actor=request.user,
+                    statement=form.cleaned_data["statement"],
+                    materials=form.materials(),
+                    record=target if kind == "record" else None,
+                    listing=target if kind == "listing" else None,
                 )
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:
-                messages.success(request, _("Application submitted: %(agency)s decides by %(date)s.")
-                                 % {"agency": application.agency.name, "date": application.decide_by.isoformat()})
+                messages.success(
+                    request,
+                    _("Application submitted: %(agency)s decides by %(date)s.")
+                    % {"agency": application.agency.name, "date": application.decide_by.isoformat()},
+                )
                 return redirect("remedies:my-application", pk=application.pk)
         status = 400
-    return render(request, "remedies/apply.html", {
-        "enterprise": request.enterprise, "target": target, "kind": kind, "eligibility": eligibility, "form": form,
-    }, status=status)
+    return render(
+        request,
+        "remedies/apply.html",
+        {
+            "enterprise": request.enterprise,
+            "target": target,
+            "kind": kind,
+            "eligibility": eligibility,
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @enterprise_view
@@ -233,11 +286,16 @@ def my_application(request: HttpRequest, pk: int) -> HttpResponse:
     application = repair_services.applications_of_enterprise(user=request.user).filter(pk=pk).first()
     if application is None:
         raise Http404
-    return render(request, "remedies/my_application.html", {
-        "enterprise": request.enterprise, "application": application,
-        "materials": list(application.materials.all()),
-        "is_overdue": repair_services.is_application_overdue(application),
-    })
+    return render(
+        request,
+        "remedies/my_application.html",
+        {
+            "enterprise": request.enterprise,
+            "application": application,
+            "materials": list(application.materials.all()),
+            "is_overdue": repair_services.is_application_overdue(application),
+        },
+    )
 
 
 @enterprise_view
@@ -269,15 +327,21 @@ def repair_queue_view(request: HttpRequest) -> HttpResponse:
     applications = list(repair_services.repair_queue(user=request.user, overdue_only=overdue_only)[:500])
     today = timezone.localdate()
     rows = [(a, repair_services.is_application_overdue(a, today)) for a in applications]
-    return _desk_page(request, "remedies/repair_queue.html", {
-        "rows": rows, "overdue_only": overdue_only,
-        "overdue_count": repair_services.repair_queue(user=request.user, overdue_only=True).count(),
-    })
+    return _desk_page(
+        request,
+        "remedies/repair_queue.html",
+        {
+            "rows": rows,
+            "overdue_only": overdue_only,
+            "overdue_count": repair_services.repair_queue(user=request.user, overdue_only=True).count(),
+        },
+    )
 
 
-def _repair_detail(request: HttpRequest, application, *, form: DecisionForm | None = None,
-                   status: int = 200) -> HttpResponse:
-    can_decide = (application.status == "submitted" and request.desk.can_review(application.agency_id))
+def _repair_detail(
+    request: HttpRequest, application, *, form: DecisionForm | None = None, status: int = 200
+) -> HttpResponse:
+    can_decide = application.status == "submitted" and request.desk.can_review(application.agency_id)
     eligibility = None
     if application.status == "submitted":
         if application.record_id:
@@ -285,11 +349,19 @@ def _repair_detail(request: HttpRequest, application, *, form: DecisionForm | No
             eligibility = repair_services.record_repair_eligibility(record=record)
         else:
             eligibility = repair_services.listing_repair_eligibility(listing=application.listing)
-    return _desk_page(request, "remedies/repair_detail.html", {
-        "application": application, "materials": list(application.materials.all()), "can_decide": can_decide,
-        "form": form or DecisionForm(), "is_overdue": repair_services.is_application_overdue(application),
-        "eligibility": eligibility,
-    }, status=status)
+    return _desk_page(
+        request,
+        "remedies/repair_detail.html",
+        {
+            "application": application,
+            "materials": list(application.materials.all()),
+            "can_decide": can_decide,
+            "form": form or DecisionForm(),
+            "is_overdue": repair_services.is_application_overdue(application),
+            "eligibility": eligibility,
+        },
+        status=status,
+    )
 
 
 @desk_view
@@ -303,15 +375,20 @@ def repair_decide(request: HttpRequest, pk: int) -> HttpResponse:
     application = repair_services.application_get(user=request.user, pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        decide = (repair_services.repair_approve if form.cleaned_data["decision"] == "approve"
-                  else repair_services.repair_reject)
+        decide = (
+            repair_services.repair_approve
+            if form.cleaned_data["decision"] == "approve"
+            else repair_services.repair_reject
+        )
         try:
             decide(actor=request.user, application=application, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
             if form.cleaned_data["decision"] == "approve":
-                messages.success(request, _("Approved: publicity has ended; the enterprise sees your decision."))
+                messages.success(
+                    request, _("Approved: publicity has ended; the enterprise sees your decision.")
+                )
             else:
                 messages.success(request, _("Rejected: the enterprise sees your reasons."))
             return redirect("remedies:application", pk=application.pk)
@@ -328,20 +405,28 @@ def objection_queue_view(request: HttpRequest) -> HttpResponse:
     return _desk_page(request, "remedies/objection_queue.html", {"rows": rows, "open_only": open_only})
 
 
-def _objection_detail(request: HttpRequest, objection, *, form: ObjectionOutcomeForm | None = None,
-                      status: int = 200) -> HttpResponse:
+def _objection_detail(
+    request: HttpRequest, objection, *, form: ObjectionOutcomeForm | None = None, status: int = 200
+) -> HttpResponse:
     desk = request.desk
     is_open = objection.status in objection_services.OPEN
     source_staff = desk.can_edit(objection.agency_id) or desk.can_review(objection.agency_id)
-    return _desk_page(request, "remedies/objection_detail.html", {
-        "objection": objection, "evidence": list(objection.evidence.all()), "is_open": is_open,
-        "late": objection_services.objection_lateness(objection),
-        "can_forward": is_open and objection.status == ObjectionStatus.RECEIVED and desk.is_admin,
-        "can_decide": is_open and (source_staff or desk.is_admin),
-        "can_change": is_open and source_staff,
-        "can_correct": is_open and source_staff and objection.record_id is not None,
-        "form": form or ObjectionOutcomeForm(),
-    }, status=status)
+    return _desk_page(
+        request,
+        "remedies/objection_detail.html",
+        {
+            "objection": objection,
+            "evidence": list(objection.evidence.all()),
+            "is_open": is_open,
+            "late": objection_services.objection_lateness(objection),
+            "can_forward": is_open and objection.status == ObjectionStatus.RECEIVED and desk.is_admin,
+            "can_decide": is_open and (source_staff or desk.is_admin),
+            "can_change": is_open and source_staff,
+            "can_correct": is_open and source_staff and objection.record_id is not None,
+            "form": form or ObjectionOutcomeForm(),
+        },
+        status=status,
+    )
 
 
 @desk_view
@@ -358,8 +443,11 @@ def objection_forward_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _fail(request, exc)
     else:
-        messages.success(request, _("Forwarded to %(agency)s: it decides by %(date)s.")
-                         % {"agency": objection.agency.name, "date": objection.decide_by.isoformat()})
+        messages.success(
+            request,
+            _("Forwarded to %(agency)s: it decides by %(date)s.")
+            % {"agency": objection.agency.name, "date": objection.decide_by.isoformat()},
+        )
     return redirect("remedies:objection", pk=objection.pk)
 
 
@@ -370,8 +458,11 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionOutcomeForm(request.POST)
     if form.is_valid():
         outcome = form.cleaned_data["outcome"]
-        decide = (objection_services.objection_uphold if outcome == ObjectionStatus.UPHELD
-                  else objection_services.objection_revoke)
+        decide = (
+            objection_services.objection_uphold
+            if outcome == ObjectionStatus.UPHELD
+            else objection_services.objection_revoke
+        )
         try:
             decide(actor=request.user, objection=objection, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
@@ -389,33 +480,48 @@ def objection_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
     if objection.record_id is None or objection.status not in objection_services.OPEN:
         raise Http404
     if not (request.desk.can_edit(objection.agency_id) or request.desk.can_review(objection.agency_id)):
-        raise PermissionDenied(_("Only a clerk or reviewer of %(agency)s may do this.")
-                               % {"agency": objection.agency.name})
+        raise PermissionDenied(
+            _("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": objection.agency.name}
+        )
     record = objection_services.current_version(objection.record)
     if record.status != RecordStatus.PUBLISHED:
         messages.error(request, _("Only a published record can be corrected."))
         return redirect("remedies:objection", pk=objection.pk)
     if request.method != "POST":
-        form = RecordForm(kind=record.kind, initial={**record_initial(record), "reason": objection.reason},
-                          correcting=True)
+        form = RecordForm(
+            kind=record.kind, initial={**record_initial(record), "reason": objection.reason}, correcting=True
+        )
         form.link_descriptions()
-        return _desk_page(request, "remedies/objection_correct.html",
-                          {"objection": objection, "record": record, "form": form})
+        return _desk_page(
+            request,
+            "remedies/objection_correct.html",
+            {"objection": objection, "record": record, "form": form},
+        )
     form = RecordForm(request.POST, kind=record.kind, correcting=True)
     if form.is_valid():
         try:
-            new = objection_services.objection_correct(actor=request.user, objection=objection,
-                                                       data=form.record_data(),
-                                                       reason=form.cleaned_data.get("reason", ""))
+            new = objection_services.objection_correct(
+                actor=request.user,
+                objection=objection,
+                data=form.record_data(),
+                reason=form.cleaned_data.get("reason", ""),
+            )
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, _("Correction submitted as version %(version)d for review; the objector is "
-                                        "told.") % {"version": new.version})
+            messages.success(
+                request,
+                _("Correction submitted as version %(version)d for review; the objector is told.")
+                % {"version": new.version},
+            )
             return redirect("remedies:objection", pk=objection.pk)
     form.link_descriptions()
-    return _desk_page(request, "remedies/objection_correct.html",
-                      {"objection": objection, "record": record, "form": form}, status=400)
+    return _desk_page(
+        request,
+        "remedies/objection_correct.html",
+        {"objection": objection, "record": record, "form": form},
+        status=400,
+    )
 
 
 @login_required
@@ -429,7 +535,9 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
 def commitment_list(request: HttpRequest) -> HttpResponse:
     overdue_only = request.GET.get("overdue") == "1"
     today = timezone.localdate()
-    items = list(commitment_services.commitments_for_staff(user=request.user, overdue_only=overdue_only)[:500])
+    items = list(
+        commitment_services.commitments_for_staff(user=request.user, overdue_only=overdue_only)[:500]
+    )
     rows = [(c, c.status == "open" and c.due_date is not None and c.due_date < today) for c in items]
     return _desk_page(request, "remedies/commitment_list.html", {"rows": rows, "overdue_only": overdue_only})
 
@@ -445,9 +553,14 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 commitment = commitment_services.commitment_record(
-                    actor=request.user, agency=form.chosen_agency, enterprise=data["enterprise_uscc"],
-                    kind=data["kind"], content=data["content"], legal_basis=data["legal_basis"],
-                    signed_on=data["signed_on"], due_date=data.get("due_date"),
+                    actor=request.user,
+                    agency=form.chosen_agency,
+                    enterprise=data["enterprise_uscc"],
+                    kind=data["kind"],
+                    content=data["content"],
+                    legal_basis=data["legal_basis"],
+                    signed_on=data["signed_on"],
+                    due_date=data.get("due_date"),
                 )
             except ValidationError as exc:
                 form.add_service_error(exc)
@@ -458,16 +571,22 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
     return _desk_page(request, "remedies/commitment_form.html", {"form": form})
 
 
-def _commitment_detail(request: HttpRequest, commitment, *, form: CommitmentDecisionForm | None = None,
-                       status: int = 200) -> HttpResponse:
+def _commitment_detail(
+    request: HttpRequest, commitment, *, form: CommitmentDecisionForm | None = None, status: int = 200
+) -> HttpResponse:
     desk = request.desk
-    return _desk_page(request, "remedies/commitment_detail.html", {
-        "commitment": commitment,
-        "can_decide": commitment.status == "open" and (desk.can_edit(commitment.agency_id)
-                                                        or desk.can_review(commitment.agency_id)),
-        "can_breach": desk.can_edit(commitment.agency_id),
-        "form": form or CommitmentDecisionForm(initial={"breached_on": timezone.localdate()}),
-    }, status=status)
+    return _desk_page(
+        request,
+        "remedies/commitment_detail.html",
+        {
+            "commitment": commitment,
+            "can_decide": commitment.status == "open"
+            and (desk.can_edit(commitment.agency_id) or desk.can_review(commitment.agency_id)),
+            "can_breach": desk.can_edit(commitment.agency_id),
+            "form": form or CommitmentDecisionForm(initial={"breached_on": timezone.localdate()}),
+        },
+        status=status,
+    )
 
 
 @desk_view
@@ -484,17 +603,24 @@ def commitment_decide(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["outcome"] == "fulfilled":
-                commitment_services.commitment_fulfil(actor=request.user, commitment=commitment, note=data["note"])
+                commitment_services.commitment_fulfil(
+                    actor=request.user, commitment=commitment, note=data["note"]
+                )
                 messages.success(request, _("Marked fulfilled."))
             else:
                 commitment = commitment_services.commitment_breach(
-                    actor=request.user, commitment=commitment, note=data["note"], breached_on=data.get("breached_on"))
-                messages.success(request, _("Marked breached: a draft dishonesty record was created. Review and "
-                                            "submit it."))
+                    actor=request.user,
+                    commitment=commitment,
+                    note=data["note"],
+                    breached_on=data.get("breached_on"),
+                )
+                messages.success(
+                    request,
+                    _("Marked breached: a draft dishonesty record was created. Review and submit it."),
+                )
                 return redirect("sanctions:record", pk=commitment.breach_record_id)
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
             return redirect("remedies:commitment", pk=commitment.pk)
     return _commitment_detail(request, commitment, form=form, status=400)
-

@@ -27,8 +27,12 @@ def ensure_reference_data() -> None:
         divisions_sync()
     calendar_load()
     load_catalogue(sanctions_models.PenaltyCategory, sanctions_models.PublicityRule)
-    load_credit_system(sanctions_models.ListKind, sanctions_models.DeadlineRule, sanctions_models.RatingModel,
-                       sanctions_models.RatingRule)
+    load_credit_system(
+        sanctions_models.ListKind,
+        sanctions_models.DeadlineRule,
+        sanctions_models.RatingModel,
+        sanctions_models.RatingRule,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -129,7 +129,10 @@ CELERY_IMPORTS = ["sanctions.rating_tasks"]
 CELERY_BEAT_SCHEDULE = {
     "audit-verify-daily": {"task": "registry.tasks.audit_verify", "schedule": crontab(hour=3, minute=0)},
     "records-expire-daily": {"task": "sanctions.tasks.records_expire", "schedule": crontab(hour=0, minute=5)},
-    "listings-expire-daily": {"task": "sanctions.rating_tasks.listings_expire", "schedule": crontab(hour=0, minute=10)},
+    "listings-expire-daily": {
+        "task": "sanctions.rating_tasks.listings_expire",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,18 +14,27 @@ from .services import DEFAULT_DAYS
 
 
 class ClaimForm(forms.Form):
-    uscc = forms.CharField(label=_("Unified social credit code"), max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    code = forms.CharField(label=_("One-time code"), max_length=40,
-                           help_text=_("The code the registry gave your enterprise, e.g. ABCD-EFGH-JKLM."),
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}))
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=40,
+        help_text=_("The code the registry gave your enterprise, e.g. ABCD-EFGH-JKLM."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
 
 
 class StaffForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=60)
     registration_number = forms.CharField(label=_("Practitioner registration number"), max_length=40)
-    photo = forms.FileField(label=_("Photo (optional, JPEG or PNG)"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
+    photo = forms.FileField(
+        label=_("Photo (optional, JPEG or PNG)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
 
 class IssueForm(forms.Form):
@@ -46,6 +55,9 @@ class RevokeForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    message = forms.CharField(label=_("Where did you see this badge, and what happened?"), max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    message = forms.CharField(
+        label=_("Where did you see this badge, and what happened?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     contact = forms.CharField(label=_("How can we reach you? (optional)"), max_length=200, required=False)

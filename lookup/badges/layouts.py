@@ -181,8 +181,15 @@ def card_pdf(badge: Badge, url: str, *, photo: bytes | None = None) -> bytes:
     if t.staff_name:
         if photo:
             box_w, box_h = 22 * MM, 29 * MM
-            c.drawImage(ImageReader(io.BytesIO(photo)), pad, y - box_h + 4 * MM, box_w, box_h,
-                        preserveAspectRatio=True, anchor="n")
+            c.drawImage(
+                ImageReader(io.BytesIO(photo)),
+                pad,
+                y - box_h + 4 * MM,
+                box_w,
+                box_h,
+                preserveAspectRatio=True,
+                anchor="n",
+            )
             text_x, text_w = pad + box_w + 3 * MM, w - 2 * pad - box_w - 3 * MM
         y = pdf.text(text_x, y, t.staff_name, 16, max_width=text_w)
         y = pdf.text(text_x, y - 1, f"{both('Registration no.')[0]} {t.staff_number}", 8.5, max_width=text_w)
@@ -261,8 +268,11 @@ def png(badge: Badge, url: str, *, module_px: int = 8) -> bytes:
     small = ImageFont.truetype(str(FONT_PATH), max(11, side // 30))
     pad = module_px * 3
     lines: list[tuple[str, ImageFont.FreeTypeFont, str]] = []
-    for line in wrap(t.title[0] + (f" · {t.staff_name}" if t.staff_name else ""), side - 2 * pad,
-                     lambda s: big.getlength(s)):
+    for line in wrap(
+        t.title[0] + (f" · {t.staff_name}" if t.staff_name else ""),
+        side - 2 * pad,
+        lambda s: big.getlength(s),
+    ):
         lines.append((line, big, "#b3261e"))
     for line in wrap(t.enterprise, side - 2 * pad, lambda s: big.getlength(s)):
         lines.append((line, big, "#1b1f24"))
@@ -307,14 +317,16 @@ def svg(badge: Badge, url: str) -> str:
     texts, y = [], n + 1
     for text, size, color in caption:
         y += size * 1.2
-        texts.append(f'<text x="{n / 2}" y="{y:.2f}" font-size="{size}" fill="{color}" '
-                     f'text-anchor="middle">{escape(text)}</text>')
+        texts.append(
+            f'<text x="{n / 2}" y="{y:.2f}" font-size="{size}" fill="{color}" '
+            f'text-anchor="middle">{escape(text)}</text>'
+        )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {height:.2f}" '
         f'width="{n * 4}" height="{height * 4:.0f}" shape-rendering="crispEdges" role="img" '
         f'aria-label="{escape(t.title[0])} {escape(t.serial)}">'
-        f'<title>{escape(t.title[0])} · {escape(t.enterprise)} · {escape(t.serial)}</title>'
+        f"<title>{escape(t.title[0])} · {escape(t.enterprise)} · {escape(t.serial)}</title>"
         f'<rect width="100%" height="100%" fill="#fff"/><path d="{"".join(path)}" fill="#000"/>'
-        f'<g font-family="\'PingFang SC\',\'Noto Sans CJK SC\',\'Microsoft YaHei\',sans-serif">{"".join(texts)}</g>'
+        f"<g font-family=\"'PingFang SC','Noto Sans CJK SC','Microsoft YaHei',sans-serif\">{''.join(texts)}</g>"
         "</svg>"
     )

@@ -86,7 +86,11 @@ def badge_list(*, enterprise: Enterprise, standing: BadgeStanding, days: int = 3
 
 def badge_get(*, enterprise: Enterprise, serial: int) -> Badge:
     """One badge of the enterprise, or 404 (another enterprise's badges stay unknown)."""
-    badge = Badge.objects.select_related("enterprise", "staff").filter(enterprise=enterprise, serial=serial).first()
+    badge = (
+        Badge.objects.select_related("enterprise", "staff")
+        .filter(enterprise=enterprise, serial=serial)
+        .first()
+    )
     if badge is None:
         raise Http404
     return badge

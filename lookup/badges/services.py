@@ -44,7 +44,8 @@ def can_manage_badges(user, enterprise: Enterprise) -> bool:
 def ensure_can_manage_badges(actor, enterprise: Enterprise) -> None:
     if not can_manage_badges(actor, enterprise):
         raise PermissionDenied(
-            _("Only a confirmed account of %(name)s or a registry administrator may do this.") % {"name": enterprise.name}
+            _("Only a confirmed account of %(name)s or a registry administrator may do this.")
+            % {"name": enterprise.name}
         )
 
 
@@ -67,8 +68,9 @@ def _photo_jpeg(photo) -> bytes:
 
 
 @transaction.atomic
-def badge_staff_register(*, actor, enterprise: Enterprise, full_name: str, registration_number: str,
-                         photo=None) -> BadgeStaff:
+def badge_staff_register(
+    *, actor, enterprise: Enterprise, full_name: str, registration_number: str, photo=None
+) -> BadgeStaff:
     """Register a practitioner who works for the enterprise, so that a staff badge can be issued."""
     ensure_can_manage_badges(actor, enterprise)
     errors: dict[str, list[str]] = {}
@@ -77,18 +79,33 @@ def badge_staff_register(*, actor, enterprise: Enterprise, full_name: str, regis
         errors["full_name"] = [_("Enter the practitioner's full name.")]
     if not registration_number:
         errors["registration_number"] = [_("Enter the practitioner registration number.")]
-    elif BadgeStaff.objects.filter(enterprise=enterprise, registration_number=registration_number,
-                                   is_active=True).exists():
-        errors["registration_number"] = [_("A practitioner with this registration number is already registered.")]
+    elif BadgeStaff.objects.filter(
+        enterprise=enterprise, registration_number=registration_number, is_active=True
+    ).exists():
+        errors["registration_number"] = [
+            _("A practitioner with this registration number is already registered.")
+        ]
     if errors:
         raise ValidationError(errors)
-    staff = BadgeStaff(enterprise=enterprise, full_name=full_name, registration_number=registration_number,
-                       photo=_photo_jpeg(photo) if photo else None, created_by=actor)
+    staff = BadgeStaff(
+        enterprise=enterprise,
+        full_name=full_name,
+        registration_number=registration_number,
+        photo=_photo_jpeg(photo) if photo else None,
+        created_by=actor,
+    )
     staff.full_clean(exclude=["photo"])
     staff.save()
-    audit_write(actor=actor, action="badge_staff.register", target=staff,
-                after={"enterprise": enterprise.uscc, "registration_number": registration_number,
-                       "photo": bool(photo)})
+    audit_write(
+        actor=actor,
+        action="badge_staff.register",
+        target=staff,
+        after={
+            "enterprise": enterprise.uscc,
+            "registration_number": registration_number,
+            "photo": bool(photo),
+        },
+    )
     return staff
 
 
@@ -103,8 +120,13 @@ def badge_staff_deactivate(*, actor, staff: BadgeStaff) -> BadgeStaff:
     staff.deactivated_at = timezone.now()
     staff.deactivated_by = actor
     staff.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
-    audit_write(actor=actor, action="badge_staff.deactivate", target=staff,
-                before={"is_active": True}, after={"is_active": False})
+    audit_write(
+        actor=actor,
+        action="badge_staff.deactivate",
+        target=staff,
+        before={"is_active": True},
+        after={"is_active": False},
+    )
     enterprise_changed(staff.enterprise_id)
     return staff
 
@@ -117,15 +139,22 @@ def _new_serial() -> int:
 
 
 @transaction.atomic
-def badge_issue(*, actor, enterprise: Enterprise, sector: str, staff: BadgeStaff | None = None,
-                expires_on: dt.date | None = None) -> Badge:
+def badge_issue(
+    *,
+    actor,
+    enterprise: Enterprise,
+    sector: str,
+    staff: BadgeStaff | None = None,
+    expires_on: dt.date | None = None,
+) -> Badge:
     """Issue an enterprise badge (or a staff badge) with a signed QR token; refused to ineligible enterprises."""
     ensure_can_manage_badges(actor, enterprise)
     enterprise = Enterprise.objects.get(pk=enterprise.pk)  # status as of now, not as the caller loaded it
     standing = enterprise_badge_standing(enterprise=enterprise)
     if not standing.eligible:
         raise ValidationError(
-            _("%(name)s cannot issue badges: %(reason)s.") % {"name": enterprise.name, "reason": standing.label}
+            _("%(name)s cannot issue badges: %(reason)s.")
+            % {"name": enterprise.name, "reason": standing.label}
         )
     today = timezone.localdate()
     expires_on = expires_on or today + dt.timedelta(days=DEFAULT_DAYS)
@@ -141,20 +170,45 @@ def badge_issue(*, actor, enterprise: Enterprise, sector: str, staff: BadgeStaff
     if errors:
         raise ValidationError(errors)
     serial = _new_serial()
-    token, kid = tokens.token_issue(tokens.BadgePayload(
-        serial=serial, uscc=enterprise.uscc, staff_id=staff.pk if staff else None,
-        issued_on=today, expires_on=expires_on,
-    ))
-    badge = Badge(serial=serial, enterprise=enterprise, staff=staff, sector=sector, issued_on=today,
-                  expires_on=expires_on, token=token, key_id=kid, issued_by=actor)
+    token, kid = tokens.token_issue(
+        tokens.BadgePayload(
+            serial=serial,
+            uscc=enterprise.uscc,
+            staff_id=staff.pk if staff else None,
+            issued_on=today,
+            expires_on=expires_on,
+        )
+    )
+    badge = Badge(
+        serial=serial,
+        enterprise=enterprise,
+        staff=staff,
+        sector=sector,
+        issued_on=today,
+        expires_on=expires_on,
+        token=token,
+        key_id=kid,
+        issued_by=actor,
+    )
     try:
         with transaction.atomic():
             badge.save()
     except IntegrityError:  # two issues drew the same serial at once
         raise ValidationError(_("Please try again.")) from None
-    audit_write(actor=actor, action="badge.issue", target=badge,
-                after={"serial": badge.serial_display, "enterprise": enterprise.uscc, "staff": badge.staff_id,
-                       "sector": sector, "issued_on": today, "expires_on": expires_on, "key_id": kid})
+    audit_write(
+        actor=actor,
+        action="badge.issue",
+        target=badge,
+        after={
+            "serial": badge.serial_display,
+            "enterprise": enterprise.uscc,
+            "staff": badge.staff_id,
+            "sector": sector,
+            "issued_on": today,
+            "expires_on": expires_on,
+            "key_id": kid,
+        },
+    )
     enterprise_changed(enterprise.pk)
     return badge
 
@@ -171,8 +225,13 @@ def badge_revoke(*, actor, badge: Badge, reason: str = "") -> Badge:
     badge.revoked_by = actor
     badge.revoke_reason = (reason or "").strip()[:200]
     badge.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
-    audit_write(actor=actor, action="badge.revoke", target=badge, before={"status": BadgeStatus.ACTIVE},
-                after={"status": BadgeStatus.REVOKED, "reason": badge.revoke_reason})
+    audit_write(
+        actor=actor,
+        action="badge.revoke",
+        target=badge,
+        before={"status": BadgeStatus.ACTIVE},
+        after={"status": BadgeStatus.REVOKED, "reason": badge.revoke_reason},
+    )
     enterprise_changed(badge.enterprise_id)
     return badge
 
@@ -233,7 +292,9 @@ def badge_scans_flush() -> int:
         params += [badge_id, day, count]
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")  # a count may be lost in a crash, never wrong
+            cursor.execute(
+                "SET LOCAL synchronous_commit = off"
+            )  # a count may be lost in a crash, never wrong
             cursor.execute(
                 "INSERT INTO lookup_badgescanday (badge_id, day, count) "  # noqa: S608 - placeholders only
                 f"SELECT v.badge_id, v.day, v.count FROM (VALUES {values}) AS v(badge_id, day, count) "

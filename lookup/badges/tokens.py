@@ -63,8 +63,15 @@ def pack(payload: BadgePayload) -> bytes:
         raise ValueError("serial out of range")
     if len(payload.uscc) != 18 or any(c not in _USCC_ALPHABET for c in payload.uscc):
         raise ValueError("a USCC has 18 characters 0-9, A-Z")
-    return struct.pack(_FORMAT, VERSION, payload.serial.to_bytes(6, "big"), _uscc_pack(payload.uscc),
-                       payload.staff_id or 0, _days(payload.issued_on), _days(payload.expires_on))
+    return struct.pack(
+        _FORMAT,
+        VERSION,
+        payload.serial.to_bytes(6, "big"),
+        _uscc_pack(payload.uscc),
+        payload.staff_id or 0,
+        _days(payload.issued_on),
+        _days(payload.expires_on),
+    )
 
 
 def unpack(data: bytes) -> BadgePayload:
@@ -74,8 +81,11 @@ def unpack(data: bytes) -> BadgePayload:
     if version != VERSION:
         raise PayloadError("unknown payload version")
     return BadgePayload(
-        serial=int.from_bytes(serial, "big"), uscc=_uscc_unpack(uscc), staff_id=staff_id or None,
-        issued_on=EPOCH + dt.timedelta(days=issued), expires_on=EPOCH + dt.timedelta(days=expires),
+        serial=int.from_bytes(serial, "big"),
+        uscc=_uscc_unpack(uscc),
+        staff_id=staff_id or None,
+        issued_on=EPOCH + dt.timedelta(days=issued),
+        expires_on=EPOCH + dt.timedelta(days=expires),
     )
 
 

@@ -65,9 +65,15 @@ def _result_for(live_status: str, level: str) -> str:
 
 def _compute(serial: int) -> dict[str, Any] | None:
     """The answer for a badge as of now (two queries), without the scan time; None if unknown."""
-    badge = (Badge.objects.select_related("enterprise", "staff").defer("staff__photo")
-             .annotate(staff_has_photo=ExpressionWrapper(Q(staff__photo__isnull=False), output_field=BooleanField()))
-             .filter(serial=serial).first())
+    badge = (
+        Badge.objects.select_related("enterprise", "staff")
+        .defer("staff__photo")
+        .annotate(
+            staff_has_photo=ExpressionWrapper(Q(staff__photo__isnull=False), output_field=BooleanField())
+        )
+        .filter(serial=serial)
+        .first()
+    )
     if badge is None:
         return None
     enterprise = badge.enterprise
@@ -96,7 +102,9 @@ def _compute(serial: int) -> dict[str, Any] | None:
             "status_label": str(enterprise.get_status_display()),
             "standing": {"level": standing.level, "label": standing.label, "reasons": standing.reasons},
         },
-        "staff": None if staff is None else {
+        "staff": None
+        if staff is None
+        else {
             "name_masked": mask_name(staff.full_name),
             "registration_number": staff.registration_number,
             "active": staff.is_active,
@@ -108,8 +116,15 @@ def _compute(serial: int) -> dict[str, Any] | None:
 
 
 def not_genuine(checked_at: dt.datetime | None = None) -> dict[str, Any]:
-    return {"result": NOT_GENUINE, "genuine": False, "badge": None, "enterprise": None, "staff": None,
-            "key_id": None, "checked_at": checked_at or timezone.now()}
+    return {
+        "result": NOT_GENUINE,
+        "genuine": False,
+        "badge": None,
+        "enterprise": None,
+        "staff": None,
+        "key_id": None,
+        "checked_at": checked_at or timezone.now(),
+    }
 
 
 # A second, per-process layer in front of the shared cache: entries are looked up by the very

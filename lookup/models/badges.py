@@ -32,26 +32,37 @@ class BadgeStatus(models.TextChoices):
 class BadgeStaff(models.Model):
     """A practitioner working for an enterprise, registered by its account to carry a staff badge."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="badge_staff",
-                                   verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="badge_staff", verbose_name=_("enterprise")
+    )
     full_name = models.CharField(_("full name"), max_length=60)
     registration_number = models.CharField(_("practitioner registration number"), max_length=40)
     photo = models.BinaryField(_("photo (JPEG)"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("works for the enterprise"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("registered by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     deactivated_at = models.DateTimeField(_("left the enterprise"), null=True, blank=True)
-    deactivated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("deactivated by"))
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deactivated by"),
+    )
 
     class Meta:
         ordering = ["-is_active", "full_name", "id"]
         verbose_name = _("badge staff member")
         verbose_name_plural = _("badge staff members")
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "registration_number"], condition=Q(is_active=True),
-                                    name="badge_staff_active_number_unique"),
+            models.UniqueConstraint(
+                fields=["enterprise", "registration_number"],
+                condition=Q(is_active=True),
+                name="badge_staff_active_number_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,22 +77,38 @@ class Badge(models.Model):
     """A printed credential (enterprise or staff) whose QR code leads to a live verification page."""
 
     serial = models.BigIntegerField(_("serial number"), unique=True)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="badges",
-                                   verbose_name=_("enterprise"))
-    staff = models.ForeignKey(BadgeStaff, on_delete=models.PROTECT, null=True, blank=True, related_name="badges",
-                              verbose_name=_("staff member"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="badges", verbose_name=_("enterprise")
+    )
+    staff = models.ForeignKey(
+        BadgeStaff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="badges",
+        verbose_name=_("staff member"),
+    )
     sector = models.CharField(_("sector"), max_length=20, choices=BadgeSector.choices)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
-    status = models.CharField(_("status"), max_length=10, choices=BadgeStatus.choices, default=BadgeStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BadgeStatus.choices, default=BadgeStatus.ACTIVE
+    )
     token = models.CharField(_("signed token"), max_length=300, unique=True)
     key_id = models.CharField(_("signing key"), max_length=32)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("issued by"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("revoked by"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
     revoke_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
 
     class Meta:
@@ -89,8 +116,9 @@ class Badge(models.Model):
         verbose_name = _("credential badge")
         verbose_name_plural = _("credential badges")
         constraints = [
-            models.CheckConstraint(condition=Q(expires_on__gt=models.F("issued_on")),
-                                   name="badge_expires_after_issue"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=models.F("issued_on")), name="badge_expires_after_issue"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,7 +138,9 @@ class Badge(models.Model):
 class BadgeScanDay(models.Model):
     """How many times a badge was verified on one day: an aggregate only (no IP, no user agent)."""
 
-    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="scan_days", verbose_name=_("badge"))
+    badge = models.ForeignKey(
+        Badge, on_delete=models.CASCADE, related_name="scan_days", verbose_name=_("badge")
+    )
     day = models.DateField(_("day"))
     count = models.PositiveIntegerField(_("scans"), default=0)
 

@@ -12,8 +12,9 @@ class DeveloperKey(models.Model):
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     requests_per_minute = models.PositiveIntegerField(_("requests per minute"), default=600)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("issued by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 

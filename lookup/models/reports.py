@@ -9,8 +9,9 @@ class CreditReport(models.Model):
     """An issued "public credit information summary" (PDF): its number, time and checksum, to verify it."""
 
     number = models.CharField(_("report number"), max_length=32, unique=True)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="credit_reports",
-                                   verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="credit_reports", verbose_name=_("enterprise")
+    )
     issued_at = models.DateTimeField(_("issued"))
     # The signed checksum covers the report's content (canonical JSON, stored below), since the QR
     # code that carries the signature is itself inside the PDF; the PDF's own checksum is kept too,
@@ -20,8 +21,14 @@ class CreditReport(models.Model):
     content = models.JSONField(_("content"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     key_id = models.CharField(_("signing key"), max_length=32)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("requested by"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
 
     class Meta:
         ordering = ["-issued_at"]

@@ -48,5 +48,7 @@ def exception_handler(exc, context):
 
 
 def error_response(message: str, *, field: str | None = None, status_code: int = status.HTTP_400_BAD_REQUEST):
-    return Response({"detail": message, "errors": [{"field": field, "message": message, "code": "invalid"}]},
-                    status=status_code)
+    return Response(
+        {"detail": message, "errors": [{"field": field, "message": message, "code": "invalid"}]},
+        status=status_code,
+    )

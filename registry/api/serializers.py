@@ -17,7 +17,9 @@ class CodeNameSerializer(serializers.Serializer):
 class DivisionRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField(allow_null=True)
-    abolished_after = serializers.IntegerField(allow_null=True, help_text="Last year the division existed, if abolished.")
+    abolished_after = serializers.IntegerField(
+        allow_null=True, help_text="Last year the division existed, if abolished."
+    )
 
 
 class FormerNameSerializer(serializers.Serializer):
@@ -47,11 +49,29 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Enterprise
         fields = [
-            "uscc", "name", "status", "status_display", "entity_type", "entity_type_display",
-            "legal_representative", "registered_capital", "established_on", "domicile",
-            "registration_authority", "authority", "category", "division", "industry", "industry_display",
-            "registration_number", "organization_code", "tax_number", "is_legacy_code", "legacy_reason",
-            "former_names", "updated_at",
+            "uscc",
+            "name",
+            "status",
+            "status_display",
+            "entity_type",
+            "entity_type_display",
+            "legal_representative",
+            "registered_capital",
+            "established_on",
+            "domicile",
+            "registration_authority",
+            "authority",
+            "category",
+            "division",
+            "industry",
+            "industry_display",
+            "registration_number",
+            "organization_code",
+            "tax_number",
+            "is_legacy_code",
+            "legacy_reason",
+            "former_names",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -68,7 +88,6 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return _division(obj.division_code)
 
 
-
 class EnterpriseWriteFields(serializers.Serializer):
     """Registration details as a registry administrator sends them; rules are the service's."""
 
@@ -77,7 +96,11 @@ class EnterpriseWriteFields(serializers.Serializer):
     entity_type = serializers.ChoiceField(choices=EntityType.choices, required=False)
     legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
     registered_capital = serializers.DecimalField(
-        max_digits=18, decimal_places=4, min_value=0, required=False, allow_null=True,
+        max_digits=18,
+        decimal_places=4,
+        min_value=0,
+        required=False,
+        allow_null=True,
         help_text="In units of 10,000 yuan.",
     )
     established_on = serializers.DateField(required=False, allow_null=True)
@@ -93,7 +116,8 @@ class EnterpriseCreateInput(EnterpriseWriteFields):
     uscc = serializers.RegexField(uscc_codes.PATTERN, help_text="18 characters, GB 32100-2015.")
     former_names = FormerNameSerializer(many=True, required=False)
     legacy = serializers.BooleanField(
-        default=False, help_text="Accept a real code that fails the check character (registry administrators only)."
+        default=False,
+        help_text="Accept a real code that fails the check character (registry administrators only).",
     )
     legacy_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -116,7 +140,6 @@ class AgencySerializer(serializers.ModelSerializer):
     @extend_schema_field(DivisionRefSerializer)
     def get_division(self, obj: Agency) -> dict:
         return _division(obj.division_id)
-
 
 
 class USCCErrorSerializer(serializers.Serializer):
@@ -144,7 +167,9 @@ class USCCExplanationSerializer(serializers.Serializer):
     organization_code = serializers.CharField(allow_null=True)
     check_character = serializers.CharField(allow_null=True)
     expected_check_character = serializers.CharField(allow_null=True)
-    registered = serializers.BooleanField(help_text="Whether an enterprise with this code is in the registry.")
+    registered = serializers.BooleanField(
+        help_text="Whether an enterprise with this code is in the registry."
+    )
 
 
 class ApiErrorItemSerializer(serializers.Serializer):

@@ -45,8 +45,22 @@ class PublicReadMixin:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Search enterprises", responses={200: EnterpriseSerializer(many=True), 404: OpenApiResponse(description="Page past the last result or the result cap."), **READ_RESPONSES}),
-    retrieve=extend_schema(summary="One enterprise by its USCC", responses={200: EnterpriseSerializer, 404: OpenApiResponse(description="No enterprise has this code."), **READ_RESPONSES}),
+    list=extend_schema(
+        summary="Search enterprises",
+        responses={
+            200: EnterpriseSerializer(many=True),
+            404: OpenApiResponse(description="Page past the last result or the result cap."),
+            **READ_RESPONSES,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One enterprise by its USCC",
+        responses={
+            200: EnterpriseSerializer,
+            404: OpenApiResponse(description="No enterprise has this code."),
+            **READ_RESPONSES,
+        },
+    ),
 )
 class EnterpriseViewSet(
     PublicReadMixin,
@@ -82,20 +96,40 @@ class EnterpriseViewSet(
     @extend_schema(
         summary="Change an enterprise's details (registry administrators)",
         request=EnterpriseUpdateInput,
-        responses={200: EnterpriseSerializer, 404: OpenApiResponse(description="No enterprise has this code."), **ERROR_RESPONSES},
+        responses={
+            200: EnterpriseSerializer,
+            404: OpenApiResponse(description="No enterprise has this code."),
+            **ERROR_RESPONSES,
+        },
     )
     def partial_update(self, request, *args, **kwargs):
         enterprise = self.get_object()
         data = EnterpriseUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        enterprise = services.enterprise_update(actor=request.user, enterprise=enterprise, data=dict(data.validated_data))
+        enterprise = services.enterprise_update(
+            actor=request.user, enterprise=enterprise, data=dict(data.validated_data)
+        )
         enterprise = Enterprise.objects.prefetch_related("former_names").get(pk=enterprise.pk)
         return Response(EnterpriseSerializer(enterprise).data)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Agencies", responses={200: AgencySerializer(many=True), 404: OpenApiResponse(description="Page past the last result."), **READ_RESPONSES}),
-    retrieve=extend_schema(summary="One agency by its USCC", responses={200: AgencySerializer, 404: OpenApiResponse(description="No agency has this code."), **READ_RESPONSES}),
+    list=extend_schema(
+        summary="Agencies",
+        responses={
+            200: AgencySerializer(many=True),
+            404: OpenApiResponse(description="Page past the last result."),
+            **READ_RESPONSES,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One agency by its USCC",
+        responses={
+            200: AgencySerializer,
+            404: OpenApiResponse(description="No agency has this code."),
+            **READ_RESPONSES,
+        },
+    ),
 )
 class AgencyViewSet(PublicReadMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AgencySerializer
@@ -121,8 +155,12 @@ def explain_code(value: str) -> dict:
         }
     authority = None
     if analysis.authority:
-        authority = {"value": analysis.authority, "name": str(uscc_codes.AUTHORITIES[analysis.authority])
-                     if analysis.authority in uscc_codes.AUTHORITIES else None}
+        authority = {
+            "value": analysis.authority,
+            "name": str(uscc_codes.AUTHORITIES[analysis.authority])
+            if analysis.authority in uscc_codes.AUTHORITIES
+            else None,
+        }
     category = None
     if analysis.category:
         known = uscc_codes.CATEGORIES.get((analysis.authority, analysis.category))
@@ -151,15 +189,29 @@ class USCCExplainView(APIView):
 
     @extend_schema(
         summary="Explain a USCC",
-        parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH,
-                                     description="A code as typed: any case, spaces and hyphens allowed.")],
-        responses={200: USCCExplanationSerializer, 400: OpenApiResponse(description="The code is longer than 64 characters."), **READ_RESPONSES},
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="A code as typed: any case, spaces and hyphens allowed.",
+            )
+        ],
+        responses={
+            200: USCCExplanationSerializer,
+            400: OpenApiResponse(description="The code is longer than 64 characters."),
+            **READ_RESPONSES,
+        },
     )
     def get(self, request, code: str):
         if len(code) > 64:
             return Response(
-                {"detail": _("A code has 18 characters."),
-                 "errors": [{"field": "code", "message": _("A code has 18 characters."), "code": "max_length"}]},
+                {
+                    "detail": _("A code has 18 characters."),
+                    "errors": [
+                        {"field": "code", "message": _("A code has 18 characters."), "code": "max_length"}
+                    ],
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(explain_code(code))

@@ -37,9 +37,25 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportBatch
-        fields = ["id", "agency", "original_name", "sha256", "submit", "status", "total_rows", "processed_rows",
-                  "progress_percent", "created_count", "unchanged_count", "error_count", "message", "errors",
-                  "uploaded_by", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "agency",
+            "original_name",
+            "sha256",
+            "submit",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress_percent",
+            "created_count",
+            "unchanged_count",
+            "error_count",
+            "message",
+            "errors",
+            "uploaded_by",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ImportErrorSerializer(many=True))
@@ -49,11 +65,18 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="CSV (UTF-8 or GB18030) or XLSX; national CF_*/XK_* headers or Chinese "
-                                           "column names in the first row.")
-    agency = serializers.RegexField(USCC_PATTERN, required=False,
-                                    help_text="The agency's USCC, when the caller works for several agencies.")
-    submit = serializers.BooleanField(default=False, help_text="Submit the valid rows for review (else: drafts).")
+    file = serializers.FileField(
+        help_text="CSV (UTF-8 or GB18030) or XLSX; national CF_*/XK_* headers or Chinese "
+        "column names in the first row."
+    )
+    agency = serializers.RegexField(
+        USCC_PATTERN,
+        required=False,
+        help_text="The agency's USCC, when the caller works for several agencies.",
+    )
+    submit = serializers.BooleanField(
+        default=False, help_text="Submit the valid rows for review (else: drafts)."
+    )
 
 
 ERRORS = {
@@ -65,10 +88,14 @@ ERRORS = {
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your agencies' imports, newest first",
-                       responses={200: ImportBatchSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(summary="One import: progress, counts and the first errors",
-                           responses={200: ImportBatchSerializer, 404: OpenApiResponse(ApiErrorSerializer), **ERRORS}),
+    list=extend_schema(
+        summary="Your agencies' imports, newest first",
+        responses={200: ImportBatchSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One import: progress, counts and the first errors",
+        responses={200: ImportBatchSerializer, 404: OpenApiResponse(ApiErrorSerializer), **ERRORS},
+    ),
 )
 class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ImportBatchSerializer
@@ -76,13 +103,16 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     throttle_classes = [UserRateThrottle]
 
     def get_queryset(self):
-        return ImportBatch.objects.filter(agency__in=agencies_of(self.request.user)).select_related(
-            "agency", "uploaded_by").order_by("-created_at")
+        return (
+            ImportBatch.objects.filter(agency__in=agencies_of(self.request.user))
+            .select_related("agency", "uploaded_by")
+            .order_by("-created_at")
+        )
 
     @extend_schema(
         summary="Upload a file of records to import",
         description="Processed in the background, in chunks; poll the returned import for its progress. "
-                    "Uploading a file that was already imported returns that import (nothing is doubled).",
+        "Uploading a file that was already imported returns that import (nothing is doubled).",
         request={"multipart/form-data": ImportUploadSerializer},
         responses={202: ImportBatchSerializer, **ERRORS},
     )
@@ -97,10 +127,17 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         elif len(agencies) == 1:
             agency = agencies[0]
         else:
-            raise serializers.ValidationError({"agency": ["Name the agency (its USCC): you work for several."]})
+            raise serializers.ValidationError(
+                {"agency": ["Name the agency (its USCC): you work for several."]}
+            )
         file = upload.validated_data["file"]
-        batch = import_start(actor=request.user, agency=agency, uploaded_file=file, original_name=file.name,
-                             submit=upload.validated_data["submit"])
+        batch = import_start(
+            actor=request.user,
+            agency=agency,
+            uploaded_file=file,
+            original_name=file.name,
+            submit=upload.validated_data["submit"],
+        )
         batch.refresh_from_db()
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
@@ -109,9 +146,14 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [MultiPartParser()]
         return super().get_parsers()
 
-    @extend_schema(summary="Every bad row as CSV (row, column, value, reason)",
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: OpenApiResponse(ApiErrorSerializer),
-                              **ERRORS})
+    @extend_schema(
+        summary="Every bad row as CSV (row, column, value, reason)",
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ApiErrorSerializer),
+            **ERRORS,
+        },
+    )
     @action(detail=True, methods=["get"], url_path="errors")
     def errors_csv(self, request, pk=None):
         batch = self.get_object()

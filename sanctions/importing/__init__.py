@@ -54,8 +54,13 @@ def chunk_size(total: int) -> int:
 
 @transaction.atomic
 def import_start(
-    *, actor, agency: Agency, uploaded_file: File | None = None, path: str | Path | None = None,
-    original_name: str = "", submit: bool = False,
+    *,
+    actor,
+    agency: Agency,
+    uploaded_file: File | None = None,
+    path: str | Path | None = None,
+    original_name: str = "",
+    submit: bool = False,
 ) -> ImportBatch:
     """Accept a file of records from a clerk and queue its import; the same file twice is imported once."""
     ensure_can_edit(actor, agency)
@@ -65,24 +70,33 @@ def import_start(
         name = Path(original_name or upload.name or "").name
         suffix = Path(name).suffix.lower()
         if suffix not in files.SUFFIXES:
-            raise ValidationError({"file": [_("Only CSV and XLSX files can be imported, not “%(name)s”.")
-                                            % {"name": name}]})
+            raise ValidationError(
+                {"file": [_("Only CSV and XLSX files can be imported, not “%(name)s”.") % {"name": name}]}
+            )
         digest = hashlib.sha256()
         for block in upload.chunks():
             digest.update(block)
         sha256 = digest.hexdigest()
-        done = (ImportBatch.objects.filter(agency=agency, sha256=sha256, status=ImportStatus.DONE)
-                .order_by("-created_at").first())
+        done = (
+            ImportBatch.objects.filter(agency=agency, sha256=sha256, status=ImportStatus.DONE)
+            .order_by("-created_at")
+            .first()
+        )
         if done is not None:
             return done
-        batch = ImportBatch(agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256,
-                            submit=submit)
+        batch = ImportBatch(
+            agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256, submit=submit
+        )
         upload.seek(0)
         # Stored under MEDIA_ROOT (never served) by a name of ours, not the uploader's.
         batch.file.save(f"{agency.pk}-{sha256[:16]}{suffix}", upload, save=False)
         batch.save()
-    audit_write(actor=actor, action="import.start", target=batch,
-                after={"file": batch.original_name, "sha256": sha256, "submit": submit})
+    audit_write(
+        actor=actor,
+        action="import.start",
+        target=batch,
+        after={"file": batch.original_name, "sha256": sha256, "submit": submit},
+    )
     from ..tasks import import_process
 
     import_process.delay_on_commit(batch.pk)
@@ -120,13 +134,17 @@ def import_run(batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("agency__division", "uploaded_by").get(pk=batch_id)
     if batch.status in FINISHED:
         return batch
-    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(status=ImportStatus.VALIDATING)
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(
+        status=ImportStatus.VALIDATING
+    )
     try:
         with _local_path(batch.file) as path:
             scan = files.scan(path)
             ImportBatch.objects.filter(
                 pk=batch.pk, status__in=[ImportStatus.PENDING, ImportStatus.VALIDATING]
-            ).update(status=ImportStatus.IMPORTING, total_rows=scan.total, message="\n".join(scan.columns.warnings))
+            ).update(
+                status=ImportStatus.IMPORTING, total_rows=scan.total, message="\n".join(scan.columns.warnings)
+            )
             batch.refresh_from_db()
             if batch.status == ImportStatus.IMPORTING:
                 _import_rows(batch, path, scan)
@@ -136,15 +154,19 @@ def import_run(batch_id: int) -> ImportBatch:
         raise  # the database went away: the task is retried and resumes
     except Exception:
         batch.refresh_from_db()
-        _fail(batch, _("The import stopped on an unexpected error after %(rows)d rows; those rows are imported.")
-              % {"rows": batch.processed_rows})
+        _fail(
+            batch,
+            _("The import stopped on an unexpected error after %(rows)d rows; those rows are imported.")
+            % {"rows": batch.processed_rows},
+        )
         raise
     return _finish(batch)
 
 
 def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     ImportBatch.objects.filter(pk=batch.pk).exclude(status__in=FINISHED).update(
-        status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
+        status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
+    )
     batch.refresh_from_db()
     return batch
 
@@ -180,12 +202,16 @@ def _import_chunk(batch: ImportBatch, importer: ChunkImporter, chunk: list, star
                 if locked.processed_rows > start:  # a redelivered task got here first
                     return True
                 if locked.processed_rows < start:
-                    raise RuntimeError(f"import {batch.pk}: rows {locked.processed_rows}..{start} were skipped")
+                    raise RuntimeError(
+                        f"import {batch.pk}: rows {locked.processed_rows}..{start} were skipped"
+                    )
                 good, errors, bad = importer.clean(chunk)
                 created, present = importer.write(good)
                 ImportBatch.objects.filter(pk=batch.pk).update(
-                    processed_rows=start + len(chunk), created_count=F("created_count") + created,
-                    unchanged_count=F("unchanged_count") + present, error_count=F("error_count") + bad,
+                    processed_rows=start + len(chunk),
+                    created_count=F("created_count") + created,
+                    unchanged_count=F("unchanged_count") + present,
+                    error_count=F("error_count") + bad,
                     errors=locked.errors + [asdict(e) for e in errors],
                 )
             return True
@@ -203,10 +229,17 @@ def _finish(batch: ImportBatch) -> ImportBatch:
             locked.status = ImportStatus.DONE
             locked.finished_at = timezone.now()
             locked.save(update_fields=["status", "finished_at"])
-            audit_write(actor=locked.uploaded_by, action="import.finish", target=locked, after={
-                "rows": locked.total_rows, "created": locked.created_count, "unchanged": locked.unchanged_count,
-                "errors": locked.error_count,
-            })
+            audit_write(
+                actor=locked.uploaded_by,
+                action="import.finish",
+                target=locked,
+                after={
+                    "rows": locked.total_rows,
+                    "created": locked.created_count,
+                    "unchanged": locked.unchanged_count,
+                    "errors": locked.error_count,
+                },
+            )
     batch.refresh_from_db()
     return batch
 

@@ -68,7 +68,8 @@ class ChunkImporter:
         rules = list(PublicityRule.objects.filter(kind=self.kind))
         # The catalogue is read once per file, not once per row.
         self.catalogue_kwargs: dict[str, Any] = {
-            "rules": rules, "catalogue": {c.code: c for c in PenaltyCategory.objects.all()},
+            "rules": rules,
+            "catalogue": {c.code: c for c in PenaltyCategory.objects.all()},
         }
         # The fine matters to the choice of rule only as "at most this threshold or not".
         self.fine_thresholds = sorted({r.fine_at_most for r in rules if r.fine_at_most is not None})
@@ -102,7 +103,9 @@ class ChunkImporter:
     def _publicity(self, cleaned: dict[str, Any]) -> Publicity | str:
         fine: Decimal | None = cleaned.get("fine_amount")
         key = (
-            cleaned["decision_date"], tuple(cleaned.get("penalty_categories") or ()), cleaned.get("severity", ""),
+            cleaned["decision_date"],
+            tuple(cleaned.get("penalty_categories") or ()),
+            cleaned.get("severity", ""),
             cleaned.get("regulatory_field", ""),
             tuple(fine is not None and fine <= t for t in self.fine_thresholds),
             cleaned.get("valid_to") if self.valid_to_matters else None,
@@ -111,10 +114,15 @@ class ChunkImporter:
         if result is None:
             try:
                 result = publicity_for(
-                    kind=self.kind, decision_date=cleaned["decision_date"],
-                    categories=cleaned.get("penalty_categories") or [], severity=cleaned.get("severity", ""),
-                    regulatory_field=cleaned.get("regulatory_field", ""), province=self.province, fine=fine,
-                    valid_to=cleaned.get("valid_to"), **self.catalogue_kwargs,
+                    kind=self.kind,
+                    decision_date=cleaned["decision_date"],
+                    categories=cleaned.get("penalty_categories") or [],
+                    severity=cleaned.get("severity", ""),
+                    regulatory_field=cleaned.get("regulatory_field", ""),
+                    province=self.province,
+                    fine=fine,
+                    valid_to=cleaned.get("valid_to"),
+                    **self.catalogue_kwargs,
                 )
             except LookupError as exc:
                 result = str(exc)
@@ -131,12 +139,20 @@ class ChunkImporter:
         bad = 0
         for rownum, cells in rows:
             data = self.columns.values(cells)
-            cleaned, problems = clean_record(data, kind=self.kind, agency=self.agency, categories=self.categories,
-                                             party_finder=finder, memo=self.memo, today=self.today)
+            cleaned, problems = clean_record(
+                data,
+                kind=self.kind,
+                agency=self.agency,
+                categories=self.categories,
+                party_finder=finder,
+                memo=self.memo,
+                today=self.today,
+            )
             first = self.first_row.get(document_number(self.columns, cells))
             if first is not None and first != rownum:
                 problems.setdefault("document_number", []).append(
-                    _("This decision document number already appears in row %(row)d.") % {"row": first})
+                    _("This decision document number already appears in row %(row)d.") % {"row": first}
+                )
             publicity = None
             if not problems:
                 publicity = self._publicity(cleaned)
@@ -145,15 +161,24 @@ class ChunkImporter:
             if problems:
                 bad += 1
                 for name in sorted(problems, key=self.columns.order):
-                    errors.append(RowError(rownum, self.columns.header(name), display(data.get(name)),
-                                           " ".join(problems[name])))
+                    errors.append(
+                        RowError(
+                            rownum,
+                            self.columns.header(name),
+                            display(data.get(name)),
+                            " ".join(problems[name]),
+                        )
+                    )
                 continue
             values = {name: cleaned[name] for name in RECORD_FIELDS}
             values["enterprise_id"] = cleaned["enterprise"].pk
             values.update(
-                publicity_rule_id=publicity.rule.pk if publicity.rule else None, publicity_end=publicity.end,
-                earliest_repair_date=publicity.earliest_repair, early_repair_allowed=publicity.early_repair_allowed,
-                publish_deadline=publicity.publish_deadline, never_published=publicity.never_published,
+                publicity_rule_id=publicity.rule.pk if publicity.rule else None,
+                publicity_end=publicity.end,
+                earliest_repair_date=publicity.earliest_repair,
+                early_repair_allowed=publicity.early_repair_allowed,
+                publish_deadline=publicity.publish_deadline,
+                never_published=publicity.never_published,
             )
             good.append(CleanRow(rownum, values))
         return good, errors, bad
@@ -164,8 +189,9 @@ class ChunkImporter:
         """Create the records not yet present; returns (created, already present)."""
         numbers = [row.values["document_number"] for row in good]
         present = set(
-            CreditRecord.objects.filter(agency=self.agency, is_current=True, document_number__in=numbers)
-            .values_list("document_number", flat=True)
+            CreditRecord.objects.filter(
+                agency=self.agency, is_current=True, document_number__in=numbers
+            ).values_list("document_number", flat=True)
         )
         new = [row for row in good if row.values["document_number"] not in present]
         if new:
@@ -176,16 +202,26 @@ class ChunkImporter:
         now = timezone.now()
         submitted = self.status == RecordStatus.SUBMITTED
         common = {
-            "agency_id": self.agency.pk, "kind": self.kind, "status": self.status, "version": 1,
-            "previous_id": None, "is_current": True, "created_by_id": self.actor.pk,
-            "submitted_at": now if submitted else None, "import_batch_id": self.batch.pk, "idempotency_key": None,
-            "created_at": now, "updated_at": now,
+            "agency_id": self.agency.pk,
+            "kind": self.kind,
+            "status": self.status,
+            "version": 1,
+            "previous_id": None,
+            "is_current": True,
+            "created_by_id": self.actor.pk,
+            "submitted_at": now if submitted else None,
+            "import_batch_id": self.batch.pk,
+            "idempotency_key": None,
+            "created_at": now,
+            "updated_at": now,
         }
         base = {**self.template, **common}
         table = CreditRecord._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
-                           [len(rows)])
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+                [len(rows)],
+            )
             ids = sorted(r[0] for r in cursor.fetchall())
             records = []
             columns = ", ".join(f.column for f in self.fields)
@@ -212,18 +248,52 @@ class ChunkImporter:
             for values in records:
                 # The record as created is the file's row: the event and the audit entry name that row
                 # (the chain holds the file's checksum, "import.start"), rather than copying its 40 values.
-                origin = {"import_batch": self.batch.pk, "file": self.batch.original_name, "row": values["_row"]}
-                copy.write_row([values["id"], values["record_key"], "create", self.actor.pk, label, now, "",
-                                Jsonb(origin)])
+                origin = {
+                    "import_batch": self.batch.pk,
+                    "file": self.batch.original_name,
+                    "row": values["_row"],
+                }
+                copy.write_row(
+                    [
+                        values["id"],
+                        values["record_key"],
+                        "create",
+                        self.actor.pk,
+                        label,
+                        now,
+                        "",
+                        Jsonb(origin),
+                    ]
+                )
                 if submitted:
-                    copy.write_row([values["id"], values["record_key"], "submit", self.actor.pk, label, now, "",
-                                    Jsonb({})])
-                entries.append(PendingEntry(
-                    self.actor, action, CreditRecord._meta.label_lower, str(values["id"]),
-                    f"{values['document_number']} · {values['party_name']}"[:300], None, {
-                        **origin, "document_number": values["document_number"], "party_uscc": values["party_uscc"],
-                        "enterprise_id": values["enterprise_id"], "decision_date": values["decision_date"],
-                        "status": status,
-                    },
-                ))
+                    copy.write_row(
+                        [
+                            values["id"],
+                            values["record_key"],
+                            "submit",
+                            self.actor.pk,
+                            label,
+                            now,
+                            "",
+                            Jsonb({}),
+                        ]
+                    )
+                entries.append(
+                    PendingEntry(
+                        self.actor,
+                        action,
+                        CreditRecord._meta.label_lower,
+                        str(values["id"]),
+                        f"{values['document_number']} · {values['party_name']}"[:300],
+                        None,
+                        {
+                            **origin,
+                            "document_number": values["document_number"],
+                            "party_uscc": values["party_uscc"],
+                            "enterprise_id": values["enterprise_id"],
+                            "decision_date": values["decision_date"],
+                            "status": status,
+                        },
+                    )
+                )
         audit_write_many(entries)

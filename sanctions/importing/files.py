@@ -24,8 +24,14 @@ from ..national_format import FIELDS, header_map, kind_from_headers, normalise_h
 from ..validation import REQUIRED, _text
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
-PARTY_CODES = ("party_uscc", "party_registration_number", "party_organization_code", "party_tax_number",
-               "party_institution_number", "party_social_org_number")
+PARTY_CODES = (
+    "party_uscc",
+    "party_registration_number",
+    "party_organization_code",
+    "party_tax_number",
+    "party_institution_number",
+    "party_social_org_number",
+)
 display = _display
 
 
@@ -88,10 +94,12 @@ def map_columns(cells: list[Any]) -> Columns:
     headers = [_display(c).strip() for c in cells]
     kind = detect_kind(headers)
     if kind is None:
-        raise ValidationError(_(
-            "The first row must hold the column headers, as national codes (CF_* for penalties, XK_* for "
-            "licences) or as their Chinese names; these headers say neither."
-        ))
+        raise ValidationError(
+            _(
+                "The first row must hold the column headers, as national codes (CF_* for penalties, XK_* for "
+                "licences) or as their Chinese names; these headers say neither."
+            )
+        )
     mapping = header_map()
     by_field: dict[str, int] = {}
     unknown, twice = [], []
@@ -110,15 +118,19 @@ def map_columns(cells: list[Any]) -> Columns:
         missing.insert(0, "party_uscc")
     if missing:
         raise ValidationError(
-            _("The file has no column for %(columns)s.") % {"columns": ", ".join(national_label(kind, m)
-                                                                                for m in missing)}
+            _("The file has no column for %(columns)s.")
+            % {"columns": ", ".join(national_label(kind, m) for m in missing)}
         )
     columns = Columns(kind=kind, by_field=by_field, headers=headers)
     if unknown:
-        columns.warnings.append(_("Columns ignored (not known): %(columns)s.") % {"columns": ", ".join(unknown)})
+        columns.warnings.append(
+            _("Columns ignored (not known): %(columns)s.") % {"columns": ", ".join(unknown)}
+        )
     if twice:
-        columns.warnings.append(_("Columns ignored (the same field appears earlier): %(columns)s.")
-                                % {"columns": ", ".join(twice)})
+        columns.warnings.append(
+            _("Columns ignored (the same field appears earlier): %(columns)s.")
+            % {"columns": ", ".join(twice)}
+        )
     return columns
 
 

@@ -13,7 +13,24 @@ from .remedies import (
 )
 
 __all__ = [
-    "Commitment", "CreditRecord", "DeadlineRule", "EnterpriseRating", "ImportBatch", "ListKind", "ListSubscription",
-    "Listing", "Measure", "Memorandum", "Notification", "Objection", "ObjectionEvidence", "PenaltyCategory",
-    "PublicityRule", "RatingModel", "RatingRule", "RecordEvent", "RepairApplication", "RepairMaterial",
+    "Commitment",
+    "CreditRecord",
+    "DeadlineRule",
+    "EnterpriseRating",
+    "ImportBatch",
+    "ListKind",
+    "ListSubscription",
+    "Listing",
+    "Measure",
+    "Memorandum",
+    "Notification",
+    "Objection",
+    "ObjectionEvidence",
+    "PenaltyCategory",
+    "PublicityRule",
+    "RatingModel",
+    "RatingRule",
+    "RecordEvent",
+    "RepairApplication",
+    "RepairMaterial",
 ]

@@ -22,7 +22,9 @@ class ListKind(models.Model):
     removal_conditions = models.TextField(_("published removal conditions"))
     default_term_months = models.PositiveSmallIntegerField(_("default term (months)"), null=True, blank=True)
     early_removal_after_months = models.PositiveSmallIntegerField(
-        _("early removal possible after (months)"), null=True, blank=True,
+        _("early removal possible after (months)"),
+        null=True,
+        blank=True,
         help_text=_("Empty: no early removal by repair."),
     )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
@@ -40,29 +42,49 @@ class ListKind(models.Model):
 class Listing(models.Model):
     """An agency's decision to put an enterprise on a list, reviewed like a record (four eyes)."""
 
-    list_kind = models.ForeignKey(ListKind, on_delete=models.PROTECT, related_name="listings",
-                                  verbose_name=_("list"))
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="listings",
-                                   verbose_name=_("enterprise"))
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="listings", verbose_name=_("agency"))
-    status = models.CharField(_("status"), max_length=12, choices=ListingStatus.choices, default=ListingStatus.DRAFT)
+    list_kind = models.ForeignKey(
+        ListKind, on_delete=models.PROTECT, related_name="listings", verbose_name=_("list")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="listings", verbose_name=_("enterprise")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="listings", verbose_name=_("agency")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
     grounds = models.TextField(_("grounds"))
-    records = models.ManyToManyField(CreditRecord, blank=True, related_name="listings",
-                                     verbose_name=_("records it rests on"))
+    records = models.ManyToManyField(
+        CreditRecord, blank=True, related_name="listings", verbose_name=_("records it rests on")
+    )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     document_number = models.CharField(_("decision document number"), max_length=100)
     start_date = models.DateField(_("listed from"))
-    end_date = models.DateField(_("listed until"), null=True, blank=True,
-                                help_text=_("Empty: until removed. The listing ends by itself on this date."))
+    end_date = models.DateField(
+        _("listed until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until removed. The listing ends by itself on this date."),
+    )
     inclusion_conditions = models.TextField(_("inclusion conditions"))
     removal_conditions = models.TextField(_("removal conditions"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("author"))
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("published by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
-    removal_reason = models.CharField(_("removal reason"), max_length=12, choices=RemovalReason.choices, blank=True)
+    removal_reason = models.CharField(
+        _("removal reason"), max_length=12, choices=RemovalReason.choices, blank=True
+    )
     removal_note = models.TextField(_("removal note"), blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -74,8 +96,10 @@ class Listing(models.Model):
         verbose_name_plural = _("listings")
         constraints = [
             models.UniqueConstraint(fields=["agency", "document_number"], name="listing_unique_document"),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
-                                   name="listing_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="listing_end_after_start",
+            ),
         ]
         indexes = [models.Index(fields=["enterprise", "status"], name="listing_enterprise_status")]
 
@@ -106,10 +130,12 @@ class Measure(models.Model):
     A measure is applied only once it is published (DOMAIN.md §6): unpublished ones are never returned.
     """
 
-    memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="measures",
-                                   verbose_name=_("memorandum"))
-    list_kind = models.ForeignKey(ListKind, on_delete=models.PROTECT, related_name="measures",
-                                  verbose_name=_("triggering list"))
+    memorandum = models.ForeignKey(
+        Memorandum, on_delete=models.PROTECT, related_name="measures", verbose_name=_("memorandum")
+    )
+    list_kind = models.ForeignKey(
+        ListKind, on_delete=models.PROTECT, related_name="measures", verbose_name=_("triggering list")
+    )
     nature = models.CharField(_("nature"), max_length=12, choices=MeasureNature.choices)
     name = models.CharField(_("measure"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -131,32 +157,48 @@ class Measure(models.Model):
 class ListSubscription(models.Model):
     """An agency asks to be told when an enterprise enters or leaves a list."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="list_subscriptions",
-                               verbose_name=_("agency"))
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+",
-                                   verbose_name=_("enterprise"))
-    list_kind = models.ForeignKey(ListKind, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                  verbose_name=_("list"), help_text=_("Empty: any list."))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="list_subscriptions", verbose_name=_("agency")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="+", verbose_name=_("enterprise")
+    )
+    list_kind = models.ForeignKey(
+        ListKind,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("list"),
+        help_text=_("Empty: any list."),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("list subscription")
         verbose_name_plural = _("list subscriptions")
-        constraints = [models.UniqueConstraint(fields=["agency", "enterprise", "list_kind"], nulls_distinct=False,
-                                               name="list_subscription_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "enterprise", "list_kind"],
+                nulls_distinct=False,
+                name="list_subscription_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} → {self.enterprise}"
 
 
-
 class Notification(models.Model):
     """An in-app notice to an agency: an enterprise it follows entered or left a list."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="notifications",
-                               verbose_name=_("agency"))
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+", verbose_name=_("listing"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("agency")
+    )
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="+", verbose_name=_("listing")
+    )
     event = models.CharField(_("event"), max_length=8, choices=NotificationEvent.choices)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
@@ -165,8 +207,9 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        constraints = [models.UniqueConstraint(fields=["agency", "listing", "event"], name="notification_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "listing", "event"], name="notification_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.get_event_display()} · {self.listing}"
-

@@ -19,7 +19,9 @@ class RatingModel(models.Model):
     base_points = models.IntegerField(_("starting points"), default=100)
     grades = models.JSONField(
         _("grade scale"),
-        help_text=_('Best grade first: [{"grade": "A", "min_points": 90, "label": "…"}, …]; the last has no minimum.'),
+        help_text=_(
+            'Best grade first: [{"grade": "A", "min_points": 90, "label": "…"}, …]; the last has no minimum.'
+        ),
     )
     is_default = models.BooleanField(_("default model"), default=False)
     effective_from = models.DateField(_("effective from"))
@@ -36,16 +38,20 @@ class RatingModel(models.Model):
 class RatingRule(models.Model):
     """One rule of a rating model: points per matching record or listing, or a grade ceiling while listed."""
 
-    model = models.ForeignKey(RatingModel, on_delete=models.CASCADE, related_name="rules", verbose_name=_("model"))
+    model = models.ForeignKey(
+        RatingModel, on_delete=models.CASCADE, related_name="rules", verbose_name=_("model")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=8, choices=RatingRuleKind.choices)
     record_kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices, blank=True)
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True)
-    list_kind = models.ForeignKey(ListKind, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("list"))
+    list_kind = models.ForeignKey(
+        ListKind, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("list")
+    )
     points = models.IntegerField(_("points"), default=0)
-    max_count = models.PositiveSmallIntegerField(_("counted at most"), null=True, blank=True,
-                                                 help_text=_("Empty: every matching item counts."))
+    max_count = models.PositiveSmallIntegerField(
+        _("counted at most"), null=True, blank=True, help_text=_("Empty: every matching item counts.")
+    )
     ceiling_grade = models.CharField(_("grade at best"), max_length=8, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -62,9 +68,12 @@ class RatingRule(models.Model):
 class EnterpriseRating(models.Model):
     """An enterprise's grade under a model at a time, with every rule that fired; the history is kept."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="ratings",
-                                   verbose_name=_("enterprise"))
-    model = models.ForeignKey(RatingModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("model"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("enterprise")
+    )
+    model = models.ForeignKey(
+        RatingModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("model")
+    )
     grade = models.CharField(_("grade"), max_length=8)
     points = models.IntegerField(_("points"))
     explanation = models.JSONField(_("explanation"), default=list)
@@ -77,10 +86,10 @@ class EnterpriseRating(models.Model):
         verbose_name = _("enterprise rating")
         verbose_name_plural = _("enterprise ratings")
         constraints = [
-            models.UniqueConstraint(fields=["enterprise", "model"], condition=models.Q(is_current=True),
-                                    name="rating_one_current"),
+            models.UniqueConstraint(
+                fields=["enterprise", "model"], condition=models.Q(is_current=True), name="rating_one_current"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.grade}"
-

@@ -59,26 +59,52 @@ class PublicityRule(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
     penalty_category = models.ForeignKey(
-        PenaltyCategory, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("penalty category"),
+        PenaltyCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("penalty category"),
         help_text=_("Empty: any category."),
     )
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True,
-                                help_text=_("Empty: any severity."))
-    regulatory_field = models.CharField(_("regulatory field"), max_length=20, choices=RegulatoryField.choices,
-                                        blank=True, help_text=_("Empty: any field."))
-    province = models.CharField(_("province code"), max_length=2, blank=True,
-                                help_text=_("Two digits (e.g. 33): only records decided in that province. Empty: national."))
+    severity = models.CharField(
+        _("severity"),
+        max_length=20,
+        choices=Severity.choices,
+        blank=True,
+        help_text=_("Empty: any severity."),
+    )
+    regulatory_field = models.CharField(
+        _("regulatory field"),
+        max_length=20,
+        choices=RegulatoryField.choices,
+        blank=True,
+        help_text=_("Empty: any field."),
+    )
+    province = models.CharField(
+        _("province code"),
+        max_length=2,
+        blank=True,
+        help_text=_("Two digits (e.g. 33): only records decided in that province. Empty: national."),
+    )
     fine_at_most = models.DecimalField(
-        _("fine at most (10,000 yuan)"), max_digits=14, decimal_places=4, null=True, blank=True,
+        _("fine at most (10,000 yuan)"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
         help_text=_("Only fines up to this amount (the provincial threshold for a low fine)."),
     )
     min_months = models.PositiveSmallIntegerField(_("minimum publicity (months)"))
     max_months = models.PositiveSmallIntegerField(
-        _("maximum publicity (months)"), null=True, blank=True,
+        _("maximum publicity (months)"),
+        null=True,
+        blank=True,
         help_text=_("Empty: public until the licence's validity ends (or indefinitely)."),
     )
     early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
-    publish_within_working_days = models.PositiveSmallIntegerField(_("publish within (working days)"), default=20)
+    publish_within_working_days = models.PositiveSmallIntegerField(
+        _("publish within (working days)"), default=20
+    )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -103,8 +129,16 @@ class PublicityRule(models.Model):
 
     @property
     def specificity(self) -> int:
-        return sum(bool(v) for v in (self.penalty_category_id, self.severity, self.regulatory_field, self.province,
-                                     self.fine_at_most is not None))
+        return sum(
+            bool(v)
+            for v in (
+                self.penalty_category_id,
+                self.severity,
+                self.regulatory_field,
+                self.province,
+                self.fine_at_most is not None,
+            )
+        )
 
 
 class CreditRecord(models.Model):
@@ -115,25 +149,41 @@ class CreditRecord(models.Model):
 
     record_key = models.UUIDField(_("record key"), default=uuid.uuid4, db_index=True, editable=False)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
-    previous = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="next_version", verbose_name=_("corrects"))
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_version",
+        verbose_name=_("corrects"),
+    )
     is_current = models.BooleanField(_("current version"), default=True)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency")
+    )
     kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
-    status = models.CharField(_("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.DRAFT
+    )
 
     # The party (行政相对人)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="credit_records",
-                                   verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("enterprise")
+    )
     party_name = models.CharField(_("party name"), max_length=200)  # CF_XDR_MC
-    party_category = models.CharField(_("party category"), max_length=24, choices=PartyCategory.choices,
-                                      default=PartyCategory.LEGAL_PERSON)
+    party_category = models.CharField(
+        _("party category"), max_length=24, choices=PartyCategory.choices, default=PartyCategory.LEGAL_PERSON
+    )
     party_uscc = models.CharField(_("party USCC"), max_length=18, blank=True)  # CF_XDR_SHXYM
     party_registration_number = models.CharField(_("business registration number"), max_length=15, blank=True)
     party_organization_code = models.CharField(_("organisation code"), max_length=9, blank=True)
     party_tax_number = models.CharField(_("tax registration number"), max_length=20, blank=True)
-    party_institution_number = models.CharField(_("public institution certificate number"), max_length=30, blank=True)
-    party_social_org_number = models.CharField(_("social organisation registration number"), max_length=30, blank=True)
+    party_institution_number = models.CharField(
+        _("public institution certificate number"), max_length=30, blank=True
+    )
+    party_social_org_number = models.CharField(
+        _("social organisation registration number"), max_length=30, blank=True
+    )
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)  # CF_FRDB
     legal_rep_id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
     legal_rep_id_number = models.CharField(_("ID number"), max_length=40, blank=True)
@@ -144,73 +194,111 @@ class CreditRecord(models.Model):
     violation_type = models.CharField(_("violation type"), max_length=300, blank=True)  # CF_WFXW
     violation_facts = models.TextField(_("facts of the violation"), blank=True)  # CF_SY
     legal_basis = models.TextField(_("legal basis"), blank=True)  # CF_YJ
-    penalty_categories = ArrayField(models.CharField(max_length=32), default=list, blank=True,
-                                    verbose_name=_("penalty categories"))  # CF_CFLB
+    penalty_categories = ArrayField(
+        models.CharField(max_length=32), default=list, blank=True, verbose_name=_("penalty categories")
+    )  # CF_CFLB
     content = models.TextField(_("content"), blank=True)  # CF_NR / XK_NR
-    fine_amount = models.DecimalField(_("fine (10,000 yuan)"), max_digits=14, decimal_places=6, null=True,
-                                      blank=True)  # CF_NR_FK
-    confiscated_amount = models.DecimalField(_("confiscated (10,000 yuan)"), max_digits=14, decimal_places=6,
-                                             null=True, blank=True)  # CF_NR_WFFF
-    suspended_licence = models.CharField(_("suspended or revoked licence"), max_length=300, blank=True)  # CF_NR_ZKDX
+    fine_amount = models.DecimalField(
+        _("fine (10,000 yuan)"), max_digits=14, decimal_places=6, null=True, blank=True
+    )  # CF_NR_FK
+    confiscated_amount = models.DecimalField(
+        _("confiscated (10,000 yuan)"), max_digits=14, decimal_places=6, null=True, blank=True
+    )  # CF_NR_WFFF
+    suspended_licence = models.CharField(
+        _("suspended or revoked licence"), max_length=300, blank=True
+    )  # CF_NR_ZKDX
     fine_confirmed = models.BooleanField(
-        _("fine amount confirmed"), default=False,
+        _("fine amount confirmed"),
+        default=False,
         help_text=_("The clerk confirmed a fine that looked as if it was keyed in yuan."),
     )
-    licence_category = models.CharField(_("licence category"), max_length=2, choices=LicenceCategory.choices,
-                                        blank=True)  # XK_XKLB
+    licence_category = models.CharField(
+        _("licence category"), max_length=2, choices=LicenceCategory.choices, blank=True
+    )  # XK_XKLB
     certificate_name = models.CharField(_("certificate name"), max_length=200, blank=True)  # XK_XKZS
     certificate_number = models.CharField(_("certificate number"), max_length=100, blank=True)  # XK_XKBH
-    licence_status = models.CharField(_("licence status"), max_length=20, choices=LicenceStatus.choices,
-                                      blank=True)
+    licence_status = models.CharField(
+        _("licence status"), max_length=20, choices=LicenceStatus.choices, blank=True
+    )
     decision_date = models.DateField(_("decision date"))  # CF_JDRQ / XK_JDRQ
     valid_from = models.DateField(_("valid from"), null=True, blank=True)  # XK_YXQZ
     valid_to = models.DateField(_("valid to"), null=True, blank=True)  # CF_YXQ / XK_YXQZI
-    declared_publicity_end = models.DateField(_("publicity end date given by the agency"), null=True,
-                                              blank=True)  # CF_GSJZQ
+    declared_publicity_end = models.DateField(
+        _("publicity end date given by the agency"), null=True, blank=True
+    )  # CF_GSJZQ
     authority_name = models.CharField(_("deciding authority"), max_length=200)  # CF_CFJG
     authority_uscc = models.CharField(_("deciding authority's USCC"), max_length=18)  # CF_CFJGDM
     source_unit_name = models.CharField(_("data source unit"), max_length=200)  # CF_SJLY
     source_unit_uscc = models.CharField(_("data source unit's USCC"), max_length=18)  # CF_SJLYDM
-    usage_scope = models.CharField(_("usage scope"), max_length=12, choices=UsageScope.choices,
-                                   default=UsageScope.PUBLIC)
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, default=Severity.GENERAL)
-    regulatory_field = models.CharField(_("regulatory field"), max_length=20, choices=RegulatoryField.choices,
-                                        blank=True)
+    usage_scope = models.CharField(
+        _("usage scope"), max_length=12, choices=UsageScope.choices, default=UsageScope.PUBLIC
+    )
+    severity = models.CharField(
+        _("severity"), max_length=20, choices=Severity.choices, default=Severity.GENERAL
+    )
+    regulatory_field = models.CharField(
+        _("regulatory field"), max_length=20, choices=RegulatoryField.choices, blank=True
+    )
     is_exempt = models.BooleanField(_("exempt (force majeure)"), default=False)
     exemption_reason = models.TextField(_("reason for exemption"), blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
 
     # Publicity, computed from the rule in force on the decision date
-    publicity_rule = models.ForeignKey(PublicityRule, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("publicity rule"))
+    publicity_rule = models.ForeignKey(
+        PublicityRule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("publicity rule"),
+    )
     publicity_end = models.DateField(_("publicity ends"), null=True, blank=True, db_index=True)
     earliest_repair_date = models.DateField(_("earliest repair date"), null=True, blank=True)
     early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
     publish_deadline = models.DateField(_("publish by"), null=True, blank=True)
     never_published = models.BooleanField(
-        _("never published"), default=False, help_text=_("A warning-only penalty: recorded, never made public.")
+        _("never published"),
+        default=False,
+        help_text=_("A warning-only penalty: recorded, never made public."),
     )
 
     # Workflow
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("author"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
+    )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("published by"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
     change_reason = models.TextField(_("reason for the correction"), blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_reason = models.TextField(_("reason for revocation"), blank=True)
     repaired_at = models.DateTimeField(
-        _("publicity ended by credit repair"), null=True, blank=True,
-        help_text=_("Set when a repair application is approved: the record leaves public view, its history stays."),
+        _("publicity ended by credit repair"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when a repair application is approved: the record leaves public view, its history stays."
+        ),
     )
     idempotency_key = models.CharField(  # noqa: DJ001 - NULL (no key) is outside the unique constraint
         _("idempotency key"), max_length=100, null=True, blank=True
     )
-    import_batch = models.ForeignKey("ImportBatch", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="records", verbose_name=_("import"))
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("import"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -220,16 +308,19 @@ class CreditRecord(models.Model):
         verbose_name_plural = _("credit records")
         constraints = [
             models.UniqueConstraint(
-                fields=["agency", "document_number"], condition=Q(is_current=True),
+                fields=["agency", "document_number"],
+                condition=Q(is_current=True),
                 name="record_unique_document_per_agency",
             ),
             models.UniqueConstraint(
-                fields=["agency", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                fields=["agency", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
                 name="record_unique_idempotency_key",
             ),
             models.UniqueConstraint(fields=["record_key", "version"], name="record_unique_version"),
-            models.CheckConstraint(condition=Q(is_exempt=False) | ~Q(exemption_reason=""),
-                                   name="record_exemption_needs_reason"),
+            models.CheckConstraint(
+                condition=Q(is_exempt=False) | ~Q(exemption_reason=""), name="record_exemption_needs_reason"
+            ),
         ]
         indexes = [
             models.Index(fields=["enterprise", "status"], name="record_enterprise_status"),
@@ -261,18 +352,22 @@ class RecordEvent(models.Model):
         return f"{self.action} · {self.actor_label} · {self.at:%Y-%m-%d %H:%M}"
 
 
-
 class ImportBatch(models.Model):
     """A file of records uploaded by an agency, processed in chunks by a background task."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="imports", verbose_name=_("agency"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("uploaded by"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="imports", verbose_name=_("agency")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("checksum"), max_length=64)
     submit = models.BooleanField(_("submit for review"), default=False)
-    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     created_count = models.PositiveIntegerField(_("records created"), default=0)

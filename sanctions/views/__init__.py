@@ -16,6 +16,14 @@ from .records import (
 )
 
 __all__ = [
-    "record_correct_view", "record_detail", "record_edit", "record_list", "record_new", "record_publish_view",
-    "record_revoke_view", "record_send_back_view", "record_submit_view", "review_list",
+    "record_correct_view",
+    "record_detail",
+    "record_edit",
+    "record_list",
+    "record_new",
+    "record_publish_view",
+    "record_revoke_view",
+    "record_send_back_view",
+    "record_submit_view",
+    "review_list",
 ]

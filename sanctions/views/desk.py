@@ -61,7 +61,9 @@ def desk_for(user) -> Desk:
     return desk
 
 
-def render_desk(request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200) -> HttpResponse:
+def render_desk(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
     return render(request, template, {"desk": getattr(request, "desk", None), **context}, status=status)
 
 
@@ -89,8 +91,12 @@ def desk_view(view):
 
 def is_overdue(record: CreditRecord) -> bool:
     """The same test as ``overdue_q``, for one record in hand."""
-    return (record.status in PENDING_STATUSES and not record.never_published and record.publish_deadline is not None
-            and record.publish_deadline < timezone.localdate())
+    return (
+        record.status in PENDING_STATUSES
+        and not record.never_published
+        and record.publish_deadline is not None
+        and record.publish_deadline < timezone.localdate()
+    )
 
 
 def with_overdue(queryset):

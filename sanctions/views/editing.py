@@ -22,13 +22,29 @@ from ..services import (
 from .desk import desk_view, render_desk
 
 
-def _form_page(request: HttpRequest, form: RecordForm, *, mode: str, record: CreditRecord | None = None,
-               status: int = 200) -> HttpResponse:
+def _form_page(
+    request: HttpRequest,
+    form: RecordForm,
+    *,
+    mode: str,
+    record: CreditRecord | None = None,
+    status: int = 200,
+) -> HttpResponse:
     form.link_descriptions()
     agency_codes = {str(a.pk): {"name": a.name, "uscc": a.uscc} for a in form.agencies}
-    return render_desk(request, "sanctions/record_form.html",
-                 {"form": form, "mode": mode, "record": record, "kind": form.kind,
-                  "kind_label": RecordKind(form.kind).label, "agency_codes": agency_codes}, status=status)
+    return render_desk(
+        request,
+        "sanctions/record_form.html",
+        {
+            "form": form,
+            "mode": mode,
+            "record": record,
+            "kind": form.kind,
+            "kind_label": RecordKind(form.kind).label,
+            "agency_codes": agency_codes,
+        },
+        status=status,
+    )
 
 
 def _service_call(form: RecordForm, call) -> CreditRecord | None:
@@ -52,15 +68,27 @@ def record_new(request: HttpRequest, kind: str) -> HttpResponse:
     if not agencies:
         raise PermissionDenied(_("Only a clerk can record decisions: you are not a clerk of any agency."))
     if request.method != "POST":
-        initial = {"party_category": "legal_person", "usage_scope": "public", "severity": "general",
-                   "licence_status": "valid" if kind == RecordKind.LICENCE else "", **agency_initial(agencies[0])}
+        initial = {
+            "party_category": "legal_person",
+            "usage_scope": "public",
+            "severity": "general",
+            "licence_status": "valid" if kind == RecordKind.LICENCE else "",
+            **agency_initial(agencies[0]),
+        }
         return _form_page(request, RecordForm(kind=kind, agencies=agencies, initial=initial), mode="new")
     form = RecordForm(request.POST, kind=kind, agencies=agencies)
     if form.is_valid():
         submit = request.POST.get("action") == "submit"
-        result = _service_call(form, lambda: record_create(
-            actor=request.user, agency=form.chosen_agency, kind=kind, data=form.record_data(), submit=submit,
-        ))
+        result = _service_call(
+            form,
+            lambda: record_create(
+                actor=request.user,
+                agency=form.chosen_agency,
+                kind=kind,
+                data=form.record_data(),
+                submit=submit,
+            ),
+        )
         if result is not None:
             record, _created = result
             messages.success(request, _("Submitted for review.") if submit else _("Saved as a draft."))
@@ -78,8 +106,9 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only a draft can be edited; correct a published record instead."))
         return redirect("sanctions:record", pk=record.pk)
     if request.method != "POST":
-        return _form_page(request, RecordForm(kind=record.kind, initial=record_initial(record)), mode="edit",
-                          record=record)
+        return _form_page(
+            request, RecordForm(kind=record.kind, initial=record_initial(record)), mode="edit", record=record
+        )
     form = RecordForm(request.POST, kind=record.kind)
     if form.is_valid():
         submit = request.POST.get("action") == "submit"
@@ -100,21 +129,38 @@ def record_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a published record: a new version, reviewed before it replaces the one in force."""
     record = record_get_for_staff(user=request.user, pk=pk)
     if not (request.desk.can_edit(record.agency_id) or request.desk.can_review(record.agency_id)):
-        raise PermissionDenied(_("Only a clerk or reviewer of %(agency)s may do this.")
-                               % {"agency": record.agency.name})
+        raise PermissionDenied(
+            _("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": record.agency.name}
+        )
     if record.status != RecordStatus.PUBLISHED:
         messages.error(request, _("Only a published record can be corrected."))
         return redirect("sanctions:record", pk=record.pk)
     if request.method != "POST":
-        return _form_page(request, RecordForm(kind=record.kind, initial=record_initial(record), correcting=True),
-                          mode="correct", record=record)
+        return _form_page(
+            request,
+            RecordForm(kind=record.kind, initial=record_initial(record), correcting=True),
+            mode="correct",
+            record=record,
+        )
     form = RecordForm(request.POST, kind=record.kind, correcting=True)
     if form.is_valid():
-        new = _service_call(form, lambda: record_correct(
-            actor=request.user, record=record, data=form.record_data(), reason=form.cleaned_data.get("reason", ""),
-        ))
+        new = _service_call(
+            form,
+            lambda: record_correct(
+                actor=request.user,
+                record=record,
+                data=form.record_data(),
+                reason=form.cleaned_data.get("reason", ""),
+            ),
+        )
         if new is not None:
-            messages.success(request, _("Correction submitted as version %(version)d: the published version "
-                                        "stays public until a reviewer approves it.") % {"version": new.version})
+            messages.success(
+                request,
+                _(
+                    "Correction submitted as version %(version)d: the published version "
+                    "stays public until a reviewer approves it."
+                )
+                % {"version": new.version},
+            )
             return redirect("sanctions:record", pk=new.pk)
     return _form_page(request, form, mode="correct", record=record, status=400)

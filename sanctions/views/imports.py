@@ -25,11 +25,14 @@ class ImportForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=gettext_lazy("Agency"))
     file = forms.FileField(
         label=gettext_lazy("File (CSV or XLSX)"),
-        help_text=gettext_lazy("National field codes (CF_* penalties, XK_* licences) or the Chinese column "
-                               "names in the first row; UTF-8 or GB18030."),
+        help_text=gettext_lazy(
+            "National field codes (CF_* penalties, XK_* licences) or the Chinese column "
+            "names in the first row; UTF-8 or GB18030."
+        ),
     )
     submit = forms.BooleanField(
-        required=False, label=gettext_lazy("Submit the valid rows for review at once (otherwise: drafts)"),
+        required=False,
+        label=gettext_lazy("Submit the valid rows for review at once (otherwise: drafts)"),
     )
 
     def __init__(self, *args, agencies: list[Agency], **kwargs):
@@ -42,12 +45,16 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError(_("A file can have at most %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+            raise ValidationError(
+                _("A file can have at most %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
 def _batches_for(request: HttpRequest):
-    return ImportBatch.objects.filter(agency__in=agencies_of(request.user)).select_related("agency", "uploaded_by")
+    return ImportBatch.objects.filter(agency__in=agencies_of(request.user)).select_related(
+        "agency", "uploaded_by"
+    )
 
 
 @desk_view
@@ -59,8 +66,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             batch = import_start(
-                actor=request.user, agency=form.cleaned_data["agency"], uploaded_file=form.cleaned_data["file"],
-                original_name=form.cleaned_data["file"].name, submit=form.cleaned_data["submit"],
+                actor=request.user,
+                agency=form.cleaned_data["agency"],
+                uploaded_file=form.cleaned_data["file"],
+                original_name=form.cleaned_data["file"].name,
+                submit=form.cleaned_data["submit"],
             )
         except ValidationError as exc:
             for field, errors in getattr(exc, "message_dict", {"file": exc.messages}).items():
@@ -68,9 +78,15 @@ def import_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The file is being imported."))
             return redirect("sanctions:import", pk=batch.pk)
-    return render_desk(request, "sanctions/import_list.html", {
-        "form": form, "batches": _batches_for(request)[:50],
-    }, status=400 if form is not None and form.errors else 200)
+    return render_desk(
+        request,
+        "sanctions/import_list.html",
+        {
+            "form": form,
+            "batches": _batches_for(request)[:50],
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @desk_view
@@ -79,10 +95,15 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batches_for(request).filter(pk=pk).first()
     if batch is None:
         raise Http404
-    return render_desk(request, "sanctions/import_detail.html", {
-        "batch": batch, "errors": batch.errors[:100], "running": batch.status in ("pending", "validating",
-                                                                                  "importing"),
-    })
+    return render_desk(
+        request,
+        "sanctions/import_detail.html",
+        {
+            "batch": batch,
+            "errors": batch.errors[:100],
+            "running": batch.status in ("pending", "validating", "importing"),
+        },
+    )
 
 
 @desk_view

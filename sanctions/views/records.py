@@ -48,21 +48,31 @@ PAIR_ACTIONS = {"edit", "correct", "superseded"}
 @desk_view
 def record_list(request: HttpRequest) -> HttpResponse:
     """The records of the viewer's agencies: versions in force and corrections waiting."""
-    filterset = RecordFilter(request.GET, queryset=records_for_staff(user=request.user), request=request,
-                             agencies=request.desk.agencies)
+    filterset = RecordFilter(
+        request.GET,
+        queryset=records_for_staff(user=request.user),
+        request=request,
+        agencies=request.desk.agencies,
+    )
     page = paginate(request, with_overdue(filterset.qs))
     filters_used = any(v for k, v in request.GET.items() if k != "page")
-    return render_desk(request, "sanctions/record_list.html",
-                 {"filterset": filterset, "page": page, "filters_used": filters_used})
+    return render_desk(
+        request,
+        "sanctions/record_list.html",
+        {"filterset": filterset, "page": page, "filters_used": filters_used},
+    )
 
 
 @desk_view
 def review_list(request: HttpRequest) -> HttpResponse:
     """Submitted records waiting for this reviewer, oldest first (never the reviewer's own)."""
     if not request.desk.review_agencies:
-        raise PermissionDenied(_("Only a reviewer sees the review queue: you are not a reviewer of any agency."))
+        raise PermissionDenied(
+            _("Only a reviewer sees the review queue: you are not a reviewer of any agency.")
+        )
     page = paginate(request, with_overdue(review_queue(user=request.user)))
     return render_desk(request, "sanctions/review_list.html", {"page": page})
+
 
 # -- one record ----------------------------------------------------------------------------------------
 def _field_label(name: str) -> str:
@@ -95,12 +105,20 @@ def _show(name: str, value: Any, categories: dict[str, str]) -> str:
     return str(value)
 
 
-def record_sections(record: CreditRecord, categories: dict[str, str]) -> list[tuple[Any, list[tuple[str, str]]]]:
+def record_sections(
+    record: CreditRecord, categories: dict[str, str]
+) -> list[tuple[Any, list[tuple[str, str]]]]:
     """All of a record's fields, grouped as on its form, with readable values (ID numbers included)."""
     labels = {name: f.label for name, f in all_fields().items()}
     return [
-        (legend, [(labels[name], _show(name, getattr(record, name), categories)) for name in names
-                  if name != "fine_confirmed" or record.fine_confirmed])
+        (
+            legend,
+            [
+                (labels[name], _show(name, getattr(record, name), categories))
+                for name in names
+                if name != "fine_confirmed" or record.fine_confirmed
+            ],
+        )
         for legend, names in FIELDSETS[record.kind]
     ]
 
@@ -118,15 +136,33 @@ def history_rows(events, categories: dict[str, str]) -> list[dict[str, Any]]:
                 before, after = None, value
                 if value in (None, "", [], False):
                     continue
-            changes.append({"label": _field_label(name), "before": _show(name, before, categories),
-                            "after": _show(name, after, categories), "pair": pairs})
-        rows.append({"event": event, "label": ACTION_LABELS.get(event.action, event.action), "changes": changes,
-                     "version": event.record.version})
+            changes.append(
+                {
+                    "label": _field_label(name),
+                    "before": _show(name, before, categories),
+                    "after": _show(name, after, categories),
+                    "pair": pairs,
+                }
+            )
+        rows.append(
+            {
+                "event": event,
+                "label": ACTION_LABELS.get(event.action, event.action),
+                "changes": changes,
+                "version": event.record.version,
+            }
+        )
     return rows
 
 
-def _detail(request: HttpRequest, record: CreditRecord, *, comment_form: CommentForm | None = None,
-            reason_form: ReasonForm | None = None, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest,
+    record: CreditRecord,
+    *,
+    comment_form: CommentForm | None = None,
+    reason_form: ReasonForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     desk: Desk = request.desk
     versions = list(record_versions(record=record))
     categories = dict(penalty_category_choices())
@@ -138,22 +174,30 @@ def _detail(request: HttpRequest, record: CreditRecord, *, comment_form: Comment
         "edit": record.status == RecordStatus.DRAFT and can_edit,
         "review": record.status == RecordStatus.SUBMITTED and can_review and not is_author,
         "author_is_reviewer": record.status == RecordStatus.SUBMITTED and can_review and is_author,
-        "correct": record.status == RecordStatus.PUBLISHED and (can_edit or can_review) and not has_correction,
-        "revoke": record.status in (RecordStatus.PUBLISHED, RecordStatus.EXPIRED) and (can_edit or can_review),
+        "correct": record.status == RecordStatus.PUBLISHED
+        and (can_edit or can_review)
+        and not has_correction,
+        "revoke": record.status in (RecordStatus.PUBLISHED, RecordStatus.EXPIRED)
+        and (can_edit or can_review),
     }
-    return render_desk(request, "sanctions/record_detail.html", {
-        "record": record,
-        "versions": versions,
-        "correction": next((v for v in versions if v.previous_id == record.pk), None),
-        "history": history_rows(record_history(record=record), categories),
-        "sections": record_sections(record, categories),
-        "is_overdue": is_overdue(record),
-        "actions": actions,
-        "can_edit": can_edit,
-        "can_review": can_review,
-        "comment_form": comment_form or CommentForm(),
-        "reason_form": reason_form or ReasonForm(),
-    }, status=status)
+    return render_desk(
+        request,
+        "sanctions/record_detail.html",
+        {
+            "record": record,
+            "versions": versions,
+            "correction": next((v for v in versions if v.previous_id == record.pk), None),
+            "history": history_rows(record_history(record=record), categories),
+            "sections": record_sections(record, categories),
+            "is_overdue": is_overdue(record),
+            "actions": actions,
+            "can_edit": can_edit,
+            "can_review": can_review,
+            "comment_form": comment_form or CommentForm(),
+            "reason_form": reason_form or ReasonForm(),
+        },
+        status=status,
+    )
 
 
 @desk_view
@@ -189,7 +233,9 @@ def record_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
         _fail(request, exc)
     else:
         if record.never_published:
-            messages.success(request, _("Approved. A warning-only penalty is recorded but never made public."))
+            messages.success(
+                request, _("Approved. A warning-only penalty is recorded but never made public.")
+            )
         else:
             messages.success(request, _("Published: the record is public from now on."))
     return redirect("sanctions:record", pk=record.pk)

@@ -23,7 +23,9 @@ def pytest_collection_modifyitems(config, items):
         if "browser" in item.keywords:
             if IN_CI:
                 item.add_marker(pytest.mark.xfail(reason="no Chromium", run=False, strict=True))
-                raise pytest.UsageError("CI needs /usr/bin/chromium for the browser tests (apt-get install chromium)")
+                raise pytest.UsageError(
+                    "CI needs /usr/bin/chromium for the browser tests (apt-get install chromium)"
+                )
             item.add_marker(pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)"))
 
 
@@ -33,8 +35,16 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-extensions", "--no-first-run", "--disable-sync", "--disable-component-update"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-extensions",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-component-update",
+        ],
     }
 
 

@@ -44,8 +44,13 @@ def test_tenant_scans_a_staff_badge_on_a_phone(live_server, page, screenshot, re
     photo = io.BytesIO()
     Image.new("RGB", (300, 400), "#7a9cc6").save(photo, "JPEG")
     photo.seek(0)
-    staff = services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="张三明",
-                                          registration_number="FW-330106-0042", photo=photo)
+    staff = services.badge_staff_register(
+        actor=owner,
+        enterprise=enterprise,
+        full_name="张三明",
+        registration_number="FW-330106-0042",
+        photo=photo,
+    )
     badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental", staff=staff)
 
     page.set_viewport_size(PHONE)
@@ -55,8 +60,9 @@ def test_tenant_scans_a_staff_badge_on_a_phone(live_server, page, screenshot, re
     assert page.get_by_text(badge.serial_display).is_visible()
     screenshot("badge-dashboard-phone")
 
-    png = page.request.get(f"{live_server.url}/account/enterprises/{enterprise.uscc}/badges/"
-                           f"{badge.serial_display}/qr.png")
+    png = page.request.get(
+        f"{live_server.url}/account/enterprises/{enterprise.uscc}/badges/{badge.serial_display}/qr.png"
+    )
     assert png.ok
     [url] = decode_image(Image.open(io.BytesIO(png.body())))
     assert url == f"{live_server.url}/v/{badge.token}"
@@ -72,9 +78,11 @@ def test_tenant_scans_a_staff_badge_on_a_phone(live_server, page, screenshot, re
     assert box["y"] + box["height"] <= PHONE["height"]  # the answer is on the first screen, no scrolling
     screenshot("badge-scan-valid-phone")
 
-    monkeypatch.setattr(standing, "enterprise_standing",
-                        lambda *, enterprise, today=None: standing.Standing(standing.DISHONEST,
-                                                                            ["列入严重失信主体名单"]))
+    monkeypatch.setattr(
+        standing,
+        "enterprise_standing",
+        lambda *, enterprise, today=None: standing.Standing(standing.DISHONEST, ["列入严重失信主体名单"]),
+    )
     enterprise_changed(enterprise.pk)
     page.reload()
     assert "verdict-dishonest" in page.get_by_role("status").get_attribute("class")

@@ -117,13 +117,26 @@ def test_desk_list_on_a_phone(live_server, page, screenshot, people):
 
     clerk = StaffRole.objects.get(role=StaffRoleKind.CLERK).user
     for n in range(3):
-        record_create(actor=clerk, agency=agency, kind="penalty", submit=n == 0, data={
-            "party_name": enterprise.name, "party_uscc": enterprise.uscc, "document_number": f"浙市监罚〔2025〕{n}号",
-            "violation_type": "虚假广告", "legal_basis": "《广告法》", "penalty_categories": ["criticism"],
-            "content": "通报批评", "decision_date": (timezone.localdate() - dt.timedelta(days=40 * n + 1)).isoformat(),
-            "authority_name": agency.name, "authority_uscc": agency.uscc, "source_unit_name": agency.name,
-            "source_unit_uscc": agency.uscc,
-        })
+        record_create(
+            actor=clerk,
+            agency=agency,
+            kind="penalty",
+            submit=n == 0,
+            data={
+                "party_name": enterprise.name,
+                "party_uscc": enterprise.uscc,
+                "document_number": f"浙市监罚〔2025〕{n}号",
+                "violation_type": "虚假广告",
+                "legal_basis": "《广告法》",
+                "penalty_categories": ["criticism"],
+                "content": "通报批评",
+                "decision_date": (timezone.localdate() - dt.timedelta(days=40 * n + 1)).isoformat(),
+                "authority_name": agency.name,
+                "authority_uscc": agency.uscc,
+                "source_unit_name": agency.name,
+                "source_unit_uscc": agency.uscc,
+            },
+        )
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url, "clerk_wang")
     assert page.locator("table.records tbody tr").count() == 3

@@ -8,7 +8,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_citizen_finds_an_enterprise_by_two_characters(live_server, page, screenshot):
-    target = EnterpriseFactory(name="杭州西湖建设工程有限公司", legal_representative="李建国", registered_capital="800")
+    target = EnterpriseFactory(
+        name="杭州西湖建设工程有限公司", legal_representative="李建国", registered_capital="800"
+    )
     EnterpriseFactory(name="宁波港口物流有限公司")
     page.goto(live_server.url + "/")
     page.get_by_role("searchbox").fill("西湖")

@@ -38,14 +38,24 @@ def world(settings, tmp_path):
     StaffRole.objects.create(user=reviewer, agency=agency, role=StaffRoleKind.REVIEWER)
     StaffRole.objects.create(user=admin, role=StaffRoleKind.REGISTRY_ADMIN)
     enterprise = EnterpriseFactory(name="杭州西湖修复示范有限公司")
-    record, _ = services.record_create(actor=clerk, agency=agency, kind="penalty", data=penalty_data(
-        agency, enterprise, document_number=NUMBER,
-        decision_date=(timezone.localdate() - dt.timedelta(days=130)).isoformat()))
+    record, _ = services.record_create(
+        actor=clerk,
+        agency=agency,
+        kind="penalty",
+        data=penalty_data(
+            agency,
+            enterprise,
+            document_number=NUMBER,
+            decision_date=(timezone.localdate() - dt.timedelta(days=130)).isoformat(),
+        ),
+    )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
     owner = UserFactory(username="xihu_finance")
     _claim, code = claim_code_issue(actor=admin, enterprise=enterprise)
-    enterprise_account_confirm(actor=admin, account=enterprise_claim(actor=owner, uscc=enterprise.uscc, code=code))
+    enterprise_account_confirm(
+        actor=admin, account=enterprise_claim(actor=owner, uscc=enterprise.uscc, code=code)
+    )
     pdf = tmp_path / "罚款缴纳凭证.pdf"
     pdf.write_bytes(PDF)
     return enterprise, record, pdf
@@ -59,8 +69,9 @@ def sign_in(page, base_url: str, username: str, next_path: str) -> None:
     page.wait_for_url(f"**{next_path}")
 
 
-def test_enterprise_applies_reviewer_approves_record_leaves_public_view(live_server, browser, page, screenshot,
-                                                                       world):
+def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
+    live_server, browser, page, screenshot, world
+):
     enterprise, record, pdf = world
     credit_page = f"{live_server.url}/enterprises/{enterprise.uscc}/"
     page.goto(credit_page)

@@ -51,8 +51,9 @@ def badge(owner, enterprise):
 
 @pytest.fixture
 def staff(owner, enterprise):
-    return services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="张三明",
-                                         registration_number="FW-330106-0042")
+    return services.badge_staff_register(
+        actor=owner, enterprise=enterprise, full_name="张三明", registration_number="FW-330106-0042"
+    )
 
 
 @pytest.fixture
@@ -79,8 +80,13 @@ def dishonest(*, enterprise, today=None):
 
 def test_the_payload_is_compact_and_round_trips(badge, enterprise):
     kid, payload = tokens.token_read(badge.token)
-    assert payload == tokens.BadgePayload(serial=badge.serial, uscc=enterprise.uscc, staff_id=None,
-                                          issued_on=badge.issued_on, expires_on=badge.expires_on)
+    assert payload == tokens.BadgePayload(
+        serial=badge.serial,
+        uscc=enterprise.uscc,
+        staff_id=None,
+        issued_on=badge.issued_on,
+        expires_on=badge.expires_on,
+    )
     assert kid == badge.key_id
     assert tokens.SIZE == 27
     assert len(badge.token) < 140  # the whole URL stays under ~170 bytes: QR version ≤ 13 at level Q
@@ -151,8 +157,9 @@ def test_expiry_is_after_today_and_at_most_three_years(owner, enterprise):
 
 def test_a_staff_badge_is_only_for_the_enterprises_active_staff(owner, enterprise, staff, registry_admin):
     other = EnterpriseFactory()
-    outsider = services.badge_staff_register(actor=registry_admin, enterprise=other, full_name="李四",
-                                             registration_number="X-1")
+    outsider = services.badge_staff_register(
+        actor=registry_admin, enterprise=other, full_name="李四", registration_number="X-1"
+    )
     with pytest.raises(ValidationError) as caught:
         services.badge_issue(actor=owner, enterprise=enterprise, sector="healthcare", staff=outsider)
     assert "staff" in caught.value.message_dict
@@ -164,8 +171,12 @@ def test_a_staff_badge_is_only_for_the_enterprises_active_staff(owner, enterpris
 
 def test_a_registration_number_is_registered_once_while_active(owner, enterprise, staff):
     with pytest.raises(ValidationError) as caught:
-        services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="王五",
-                                      registration_number=staff.registration_number)
+        services.badge_staff_register(
+            actor=owner,
+            enterprise=enterprise,
+            full_name="王五",
+            registration_number=staff.registration_number,
+        )
     assert "registration_number" in caught.value.message_dict
 
 
@@ -177,13 +188,19 @@ def test_a_photo_is_stored_as_a_small_jpeg_without_metadata(owner, enterprise):
     raw = io.BytesIO()
     Image.new("RGB", (1200, 1600), "#88aacc").save(raw, "PNG")
     raw.seek(0)
-    staff = services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="赵六",
-                                          registration_number="P-9", photo=raw)
+    staff = services.badge_staff_register(
+        actor=owner, enterprise=enterprise, full_name="赵六", registration_number="P-9", photo=raw
+    )
     with Image.open(io.BytesIO(bytes(staff.photo))) as image:
         assert image.format == "JPEG" and image.size == (360, 480) and not image.getexif()
     with pytest.raises(ValidationError) as caught:
-        services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="钱七",
-                                      registration_number="P-10", photo=io.BytesIO(b"not an image"))
+        services.badge_staff_register(
+            actor=owner,
+            enterprise=enterprise,
+            full_name="钱七",
+            registration_number="P-10",
+            photo=io.BytesIO(b"not an image"),
+        )
     assert "photo" in caught.value.message_dict
 
 
@@ -199,15 +216,16 @@ def test_state_valid(client, badge, enterprise):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_state_attention_after_a_serious_penalty_is_published(client, badge, enterprise, clerk, reviewer,
-                                                               market_agency):
+def test_state_attention_after_a_serious_penalty_is_published(
+    client, badge, enterprise, clerk, reviewer, market_agency
+):
     assert result_of(badge.token) == "valid"
     publish_serious_penalty(clerk=clerk, reviewer=reviewer, agency=market_agency, enterprise=enterprise)
     answer = verification.badge_verify(token=badge.token)
     assert answer["result"] == "attention"
     assert answer["enterprise"]["standing"]["level"] == "attention"
     assert answer["enterprise"]["standing"]["reasons"]
-    assert 'verdict-attention' in scan(client, badge.token).content.decode()
+    assert "verdict-attention" in scan(client, badge.token).content.decode()
 
 
 def test_state_dishonest_suspends_the_badge_and_warns_the_tenant(client, badge, enterprise, monkeypatch):
@@ -231,7 +249,8 @@ def test_dishonest_badges_are_restored_when_the_enterprise_is_eligible_again(bad
 
 @pytest.mark.parametrize("status", ["revoked", "deregistered"])
 def test_state_suspended_while_the_enterprise_is_not_operating_and_restored_after(
-        client, badge, enterprise, registry_admin, status):
+    client, badge, enterprise, registry_admin, status
+):
     assert result_of(badge.token) == "valid"  # cached from here on
     enterprise_update(actor=registry_admin, enterprise=enterprise, data={"status": status})
     answer = verification.badge_verify(token=badge.token)
@@ -251,8 +270,12 @@ def test_state_revoked_as_soon_as_the_enterprise_revokes_it(client, badge, owner
 
 def test_state_expired_the_day_after_its_expiry(client, owner, enterprise, monkeypatch):
     today = timezone.localdate()
-    badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="domestic_cleaning",
-                                 expires_on=today + dt.timedelta(days=30))
+    badge = services.badge_issue(
+        actor=owner,
+        enterprise=enterprise,
+        sector="domestic_cleaning",
+        expires_on=today + dt.timedelta(days=30),
+    )
     assert result_of(badge.token) == "valid"
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today + dt.timedelta(days=31))
     assert result_of(badge.token) == "expired"
@@ -284,7 +307,7 @@ def _flip(char: str) -> str:
 def test_a_token_with_one_character_changed_is_not_genuine(badge):
     body, signature = badge.token.split(".")
     for position in (0, len(body) // 2, len(body) - 2):
-        altered = body[:position] + _flip(body[position]) + body[position + 1:] + "." + signature
+        altered = body[:position] + _flip(body[position]) + body[position + 1 :] + "." + signature
         assert result_of(altered) == "not_genuine"
     altered = body + "." + _flip(signature[0]) + signature[1:]
     assert result_of(altered) == "not_genuine"
@@ -311,11 +334,21 @@ def test_an_unknown_key_id_is_not_genuine(badge):
 
 def test_a_genuine_signature_over_facts_the_registry_never_issued_is_not_genuine(badge, enterprise):
     kid, payload = tokens.token_read(badge.token)
-    other_dates = tokens.BadgePayload(serial=payload.serial, uscc=payload.uscc, staff_id=None,
-                                      issued_on=payload.issued_on, expires_on=payload.expires_on + dt.timedelta(days=1))
+    other_dates = tokens.BadgePayload(
+        serial=payload.serial,
+        uscc=payload.uscc,
+        staff_id=None,
+        issued_on=payload.issued_on,
+        expires_on=payload.expires_on + dt.timedelta(days=1),
+    )
     assert result_of(signing.sign(tokens.pack(other_dates))) == "not_genuine"
-    unknown_serial = tokens.BadgePayload(serial=payload.serial + 1, uscc=payload.uscc, staff_id=None,
-                                         issued_on=payload.issued_on, expires_on=payload.expires_on)
+    unknown_serial = tokens.BadgePayload(
+        serial=payload.serial + 1,
+        uscc=payload.uscc,
+        staff_id=None,
+        issued_on=payload.issued_on,
+        expires_on=payload.expires_on,
+    )
     assert result_of(signing.sign(tokens.pack(unknown_serial))) == "not_genuine"
 
 
@@ -325,8 +358,9 @@ def test_a_badge_signed_with_a_retired_key_still_verifies(settings, badge):
 
     old_private = signing.keyring().private[badge.key_id]
     new = Ed25519PrivateKey.generate()
-    raw = new.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
+    raw = new.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     public = old_private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     settings.SIGNING_KEYS = {"2099a": signing.b64encode(raw)}
     settings.SIGNING_PUBLIC_KEYS = {badge.key_id: signing.b64encode(public)}
@@ -341,8 +375,9 @@ def test_a_badge_signed_with_a_retired_key_still_verifies(settings, badge):
 # --- Live answer, cheap: cache and invalidation --------------------------------------------------
 
 
-def test_a_repeated_scan_costs_no_query_and_still_shows_the_time_of_the_scan(badge, django_assert_num_queries,
-                                                                             settings):
+def test_a_repeated_scan_costs_no_query_and_still_shows_the_time_of_the_scan(
+    badge, django_assert_num_queries, settings
+):
     settings.BADGE_SCAN_FLUSH_SECONDS = 3600
     first = verification.badge_verify(token=badge.token)
     with django_assert_num_queries(0):
@@ -413,8 +448,12 @@ def test_api_gives_the_same_answer(api, staff_badge, enterprise):
     assert body["result"] == "valid" and body["genuine"] is True
     assert body["enterprise"]["uscc"] == enterprise.uscc and body["enterprise"]["standing"]["level"] == "good"
     assert body["badge"]["serial"] == staff_badge.serial_display and body["badge"]["kind"] == "staff"
-    assert body["staff"] == {"name_masked": "张*明", "registration_number": "FW-330106-0042", "active": True,
-                             "has_photo": False}
+    assert body["staff"] == {
+        "name_masked": "张*明",
+        "registration_number": "FW-330106-0042",
+        "active": True,
+        "has_photo": False,
+    }
     assert body["checked_at"] and "_facts" not in body and "_badge_id" not in body
 
 

@@ -20,7 +20,9 @@ from tests.lookup.test_badges_support import confirmed_account, decode_image, de
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (apt-get install poppler-utils)"),
+    pytest.mark.skipif(
+        shutil.which("pdftoppm") is None, reason="needs poppler-utils (apt-get install poppler-utils)"
+    ),
 ]
 REPORTS = Path(__file__).resolve().parents[2] / "reports" / "badges"
 
@@ -50,8 +52,13 @@ def staff_badge(owner, enterprise):
     photo = io.BytesIO()
     Image.new("RGB", (300, 400), "#7a9cc6").save(photo, "JPEG")
     photo.seek(0)
-    staff = services.badge_staff_register(actor=owner, enterprise=enterprise, full_name="张三明",
-                                          registration_number="JZ-330106-0042", photo=photo)
+    staff = services.badge_staff_register(
+        actor=owner,
+        enterprise=enterprise,
+        full_name="张三明",
+        registration_number="JZ-330106-0042",
+        photo=photo,
+    )
     return services.badge_issue(actor=owner, enterprise=enterprise, sector="domestic_cleaning", staff=staff)
 
 
@@ -94,7 +101,9 @@ def test_a6_card_pdf_decodes_at_80_dpi_and_embeds_its_chinese_font(client, owner
     _leads_to_valid(client, url, staff_badge)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "WenQuanYiMicroHei" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "杭州西湖安心家政服务有限公司" in text and "张*明" in text and "张三明" not in text
     assert staff_badge.serial_display in text
 
@@ -122,7 +131,8 @@ def test_svg_modules_decode_to_the_same_url(client, owner, enterprise, staff_bad
         for dx in range(int(w)):
             image.putpixel((int(x) + dx, int(y)), 0)
     assert decode_image(image.resize((size * 6, size * 6), Image.NEAREST)) == [
-        f"http://testserver/v/{staff_badge.token}"]
+        f"http://testserver/v/{staff_badge.token}"
+    ]
     assert "张*明" in svg and "杭州西湖安心家政服务有限公司" in svg
 
 
@@ -149,7 +159,9 @@ def test_the_configured_public_address_goes_into_the_code(client, owner, enterpr
 def test_a_revoked_badge_is_not_printed(client, owner, enterprise, staff_badge):
     services.badge_revoke(actor=owner, badge=staff_badge)
     client.force_login(owner)
-    response = client.get(f"/account/enterprises/{enterprise.uscc}/badges/{staff_badge.serial_display}/card.pdf")
+    response = client.get(
+        f"/account/enterprises/{enterprise.uscc}/badges/{staff_badge.serial_display}/card.pdf"
+    )
     assert response.status_code == 302
 
 
@@ -161,6 +173,16 @@ def test_rasterised_pages_for_looking_at(client, owner, enterprise, staff_badge)
             source = Path(tmp) / "in.pdf"
             source.write_bytes(pdf)
             REPORTS.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(source),
-                            str(REPORTS / layout.replace(".pdf", "-80dpi"))], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "80",
+                    "-singlefile",
+                    str(source),
+                    str(REPORTS / layout.replace(".pdf", "-80dpi")),
+                ],
+                check=True,
+            )
         assert (REPORTS / layout.replace(".pdf", "-80dpi.png")).stat().st_size > 10_000

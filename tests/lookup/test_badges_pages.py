@@ -84,26 +84,38 @@ def test_register_staff_issue_print_and_revoke_through_the_pages(client, owner, 
     Image.new("RGB", (600, 800), "#7a9cc6").save(photo, "JPEG")
     photo.seek(0)
     photo.name = "photo.jpg"
-    response = client.post(dashboard_url(enterprise) + "staff/",
-                           {"full_name": "张三明", "registration_number": "FW-1", "photo": photo})
+    response = client.post(
+        dashboard_url(enterprise) + "staff/",
+        {"full_name": "张三明", "registration_number": "FW-1", "photo": photo},
+    )
     assert response.status_code == 302
     staff = BadgeStaff.objects.get()
     assert staff.has_photo
-    response = client.post(dashboard_url(enterprise) + "badges/",
-                           {"sector": "housing_rental", "staff": str(staff.pk), "expires_on": "2099-01-01"})
+    response = client.post(
+        dashboard_url(enterprise) + "badges/",
+        {"sector": "housing_rental", "staff": str(staff.pk), "expires_on": "2099-01-01"},
+    )
     assert response.status_code == 400  # more than three years
-    response = client.post(dashboard_url(enterprise) + "badges/", {"sector": "housing_rental", "staff": str(staff.pk),
-                                                                   "expires_on": _in_days(200)})
+    response = client.post(
+        dashboard_url(enterprise) + "badges/",
+        {"sector": "housing_rental", "staff": str(staff.pk), "expires_on": _in_days(200)},
+    )
     assert response.status_code == 302
     badge = Badge.objects.get()
     page = client.get(dashboard_url(enterprise)).content.decode()
     assert badge.serial_display in page and "张三明" in page and "card.pdf" in page
-    for layout, kind in (("card.pdf", "application/pdf"), ("stickers.pdf", "application/pdf"),
-                         ("qr.png", "image/png"), ("qr.svg", "image/svg+xml")):
+    for layout, kind in (
+        ("card.pdf", "application/pdf"),
+        ("stickers.pdf", "application/pdf"),
+        ("qr.png", "image/png"),
+        ("qr.svg", "image/svg+xml"),
+    ):
         response = client.get(f"{dashboard_url(enterprise)}badges/{badge.serial_display}/{layout}")
         assert response.status_code == 200 and response["Content-Type"] == kind
     assert client.get(f"/v/{badge.token}/photo")["Content-Type"] == "image/jpeg"
-    response = client.post(f"{dashboard_url(enterprise)}badges/{badge.serial_display}/revoke", {"reason": "丢失"})
+    response = client.post(
+        f"{dashboard_url(enterprise)}badges/{badge.serial_display}/revoke", {"reason": "丢失"}
+    )
     assert response.status_code == 302
     badge.refresh_from_db()
     assert badge.status == "revoked" and badge.revoke_reason == "丢失"
@@ -122,15 +134,23 @@ def _in_days(days: int) -> str:
     return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
 
 
-def test_the_badge_list_shows_suspended_while_the_enterprise_is_dishonest(client, owner, enterprise, monkeypatch):
+def test_the_badge_list_shows_suspended_while_the_enterprise_is_dishonest(
+    client, owner, enterprise, monkeypatch
+):
     from lookup.badges import services
 
     badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental")
-    monkeypatch.setattr(standing, "enterprise_standing",
-                        lambda *, enterprise, today=None: standing.Standing(standing.DISHONEST, ["名单"]))
+    monkeypatch.setattr(
+        standing,
+        "enterprise_standing",
+        lambda *, enterprise, today=None: standing.Standing(standing.DISHONEST, ["名单"]),
+    )
     client.force_login(owner)
     page = client.get(dashboard_url(enterprise)).content.decode()
     assert 'class="bd-status bd-status-suspended"' in page and badge.serial_display in page
     assert 'class="notice bd-suspended"' in page
     assert f"badges/{badge.serial_display}/card.pdf" not in page  # no printing while suspended
-    assert "badge-issue" not in page and 'action="/account/enterprises/' + enterprise.uscc + '/badges/"' not in page
+    assert (
+        "badge-issue" not in page
+        and 'action="/account/enterprises/' + enterprise.uscc + '/badges/"' not in page
+    )

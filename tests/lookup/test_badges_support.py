@@ -24,8 +24,9 @@ def confirmed_account(*, registry_admin, enterprise, username: str):
 def publish_serious_penalty(*, clerk, reviewer, agency, enterprise):
     from sanctions import services
 
-    record, _ = services.record_create(actor=clerk, agency=agency, kind="penalty",
-                                       data=penalty_data(agency, enterprise, severity="serious"))
+    record, _ = services.record_create(
+        actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, severity="serious")
+    )
     services.record_submit(actor=clerk, record=record)
     return services.record_publish(actor=reviewer, record=record)
 

@@ -216,7 +216,9 @@ def test_credit_page_query_count_is_pinned_cold_and_warm(
     # objections, listings, theirs, commitments, rating model, rating
     with django_assert_max_num_queries(11):
         assert "Q-4" in page(client, enterprise)
-    with django_assert_max_num_queries(0):  # a visitor who is not signed in gets the whole page from the cache
+    with django_assert_max_num_queries(
+        0
+    ):  # a visitor who is not signed in gets the whole page from the cache
         assert "Q-4" in page(client, enterprise)
 
 

@@ -26,7 +26,10 @@ def test_name_search_lists_matches_best_first(client):
     EnterpriseFactory(name="西湖龙井茶业有限公司")
     EnterpriseFactory(name="宁波港口物流有限公司")
     content = client.get("/", {"q": "西湖"}).content.decode()
-    positions = [content.find(n) for n in ['title="西湖龙井茶业有限公司"', 'title="杭州西湖建设工程有限公司"', 'title="西湖"']]
+    positions = [
+        content.find(n)
+        for n in ['title="西湖龙井茶业有限公司"', 'title="杭州西湖建设工程有限公司"', 'title="西湖"']
+    ]
     assert -1 not in positions and positions == sorted(positions)
     assert "宁波港口物流有限公司" not in content
 
@@ -49,7 +52,10 @@ def test_enterprise_page_shows_registration_and_derived_parts(client):
 
 def test_lowercase_code_in_the_url_redirects_and_unknown_is_404(client):
     enterprise = EnterpriseFactory()
-    assert client.get(f"/enterprises/{enterprise.uscc.lower()}/")["Location"] == f"/enterprises/{enterprise.uscc}/"
+    assert (
+        client.get(f"/enterprises/{enterprise.uscc.lower()}/")["Location"]
+        == f"/enterprises/{enterprise.uscc}/"
+    )
     assert client.get(f"/enterprises/{enterprise_code(555)}/").status_code == 404
     assert client.get("/enterprises/nonsense/").status_code == 404
 
@@ -77,8 +83,12 @@ def test_anonymous_credit_page_is_served_whole_from_the_cache_until_a_change(
     first = client.get(url).content
     with django_assert_max_num_queries(0):
         assert client.get(url).content == first
-    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                       data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕9号"))
+    record, _ = services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕9号"),
+    )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
     assert "杭罚〔2026〕9号" in client.get(url).content.decode()
@@ -114,12 +124,20 @@ def test_enterprise_page_shows_published_records_only(client, clerk, reviewer, m
     from tests.sanctions.payloads import penalty_data
 
     enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司")
-    shown, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                      data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕1号"))
+    shown, _ = services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕1号"),
+    )
     services.record_submit(actor=clerk, record=shown)
     services.record_publish(actor=reviewer, record=shown)
-    services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                           data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕2号"))
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="杭罚〔2026〕2号"),
+    )
     content = client.get(f"/enterprises/{enterprise.uscc}/").content.decode()
     assert "杭罚〔2026〕1号" in content and "虚假宣传" in content
     assert "杭罚〔2026〕2号" not in content

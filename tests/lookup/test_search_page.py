@@ -70,8 +70,12 @@ def test_one_wrong_character_says_so_and_suggests_the_registered_code(client):
 
 def test_a_very_common_word_shows_more_than_the_limit(client):
     Enterprise.objects.bulk_create(
-        Enterprise(uscc=enterprise_code(6000 + n), name=f"杭州恒{n}科技有限公司", division_code="330106",
-                   **search_fields(f"杭州恒{n}科技有限公司"))
+        Enterprise(
+            uscc=enterprise_code(6000 + n),
+            name=f"杭州恒{n}科技有限公司",
+            division_code="330106",
+            **search_fields(f"杭州恒{n}科技有限公司"),
+        )
         for n in range(registry_selectors.SEARCH_LIMIT + 5)
     )
     content = page(client, q="科技")
@@ -87,11 +91,16 @@ def test_filters_by_province_city_industry_status_and_penalties(client, clerk, r
 
     EnterpriseFactory(name="杭州西湖建设有限公司", industry="E")
     punished = EnterpriseFactory(name="杭州西湖物流有限公司", industry="G")
-    EnterpriseFactory(uscc=enterprise_code(90, division="110105"), name="北京西湖餐饮有限公司", industry="H",
-                      status="deregistered")
+    EnterpriseFactory(
+        uscc=enterprise_code(90, division="110105"),
+        name="北京西湖餐饮有限公司",
+        industry="H",
+        status="deregistered",
+    )
     EnterpriseFactory(uscc=enterprise_code(91, division="330203"), name="宁波西湖贸易有限公司", industry="F")
-    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                       data=penalty_data(market_agency, punished))
+    record, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, punished)
+    )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
 

@@ -10,8 +10,11 @@ from lookup import signing
 
 
 def _raw(key: Ed25519PrivateKey) -> str:
-    return signing.b64encode(key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                               serialization.NoEncryption()))
+    return signing.b64encode(
+        key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+    )
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def test_any_altered_character_is_refused(two_keys):
         if ch == ".":
             continue
         other = alphabet[(alphabet.index(ch) + 1) % len(alphabet)]
-        altered = token[:i] + other + token[i + 1:]
+        altered = token[:i] + other + token[i + 1 :]
         try:
             signing.verify(altered)
         except signing.BadSignature:
@@ -70,8 +73,9 @@ def test_rotation_keeps_old_tokens_valid_with_a_public_key_only(two_keys, settin
     settings.SIGNING_CURRENT_KID = "2025a"
     signing.keyring.cache_clear()
     old_token = signing.sign(b"old")
-    public_old = signing.b64encode(old.public_key().public_bytes(serialization.Encoding.Raw,
-                                                                 serialization.PublicFormat.Raw))
+    public_old = signing.b64encode(
+        old.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
     settings.SIGNING_KEYS = {"2026a": _raw(new)}
     settings.SIGNING_CURRENT_KID = "2026a"
     settings.SIGNING_PUBLIC_KEYS = {"2025a": public_old}

@@ -61,8 +61,12 @@ def test_clerk_cannot_write(api, clerk):
 def test_admin_creates_through_the_service(admin_api):
     response = admin_api.post(
         "/api/v1/enterprises/",
-        {"uscc": enterprise_code(1), "name": "杭州测试有限公司", "registered_capital": "120.5",
-         "former_names": [{"name": "杭州旧名有限公司", "used_from": None, "used_until": "2020-01-01"}]},
+        {
+            "uscc": enterprise_code(1),
+            "name": "杭州测试有限公司",
+            "registered_capital": "120.5",
+            "former_names": [{"name": "杭州旧名有限公司", "used_from": None, "used_until": "2020-01-01"}],
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -83,11 +87,17 @@ def test_invalid_input_names_the_field(admin_api):
 
 def test_admin_updates_and_clerk_cannot(api, admin_api, clerk):
     enterprise = EnterpriseFactory()
-    response = admin_api.patch(f"/api/v1/enterprises/{enterprise.uscc}/", {"status": "revoked"}, format="json")
+    response = admin_api.patch(
+        f"/api/v1/enterprises/{enterprise.uscc}/", {"status": "revoked"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "revoked"
     api.force_authenticate(clerk)
-    assert api.patch(f"/api/v1/enterprises/{enterprise.uscc}/", {"status": "deregistered"},
-                     format="json").status_code == 403
+    assert (
+        api.patch(
+            f"/api/v1/enterprises/{enterprise.uscc}/", {"status": "deregistered"}, format="json"
+        ).status_code
+        == 403
+    )
 
 
 def test_deep_pagination_is_capped(api):

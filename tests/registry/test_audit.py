@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.django_db]
 
 def _make_entries(actor, n=3):
     for i in range(n):
-        services.enterprise_register(actor=actor, data={"uscc": enterprise_code(i), "name": f"测试{i}有限公司"})
+        services.enterprise_register(
+            actor=actor, data={"uscc": enterprise_code(i), "name": f"测试{i}有限公司"}
+        )
 
 
 def test_updates_and_deletes_are_refused_by_the_database(registry_admin):
@@ -74,8 +76,10 @@ def test_command_reports_an_intact_chain(registry_admin, capsys):
 
 def test_api_request_id_reaches_the_audit_entry(admin_api):
     response = admin_api.post(
-        "/api/v1/enterprises/", {"uscc": enterprise_code(77), "name": "宁波测试有限公司"},
-        format="json", HTTP_X_REQUEST_ID="abc-42",
+        "/api/v1/enterprises/",
+        {"uscc": enterprise_code(77), "name": "宁波测试有限公司"},
+        format="json",
+        HTTP_X_REQUEST_ID="abc-42",
     )
     assert response.status_code == 201, response.content
     assert response["X-Request-ID"] == "abc-42"

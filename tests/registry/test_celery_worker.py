@@ -32,9 +32,22 @@ def worker(transactional_db, broker_tasks):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
-         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     yield queue
     proc.terminate()
@@ -43,6 +56,8 @@ def worker(transactional_db, broker_tasks):
 
 def test_worker_runs_audit_verification_on_the_database(worker, registry_admin):
     for i in range(3):
-        services.enterprise_register(actor=registry_admin, data={"uscc": enterprise_code(i), "name": f"测试{i}"})
+        services.enterprise_register(
+            actor=registry_admin, data={"uscc": enterprise_code(i), "name": f"测试{i}"}
+        )
     result = audit_verify.apply_async(queue=worker).get(timeout=60)
     assert result == {"ok": True, "checked": 3, "first_broken_id": None}

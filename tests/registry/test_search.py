@@ -47,8 +47,13 @@ def generated(registry_admin):
 def test_python_and_sql_normalise_names_alike():
     with DEMO.open(encoding="utf-8") as handle:
         names = [row["name"] for row in csv.DictReader(handle)]
-    names += ["通成（杭州）影视传媒有限公司", "Ａｂｃ·科技 (上海)\u3000有限公司", "【老字号】‘张’记—小吃、店",
-              "a_b%c\\d'e\"f", "ＡＢＣ１２３"]
+    names += [
+        "通成（杭州）影视传媒有限公司",
+        "Ａｂｃ·科技 (上海)\u3000有限公司",
+        "【老字号】‘张’记—小吃、店",
+        "a_b%c\\d'e\"f",
+        "ＡＢＣ１２３",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT n, registry_search_normalize(n) FROM unnest(%s::text[]) n", [names])
         for name, sql_normalized in cursor.fetchall():
@@ -58,7 +63,14 @@ def test_python_and_sql_normalise_names_alike():
 def test_the_document_holds_bigrams_and_pinyin():
     fields = search_fields("杭州（西湖）建设有限公司")
     assert fields["search_name"] == "杭州西湖建设有限公司"
-    for lexeme in ("'杭州'", "'州西'", "'西湖'", "'湖建'", "'>hangzhouxihujiansheyouxiangongsi'", "'~hzxhjsyxgs'"):
+    for lexeme in (
+        "'杭州'",
+        "'州西'",
+        "'西湖'",
+        "'湖建'",
+        "'>hangzhouxihujiansheyouxiangongsi'",
+        "'~hzxhjsyxgs'",
+    ):
         assert lexeme in fields["search_vector"]
 
 
@@ -66,7 +78,9 @@ def test_every_write_path_fills_the_search_columns(registry_admin, tmp_path):
     registered = services.enterprise_register(
         actor=registry_admin, data={"uscc": enterprise_code(1), "name": "杭州西湖恒达建设工程有限公司"}
     )
-    services.enterprise_update(actor=registry_admin, enterprise=registered, data={"name": "杭州之江恒达建设有限公司"})
+    services.enterprise_update(
+        actor=registry_admin, enterprise=registered, data={"name": "杭州之江恒达建设有限公司"}
+    )
     path = tmp_path / "e.csv"
     path.write_text(
         f"统一社会信用代码,企业名称,曾用名\n{enterprise_code(2)},宁波北仑港口物流有限公司,宁波老港运输有限公司\n",
@@ -85,7 +99,9 @@ def test_every_write_path_fills_the_search_columns(registry_admin, tmp_path):
 def test_an_import_that_renames_updates_the_search_columns(registry_admin, tmp_path):
     EnterpriseFactory(uscc=enterprise_code(3), name="温州鹿城华盛电器有限公司")
     path = tmp_path / "e.csv"
-    path.write_text(f"统一社会信用代码,企业名称\n{enterprise_code(3)},温州瓯海华盛电器有限公司\n", encoding="utf-8")
+    path.write_text(
+        f"统一社会信用代码,企业名称\n{enterprise_code(3)},温州瓯海华盛电器有限公司\n", encoding="utf-8"
+    )
     assert enterprise_import(actor=registry_admin, path=path).updated == 1
     assert names_found("瓯海华盛") == ["温州瓯海华盛电器有限公司"]
     assert names_found("鹿城华盛") == ["温州瓯海华盛电器有限公司"]
@@ -119,7 +135,13 @@ def test_full_name_with_or_without_legal_form_comes_first(generated):
 
 def test_brackets_of_either_width_and_spaces_do_not_matter():
     EnterpriseFactory(name="通成（杭州）影视传媒有限公司")
-    for query in ["通成(杭州)影视", "通成（杭州）影视传媒有限公司", "通成 杭州 影视", "通成杭州影视", "（杭州）影视"]:
+    for query in [
+        "通成(杭州)影视",
+        "通成（杭州）影视传媒有限公司",
+        "通成 杭州 影视",
+        "通成杭州影视",
+        "（杭州）影视",
+    ]:
         assert names_found(query) == ["通成（杭州）影视传媒有限公司"], query
     EnterpriseFactory(name="上海·浦东 新区科技有限公司")
     assert names_found("上海浦东新区") == ["上海·浦东 新区科技有限公司"]
@@ -188,8 +210,12 @@ def test_common_pairs_are_left_out_of_the_index_query_but_matches_stay_exact(mon
 
 def test_a_very_common_pair_is_never_counted_past_the_limit():
     Enterprise.objects.bulk_create(
-        Enterprise(uscc=enterprise_code(5000 + n), name=f"杭州恒{n}科技有限公司", division_code="330106",
-                   **search_fields(f"杭州恒{n}科技有限公司"))
+        Enterprise(
+            uscc=enterprise_code(5000 + n),
+            name=f"杭州恒{n}科技有限公司",
+            division_code="330106",
+            **search_fields(f"杭州恒{n}科技有限公司"),
+        )
         for n in range(30)
     )
     assert enterprise_list(query="科技", limit=10).count() <= 2 * 11

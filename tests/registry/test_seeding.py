@@ -296,8 +296,10 @@ def test_a_large_seed_rebuilds_the_name_indexes_exactly_as_they_were(registry_ad
 
     def gin_indexes():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_enterprise' "
-                           "AND indexdef ILIKE '%% USING gin %%' ORDER BY indexname")
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_enterprise' "
+                "AND indexdef ILIKE '%% USING gin %%' ORDER BY indexname"
+            )
             return cursor.fetchall()
 
     before = gin_indexes()

@@ -51,7 +51,13 @@ def test_legacy_fujian_codes_are_well_formed_but_fail_the_check(code):
 
 
 @pytest.mark.parametrize(
-    "typed", ["91110000600037341l", " 91 110000 600037341L ", "91-110000-600037341L", "９１１１００００６０００３７３４１Ｌ"]
+    "typed",
+    [
+        "91110000600037341l",
+        " 91 110000 600037341L ",
+        "91-110000-600037341L",
+        "９１１１００００６０００３７３４１Ｌ",
+    ],
 )
 def test_codes_as_people_type_them_are_accepted(typed):
     analysis = uscc.analyse(typed)

@@ -47,10 +47,25 @@ class Workers:
 
     def start(self, **extra_env: str) -> subprocess.Popen:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", self.queue,
-             "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=WARNING",
-             "-n", f"{self.queue}-{len(self.procs)}@%h"],
-            cwd=ROOT, env={**self.env, **extra_env},
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+                "-n",
+                f"{self.queue}-{len(self.procs)}@%h",
+            ],
+            cwd=ROOT,
+            env={**self.env, **extra_env},
         )
         self.procs.append(proc)
         return proc

@@ -21,8 +21,13 @@ BASIS = "《国务院办公厅关于全面推行证明事项和涉企经营许�
 
 
 def record_commitment(actor, agency, enterprise, **overrides):  # noqa: F811
-    values = {"kind": "notification", "content": "承诺在30日内补交消防安全检查合格证明。", "legal_basis": BASIS,
-              "signed_on": TODAY() - dt.timedelta(days=40), "due_date": TODAY() - dt.timedelta(days=10)}
+    values = {
+        "kind": "notification",
+        "content": "承诺在30日内补交消防安全检查合格证明。",
+        "legal_basis": BASIS,
+        "signed_on": TODAY() - dt.timedelta(days=40),
+        "due_date": TODAY() - dt.timedelta(days=10),
+    }
     values.update(overrides)
     return commitments.commitment_record(actor=actor, agency=agency, enterprise=enterprise, **values)
 
@@ -45,13 +50,16 @@ def test_only_a_clerk_of_the_agency_records_commitments(request, market_agency, 
     assert not Commitment.objects.exists()
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"content": " "}, "content"),
-    ({"legal_basis": ""}, "legal_basis"),
-    ({"kind": "promise"}, "kind"),
-    ({"signed_on": TODAY() + dt.timedelta(days=1), "due_date": None}, "signed_on"),
-    ({"due_date": TODAY() - dt.timedelta(days=100)}, "due_date"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"content": " "}, "content"),
+        ({"legal_basis": ""}, "legal_basis"),
+        ({"kind": "promise"}, "kind"),
+        ({"signed_on": TODAY() + dt.timedelta(days=1), "due_date": None}, "signed_on"),
+        ({"due_date": TODAY() - dt.timedelta(days=100)}, "due_date"),
+    ],
+)
 def test_a_commitment_needs_its_facts(clerk, market_agency, enterprise, overrides, field):  # noqa: F811
     with pytest.raises(ValidationError) as caught:
         record_commitment(clerk, market_agency, enterprise, **overrides)
@@ -70,11 +78,13 @@ def test_the_agency_marks_it_fulfilled_once(commitment, reviewer, clerk, other_c
         commitments.commitment_fulfil(actor=reviewer, commitment=commitment)
 
 
-def test_a_breach_creates_a_draft_dishonesty_record_for_the_agency(commitment, clerk, reviewer, market_agency,
-                                                                   enterprise):  # noqa: F811
+def test_a_breach_creates_a_draft_dishonesty_record_for_the_agency(
+    commitment, clerk, reviewer, market_agency, enterprise
+):  # noqa: F811
     breached_on = TODAY() - dt.timedelta(days=5)
-    commitments.commitment_breach(actor=clerk, commitment=commitment, note="逾期未补交消防安全检查合格证明。",
-                                  breached_on=breached_on)
+    commitments.commitment_breach(
+        actor=clerk, commitment=commitment, note="逾期未补交消防安全检查合格证明。", breached_on=breached_on
+    )
     commitment.refresh_from_db()
     record = commitment.breach_record
     assert commitment.status == "breached"
@@ -106,19 +116,25 @@ def test_a_breach_needs_a_clerk_a_note_and_a_plausible_date(commitment, reviewer
         commitments.commitment_breach(actor=clerk, commitment=commitment, note=" ")
     assert "note" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        commitments.commitment_breach(actor=clerk, commitment=commitment, note="逾期",
-                                      breached_on=TODAY() + dt.timedelta(days=1))
+        commitments.commitment_breach(
+            actor=clerk, commitment=commitment, note="逾期", breached_on=TODAY() + dt.timedelta(days=1)
+        )
     assert "breached_on" in caught.value.message_dict
     with pytest.raises(ValidationError):
-        commitments.commitment_breach(actor=clerk, commitment=commitment, note="逾期",
-                                      breached_on=commitment.signed_on - dt.timedelta(days=1))
+        commitments.commitment_breach(
+            actor=clerk,
+            commitment=commitment,
+            note="逾期",
+            breached_on=commitment.signed_on - dt.timedelta(days=1),
+        )
     commitment.refresh_from_db()
     assert commitment.status == "open"
     assert not CreditRecord.objects.exists()
 
 
-def test_staff_see_their_agencys_commitments_and_the_overdue_ones(commitment, clerk, other_clerk, market_agency,
-                                                                  enterprise):  # noqa: F811
+def test_staff_see_their_agencys_commitments_and_the_overdue_ones(
+    commitment, clerk, other_clerk, market_agency, enterprise
+):  # noqa: F811
     later = record_commitment(clerk, market_agency, enterprise, due_date=TODAY() + dt.timedelta(days=10))
     assert set(commitments.commitments_for_staff(user=clerk)) == {commitment, later}
     assert list(commitments.commitments_for_staff(user=clerk, overdue_only=True)) == [commitment]

@@ -38,15 +38,28 @@ def as_user(client, user):
 def penalty_form(enterprise, deciding, **changes) -> dict:
     """What a clerk types for a fine (the POST of the new-penalty form)."""
     data = {
-        "party_name": enterprise.name, "party_category": "legal_person", "party_uscc": enterprise.uscc,
-        "legal_representative": "王小明", "legal_rep_id_type": "resident_id",
+        "party_name": enterprise.name,
+        "party_category": "legal_person",
+        "party_uscc": enterprise.uscc,
+        "legal_representative": "王小明",
+        "legal_rep_id_type": "resident_id",
         "legal_rep_id_number": "330106198001011234",
-        "document_number": "浙市监罚〔2025〕17号", "violation_type": "虚假广告",
-        "violation_facts": "在网店发布虚假广告。", "legal_basis": "《中华人民共和国广告法》第五十五条",
-        "penalty_categories": ["fine"], "content": "罚款人民币伍仟元。", "fine_amount": "0.5",
-        "decision_date": RECENT.isoformat(), "authority_name": deciding.name, "authority_uscc": deciding.uscc,
-        "source_unit_name": deciding.name, "source_unit_uscc": deciding.uscc, "usage_scope": "public",
-        "severity": "general", "regulatory_field": "", "action": "draft",
+        "document_number": "浙市监罚〔2025〕17号",
+        "violation_type": "虚假广告",
+        "violation_facts": "在网店发布虚假广告。",
+        "legal_basis": "《中华人民共和国广告法》第五十五条",
+        "penalty_categories": ["fine"],
+        "content": "罚款人民币伍仟元。",
+        "fine_amount": "0.5",
+        "decision_date": RECENT.isoformat(),
+        "authority_name": deciding.name,
+        "authority_uscc": deciding.uscc,
+        "source_unit_name": deciding.name,
+        "source_unit_uscc": deciding.uscc,
+        "usage_scope": "public",
+        "severity": "general",
+        "regulatory_field": "",
+        "action": "draft",
     }
     data.update(changes)
     return data
@@ -58,10 +71,16 @@ def service_data(enterprise, agency, number: str, **changes) -> dict:
     return data
 
 
-def make_record(*, clerk, agency, enterprise, number="浙市监罚〔2025〕1号", submit=False, publish_by=None,
-                **changes) -> CreditRecord:
-    record, _created = record_create(actor=clerk, agency=agency, kind="penalty",
-                                     data=service_data(enterprise, agency, number, **changes), submit=submit)
+def make_record(
+    *, clerk, agency, enterprise, number="浙市监罚〔2025〕1号", submit=False, publish_by=None, **changes
+) -> CreditRecord:
+    record, _created = record_create(
+        actor=clerk,
+        agency=agency,
+        kind="penalty",
+        data=service_data(enterprise, agency, number, **changes),
+        submit=submit,
+    )
     if publish_by is not None:
         record = record_publish(actor=publish_by, record=record)
     return record
@@ -97,7 +116,9 @@ def submitted(clerk, market_agency, enterprise):
 
 @pytest.fixture
 def published(clerk, reviewer, market_agency, enterprise):
-    return make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, submit=True, publish_by=reviewer)
+    return make_record(
+        clerk=clerk, agency=market_agency, enterprise=enterprise, submit=True, publish_by=reviewer
+    )
 
 
 @pytest.fixture
@@ -121,8 +142,12 @@ def record_pages(pk: int) -> list[tuple[str, str]]:
 
 # -- who may open what ----------------------------------------------------------------------------------
 def test_anonymous_visitor_is_sent_to_sign_in_from_every_desk_page_and_action(client, draft):
-    pages = [("get", reverse("sanctions:records")), ("get", reverse("sanctions:review")),
-             ("get", reverse("sanctions:record-new", args=["penalty"])), *record_pages(draft.pk)]
+    pages = [
+        ("get", reverse("sanctions:records")),
+        ("get", reverse("sanctions:review")),
+        ("get", reverse("sanctions:record-new", args=["penalty"])),
+        *record_pages(draft.pk),
+    ]
     for method, url in pages:
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
@@ -136,7 +161,9 @@ def test_sign_in_page_signs_a_clerk_in_and_opens_the_desk(client, clerk):
     page = client.get(reverse("login"))
     assert page.status_code == 200
     assert 'name="username"' in page.content.decode() and 'name="password"' in page.content.decode()
-    response = client.post(reverse("login"), {"username": "clerk", "password": "pw-for-tests-1", "next": "/desk/"})
+    response = client.post(
+        reverse("login"), {"username": "clerk", "password": "pw-for-tests-1", "next": "/desk/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/desk/"
     assert client.get("/desk/").status_code == 200
 
@@ -158,8 +185,11 @@ def test_sign_out_is_a_post_from_the_desk(client, clerk):
 
 def test_user_without_an_agency_role_sees_a_clear_403_page(client):
     as_user(client, UserFactory(username="nobody"))
-    for url in (reverse("sanctions:records"), reverse("sanctions:review"),
-                reverse("sanctions:record-new", args=["penalty"])):
+    for url in (
+        reverse("sanctions:records"),
+        reverse("sanctions:review"),
+        reverse("sanctions:record-new", args=["penalty"]),
+    ):
         response = client.get(url)
         assert response.status_code == 403
         assert "You have no role in any agency" in response.content.decode()
@@ -228,7 +258,9 @@ def test_reviewer_cannot_write_records(client, reviewer):
     assert reverse("sanctions:record-new", args=["penalty"]) not in client.get("/desk/").content.decode()
 
 
-def test_reviewer_cannot_publish_own_record_and_is_told_why(client, clerk_reviewer, market_agency, enterprise):
+def test_reviewer_cannot_publish_own_record_and_is_told_why(
+    client, clerk_reviewer, market_agency, enterprise
+):
     record = make_record(clerk=clerk_reviewer, agency=market_agency, enterprise=enterprise, submit=True)
     as_user(client, clerk_reviewer)
     page = client.get(reverse("sanctions:record", args=[record.pk])).content.decode()
@@ -265,7 +297,9 @@ def test_new_penalty_form_is_prefilled_with_the_clerks_agency(client, clerk, mar
 
 def test_clerk_creates_a_penalty_draft_through_the_form(client, clerk, market_agency, enterprise):
     as_user(client, clerk)
-    response = client.post(reverse("sanctions:record-new", args=["penalty"]), penalty_form(enterprise, market_agency))
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]), penalty_form(enterprise, market_agency)
+    )
     record = CreditRecord.objects.get(document_number="浙市监罚〔2025〕17号")
     assert response.status_code == 302
     assert response["Location"] == reverse("sanctions:record", args=[record.pk])
@@ -281,8 +315,10 @@ def test_clerk_creates_a_penalty_draft_through_the_form(client, clerk, market_ag
 
 def test_save_and_submit_sends_the_new_record_to_review(client, clerk, market_agency, enterprise):
     as_user(client, clerk)
-    client.post(reverse("sanctions:record-new", args=["penalty"]),
-                penalty_form(enterprise, market_agency, action="submit"))
+    client.post(
+        reverse("sanctions:record-new", args=["penalty"]),
+        penalty_form(enterprise, market_agency, action="submit"),
+    )
     assert CreditRecord.objects.get().status == RecordStatus.SUBMITTED
 
 
@@ -294,17 +330,28 @@ def test_save_and_submit_sends_the_new_record_to_review(client, clerk, market_ag
         ({"party_uscc": "00000000000000000X"}, "party_uscc", "placeholder"),
         ({"document_number": ""}, "document_number", "required"),
         ({"penalty_categories": []}, "penalty_categories", "required"),
-        ({"declared_publicity_end": (RECENT - dt.timedelta(days=1)).isoformat()}, "declared_publicity_end",
-         "before the decision date"),
+        (
+            {"declared_publicity_end": (RECENT - dt.timedelta(days=1)).isoformat()},
+            "declared_publicity_end",
+            "before the decision date",
+        ),
         ({"fine_amount": "abc"}, "fine_amount", "is not an amount"),
     ],
-    ids=["uscc-wrong-check-character", "uscc-letter-never-used", "placeholder-uscc", "no-document-number", "no-category", "publicity-end-too-early",
-         "amount-not-a-number"],
+    ids=[
+        "uscc-wrong-check-character",
+        "uscc-letter-never-used",
+        "placeholder-uscc",
+        "no-document-number",
+        "no-category",
+        "publicity-end-too-early",
+        "amount-not-a-number",
+    ],
 )
 def test_bad_input_is_shown_next_to_the_field(client, clerk, market_agency, enterprise, changes, field, says):
     as_user(client, clerk)
-    response = client.post(reverse("sanctions:record-new", args=["penalty"]),
-                           penalty_form(enterprise, market_agency, **changes))
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]), penalty_form(enterprise, market_agency, **changes)
+    )
     assert response.status_code == 400
     errors = field_errors(response, field)
     assert errors.strip(), f"no error next to {field}"
@@ -316,8 +363,10 @@ def test_bad_input_is_shown_next_to_the_field(client, clerk, market_agency, ente
 
 def test_authority_must_be_the_clerks_own_agency(client, clerk, market_agency, other_agency, enterprise):
     as_user(client, clerk)
-    response = client.post(reverse("sanctions:record-new", args=["penalty"]),
-                           penalty_form(enterprise, market_agency, authority_uscc=other_agency.uscc))
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]),
+        penalty_form(enterprise, market_agency, authority_uscc=other_agency.uscc),
+    )
     assert response.status_code == 400
     assert "must be your own agency" in field_errors(response, "authority_uscc")
     assert market_agency.uscc in field_errors(response, "authority_uscc")
@@ -326,8 +375,10 @@ def test_authority_must_be_the_clerks_own_agency(client, clerk, market_agency, o
 def test_party_not_in_the_registry_is_refused(client, clerk, market_agency, enterprise):
     unknown = EnterpriseFactory.build().uscc
     as_user(client, clerk)
-    response = client.post(reverse("sanctions:record-new", args=["penalty"]),
-                           penalty_form(enterprise, market_agency, party_uscc=unknown))
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]),
+        penalty_form(enterprise, market_agency, party_uscc=unknown),
+    )
     assert "register the enterprise first" in field_errors(response, "party_uscc")
 
 
@@ -339,19 +390,28 @@ def test_fine_keyed_in_yuan_asks_for_confirmation_then_saves(client, clerk, mark
     assert "looks as if it was keyed in yuan" in field_errors(response, "fine_amount")
     assert 'name="fine_confirmed"' in response.content.decode()
     assert not CreditRecord.objects.exists()
-    response = client.post(url, penalty_form(enterprise, market_agency, fine_amount="5000", fine_confirmed="on"))
+    response = client.post(
+        url, penalty_form(enterprise, market_agency, fine_amount="5000", fine_confirmed="on")
+    )
     assert response.status_code == 302
     record = CreditRecord.objects.get()
     assert record.fine_amount == Decimal("5000") and record.fine_confirmed
 
 
-def test_duplicate_document_number_links_to_the_existing_record(client, clerk, market_agency, enterprise, draft):
+def test_duplicate_document_number_links_to_the_existing_record(
+    client, clerk, market_agency, enterprise, draft
+):
     as_user(client, clerk)
-    response = client.post(reverse("sanctions:record-new", args=["penalty"]),
-                           penalty_form(enterprise, market_agency, document_number=draft.document_number))
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]),
+        penalty_form(enterprise, market_agency, document_number=draft.document_number),
+    )
     assert response.status_code == 400
     assert "already recorded decision" in field_errors(response, "document_number")
-    assert f'href="{reverse("sanctions:record", args=[draft.pk])}" id="duplicate-link"' in response.content.decode()
+    assert (
+        f'href="{reverse("sanctions:record", args=[draft.pk])}" id="duplicate-link"'
+        in response.content.decode()
+    )
     assert CreditRecord.objects.count() == 1
 
 
@@ -376,13 +436,25 @@ def test_licence_and_reward_forms_show_only_their_fields(client, clerk):
 def test_clerk_creates_a_licence(client, clerk, market_agency, enterprise):
     as_user(client, clerk)
     data = {
-        "party_name": enterprise.name, "party_category": "legal_person", "party_uscc": enterprise.uscc,
-        "document_name": "食品经营许可决定书", "document_number": "JY13301060012345", "licence_category": "01",
-        "certificate_name": "食品经营许可证", "certificate_number": "JY13301060012345", "content": "食品销售经营者",
-        "licence_status": "valid", "decision_date": RECENT.isoformat(), "valid_from": RECENT.isoformat(),
-        "valid_to": (RECENT + dt.timedelta(days=365 * 5)).isoformat(), "authority_name": market_agency.name,
-        "authority_uscc": market_agency.uscc, "source_unit_name": market_agency.name,
-        "source_unit_uscc": market_agency.uscc, "usage_scope": "public", "action": "draft",
+        "party_name": enterprise.name,
+        "party_category": "legal_person",
+        "party_uscc": enterprise.uscc,
+        "document_name": "食品经营许可决定书",
+        "document_number": "JY13301060012345",
+        "licence_category": "01",
+        "certificate_name": "食品经营许可证",
+        "certificate_number": "JY13301060012345",
+        "content": "食品销售经营者",
+        "licence_status": "valid",
+        "decision_date": RECENT.isoformat(),
+        "valid_from": RECENT.isoformat(),
+        "valid_to": (RECENT + dt.timedelta(days=365 * 5)).isoformat(),
+        "authority_name": market_agency.name,
+        "authority_uscc": market_agency.uscc,
+        "source_unit_name": market_agency.name,
+        "source_unit_uscc": market_agency.uscc,
+        "usage_scope": "public",
+        "action": "draft",
     }
     assert client.post(reverse("sanctions:record-new", args=["licence"]), data).status_code == 302
     assert CreditRecord.objects.get().kind == "licence"
@@ -394,13 +466,18 @@ def test_clerk_edits_a_draft_and_history_shows_before_and_after(client, clerk, d
     url = reverse("sanctions:record-edit", args=[draft.pk])
     form_page = client.get(url).content.decode()
     assert f'value="{draft.document_number}"' in form_page
-    data = penalty_form(draft.enterprise, draft.agency, document_number=draft.document_number,
-                        content="罚款人民币捌仟元。", fine_amount="0.8")
+    data = penalty_form(
+        draft.enterprise,
+        draft.agency,
+        document_number=draft.document_number,
+        content="罚款人民币捌仟元。",
+        fine_amount="0.8",
+    )
     assert client.post(url, data).status_code == 302
     draft.refresh_from_db()
     assert draft.fine_amount == Decimal("0.8")
     page = client.get(reverse("sanctions:record", args=[draft.pk])).content.decode()
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "Edited" in history and "clerk" in history
     assert "<del>0.5</del> → <ins>0.8</ins>" in history
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT', history)
@@ -422,10 +499,17 @@ def test_submitted_record_cannot_be_edited(client, clerk, submitted):
     assert "Only a draft can be edited" in response.content.decode()
 
 
-def test_review_queue_lists_submitted_records_oldest_first_with_deadline(client, clerk, reviewer, market_agency,
-                                                                         enterprise):
-    old = make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="A-1", submit=True,
-                      decision_date=(timezone.localdate() - dt.timedelta(days=60)).isoformat())
+def test_review_queue_lists_submitted_records_oldest_first_with_deadline(
+    client, clerk, reviewer, market_agency, enterprise
+):
+    old = make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=enterprise,
+        number="A-1",
+        submit=True,
+        decision_date=(timezone.localdate() - dt.timedelta(days=60)).isoformat(),
+    )
     new = make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="A-2", submit=True)
     make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="A-3")  # a draft: not queued
     as_user(client, reviewer)
@@ -433,7 +517,7 @@ def test_review_queue_lists_submitted_records_oldest_first_with_deadline(client,
     assert page.index("A-1") < page.index("A-2")
     assert "A-3" not in page
     assert old.publish_deadline.isoformat() in page and new.publish_deadline.isoformat() in page
-    row = page[page.index("A-1"):page.index("A-2")]
+    row = page[page.index("A-1") : page.index("A-2")]
     assert "overdue" in row
 
 
@@ -449,8 +533,10 @@ def test_reviewer_sends_back_with_a_comment(client, reviewer, clerk, submitted):
     as_user(client, clerk)
     page = client.get(reverse("sanctions:record", args=[submitted.pk])).content.decode()
     assert "Sent back by the reviewer" in page
-    history = page[page.index('id="history"'):]
-    assert "Sent back to the clerk" in history and "reviewer" in history and "罚款金额与决定书不一致" in history
+    history = page[page.index('id="history"') :]
+    assert (
+        "Sent back to the clerk" in history and "reviewer" in history and "罚款金额与决定书不一致" in history
+    )
     edit = client.get(reverse("sanctions:record-edit", args=[submitted.pk])).content.decode()
     assert "罚款金额与决定书不一致" in edit
 
@@ -469,16 +555,26 @@ def test_reviewer_publishes_a_submitted_record(client, reviewer, submitted):
 
 
 def test_warning_only_penalty_says_it_is_never_published(client, clerk, market_agency, enterprise):
-    record = make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, penalty_categories=["warning"],
-                         fine_amount="")
+    record = make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=enterprise,
+        penalty_categories=["warning"],
+        fine_amount="",
+    )
     as_user(client, clerk)
     page = client.get(reverse("sanctions:record", args=[record.pk])).content.decode()
     assert "Never published: warning only." in page
 
 
 def test_penalty_that_cannot_end_early_says_so(client, clerk, market_agency, enterprise):
-    record = make_record(clerk=clerk, agency=market_agency, enterprise=enterprise,
-                         penalty_categories=["business_suspended"], fine_amount="")
+    record = make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=enterprise,
+        penalty_categories=["business_suspended"],
+        fine_amount="",
+    )
     as_user(client, clerk)
     page = client.get(reverse("sanctions:record", args=[record.pk])).content.decode()
     assert "Publicity cannot end early." in page
@@ -489,8 +585,13 @@ def test_clerk_corrects_a_published_record_into_a_new_version(client, clerk, rev
     url = reverse("sanctions:record-correct", args=[published.pk])
     form_page = client.get(url).content.decode()
     assert 'value="0.5"' in form_page and 'name="reason"' in form_page
-    data = penalty_form(published.enterprise, published.agency, document_number=published.document_number,
-                        fine_amount="0.6", content="罚款人民币陆仟元。")
+    data = penalty_form(
+        published.enterprise,
+        published.agency,
+        document_number=published.document_number,
+        fine_amount="0.6",
+        content="罚款人民币陆仟元。",
+    )
     response = client.post(url, data)
     assert response.status_code == 400
     assert "Say why the record is corrected" in field_errors(response, "reason")
@@ -501,7 +602,7 @@ def test_clerk_corrects_a_published_record_into_a_new_version(client, clerk, rev
     published.refresh_from_db()
     assert published.status == RecordStatus.PUBLISHED and published.is_current
     page = client.get(response["Location"]).content.decode()
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "Correction submitted" in history and "决定书金额录入错误" in history
     assert "<del>0.5</del> → <ins>0.6</ins>" in history
     assert "Published" in history  # the first version's events stay in the history
@@ -520,14 +621,21 @@ def test_clerk_corrects_a_published_record_into_a_new_version(client, clerk, rev
     assert "This version was replaced by version 2" in old_page
     listing = client.get(reverse("sanctions:records")).content.decode()
     assert reverse("sanctions:record", args=[published.pk]) not in listing
-    assert reverse("sanctions:record", args=[published.pk]) in client.get(
-        reverse("sanctions:records") + "?all_versions=on").content.decode()
+    assert (
+        reverse("sanctions:record", args=[published.pk])
+        in client.get(reverse("sanctions:records") + "?all_versions=on").content.decode()
+    )
 
 
 def test_correct_is_not_offered_twice(client, clerk, published):
     as_user(client, clerk)
-    data = penalty_form(published.enterprise, published.agency, document_number=published.document_number,
-                        fine_amount="0.6", reason="录入错误")
+    data = penalty_form(
+        published.enterprise,
+        published.agency,
+        document_number=published.document_number,
+        fine_amount="0.6",
+        reason="录入错误",
+    )
     client.post(reverse("sanctions:record-correct", args=[published.pk]), data)
     page = client.get(reverse("sanctions:record", args=[published.pk])).content.decode()
     assert 'id="correct-record"' not in page
@@ -549,7 +657,7 @@ def test_revoke_needs_a_reason_and_is_kept_in_history(client, clerk, published):
     published.refresh_from_db()
     assert published.status == RecordStatus.REVOKED
     page = response.content.decode()
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "Revoked" in history and "行政复议撤销原处罚决定" in history and "clerk" in history
     assert 'id="revoke-record"' not in page and 'id="correct-record"' not in page
 
@@ -566,10 +674,24 @@ def test_draft_cannot_be_revoked(client, clerk, draft):
 def test_desk_list_filters_and_searches(client, clerk, reviewer, market_agency, enterprise):
     other = EnterpriseFactory(name="宁波港口物流有限公司")
     make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="F-1")
-    make_record(clerk=clerk, agency=market_agency, enterprise=other, number="F-2", submit=True,
-                penalty_categories=["criticism"], fine_amount="")
-    make_record(clerk=clerk, agency=market_agency, enterprise=other, number="F-3", submit=True,
-                publish_by=reviewer, decision_date="2024-01-10")
+    make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=other,
+        number="F-2",
+        submit=True,
+        penalty_categories=["criticism"],
+        fine_amount="",
+    )
+    make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=other,
+        number="F-3",
+        submit=True,
+        publish_by=reviewer,
+        decision_date="2024-01-10",
+    )
     as_user(client, clerk)
 
     def numbers(query: str) -> set[str]:
@@ -589,14 +711,19 @@ def test_desk_list_filters_and_searches(client, clerk, reviewer, market_agency, 
 
 
 def test_desk_list_marks_overdue_records(client, clerk, market_agency, enterprise):
-    late = make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="LATE-1",
-                       decision_date=(timezone.localdate() - dt.timedelta(days=90)).isoformat())
+    late = make_record(
+        clerk=clerk,
+        agency=market_agency,
+        enterprise=enterprise,
+        number="LATE-1",
+        decision_date=(timezone.localdate() - dt.timedelta(days=90)).isoformat(),
+    )
     make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number="FRESH-1")
     assert late.publish_deadline < timezone.localdate()
     as_user(client, clerk)
     page = client.get(reverse("sanctions:records")).content.decode()
-    late_row = page[page.index("LATE-1"):].split("</tr>")[0]
-    fresh_row = page[page.index("FRESH-1"):].split("</tr>")[0]
+    late_row = page[page.index("LATE-1") :].split("</tr>")[0]
+    fresh_row = page[page.index("FRESH-1") :].split("</tr>")[0]
     assert "overdue" in late_row and "overdue" not in fresh_row
     assert late.publish_deadline.isoformat() in late_row
     only = client.get(reverse("sanctions:records") + "?overdue=on").content.decode()
@@ -614,8 +741,9 @@ def test_desk_list_paginates(client, clerk, market_agency, enterprise):
     assert len(re.findall(r">P-\d\d</a>", second)) == 5
 
 
-def test_desk_list_query_count_does_not_grow_with_records(client, clerk, market_agency, enterprise,
-                                                          django_assert_max_num_queries):
+def test_desk_list_query_count_does_not_grow_with_records(
+    client, clerk, market_agency, enterprise, django_assert_max_num_queries
+):
     for n in range(30):
         make_record(clerk=clerk, agency=market_agency, enterprise=enterprise, number=f"Q-{n:02d}")
     as_user(client, clerk)

@@ -24,8 +24,23 @@ from tests.factories import EnterpriseFactory, enterprise_code
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
 
 DECIDED = dt.date.today() - dt.timedelta(days=30)
-PENALTY_HEADERS = ["CF_XDR_MC", "CF_XDR_SHXYM", "CF_WSH", "CF_WFXW", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK",
-                   "CF_JDRQ", "CF_GSJZQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM", "内部编号"]
+PENALTY_HEADERS = [
+    "CF_XDR_MC",
+    "CF_XDR_SHXYM",
+    "CF_WSH",
+    "CF_WFXW",
+    "CF_YJ",
+    "CF_CFLB",
+    "CF_NR",
+    "CF_NR_FK",
+    "CF_JDRQ",
+    "CF_GSJZQ",
+    "CF_CFJG",
+    "CF_CFJGDM",
+    "CF_SJLY",
+    "CF_SJLYDM",
+    "内部编号",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -48,10 +63,21 @@ def penalty_row(agency, party, number, **values) -> list[str]:
     """A row as an agency's system exports it, in PENALTY_HEADERS order; party is an enterprise or a code."""
     code, name = (party, "某某公司") if isinstance(party, str) else (party.uscc, party.name)
     row = {
-        "CF_XDR_MC": name, "CF_XDR_SHXYM": code, "CF_WSH": number, "CF_WFXW": "虚假宣传",
-        "CF_YJ": "《中华人民共和国反不正当竞争法》第二十条", "CF_CFLB": "罚款", "CF_NR": "罚款人民币五万元",
-        "CF_NR_FK": "5", "CF_JDRQ": DECIDED.isoformat(), "CF_GSJZQ": "", "CF_CFJG": agency.name,
-        "CF_CFJGDM": agency.uscc, "CF_SJLY": agency.name, "CF_SJLYDM": agency.uscc, "内部编号": "A-1",
+        "CF_XDR_MC": name,
+        "CF_XDR_SHXYM": code,
+        "CF_WSH": number,
+        "CF_WFXW": "虚假宣传",
+        "CF_YJ": "《中华人民共和国反不正当竞争法》第二十条",
+        "CF_CFLB": "罚款",
+        "CF_NR": "罚款人民币五万元",
+        "CF_NR_FK": "5",
+        "CF_JDRQ": DECIDED.isoformat(),
+        "CF_GSJZQ": "",
+        "CF_CFJG": agency.name,
+        "CF_CFJGDM": agency.uscc,
+        "CF_SJLY": agency.name,
+        "CF_SJLYDM": agency.uscc,
+        "内部编号": "A-1",
     }
     row.update(values)
     return [row[h] for h in PENALTY_HEADERS]
@@ -84,27 +110,45 @@ def mixed_file(tmp_path, market_agency, acme, beta):
     a = market_agency
     rows = [
         PENALTY_HEADERS,
-        penalty_row(a, acme, "杭市监罚〔2026〕1号"),                                   # 2 good
-        penalty_row(a, bad_check(acme.uscc), "杭市监罚〔2026〕11号"),                  # 3 wrong check character
-        penalty_row(a, "00000000000000000X", "杭市监罚〔2026〕12号"),                  # 4 placeholder code
-        penalty_row(a, acme, "杭市监罚〔2026〕13号", CF_CFLB="罚金刑"),                # 5 unknown category
-        penalty_row(a, acme, "杭市监罚〔2026〕14号",                                    # 6 publicity ends first
-                    CF_GSJZQ=(DECIDED - dt.timedelta(days=1)).isoformat()),
-        penalty_row(a, acme, "杭市监罚〔2026〕15号", CF_NR_FK="500"),                 # 7 keyed in yuan?
+        penalty_row(a, acme, "杭市监罚〔2026〕1号"),  # 2 good
+        penalty_row(a, bad_check(acme.uscc), "杭市监罚〔2026〕11号"),  # 3 wrong check character
+        penalty_row(a, "00000000000000000X", "杭市监罚〔2026〕12号"),  # 4 placeholder code
+        penalty_row(a, acme, "杭市监罚〔2026〕13号", CF_CFLB="罚金刑"),  # 5 unknown category
+        penalty_row(
+            a,
+            acme,
+            "杭市监罚〔2026〕14号",  # 6 publicity ends first
+            CF_GSJZQ=(DECIDED - dt.timedelta(days=1)).isoformat(),
+        ),
+        penalty_row(a, acme, "杭市监罚〔2026〕15号", CF_NR_FK="500"),  # 7 keyed in yuan?
         penalty_row(a, beta, "杭市监罚〔2026〕2号", CF_CFLB="警告;罚款", CF_NR_FK="0.5"),  # 8 good
-        penalty_row(a, beta, "杭市监罚〔2026〕1号"),                                   # 9 number of row 2 again
-        penalty_row(a, acme, "杭市监罚〔2026〕16号", CF_WFXW=""),                      # 10 required value missing
-        [""] * len(PENALTY_HEADERS),                                                   # 11 blank: skipped
-        penalty_row(a, enterprise_code(99), "杭市监罚〔2026〕17号"),                   # 12 not in the registry
-        penalty_row(a, acme, " 杭市监罚〔2026〕3号 ", CF_CFLB="warning", CF_NR_FK="",   # 13 good
-                    CF_XDR_SHXYM=f"{acme.uscc[:2]} {acme.uscc[2:8]} {acme.uscc[8:]}".lower()),
+        penalty_row(a, beta, "杭市监罚〔2026〕1号"),  # 9 number of row 2 again
+        penalty_row(a, acme, "杭市监罚〔2026〕16号", CF_WFXW=""),  # 10 required value missing
+        [""] * len(PENALTY_HEADERS),  # 11 blank: skipped
+        penalty_row(a, enterprise_code(99), "杭市监罚〔2026〕17号"),  # 12 not in the registry
+        penalty_row(
+            a,
+            acme,
+            " 杭市监罚〔2026〕3号 ",
+            CF_CFLB="warning",
+            CF_NR_FK="",  # 13 good
+            CF_XDR_SHXYM=f"{acme.uscc[:2]} {acme.uscc[2:8]} {acme.uscc[8:]}".lower(),
+        ),
     ]
     return write_csv(tmp_path / "penalties.csv", rows)
 
 
 MIXED_GOOD = ["杭市监罚〔2026〕1号", "杭市监罚〔2026〕2号", "杭市监罚〔2026〕3号"]
-MIXED_ERRORS = [(3, "CF_XDR_SHXYM"), (4, "CF_XDR_SHXYM"), (5, "CF_CFLB"), (6, "CF_GSJZQ"), (7, "CF_NR_FK"),
-                (9, "CF_WSH"), (10, "CF_WFXW"), (12, "CF_XDR_SHXYM")]
+MIXED_ERRORS = [
+    (3, "CF_XDR_SHXYM"),
+    (4, "CF_XDR_SHXYM"),
+    (5, "CF_CFLB"),
+    (6, "CF_GSJZQ"),
+    (7, "CF_NR_FK"),
+    (9, "CF_WSH"),
+    (10, "CF_WFXW"),
+    (12, "CF_XDR_SHXYM"),
+]
 
 
 def test_mixed_file_imports_exactly_the_good_rows_and_names_each_bad_cell(
@@ -125,33 +169,67 @@ def test_mixed_file_imports_exactly_the_good_rows_and_names_each_bad_cell(
     assert by_row[9]["reason"] == "This decision document number already appears in row 2."
     assert by_row[10] == {"row": 10, "column": "CF_WFXW", "value": "", "reason": "This field is required."}
     assert "register the enterprise first" in by_row[12]["reason"]
-    assert (batch.total_rows, batch.processed_rows, batch.created_count, batch.unchanged_count,
-            batch.error_count) == (11, 11, 3, 0, 8)
+    assert (
+        batch.total_rows,
+        batch.processed_rows,
+        batch.created_count,
+        batch.unchanged_count,
+        batch.error_count,
+    ) == (11, 11, 3, 0, 8)
     assert batch.message == "Columns ignored (not known): 内部编号."
 
     first = CreditRecord.objects.get(document_number="杭市监罚〔2026〕1号")
-    assert (first.enterprise, first.party_uscc, first.kind, first.status) == (acme, acme.uscc, "penalty", "draft")
+    assert (first.enterprise, first.party_uscc, first.kind, first.status) == (
+        acme,
+        acme.uscc,
+        "penalty",
+        "draft",
+    )
     assert (first.created_by, first.import_batch, first.agency) == (clerk, batch, market_agency)
     assert first.penalty_categories == ["fine"] and first.fine_amount == Decimal("5")
-    expected = publicity_for(kind="penalty", decision_date=DECIDED, categories=["fine"], severity="general",
-                             regulatory_field="", province="33", fine=Decimal("5"), valid_to=None)
-    assert (first.publicity_rule, first.publicity_end, first.earliest_repair_date, first.publish_deadline) == (
-        expected.rule, expected.end, expected.earliest_repair, expected.publish_deadline)
+    expected = publicity_for(
+        kind="penalty",
+        decision_date=DECIDED,
+        categories=["fine"],
+        severity="general",
+        regulatory_field="",
+        province="33",
+        fine=Decimal("5"),
+        valid_to=None,
+    )
+    assert (
+        first.publicity_rule,
+        first.publicity_end,
+        first.earliest_repair_date,
+        first.publish_deadline,
+    ) == (expected.rule, expected.end, expected.earliest_repair, expected.publish_deadline)
     second = CreditRecord.objects.get(document_number="杭市监罚〔2026〕2号")
     assert second.enterprise == beta and second.penalty_categories == ["warning", "fine"]
     third = CreditRecord.objects.get(document_number="杭市监罚〔2026〕3号")
     assert third.party_uscc == acme.uscc and third.never_published  # a warning alone is never published
 
     assert list(RecordEvent.objects.filter(record=first).values_list("action", "actor", "changes")) == [
-        ("create", clerk.pk, {"import_batch": batch.pk, "file": "penalties.csv", "row": 2})]
+        ("create", clerk.pk, {"import_batch": batch.pk, "file": "penalties.csv", "row": 2})
+    ]
     assert AuditEntry.objects.filter(action="record.create.draft").count() == 3
     entry = AuditEntry.objects.get(action="record.create.draft", target_id=str(first.pk))
     assert entry.actor == clerk and entry.after == {
-        "import_batch": batch.pk, "file": "penalties.csv", "row": 2, "document_number": "杭市监罚〔2026〕1号",
-        "party_uscc": acme.uscc, "enterprise_id": acme.pk, "decision_date": DECIDED.isoformat(), "status": "draft"}
+        "import_batch": batch.pk,
+        "file": "penalties.csv",
+        "row": 2,
+        "document_number": "杭市监罚〔2026〕1号",
+        "party_uscc": acme.uscc,
+        "enterprise_id": acme.pk,
+        "decision_date": DECIDED.isoformat(),
+        "status": "draft",
+    }
     assert AuditEntry.objects.filter(action="import.start", target_id=str(batch.pk)).count() == 1
-    assert AuditEntry.objects.get(action="import.finish").after == {"rows": 11, "created": 3, "unchanged": 0,
-                                                                   "errors": 8}
+    assert AuditEntry.objects.get(action="import.finish").after == {
+        "rows": 11,
+        "created": 3,
+        "unchanged": 0,
+        "errors": 8,
+    }
     assert audit_verify().ok
 
 
@@ -159,12 +237,37 @@ def test_gb18030_file_with_chinese_headers_is_read_as_penalties(
     django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, acme
 ):
     a = market_agency
-    headers = ["行政相对人名称", "统一社会信用代码", "行政处罚决定书文号", "违法行为类型", "处罚依据", "处罚类别",
-               "处罚内容", "罚款金额（万元）", "处罚决定日期", "处罚机关", "处罚机关统一社会信用代码", "数据来源单位",
-               "数据来源单位统一社会信用代码"]
+    headers = [
+        "行政相对人名称",
+        "统一社会信用代码",
+        "行政处罚决定书文号",
+        "违法行为类型",
+        "处罚依据",
+        "处罚类别",
+        "处罚内容",
+        "罚款金额（万元）",
+        "处罚决定日期",
+        "处罚机关",
+        "处罚机关统一社会信用代码",
+        "数据来源单位",
+        "数据来源单位统一社会信用代码",
+    ]
     decided = f"{DECIDED.year}年{DECIDED.month}月{DECIDED.day}日"
-    row = [acme.name, acme.uscc, "浙市监罚〔2026〕㐀号", "未按规定公示年度报告", "《企业信息公示暂行条例》第十八条",
-           "罚款", "罚款人民币一万元", "1", decided, a.name, a.uscc, a.name, a.uscc]
+    row = [
+        acme.name,
+        acme.uscc,
+        "浙市监罚〔2026〕㐀号",
+        "未按规定公示年度报告",
+        "《企业信息公示暂行条例》第十八条",
+        "罚款",
+        "罚款人民币一万元",
+        "1",
+        decided,
+        a.name,
+        a.uscc,
+        a.name,
+        a.uscc,
+    ]
     path = write_csv(tmp_path / "处罚.csv", [headers, row], encoding="gb18030")
     with pytest.raises(UnicodeDecodeError):
         path.read_text(encoding="utf-8")
@@ -173,21 +276,56 @@ def test_gb18030_file_with_chinese_headers_is_read_as_penalties(
 
     assert (batch.status, batch.created_count, batch.errors) == ("done", 1, [])
     record = CreditRecord.objects.get()
-    assert (record.document_number, record.kind, record.decision_date) == ("浙市监罚〔2026〕㐀号", "penalty", DECIDED)
+    assert (record.document_number, record.kind, record.decision_date) == (
+        "浙市监罚〔2026〕㐀号",
+        "penalty",
+        DECIDED,
+    )
     assert record.violation_type == "未按规定公示年度报告" and record.fine_amount == Decimal("1")
 
 
-def test_xlsx_with_licence_codes_imports_licences(django_capture_on_commit_callbacks, tmp_path, clerk,
-                                                   market_agency, acme):
+def test_xlsx_with_licence_codes_imports_licences(
+    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, acme
+):
     a = market_agency
-    headers = ["XK_XDR_MC", "XK_XDR_SHXYM", "XK_XKWS", "XK_WSH", "XK_XKLB", "XK_XKZS", "XK_XKBH", "XK_NR", "XK_JDRQ",
-               "XK_YXQZ", "XK_YXQZI", "XK_XKJG", "XK_XKJGDM", "XK_SJLY", "XK_SJLYDM"]
+    headers = [
+        "XK_XDR_MC",
+        "XK_XDR_SHXYM",
+        "XK_XKWS",
+        "XK_WSH",
+        "XK_XKLB",
+        "XK_XKZS",
+        "XK_XKBH",
+        "XK_NR",
+        "XK_JDRQ",
+        "XK_YXQZ",
+        "XK_YXQZI",
+        "XK_XKJG",
+        "XK_XKJGDM",
+        "XK_SJLY",
+        "XK_SJLYDM",
+    ]
     decided = dt.datetime.combine(DECIDED, dt.time())
     until = dt.date(DECIDED.year + 5, DECIDED.month, 1)
 
     def row(number, category, valid_to):
-        return [acme.name, acme.uscc, "食品经营许可决定书", number, category, "食品经营许可证", number,
-                "预包装食品销售", decided, decided, valid_to, a.name, a.uscc, a.name, a.uscc]
+        return [
+            acme.name,
+            acme.uscc,
+            "食品经营许可决定书",
+            number,
+            category,
+            "食品经营许可证",
+            number,
+            "预包装食品销售",
+            decided,
+            decided,
+            valid_to,
+            a.name,
+            a.uscc,
+            a.name,
+            a.uscc,
+        ]
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -209,8 +347,9 @@ def test_xlsx_with_licence_codes_imports_licences(django_capture_on_commit_callb
     assert CreditRecord.objects.get(document_number="JY23301060002").licence_category == "04"
 
 
-def test_importing_the_same_file_again_changes_nothing(django_capture_on_commit_callbacks, clerk, market_agency,
-                                                        mixed_file):
+def test_importing_the_same_file_again_changes_nothing(
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file
+):
     first = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
     entries = AuditEntry.objects.count()
 
@@ -228,15 +367,20 @@ def test_importing_the_same_file_again_changes_nothing(django_capture_on_commit_
     assert numbers(market_agency) == sorted(MIXED_GOOD)
 
 
-def test_submit_sends_the_imported_records_to_review(django_capture_on_commit_callbacks, clerk, market_agency,
-                                                     mixed_file):
-    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file,
-                       submit=True)
+def test_submit_sends_the_imported_records_to_review(
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file
+):
+    batch = run_import(
+        django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file, submit=True
+    )
 
     records = CreditRecord.objects.filter(import_batch=batch)
     assert {r.status for r in records} == {"submitted"} and all(r.submitted_at for r in records)
     record = records.get(document_number="杭市监罚〔2026〕1号")
-    assert list(RecordEvent.objects.filter(record=record).values_list("action", flat=True)) == ["create", "submit"]
+    assert list(RecordEvent.objects.filter(record=record).values_list("action", flat=True)) == [
+        "create",
+        "submit",
+    ]
     assert AuditEntry.objects.filter(action="record.create.submitted").count() == 3
 
 
@@ -250,13 +394,18 @@ def test_drafts_stay_with_the_clerk(django_capture_on_commit_callbacks, clerk, m
 @pytest.mark.parametrize("persona", ["other_clerk", "reviewer"])
 def test_only_a_clerk_of_the_agency_imports_for_it(request, persona, market_agency, mixed_file):
     with pytest.raises(PermissionDenied):
-        import_start(actor=request.getfixturevalue(persona), agency=market_agency, path=mixed_file,
-                     original_name=mixed_file.name)
+        import_start(
+            actor=request.getfixturevalue(persona),
+            agency=market_agency,
+            path=mixed_file,
+            original_name=mixed_file.name,
+        )
     assert not ImportBatch.objects.exists() and not CreditRecord.objects.exists()
 
 
-def test_error_report_lists_each_bad_cell_for_excel(django_capture_on_commit_callbacks, clerk, market_agency,
-                                                    mixed_file, acme):
+def test_error_report_lists_each_bad_cell_for_excel(
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file, acme
+):
     batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
 
     report = import_error_report(batch)
@@ -266,11 +415,17 @@ def test_error_report_lists_each_bad_cell_for_excel(django_capture_on_commit_cal
     assert rows[0] == ["row", "column", "value", "reason"]
     assert [(int(r[0]), r[1]) for r in rows[1:]] == MIXED_ERRORS
     assert rows[1][2] == bad_check(acme.uscc)
-    assert rows[6] == ["9", "CF_WSH", "杭市监罚〔2026〕1号", "This decision document number already appears in row 2."]
+    assert rows[6] == [
+        "9",
+        "CF_WSH",
+        "杭市监罚〔2026〕1号",
+        "This decision document number already appears in row 2.",
+    ]
 
 
-def test_an_unreadable_file_fails_the_import_with_a_message(django_capture_on_commit_callbacks, tmp_path, clerk,
-                                                             market_agency):
+def test_an_unreadable_file_fails_the_import_with_a_message(
+    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency
+):
     path = tmp_path / "records.csv"
     path.write_text("名称,地址\n某公司,杭州\n", encoding="utf-8")
 
@@ -280,10 +435,15 @@ def test_an_unreadable_file_fails_the_import_with_a_message(django_capture_on_co
     assert not CreditRecord.objects.exists()
 
 
-def test_a_file_without_a_required_column_is_refused(django_capture_on_commit_callbacks, tmp_path, clerk,
-                                                      market_agency, acme):
+def test_a_file_without_a_required_column_is_refused(
+    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, acme
+):
     headers = [h for h in PENALTY_HEADERS if h != "CF_CFLB"]
-    row = [v for h, v in zip(PENALTY_HEADERS, penalty_row(market_agency, acme, "1号"), strict=True) if h != "CF_CFLB"]
+    row = [
+        v
+        for h, v in zip(PENALTY_HEADERS, penalty_row(market_agency, acme, "1号"), strict=True)
+        if h != "CF_CFLB"
+    ]
     path = write_csv(tmp_path / "records.csv", [headers, row])
 
     batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
@@ -320,8 +480,13 @@ def test_an_interrupted_import_resumes_and_writes_each_row_once(
     import_run(batch.pk)  # and once more, after it finished
 
     batch.refresh_from_db()
-    assert (batch.status, batch.processed_rows, batch.created_count, batch.unchanged_count, batch.error_count) == (
-        "done", 10, 9, 0, 1)
+    assert (
+        batch.status,
+        batch.processed_rows,
+        batch.created_count,
+        batch.unchanged_count,
+        batch.error_count,
+    ) == ("done", 10, 9, 0, 1)
     assert numbers(market_agency) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 11) if n != 7)
     assert RecordEvent.objects.count() == AuditEntry.objects.filter(action="record.create.draft").count() == 9
     assert [e["row"] for e in batch.errors] == [8]
@@ -333,8 +498,12 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
 ):
     from tests.sanctions.payloads import penalty_data
 
-    services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                           data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"))
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+    )
 
     batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
 
@@ -343,6 +512,7 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
 
 
 # --- Commands -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def tasks_at_once(monkeypatch):
@@ -362,23 +532,47 @@ def test_import_records_command_exits_1_and_writes_the_report_when_rows_are_bad(
     out, err = io.StringIO(), io.StringIO()
     report = tmp_path / "errors.csv"
     with pytest.raises(CommandError) as exc_info:
-        call_command("import_records", str(mixed_file), "--agency", market_agency.uscc, "--actor", "clerk",
-                     "--errors-out", str(report), stdout=out, stderr=err)
+        call_command(
+            "import_records",
+            str(mixed_file),
+            "--agency",
+            market_agency.uscc,
+            "--actor",
+            "clerk",
+            "--errors-out",
+            str(report),
+            stdout=out,
+            stderr=err,
+        )
 
     assert exc_info.value.returncode == 1
     assert "3 records created, 0 already present, 8 rows with errors" in str(exc_info.value)
     assert "row 3, column CF_XDR_SHXYM" in err.getvalue()
-    assert report.read_bytes().startswith(b"\xef\xbb\xbf") and len(report.read_text("utf-8-sig").splitlines()) == 9
+    assert (
+        report.read_bytes().startswith(b"\xef\xbb\xbf")
+        and len(report.read_text("utf-8-sig").splitlines()) == 9
+    )
     assert numbers(market_agency) == sorted(MIXED_GOOD)
 
 
 @CLI
 def test_import_records_command_succeeds_on_a_clean_file(tmp_path, clerk, market_agency, acme):
-    path = write_csv(tmp_path / "good.csv", [PENALTY_HEADERS, penalty_row(market_agency, acme, "杭市监罚〔2026〕1号")])
+    path = write_csv(
+        tmp_path / "good.csv", [PENALTY_HEADERS, penalty_row(market_agency, acme, "杭市监罚〔2026〕1号")]
+    )
     out = io.StringIO()
 
-    call_command("import_records", str(path), "--agency", market_agency.uscc, "--actor", "clerk", "--submit",
-                 stdout=out, stderr=io.StringIO())
+    call_command(
+        "import_records",
+        str(path),
+        "--agency",
+        market_agency.uscc,
+        "--actor",
+        "clerk",
+        "--submit",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
 
     assert "1 rows, 1 records created, 0 already present, 0 rows with errors" in out.getvalue()
     assert CreditRecord.objects.get().status == "submitted"
@@ -393,8 +587,9 @@ def test_import_records_command_needs_a_clerk(tmp_path, market_agency, mixed_fil
 def test_expire_records_command_expires_records_whose_publicity_ended(clerk, reviewer, market_agency, acme):
     from tests.sanctions.payloads import penalty_data
 
-    record, _created = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                              data=penalty_data(market_agency, acme))
+    record, _created = services.record_create(
+        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, acme)
+    )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
     CreditRecord.objects.filter(pk=record.pk).update(publicity_end=dt.date.today() - dt.timedelta(days=1))

@@ -22,11 +22,18 @@ def csv_file(agency, party, name="penalties.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv")
 
 
-def test_clerk_uploads_a_file_follows_it_and_downloads_the_errors(client, clerk, market_agency, acme,  # noqa: F811
-                                                                   django_capture_on_commit_callbacks):
+def test_clerk_uploads_a_file_follows_it_and_downloads_the_errors(
+    client,
+    clerk,
+    market_agency,
+    acme,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     client.force_login(clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/desk/imports/", {"agency": market_agency.pk, "file": csv_file(market_agency, acme)})
+        response = client.post(
+            "/desk/imports/", {"agency": market_agency.pk, "file": csv_file(market_agency, acme)}
+        )
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/desk/imports/{batch.pk}/"
     assert list(CreditRecord.objects.values_list("document_number", flat=True)) == ["杭市监罚〔2026〕501号"]
@@ -47,8 +54,14 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused_on_the_form(client, clerk, ma
     assert not ImportBatch.objects.exists()
 
 
-def test_other_agencies_never_see_an_import(client, clerk, other_clerk, market_agency, acme,  # noqa: F811
-                                            django_capture_on_commit_callbacks):
+def test_other_agencies_never_see_an_import(
+    client,
+    clerk,
+    other_clerk,
+    market_agency,
+    acme,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     client.force_login(clerk)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/desk/imports/", {"agency": market_agency.pk, "file": csv_file(market_agency, acme)})
@@ -65,13 +78,20 @@ def test_reviewer_sees_imports_but_has_no_upload_form(client, reviewer):
     assert 'type="file"' not in page
 
 
-def test_api_upload_with_a_token_then_poll(api, clerk, agency_admin, market_agency, acme,  # noqa: F811
-                                           django_capture_on_commit_callbacks):
+def test_api_upload_with_a_token_then_poll(
+    api,
+    clerk,
+    agency_admin,
+    market_agency,
+    acme,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     _token, key = token_issue(actor=agency_admin, agency=market_agency, name="case system")
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post("/api/v1/imports/", {"file": csv_file(market_agency, acme), "submit": "true"},
-                            format="multipart")
+        response = api.post(
+            "/api/v1/imports/", {"file": csv_file(market_agency, acme), "submit": "true"}, format="multipart"
+        )
     assert response.status_code == 202, response.content
     body = api.get(f"/api/v1/imports/{response.json()['id']}/").json()
     assert body["status"] == "done" and body["created_count"] == 1 and body["error_count"] == 1
@@ -83,9 +103,13 @@ def test_api_upload_with_a_token_then_poll(api, clerk, agency_admin, market_agen
 def test_api_upload_refused_for_read_only_tokens_and_anonymous(api, agency_admin, market_agency, acme):  # noqa: F811
     _token, key = token_issue(actor=agency_admin, agency=market_agency, name="reader", read_only=True)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    assert api.post("/api/v1/imports/", {"file": csv_file(market_agency, acme)}, format="multipart").status_code == 403
+    assert (
+        api.post("/api/v1/imports/", {"file": csv_file(market_agency, acme)}, format="multipart").status_code
+        == 403
+    )
     assert api.get("/api/v1/imports/").status_code == 200
     api.credentials()
-    assert api.post("/api/v1/imports/", {"file": csv_file(market_agency, acme)},
-                    format="multipart").status_code in (401, 403)
+    assert api.post(
+        "/api/v1/imports/", {"file": csv_file(market_agency, acme)}, format="multipart"
+    ).status_code in (401, 403)
     assert not ImportBatch.objects.exists()

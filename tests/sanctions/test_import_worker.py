@@ -18,8 +18,21 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 
 ROWS = 6000  # 20 chunks of 300
 BAD_EVERY = 500
-HEADERS = ["CF_XDR_MC", "CF_XDR_SHXYM", "CF_WSH", "CF_WFXW", "CF_YJ", "CF_CFLB", "CF_NR", "CF_NR_FK", "CF_JDRQ",
-           "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM"]
+HEADERS = [
+    "CF_XDR_MC",
+    "CF_XDR_SHXYM",
+    "CF_WSH",
+    "CF_WFXW",
+    "CF_YJ",
+    "CF_CFLB",
+    "CF_NR",
+    "CF_NR_FK",
+    "CF_JDRQ",
+    "CF_CFJG",
+    "CF_CFJGDM",
+    "CF_SJLY",
+    "CF_SJLYDM",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +57,23 @@ def penalty_file(tmp_path, market_agency):
         for n in range(1, ROWS + 1):
             party = parties[n % len(parties)]
             category = "罚金刑" if n % BAD_EVERY == 0 else "罚款"  # not in the catalogue: a bad row
-            writer.writerow([party.name, party.uscc, f"杭市监罚〔2026〕{n}号", "虚假宣传", "《反不正当竞争法》第二十条",
-                             category, "罚款人民币一万元", "1", "2026-03-02", a.name, a.uscc, a.name, a.uscc])
+            writer.writerow(
+                [
+                    party.name,
+                    party.uscc,
+                    f"杭市监罚〔2026〕{n}号",
+                    "虚假宣传",
+                    "《反不正当竞争法》第二十条",
+                    category,
+                    "罚款人民币一万元",
+                    "1",
+                    "2026-03-02",
+                    a.name,
+                    a.uscc,
+                    a.name,
+                    a.uscc,
+                ]
+            )
     return path
 
 
@@ -65,8 +93,13 @@ def test_a_worker_killed_mid_import_leaves_every_row_imported_exactly_once(
     from sanctions.tasks import import_process
 
     # The import is queued on this test's own queue, where only this test's workers listen.
-    monkeypatch.setattr(import_process, "delay_on_commit", lambda batch_id: transaction.on_commit(
-        lambda: import_process.apply_async(args=[batch_id], queue=celery_workers.queue)))
+    monkeypatch.setattr(
+        import_process,
+        "delay_on_commit",
+        lambda batch_id: transaction.on_commit(
+            lambda: import_process.apply_async(args=[batch_id], queue=celery_workers.queue)
+        ),
+    )
     # A short visibility timeout: the killed worker's unacknowledged task comes back within seconds.
     first = celery_workers.start(CELERY_VISIBILITY_TIMEOUT="10")
     batch = import_start(actor=clerk, agency=market_agency, path=penalty_file, original_name="penalties.csv")
@@ -74,10 +107,13 @@ def test_a_worker_killed_mid_import_leaves_every_row_imported_exactly_once(
     def mid_import():
         batch.refresh_from_db()
         return 0 < batch.processed_rows < ROWS and batch.processed_rows
+
     done_when_killed = wait_for(mid_import, timeout=30, what="the first chunks")
     celery_workers.kill(first)
     batch.refresh_from_db()
-    assert batch.status == "importing" and batch.processed_rows < ROWS, "the worker finished before it was killed"
+    assert batch.status == "importing" and batch.processed_rows < ROWS, (
+        "the worker finished before it was killed"
+    )
     assert batch.processed_rows >= done_when_killed
 
     celery_workers.start(CELERY_VISIBILITY_TIMEOUT="10")
@@ -85,12 +121,15 @@ def test_a_worker_killed_mid_import_leaves_every_row_imported_exactly_once(
     def finished():
         batch.refresh_from_db()
         return batch.status in ("done", "failed")
+
     wait_for(finished, timeout=45, what="the redelivered task to finish the import", every=0.2)
 
     good = ROWS - ROWS // BAD_EVERY
     assert (batch.status, batch.total_rows, batch.processed_rows) == ("done", ROWS, ROWS)
     assert (batch.created_count, batch.unchanged_count, batch.error_count) == (good, 0, ROWS // BAD_EVERY)
-    numbers = Counter(CreditRecord.objects.filter(agency=market_agency).values_list("document_number", flat=True))
+    numbers = Counter(
+        CreditRecord.objects.filter(agency=market_agency).values_list("document_number", flat=True)
+    )
     assert len(numbers) == sum(numbers.values()) == good
     assert RecordEvent.objects.count() == good
     assert [e["row"] for e in batch.errors] == [n + 1 for n in range(BAD_EVERY, ROWS + 1, BAD_EVERY)]

@@ -33,9 +33,14 @@ def listing_data(**overrides):
 
 
 def draft_listing(clerk, agency, enterprise, kind="dishonest", records=(), **overrides):
-    return lists.listing_create(actor=clerk, agency=agency, enterprise=enterprise,
-                                list_kind=ListKind.objects.get(pk=kind), data=listing_data(**overrides),
-                                records=records)
+    return lists.listing_create(
+        actor=clerk,
+        agency=agency,
+        enterprise=enterprise,
+        list_kind=ListKind.objects.get(pk=kind),
+        data=listing_data(**overrides),
+        records=records,
+    )
 
 
 def publish_listing(clerk, reviewer, agency, enterprise, kind="dishonest", **overrides):
@@ -49,8 +54,9 @@ _numbers = iter(range(1, 10**6))
 
 def publish_record(clerk, reviewer, agency, enterprise, **overrides):
     overrides.setdefault("document_number", f"杭市监罚〔2026〕{next(_numbers)}号")
-    record, _ = services.record_create(actor=clerk, agency=agency, kind="penalty",
-                                       data=penalty_data(agency, enterprise, **overrides))
+    record, _ = services.record_create(
+        actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, **overrides)
+    )
     services.record_submit(actor=clerk, record=record)
     return services.record_publish(actor=reviewer, record=record)
 
@@ -88,8 +94,11 @@ def test_clerk_drafts_and_another_reviewer_publishes(clerk, reviewer, market_age
     listing = lists.listing_publish(actor=reviewer, listing=listing)
     assert listing.status == "active" and listing.published_by == reviewer and listing.published_at
     assert list(active_listings_for(enterprise=enterprise)) == [listing]
-    actions = set(AuditEntry.objects.filter(target_id=str(listing.pk), target_type="sanctions.listing")
-                  .values_list("action", flat=True))
+    actions = set(
+        AuditEntry.objects.filter(target_id=str(listing.pk), target_type="sanctions.listing").values_list(
+            "action", flat=True
+        )
+    )
     assert actions == {"listing.create.draft", "listing.submit", "listing.publish"}
 
 
@@ -112,8 +121,9 @@ def test_author_cannot_publish_own_listing(market_agency, enterprise):
     assert Listing.objects.get(pk=listing.pk).status == "submitted"
 
 
-def test_another_agency_can_neither_draft_nor_publish(clerk, other_clerk, other_reviewer, market_agency,
-                                                      enterprise):
+def test_another_agency_can_neither_draft_nor_publish(
+    clerk, other_clerk, other_reviewer, market_agency, enterprise
+):
     with pytest.raises(PermissionDenied):
         draft_listing(other_clerk, market_agency, enterprise)
     listing = draft_listing(clerk, market_agency, enterprise)
@@ -140,7 +150,9 @@ def test_listing_needs_grounds_basis_number_and_start(clerk, market_agency, ente
 def test_listing_cannot_end_before_it_starts(clerk, market_agency, enterprise, days):
     start = TODAY()
     with pytest.raises(ValidationError) as exc:
-        draft_listing(clerk, market_agency, enterprise, start_date=start, end_date=start + dt.timedelta(days=days))
+        draft_listing(
+            clerk, market_agency, enterprise, start_date=start, end_date=start + dt.timedelta(days=days)
+        )
     assert "end_date" in exc.value.message_dict
 
 
@@ -151,16 +163,21 @@ def test_same_decision_number_twice_is_refused(clerk, market_agency, enterprise)
     assert "document_number" in exc.value.message_dict
 
 
-def test_listing_rests_only_on_published_records_of_the_same_enterprise(clerk, reviewer, market_agency,
-                                                                        enterprise):
+def test_listing_rests_only_on_published_records_of_the_same_enterprise(
+    clerk, reviewer, market_agency, enterprise
+):
     record = publish_record(clerk, reviewer, market_agency, enterprise)
     listing = draft_listing(clerk, market_agency, enterprise, records=[record])
     assert list(listing.records.all()) == [record]
     stranger = publish_record(clerk, reviewer, market_agency, EnterpriseFactory())
     with pytest.raises(ValidationError, match="another enterprise"):
         draft_listing(clerk, market_agency, enterprise, records=[stranger], document_number="X-2")
-    draft, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                      data=penalty_data(market_agency, enterprise, document_number="D-9"))
+    draft, _ = services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="D-9"),
+    )
     with pytest.raises(ValidationError, match="not published"):
         draft_listing(clerk, market_agency, enterprise, records=[draft], document_number="X-3")
 
@@ -198,10 +215,17 @@ def test_future_listing_is_not_in_force_before_its_start(clerk, reviewer, market
     assert list(active_listings_for(enterprise=enterprise, today=start)) == [listing]
 
 
-def test_expiry_job_marks_ended_listings_audits_and_tells_subscribers(clerk, reviewer, market_agency, other_agency,
-                                                                      other_clerk, enterprise):
-    listing = publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() - dt.timedelta(days=30),
-                              end_date=TODAY() + dt.timedelta(days=1))
+def test_expiry_job_marks_ended_listings_audits_and_tells_subscribers(
+    clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
+):
+    listing = publish_listing(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        start_date=TODAY() - dt.timedelta(days=30),
+        end_date=TODAY() + dt.timedelta(days=1),
+    )
     lasting = publish_listing(clerk, reviewer, market_agency, EnterpriseFactory(), document_number="L-2")
     lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
     assert lists.listings_expire() == 0
@@ -210,18 +234,28 @@ def test_expiry_job_marks_ended_listings_audits_and_tells_subscribers(clerk, rev
     listing.refresh_from_db()
     assert listing.status == "removed" and listing.removal_reason == "term_ended" and listing.removed_at
     assert Listing.objects.get(pk=lasting.pk).status == "active"
-    assert AuditEntry.objects.filter(action="listing.remove.term_ended", target_id=str(listing.pk),
-                                     actor_label="system").exists()
+    assert AuditEntry.objects.filter(
+        action="listing.remove.term_ended", target_id=str(listing.pk), actor_label="system"
+    ).exists()
     assert list(Notification.objects.values_list("agency", "listing", "event")) == [
-        (other_agency.pk, listing.pk, "left")]
+        (other_agency.pk, listing.pk, "left")
+    ]
     assert lists.listings_expire(today=tomorrow) == 0  # idempotent
 
 
-def test_expire_listings_command_and_task(clerk, reviewer, market_agency, enterprise, django_capture_on_commit_callbacks):
+def test_expire_listings_command_and_task(
+    clerk, reviewer, market_agency, enterprise, django_capture_on_commit_callbacks
+):
     from sanctions.rating_tasks import listings_expire
 
-    listing = publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() - dt.timedelta(days=30),
-                              end_date=TODAY() + dt.timedelta(days=1))
+    listing = publish_listing(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        start_date=TODAY() - dt.timedelta(days=30),
+        end_date=TODAY() + dt.timedelta(days=1),
+    )
     Listing.objects.filter(pk=listing.pk).update(end_date=TODAY())  # the term ends today
     with django_capture_on_commit_callbacks(execute=True):
         assert listings_expire.delay().get() == 1
@@ -233,23 +267,39 @@ def test_expire_listings_command_and_task(clerk, reviewer, market_agency, enterp
 
 # -- early removal and revocation ----------------------------------------------------------------------
 def test_early_removal_after_repair_only_when_the_list_allows_it(clerk, reviewer, market_agency, enterprise):
-    early = publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() - dt.timedelta(days=60))
+    early = publish_listing(
+        clerk, reviewer, market_agency, enterprise, start_date=TODAY() - dt.timedelta(days=60)
+    )
     with pytest.raises(ValidationError, match="possible from"):
         lists.listing_remove(actor=reviewer, listing=early, reason="repaired")
-    old_enough = publish_listing(clerk, reviewer, market_agency, EnterpriseFactory(), document_number="L-2",
-                                 start_date=add_months(TODAY(), -13))
+    old_enough = publish_listing(
+        clerk,
+        reviewer,
+        market_agency,
+        EnterpriseFactory(),
+        document_number="L-2",
+        start_date=add_months(TODAY(), -13),
+    )
     removed = lists.listing_remove(actor=reviewer, listing=old_enough, reason="repaired", note="Fine paid.")
     assert removed.status == "removed" and removed.removal_reason == "repaired"
     assert not active_listings_for(enterprise=removed.enterprise).exists()
     assert AuditEntry.objects.filter(action="listing.remove.repaired", target_id=str(removed.pk)).exists()
-    red = publish_listing(clerk, reviewer, market_agency, EnterpriseFactory(), kind="red", document_number="R-1",
-                          start_date=add_months(TODAY(), -30))
+    red = publish_listing(
+        clerk,
+        reviewer,
+        market_agency,
+        EnterpriseFactory(),
+        kind="red",
+        document_number="R-1",
+        start_date=add_months(TODAY(), -30),
+    )
     with pytest.raises(ValidationError, match="no early removal"):
         lists.listing_remove(actor=reviewer, listing=red, reason="repaired")
 
 
-def test_revocation_needs_a_reason_and_ends_the_listing_at_once(clerk, reviewer, market_agency, enterprise,
-                                                                other_clerk):
+def test_revocation_needs_a_reason_and_ends_the_listing_at_once(
+    clerk, reviewer, market_agency, enterprise, other_clerk
+):
     listing = publish_listing(clerk, reviewer, market_agency, enterprise)
     with pytest.raises(ValidationError):
         lists.listing_remove(actor=clerk, listing=listing, reason="revoked")
@@ -264,29 +314,36 @@ def test_revocation_needs_a_reason_and_ends_the_listing_at_once(clerk, reviewer,
 
 
 # -- notifications ----------------------------------------------------------------------------------------
-def test_subscribers_are_told_when_an_enterprise_enters_and_leaves(clerk, reviewer, market_agency, other_agency,
-                                                                   other_clerk, enterprise):
+def test_subscribers_are_told_when_an_enterprise_enters_and_leaves(
+    clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
+):
     third = UserFactory(username="third_clerk")
     from tests.factories import AgencyFactory
 
     third_agency = AgencyFactory(name="上海市市场监督管理局")
     StaffRole.objects.create(user=third, agency=third_agency, role=StaffRoleKind.CLERK)
     lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)  # any list
-    lists.subscription_create(actor=third, agency=third_agency, enterprise=enterprise,
-                              list_kind=ListKind.objects.get(pk="red"))  # another list only
-    lists.subscription_create(actor=third, agency=third_agency, enterprise=EnterpriseFactory())  # someone else
+    lists.subscription_create(
+        actor=third, agency=third_agency, enterprise=enterprise, list_kind=ListKind.objects.get(pk="red")
+    )  # another list only
+    lists.subscription_create(
+        actor=third, agency=third_agency, enterprise=EnterpriseFactory()
+    )  # someone else
 
     listing = publish_listing(clerk, reviewer, market_agency, enterprise)
     assert list(Notification.objects.values_list("agency", "event")) == [(other_agency.pk, "entered")]
     lists.listing_remove(actor=clerk, listing=listing, reason="revoked", note="Annulled.")
     assert sorted(Notification.objects.values_list("agency", "event")) == [
-        (other_agency.pk, "entered"), (other_agency.pk, "left")]
+        (other_agency.pk, "entered"),
+        (other_agency.pk, "left"),
+    ]
     assert lists.unread_count(agencies=[other_agency]) == 2
     assert lists.unread_count(agencies=[third_agency, market_agency]) == 0
 
 
-def test_subscribing_is_for_the_agencys_own_staff_and_is_idempotent(clerk, other_clerk, market_agency,
-                                                                    enterprise):
+def test_subscribing_is_for_the_agencys_own_staff_and_is_idempotent(
+    clerk, other_clerk, market_agency, enterprise
+):
     first = lists.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise)
     assert lists.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise) == first
     with pytest.raises(PermissionDenied):
@@ -297,8 +354,9 @@ def test_subscribing_is_for_the_agencys_own_staff_and_is_idempotent(clerk, other
     assert not ListSubscription.objects.exists()
 
 
-def test_notifications_are_marked_read_per_agency(clerk, reviewer, market_agency, other_agency, other_clerk,
-                                                  enterprise):
+def test_notifications_are_marked_read_per_agency(
+    clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
+):
     lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
     publish_listing(clerk, reviewer, market_agency, enterprise)
     with pytest.raises(PermissionDenied):
@@ -307,8 +365,9 @@ def test_notifications_are_marked_read_per_agency(clerk, reviewer, market_agency
     assert lists.unread_count(agencies=[other_agency]) == 0
 
 
-def test_publishing_schedules_the_rating(clerk, reviewer, market_agency, enterprise,
-                                         django_capture_on_commit_callbacks):
+def test_publishing_schedules_the_rating(
+    clerk, reviewer, market_agency, enterprise, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         publish_listing(clerk, reviewer, market_agency, enterprise)
     rating = EnterpriseRating.objects.get(enterprise=enterprise, model="registry-default", is_current=True)

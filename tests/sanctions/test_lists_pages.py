@@ -33,21 +33,33 @@ def signed_in(client, user):
 
 
 def form_data(agency, enterprise, **overrides):
-    data = {"agency": agency.pk, "enterprise": enterprise.uscc, "list_kind": "dishonest",
-            "grounds": "Refused to pay a fine while able to.", "legal_basis": "SAMR Order 44, art. 2",
-            "document_number": "浙市监信〔2026〕9号", "start_date": (TODAY() - dt.timedelta(days=1)).isoformat(),
-            "end_date": "", "records": "", "inclusion_conditions": "", "removal_conditions": "", "action": "submit"}
+    data = {
+        "agency": agency.pk,
+        "enterprise": enterprise.uscc,
+        "list_kind": "dishonest",
+        "grounds": "Refused to pay a fine while able to.",
+        "legal_basis": "SAMR Order 44, art. 2",
+        "document_number": "浙市监信〔2026〕9号",
+        "start_date": (TODAY() - dt.timedelta(days=1)).isoformat(),
+        "end_date": "",
+        "records": "",
+        "inclusion_conditions": "",
+        "removal_conditions": "",
+        "action": "submit",
+    }
     data.update(overrides)
     return data
 
 
 # -- desk -----------------------------------------------------------------------------------------------
-def test_clerk_drafts_a_listing_and_a_reviewer_publishes_it_on_the_desk(client, clerk, reviewer, market_agency,
-                                                                       enterprise):
+def test_clerk_drafts_a_listing_and_a_reviewer_publishes_it_on_the_desk(
+    client, clerk, reviewer, market_agency, enterprise
+):
     record = publish_record(clerk, reviewer, market_agency, enterprise)
     signed_in(client, clerk)
-    response = client.post(reverse("lists:listing-new"),
-                           form_data(market_agency, enterprise, records=record.document_number))
+    response = client.post(
+        reverse("lists:listing-new"), form_data(market_agency, enterprise, records=record.document_number)
+    )
     listing = Listing.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("lists:listing", args=[listing.pk])
     assert listing.status == "submitted" and list(listing.records.all()) == [record]
@@ -67,10 +79,15 @@ def test_the_form_shows_the_services_refusals_next_to_the_fields(client, clerk, 
     start = TODAY().isoformat()
     response = client.post(reverse("lists:listing-new"), form_data(market_agency, enterprise, grounds=""))
     assert response.status_code == 400 and "This field is required." in response.content.decode()
-    response = client.post(reverse("lists:listing-new"), form_data(
-        market_agency, enterprise, end_date=start, start_date=start))
-    assert response.status_code == 400 and "The listing must end after it starts." in response.content.decode()
-    response = client.post(reverse("lists:listing-new"), form_data(market_agency, enterprise, records="NOPE-1"))
+    response = client.post(
+        reverse("lists:listing-new"), form_data(market_agency, enterprise, end_date=start, start_date=start)
+    )
+    assert (
+        response.status_code == 400 and "The listing must end after it starts." in response.content.decode()
+    )
+    response = client.post(
+        reverse("lists:listing-new"), form_data(market_agency, enterprise, records="NOPE-1")
+    )
     assert response.status_code == 400 and "No published record NOPE-1" in response.content.decode()
     assert not Listing.objects.exists()
 
@@ -91,17 +108,27 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 def test_reviewer_removes_a_listing_with_a_reason(client, clerk, reviewer, market_agency, enterprise):
     listing = publish_listing(clerk, reviewer, market_agency, enterprise)
     signed_in(client, reviewer)
-    response = client.post(reverse("lists:listing-remove", args=[listing.pk]), {"reason": "revoked", "note": ""})
-    assert response.status_code == 400 and "Say why the listing decision was revoked." in response.content.decode()
-    client.post(reverse("lists:listing-remove", args=[listing.pk]), {"reason": "revoked", "note": "Annulled."})
+    response = client.post(
+        reverse("lists:listing-remove", args=[listing.pk]), {"reason": "revoked", "note": ""}
+    )
+    assert (
+        response.status_code == 400
+        and "Say why the listing decision was revoked." in response.content.decode()
+    )
+    client.post(
+        reverse("lists:listing-remove", args=[listing.pk]), {"reason": "revoked", "note": "Annulled."}
+    )
     assert Listing.objects.get().removal_reason == "revoked"
 
 
-def test_subscribe_see_notifications_and_unsubscribe(client, clerk, reviewer, market_agency, other_agency,
-                                                     other_clerk, enterprise):
+def test_subscribe_see_notifications_and_unsubscribe(
+    client, clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
+):
     signed_in(client, other_clerk)
-    response = client.post(reverse("lists:subscriptions"),
-                           {"agency": other_agency.pk, "enterprise": enterprise.uscc, "list_kind": ""})
+    response = client.post(
+        reverse("lists:subscriptions"),
+        {"agency": other_agency.pk, "enterprise": enterprise.uscc, "list_kind": ""},
+    )
     assert response.status_code == 302
     subscription = ListSubscription.objects.get()
     assert subscription.agency == other_agency and subscription.list_kind is None
@@ -118,8 +145,10 @@ def test_subscribe_see_notifications_and_unsubscribe(client, clerk, reviewer, ma
 
 def test_unknown_enterprise_code_is_refused_on_subscribe(client, other_clerk, other_agency):
     signed_in(client, other_clerk)
-    response = client.post(reverse("lists:subscriptions"),
-                           {"agency": other_agency.pk, "enterprise": "91330106MA0000000X", "list_kind": ""})
+    response = client.post(
+        reverse("lists:subscriptions"),
+        {"agency": other_agency.pk, "enterprise": "91330106MA0000000X", "list_kind": ""},
+    )
     assert response.status_code == 400 and "No enterprise has the code" in response.content.decode()
 
 
@@ -131,12 +160,20 @@ def test_other_agency_cannot_unsubscribe_for_us(client, clerk, other_clerk, mark
 
 
 # -- public ---------------------------------------------------------------------------------------------
-def test_public_lists_page_shows_conditions_and_who_is_on_each_list_today(client, clerk, reviewer, market_agency,
-                                                                         enterprise):
+def test_public_lists_page_shows_conditions_and_who_is_on_each_list_today(
+    client, clerk, reviewer, market_agency, enterprise
+):
     publish_listing(clerk, reviewer, market_agency, enterprise)
     ended = EnterpriseFactory(name="已移出名单测试有限公司")
-    publish_listing(clerk, reviewer, market_agency, ended, document_number="L-2",
-                    start_date=TODAY() - dt.timedelta(days=30), end_date=TODAY() + dt.timedelta(days=1))
+    publish_listing(
+        clerk,
+        reviewer,
+        market_agency,
+        ended,
+        document_number="L-2",
+        start_date=TODAY() - dt.timedelta(days=30),
+        end_date=TODAY() + dt.timedelta(days=1),
+    )
     Listing.objects.filter(enterprise=ended).update(end_date=TODAY())
     kind = ListKind.objects.get(pk="dishonest")
     overview = client.get(reverse("lists:public-lists")).content.decode()
@@ -149,17 +186,41 @@ def test_public_lists_page_shows_conditions_and_who_is_on_each_list_today(client
 
 
 def test_public_measures_page_lists_only_the_published_catalogue(client, registry_admin, market_agency):
-    memo = measures.memorandum_save(actor=registry_admin, memorandum=Memorandum(
-        name="联合惩戒备忘录", document_number="发改财金〔2016〕141号", signed_on=dt.date(2016, 1, 20),
-        signatories="44个部门"))
+    memo = measures.memorandum_save(
+        actor=registry_admin,
+        memorandum=Memorandum(
+            name="联合惩戒备忘录",
+            document_number="发改财金〔2016〕141号",
+            signed_on=dt.date(2016, 1, 20),
+            signatories="44个部门",
+        ),
+    )
     kind = ListKind.objects.get(pk="dishonest")
-    published = measures.measure_save(actor=registry_admin, measure=Measure(
-        memorandum=memo, list_kind=kind, nature="punishment", name="限制发行债券", legal_basis="依据甲",
-        effective_from=TODAY()), applying_agencies=[market_agency])
+    published = measures.measure_save(
+        actor=registry_admin,
+        measure=Measure(
+            memorandum=memo,
+            list_kind=kind,
+            nature="punishment",
+            name="限制发行债券",
+            legal_basis="依据甲",
+            effective_from=TODAY(),
+        ),
+        applying_agencies=[market_agency],
+    )
     measures.measure_publish(actor=registry_admin, measure=published)
-    measures.measure_save(actor=registry_admin, measure=Measure(
-        memorandum=memo, list_kind=kind, nature="punishment", name="尚未公布的措施", legal_basis="依据乙",
-        effective_from=TODAY()), applying_agencies=[market_agency])
+    measures.measure_save(
+        actor=registry_admin,
+        measure=Measure(
+            memorandum=memo,
+            list_kind=kind,
+            nature="punishment",
+            name="尚未公布的措施",
+            legal_basis="依据乙",
+            effective_from=TODAY(),
+        ),
+        applying_agencies=[market_agency],
+    )
     body = client.get(reverse("lists:public-measures")).content.decode()
     assert "限制发行债券" in body and market_agency.name in body and "发改财金〔2016〕141号" in body
     assert "尚未公布的措施" not in body
@@ -168,8 +229,7 @@ def test_public_measures_page_lists_only_the_published_catalogue(client, registr
 def test_public_rating_page_explains_the_grade(client, clerk, reviewer, market_agency, enterprise):
     record = publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
-    body = client.get(reverse("lists:public-rating", args=[enterprise.uscc])) \
-        .content.decode()
+    body = client.get(reverse("lists:public-rating", args=[enterprise.uscc])).content.decode()
     assert "Grade B (85 points)" in body
     assert "严重失信行政处罚，每条扣 15 分" in body and record.document_number in body
     assert client.get(reverse("lists:public-rating", args=["91330106MA0000000X"])).status_code == 404
@@ -182,12 +242,25 @@ def test_listings_page_and_editing_a_draft(client, clerk, market_agency, enterpr
     assert listing.document_number in page and "1 listing" in page
     assert "0 listings" in client.get(reverse("lists:listings"), {"status": "active"}).content.decode()
     assert client.get(reverse("lists:listing-edit", args=[listing.pk])).status_code == 200
-    response = client.post(reverse("lists:listing-edit", args=[listing.pk]), {
-        "grounds": "Refused to rectify.", "legal_basis": listing.legal_basis, "document_number": "浙市监信〔2026〕2号",
-        "start_date": listing.start_date.isoformat(), "end_date": "", "records": "", "inclusion_conditions": "",
-        "removal_conditions": "", "action": "submit"})
+    response = client.post(
+        reverse("lists:listing-edit", args=[listing.pk]),
+        {
+            "grounds": "Refused to rectify.",
+            "legal_basis": listing.legal_basis,
+            "document_number": "浙市监信〔2026〕2号",
+            "start_date": listing.start_date.isoformat(),
+            "end_date": "",
+            "records": "",
+            "inclusion_conditions": "",
+            "removal_conditions": "",
+            "action": "submit",
+        },
+    )
     assert response.status_code == 302
     listing.refresh_from_db()
     assert (listing.grounds, listing.document_number, listing.status) == (
-        "Refused to rectify.", "浙市监信〔2026〕2号", "submitted")
+        "Refused to rectify.",
+        "浙市监信〔2026〕2号",
+        "submitted",
+    )
     assert client.get(reverse("lists:listing-edit", args=[listing.pk])).status_code == 403

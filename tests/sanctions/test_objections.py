@@ -39,8 +39,9 @@ def record(clerk, reviewer, market_agency, enterprise):  # noqa: F811
 
 def submit(target, contact="zhang@example.com", **kwargs):
     kind = "listing" if target.__class__.__name__ == "Listing" else "record"
-    return objections.objection_submit(objector_name="张三", contact=contact, reason="处罚决定已被复议撤销。",
-                                       **{kind: target}, **kwargs)
+    return objections.objection_submit(
+        objector_name="张三", contact=contact, reason="处罚决定已被复议撤销。", **{kind: target}, **kwargs
+    )
 
 
 @pytest.fixture
@@ -62,39 +63,48 @@ def on_day(monkeypatch):
 # -- receiving ---------------------------------------------------------------------------------------------
 def test_anyone_objects_and_the_record_is_under_objection_at_once(record, media_root):
     assert objections.records_under_objection([record.pk]) == set()
-    objection, key = submit(record, evidence=[upload("复议决定书.pdf", PDF), upload("照片.png", png_bytes(),
-                                                                                 "image/png")])
+    objection, key = submit(
+        record, evidence=[upload("复议决定书.pdf", PDF), upload("照片.png", png_bytes(), "image/png")]
+    )
     assert objection.status == "received"
     assert objection.agency == record.agency
     assert objections.records_under_objection([record.pk]) == {record.pk}
     assert objection.follow_token_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in objection.follow_token_hash
     assert objection.evidence.count() == 2
-    assert AuditEntry.objects.filter(action="objection.submit", target_id=str(objection.pk),
-                                     actor_label="public").exists()
+    assert AuditEntry.objects.filter(
+        action="objection.submit", target_id=str(objection.pk), actor_label="public"
+    ).exists()
     entry = AuditEntry.objects.get(action="objection.submit")
     assert "zhang@example.com" not in str(entry.after)
 
 
-def test_deadlines_of_an_objection_received_before_national_day(clerk, reviewer, market_agency, enterprise,  # noqa: F811
-                                                                registry_admin, on_day):
+def test_deadlines_of_an_objection_received_before_national_day(
+    clerk,
+    reviewer,
+    market_agency,
+    enterprise,  # noqa: F811
+    registry_admin,
+    on_day,
+):
     record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date="2026-09-01")
     on_day(dt.date(2026, 9, 30))  # a Wednesday; 1–7 October are holidays, Saturday 10 October is worked
     objection, _key = submit(record)
-    assert objection.mark_by == dt.date(2026, 10, 8)      # 1 working day
-    assert objection.forward_by == dt.date(2026, 10, 9)   # 2 working days
-    assert objection.decide_by == dt.date(2026, 10, 13)   # 5 working days if the platform decides itself
+    assert objection.mark_by == dt.date(2026, 10, 8)  # 1 working day
+    assert objection.forward_by == dt.date(2026, 10, 9)  # 2 working days
+    assert objection.decide_by == dt.date(2026, 10, 13)  # 5 working days if the platform decides itself
     on_day(dt.date(2026, 10, 9))
     objections.objection_forward(actor=registry_admin, objection=objection)
     objection.refresh_from_db()
-    assert objection.decide_by == dt.date(2026, 10, 15)   # the source's 5 working days from forwarding
+    assert objection.decide_by == dt.date(2026, 10, 15)  # the source's 5 working days from forwarding
     on_day(dt.date(2026, 10, 16))
     assert objections.objection_lateness(objection) == ["decide"]
 
 
 def test_only_a_public_record_can_be_objected_to(clerk, market_agency, enterprise):  # noqa: F811
-    draft, _ = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                      data=penalty_data(market_agency, enterprise))
+    draft, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, enterprise)
+    )
     with pytest.raises(ValidationError, match="public"):
         submit(draft)
     assert not Objection.objects.exists()
@@ -135,8 +145,9 @@ def test_the_platform_forwards_once(objection, registry_admin, clerk):
 
 
 # -- outcomes ----------------------------------------------------------------------------------------------
-def test_upheld_with_reasons_and_the_objector_is_written_to(objection, record, clerk, mailoutbox,
-                                                              django_capture_on_commit_callbacks):
+def test_upheld_with_reasons_and_the_objector_is_written_to(
+    objection, record, clerk, mailoutbox, django_capture_on_commit_callbacks
+):
     with pytest.raises(ValidationError):
         objections.objection_uphold(actor=clerk, objection=objection, reason="")
     with django_capture_on_commit_callbacks(execute=True):
@@ -153,8 +164,9 @@ def test_upheld_with_reasons_and_the_objector_is_written_to(objection, record, c
     assert record.status == "published"
 
 
-def test_an_objector_who_gave_a_phone_number_gets_no_mail(record, clerk, mailoutbox,
-                                                          django_capture_on_commit_callbacks):
+def test_an_objector_who_gave_a_phone_number_gets_no_mail(
+    record, clerk, mailoutbox, django_capture_on_commit_callbacks
+):
     objection, _key = submit(record, contact="13800138000")
     with django_capture_on_commit_callbacks(execute=True):
         objections.objection_uphold(actor=clerk, objection=objection, reason="合法有效")
@@ -189,8 +201,14 @@ def test_the_platform_may_uphold_but_not_revoke(objection, registry_admin):
     assert objection.status == "upheld"
 
 
-def test_revoked_the_record_leaves_public_view(objection, record, enterprise, clerk, mailoutbox,  # noqa: F811
-                                              django_capture_on_commit_callbacks):
+def test_revoked_the_record_leaves_public_view(
+    objection,
+    record,
+    enterprise,
+    clerk,
+    mailoutbox,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):
         objections.objection_revoke(actor=clerk, objection=objection, reason="处罚决定已被复议撤销。")
     record.refresh_from_db()
@@ -201,13 +219,26 @@ def test_revoked_the_record_leaves_public_view(objection, record, enterprise, cl
     assert "Record revoked" in mailoutbox[0].subject
 
 
-def test_corrected_a_new_version_goes_to_review(objection, record, enterprise, clerk, reviewer, mailoutbox,  # noqa: F811
-                                               django_capture_on_commit_callbacks):
+def test_corrected_a_new_version_goes_to_review(
+    objection,
+    record,
+    enterprise,
+    clerk,
+    reviewer,
+    mailoutbox,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
     with pytest.raises(ValidationError):
-        objections.objection_correct(actor=clerk, objection=objection, data={"fine_amount": "0.5"}, reason=" ")
+        objections.objection_correct(
+            actor=clerk, objection=objection, data={"fine_amount": "0.5"}, reason=" "
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        new = objections.objection_correct(actor=clerk, objection=objection, data={"fine_amount": "0.5"},
-                                           reason="罚款金额录入错误，应为五千元。")
+        new = objections.objection_correct(
+            actor=clerk,
+            objection=objection,
+            data={"fine_amount": "0.5"},
+            reason="罚款金额录入错误，应为五千元。",
+        )
     objection.refresh_from_db()
     assert objection.status == "corrected"
     assert (new.version, new.status, new.previous_id) == (2, "submitted", record.pk)
@@ -251,8 +282,10 @@ def test_the_queue_shows_the_agencys_objections_only(objection, clerk, other_cle
 
 
 def test_late_objections_are_flagged(objection):
-    Objection.objects.filter(pk=objection.pk).update(forward_by=timezone.localdate() - dt.timedelta(days=1),
-                                                     decide_by=timezone.localdate() - dt.timedelta(days=1))
+    Objection.objects.filter(pk=objection.pk).update(
+        forward_by=timezone.localdate() - dt.timedelta(days=1),
+        decide_by=timezone.localdate() - dt.timedelta(days=1),
+    )
     objection.refresh_from_db()
     assert objections.objection_lateness(objection) == ["forward", "decide"]
 

@@ -56,9 +56,12 @@ def test_an_enterprise_with_nothing_public_has_the_base_grade(enterprise, model)
     assert (rating.grade, rating.points, rating.explanation) == ("A", model.base_points, [])
 
 
-def test_explanation_names_every_rule_and_item_and_adds_up_to_the_grade(clerk, reviewer, market_agency,
-                                                                        enterprise, model):
-    general = [publish_record(clerk, reviewer, market_agency, enterprise, severity="general") for _ in range(2)]
+def test_explanation_names_every_rule_and_item_and_adds_up_to_the_grade(
+    clerk, reviewer, market_agency, enterprise, model
+):
+    general = [
+        publish_record(clerk, reviewer, market_agency, enterprise, severity="general") for _ in range(2)
+    ]
     serious = publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
     watch = publish_listing(clerk, reviewer, market_agency, enterprise, kind="watch")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
@@ -87,15 +90,30 @@ def test_a_rule_counts_at_most_its_max_count(clerk, reviewer, market_agency, ent
 
 
 def test_exempt_records_have_no_effect(clerk, reviewer, market_agency, enterprise):
-    publish_record(clerk, reviewer, market_agency, enterprise, severity="serious", is_exempt=True,
-                   exemption_reason="疫情防控期间不可抗力")
+    publish_record(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        severity="serious",
+        is_exempt=True,
+        exemption_reason="疫情防控期间不可抗力",
+    )
     ratings.rating_recompute(enterprise_id=enterprise.pk)
-    assert (current(enterprise).grade, current(enterprise).points, current(enterprise).explanation) == ("A", 100, [])
+    assert (current(enterprise).grade, current(enterprise).points, current(enterprise).explanation) == (
+        "A",
+        100,
+        [],
+    )
 
 
 def test_only_public_information_counts(clerk, reviewer, market_agency, enterprise):
-    services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                           data=penalty_data(market_agency, enterprise, document_number="draft-1", severity="serious"))
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="draft-1", severity="serious"),
+    )
     publish_record(clerk, reviewer, market_agency, enterprise, severity="serious", usage_scope="government")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
     assert current(enterprise).points == 100
@@ -123,12 +141,17 @@ def test_recompute_is_idempotent_and_keeps_history(clerk, reviewer, market_agenc
     assert [(r.points, r.is_current) for r in history] == [(100, False), (85, True)]
     services.record_revoke(actor=clerk, record=record, reason="Annulled on appeal.")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
-    assert [r.points for r in EnterpriseRating.objects.filter(enterprise=enterprise).order_by("id")] == [100, 85, 100]
+    assert [r.points for r in EnterpriseRating.objects.filter(enterprise=enterprise).order_by("id")] == [
+        100,
+        85,
+        100,
+    ]
     assert EnterpriseRating.objects.filter(enterprise=enterprise, is_current=True).count() == 1
 
 
-def test_publishing_or_revoking_a_record_recomputes_through_the_task(clerk, reviewer, market_agency, enterprise,
-                                                                     django_capture_on_commit_callbacks):
+def test_publishing_or_revoking_a_record_recomputes_through_the_task(
+    clerk, reviewer, market_agency, enterprise, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         record = publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
     assert current(enterprise).points == 85
@@ -137,8 +160,9 @@ def test_publishing_or_revoking_a_record_recomputes_through_the_task(clerk, revi
     assert current(enterprise).points == 100
 
 
-def test_expired_records_are_recomputed_by_the_expiry_job(clerk, reviewer, market_agency, enterprise,
-                                                          django_capture_on_commit_callbacks):
+def test_expired_records_are_recomputed_by_the_expiry_job(
+    clerk, reviewer, market_agency, enterprise, django_capture_on_commit_callbacks
+):
     record = publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
     assert current(enterprise).points == 85
@@ -163,8 +187,11 @@ def test_rules_are_edited_by_registry_admins_with_checks(registry_admin, clerk, 
 
 
 def test_a_grade_scale_must_fall_and_end_without_minimum(registry_admin, model):
-    model.grades = [{"grade": "A", "min_points": 50}, {"grade": "B", "min_points": 80}, {"grade": "C",
-                                                                                          "min_points": None}]
+    model.grades = [
+        {"grade": "A", "min_points": 50},
+        {"grade": "B", "min_points": 80},
+        {"grade": "C", "min_points": None},
+    ]
     with pytest.raises(ValidationError):
         ratings.rating_model_save(actor=registry_admin, model=model)
     model.grades = [{"grade": "A", "min_points": 90}, {"grade": "B", "min_points": 70}]
@@ -172,8 +199,9 @@ def test_a_grade_scale_must_fall_and_end_without_minimum(registry_admin, model):
         ratings.rating_model_save(actor=registry_admin, model=model)
 
 
-def test_a_changed_rule_changes_the_outcome_on_recompute(registry_admin, clerk, reviewer, market_agency,
-                                                         enterprise, capsys):
+def test_a_changed_rule_changes_the_outcome_on_recompute(
+    registry_admin, clerk, reviewer, market_agency, enterprise, capsys
+):
     publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
     ratings.rating_recompute(enterprise_id=enterprise.pk)
     rule = RatingRule.objects.get(model="registry-default", severity="serious")
@@ -191,8 +219,15 @@ def test_bulk_command_rates_everyone_in_chunks_and_is_idempotent(clerk, reviewer
     listed = EnterpriseFactory()
     publish_listing(clerk, reviewer, market_agency, listed, kind="dishonest")
     exempt_only = EnterpriseFactory()
-    publish_record(clerk, reviewer, market_agency, exempt_only, severity="serious", is_exempt=True,
-                   exemption_reason="不可抗力")
+    publish_record(
+        clerk,
+        reviewer,
+        market_agency,
+        exempt_only,
+        severity="serious",
+        is_exempt=True,
+        exemption_reason="不可抗力",
+    )
 
     call_command("ratings_recompute", "--chunk", "7")
     out = capsys.readouterr().out

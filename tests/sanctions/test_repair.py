@@ -27,7 +27,11 @@ pytestmark = [pytest.mark.django_db]
 
 # -- helpers shared by the remedies tests -------------------------------------------------------------
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64 + b"This program cannot be run"
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 64
+    + b"This program cannot be run"
+)
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 _numbers = itertools.count(1)
 
@@ -45,8 +49,10 @@ def upload(name: str, content: bytes, content_type: str = "application/pdf") -> 
 
 
 def good_materials() -> list[tuple[str, SimpleUploadedFile]]:
-    return [("commitment_letter", upload("承诺书.pdf", PDF)),
-            ("proof_of_performance", upload("罚款缴纳凭证.png", png_bytes(), "image/png"))]
+    return [
+        ("commitment_letter", upload("承诺书.pdf", PDF)),
+        ("proof_of_performance", upload("罚款缴纳凭证.png", png_bytes(), "image/png")),
+    ]
 
 
 def days_ago(days: int) -> str:
@@ -55,8 +61,9 @@ def days_ago(days: int) -> str:
 
 def publish_penalty(clerk, reviewer, agency, enterprise, **overrides):
     overrides.setdefault("document_number", f"浙市监罚〔2026〕{next(_numbers)}号")
-    record, _ = services.record_create(actor=clerk, agency=agency, kind="penalty",
-                                       data=penalty_data(agency, enterprise, **overrides))
+    record, _ = services.record_create(
+        actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, **overrides)
+    )
     services.record_submit(actor=clerk, record=record)
     return services.record_publish(actor=reviewer, record=record)
 
@@ -70,11 +77,18 @@ def enterprise_account(registry_admin, enterprise, username: str):
 
 
 def publish_listing(clerk, reviewer, agency, enterprise, kind: str = "dishonest", start_days_ago: int = 10):
-    listing = lists.listing_create(actor=clerk, agency=agency, enterprise=enterprise,
-                                   list_kind=ListKind.objects.get(pk=kind), data={
-                                       "grounds": "拒不履行行政处罚决定。", "legal_basis": "《严重违法失信名单管理办法》",
-                                       "document_number": f"浙市监信〔2026〕{next(_numbers)}号",
-                                       "start_date": timezone.localdate() - dt.timedelta(days=start_days_ago)})
+    listing = lists.listing_create(
+        actor=clerk,
+        agency=agency,
+        enterprise=enterprise,
+        list_kind=ListKind.objects.get(pk=kind),
+        data={
+            "grounds": "拒不履行行政处罚决定。",
+            "legal_basis": "《严重违法失信名单管理办法》",
+            "document_number": f"浙市监信〔2026〕{next(_numbers)}号",
+            "start_date": timezone.localdate() - dt.timedelta(days=start_days_ago),
+        },
+    )
     lists.listing_submit(actor=clerk, listing=listing)
     return lists.listing_publish(actor=reviewer, listing=listing)
 
@@ -113,13 +127,15 @@ def old_fine(clerk, reviewer, market_agency, enterprise):
 
 @pytest.fixture
 def application(media_root, account, old_fine):
-    return repair.repair_apply(actor=account, record=old_fine, statement="罚款已于2026年缴清，已整改。",
-                               materials=good_materials())
+    return repair.repair_apply(
+        actor=account, record=old_fine, statement="罚款已于2026年缴清，已整改。", materials=good_materials()
+    )
 
 
 # -- eligibility ------------------------------------------------------------------------------------------
-def test_a_recent_fine_can_be_repaired_from_the_end_of_its_minimum_period(clerk, reviewer, market_agency,
-                                                                          enterprise):
+def test_a_recent_fine_can_be_repaired_from_the_end_of_its_minimum_period(
+    clerk, reviewer, market_agency, enterprise
+):
     record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(10))
     result = repair.record_repair_eligibility(record=record)
     assert not result.can_apply and result.possible
@@ -134,32 +150,47 @@ def test_a_fine_past_its_minimum_period_can_be_repaired_now(old_fine):
 
 
 def test_a_revoked_licence_can_never_end_early(clerk, reviewer, market_agency, enterprise):
-    record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(400),
-                             penalty_categories=["fine", "licence_revoked"])
+    record = publish_penalty(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        decision_date=days_ago(400),
+        penalty_categories=["fine", "licence_revoked"],
+    )
     result = repair.record_repair_eligibility(record=record)
     assert not result.can_apply and not result.possible
     assert "吊销许可证件" in result.reason and "never" in result.reason
 
 
 def test_specific_serious_dishonesty_runs_its_full_period(clerk, reviewer, market_agency, enterprise):
-    record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(400),
-                             severity="specific_serious")
+    record = publish_penalty(
+        clerk, reviewer, market_agency, enterprise, decision_date=days_ago(400), severity="specific_serious"
+    )
     result = repair.record_repair_eligibility(record=record)
     assert not result.possible
     assert "full period" in result.reason
 
 
 def test_a_warning_only_penalty_has_nothing_to_repair(clerk, reviewer, market_agency, enterprise):
-    record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(200),
-                             penalty_categories=["warning"], fine_amount="")
+    record = publish_penalty(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        decision_date=days_ago(200),
+        penalty_categories=["warning"],
+        fine_amount="",
+    )
     assert record.never_published
     result = repair.record_repair_eligibility(record=record)
     assert not result.possible and "warning-only" in result.reason
 
 
 def test_a_licence_is_not_repaired(clerk, reviewer, market_agency, enterprise):
-    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="licence",
-                                       data=licence_data(market_agency, enterprise))
+    record, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="licence", data=licence_data(market_agency, enterprise)
+    )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
     result = repair.record_repair_eligibility(record=record)
@@ -167,7 +198,8 @@ def test_a_licence_is_not_repaired(clerk, reviewer, market_agency, enterprise):
 
 
 def test_penalties_of_an_enterprise_on_the_dishonest_list_cannot_be_repaired_early(
-        clerk, reviewer, market_agency, enterprise, old_fine):
+    clerk, reviewer, market_agency, enterprise, old_fine
+):
     publish_listing(clerk, reviewer, market_agency, enterprise, "dishonest")
     result = repair.record_repair_eligibility(record=old_fine)
     assert not result.can_apply and result.possible
@@ -175,7 +207,8 @@ def test_penalties_of_an_enterprise_on_the_dishonest_list_cannot_be_repaired_ear
 
 
 def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_lists(
-        clerk, reviewer, market_agency, enterprise, old_fine):
+    clerk, reviewer, market_agency, enterprise, old_fine
+):
     publish_listing(clerk, reviewer, market_agency, enterprise, "watch", start_days_ago=10)
     publish_listing(clerk, reviewer, market_agency, enterprise, "red", start_days_ago=10)
     rows = repair.repair_eligibility_for(enterprise=enterprise)
@@ -186,8 +219,9 @@ def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_li
     assert watch.from_date == lists.add_months(watch.target.start_date, 3)
 
 
-def test_a_listing_can_be_removed_early_only_after_the_lists_published_months(clerk, reviewer, market_agency,
-                                                                             enterprise):
+def test_a_listing_can_be_removed_early_only_after_the_lists_published_months(
+    clerk, reviewer, market_agency, enterprise
+):
     early = publish_listing(clerk, reviewer, market_agency, enterprise, "dishonest", start_days_ago=100)
     assert not repair.listing_repair_eligibility(listing=early).can_apply
     Listing.objects.filter(pk=early.pk).update(start_date=timezone.localdate() - dt.timedelta(days=400))
@@ -201,8 +235,10 @@ def test_an_enterprise_account_applies_with_its_materials(application, old_fine,
     assert application.agency == market_agency
     assert application.decide_by == deadline("repair_decision", timezone.localdate())
     materials = list(application.materials.order_by("kind"))
-    assert [(m.kind, m.content_type) for m in materials] == [("commitment_letter", "application/pdf"),
-                                                             ("proof_of_performance", "image/png")]
+    assert [(m.kind, m.content_type) for m in materials] == [
+        ("commitment_letter", "application/pdf"),
+        ("proof_of_performance", "image/png"),
+    ]
     assert materials[0].sha256 == hashlib.sha256(PDF).hexdigest()
     assert materials[0].original_name == "承诺书.pdf"
     stored = Path(media_root) / materials[0].file.name
@@ -219,8 +255,9 @@ def test_only_the_enterprises_own_account_may_apply(media_root, old_fine, other_
     assert not RepairApplication.objects.exists()
 
 
-def test_applying_before_the_minimum_period_is_refused(media_root, clerk, reviewer, market_agency, enterprise,
-                                                       account):
+def test_applying_before_the_minimum_period_is_refused(
+    media_root, clerk, reviewer, market_agency, enterprise, account
+):
     record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(10))
     with pytest.raises(ValidationError, match="minimum publicity period"):
         repair.repair_apply(actor=account, record=record, statement="已整改", materials=good_materials())
@@ -233,21 +270,32 @@ def test_a_second_application_while_one_is_open_is_refused(application, account,
 
 def test_the_statement_and_the_required_materials_are_required(media_root, account, old_fine):
     with pytest.raises(ValidationError) as caught:
-        repair.repair_apply(actor=account, record=old_fine, statement=" ",
-                            materials=[("application_form", upload("form.pdf", PDF))])
+        repair.repair_apply(
+            actor=account,
+            record=old_fine,
+            statement=" ",
+            materials=[("application_form", upload("form.pdf", PDF))],
+        )
     errors = caught.value.message_dict
     assert set(errors) == {"statement", "commitment_letter", "proof_of_performance"}
 
 
-@pytest.mark.parametrize("name,content,claimed", [
-    ("proof.pdf", EXE, "application/pdf"),           # an executable renamed .pdf
-    ("receipt.png", HTML, "image/png"),              # an HTML page named .png
-    ("receipt.jpg", b"\xff\xd8\xff\xe0" + HTML, "image/jpeg"),  # a JPEG signature on garbage
-    ("empty.pdf", b"", "application/pdf"),
-])
-def test_files_are_judged_by_their_content_not_their_name(media_root, account, old_fine, name, content, claimed):
-    materials = [("commitment_letter", upload("承诺书.pdf", PDF)), ("proof_of_performance", upload(name, content,
-                                                                                                 claimed))]
+@pytest.mark.parametrize(
+    "name,content,claimed",
+    [
+        ("proof.pdf", EXE, "application/pdf"),  # an executable renamed .pdf
+        ("receipt.png", HTML, "image/png"),  # an HTML page named .png
+        ("receipt.jpg", b"\xff\xd8\xff\xe0" + HTML, "image/jpeg"),  # a JPEG signature on garbage
+        ("empty.pdf", b"", "application/pdf"),
+    ],
+)
+def test_files_are_judged_by_their_content_not_their_name(
+    media_root, account, old_fine, name, content, claimed
+):
+    materials = [
+        ("commitment_letter", upload("承诺书.pdf", PDF)),
+        ("proof_of_performance", upload(name, content, claimed)),
+    ]
     with pytest.raises(ValidationError) as caught:
         repair.repair_apply(actor=account, record=old_fine, statement="已整改", materials=materials)
     assert "proof_of_performance" in caught.value.message_dict
@@ -263,15 +311,19 @@ def test_a_file_over_the_size_limit_is_refused(settings, media_root, account, ol
 
 
 def test_a_pdf_named_jpg_is_stored_as_what_it_is(media_root, account, old_fine):
-    materials = [("commitment_letter", upload("scan.jpg", PDF, "image/jpeg")),
-                 ("proof_of_performance", upload("receipt.pdf", PDF))]
+    materials = [
+        ("commitment_letter", upload("scan.jpg", PDF, "image/jpeg")),
+        ("proof_of_performance", upload("receipt.pdf", PDF)),
+    ]
     application = repair.repair_apply(actor=account, record=old_fine, statement="已整改", materials=materials)
     letter = application.materials.get(kind="commitment_letter")
     assert (letter.content_type, letter.original_name) == ("application/pdf", "scan.pdf")
 
 
 # -- deciding ---------------------------------------------------------------------------------------------
-def test_approval_ends_the_records_publicity_and_keeps_its_history(application, reviewer, old_fine, enterprise):
+def test_approval_ends_the_records_publicity_and_keeps_its_history(
+    application, reviewer, old_fine, enterprise
+):
     generation = enterprise_generation(enterprise.pk)
     repair.repair_approve(actor=reviewer, application=application, reason="已履行处罚，消除影响。")
     application.refresh_from_db()
@@ -330,8 +382,9 @@ def test_the_enterprise_may_withdraw_but_not_another(application, account, other
 
 def test_approval_removes_a_listing_early(media_root, clerk, reviewer, market_agency, enterprise, account):
     listing = publish_listing(clerk, reviewer, market_agency, enterprise, "watch", start_days_ago=120)
-    application = repair.repair_apply(actor=account, listing=listing, statement="已完成整改",
-                                      materials=good_materials())
+    application = repair.repair_apply(
+        actor=account, listing=listing, statement="已完成整改", materials=good_materials()
+    )
     repair.repair_approve(actor=reviewer, application=application, reason="整改到位，提前移出。")
     listing.refresh_from_db()
     assert (listing.status, listing.removal_reason) == ("removed", "repaired")
@@ -340,7 +393,9 @@ def test_approval_removes_a_listing_early(media_root, clerk, reviewer, market_ag
 
 def test_the_overdue_queue_shows_open_applications_past_their_deadline(application, reviewer, other_clerk):
     assert list(repair.repair_queue(user=reviewer, overdue_only=True)) == []
-    RepairApplication.objects.filter(pk=application.pk).update(decide_by=timezone.localdate() - dt.timedelta(days=1))
+    RepairApplication.objects.filter(pk=application.pk).update(
+        decide_by=timezone.localdate() - dt.timedelta(days=1)
+    )
     assert list(repair.repair_queue(user=reviewer, overdue_only=True)) == [application]
     assert list(repair.repair_queue(user=other_clerk)) == []
 
@@ -353,8 +408,12 @@ def test_the_repair_decision_deadline_skips_the_national_day_holiday():
 
 def test_a_deadline_rule_changed_by_an_administrator_applies_from_its_effective_date(registry_admin, clerk):
     old = DeadlineRule.objects.get(kind="repair_decision")
-    rule = DeadlineRule(kind="repair_decision", working_days=15, legal_basis="《某省信用修复办法》第十条",
-                        effective_from=dt.date(2026, 10, 1))
+    rule = DeadlineRule(
+        kind="repair_decision",
+        working_days=15,
+        legal_basis="《某省信用修复办法》第十条",
+        effective_from=dt.date(2026, 10, 1),
+    )
     with pytest.raises(PermissionDenied):
         repair.deadline_rule_save(actor=clerk, rule=rule)
     repair.deadline_rule_save(actor=registry_admin, rule=rule)
@@ -362,5 +421,9 @@ def test_a_deadline_rule_changed_by_an_administrator_applies_from_its_effective_
     assert deadline("repair_decision", dt.date(2026, 10, 12)) == dt.date(2026, 11, 2)
     assert AuditEntry.objects.filter(action="catalogue.deadline_rule_save").count() == 1
     with pytest.raises(ValidationError):
-        repair.deadline_rule_save(actor=registry_admin, rule=DeadlineRule(
-            kind="repair_decision", working_days=3, legal_basis="x", effective_from=old.effective_from))
+        repair.deadline_rule_save(
+            actor=registry_admin,
+            rule=DeadlineRule(
+                kind="repair_decision", working_days=3, legal_basis="x", effective_from=old.effective_from
+            ),
+        )

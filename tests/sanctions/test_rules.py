@@ -13,8 +13,16 @@ pytestmark = [pytest.mark.django_db]
 
 
 def compute(**overrides):
-    args = {"kind": "penalty", "decision_date": dt.date(2024, 3, 15), "categories": ["fine"], "severity": "general",
-            "regulatory_field": "", "province": "33", "fine": Decimal("5"), "valid_to": None}
+    args = {
+        "kind": "penalty",
+        "decision_date": dt.date(2024, 3, 15),
+        "categories": ["fine"],
+        "severity": "general",
+        "regulatory_field": "",
+        "province": "33",
+        "fine": Decimal("5"),
+        "valid_to": None,
+    }
     args.update(overrides)
     return publicity_for(**args)
 
@@ -69,8 +77,15 @@ def test_licence_is_public_while_valid():
 def test_a_provincial_low_fine_rule_is_more_specific():
     base = compute()
     PublicityRule.objects.create(
-        name="浙江省低额罚款", kind="penalty", province="33", fine_at_most=Decimal("1"), min_months=3, max_months=3,
-        early_repair_allowed=False, legal_basis="test", effective_from=dt.date(2023, 1, 1),
+        name="浙江省低额罚款",
+        kind="penalty",
+        province="33",
+        fine_at_most=Decimal("1"),
+        min_months=3,
+        max_months=3,
+        early_repair_allowed=False,
+        legal_basis="test",
+        effective_from=dt.date(2023, 1, 1),
     )
     assert compute(fine=Decimal("0.5")).end == dt.date(2024, 6, 15)
     assert compute(fine=Decimal("5")).end == base.end

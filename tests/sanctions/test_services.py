@@ -28,8 +28,9 @@ def enterprise():
 
 
 def create(clerk, agency, enterprise, **overrides):
-    record, created = services.record_create(actor=clerk, agency=agency, kind="penalty",
-                                             data=penalty_data(agency, enterprise, **overrides))
+    record, created = services.record_create(
+        actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, **overrides)
+    )
     assert created
     return record
 
@@ -82,7 +83,9 @@ def test_party_must_be_registered(clerk, market_agency, enterprise):
 
 def test_party_found_by_a_legacy_identifier(clerk, market_agency):
     enterprise = EnterpriseFactory(registration_number="330106000012345")
-    record = create(clerk, market_agency, enterprise, party_uscc="", party_registration_number="330106000012345")
+    record = create(
+        clerk, market_agency, enterprise, party_uscc="", party_registration_number="330106000012345"
+    )
     assert record.enterprise == enterprise and record.party_uscc == enterprise.uscc
 
 
@@ -95,7 +98,12 @@ def test_authority_must_be_the_clerks_own_agency(clerk, market_agency, other_age
 def test_publicity_end_before_decision_date_is_refused(clerk, market_agency, enterprise):
     decision = dt.date.today() - dt.timedelta(days=10)
     with pytest.raises(ValidationError) as exc:
-        create(clerk, market_agency, enterprise, declared_publicity_end=(decision - dt.timedelta(days=1)).isoformat())
+        create(
+            clerk,
+            market_agency,
+            enterprise,
+            declared_publicity_end=(decision - dt.timedelta(days=1)).isoformat(),
+        )
     assert "before the decision date" in errors_of(exc)["declared_publicity_end"][0]
 
 
@@ -115,18 +123,29 @@ def test_a_duplicate_document_number_links_to_the_existing_record(clerk, market_
 
 
 def test_the_same_idempotency_key_returns_the_first_record(clerk, market_agency, enterprise):
-    first, created = services.record_create(actor=clerk, agency=market_agency, kind="penalty",
-                                            data=penalty_data(market_agency, enterprise), idempotency_key="k1")
+    first, created = services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise),
+        idempotency_key="k1",
+    )
     again, created_again = services.record_create(
-        actor=clerk, agency=market_agency, kind="penalty",
-        data=penalty_data(market_agency, enterprise, document_number="other"), idempotency_key="k1")
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, enterprise, document_number="other"),
+        idempotency_key="k1",
+    )
     assert created and not created_again and again == first
     assert CreditRecord.objects.count() == 1
 
 
 def test_future_decision_and_missing_fields_are_reported_together(clerk, market_agency, enterprise):
     with pytest.raises(ValidationError) as exc:
-        create(clerk, market_agency, enterprise, decision_date="2999-01-01", content="", penalty_categories=[])
+        create(
+            clerk, market_agency, enterprise, decision_date="2999-01-01", content="", penalty_categories=[]
+        )
     assert {"decision_date", "content", "penalty_categories"} <= set(errors_of(exc))
 
 
@@ -190,7 +209,9 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays(clerk, reviewer, ma
     record = published(clerk, reviewer, market_agency, enterprise)
     with pytest.raises(ValidationError):
         services.record_correct(actor=clerk, record=record, data={"fine_amount": "3"}, reason="")
-    new = services.record_correct(actor=clerk, record=record, data={"fine_amount": "3"}, reason="金额录入错误")
+    new = services.record_correct(
+        actor=clerk, record=record, data={"fine_amount": "3"}, reason="金额录入错误"
+    )
     assert new.version == 2 and new.status == "submitted" and new.previous == record
     assert list(public_records_for(enterprise=enterprise)) == [record]
     services.record_publish(actor=reviewer, record=new)
@@ -212,8 +233,15 @@ def test_revocation_leaves_public_view_at_once(clerk, reviewer, market_agency, e
 
 def test_expired_records_leave_public_view_without_a_job(clerk, reviewer, market_agency, enterprise):
     decision = dt.date.today() - dt.timedelta(days=200)
-    record = published(clerk, reviewer, market_agency, enterprise, penalty_categories=["criticism"],
-                       fine_amount="", decision_date=decision.isoformat())
+    record = published(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        penalty_categories=["criticism"],
+        fine_amount="",
+        decision_date=decision.isoformat(),
+    )
     assert record.publicity_end < dt.date.today()
     assert not public_records_for(enterprise=enterprise).exists()
     assert services.records_expire() == 1
@@ -229,7 +257,9 @@ def test_non_public_scopes_are_never_shown(clerk, reviewer, market_agency, enter
 
 
 def test_warning_only_penalty_is_recorded_but_never_public(clerk, reviewer, market_agency, enterprise):
-    record = published(clerk, reviewer, market_agency, enterprise, penalty_categories=["warning"], fine_amount="")
+    record = published(
+        clerk, reviewer, market_agency, enterprise, penalty_categories=["warning"], fine_amount=""
+    )
     assert record.never_published
     assert not public_records_for(enterprise=enterprise).exists()
 
@@ -243,11 +273,15 @@ def test_exemption_needs_a_reason(clerk, market_agency, enterprise):
 
 
 def test_licence_is_public_until_it_expires(clerk, reviewer, market_agency, enterprise):
-    record, _ = services.record_create(actor=clerk, agency=market_agency, kind="licence",
-                                       data=licence_data(market_agency, enterprise))
+    record, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="licence", data=licence_data(market_agency, enterprise)
+    )
     assert record.publicity_end == record.valid_to and not record.early_repair_allowed
     with pytest.raises(ValidationError) as exc:
-        services.record_create(actor=clerk, agency=market_agency, kind="licence",
-                               data=licence_data(market_agency, enterprise, document_number="X2",
-                                                 fine_amount="5"))
+        services.record_create(
+            actor=clerk,
+            agency=market_agency,
+            kind="licence",
+            data=licence_data(market_agency, enterprise, document_number="X2", fine_amount="5"),
+        )
     assert "fine_amount" in errors_of(exc)

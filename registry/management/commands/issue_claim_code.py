@@ -26,5 +26,7 @@ class Command(BaseCommand):
             claim, code = claim_code_issue(actor=user, enterprise=enterprise, days=days)
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Claim code for {enterprise.name} ({enterprise.uscc}), valid until {claim.expires_at:%Y-%m-%d}:")
+        self.stdout.write(
+            f"Claim code for {enterprise.name} ({enterprise.uscc}), valid until {claim.expires_at:%Y-%m-%d}:"
+        )
         self.stdout.write(code)

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             token, key = token_issue(actor=user, agency=found, name=name, days=days, read_only=read_only)
         except (ValidationError, PermissionDenied) as exc:
             raise CommandError("; ".join(getattr(exc, "messages", [str(exc)]))) from None
-        self.stdout.write(f"Token for {found.name}, {'read-only, ' if read_only else ''}expires {token.expires_at:%Y-%m-%d}:")
+        self.stdout.write(
+            f"Token for {found.name}, {'read-only, ' if read_only else ''}expires {token.expires_at:%Y-%m-%d}:"
+        )
         self.stdout.write(key)
         self.stdout.write("Keep it now: it is not stored and cannot be shown again.")

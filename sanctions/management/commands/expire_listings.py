@@ -8,7 +8,9 @@ from sanctions.lists import listings_expire
 
 
 class Command(BaseCommand):
-    help = "Mark listings whose term has ended as removed and notify subscribers (the daily task does the same)."
+    help = (
+        "Mark listings whose term has ended as removed and notify subscribers (the daily task does the same)."
+    )
 
     def handle(self, *args, **options):
         total = 0

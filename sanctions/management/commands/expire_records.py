@@ -8,7 +8,9 @@ from sanctions.services import records_expire
 
 
 class Command(BaseCommand):
-    help = "Mark published records whose publicity period has ended as expired (the daily task does the same)."
+    help = (
+        "Mark published records whose publicity period has ended as expired (the daily task does the same)."
+    )
 
     def handle(self, *args, **options):
         total = 0

@@ -29,10 +29,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV (UTF-8 or GB18030, comma or tab) or XLSX file")
-        parser.add_argument("--agency", required=True, metavar="CODE", help="the agency's USCC (or exact name)")
+        parser.add_argument(
+            "--agency", required=True, metavar="CODE", help="the agency's USCC (or exact name)"
+        )
         parser.add_argument("--actor", metavar="USERNAME", help="the clerk of the agency to record as author")
-        parser.add_argument("--submit", action="store_true", help="submit the records for review (default: drafts)")
-        parser.add_argument("--errors-out", metavar="REPORT.csv", help="write the refused rows and reasons here")
+        parser.add_argument(
+            "--submit", action="store_true", help="submit the records for review (default: drafts)"
+        )
+        parser.add_argument(
+            "--errors-out", metavar="REPORT.csv", help="write the refused rows and reasons here"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
@@ -44,8 +50,9 @@ class Command(BaseCommand):
         started = timezone.now()
         try:
             with request_context(prefix="import-"):
-                batch = import_start(actor=actor, agency=agency, path=path, original_name=path.name,
-                                     submit=options["submit"])
+                batch = import_start(
+                    actor=actor, agency=agency, path=path, original_name=path.name, submit=options["submit"]
+                )
         except PermissionDenied as exc:
             hint = "" if options["actor"] else " " + _("Name a clerk of the agency with --actor.")
             raise CommandError(f"{exc}{hint}") from None
@@ -53,9 +60,15 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         batch.refresh_from_db()
         if batch.created_at < started:
-            self.stderr.write(self.style.WARNING(
-                _("This file was imported before (import #%(id)d, %(when)s): nothing changed.")
-                % {"id": batch.pk, "when": timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M")}))
+            self.stderr.write(
+                self.style.WARNING(
+                    _("This file was imported before (import #%(id)d, %(when)s): nothing changed.")
+                    % {
+                        "id": batch.pk,
+                        "when": timezone.localtime(batch.created_at).strftime("%Y-%m-%d %H:%M"),
+                    }
+                )
+            )
         self._wait(batch, show_progress=self._show_progress(options))
         self._report(batch, errors_out=options["errors_out"])
 
@@ -73,13 +86,25 @@ class Command(BaseCommand):
                     from tqdm import tqdm
 
                     if bar is None:
-                        bar = tqdm(total=batch.total_rows, desc=_("importing"), unit=" rows",
-                                   file=getattr(self.stderr, "_out", self.stderr), leave=False)
+                        bar = tqdm(
+                            total=batch.total_rows,
+                            desc=_("importing"),
+                            unit=" rows",
+                            file=getattr(self.stderr, "_out", self.stderr),
+                            leave=False,
+                        )
                     bar.update(batch.processed_rows - bar.n)
-                if not warned and batch.status == ImportStatus.PENDING and \
-                        time.monotonic() - started > QUIET_WARNING_SECONDS:
-                    self.stderr.write(self.style.WARNING(
-                        _("Import #%(id)d is still waiting: is a Celery worker running?") % {"id": batch.pk}))
+                if (
+                    not warned
+                    and batch.status == ImportStatus.PENDING
+                    and time.monotonic() - started > QUIET_WARNING_SECONDS
+                ):
+                    self.stderr.write(
+                        self.style.WARNING(
+                            _("Import #%(id)d is still waiting: is a Celery worker running?")
+                            % {"id": batch.pk}
+                        )
+                    )
                     warned = True
                 time.sleep(POLL_SECONDS)
                 batch.refresh_from_db()
@@ -90,22 +115,34 @@ class Command(BaseCommand):
 
     def _report(self, batch, *, errors_out: str | None) -> None:
         if batch.status == ImportStatus.FAILED:
-            raise CommandError(_("Import #%(id)d failed: %(message)s") % {"id": batch.pk, "message": batch.message})
+            raise CommandError(
+                _("Import #%(id)d failed: %(message)s") % {"id": batch.pk, "message": batch.message}
+            )
         if batch.message:
             self.stderr.write(self.style.WARNING(batch.message))
         errors = import_errors(batch)
         for error in errors[:SHOWN_ERRORS]:
-            self.stderr.write(_("row %(row)d, column %(column)s, value “%(value)s”: %(reason)s") % {
-                "row": error.row, "column": error.column, "value": error.value, "reason": error.reason})
+            self.stderr.write(
+                _("row %(row)d, column %(column)s, value “%(value)s”: %(reason)s")
+                % {"row": error.row, "column": error.column, "value": error.value, "reason": error.reason}
+            )
         if len(errors) > SHOWN_ERRORS:
-            self.stderr.write(_("... and %(count)d more; see --errors-out") % {"count": len(errors) - SHOWN_ERRORS})
+            self.stderr.write(
+                _("... and %(count)d more; see --errors-out") % {"count": len(errors) - SHOWN_ERRORS}
+            )
         if errors_out:
             Path(errors_out).write_bytes(import_error_report(batch))
         summary = _(
             "Import #%(id)d of %(file)s: %(rows)d rows, %(created)d records created, %(unchanged)d already "
             "present, %(errors)d rows with errors."
-        ) % {"id": batch.pk, "file": batch.original_name, "rows": batch.total_rows, "created": batch.created_count,
-             "unchanged": batch.unchanged_count, "errors": batch.error_count}
+        ) % {
+            "id": batch.pk,
+            "file": batch.original_name,
+            "rows": batch.total_rows,
+            "created": batch.created_count,
+            "unchanged": batch.unchanged_count,
+            "errors": batch.error_count,
+        }
         if batch.error_count:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))

@@ -39,18 +39,31 @@ class Command(BaseCommand):
                         self.stderr.write(_("No enterprise has the code %(code)s.") % {"code": uscc})
                         continue
                     for rating in rating_recompute(enterprise_id=enterprise.pk):
-                        self.stdout.write(f"{enterprise.uscc} {rating.model_id} {rating.grade} {rating.points}")
+                        self.stdout.write(
+                            f"{enterprise.uscc} {rating.model_id} {rating.grade} {rating.points}"
+                        )
                 return
 
             def progress(result, high):
                 if options["verbosity"] > 1:
-                    self.stdout.write(_("up to id %(high)d: %(rows)d new ratings") % {
-                        "high": high, "rows": result.base_rows + result.evaluated_rows})
+                    self.stdout.write(
+                        _("up to id %(high)d: %(rows)d new ratings")
+                        % {"high": high, "rows": result.base_rows + result.evaluated_rows}
+                    )
 
-            result = ratings_recompute_bulk(only_missing=not options["all"], chunk=options["chunk"], models=models,
-                                            progress=progress)
-        self.stdout.write(_(
-            "%(rows)d new ratings (%(base)d with the base grade, %(evaluated)d enterprises with public records or "
-            "listings evaluated) in %(chunks)d chunks, %(seconds).1f s."
-        ) % {"rows": result.base_rows + result.evaluated_rows, "base": result.base_rows,
-             "evaluated": result.evaluated, "chunks": result.chunks, "seconds": time.monotonic() - started})
+            result = ratings_recompute_bulk(
+                only_missing=not options["all"], chunk=options["chunk"], models=models, progress=progress
+            )
+        self.stdout.write(
+            _(
+                "%(rows)d new ratings (%(base)d with the base grade, %(evaluated)d enterprises with public records or "
+                "listings evaluated) in %(chunks)d chunks, %(seconds).1f s."
+            )
+            % {
+                "rows": result.base_rows + result.evaluated_rows,
+                "base": result.base_rows,
+                "evaluated": result.evaluated,
+                "chunks": result.chunks,
+                "seconds": time.monotonic() - started,
+            }
+        )

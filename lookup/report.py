@@ -123,8 +123,10 @@ def report_token_read(token: str) -> tuple[str, str, str]:
     kid, payload = verify(token)
     if not payload.startswith(TOKEN_DOMAIN):
         raise BadSignature("not a report token")
-    number, sep, digest = payload[len(TOKEN_DOMAIN) :].rpartition(b"|")
-    if not sep or len(digest) != 32:
+    # The checksum is the last 32 raw bytes, which may themselves contain "|": split by position.
+    body = payload[len(TOKEN_DOMAIN) :]
+    number, sep, digest = body[:-33], body[-33:-32], body[-32:]
+    if sep != b"|" or len(digest) != 32 or not number:
         raise BadSignature("malformed report token")
     try:
         return kid, number.decode(), digest.hex()

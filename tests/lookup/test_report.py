@@ -234,3 +234,11 @@ def test_report_of_an_unknown_enterprise_is_404(client):
     from tests.factories import enterprise_code
 
     assert client.get(f"/enterprises/{enterprise_code(777)}/report.pdf").status_code == 404
+
+
+def test_a_checksum_containing_the_separator_byte_still_reads():
+    from lookup.report import report_token, report_token_read
+
+    checksum = "7c" * 32  # every byte is "|"
+    kid, number, digest = report_token_read(report_token("2026112600000042", checksum))
+    assert (number, digest) == ("2026112600000042", checksum)

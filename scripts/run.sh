@@ -28,7 +28,6 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-trap 'exit 0' INT TERM
 
 echo
 echo "    Portal:     http://$HOST:$PORT/"
@@ -38,6 +37,6 @@ echo "    Demo accounts (password demo12345): admin (registry administrator),"
 echo "      samr_clerk / samr_reviewer (国家市场监督管理总局), zj_clerk / zj_reviewer (浙江省市场监督管理局)"
 echo "    Stop with Ctrl-C."
 echo
-$PY manage.py runserver "$HOST:$PORT" &
-SERVER=$!
-wait $SERVER
+# In the foreground, so that Ctrl-C reaches the server (a background job of a script would ignore it);
+# when the server has stopped, the EXIT trap stops the embedded database.
+$PY manage.py runserver "$HOST:$PORT" || true

@@ -70,6 +70,10 @@ def parse_rate(text: str) -> Rate:
     return Rate(limit, multiple * _PERIODS[unit])
 
 
+def sign_in_rate() -> Rate:
+    return parse_rate(getattr(settings, "SIGN_IN_RATE", "10/min"))
+
+
 def page_rate() -> Rate:
     return parse_rate(getattr(settings, "PORTAL_PAGE_RATE", DEFAULT_PAGE_RATE))
 

@@ -170,6 +170,7 @@ FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "1
 # --- Abuse protection for the public portal and API (lookup/throttling.py) -----------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
 PUBLIC_API_ANON_RATE = os.environ.get("PUBLIC_API_ANON_RATE", "60/min")
+SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "10/min")  # password attempts per client address
 # Only behind a proxy that overwrites X-Forwarded-For: its first entry is then the client's address.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
 # Absolute base for addresses printed in QR codes (reports, badges), e.g. https://credit.example.org

@@ -21,3 +21,4 @@ PUBLIC_API_ANON_RATE = "100000/min"
 # (tests/conftest.py, ``broker_tasks``).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+SIGN_IN_RATE = "100000/min"

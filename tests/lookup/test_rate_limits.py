@@ -180,3 +180,15 @@ def test_counters_live_in_redis_when_it_is_the_cache(clock):
         redis.Redis(host="127.0.0.1", port=6379).delete(
             *redis.Redis(host="127.0.0.1", port=6379).keys(f"{prefix}:*")
         )
+
+
+@override_settings(SIGN_IN_RATE="3/min")
+def test_password_guessing_is_limited_per_address_at_both_sign_in_forms(client, clock):
+    for _ in range(3):
+        assert client.post("/accounts/login/", {"username": "clerk", "password": "wrong"}).status_code == 200
+    refused = client.post("/accounts/login/", {"username": "clerk", "password": "wrong"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert client.post("/admin/login/", {"username": "clerk", "password": "wrong"}).status_code == 429
+    assert client.get("/accounts/login/").status_code == 200  # reading the form is never limited
+    clock.advance(int(refused["Retry-After"]))
+    assert client.post("/accounts/login/", {"username": "clerk", "password": "wrong"}).status_code == 200

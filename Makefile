@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench worker beat messages stop clean signing-key
+.PHONY: install run test lint format bench fuzz worker beat messages stop clean signing-key
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -39,6 +39,10 @@ bench: install
 	$(PY) -m bench.bench_portal
 	$(PY) -m bench.bench_badges
 	@echo "Results: bench/results/"
+
+# Fuzz the API from its OpenAPI schema (schemathesis) against a local server: no 5xx allowed.
+fuzz: install
+	@bash scripts/fuzz.sh
 
 worker: install
 	$(PY) -m celery -A config worker --loglevel=INFO

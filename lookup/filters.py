@@ -1,4 +1,4 @@
-"""The public search page's filters: the registry's, plus province, city and unexpired penalties."""
+"""The public search page's filters: the registry's, plus province, city, unexpired penalties and lists."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from registry.filters import EnterpriseFilter
 from registry.selectors import division_choices
 from sanctions.choices import RecordKind
-from sanctions.selectors import public_records
+from sanctions.models import ListKind
+from sanctions.selectors import active_listings, public_records
 
 
 def _provinces():
@@ -19,6 +20,10 @@ def _provinces():
 
 def _cities():
     return division_choices()[1]
+
+
+def _lists():
+    return [("any", _("Any list")), *ListKind.objects.filter(active=True).values_list("code", "name")]
 
 
 class PortalSearchFilter(EnterpriseFilter):
@@ -32,8 +37,10 @@ class PortalSearchFilter(EnterpriseFilter):
         widget=forms.CheckboxInput,
     )
 
+    on_list = django_filters.ChoiceFilter(choices=_lists, method="filter_on_list", label=_("On a list"))
+
     class Meta(EnterpriseFilter.Meta):
-        fields = [*EnterpriseFilter.Meta.fields, "province", "city", "has_penalties"]
+        fields = [*EnterpriseFilter.Meta.fields, "province", "city", "has_penalties", "on_list"]
 
     def filter_place(self, queryset, name, value):
         return queryset.filter(division_code__startswith=value) if value else queryset
@@ -43,3 +50,11 @@ class PortalSearchFilter(EnterpriseFilter):
             return queryset
         penalties = public_records().filter(kind=RecordKind.PENALTY, enterprise=OuterRef("pk"))
         return queryset.filter(Exists(penalties))
+
+    def filter_on_list(self, queryset, name, value):
+        if not value:
+            return queryset
+        listings = active_listings().filter(enterprise=OuterRef("pk"))
+        if value != "any":
+            listings = listings.filter(list_kind_id=value)
+        return queryset.filter(Exists(listings))

@@ -16,7 +16,7 @@ from .filters import PortalSearchFilter
 
 PAGE_SIZE = 20
 MAX_PAGES = SEARCH_LIMIT // PAGE_SIZE
-_FILTERS = ("status", "industry", "division", "entity_type", "province", "city", "has_penalties")
+_FILTERS = ("status", "industry", "division", "entity_type", "province", "city", "has_penalties", "on_list")
 
 
 class _CappedPaginator(Paginator):

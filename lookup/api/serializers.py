@@ -129,3 +129,19 @@ class StandingSerializer(serializers.Serializer):
     label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
     as_of = serializers.DateField(help_text="The day this standing holds for.")
+
+
+class PublicListingSerializer(serializers.Serializer):
+    """A listing in force, as anyone may see it: the list, who decided it, on what grounds, until when."""
+
+    list_kind = serializers.CharField(source="list_kind_id", help_text="red, dishonest, watch, abnormal, …")
+    list_name = serializers.CharField(source="list_kind.name")
+    nature = serializers.CharField(source="list_kind.nature", help_text="reward, punishment or attention")
+    agency = serializers.CharField(source="agency.name")
+    agency_uscc = serializers.CharField(source="agency.uscc")
+    document_number = serializers.CharField()
+    grounds = serializers.CharField()
+    legal_basis = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    removal_conditions = serializers.CharField()

@@ -22,7 +22,7 @@ from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
 from registry.models import Enterprise
 from registry.selectors import enterprise_get, enterprise_list
-from sanctions.selectors import public_records_for
+from sanctions.selectors import active_listings_for, public_records_for
 from sanctions.standing import enterprise_standing
 
 from ..developer_keys import DeveloperKeyAuthentication
@@ -30,6 +30,7 @@ from ..masking import public_record_fields
 from . import schema  # noqa: F401 - registers the developer key's OpenAPI security scheme
 from .serializers import (
     PublicEnterpriseSummarySerializer,
+    PublicListingSerializer,
     PublicRecordSerializer,
     RecordsQueryInput,
     SearchQueryInput,
@@ -144,6 +145,24 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return self.get_paginated_response(
             PublicRecordSerializer([public_record_fields(r) for r in page], many=True).data
         )
+
+    @extend_schema(
+        summary="An enterprise's list memberships in force today",
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={200: PublicListingSerializer(many=True), 404: NO_ENTERPRISE, **COMMON},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="listings",
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PublicListingSerializer,
+    )
+    def listings(self, request, uscc: str):
+        enterprise = self.get_object()
+        listings = active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date")
+        return Response(PublicListingSerializer(listings, many=True).data)
 
     @extend_schema(
         summary="An enterprise's credit standing today, with the reasons",

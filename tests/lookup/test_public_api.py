@@ -206,6 +206,7 @@ def test_schema_documents_every_status_of_the_public_api(api):
         f"{BASE}/",
         f"{BASE}/{{uscc}}/",
         f"{BASE}/{{uscc}}/records/",
+        f"{BASE}/{{uscc}}/listings/",
         f"{BASE}/{{uscc}}/standing/",
     }
     for path, operations in paths.items():
@@ -215,3 +216,34 @@ def test_schema_documents_every_status_of_the_public_api(api):
     assert "400" in paths[f"{BASE}/"]["get"]["responses"]
     assert "400" in paths[f"{BASE}/{{uscc}}/records/"]["get"]["responses"]
     assert schema["components"]["securitySchemes"]["DeveloperKey"]["name"] == "X-Api-Key"
+
+
+def test_list_memberships_in_force_are_public(api, clerk, reviewer, market_agency):
+    import datetime as dt
+
+    from sanctions import lists
+    from sanctions.models import ListKind
+    from tests.factories import EnterpriseFactory
+
+    enterprise = EnterpriseFactory()
+    listing = lists.listing_create(
+        actor=clerk,
+        agency=market_agency,
+        enterprise=enterprise,
+        list_kind=ListKind.objects.get(code="watch"),
+        data={
+            "grounds": "两次虚假宣传",
+            "legal_basis": "测试依据",
+            "document_number": "列-9",
+            "start_date": dt.date.today() - dt.timedelta(days=1),
+        },
+        submit=True,
+    )
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/listings/"
+    assert api.get(url).json() == []  # not yet published
+    lists.listing_publish(actor=reviewer, listing=listing)
+    body = api.get(url).json()
+    assert [(b["list_kind"], b["nature"], b["document_number"]) for b in body] == [
+        ("watch", "attention", "列-9")
+    ]
+    assert api.get("/api/v1/public/enterprises/91110000600037341L/listings/").status_code == 404

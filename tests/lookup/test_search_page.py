@@ -134,3 +134,36 @@ def test_search_page_query_count_is_pinned(client, django_assert_max_num_queries
     enterprise = Enterprise.objects.first()
     with django_assert_max_num_queries(2):
         assert client.get("/search", {"q": enterprise.uscc}).status_code == 302
+
+
+def test_filter_by_list_membership(client, clerk, reviewer, market_agency):
+    import datetime as dt
+
+    from sanctions import lists
+    from sanctions.models import ListKind
+
+    listed = EnterpriseFactory(name="杭州西湖建设有限公司")
+    EnterpriseFactory(name="杭州西湖物流有限公司")
+    listing = lists.listing_create(
+        actor=clerk,
+        agency=market_agency,
+        enterprise=listed,
+        list_kind=ListKind.objects.get(code="watch"),
+        data={
+            "grounds": "两次虚假宣传",
+            "legal_basis": "测试依据",
+            "document_number": "列-1",
+            "start_date": dt.date.today() - dt.timedelta(days=1),
+        },
+        submit=True,
+    )
+    lists.listing_publish(actor=reviewer, listing=listing)
+
+    def shown(**filters):
+        content = page(client, q="西湖", **filters).replace("<mark>", "").replace("</mark>", "")
+        return [n for n in ["杭州西湖建设", "杭州西湖物流"] if n in content]
+
+    assert sorted(shown()) == ["杭州西湖建设", "杭州西湖物流"]
+    assert shown(on_list="any") == ["杭州西湖建设"]
+    assert shown(on_list="watch") == ["杭州西湖建设"]
+    assert shown(on_list="dishonest") == []

@@ -31,7 +31,10 @@ def load_catalogue(category_model, rule_model) -> tuple[int, int]:
 def load_credit_system(list_model, deadline_model, rating_model, rule_model) -> None:
     """List kinds, statutory deadlines and the default rating model; adds what is missing only."""
     data = json.loads((FIXTURES / "credit_system.json").read_text(encoding="utf-8"))
+    # An earlier migration's model may lack a field added later (and set by a later migration).
+    list_fields = {f.name for f in list_model._meta.fields}
     for item in data["list_kinds"]:
+        item = {k: v for k, v in item.items() if k in list_fields}
         list_model.objects.get_or_create(code=item["code"], defaults=item)
     for item in data["deadline_rules"]:
         deadline_model.objects.get_or_create(

@@ -51,10 +51,8 @@ from .rules import add_months
 from .selectors import active_listings, active_listings_for, public_records, public_records_for
 from .uploads import CheckedFile, check_upload, delete_files, max_files, save_checked_files
 
-# SAMR Order 45 (2021), art. 16: publicity of a penalty ends early only if the enterprise is on
-# neither the abnormal-operations list nor the list of seriously dishonest entities.
-# TODO(catalogue): make this a flag on ListKind so an administrator can change it.
-LISTS_BLOCKING_RECORD_REPAIR = ("dishonest", "abnormal")
+# Which lists block the repair of records is data: ListKind.blocks_record_repair (seeded for the
+# abnormal-operations and seriously-dishonest lists, SAMR Order 45 (2021), art. 16).
 # What an application must contain at least (the rest of DOMAIN.md §4's materials are optional).
 REQUIRED_MATERIALS = (MaterialKind.COMMITMENT_LETTER, MaterialKind.PROOF_OF_PERFORMANCE)
 STATEMENT_MAX = 4000
@@ -108,7 +106,7 @@ def _context(
             else:
                 ctx.open_by_listing[app.listing_id] = app
     for listing in active_listings(today=today).filter(
-        enterprise_id__in=list(enterprise_ids), list_kind_id__in=LISTS_BLOCKING_RECORD_REPAIR
+        enterprise_id__in=list(enterprise_ids), list_kind__blocks_record_repair=True
     ):
         ctx.blocking.setdefault(listing.enterprise_id, []).append(listing.list_kind.name)
     return ctx

@@ -28,6 +28,11 @@ class ListKind(models.Model):
         help_text=_("Empty: no early removal by repair."),
     )
     legal_basis = models.CharField(_("legal basis"), max_length=300)
+    blocks_record_repair = models.BooleanField(
+        _("blocks credit repair of records"),
+        default=False,
+        help_text=_("While an enterprise is on this list, none of its records can end publicity early."),
+    )
     active = models.BooleanField(_("in use"), default=True)
 
     class Meta:

@@ -206,6 +206,17 @@ def test_penalties_of_an_enterprise_on_the_dishonest_list_cannot_be_repaired_ear
     assert "严重失信主体名单" in result.reason
 
 
+def test_which_lists_block_repair_is_data_an_administrator_can_change(
+    clerk, reviewer, market_agency, enterprise, old_fine
+):
+    from sanctions.models import ListKind
+
+    publish_listing(clerk, reviewer, market_agency, enterprise, "watch")
+    assert repair.record_repair_eligibility(record=old_fine).can_apply  # a watch list does not block
+    ListKind.objects.filter(code="watch").update(blocks_record_repair=True)
+    assert not repair.record_repair_eligibility(record=old_fine).can_apply
+
+
 def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_lists(
     clerk, reviewer, market_agency, enterprise, old_fine
 ):

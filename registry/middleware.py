@@ -3,6 +3,10 @@ from __future__ import annotations
 import re
 import uuid
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
 from .context import _request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -39,10 +43,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
-        from django.utils.cache import patch_vary_headers
-
         supported = {code for code, _name in settings.LANGUAGES}
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen not in supported:

@@ -21,7 +21,12 @@ from django.utils.translation import gettext_lazy
 from registry import uscc as uscc_codes
 from registry.models import Agency, Enterprise
 from registry.validation import clean_choice as _choice
-from registry.validation import clean_date
+from registry.validation import (
+    clean_date,
+    clean_organization_code,
+    clean_registration_number,
+    clean_tax_number,
+)
 
 from .choices import (
     IdType,
@@ -254,29 +259,6 @@ def _text_cleaner(limit: int):
     return clean
 
 
-def _registration_number(value: Any) -> str:
-    text = uscc_codes.compact(_text(value))
-    if text and not re.fullmatch(r"\d{15}", text):
-        raise ValueError(_("A business registration number has 15 digits."))
-    return text
-
-
-def _organization_code(value: Any) -> str:
-    text = uscc_codes.compact(_text(value))
-    if not text:
-        return ""
-    if not re.fullmatch(r"[0-9A-Z]{8}[0-9X]", text) or uscc_codes.organization_check(text[:8]) != text[8]:
-        raise ValueError(_("This is not a valid organisation code (8 characters and a check character)."))
-    return text
-
-
-def _tax_number(value: Any) -> str:
-    text = uscc_codes.compact(_text(value))
-    if text and not re.fullmatch(r"[0-9A-Z]{15,20}", text):
-        raise ValueError(_("A tax registration number has 15 to 20 digits or capital letters."))
-    return text
-
-
 # Labels are translated only when a message is built, never per row.
 _PARTY_LABEL = gettext_lazy("party")
 _AUTHORITY_LABEL = gettext_lazy("deciding authority")
@@ -294,9 +276,9 @@ _FIELD_CLEANERS = [
     ("party_uscc", lambda v: clean_code(v, what=_PARTY_LABEL)),
     ("authority_uscc", lambda v: clean_code(v, what=_AUTHORITY_LABEL)),
     ("source_unit_uscc", lambda v: clean_code(v, what=_SOURCE_UNIT_LABEL)),
-    ("party_registration_number", _registration_number),
-    ("party_organization_code", _organization_code),
-    ("party_tax_number", _tax_number),
+    ("party_registration_number", clean_registration_number),
+    ("party_organization_code", clean_organization_code),
+    ("party_tax_number", clean_tax_number),
     ("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES)),
     ("fine_amount", _amount),
     ("confiscated_amount", _amount),

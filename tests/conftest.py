@@ -71,6 +71,24 @@ def broker_tasks():
     app.conf.task_always_eager = saved
 
 
+def worker_environment(**extra: str) -> dict[str, str]:
+    """The environment of a real Celery worker subprocess: the test's own database and settings."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    auth = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://{auth}@{host}{port}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        **extra,
+    }
+
+
 @pytest.fixture
 def citizen():
     return AnonymousUser()

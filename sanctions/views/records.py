@@ -241,37 +241,48 @@ def record_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sanctions:record", pk=record.pk)
 
 
+def _reasoned_action(
+    request: HttpRequest, pk: int, *, form_class, field: str, service, form_name: str, done: str
+) -> HttpResponse:
+    """A desk action that needs a comment or a reason: a missing one is shown next to its field."""
+    record = record_get_for_staff(user=request.user, pk=pk)
+    form = form_class(request.POST)
+    form.is_valid()
+    try:
+        service(actor=request.user, record=record, **{field: form.cleaned_data.get(field, "")})
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and field in exc.message_dict:
+            form.add_error(field, exc.message_dict[field])
+            return _detail(request, record, **{form_name: form}, status=400)
+        _fail(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("sanctions:record", pk=record.pk)
+
+
 @desk_view
 @require_POST
 def record_send_back_view(request: HttpRequest, pk: int) -> HttpResponse:
-    record = record_get_for_staff(user=request.user, pk=pk)
-    form = CommentForm(request.POST)
-    form.is_valid()
-    try:
-        record_send_back(actor=request.user, record=record, comment=form.cleaned_data.get("comment", ""))
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "comment" in exc.message_dict:
-            form.add_error("comment", exc.message_dict["comment"])
-            return _detail(request, record, comment_form=form, status=400)
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Sent back to the clerk with your comment."))
-    return redirect("sanctions:record", pk=record.pk)
+    return _reasoned_action(
+        request,
+        pk,
+        form_class=CommentForm,
+        field="comment",
+        service=record_send_back,
+        form_name="comment_form",
+        done=_("Sent back to the clerk with your comment."),
+    )
 
 
 @desk_view
 @require_POST
 def record_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    record = record_get_for_staff(user=request.user, pk=pk)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        record_revoke(actor=request.user, record=record, reason=form.cleaned_data.get("reason", ""))
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and "reason" in exc.message_dict:
-            form.add_error("reason", exc.message_dict["reason"])
-            return _detail(request, record, reason_form=form, status=400)
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Revoked: the record has left public view; its history stays."))
-    return redirect("sanctions:record", pk=record.pk)
+    return _reasoned_action(
+        request,
+        pk,
+        form_class=ReasonForm,
+        field="reason",
+        service=record_revoke,
+        form_name="reason_form",
+        done=_("Revoked: the record has left public view; its history stays."),
+    )

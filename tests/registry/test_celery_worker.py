@@ -1,19 +1,16 @@
 """A real Celery worker on real Redis runs the registry's task against the test database."""
 
-import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from registry import services
 from registry.tasks import audit_verify
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, worker_environment
 from tests.factories import enterprise_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +22,8 @@ def worker(transactional_db, broker_tasks):
         if IN_CI:
             pytest.fail("REDIS_URL must be set in CI: the Celery tests need a real worker and Redis")
         pytest.skip("REDIS_URL not set: no real worker to test against")
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    url = f"postgresql://{db['USER']}@{host}{port}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env = worker_environment()
     proc = subprocess.Popen(
         [
             sys.executable,

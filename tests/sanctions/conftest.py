@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, worker_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,16 +90,7 @@ def celery_workers(media_root, broker_tasks):
         if IN_CI:
             pytest.fail("REDIS_URL must be set in CI: the Celery tests need a real worker and Redis")
         pytest.skip("REDIS_URL not set: no real worker to test against")
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    auth = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{auth}@{host}{port}/{db['NAME']}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "MEDIA_ROOT": str(media_root),
-    }
+    env = worker_environment(MEDIA_ROOT=str(media_root))
     workers = Workers(env)
     yield workers
     workers.stop_all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from lookup import signing
 from lookup.models import CreditReport
 from lookup.report import content_sha256, report_token
 from sanctions import services
+from tests.conftest import IN_CI
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import licence_data, penalty_data
 
@@ -105,6 +107,10 @@ def test_report_pdf_holds_the_chinese_name_number_and_public_records_only(client
     assert report.sha256 in compact  # the content checksum is printed on every page
 
 
+@pytest.mark.skipif(
+    shutil.which("pdffonts") is None and not IN_CI,
+    reason="needs poppler-utils (apt-get install poppler-utils)",
+)
 def test_the_chinese_font_is_embedded(client, enterprise, tmp_path):
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(download(client, enterprise).content)

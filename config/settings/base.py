@@ -97,7 +97,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "registry.cache_backend.RedisCache",  # one client per pool, see there
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "creditreg",
         }

@@ -4,15 +4,21 @@ Readers build cache keys with ``enterprise_generation(id)``; every service that 
 public about an enterprise calls ``enterprise_changed(id)`` — which bumps the generation once the
 transaction commits — so no cached answer outlives a change. Keys also carry the date, since a
 record leaves public view at midnight when its publicity ends.
+
+With Redis as the cache, each process keeps the generations it has read (``registry.near_cache``):
+Redis tells every process of every change to them, so a cached page costs no round trip at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from .near_cache import NearCache, near_cache
 
 _KEY = "ent-gen:{}"
 
@@ -25,21 +31,54 @@ def enterprise_generation_key(enterprise_id: int) -> str:
     return _KEY.format(enterprise_id)
 
 
-def enterprise_generation(enterprise_id: int) -> int:
-    value = cache.get(_KEY.format(enterprise_id))
+_near_memo: tuple = (None, None, None)  # (cache backend, setting, its NearCache or None)
+
+
+def generations_near_cache() -> NearCache | None:
+    """The process' copy of the generations: with a Redis cache, unless ``CACHE_NEAR_GENERATIONS`` is off."""
+    global _near_memo
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    enabled = getattr(settings, "CACHE_NEAR_GENERATIONS", True)
+    memo = _near_memo
+    if memo[0] is backend and memo[1] == enabled:
+        return memo[2]
+    from django.core.cache.backends.redis import RedisCache
+
+    near = None
+    if enabled and isinstance(backend, RedisCache):
+        near = near_cache(backend._servers[0], backend.make_key(_KEY.format("")))
+    _near_memo = (backend, enabled, near)
+    return near
+
+
+def _read_generation(key: str) -> int:
+    value = cache.get(key)
     if value is None:
         value = 1
-        cache.add(_KEY.format(enterprise_id), value, None)
+        cache.add(key, value, None)
     return value
 
 
+def enterprise_generation(enterprise_id: int) -> int:
+    key = _KEY.format(enterprise_id)
+    near = generations_near_cache()
+    if near is None:
+        return _read_generation(key)
+    return near.get(cache.make_key(key), lambda: _read_generation(key))
+
+
 def _bump(ids: list[int]) -> None:
+    near = generations_near_cache()
     for enterprise_id in ids:
         key = _KEY.format(enterprise_id)
         try:
             cache.incr(key)
         except ValueError:
             cache.set(key, 2, None)
+        if near is not None:
+            near.forget(cache.make_key(key))
 
 
 def enterprise_changed(*enterprise_ids: int | Iterable[int]) -> None:

@@ -40,11 +40,19 @@ def _fresh_cache():
     """Each test starts with an empty cache (local memory, or Redis in CI) and no remembered ids."""
     from django.core.cache import cache
 
+    from lookup import throttling
     from lookup import views as lookup_views
+    from lookup.badges import verification
+    from registry.cache import generations_near_cache
 
     cache.clear()
+    near = generations_near_cache()
+    if near is not None:
+        near.clear()  # the flush's invalidation message may still be on its way
     lookup_views._ENTERPRISE_IDS.clear()
     lookup_views._LOCAL_PAGES.clear()
+    verification.local_clear()
+    throttling._tallies.clear()
     yield
 
 

@@ -1,0 +1,197 @@
+"""The per-process copy of the enterprises' cache generations, kept fresh by Redis (registry.near_cache).
+
+Runs against a real Redis (REDIS_URL, else 127.0.0.1:6379); in CI a missing Redis fails the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.test import override_settings
+
+from registry.near_cache import NearCache
+from tests.conftest import IN_CI
+
+# A database of its own (these tests flush it): the server of REDIS_URL, else 127.0.0.1:6379.
+REDIS_URL = re.sub(
+    r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
+)
+
+
+@pytest.fixture
+def redis_client():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail(f"CI needs Redis at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def near(redis_client):
+    prefix = f"test-near-{uuid.uuid4().hex[:8]}:"
+    cache = NearCache(REDIS_URL, prefix)
+    assert cache.wait_healthy(), "the invalidation thread did not subscribe"
+    yield cache
+    cache.stop()
+    keys = redis_client.keys(prefix + "*")
+    if keys:
+        redis_client.delete(*keys)
+
+
+def _read(client, key):
+    calls = []
+
+    def fetch():
+        calls.append(key)
+        value = client.get(key)
+        return None if value is None else int(value)
+
+    return fetch, calls
+
+
+def _until(condition, timeout=2.0) -> float:
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, "no invalidation arrived"
+        time.sleep(0.001)
+    return time.monotonic() - started
+
+
+def test_a_value_is_read_once_then_served_from_the_process(near, redis_client):
+    key = near.prefix + "1"
+    redis_client.set(key, 5)
+    fetch, calls = _read(redis_client, key)
+    assert near.get(key, fetch) == 5
+    assert near.get(key, fetch) == 5
+    assert near.get(key, fetch) == 5
+    assert len(calls) == 1
+
+
+def test_a_change_by_any_other_client_reaches_the_copy_within_milliseconds(near, redis_client):
+    key = near.prefix + "2"
+    redis_client.set(key, 1)
+    fetch, calls = _read(redis_client, key)
+    assert near.get(key, fetch) == 1
+    redis_client.incr(key)  # another process' connection, which knows nothing of the copy
+    waited = _until(lambda: near.get(key, fetch) == 2)
+    assert waited < 0.5
+    assert len(calls) == 2
+
+
+def test_another_process_bumping_a_generation_is_seen_here(near, redis_client):
+    key = near.prefix + "3"
+    redis_client.set(key, 7)
+    fetch, _calls = _read(redis_client, key)
+    assert near.get(key, fetch) == 7
+    script = f"import redis; redis.Redis.from_url({REDIS_URL!r}).incr({key!r})"
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    _until(lambda: near.get(key, fetch) == 8)
+
+
+def test_keys_outside_the_prefix_are_not_kept_track_of(near, redis_client):
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    try:
+        redis_client.set(other, 1)
+        seq = near._seq
+        redis_client.incr(other)
+        time.sleep(0.05)
+        assert near._seq == seq  # no invalidation for it
+    finally:
+        redis_client.delete(other)
+
+
+def test_a_value_read_while_it_changed_is_not_kept(near, redis_client):
+    key = near.prefix + "4"
+    redis_client.set(key, 1)
+    seen = []
+
+    def racing_fetch():
+        value = int(redis_client.get(key))
+        redis_client.incr(key)  # changed after the read, before the copy keeps it
+        _until(lambda: near._seq != seen[0])  # its invalidation has arrived
+        return value
+
+    seen.append(near._seq)
+    assert near.get(key, racing_fetch) == 1  # what was true when read …
+    fetch, calls = _read(redis_client, key)
+    assert near.get(key, fetch) == 2  # … but not kept: the next read goes to Redis
+    assert calls == [key]
+
+
+def test_a_flush_empties_the_copy(near, redis_client):
+    key = near.prefix + "5"
+    redis_client.set(key, 3)
+    fetch, calls = _read(redis_client, key)
+    near.get(key, fetch)
+    seq = near._seq
+    redis_client.flushdb()
+    _until(lambda: near._seq != seq)
+    assert near.get(key, fetch) is None
+    assert len(calls) == 2
+
+
+def test_losing_the_connection_empties_the_copy_and_reads_go_to_redis_until_it_is_back(near, redis_client):
+    key = near.prefix + "6"
+    redis_client.set(key, 1)
+    fetch, calls = _read(redis_client, key)
+    near.get(key, fetch)
+    assert redis_client.client_kill_filter(_id=near.connection_id) == 1
+    _until(lambda: not near.healthy or len(near._values) == 0)
+    redis_client.incr(key)  # a change while nobody listens: must not be missed
+    assert near.get(key, fetch) == 2
+    assert near.wait_healthy()
+    assert near.get(key, fetch) == 2
+    redis_client.incr(key)
+    _until(lambda: near.get(key, fetch) == 3)
+
+
+def test_a_change_made_in_this_process_is_seen_at_once(near, redis_client):
+    key = near.prefix + "7"
+    redis_client.set(key, 1)
+    fetch, _calls = _read(redis_client, key)
+    near.get(key, fetch)
+    redis_client.incr(key)
+    near.forget(key)  # what registry.cache does right after its own bump
+    assert near.get(key, fetch) == 2
+
+
+@pytest.mark.django_db
+def test_generations_use_the_copy_and_stay_fresh(redis_client):
+    from django.core.cache import caches
+
+    from registry import cache as registry_cache
+
+    caches_setting = {
+        "default": {
+            "BACKEND": "registry.cache_backend.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"test-gen-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    with override_settings(CACHES=caches_setting):
+        near = registry_cache.generations_near_cache()
+        assert near is not None and near.wait_healthy()
+        first = registry_cache.enterprise_generation(41)
+        assert registry_cache.enterprise_generation(41) == first
+        # Another process bumps it (a Celery worker, another gunicorn worker):
+        key = caches["default"].make_key(registry_cache.enterprise_generation_key(41))
+        redis_client.incr(key)
+        _until(lambda: registry_cache.enterprise_generation(41) == first + 1)
+        # This process bumps it: seen at once, with no message to wait for.
+        registry_cache._bump([41])
+        assert registry_cache.enterprise_generation(41) == first + 2
+        caches["default"].clear()
+    with override_settings(CACHE_NEAR_GENERATIONS=False):
+        assert registry_cache.generations_near_cache() is None

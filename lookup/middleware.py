@@ -36,7 +36,9 @@ class PageRateLimitMiddleware:
             return too_many_requests(request, wait)
         if match is None or not (set(match.namespaces) & LIMITED_NAMESPACES):
             return None
-        wait = throttling.hit(f"page:{throttling.client_ip(request)}", throttling.page_rate())
+        wait = throttling.hit_batched(
+            f"page:{throttling.client_ip(request)}", throttling.page_rate(), throttling.page_rate_sync_seconds()
+        )
         if wait is None:
             return None
         from .views import too_many_requests

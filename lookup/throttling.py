@@ -9,6 +9,10 @@ machines; with the local-memory cache they hold per process only (fine for devel
 Settings (all optional):
 
 - ``PORTAL_PAGE_RATE``: the pages' limit per client address (default ``300/min``);
+- ``PORTAL_PAGE_RATE_SYNC_SECONDS``: how often a worker adds its page counts to the shared
+  counters (default ``0.25``; ``0``: on every request). In between it judges from the counters it
+  read last plus its own counts, so a page costs no round trip to Redis; the limit then holds to
+  within what the other workers let through in one interval (see ``hit_batched``);
 - ``PUBLIC_API_ANON_RATE``: the public API's limit per client address without a key (default ``60/min``);
 - ``PORTAL_TRUST_X_FORWARDED_FOR``: ``True`` only behind a reverse proxy that sets
   ``X-Forwarded-For`` itself; the first address of that header is then the client (default ``False``:
@@ -20,12 +24,15 @@ gets through. If the cache is down, requests pass (a broken limiter must not tak
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_RATE = "300/min"
 DEFAULT_API_ANON_RATE = "60/min"
+DEFAULT_PAGE_RATE_SYNC_SECONDS = 0.25
 _PERIODS = {
     "s": 1,
     "sec": 1,
@@ -78,6 +86,10 @@ def page_rate() -> Rate:
     return parse_rate(getattr(settings, "PORTAL_PAGE_RATE", DEFAULT_PAGE_RATE))
 
 
+def page_rate_sync_seconds() -> float:
+    return float(getattr(settings, "PORTAL_PAGE_RATE_SYNC_SECONDS", DEFAULT_PAGE_RATE_SYNC_SECONDS))
+
+
 def api_anon_rate() -> Rate:
     return parse_rate(getattr(settings, "PUBLIC_API_ANON_RATE", DEFAULT_API_ANON_RATE))
 
@@ -87,6 +99,11 @@ def now() -> float:
     return time.time()
 
 
+def _ticks() -> float:
+    """The clock of the batched limiter's syncs (tests move it forward)."""
+    return time.monotonic()
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the first X-Forwarded-For entry behind a trusted proxy.
 
@@ -94,8 +111,13 @@ def client_ip(request: HttpRequest) -> str:
     """
     candidate = ""
     if getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
-        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
-    for value in (candidate, request.META.get("REMOTE_ADDR", "")):
+        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()[:100]
+    return _client_of(candidate, request.META.get("REMOTE_ADDR", ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_of(candidate: str, remote_addr: str) -> str:
+    for value in (candidate, remote_addr):
         try:
             address = ipaddress.ip_address(value)
         except ValueError:
@@ -117,44 +139,144 @@ def _redis_client():
     return backend._cache.get_client(None, write=True) if isinstance(backend, RedisCache) else None
 
 
-def _count(current_key: str, previous_key: str, ttl: int) -> tuple[int, int]:
-    """Add one to this window's counter and read the previous window's: one round trip on Redis."""
+# Add ARGV[1] to this window's counter (setting its expiry when the window starts) and ARGV[3] to
+# the previous window's (counts a worker kept while that window ended), else just read it: one
+# command, one reply.
+_COUNT_LUA = """
+local current = redis.call('INCRBY', KEYS[1], ARGV[1])
+if current == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+local previous
+if tonumber(ARGV[3]) > 0 then
+  previous = redis.call('INCRBY', KEYS[2], ARGV[3])
+  if previous == tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+else
+  previous = redis.call('GET', KEYS[2])
+end
+return {current, previous}
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _count(current_key: str, previous_key: str, ttl: int, add: int = 1, carry: int = 0) -> tuple[int, int]:
+    """Add ``add`` to this window's counter (and ``carry`` to the previous one's) and read both:
+    one round trip on Redis."""
     client = _redis_client()
     if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(cache.make_and_validate_key(current_key))
-        pipe.expire(cache.make_and_validate_key(current_key), ttl)
-        pipe.get(cache.make_and_validate_key(previous_key))
-        current, _expire, previous = pipe.execute()
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_COUNT_LUA)
+        make_key = cache.make_and_validate_key
+        current, previous = script(
+            keys=[make_key(current_key), make_key(previous_key)], args=[add, ttl, carry], client=client
+        )
         return int(current), int(previous or 0)
     try:
-        current = cache.incr(current_key)
+        current = cache.incr(current_key, add)
     except ValueError:
         cache.add(current_key, 0, ttl)
-        current = cache.incr(current_key)
+        current = cache.incr(current_key, add)
+    if carry:
+        try:
+            return current, cache.incr(previous_key, carry)
+        except ValueError:
+            pass
     return current, cache.get(previous_key) or 0
+
+
+def _keys(bucket: str, rate: Rate, t: float) -> tuple[int, float, str, str]:
+    window = int(t // rate.period)
+    return (
+        window,
+        t - window * rate.period,
+        f"rl:{bucket}:{rate.period}:{window}",
+        f"rl:{bucket}:{rate.period}:{window - 1}",
+    )
+
+
+def _uncount(current_key: str) -> None:
+    try:
+        cache.decr(current_key)
+    except Exception:  # noqa: BLE001
+        logger.warning("rate limiter could not uncount a refused request", exc_info=True)
 
 
 def hit(bucket: str, rate: Rate) -> int | None:
     """Count one request against ``bucket``: None if it is allowed, else the seconds to wait."""
-    t = now()
-    window = int(t // rate.period)
-    elapsed = t - window * rate.period
-    current_key = f"rl:{bucket}:{rate.period}:{window}"
-    previous_key = f"rl:{bucket}:{rate.period}:{window - 1}"
+    window, elapsed, current_key, previous_key = _keys(bucket, rate, now())
     try:
         current, previous = _count(current_key, previous_key, 2 * rate.period + 1)
     except Exception:  # noqa: BLE001 - a cache outage must not refuse every visitor
         logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
         return None
-    weight = 1 - elapsed / rate.period
-    if previous * weight + current <= rate.limit:
+    if previous * (1 - elapsed / rate.period) + current <= rate.limit:
         return None
-    try:
-        cache.decr(current_key)
-    except Exception:  # noqa: BLE001
-        logger.warning("rate limiter could not uncount a refused request", exc_info=True)
+    _uncount(current_key)
     return _wait(rate, previous, current - 1, elapsed)
+
+
+@dataclass
+class _Tally:
+    """What this process knows of a bucket: the counters at the last sync, and its own since."""
+
+    window: int
+    synced_at: float  # time.monotonic()
+    current: int
+    previous: int
+    pending: int = 0
+
+
+_tallies: dict[str, _Tally] = {}
+_tallies_lock = threading.Lock()
+_TALLIES_MAX = 50_000
+
+
+def hit_batched(bucket: str, rate: Rate, sync_seconds: float) -> int | None:
+    """``hit``, counting in this process and adding its counts to Redis at most every ``sync_seconds``.
+
+    Between syncs, a request is judged by the counters read at the last sync plus this process'
+    own counts since, with no round trip; so the limit holds across workers give or take what the
+    other workers let through in one interval. A refused request is not counted. With
+    ``sync_seconds`` ≤ 0, or without Redis, this is ``hit``.
+    """
+    if sync_seconds <= 0 or _redis_client() is None:
+        return hit(bucket, rate)
+    window, elapsed, current_key, previous_key = _keys(bucket, rate, now())
+    weight = 1 - elapsed / rate.period
+    name = f"{bucket}:{rate.period}"
+    started = _ticks()
+    with _tallies_lock:
+        tally = _tallies.get(name)
+        if tally is not None and tally.window == window and started - tally.synced_at < sync_seconds:
+            if tally.previous * weight + tally.current + tally.pending + 1 <= rate.limit:
+                tally.pending += 1
+                return None
+            return _wait(rate, tally.previous, tally.current + tally.pending, elapsed)
+        add, carry = 1, 0
+        if tally is not None:
+            if tally.window == window:
+                add += tally.pending
+            elif tally.window == window - 1:
+                carry = tally.pending
+            tally.pending = 0
+    try:
+        current, previous = _count(current_key, previous_key, 2 * rate.period + 1, add, carry)
+    except Exception:  # noqa: BLE001 - a cache outage must not refuse every visitor
+        logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
+        return None
+    wait = None
+    if previous * weight + current > rate.limit:
+        _uncount(current_key)
+        current -= 1
+        wait = _wait(rate, previous, current, elapsed)
+    with _tallies_lock:
+        if len(_tallies) >= _TALLIES_MAX:
+            _tallies.clear()
+        pending = 0
+        tally = _tallies.get(name)
+        if tally is not None and tally.window == window:
+            pending = tally.pending  # counted by other threads while this one synced
+        _tallies[name] = _Tally(window, started, current, previous, pending)
+    return wait
 
 
 def _wait(rate: Rate, previous: int, current: int, elapsed: float) -> int:

@@ -16,6 +16,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PORTAL_PAGE_RATE = "100000/min"
+# Page counts go to the shared counters on every request, so tests can count them exactly; the
+# batching itself is tested in tests/lookup/test_rate_limits.py.
+PORTAL_PAGE_RATE_SYNC_SECONDS = 0
 PUBLIC_API_ANON_RATE = "100000/min"
 # Tasks run in the test's own process; the real-worker tests send to Redis explicitly
 # (tests/conftest.py, ``broker_tasks``).

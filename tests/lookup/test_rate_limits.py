@@ -192,3 +192,121 @@ def test_password_guessing_is_limited_per_address_at_both_sign_in_forms(client, 
     assert client.get("/accounts/login/").status_code == 200  # reading the form is never limited
     clock.advance(int(refused["Retry-After"]))
     assert client.post("/accounts/login/", {"username": "clerk", "password": "wrong"}).status_code == 200
+
+
+# --- Pages: counted in the worker, added to Redis in batches -------------------------------------
+
+
+@pytest.fixture
+def redis_cache():
+    """The default cache on a real Redis (a database of its own), as in production."""
+    import os
+    import re
+    import uuid
+
+    from tests.conftest import IN_CI
+
+    redis = pytest.importorskip("redis")
+    url = re.sub(
+        r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
+    )
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail(f"CI needs Redis at {url}")
+        pytest.skip(f"no Redis at {url}")
+    caches = {
+        "default": {
+            "BACKEND": "registry.cache_backend.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-batched-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    with override_settings(CACHES=caches):
+        from django.core.cache import caches as handler
+
+        yield handler["default"]
+        handler["default"].clear()
+
+
+@pytest.fixture
+def ticks(monkeypatch):
+    ticks = Clock(100.0)
+    monkeypatch.setattr(throttling, "_ticks", ticks)
+    return ticks
+
+
+def _stored(backend, bucket: str, rate: throttling.Rate) -> int:
+    window = int(throttling.now() // rate.period)
+    return int(backend.get(f"rl:{bucket}:{rate.period}:{window}") or 0)
+
+
+def _worker(monkeypatch, tallies: dict) -> None:
+    """Be another worker process: one with its own counts."""
+    monkeypatch.setattr(throttling, "_tallies", tallies)
+
+
+def test_page_counts_reach_redis_in_batches_and_every_worker_sees_them(
+    redis_cache, clock, ticks, monkeypatch
+):
+    rate, sync = throttling.Rate(10, 60), 1.0
+    worker_a, worker_b = {}, {}
+    _worker(monkeypatch, worker_a)
+    assert all(throttling.hit_batched("p", rate, sync) is None for _ in range(6))
+    assert _stored(redis_cache, "p", rate) == 1  # only the first went to Redis: no round trip since
+    ticks.advance(1.5)
+    assert throttling.hit_batched("p", rate, sync) is None
+    assert _stored(redis_cache, "p", rate) == 7  # the five kept here, and this one
+    _worker(monkeypatch, worker_b)
+    assert throttling.hit_batched("p", rate, sync) is None  # B syncs first and sees A's seven
+    assert _stored(redis_cache, "p", rate) == 8
+    assert throttling.hit_batched("p", rate, sync) is None
+    assert throttling.hit_batched("p", rate, sync) is None
+    wait = throttling.hit_batched("p", rate, sync)  # 8 + 2 of B's own + this one > 10
+    assert wait is not None and wait >= 1
+    assert _stored(redis_cache, "p", rate) == 8  # refused here, without a round trip
+
+
+def test_across_workers_the_page_limit_overshoots_by_one_interval_at_most(
+    redis_cache, clock, ticks, monkeypatch
+):
+    rate, sync = throttling.Rate(20, 60), 1.0
+    workers = [{}, {}]
+    allowed = 0
+    for _second in range(10):
+        for tallies in workers:
+            _worker(monkeypatch, tallies)
+            allowed += sum(throttling.hit_batched("q", rate, sync) is None for _ in range(5))
+        ticks.advance(1.0)
+    # Each worker can let through one interval's requests (5) beyond what it knew of the other.
+    assert rate.limit <= allowed <= rate.limit + 5 * len(workers)
+    for tallies in workers:  # once synced, every worker refuses
+        _worker(monkeypatch, tallies)
+        assert throttling.hit_batched("q", rate, sync) is not None
+
+
+def test_a_batched_refusal_is_not_counted_and_retry_after_tells_the_truth(
+    redis_cache, clock, ticks, monkeypatch
+):
+    rate, sync = throttling.Rate(3, 60), 0.5
+    _worker(monkeypatch, {})
+    assert [throttling.hit_batched("r", rate, sync) for _ in range(3)] == [None, None, None]
+    wait = throttling.hit_batched("r", rate, sync)
+    assert wait is not None
+    for _ in range(20):  # hammering while refused changes nothing
+        ticks.advance(0.1)
+        assert throttling.hit_batched("r", rate, sync) is not None
+    clock.advance(wait)
+    ticks.advance(wait)
+    assert throttling.hit_batched("r", rate, sync) is None
+
+
+@override_settings(PORTAL_PAGE_RATE="2/min", PORTAL_PAGE_RATE_SYNC_SECONDS=0.25)
+def test_the_page_middleware_uses_the_batched_limiter(redis_cache, client, enterprise, clock, ticks):
+    url = f"/enterprises/{enterprise.uscc}/"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    assert _stored(redis_cache, "page:127.0.0.1", throttling.Rate(2, 60)) == 1  # one kept in the worker
+    refused = client.get(url)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1

@@ -13,6 +13,9 @@ admin.site.index_title = _("Registry administration")
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The public pages first: the credit page and the badge scans are the hot paths.
+    path("", include("lookup.urls")),
+    path("", include("lookup.badge_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(".well-known/credit-registry-keys.json", lookup_views.signing_keys, name="signing-keys"),
     path("admin/", admin.site.urls),
@@ -23,8 +26,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("sanctions.urls_lists")),
     path("", include("sanctions.urls_remedies")),
-    path("", include("lookup.badge_urls")),
-    path("", include("lookup.urls")),
 ]
 
 handler404 = "lookup.views.not_found"

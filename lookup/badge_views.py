@@ -53,13 +53,31 @@ _ISO = "isoStandIn7b1e"
 _TEXT = "textStandIn7b1e"
 
 
+_last_scan_time: tuple = (None, "", "")  # (whole seconds, ISO, text) of the latest scan
+
+
+def _scan_time(checked_at) -> tuple[str, str]:
+    """The time of a scan as shown (ISO 8601 and text, local time), worked out once a second."""
+    global _last_scan_time
+    second = checked_at.replace(microsecond=0)
+    last = _last_scan_time
+    if last[0] != second:
+        local = timezone.localtime(second)
+        last = _last_scan_time = (
+            second,
+            local.isoformat(timespec="seconds"),
+            local.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    return last[1], last[2]
+
+
 @never_cache
 def verify(request, token: str):
     """What a phone shows after scanning a badge: live standing, as of the scan."""
     answer = verification.badge_verify(token=token)
-    checked = timezone.localtime(answer["checked_at"])
-    iso, text = checked.isoformat(timespec="seconds"), checked.strftime("%Y-%m-%d %H:%M:%S")
-    if answer["genuine"] and not request.GET and not request.user.is_authenticated:
+    iso, text = _scan_time(answer["checked_at"])
+    anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
+    if answer["genuine"] and not request.GET and anonymous:
         key = f"{answer['_cache_key']}:page:{answer['key_id']}"
         page = verification.local_get(key)
         if page is None:

@@ -12,7 +12,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
 from registry import uscc as uscc_codes
-from registry.cache import enterprise_cache_key, enterprise_generation, enterprise_generation_key
+from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
 from sanctions.commitments import public_commitments_for
@@ -108,26 +108,34 @@ def _full_page_key(enterprise_id: int) -> str:
     return f"credit-page-full:{enterprise_id}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
+def _anonymous(request: HttpRequest) -> bool:
+    """Not signed in: no session cookie (known without a query), or a session with no user."""
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
+
+
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """The credit page: registration facts, standing and the public records, by kind.
 
     For visitors who are not signed in the whole page is the same for everyone, so it is served
-    from the cache: one entry holds (generation, HTML), fetched in the same round trip as the
-    enterprise's current generation, and used only while the two agree (every public change bumps
-    the generation) and on the same day.
+    from the cache: one entry holds (generation, HTML), used only while it matches the enterprise's
+    current generation (every public change bumps it; this process' copy of it is kept fresh by
+    Redis, see ``registry.near_cache``) and on the same day. The latest pages are also kept in the
+    process, so a popular page costs no round trip at all.
     """
-    anonymous = not request.user.is_authenticated  # no session cookie: no query
+    anonymous = _anonymous(request)
     known_id = _ENTERPRISE_IDS.get(uscc)
     if anonymous and known_id is not None:
-        page_key, generation_key = _full_page_key(known_id), enterprise_generation_key(known_id)
+        page_key = _full_page_key(known_id)
+        generation = enterprise_generation(known_id)  # this process' copy, kept fresh by Redis
         local = _LOCAL_PAGES.get(page_key)
         if local is not None:
-            if cache.get(generation_key, 1) == local[0]:  # one small round trip
+            if generation == local[0]:
                 return HttpResponse(local[1])
             _LOCAL_PAGES.pop(page_key, None)
-        found = cache.get_many([page_key, generation_key])  # one round trip
-        entry = found.get(page_key)
-        if entry is not None and found.get(generation_key, 1) == entry[0]:
+        entry = cache.get(page_key)
+        if entry is not None and generation == entry[0]:
             _remember_page(page_key, entry)
             return HttpResponse(entry[1])
     enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")

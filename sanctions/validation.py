@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -148,13 +149,17 @@ RECORD_FIELDS = [
     "remarks",
 ]
 _PLACEHOLDER = re.compile(r"^(.)\1{16}.$")
-_MEMO_TYPES = (str, int, float, Decimal, dt.date, type(None))  # immutable values a memo may key on
+_SPACES = re.compile(r"[ \t\u3000]+")
+MEMO_VALUES = 50_000  # at most this many distinct values remembered per field (a memo's memory stays bounded)
 
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    return re.sub(r"[ \t\u3000]+", " ", str(value)).strip()
+    text = str(value)
+    if "  " in text or "\t" in text or "\u3000" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def _bool(value: Any) -> bool:
@@ -232,15 +237,19 @@ def _categories(value: Any, known: dict[str, str] | None = None) -> list[str]:
     return result
 
 
+# A party without a USCC is found by the first of these that identifies exactly one enterprise.
+LEGACY_IDENTIFIERS = (
+    ("party_registration_number", "registration_number"),
+    ("party_organization_code", "organization_code"),
+    ("party_tax_number", "tax_number"),
+)
+
+
 def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
     """The enterprise by USCC, else by a legacy identifier that identifies exactly one."""
     if cleaned.get("party_uscc"):
         return Enterprise.objects.filter(uscc=cleaned["party_uscc"]).first()
-    for field, column in (
-        ("party_registration_number", "registration_number"),
-        ("party_organization_code", "organization_code"),
-        ("party_tax_number", "tax_number"),
-    ):
+    for field, column in LEGACY_IDENTIFIERS:
         value = cleaned.get(field)
         if value:
             found = list(Enterprise.objects.filter(**{column: value})[:2])
@@ -296,6 +305,42 @@ _LICENCE_STATUS_CLEANERS = {
 }
 
 
+def _attempt(fn: Callable[[Any], Any], value: Any) -> tuple[bool, Any]:
+    try:
+        return True, fn(value)
+    except ValueError as exc:
+        return False, str(exc)
+
+
+def _field_plan(
+    kind: str, categories: dict[str, str] | None, memo: dict | None
+) -> list[tuple[str, Callable[[Any], Any], dict | None]]:
+    """Each field with its cleaner and, with a memo, the outcomes already seen for its values.
+
+    Kept in the memo itself, so that a file's rows share one plan (one kind, one category lookup).
+    """
+    if memo is not None:
+        plan = memo.get(("plan", kind))
+        if plan is not None and plan[0] is categories:
+            return plan[1]
+    cleaners = [
+        *_FIELD_CLEANERS,
+        ("penalty_categories", lambda v: _categories(v, categories)),
+        ("licence_status", _LICENCE_STATUS_CLEANERS[kind == RecordKind.LICENCE]),
+    ]
+    if memo is None:
+        return [(field, fn, None) for field, fn in cleaners]
+    memo[(kind, "penalty_categories")] = {}  # its outcomes depend on the category lookup
+    plan = [(field, fn, memo.setdefault((kind, field), {})) for field, fn in cleaners]
+    memo[("plan", kind)] = (categories, plan)
+    return plan
+
+
+@lru_cache(maxsize=8)
+def _fine_threshold(setting: Any) -> Decimal:
+    return Decimal(str(setting))
+
+
 def clean_record(
     data: dict[str, Any],
     *,
@@ -311,9 +356,9 @@ def clean_record(
 
     Bulk imports pass ``categories`` (``penalty_category_lookup()``, once), a ``party_finder``
     (enterprises prefetched per chunk, else ``find_party``) and a ``memo`` dict kept across the
-    rows of one file (one agency, one language): each field's own cleaning is a function of its
-    value alone, so a value seen before is not cleaned again. The cross-field gates always run.
-    ``today`` may be passed once for a whole file.
+    rows of one file (one agency, one language, one ``categories``): each field's own cleaning is
+    a function of its value alone, so a text value seen before is not cleaned again. The
+    cross-field gates always run. ``today`` may be passed once for a whole file.
     """
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -321,28 +366,24 @@ def clean_record(
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    def run(field: str, fn) -> None:
+    for field, fn, seen in _field_plan(kind, categories, memo):
         if partial and field not in data:
-            return
+            continue
         value = data.get(field)
-        key = (kind, field, value) if memo is not None and isinstance(value, _MEMO_TYPES) else None
-        outcome = memo.get(key) if key is not None else None
-        if outcome is None:
-            try:
-                outcome = (True, fn(value))
-            except ValueError as exc:
-                outcome = (False, str(exc))
-            if key is not None:
-                memo[key] = outcome
-        if outcome[0]:
-            cleaned[field] = list(outcome[1]) if isinstance(outcome[1], list) else outcome[1]
+        # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
+        if seen is not None and (value is None or value.__class__ is str):
+            outcome = seen.get(value)
+            if outcome is None:
+                outcome = _attempt(fn, value)
+                if len(seen) < MEMO_VALUES:
+                    seen[value] = outcome
         else:
-            fail(field, outcome[1])
-
-    for field, fn in _FIELD_CLEANERS:
-        run(field, fn)
-    run("penalty_categories", lambda v: _categories(v, categories))
-    run("licence_status", _LICENCE_STATUS_CLEANERS[kind == RecordKind.LICENCE])
+            outcome = _attempt(fn, value)
+        if outcome[0]:
+            result = outcome[1]
+            cleaned[field] = list(result) if result.__class__ is list else result
+        else:
+            errors[field] = [outcome[1]]
 
     if partial:
         return cleaned, errors
@@ -410,7 +451,7 @@ def clean_record(
             and "fine_amount" not in errors
         ):
             fail("fine_amount", _("A fine needs its amount (in 10,000 yuan)."))
-        threshold = Decimal(str(settings.FINE_CONFIRM_THRESHOLD_WAN))
+        threshold = _fine_threshold(settings.FINE_CONFIRM_THRESHOLD_WAN)
         if not cleaned.get("fine_confirmed"):
             for field in ("fine_amount", "confiscated_amount"):
                 amount = cleaned.get(field)

@@ -84,3 +84,29 @@ def test_api_request_id_reaches_the_audit_entry(admin_api):
     assert response.status_code == 201, response.content
     assert response["X-Request-ID"] == "abc-42"
     assert AuditEntry.objects.get().request_id == "abc-42"
+
+
+def test_entries_with_awkward_text_are_stored_as_given_and_verify(registry_admin):
+    """Entries are rendered as COPY lines and their hashes from parts: both must match what is stored."""
+    import datetime as dt
+
+    from registry.audit import PendingEntry, audit_write_many, compute_hash
+
+    awkward = '反斜杠\\ tab\t newline\n return\r quote" é 𠀀'
+    with request_context("req\t1"), transaction.atomic():
+        written = audit_write_many(
+            [
+                PendingEntry(registry_admin, "test.one", "a.b", "1", awkward, {"x": awkward}, None),
+                PendingEntry(
+                    None, "test.two", "a.b", "2", "r", None, {"n": [1, None, True], 3: dt.date(2026, 1, 2)}
+                ),
+                PendingEntry("系统", "test.three", "a.b", "3", "r" * 400, {}, {"nested": {"k": awkward}}),
+            ]
+        )
+    stored = list(AuditEntry.objects.order_by("id"))
+    assert [e.target_repr for e in stored] == [awkward, "r", "r" * 300]
+    assert stored[0].before == {"x": awkward} and stored[0].request_id == "req\t1"
+    assert stored[1].after == {"n": [1, None, True], "3": "2026-01-02"} and stored[1].actor_id is None
+    assert stored[2].actor_label == "系统" and stored[2].after == {"nested": {"k": awkward}}
+    assert [e.hash for e in stored] == [w.hash for w in written] == [compute_hash(e) for e in stored]
+    assert audit_verify().ok and audit_verify().checked == 3

@@ -14,8 +14,11 @@ import hashlib
 import io
 import math
 import shutil
+import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -26,7 +29,7 @@ from django.core.files import File
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.audit import audit_write
@@ -37,7 +40,7 @@ from ..choices import ImportStatus
 from ..models import ImportBatch
 from ..permissions import ensure_can_edit
 from . import files
-from .chunks import ChunkImporter
+from .chunks import Ahead, ChunkImporter, Cleaned, no_database
 
 __all__ = ["import_error_report", "import_run", "import_start"]
 
@@ -45,6 +48,8 @@ CHUNK_ROWS = 2000  # the largest chunk; settings.RECORD_IMPORT_CHUNK_ROWS overri
 MIN_CHUNK_ROWS = 100
 CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
 FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
+CHUNKS_AHEAD = 2  # chunks the helper thread cleans while one is written
+SWITCH_INTERVAL = 0.0005  # seconds: sys.setswitchinterval while importing
 
 
 def chunk_size(total: int) -> int:
@@ -171,27 +176,60 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
+def _chunks(rows: Iterator, size: int, start: int) -> Iterator[tuple[int, list]]:
+    """(index of its first row, rows) for each chunk from row ``start`` on."""
+    chunk: list = []
+    for index, item in enumerate(rows):
+        if index < start:
+            continue
+        chunk.append(item)
+        if len(chunk) == size:
+            yield start, chunk
+            start += len(chunk)
+            chunk = []
+    if chunk:
+        yield start, chunk
+
+
 def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
+    """Clean each chunk in a helper thread while the previous one is written.
+
+    PostgreSQL works in a process of its own, so cleaning (Python) and writing (the server, mostly)
+    overlap. The helper never touches the database: what it needs (the parties, the records' ids) is
+    fetched here before it starts, and the rows it cannot finish without the database are finished
+    here, in the chunk's transaction.
+    """
     importer = ChunkImporter(batch=batch, columns=scan.columns, first_row=scan.first_row)
     size = chunk_size(scan.total)
-    start = batch.processed_rows
     _columns, rows = files.read_rows(path)
-    chunk: list = []
-    with closing(rows):
-        for index, item in enumerate(rows):
-            if index < start:
-                continue
-            chunk.append(item)
-            if len(chunk) == size:
-                if not _import_chunk(batch, importer, chunk, start):
+    language = translation.get_language()
+
+    def clean_ahead(chunk: list, ahead: Ahead) -> Cleaned:
+        with translation.override(language), no_database():
+            return importer.clean_ahead(chunk, ahead)
+
+    with closing(rows), ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-clean") as helper:
+        queued: deque[tuple[list, int, Future]] = deque()
+        previous_interval = sys.getswitchinterval()
+        # The main thread mostly waits for the server; when an answer comes it should not have to
+        # wait long for the helper to let go of the interpreter (5 ms by default, each round trip).
+        sys.setswitchinterval(min(previous_interval, SWITCH_INTERVAL))
+        try:
+            for start, chunk in _chunks(rows, size, batch.processed_rows):
+                queued.append((chunk, start, helper.submit(clean_ahead, chunk, importer.prepare(chunk))))
+                if len(queued) > CHUNKS_AHEAD and not _import_chunk(batch, importer, *queued.popleft()):
                     return
-                start += len(chunk)
-                chunk = []
-        if chunk:
-            _import_chunk(batch, importer, chunk, start)
+            while queued:
+                if not _import_chunk(batch, importer, *queued.popleft()):
+                    return
+        finally:
+            sys.setswitchinterval(previous_interval)
+            helper.shutdown(cancel_futures=True)
 
 
-def _import_chunk(batch: ImportBatch, importer: ChunkImporter, chunk: list, start: int) -> bool:
+def _import_chunk(
+    batch: ImportBatch, importer: ChunkImporter, chunk: list, start: int, cleaning: Future
+) -> bool:
     """Write one chunk and its progress atomically, unless another run already has; False: stop."""
     for attempt in range(3):
         try:
@@ -205,7 +243,7 @@ def _import_chunk(batch: ImportBatch, importer: ChunkImporter, chunk: list, star
                     raise RuntimeError(
                         f"import {batch.pk}: rows {locked.processed_rows}..{start} were skipped"
                     )
-                good, errors, bad = importer.clean(chunk)
+                good, errors, bad = importer.finish(cleaning.result())
                 created, present = importer.write(good)
                 ImportBatch.objects.filter(pk=batch.pk).update(
                     processed_rows=start + len(chunk),

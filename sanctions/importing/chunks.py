@@ -13,42 +13,180 @@ are written by COPY, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import uuid
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.contrib.postgres.fields import ArrayField
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import uscc as uscc_codes
-from registry.audit import PendingEntry, audit_write_many
+from registry.audit import PendingEntry, PreparedEntry, audit_prepare, audit_write_prepared, copy_text
+from registry.calendar import is_working_day
+from registry.context import get_request_id
 from registry.importing import RowError
 from registry.models import Enterprise
 
 from ..choices import RecordStatus
 from ..models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 from ..rules import Publicity, publicity_for
-from ..validation import RECORD_FIELDS, clean_record, find_party, penalty_category_lookup
+from ..validation import (
+    LEGACY_IDENTIFIERS,
+    RECORD_FIELDS,
+    _text,
+    clean_record,
+    find_party,
+    penalty_category_lookup,
+)
 from .files import Columns, display, document_number
 
-MEMO_LIMIT = 200_000
-# publicity_for reads the rule catalogue itself (two queries a call) unless it accepts the catalogue
-# read once (``rules=``, ``catalogue=``: the patch proposed for sanctions/rules.py).
 _EVENT_COLUMNS = ["record_id", "record_key", "action", "actor_id", "actor_label", "at", "comment", "changes"]
+_PUBLICITY_FIELDS = [
+    "publicity_rule_id",
+    "publicity_end",
+    "earliest_repair_date",
+    "early_repair_allowed",
+    "publish_deadline",
+    "never_published",
+]
+# The columns a row of the file decides, in the order of CleanRow.line (id and record_key come first).
+_ROW_FIELDS = ["enterprise_id", *RECORD_FIELDS, *_PUBLICITY_FIELDS]
+_NULL = "\\N"
 
 
-def _copy_type(field) -> str:
-    """The PostgreSQL type of a column, as binary COPY names it (varchar(200) -> varchar)."""
-    return re.sub(r"\(.*?\)", "", field.db_type(connection)).strip()
+def _array_text(items: list[Any]) -> str:
+    """A one-dimensional text array literal, every element quoted."""
+    quoted = (
+        '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"' if item is not None else "NULL"
+        for item in items
+    )
+    return "{" + ",".join(quoted) + "}"
+
+
+def _copy_formatter(field: models.Field) -> Callable[[Any], str]:
+    """How a value of this column is written in a COPY (FORMAT TEXT) line."""
+    if isinstance(field, ArrayField):
+        return lambda v: _NULL if v is None else copy_text(_array_text(v))
+    if isinstance(field, models.BooleanField):
+        return lambda v: _NULL if v is None else ("t" if v else "f")
+    if isinstance(field, models.CharField | models.TextField):
+        return lambda v: _NULL if v is None else copy_text(v)
+    if isinstance(field, models.DateField):  # and DateTimeField: ISO 8601, with the offset
+        return lambda v: _NULL if v is None else v.isoformat()
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.DecimalField | models.UUIDField):
+        return lambda v: _NULL if v is None else str(v)
+    raise TypeError(f"no COPY format for {field!r}")
+
+
+@dataclass(slots=True)
+class PartyRef:
+    """The enterprise a row names, as much of it as an import needs."""
+
+    pk: int
+    uscc: str
+
+
+class NeedsDatabase(Exception):
+    """Cleaning ahead, off the database: this row is finished by ``ChunkImporter.finish``."""
+
+
+@contextmanager
+def no_database() -> Iterator[None]:
+    """In this thread, any use of the database raises NeedsDatabase instead (the helper thread).
+
+    Django gives each thread a connection of its own: the one refused here is this thread's,
+    never the main thread's (which holds the import's transaction).
+    """
+    own = connections[DEFAULT_DB_ALIAS]
+    if own.connection is not None or own.in_atomic_block:
+        raise RuntimeError("no_database() is for a thread that has not used the database")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise NeedsDatabase
+
+    own.ensure_connection = refuse
+    try:
+        yield
+    finally:
+        del own.ensure_connection
 
 
 @dataclass
-class CleanRow:
+class Parties:
+    """``find_party``'s answers for one chunk, fetched at once (``ChunkImporter.parties``)."""
+
+    codes: set[str] = dataclass_field(default_factory=set)
+    by_uscc: dict[str, PartyRef] = dataclass_field(default_factory=dict)
+    wanted: dict[str, set[str]] = dataclass_field(default_factory=dict)
+    by_legacy: dict[str, dict[str, list[PartyRef]]] = dataclass_field(default_factory=dict)
+
+    def finder(self, *, ahead: bool) -> Callable[[dict[str, Any]], Any]:
+        """find_party from what was fetched; a party not fetched is looked up, or (ahead) deferred."""
+
+        def fallback(cleaned: dict[str, Any]) -> Any:
+            if ahead:
+                raise NeedsDatabase
+            return find_party(cleaned)
+
+        def finder(cleaned: dict[str, Any]) -> Any:
+            code = cleaned.get("party_uscc")
+            if code:
+                return self.by_uscc.get(code) if code in self.codes else fallback(cleaned)
+            for name, _column in LEGACY_IDENTIFIERS:
+                value = cleaned.get(name)
+                if value:
+                    if value not in self.wanted.get(name, ()):
+                        return fallback(cleaned)
+                    found = self.by_legacy[name].get(value, ())
+                    if len(found) == 1:
+                        return found[0]
+            return None
+
+        return finder
+
+
+@dataclass(slots=True)
+class Pending:
+    """A row that cleaning ahead left to ``ChunkImporter.finish`` (its party or publicity needs the database)."""
+
+    position: int  # in the chunk
     rownum: int
-    values: dict[str, Any]  # model attribute -> value
+    cells: list[Any]
+
+
+@dataclass(slots=True)
+class CleanRow:
+    """A row that passed every check, with its writes rendered: its record, history and audit entry."""
+
+    rownum: int
+    document_number: str
+    record: str  # its COPY line
+    events: str  # its history's COPY lines
+    audit: PreparedEntry
+
+
+@dataclass
+class Ahead:
+    """What cleaning a chunk needs from the database, fetched before it starts (``ChunkImporter.prepare``)."""
+
+    parties: Parties
+    ids: list[int]  # a record id for each row of the chunk (a refused row leaves a gap)
+    keys: list[str]  # a record key (random UUID) for each row of the chunk
+    now: dt.datetime
+
+
+@dataclass
+class Cleaned:
+    """A chunk cleaned ahead: per row a CleanRow, its RowErrors, or Pending."""
+
+    outcomes: list
+    ahead: Ahead
 
 
 class ChunkImporter:
@@ -75,48 +213,90 @@ class ChunkImporter:
         self.fine_thresholds = sorted({r.fine_at_most for r in rules if r.fine_at_most is not None})
         # A rule without a maximum ends publicity with the record's validity.
         self.valid_to_matters = any(r.max_months is None for r in rules)
-        self.publicity_cache: dict[tuple, Publicity | str] = {}
+        # publicity key -> (Publicity, its columns formatted) or the reason no rule applies
+        self.publicity_cache: dict[tuple, tuple[Publicity, str] | str] = {}
         self.memo: dict = {}  # clean_record's per-field memo, for this file (one agency, one language)
-        self.fields = [f for f in CreditRecord._meta.concrete_fields if not getattr(f, "generated", False)]
-        self.copy_types = [_copy_type(f) for f in self.fields]
-        self.template = {f.attname: f.get_default() for f in self.fields}
+        self.keys: dict[Any, str] = {}  # a party code cell -> the code as stored
+        fields = [f for f in CreditRecord._meta.concrete_fields if not getattr(f, "generated", False)]
+        by_name = {f.attname: f for f in fields}
+        self.row_formatters = [_copy_formatter(by_name[name]) for name in _ROW_FIELDS]
+        self.constant_fields = [f for f in fields if f.attname not in {"id", "record_key", *_ROW_FIELDS}]
+        self.record_columns = ", ".join(
+            [by_name["id"].column, by_name["record_key"].column]
+            + [by_name[name].column for name in _ROW_FIELDS]
+            + [f.column for f in self.constant_fields]
+        )
+        self.template = {f.attname: f.get_default() for f in self.constant_fields}
+        self.foreign_keys = _foreign_keys(CreditRecord, RecordEvent)
+        self.request_id = get_request_id()
+        is_working_day(self.today)  # the calendar in the cache, where the helper thread finds it
 
     # --- Cleaning ---------------------------------------------------------------------------------
 
-    def _party_finder(self, rows: list[tuple[int, list[Any]]]):
-        index = self.columns.by_field.get("party_uscc")
-        codes: set[str] = set()
-        if index is not None:
-            for _rownum, cells in rows:
-                if index < len(cells) and cells[index] not in (None, ""):
-                    codes.add(uscc_codes.compact(str(cells[index])))
-        found = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes).only("id", "uscc")}
+    def _key(self, cell: Any) -> str:
+        """A party code cell as ``clean_record`` stores it once valid (compact, upper case)."""
+        key = self.keys.get(cell) if cell.__class__ is str else None
+        if key is None:
+            key = uscc_codes.compact(_text(cell))
+            if cell.__class__ is str and len(self.keys) < 100_000:
+                self.keys[cell] = key
+        return key
 
-        def finder(cleaned: dict[str, Any]) -> Enterprise | None:
-            code = cleaned.get("party_uscc")
-            if code and code in codes:
-                return found.get(code)
-            return find_party(cleaned)
+    def parties(self, rows: list[tuple[int, list[Any]]]) -> Parties:
+        """The enterprises these rows name, by USCC and by legacy identifier: one query for each."""
+        by_field = self.columns.by_field
+        index = by_field.get("party_uscc")
+        legacy = [(f, c, by_field[f]) for f, c in LEGACY_IDENTIFIERS if f in by_field]
+        parties = Parties()
+        for field, _column, _at in legacy:
+            parties.wanted[field] = set()
+            parties.by_legacy[field] = {}
+        for _rownum, cells in rows:
+            width = len(cells)
+            code = self._key(cells[index]) if index is not None and index < width else ""
+            if code:
+                parties.codes.add(code)
+                continue
+            # Without a USCC, find_party tries the legacy identifiers in order.
+            for field, _column, at in legacy:
+                if at < width and (value := self._key(cells[at])):
+                    parties.wanted[field].add(value)
+        table = Enterprise._meta.db_table
+        with connection.cursor() as cursor:
+            if parties.codes:
+                any_code, codes = _any(list(parties.codes))
+                cursor.execute(f"SELECT id, uscc FROM {table} WHERE uscc = {any_code}", [codes])
+                parties.by_uscc = {uscc: PartyRef(pk, uscc) for pk, uscc in cursor.fetchall()}
+            for field, column, _at in legacy:
+                if parties.wanted[field]:
+                    cursor.execute(
+                        f"SELECT id, uscc, {column} FROM {table} WHERE {column} = ANY(%s)",
+                        [list(parties.wanted[field])],
+                    )
+                    for pk, uscc, value in cursor.fetchall():
+                        parties.by_legacy[field].setdefault(value, []).append(PartyRef(pk, uscc))
+        return parties
 
-        return finder
-
-    def _publicity(self, cleaned: dict[str, Any]) -> Publicity | str:
+    def _publicity(self, cleaned: dict[str, Any]) -> tuple[Publicity, str] | str:
         fine: Decimal | None = cleaned.get("fine_amount")
+        categories = cleaned.get("penalty_categories")
         key = (
             cleaned["decision_date"],
-            tuple(cleaned.get("penalty_categories") or ()),
+            tuple(categories) if categories else (),
             cleaned.get("severity", ""),
             cleaned.get("regulatory_field", ""),
-            tuple(fine is not None and fine <= t for t in self.fine_thresholds),
+            tuple(fine is not None and fine <= t for t in self.fine_thresholds)
+            if self.fine_thresholds
+            else (),
             cleaned.get("valid_to") if self.valid_to_matters else None,
         )
         result = self.publicity_cache.get(key)
         if result is None:
             try:
-                result = publicity_for(
+                publicity = publicity_for(
                     kind=self.kind,
                     decision_date=cleaned["decision_date"],
-                    categories=cleaned.get("penalty_categories") or [],
+                    categories=categories or [],
                     severity=cleaned.get("severity", ""),
                     regulatory_field=cleaned.get("regulatory_field", ""),
                     province=self.province,
@@ -126,80 +306,129 @@ class ChunkImporter:
                 )
             except LookupError as exc:
                 result = str(exc)
+            else:
+                values = [
+                    publicity.rule.pk if publicity.rule else None,
+                    publicity.end,
+                    publicity.earliest_repair,
+                    publicity.early_repair_allowed,
+                    publicity.publish_deadline,
+                    publicity.never_published,
+                ]
+                formatters = self.row_formatters[-len(_PUBLICITY_FIELDS) :]
+                result = (publicity, "\t".join([f(v) for f, v in zip(formatters, values, strict=True)]))
             self.publicity_cache[key] = result
         return result
 
+    def prepare(self, rows: list[tuple[int, list[Any]]]) -> Ahead:
+        """Fetch what cleaning these rows needs from the database: their parties and the records' ids."""
+        table = CreditRecord._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT array(SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, %s))",
+                [len(rows)],
+            )
+            ids = sorted(cursor.fetchone()[0])
+        return Ahead(parties=self.parties(rows), ids=ids, keys=_uuid4s(len(rows)), now=timezone.now())
+
     def clean(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[CleanRow], list[RowError], int]:
         """(good rows, errors, number of bad rows): a bad row is reported whole and never written."""
-        finder = self._party_finder(rows)
-        if len(self.memo) > MEMO_LIMIT:
-            self.memo.clear()
+        return self.finish(self.clean_ahead(rows, self.prepare(rows)))
+
+    def clean_ahead(self, rows: list[tuple[int, list[Any]]], ahead: Ahead) -> Cleaned:
+        """``clean`` without the database (another thread may use it meanwhile): ``finish`` completes it.
+
+        Any use of the database in this thread raises ``NeedsDatabase`` (see ``no_database``): the
+        rows that needed it (a party not fetched, the calendar not cached) are left ``Pending``.
+        """
+        finder = ahead.parties.finder(ahead=True)
+        return Cleaned(self._clean_rows(enumerate(rows), ahead, finder=finder), ahead)
+
+    def finish(self, cleaned: Cleaned) -> tuple[list[CleanRow], list[RowError], int]:
+        """A chunk cleaned ahead, each pending row cleaned now; (good rows, errors, number of bad rows)."""
+        outcomes = cleaned.outcomes
+        pending = [o for o in outcomes if o.__class__ is Pending]
+        if pending:
+            finder = cleaned.ahead.parties.finder(ahead=False)
+            rows = ((p.position, (p.rownum, p.cells)) for p in pending)
+            done = iter(self._clean_rows(rows, cleaned.ahead, finder=finder))
+            outcomes = [next(done) if o.__class__ is Pending else o for o in outcomes]
         good: list[CleanRow] = []
         errors: list[RowError] = []
         bad = 0
-        for rownum, cells in rows:
-            data = self.columns.values(cells)
-            cleaned, problems = clean_record(
-                data,
-                kind=self.kind,
-                agency=self.agency,
-                categories=self.categories,
-                party_finder=finder,
-                memo=self.memo,
-                today=self.today,
-            )
-            first = self.first_row.get(document_number(self.columns, cells))
-            if first is not None and first != rownum:
-                problems.setdefault("document_number", []).append(
-                    _("This decision document number already appears in row %(row)d.") % {"row": first}
-                )
-            publicity = None
-            if not problems:
-                publicity = self._publicity(cleaned)
-                if isinstance(publicity, str):
-                    problems["decision_date"] = [publicity]
-            if problems:
+        for outcome in outcomes:
+            if outcome.__class__ is CleanRow:
+                good.append(outcome)
+            else:
                 bad += 1
-                for name in sorted(problems, key=self.columns.order):
-                    errors.append(
+                errors.extend(outcome)
+        return good, errors, bad
+
+    def _clean_rows(self, rows: Iterable, ahead: Ahead, *, finder) -> list:
+        """Each (position, row): a CleanRow, its list of RowErrors, or (in advance) Pending."""
+        outcomes: list = []
+        values_of = self.columns.values
+        formatters = self.row_formatters[1 : 1 + len(RECORD_FIELDS)]
+        writes = self._writes(ahead.now)
+        for position, (rownum, cells) in rows:
+            data = values_of(cells)
+            try:
+                cleaned, problems = clean_record(
+                    data,
+                    kind=self.kind,
+                    agency=self.agency,
+                    categories=self.categories,
+                    party_finder=finder,
+                    memo=self.memo,  # dict operations are atomic: both threads may share it
+                    today=self.today,
+                )
+                number = cleaned.get("document_number")
+                if number is None:
+                    number = document_number(self.columns, cells)
+                first = self.first_row.get(number)
+                if first is not None and first != rownum:
+                    problems.setdefault("document_number", []).append(
+                        _("This decision document number already appears in row %(row)d.") % {"row": first}
+                    )
+                publicity = None
+                if not problems:
+                    publicity = self._publicity(cleaned)
+                    if isinstance(publicity, str):
+                        problems["decision_date"] = [publicity]
+            except NeedsDatabase:
+                outcomes.append(Pending(position, rownum, cells))
+                continue
+            if problems:
+                outcomes.append(
+                    [
                         RowError(
                             rownum,
                             self.columns.header(name),
                             display(data.get(name)),
                             " ".join(problems[name]),
                         )
-                    )
+                        for name in sorted(problems, key=self.columns.order)
+                    ]
+                )
                 continue
-            values = {name: cleaned[name] for name in RECORD_FIELDS}
-            values["enterprise_id"] = cleaned["enterprise"].pk
-            values.update(
-                publicity_rule_id=publicity.rule.pk if publicity.rule else None,
-                publicity_end=publicity.end,
-                earliest_repair_date=publicity.earliest_repair,
-                early_repair_allowed=publicity.early_repair_allowed,
-                publish_deadline=publicity.publish_deadline,
-                never_published=publicity.never_published,
+            enterprise_id = cleaned["enterprise"].pk
+            columns = "\t".join(
+                [
+                    str(enterprise_id),
+                    *[f(cleaned[name]) for f, name in zip(formatters, RECORD_FIELDS, strict=True)],
+                    publicity[1],
+                ]
             )
-            good.append(CleanRow(rownum, values))
-        return good, errors, bad
+            outcomes.append(
+                writes(
+                    ahead.ids[position], ahead.keys[position], rownum, number, columns, cleaned, enterprise_id
+                )
+            )
+        return outcomes
 
-    # --- Writing (inside the caller's transaction) ------------------------------------------------
-
-    def write(self, good: list[CleanRow]) -> tuple[int, int]:
-        """Create the records not yet present; returns (created, already present)."""
-        numbers = [row.values["document_number"] for row in good]
-        present = set(
-            CreditRecord.objects.filter(
-                agency=self.agency, is_current=True, document_number__in=numbers
-            ).values_list("document_number", flat=True)
-        )
-        new = [row for row in good if row.values["document_number"] not in present]
-        if new:
-            self._insert(new)
-        return len(new), len(good) - len(new)
-
-    def _insert(self, rows: list[CleanRow]) -> None:
-        now = timezone.now()
+    def _writes(self, now: dt.datetime) -> Callable[..., CleanRow]:
+        """Renders a good row's writes: its record, its history events and its audit entry."""
         submitted = self.status == RecordStatus.SUBMITTED
         common = {
             "agency_id": self.agency.pk,
@@ -215,85 +444,127 @@ class ChunkImporter:
             "created_at": now,
             "updated_at": now,
         }
-        base = {**self.template, **common}
-        table = CreditRecord._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
-                [len(rows)],
-            )
-            ids = sorted(r[0] for r in cursor.fetchall())
-            records = []
-            columns = ", ".join(f.column for f in self.fields)
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(self.copy_types)
-                for pk, row in zip(ids, rows, strict=True):
-                    values = {**base, **row.values, "id": pk, "record_key": uuid.uuid4()}
-                    copy.write_row([values[f.attname] for f in self.fields])
-                    values["_row"] = row.rownum
-                    records.append(values)
-            self._history(cursor, records, now=now, submitted=submitted)
-
-    def _history(self, cursor, records: list[dict[str, Any]], *, now: dt.datetime, submitted: bool) -> None:
-        from psycopg.types.json import Jsonb
-
-        label = self.actor.get_username()
+        constants = {**self.template, **common}
+        suffix = "\t".join(_copy_formatter(f)(constants[f.attname]) for f in self.constant_fields)
         status = str(self.status)
         action = f"record.create.{status}"
-        entries = []
-        table = RecordEvent._meta.db_table
-        with cursor.copy(f"COPY {table} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-            fields = {f.column: f for f in RecordEvent._meta.concrete_fields}
-            copy.set_types([_copy_type(fields[column]) for column in _EVENT_COLUMNS])
-            for values in records:
-                # The record as created is the file's row: the event and the audit entry name that row
-                # (the chain holds the file's checksum, "import.start"), rather than copying its 40 values.
-                origin = {
-                    "import_batch": self.batch.pk,
-                    "file": self.batch.original_name,
-                    "row": values["_row"],
-                }
-                copy.write_row(
-                    [
-                        values["id"],
-                        values["record_key"],
-                        "create",
-                        self.actor.pk,
-                        label,
-                        now,
-                        "",
-                        Jsonb(origin),
-                    ]
-                )
-                if submitted:
-                    copy.write_row(
-                        [
-                            values["id"],
-                            values["record_key"],
-                            "submit",
-                            self.actor.pk,
-                            label,
-                            now,
-                            "",
-                            Jsonb({}),
-                        ]
-                    )
-                entries.append(
-                    PendingEntry(
-                        self.actor,
-                        action,
-                        CreditRecord._meta.label_lower,
-                        str(values["id"]),
-                        f"{values['document_number']} · {values['party_name']}"[:300],
-                        None,
-                        {
-                            **origin,
-                            "document_number": values["document_number"],
-                            "party_uscc": values["party_uscc"],
-                            "enterprise_id": values["enterprise_id"],
-                            "decision_date": values["decision_date"],
-                            "status": status,
-                        },
-                    )
-                )
-        audit_write_many(entries)
+        target_type = CreditRecord._meta.label_lower
+        # The record as created is the file's row: the event and the audit entry name that row
+        # (the chain holds the file's checksum, "import.start"), rather than copying its 40 values.
+        origin = {"import_batch": self.batch.pk, "file": self.batch.original_name}
+        origin_json = copy_text(
+            f'{{"file":{_json_string(self.batch.original_name)},"import_batch":{self.batch.pk},"row":'
+        )
+        event = f"\t{self.actor.pk}\t{copy_text(self.actor.get_username())}\t{now.isoformat()}\t\t"
+        actors: dict = {}
+
+        def writes(
+            pk: int,
+            key: str,
+            rownum: int,
+            number: str,
+            columns: str,
+            cleaned: dict[str, Any],
+            enterprise_id: int,
+        ) -> CleanRow:
+            events = f"{pk}\t{key}\tcreate{event}{origin_json}{rownum}}}\n"
+            if submitted:
+                events += f"{pk}\t{key}\tsubmit{event}{{}}\n"
+            entry = PendingEntry(
+                self.actor,
+                action,
+                target_type,
+                str(pk),
+                f"{number} · {cleaned['party_name']}"[:300],
+                None,
+                {
+                    **origin,
+                    "row": rownum,
+                    "document_number": number,
+                    "party_uscc": cleaned["party_uscc"],
+                    "enterprise_id": enterprise_id,
+                    "decision_date": cleaned["decision_date"],
+                    "status": status,
+                },
+            )
+            return CleanRow(
+                rownum,
+                number,
+                f"{pk}\t{key}\t{columns}\t{suffix}\n",
+                events,
+                audit_prepare(entry, request_id=self.request_id, actors=actors),
+            )
+
+        return writes
+
+    # --- Writing (inside the caller's transaction) ------------------------------------------------
+
+    def write(self, good: list[CleanRow]) -> tuple[int, int]:
+        """Create the records not yet present; returns (created, already present)."""
+        if not good:
+            return 0, 0
+        with connection.cursor() as cursor:
+            any_number, numbers = _any([row.document_number for row in good])
+            cursor.execute(
+                f"SELECT document_number FROM {CreditRecord._meta.db_table} "
+                f"WHERE agency_id = %s AND is_current AND document_number = {any_number}",
+                [self.agency.pk, numbers],
+            )
+            present = {number for (number,) in cursor.fetchall()}
+        new = [row for row in good if row.document_number not in present] if present else good
+        if new:
+            self._insert(new)
+        return len(new), len(good) - len(new)
+
+    def _insert(self, rows: list[CleanRow]) -> None:
+        records = CreditRecord._meta.db_table
+        events = RecordEvent._meta.db_table
+        with connection.cursor() as cursor:
+            # The foreign keys are checked row by row as COPY goes, rather than queued for the commit.
+            cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} IMMEDIATE")
+            with cursor.copy(f"COPY {records} ({self.record_columns}) FROM STDIN") as copy:
+                copy.write("".join([row.record for row in rows]))
+            with cursor.copy(f"COPY {events} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+                copy.write("".join([row.events for row in rows]))
+            audit_write_prepared([row.audit for row in rows])
+            cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
+
+
+def _json_string(value: str) -> str:
+    import json
+
+    return json.encoder.encode_basestring(value)
+
+
+def _uuid4s(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, from one read of the system's random source."""
+    raw = bytearray(os.urandom(16 * count))
+    keys = []
+    for i in range(0, 16 * count, 16):
+        raw[i + 6] = raw[i + 6] & 0x0F | 0x40  # version 4
+        raw[i + 8] = raw[i + 8] & 0x3F | 0x80  # RFC 4122 variant
+        h = raw[i : i + 16].hex()
+        keys.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return keys
+
+
+_SEPARATOR = "\x1f"  # the ASCII unit separator: no code or document number contains it
+
+
+def _any(values: list[str]) -> tuple[str, Any]:
+    """``= ANY(...)`` of these values, sent as one string rather than a list quoted item by item."""
+    if any(_SEPARATOR in v for v in values):
+        return "ANY(%s)", values
+    return "ANY(string_to_array(%s, E'\\x1f'))", _SEPARATOR.join(values)
+
+
+def _foreign_keys(*models_: type[models.Model]) -> str:
+    """The foreign key constraints of these tables, as SET CONSTRAINTS names them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable "
+            "AND conrelid = ANY(%s::regclass[])",
+            [[m._meta.db_table for m in models_]],
+        )
+        names = sorted(name for (name,) in cursor.fetchall())
+    return ", ".join(connection.ops.quote_name(name) for name in names) or "ALL"

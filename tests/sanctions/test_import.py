@@ -511,6 +511,112 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
     assert numbers(market_agency) == sorted(MIXED_GOOD)
 
 
+def test_text_with_line_breaks_and_backslashes_is_imported_as_written(
+    django_capture_on_commit_callbacks, clerk, market_agency, acme, tmp_path
+):
+    content = "罚款人民币五万元；\n第二行 C:\\目录\\文件 与 \\N"
+    row = penalty_row(market_agency, acme, "杭市监罚〔2026〕1号", CF_NR=content, CF_YJ="第二十条\r\n第二款")
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, row])
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+
+    assert (batch.created_count, batch.error_count) == (1, 0)
+    record = CreditRecord.objects.get()
+    assert (record.content, record.legal_basis) == (content, "第二十条\r\n第二款")
+    assert record.penalty_categories == ["fine"] and record.fine_amount == Decimal("5")
+    assert RecordEvent.objects.get(record=record).changes == {
+        "import_batch": batch.pk,
+        "file": "penalties.csv",
+        "row": 2,
+    }
+
+
+def test_a_party_without_a_uscc_is_found_by_the_legacy_identifier_that_names_exactly_one(
+    django_capture_on_commit_callbacks, clerk, market_agency, tmp_path
+):
+    from registry.uscc import organization_check
+
+    shared = "MA000001" + organization_check("MA000001")
+    registered = EnterpriseFactory(registration_number="330100000012345")
+    EnterpriseFactory(organization_code=shared)
+    EnterpriseFactory(organization_code=shared)  # the same organisation code twice: it names no one
+    headers = [*PENALTY_HEADERS, "CF_XDR_GSZC", "CF_XDR_ZZJG"]
+    rows = [
+        [*penalty_row(market_agency, "", "杭市监罚〔2026〕1号"), "330100000012345", ""],
+        [*penalty_row(market_agency, "", "杭市监罚〔2026〕2号"), "", shared],
+    ]
+    path = write_csv(tmp_path / "penalties.csv", [headers, *rows])
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+
+    assert (batch.created_count, batch.error_count) == (1, 1)
+    record = CreditRecord.objects.get()
+    assert (record.document_number, record.enterprise, record.party_uscc) == (
+        "杭市监罚〔2026〕1号",
+        registered,
+        registered.uscc,
+    )
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "CF_XDR_SHXYM")]
+
+
+def test_no_database_refuses_the_database_in_its_thread_only(clerk):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.models import Enterprise
+
+    def count_off_the_database():
+        with chunks.no_database():
+            Enterprise.objects.count()
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        with pytest.raises(chunks.NeedsDatabase):
+            helper.submit(count_off_the_database).result()
+        with pytest.raises(RuntimeError), chunks.no_database():  # not where the database is in use
+            pass
+    assert Enterprise.objects.count() == 0  # this thread's connection is untouched
+
+
+def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thread(
+    clerk, market_agency, mixed_file
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.calendar import calendar_changed
+    from sanctions.importing import files
+
+    scan = files.scan(mixed_file)
+    batch = ImportBatch.objects.create(
+        agency=market_agency, uploaded_by=clerk, original_name="m.csv", sha256="0" * 64
+    )
+    importer = chunks.ChunkImporter(batch=batch, columns=scan.columns, first_row=scan.first_row)
+    _columns, rows = files.read_rows(mixed_file)
+    rows = list(rows)
+    expected_good, expected_errors, expected_bad = importer.clean(rows)
+
+    importer.publicity_cache.clear()
+    calendar_changed()  # publish-by deadlines need the calendar, now only in the database
+    ahead = importer.prepare(rows)
+
+    def clean_ahead():
+        with translation.override("en"), chunks.no_database():
+            return importer.clean_ahead(rows, ahead)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        cleaned = helper.submit(clean_ahead).result()
+    pending = [o for o in cleaned.outcomes if isinstance(o, chunks.Pending)]
+    assert [p.rownum for p in pending] == [2, 8, 13]  # the good rows: their publicity needs the calendar
+
+    good, errors, bad = importer.finish(cleaned)
+    assert [(r.rownum, r.document_number) for r in good] == [
+        (r.rownum, r.document_number) for r in expected_good
+    ]
+    assert (errors, bad) == (expected_errors, expected_bad)
+    columns = slice(2, 2 + len(chunks._ROW_FIELDS))  # after id and key, before the timestamps
+    assert [r.record.split("\t")[columns] for r in good] == [
+        r.record.split("\t")[columns] for r in expected_good
+    ]
+
+
 # --- Commands -------------------------------------------------------------------------------------
 
 

@@ -77,7 +77,7 @@ def verify(request, token: str):
     answer = verification.badge_verify(token=token)
     iso, text = _scan_time(answer["checked_at"])
     anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
-    if answer["genuine"] and not request.GET and anonymous:
+    if answer["genuine"] and not request.META.get("QUERY_STRING") and anonymous:
         key = f"{answer['_cache_key']}:page:{answer['key_id']}"
         page = verification.local_get(key)
         if page is None:

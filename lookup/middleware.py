@@ -37,7 +37,9 @@ class PageRateLimitMiddleware:
         if match is None or not (set(match.namespaces) & LIMITED_NAMESPACES):
             return None
         wait = throttling.hit_batched(
-            f"page:{throttling.client_ip(request)}", throttling.page_rate(), throttling.page_rate_sync_seconds()
+            f"page:{throttling.client_ip(request)}",
+            throttling.page_rate(),
+            throttling.page_rate_sync_seconds(),
         )
         if wait is None:
             return None

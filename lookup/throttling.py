@@ -67,6 +67,7 @@ class Rate:
         return f"{self.limit}/{self.period}s"
 
 
+@functools.lru_cache(maxsize=64)
 def parse_rate(text: str) -> Rate:
     """``"60/min"``, ``"1000/hour"``, ``"5/10s"`` → Rate; raises ValueError for anything else."""
     match = _RATE.match((text or "").lower())
@@ -238,19 +239,23 @@ def hit_batched(bucket: str, rate: Rate, sync_seconds: float) -> int | None:
     other workers let through in one interval. A refused request is not counted. With
     ``sync_seconds`` ≤ 0, or without Redis, this is ``hit``.
     """
-    if sync_seconds <= 0 or _redis_client() is None:
+    if sync_seconds <= 0:
         return hit(bucket, rate)
     window, elapsed, current_key, previous_key = _keys(bucket, rate, now())
     weight = 1 - elapsed / rate.period
     name = f"{bucket}:{rate.period}"
     started = _ticks()
     with _tallies_lock:
-        tally = _tallies.get(name)
+        tally = _tallies.get(name)  # kept only with Redis as the cache
         if tally is not None and tally.window == window and started - tally.synced_at < sync_seconds:
             if tally.previous * weight + tally.current + tally.pending + 1 <= rate.limit:
                 tally.pending += 1
                 return None
             return _wait(rate, tally.previous, tally.current + tally.pending, elapsed)
+    if tally is None and _redis_client() is None:
+        return hit(bucket, rate)
+    with _tallies_lock:
+        tally = _tallies.get(name)
         add, carry = 1, 0
         if tally is not None:
             if tally.window == window:

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .near_cache import NearCache, near_cache
@@ -31,26 +33,36 @@ def enterprise_generation_key(enterprise_id: int) -> str:
     return _KEY.format(enterprise_id)
 
 
-_near_memo: tuple = (None, None, None)  # (cache backend, setting, its NearCache or None)
+# (the default cache's backend, its NearCache or None): worked out once, again when settings change.
+_near_memo: tuple | None = None
 
 
 def generations_near_cache() -> NearCache | None:
     """The process' copy of the generations: with a Redis cache, unless ``CACHE_NEAR_GENERATIONS`` is off."""
+    memo = _near_memo
+    if memo is None:
+        memo = _near_setup()
+    return memo[1]
+
+
+def _near_setup() -> tuple:
     global _near_memo
     from django.core.cache import caches
-
-    backend = caches["default"]
-    enabled = getattr(settings, "CACHE_NEAR_GENERATIONS", True)
-    memo = _near_memo
-    if memo[0] is backend and memo[1] == enabled:
-        return memo[2]
     from django.core.cache.backends.redis import RedisCache
 
+    backend = caches["default"]
     near = None
-    if enabled and isinstance(backend, RedisCache):
+    if getattr(settings, "CACHE_NEAR_GENERATIONS", True) and isinstance(backend, RedisCache):
         near = near_cache(backend._servers[0], backend.make_key(_KEY.format("")))
-    _near_memo = (backend, enabled, near)
-    return near
+    _near_memo = (backend, near)
+    return _near_memo
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    global _near_memo
+    if setting in ("CACHES", "CACHE_NEAR_GENERATIONS"):
+        _near_memo = None
 
 
 def _read_generation(key: str) -> int:
@@ -63,10 +75,10 @@ def _read_generation(key: str) -> int:
 
 def enterprise_generation(enterprise_id: int) -> int:
     key = _KEY.format(enterprise_id)
-    near = generations_near_cache()
-    if near is None:
+    memo = _near_memo or _near_setup()
+    if memo[1] is None:
         return _read_generation(key)
-    return near.get(cache.make_key(key), lambda: _read_generation(key))
+    return memo[1].get(memo[0].make_key(key), lambda: _read_generation(key))
 
 
 def _bump(ids: list[int]) -> None:

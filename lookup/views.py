@@ -89,23 +89,22 @@ def credit_page_body(enterprise: Enterprise) -> str:
     return html
 
 
-# USCC → enterprise id, per process: a code never changes owner, so this never goes stale.
-_ENTERPRISE_IDS: dict[str, int] = {}
-_ENTERPRISE_IDS_MAX = 200_000
-# The most recent pages, per process: (generation, HTML) by cache key. Served only after the
-# enterprise's generation, read from the shared cache, matches — a change anywhere is seen at once.
-_LOCAL_PAGES: dict[str, tuple[int, bytes]] = {}
+# The most recent pages, per process: (enterprise id, generation, HTML) by cache key. Served only
+# while the enterprise's generation still matches: every public change bumps it, and this process'
+# copy of the generations is kept fresh by Redis (registry.near_cache), so a change is seen at once.
+_LOCAL_PAGES: dict[str, tuple[int, int, bytes]] = {}
 _LOCAL_PAGES_MAX = 500
 
 
-def _remember_page(key: str, entry: tuple[int, bytes]) -> None:
+def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
     if len(_LOCAL_PAGES) >= _LOCAL_PAGES_MAX:
-        _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)))  # the oldest
+        _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)), None)  # the oldest
     _LOCAL_PAGES[key] = entry
 
 
-def _full_page_key(enterprise_id: int) -> str:
-    return f"credit-page-full:{enterprise_id}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+def _full_page_key(uscc: str) -> str:
+    """By code, not by id: a cached page is found without asking the database who the code is."""
+    return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -119,30 +118,26 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """The credit page: registration facts, standing and the public records, by kind.
 
     For visitors who are not signed in the whole page is the same for everyone, so it is served
-    from the cache: one entry holds (generation, HTML), used only while it matches the enterprise's
-    current generation (every public change bumps it; this process' copy of it is kept fresh by
-    Redis, see ``registry.near_cache``) and on the same day. The latest pages are also kept in the
-    process, so a popular page costs no round trip at all.
+    from the cache: one entry (enterprise id, generation, HTML) per code, language and day, used
+    only while its generation is the enterprise's current one (every public change bumps it; this
+    process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``). The
+    latest pages are also kept in the process, so a popular page costs no round trip at all.
     """
     anonymous = _anonymous(request)
-    known_id = _ENTERPRISE_IDS.get(uscc)
-    if anonymous and known_id is not None:
-        page_key = _full_page_key(known_id)
-        generation = enterprise_generation(known_id)  # this process' copy, kept fresh by Redis
-        local = _LOCAL_PAGES.get(page_key)
-        if local is not None:
-            if generation == local[0]:
-                return HttpResponse(local[1])
+    if anonymous and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
+        page_key = _full_page_key(uscc)
+        entry = _LOCAL_PAGES.get(page_key)
+        if entry is not None:
+            if enterprise_generation(entry[0]) == entry[1]:
+                return HttpResponse(entry[2])
             _LOCAL_PAGES.pop(page_key, None)
         entry = cache.get(page_key)
-        if entry is not None and generation == entry[0]:
+        if entry is not None and enterprise_generation(entry[0]) == entry[1]:
             _remember_page(page_key, entry)
-            return HttpResponse(entry[1])
+            return HttpResponse(entry[2])
     enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
     if isinstance(enterprise, HttpResponse):
         return enterprise
-    if len(_ENTERPRISE_IDS) < _ENTERPRISE_IDS_MAX:
-        _ENTERPRISE_IDS[enterprise.uscc] = enterprise.id
     generation = enterprise_generation(enterprise.id)  # read before rendering: a change meanwhile wins
     body = credit_page_body(enterprise)
     response = render(
@@ -154,9 +149,9 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         },
     )
     if anonymous and response.status_code == 200:
-        entry = (generation, response.content)
-        cache.set(_full_page_key(enterprise.id), entry, PAGE_CACHE_SECONDS)
-        _remember_page(_full_page_key(enterprise.id), entry)
+        entry = (enterprise.id, generation, response.content)
+        cache.set(_full_page_key(enterprise.uscc), entry, PAGE_CACHE_SECONDS)
+        _remember_page(_full_page_key(enterprise.uscc), entry)
     return response
 
 

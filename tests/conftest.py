@@ -37,7 +37,7 @@ def ensure_reference_data() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (local memory, or Redis in CI) and no remembered ids."""
+    """Each test starts with an empty cache (local memory, or Redis in CI) and no page kept in the process."""
     from django.core.cache import cache
 
     from lookup import throttling
@@ -49,7 +49,6 @@ def _fresh_cache():
     near = generations_near_cache()
     if near is not None:
         near.clear()  # the flush's invalidation message may still be on its way
-    lookup_views._ENTERPRISE_IDS.clear()
     lookup_views._LOCAL_PAGES.clear()
     verification.local_clear()
     throttling._tallies.clear()

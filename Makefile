@@ -30,8 +30,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Each benchmark uses its own *_bench database and writes bench/results/<name>.json.
-# The HTTP ones (portal, badges) drive gunicorn with wrk: apt-get install wrk.
+# The HTTP ones (portal, badges) drive gunicorn with wrk, installed here from Debian if missing.
 bench: install
+	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) \
+		|| { echo "wrk is needed for the HTTP benchmarks: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.bench_seed
 	$(PY) -m bench.bench_import
 	$(PY) -m bench.bench_records_import

@@ -38,7 +38,8 @@ _near_memo: tuple | None = None
 
 
 def generations_near_cache() -> NearCache | None:
-    """The process' copy of the generations: with a Redis cache, unless ``CACHE_NEAR_GENERATIONS`` is off."""
+    """The process' copy of the generations: with a single Redis server as the cache, unless
+    ``CACHE_NEAR_GENERATIONS`` is off."""
     memo = _near_memo
     if memo is None:
         memo = _near_setup()
@@ -52,7 +53,13 @@ def _near_setup() -> tuple:
 
     backend = caches["default"]
     near = None
-    if getattr(settings, "CACHE_NEAR_GENERATIONS", True) and isinstance(backend, RedisCache):
+    # One server only: with replicas, Django reads from a replica, which may not have a change yet
+    # when the primary's invalidation message arrives.
+    if (
+        getattr(settings, "CACHE_NEAR_GENERATIONS", True)
+        and isinstance(backend, RedisCache)
+        and len(backend._servers) == 1
+    ):
         near = near_cache(backend._servers[0], backend.make_key(_KEY.format("")))
     _near_memo = (backend, near)
     return _near_memo

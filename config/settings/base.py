@@ -104,6 +104,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Each process keeps the enterprises' cache generations, kept fresh by Redis (registry/near_cache.py).
+CACHE_NEAR_GENERATIONS = env_bool("CACHE_NEAR_GENERATIONS", True)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -169,6 +171,8 @@ FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "1
 
 # --- Abuse protection for the public portal and API (lookup/throttling.py) -----------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
+# How often a worker adds its page counts to the shared counters in Redis (0: every request).
+PORTAL_PAGE_RATE_SYNC_SECONDS = float(os.environ.get("PORTAL_PAGE_RATE_SYNC_SECONDS", "0.25"))
 PUBLIC_API_ANON_RATE = os.environ.get("PUBLIC_API_ANON_RATE", "60/min")
 SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "10/min")  # password attempts per client address
 # Only behind a proxy that overwrites X-Forwarded-For: its first entry is then the client's address.

@@ -195,3 +195,19 @@ def test_generations_use_the_copy_and_stay_fresh(redis_client):
         caches["default"].clear()
     with override_settings(CACHE_NEAR_GENERATIONS=False):
         assert registry_cache.generations_near_cache() is None
+
+
+def test_no_copy_with_replicas_or_without_redis(redis_client):
+    from registry import cache as registry_cache
+
+    replicas = {
+        "default": {
+            "BACKEND": "registry.cache_backend.RedisCache",
+            "LOCATION": [REDIS_URL, REDIS_URL],  # a primary and a replica Django would read from
+        }
+    }
+    with override_settings(CACHES=replicas):
+        assert registry_cache.generations_near_cache() is None
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=local):
+        assert registry_cache.generations_near_cache() is None

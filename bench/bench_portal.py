@@ -419,13 +419,16 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
             "connections": args.connections,
             "duration_s": args.duration,
         }
-        results["hello"] = _wrk(
-            base, duration=args.duration, connections=args.connections, script=hello_script
-        )
+        hellos = [_wrk(base, duration=args.duration, connections=args.connections, script=hello_script)]
         for name in ("first_view", "shared_cache", "popular"):
             results[f"credit_page_{name}"] = _wrk(
                 base, duration=args.duration, connections=args.connections, script=scripts[name]
             )
+        # The hello view again at the end; the better run counts (other work on the machine comes and
+        # goes), which can only make the pages' share smaller.
+        hellos.append(_wrk(base, duration=args.duration, connections=args.connections, script=hello_script))
+        results["hello"] = max(hellos, key=lambda run: run["rps"])
+        results["hello_runs_rps"] = [run["rps"] for run in hellos]
         return results
     finally:
         server.terminate()

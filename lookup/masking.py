@@ -145,7 +145,12 @@ def public_sections(*, enterprise: Enterprise) -> dict[str, list[dict[str, Any]]
 
     One query, through the one visibility selector.
     """
+    return sections_of(public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"))
+
+
+def sections_of(records) -> dict[str, list[dict[str, Any]]]:
+    """Public records (from ``public_records_for``, in the order shown) by kind, masked."""
     sections: dict[str, list[dict[str, Any]]] = {kind.value: [] for kind in SECTION_KINDS}
-    for record in public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"):
+    for record in records:
         sections.setdefault(record.kind, []).append(public_record_fields(record))
     return sections

@@ -16,12 +16,12 @@ from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
 from sanctions.commitments import public_commitments_for
-from sanctions.objections import listings_under_objection, records_under_objection
+from sanctions.objections import listings_under_objection, open_objection_on_record
 from sanctions.ratings import rating_current
-from sanctions.selectors import active_listings_for
-from sanctions.standing import enterprise_standing
+from sanctions.selectors import active_listings_for, public_records_for
+from sanctions.standing import is_serious_penalty, standing_from
 
-from .masking import SECTION_KINDS, public_sections, section_title, with_labels
+from .masking import SECTION_KINDS, section_title, sections_of, with_labels
 from .report import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
 
@@ -52,18 +52,28 @@ def credit_page_body(enterprise: Enterprise) -> str:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    standing = enterprise_standing(enterprise=enterprise)
-    records = public_sections(enterprise=enterprise)
-    objected = records_under_objection(r["id"] for items in records.values() for r in items)
+    # Each public record once, with its objection flag; the standing from what is read here anyway.
+    records = list(
+        public_records_for(enterprise=enterprise)
+        .annotate(under_objection=open_objection_on_record())
+        .order_by("-decision_date", "-id")
+    )
+    objected = {record.pk for record in records if record.under_objection}
+    by_kind = sections_of(records)
     sections = [
         (
             kind.value,
             section_title(kind),
-            [{**with_labels(r), "under_objection": r["id"] in objected} for r in records.get(kind.value, [])],
+            [{**with_labels(r), "under_objection": r["id"] in objected} for r in by_kind.get(kind.value, [])],
         )
         for kind in SECTION_KINDS
     ]
     listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
+    standing = standing_from(
+        enterprise=enterprise,
+        listings=listings,
+        serious_penalties=sum(1 for record in records if is_serious_penalty(record)),
+    )
     objected_listings = listings_under_objection(entry.pk for entry in listings)
     commitments = list(public_commitments_for(enterprise=enterprise))
     counts = [(kind, label, len(items)) for kind, label, items in sections]

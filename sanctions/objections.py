@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -367,6 +367,12 @@ def _notify_on_commit(objection: Objection) -> None:
 
 
 # -- reads --------------------------------------------------------------------------------------------
+def open_objection_on_record() -> Exists:
+    """For annotating a record query: whether the record (any version of it) carries an objection
+    that is not decided yet; the same rule as ``records_under_objection``, in the same query."""
+    return Exists(Objection.objects.filter(status__in=OPEN, record__record_key=OuterRef("record_key")))
+
+
 def records_under_objection(record_ids: Iterable[int]) -> set[int]:
     """Which of these records carry an objection that is not decided yet (any version of the record)."""
     ids = list(record_ids)

@@ -412,9 +412,8 @@ def ratings_recompute_bulk(
 
 def rating_current(*, enterprise: Enterprise, model: RatingModel | None = None) -> EnterpriseRating | None:
     """The enterprise's current grade under a model (default: the default model)."""
-    model = model or default_rating_model()
-    if model is None:
-        return None
+    if model is None:  # the default model, in the same query
+        model = RatingModel.objects.filter(is_default=True).order_by("code").values("pk")[:1]
     return (
         EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True)
         .select_related("model")

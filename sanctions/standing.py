@@ -43,30 +43,46 @@ class Standing:
         return str(LEVEL_LABELS[self.level])
 
 
+SERIOUS_SEVERITIES = (Severity.SERIOUS, Severity.SPECIFIC_SERIOUS)
+
+
+def is_serious_penalty(record) -> bool:
+    """A record that counts against standing: a penalty, serious or specific serious, not exempt."""
+    return (
+        record.kind == RecordKind.PENALTY and not record.is_exempt and record.severity in SERIOUS_SEVERITIES
+    )
+
+
 def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:
     """Live standing with the reasons for it (one or two queries)."""
+    if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
+        return standing_from(enterprise=enterprise, listings=[], serious_penalties=0)
+    listings = list(active_listings_for(enterprise=enterprise, today=today))
+    serious = 0
+    if not any(entry.list_kind_id == "dishonest" for entry in listings):
+        serious = (
+            public_records_for(enterprise=enterprise, today=today)
+            .filter(kind=RecordKind.PENALTY, is_exempt=False, severity__in=SERIOUS_SEVERITIES)
+            .count()
+        )
+    return standing_from(enterprise=enterprise, listings=listings, serious_penalties=serious)
+
+
+def standing_from(*, enterprise: Enterprise, listings, serious_penalties: int) -> Standing:
+    """Standing from what a page has read already: the enterprise's listings in force
+    (``active_listings_for``) and how many of its public records are serious penalties
+    (``is_serious_penalty`` over ``public_records_for``)."""
     if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
         return Standing(
             INACTIVE,
             [str(_("Registration status: %(status)s") % {"status": enterprise.get_status_display()})],
         )
-    listings = list(active_listings_for(enterprise=enterprise, today=today))
     dishonest = [entry for entry in listings if entry.list_kind_id == "dishonest"]
     if dishonest:
         return Standing(DISHONEST, [str(entry.list_kind) for entry in dishonest])
-    watch = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == "attention"]
-    serious = (
-        public_records_for(enterprise=enterprise, today=today)
-        .filter(
-            kind=RecordKind.PENALTY,
-            is_exempt=False,
-            severity__in=[Severity.SERIOUS, Severity.SPECIFIC_SERIOUS],
-        )
-        .count()
-    )
-    reasons = list(watch)
-    if serious:
-        reasons.append(str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious}))
+    reasons = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == "attention"]
+    if serious_penalties:
+        reasons.append(str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious_penalties}))
     if reasons:
-        return Standing(ATTENTION, reasons, serious_penalties=serious)
+        return Standing(ATTENTION, reasons, serious_penalties=serious_penalties)
     return Standing(GOOD)

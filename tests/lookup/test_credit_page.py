@@ -163,6 +163,28 @@ def test_standing_badge_says_good_then_attention_after_a_serious_penalty(client,
     assert "1 unexpired serious penalty record(s)" in content
 
 
+def test_the_page_s_standing_is_the_one_every_other_reader_gets(client, enterprise, publish):
+    """The page works its standing out from the records and listings it reads anyway
+    (``standing_from``); badges and the API ask ``enterprise_standing``: the same answer."""
+    from sanctions.standing import enterprise_standing
+
+    publish(
+        enterprise,
+        document_number="EXEMPT-1",
+        severity="serious",
+        is_exempt=True,
+        exemption_reason="不可抗力",
+    )
+    assert enterprise_standing(enterprise=enterprise).level == "good"
+    assert "standing-good" in page(client, enterprise)
+    publish(enterprise, document_number="SERIOUS-2", severity="specific_serious")
+    publish(enterprise, document_number="GENERAL-1", severity="general")
+    standing = enterprise_standing(enterprise=enterprise)
+    assert (standing.level, standing.serious_penalties) == ("attention", 1)
+    content = page(client, enterprise, HTTP_COOKIE="django_language=en")
+    assert "standing-attention" in content and "1 unexpired serious penalty record(s)" in content
+
+
 def test_a_deregistered_enterprise_is_inactive(client):
     enterprise = EnterpriseFactory(status="deregistered")
     assert "standing-inactive" in page(client, enterprise)
@@ -212,9 +234,10 @@ def test_credit_page_query_count_is_pinned_cold_and_warm(
     publish(enterprise, "licence", document_number="QL-1", certificate_number="QL-1")
     cache.clear()
     client.get("/healthz")
-    # enterprise, former names, division, standing (listings, serious penalties), records, their open
-    # objections, listings, theirs, commitments, rating model, rating
-    with django_assert_max_num_queries(11):
+    # enterprise, its records (each with its open-objection flag), listings (with none, no query for
+    # their objections), commitments, former names, division, rating (with its default model); the
+    # standing comes from the records and listings already read (the division may be cached already)
+    with django_assert_max_num_queries(7):
         assert "Q-4" in page(client, enterprise)
     with django_assert_max_num_queries(
         0

@@ -94,10 +94,12 @@ def publicity_for(
     valid_to: dt.date | None,
     rules: list[PublicityRule] | None = None,
     catalogue: dict[str, PenaltyCategory] | None = None,
+    calendar: dict[dt.date, bool] | None = None,
 ) -> Publicity:
     """Compute a record's publicity from the catalogue; raises LookupError if no rule is in force.
 
-    Bulk callers pass ``rules`` (all rules, read once) and ``catalogue`` (categories by code).
+    Bulk callers pass ``rules`` (all rules, read once), ``catalogue`` (categories by code) and
+    ``calendar`` (``calendar_exceptions()``, read once).
     """
     rules = _rules_in_force(kind, decision_date, rules)
     if catalogue is not None:
@@ -159,7 +161,7 @@ def publicity_for(
         end=end,
         earliest_repair=earliest if early else None,
         early_repair_allowed=early,
-        publish_deadline=add_working_days(decision_date, chosen.publish_within_working_days),
+        publish_deadline=add_working_days(decision_date, chosen.publish_within_working_days, calendar),
         never_published=never,
         explanation="; ".join(parts),
     )

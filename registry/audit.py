@@ -12,7 +12,7 @@ import decimal
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from .models import AuditEntry
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x41554449  # "AUDI": one advisory lock for the whole chain
+_SIMPLE = frozenset({str, int, bool})  # JSON values as they are (_plain)
 
 
 def _plain(value: Any) -> Any:
@@ -32,7 +33,10 @@ def _plain(value: Any) -> Any:
     if value is None or cls is str or cls is int or cls is bool:
         return value
     if cls is dict:
-        return {k if k.__class__ is str else str(k): _plain(v) for k, v in value.items()}
+        return {
+            k if k.__class__ is str else str(k): v if v is None or v.__class__ in _SIMPLE else _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -219,6 +223,78 @@ def audit_prepare(
     return PreparedEntry(fields, head, tail, columns)
 
 
+def audit_preparer(
+    *, actor, action: str, target_type: str, request_id: str, after_keys: Sequence[str]
+) -> Callable[[str, str, Sequence[Any]], PreparedEntry]:
+    """``audit_prepare`` for many entries by one actor, of one action on one type of target, without
+    a "before" and with an "after" of these keys: ``prepare(target_id, target_repr, after_values)``.
+
+    What the entries share is rendered once (a bulk import renders thousands), and so is the frame
+    of "after"; each entry comes out exactly as ``audit_prepare`` renders it.
+    """
+    actor_id, actor_label = _actor_fields(actor)
+    actor_json = "null" if actor_id is None else int.__repr__(actor_id)
+    head = (
+        f'{{"action":{_string(action)},"actor_id":{actor_json},"actor_label":{_string(actor_label)},"after":'
+    )
+    middle = ',"before":null,"created_at":'
+    tail_start = f',"request_id":{_string(request_id)},"target_id":'
+    tail_end = f',"target_type":{_string(target_type)}}}'
+    columns_start = "\t".join(
+        [
+            "\\N" if actor_id is None else actor_json,
+            copy_text(actor_label),
+            copy_text(action),
+            copy_text(target_type),
+        ]
+    )
+    columns_end = copy_text(request_id)
+    keys = list(after_keys)
+    if len(set(keys)) != len(keys) or any(key.__class__ is not str for key in keys):
+        raise ValueError("after_keys must be distinct strings")
+    # json.dumps(sort_keys=True) order; "after" is {key: value, ...} in that order.
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    labels = [("{" if n == 0 else ",") + _string(keys[i]) + ":" for n, i in enumerate(order)]
+
+    def prepare(target_id: str, target_repr: str, after_values: Sequence[Any]) -> PreparedEntry:
+        target_repr = target_repr[:300]
+        after = dict(zip(keys, after_values, strict=True))
+        after_json = (
+            "".join([label + _json_value(after_values[i]) for label, i in zip(labels, order, strict=True)])
+            + "}"
+            if labels
+            else "{}"
+        )
+        return PreparedEntry(
+            (
+                actor_id,
+                actor_label,
+                action,
+                target_type,
+                target_id,
+                target_repr,
+                None,
+                _plain(after),
+                request_id,
+            ),
+            f"{head}{after_json}{middle}",
+            f'{tail_start}{_string(target_id)},"target_repr":{_string(target_repr)}{tail_end}',
+            f"{columns_start}\t{copy_text(target_id)}\t{copy_text(target_repr)}\t\\N\t{copy_text(after_json)}\t{columns_end}",
+        )
+
+    return prepare
+
+
+def _json_value(value: Any) -> str:
+    """One value as ``_canonical`` renders it after ``_plain`` (text and integers directly)."""
+    cls = value.__class__
+    if cls is str:
+        return _string(value)
+    if cls is int:
+        return int.__repr__(value)
+    return _canonical(_plain(value))
+
+
 def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, dt.datetime, str, str]]:
     """Chain and append rendered entries in order; (id, created_at, prev_hash, hash) of each."""
     if not prepared:
@@ -249,9 +325,13 @@ def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, d
             lines.append(f"{entry_id}\t{at}\t{p.columns}\t{prev}\t{digest}\n")
             prev = digest
         # COPY is about 20 times faster than INSERT for the thousands of entries of a bulk import.
-        with cursor.copy(
-            f"COPY registry_auditentry ({', '.join(_COLUMNS)}) FROM STDIN"  # noqa: S608 - fixed column names
-        ) as copy:
+        # It is psycopg's own: its errors are made Django's, as those of any other statement.
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(
+                f"COPY registry_auditentry ({', '.join(_COLUMNS)}) FROM STDIN"  # noqa: S608 - fixed column names
+            ) as copy,
+        ):
             copy.write("".join(lines))
     return chained
 
@@ -277,7 +357,9 @@ _COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 def copy_text(value: str) -> str:
     """A string as one field of a COPY ... FROM STDIN (FORMAT TEXT) line."""
-    if _COPY_SPECIAL.search(value) is None:
+    # Four substring tests are about twice as fast as a regular expression search, and almost no
+    # value needs escaping.
+    if "\\" not in value and "\t" not in value and "\n" not in value and "\r" not in value:
         return value
     return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group()], value)
 

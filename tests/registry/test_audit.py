@@ -110,3 +110,56 @@ def test_entries_with_awkward_text_are_stored_as_given_and_verify(registry_admin
     assert stored[2].actor_label == "系统" and stored[2].after == {"nested": {"k": awkward}}
     assert [e.hash for e in stored] == [w.hash for w in written] == [compute_hash(e) for e in stored]
     assert audit_verify().ok and audit_verify().checked == 3
+
+
+@pytest.mark.parametrize("actor", ["admin", None, "系统"])
+def test_entries_prepared_in_bulk_are_rendered_as_one_by_one_and_verify(registry_admin, actor):
+    """audit_preparer renders what many entries share once: each must come out as audit_prepare's."""
+    import datetime as dt
+
+    from registry.audit import PendingEntry, audit_prepare, audit_preparer, audit_write_prepared
+
+    actor = registry_admin if actor == "admin" else actor
+    awkward = '反斜杠\\ tab\t newline\n return\r quote" é 𠀀'
+    keys = ["row", "file", "at", "nested", "flag", "none", awkward]
+    rows = [
+        ("7", awkward, [2, awkward, dt.date(2026, 1, 2), {"b": 1, "a": [None]}, True, None, 0]),
+        ("8", "r" * 400, [-3, "", "2026-01-02", {}, False, None, awkward]),
+    ]
+    prepare = audit_preparer(
+        actor=actor, action="test.bulk", target_type="a.b", request_id="req\t1", after_keys=keys
+    )
+    bulk = [prepare(target_id, target_repr, values) for target_id, target_repr, values in rows]
+    one_by_one = [
+        audit_prepare(
+            PendingEntry(
+                actor, "test.bulk", "a.b", target_id, target_repr, None, dict(zip(keys, values, strict=True))
+            ),
+            request_id="req\t1",
+        )
+        for target_id, target_repr, values in rows
+    ]
+    assert bulk == one_by_one
+    with transaction.atomic():
+        audit_write_prepared(bulk)
+    stored = list(AuditEntry.objects.order_by("id"))
+    assert stored[0].after == {
+        "row": 2,
+        "file": awkward,
+        "at": "2026-01-02",
+        "nested": {"a": [None], "b": 1},
+        "flag": True,
+        "none": None,
+        awkward: 0,
+    }
+    assert [e.target_repr for e in stored] == [awkward, "r" * 300]
+    assert audit_verify().ok and audit_verify().checked == 2
+
+
+def test_bulk_preparer_refuses_repeated_keys(registry_admin):
+    from registry.audit import audit_preparer
+
+    with pytest.raises(ValueError):
+        audit_preparer(
+            actor=registry_admin, action="a", target_type="a.b", request_id="", after_keys=["x", "x"]
+        )

@@ -336,9 +336,61 @@ def _field_plan(
     return plan
 
 
+def _shaped_plan(
+    kind: str, categories: dict[str, str] | None, memo: dict, data: dict[str, Any]
+) -> tuple[list[tuple[str, Callable[[Any], Any], dict]], dict[str, Any], dict[str, str], list[str]]:
+    """The field plan for rows with these fields (a file's rows all have the same): (the plan of the
+    fields present, the outcome of the fields absent, cleaned and errors, those of them that are lists).
+
+    A field the row lacks is cleaned as None, always to the same outcome: that is done once.
+    """
+    shape = tuple(data)
+    found = memo.get(("shape", kind, shape))
+    if found is not None and found[0] is categories:
+        return found[1]
+    present, absent, absent_errors = [], {}, {}
+    for field, fn, seen in _field_plan(kind, categories, memo):
+        if field in data:
+            present.append((field, fn, seen))
+            continue
+        ok, result = _attempt(fn, None)
+        if ok:
+            absent[field] = result
+        else:
+            absent_errors[field] = result
+    lists = [field for field, result in absent.items() if result.__class__ is list]
+    shaped = (present, absent, absent_errors, lists)
+    memo[("shape", kind, shape)] = (categories, shaped)
+    return shaped
+
+
 @lru_cache(maxsize=8)
 def _fine_threshold(setting: Any) -> Decimal:
     return Decimal(str(setting))
+
+
+def _clean_field(
+    cleaned: dict[str, Any],
+    errors: dict[str, list[str]],
+    field: str,
+    fn: Callable[[Any], Any],
+    seen: dict | None,
+    value: Any,
+) -> None:
+    # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
+    if seen is not None and (value is None or value.__class__ is str):
+        outcome = seen.get(value)
+        if outcome is None:
+            outcome = _attempt(fn, value)
+            if len(seen) < MEMO_VALUES:
+                seen[value] = outcome
+    else:
+        outcome = _attempt(fn, value)
+    if outcome[0]:
+        result = outcome[1]
+        cleaned[field] = list(result) if result.__class__ is list else result
+    else:
+        errors[field] = [outcome[1]]
 
 
 def clean_record(
@@ -360,33 +412,42 @@ def clean_record(
     a function of its value alone, so a text value seen before is not cleaned again. The
     cross-field gates always run. ``today`` may be passed once for a whole file.
     """
-    cleaned: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any]
+    errors: dict[str, list[str]]
 
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    for field, fn, seen in _field_plan(kind, categories, memo):
-        if partial and field not in data:
-            continue
-        value = data.get(field)
-        # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
-        if seen is not None and (value is None or value.__class__ is str):
-            outcome = seen.get(value)
-            if outcome is None:
+    if memo is None or partial:
+        cleaned, errors = {}, {}
+        for field, fn, seen in _field_plan(kind, categories, memo):
+            if partial and field not in data:
+                continue
+            _clean_field(cleaned, errors, field, fn, seen, data.get(field))
+        if partial:
+            return cleaned, errors
+    else:
+        present, absent, absent_errors, lists = _shaped_plan(kind, categories, memo, data)
+        cleaned = absent.copy()
+        for field in lists:
+            cleaned[field] = list(cleaned[field])
+        errors = {field: [message] for field, message in absent_errors.items()}
+        for field, fn, seen in present:
+            value = data[field]
+            # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
+            if value is None or value.__class__ is str:
+                outcome = seen.get(value)
+                if outcome is None:
+                    outcome = _attempt(fn, value)
+                    if len(seen) < MEMO_VALUES:
+                        seen[value] = outcome
+            else:
                 outcome = _attempt(fn, value)
-                if len(seen) < MEMO_VALUES:
-                    seen[value] = outcome
-        else:
-            outcome = _attempt(fn, value)
-        if outcome[0]:
-            result = outcome[1]
-            cleaned[field] = list(result) if result.__class__ is list else result
-        else:
-            errors[field] = [outcome[1]]
-
-    if partial:
-        return cleaned, errors
+            if outcome[0]:
+                result = outcome[1]
+                cleaned[field] = list(result) if result.__class__ is list else result
+            else:
+                errors[field] = [outcome[1]]
 
     for field in REQUIRED[kind]:
         if field not in errors and not cleaned.get(field):
@@ -399,9 +460,10 @@ def clean_record(
         "party_institution_number",
         "party_social_org_number",
     )
-    if not any(cleaned.get(f) for f in codes) and not any(f in errors for f in codes):
+    code_errors = bool(errors) and any(f in errors for f in codes)
+    if not code_errors and not any(cleaned.get(f) for f in codes):
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
-    elif not any(f in errors for f in codes):
+    elif not code_errors:
         enterprise = (party_finder or find_party)(cleaned)
         if enterprise is None:
             fail(
@@ -451,8 +513,8 @@ def clean_record(
             and "fine_amount" not in errors
         ):
             fail("fine_amount", _("A fine needs its amount (in 10,000 yuan)."))
-        threshold = _fine_threshold(settings.FINE_CONFIRM_THRESHOLD_WAN)
         if not cleaned.get("fine_confirmed"):
+            threshold = _fine_threshold(settings.FINE_CONFIRM_THRESHOLD_WAN)
             for field in ("fine_amount", "confiscated_amount"):
                 amount = cleaned.get(field)
                 if amount is not None and amount >= threshold:

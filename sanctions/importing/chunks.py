@@ -27,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import uscc as uscc_codes
-from registry.audit import PendingEntry, PreparedEntry, audit_prepare, audit_write_prepared, copy_text
-from registry.calendar import is_working_day
+from registry.audit import PreparedEntry, audit_preparer, audit_write_prepared, copy_text
+from registry.calendar import calendar_exceptions
 from registry.context import get_request_id
 from registry.importing import RowError
 from registry.models import Enterprise
@@ -55,9 +55,20 @@ _PUBLICITY_FIELDS = [
     "publish_deadline",
     "never_published",
 ]
-# The columns a row of the file decides, in the order of CleanRow.line (id and record_key come first).
+# The columns a row of the file decides (id and record_key come first).
 _ROW_FIELDS = ["enterprise_id", *RECORD_FIELDS, *_PUBLICITY_FIELDS]
 _NULL = "\\N"
+# A created record's audit entry, "after": the file's row and what identifies the record.
+_AUDIT_KEYS = (
+    "import_batch",
+    "file",
+    "row",
+    "document_number",
+    "party_uscc",
+    "enterprise_id",
+    "decision_date",
+    "status",
+)
 
 
 def _array_text(items: list[Any]) -> str:
@@ -204,10 +215,12 @@ class ChunkImporter:
         self.today = timezone.localdate()
         self.province = self.agency.division_id[:2]
         rules = list(PublicityRule.objects.filter(kind=self.kind))
-        # The catalogue is read once per file, not once per row.
+        # The catalogue and the holiday calendar are read once per file, not once per row (nor once
+        # per publicity computed); the helper thread then needs neither the database nor the cache.
         self.catalogue_kwargs: dict[str, Any] = {
             "rules": rules,
             "catalogue": {c.code: c for c in PenaltyCategory.objects.all()},
+            "calendar": calendar_exceptions(),
         }
         # The fine matters to the choice of rule only as "at most this threshold or not".
         self.fine_thresholds = sorted({r.fine_at_most for r in rules if r.fine_at_most is not None})
@@ -219,17 +232,24 @@ class ChunkImporter:
         self.keys: dict[Any, str] = {}  # a party code cell -> the code as stored
         fields = [f for f in CreditRecord._meta.concrete_fields if not getattr(f, "generated", False)]
         by_name = {f.attname: f for f in fields}
-        self.row_formatters = [_copy_formatter(by_name[name]) for name in _ROW_FIELDS]
+        self.formatters = {name: _copy_formatter(by_name[name]) for name in _ROW_FIELDS}
+        # A field the file has no column for is cleaned from None, to the same value in every row
+        # (the party's code excepted: a party found by a legacy identifier gets it from the registry).
+        # Those columns come last, rendered again only when their values change (never, in practice).
+        self.varying = [n for n in RECORD_FIELDS if n in columns.by_field or n == "party_uscc"]
+        self.fixed = [n for n in RECORD_FIELDS if n not in self.varying]
         self.constant_fields = [f for f in fields if f.attname not in {"id", "record_key", *_ROW_FIELDS}]
         self.record_columns = ", ".join(
             [by_name["id"].column, by_name["record_key"].column]
-            + [by_name[name].column for name in _ROW_FIELDS]
+            + [
+                by_name[name].column
+                for name in ["enterprise_id", *self.varying, *_PUBLICITY_FIELDS, *self.fixed]
+            ]
             + [f.column for f in self.constant_fields]
         )
         self.template = {f.attname: f.get_default() for f in self.constant_fields}
         self.foreign_keys = _foreign_keys(CreditRecord, RecordEvent)
         self.request_id = get_request_id()
-        is_working_day(self.today)  # the calendar in the cache, where the helper thread finds it
 
     # --- Cleaning ---------------------------------------------------------------------------------
 
@@ -315,7 +335,7 @@ class ChunkImporter:
                     publicity.publish_deadline,
                     publicity.never_published,
                 ]
-                formatters = self.row_formatters[-len(_PUBLICITY_FIELDS) :]
+                formatters = [self.formatters[name] for name in _PUBLICITY_FIELDS]
                 result = (publicity, "\t".join([f(v) for f, v in zip(formatters, values, strict=True)]))
             self.publicity_cache[key] = result
         return result
@@ -340,7 +360,7 @@ class ChunkImporter:
         """``clean`` without the database (another thread may use it meanwhile): ``finish`` completes it.
 
         Any use of the database in this thread raises ``NeedsDatabase`` (see ``no_database``): the
-        rows that needed it (a party not fetched, the calendar not cached) are left ``Pending``.
+        rows that needed it (a party not fetched) are left ``Pending``.
         """
         finder = ahead.parties.finder(ahead=True)
         return Cleaned(self._clean_rows(enumerate(rows), ahead, finder=finder), ahead)
@@ -369,7 +389,11 @@ class ChunkImporter:
         """Each (position, row): a CleanRow, its list of RowErrors, or (in advance) Pending."""
         outcomes: list = []
         values_of = self.columns.values
-        formatters = self.row_formatters[1 : 1 + len(RECORD_FIELDS)]
+        varying = [(name, self.formatters[name]) for name in self.varying]
+        fixed_names = self.fixed
+        fixed_formatters = [self.formatters[name] for name in fixed_names]
+        fixed_values: list | None = None
+        fixed_text = ""
         writes = self._writes(ahead.now)
         for position, (rownum, cells) in rows:
             data = values_of(cells)
@@ -413,13 +437,14 @@ class ChunkImporter:
                 )
                 continue
             enterprise_id = cleaned["enterprise"].pk
-            columns = "\t".join(
-                [
-                    str(enterprise_id),
-                    *[f(cleaned[name]) for f, name in zip(formatters, RECORD_FIELDS, strict=True)],
-                    publicity[1],
-                ]
-            )
+            values = [cleaned[name] for name in fixed_names]
+            if values != fixed_values:
+                fixed_values = values
+                fixed_text = "\t".join([f(v) for f, v in zip(fixed_formatters, values, strict=True)])
+            parts = [str(enterprise_id), *[f(cleaned[name]) for name, f in varying], publicity[1]]
+            if fixed_names:
+                parts.append(fixed_text)
+            columns = "\t".join(parts)
             outcomes.append(
                 writes(
                     ahead.ids[position], ahead.keys[position], rownum, number, columns, cleaned, enterprise_id
@@ -448,15 +473,20 @@ class ChunkImporter:
         suffix = "\t".join(_copy_formatter(f)(constants[f.attname]) for f in self.constant_fields)
         status = str(self.status)
         action = f"record.create.{status}"
-        target_type = CreditRecord._meta.label_lower
+        audit = audit_preparer(
+            actor=self.actor,
+            action=action,
+            target_type=CreditRecord._meta.label_lower,
+            request_id=self.request_id,
+            after_keys=_AUDIT_KEYS,
+        )
+        batch_pk, file_name = self.batch.pk, self.batch.original_name
         # The record as created is the file's row: the event and the audit entry name that row
         # (the chain holds the file's checksum, "import.start"), rather than copying its 40 values.
-        origin = {"import_batch": self.batch.pk, "file": self.batch.original_name}
         origin_json = copy_text(
             f'{{"file":{_json_string(self.batch.original_name)},"import_batch":{self.batch.pk},"row":'
         )
         event = f"\t{self.actor.pk}\t{copy_text(self.actor.get_username())}\t{now.isoformat()}\t\t"
-        actors: dict = {}
 
         def writes(
             pk: int,
@@ -470,30 +500,21 @@ class ChunkImporter:
             events = f"{pk}\t{key}\tcreate{event}{origin_json}{rownum}}}\n"
             if submitted:
                 events += f"{pk}\t{key}\tsubmit{event}{{}}\n"
-            entry = PendingEntry(
-                self.actor,
-                action,
-                target_type,
+            entry = audit(
                 str(pk),
-                f"{number} · {cleaned['party_name']}"[:300],
-                None,
-                {
-                    **origin,
-                    "row": rownum,
-                    "document_number": number,
-                    "party_uscc": cleaned["party_uscc"],
-                    "enterprise_id": enterprise_id,
-                    "decision_date": cleaned["decision_date"],
-                    "status": status,
-                },
+                f"{number} · {cleaned['party_name']}",
+                (
+                    batch_pk,
+                    file_name,
+                    rownum,
+                    number,
+                    cleaned["party_uscc"],
+                    enterprise_id,
+                    cleaned["decision_date"].isoformat(),
+                    status,
+                ),
             )
-            return CleanRow(
-                rownum,
-                number,
-                f"{pk}\t{key}\t{columns}\t{suffix}\n",
-                events,
-                audit_prepare(entry, request_id=self.request_id, actors=actors),
-            )
+            return CleanRow(rownum, number, f"{pk}\t{key}\t{columns}\t{suffix}\n", events, entry)
 
         return writes
 
@@ -522,10 +543,13 @@ class ChunkImporter:
         with connection.cursor() as cursor:
             # The foreign keys are checked row by row as COPY goes, rather than queued for the commit.
             cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} IMMEDIATE")
-            with cursor.copy(f"COPY {records} ({self.record_columns}) FROM STDIN") as copy:
-                copy.write("".join([row.record for row in rows]))
-            with cursor.copy(f"COPY {events} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join([row.events for row in rows]))
+            # COPY is psycopg's own (Django does not wrap it): its errors are made Django's, so that
+            # a document number a clerk recorded meanwhile is an IntegrityError like any other.
+            with connection.wrap_database_errors:
+                with cursor.copy(f"COPY {records} ({self.record_columns}) FROM STDIN") as copy:
+                    copy.write("".join([row.record for row in rows]))
+                with cursor.copy(f"COPY {events} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
+                    copy.write("".join([row.events for row in rows]))
             audit_write_prepared([row.audit for row in rows])
             cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
 

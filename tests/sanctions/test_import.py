@@ -511,6 +511,48 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
     assert numbers(market_agency) == sorted(MIXED_GOOD)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_record_entered_at_the_desk_while_a_chunk_is_copied_counts_as_already_present(
+    django_capture_on_commit_callbacks, monkeypatch, clerk, market_agency, mixed_file, acme
+):
+    """The clerk's record commits after the chunk looked for present numbers, before its COPY."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.sanctions.payloads import penalty_data
+
+    def enter_at_the_desk():
+        try:
+            services.record_create(
+                actor=clerk,
+                agency=market_agency,
+                kind="penalty",
+                data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+            )
+        finally:
+            connection.close()
+
+    insert = chunks.ChunkImporter._insert
+    copies = []
+
+    def clerk_first(self, rows):
+        copies.append([row.document_number for row in rows])
+        if len(copies) == 1:
+            with ThreadPoolExecutor(max_workers=1) as desk:  # another connection, committed
+                desk.submit(enter_at_the_desk).result()
+        return insert(self, rows)
+
+    monkeypatch.setattr(chunks.ChunkImporter, "_insert", clerk_first)
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+
+    assert copies == [MIXED_GOOD, ["杭市监罚〔2026〕1号", "杭市监罚〔2026〕3号"]]  # the chunk again, less it
+    assert (batch.status, batch.created_count, batch.unchanged_count) == ("done", 2, 1)
+    assert numbers(market_agency) == sorted(MIXED_GOOD)
+    assert AuditEntry.objects.filter(action="record.create.draft").count() == 3  # the clerk's and two
+    assert audit_verify().ok
+
+
 def test_text_with_line_breaks_and_backslashes_is_imported_as_written(
     django_capture_on_commit_callbacks, clerk, market_agency, acme, tmp_path
 ):
@@ -577,7 +619,7 @@ def test_no_database_refuses_the_database_in_its_thread_only(clerk):
 
 
 def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thread(
-    clerk, market_agency, mixed_file
+    clerk, market_agency, beta, mixed_file
 ):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -594,8 +636,13 @@ def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thre
     expected_good, expected_errors, expected_bad = importer.clean(rows)
 
     importer.publicity_cache.clear()
-    calendar_changed()  # publish-by deadlines need the calendar, now only in the database
+    # Publish-by deadlines need the calendar: the importer read it when it was made, so that the
+    # cache may lose it meanwhile.
+    calendar_changed()
     ahead = importer.prepare(rows)
+    # A party that was not fetched ahead is looked up in the database.
+    ahead.parties.codes.discard(beta.uscc)
+    del ahead.parties.by_uscc[beta.uscc]
 
     def clean_ahead():
         with translation.override("en"), chunks.no_database():
@@ -604,7 +651,7 @@ def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thre
     with ThreadPoolExecutor(max_workers=1) as helper:
         cleaned = helper.submit(clean_ahead).result()
     pending = [o for o in cleaned.outcomes if isinstance(o, chunks.Pending)]
-    assert [p.rownum for p in pending] == [2, 8, 13]  # the good rows: their publicity needs the calendar
+    assert [p.rownum for p in pending] == [8, 9]  # beta's rows
 
     good, errors, bad = importer.finish(cleaned)
     assert [(r.rownum, r.document_number) for r in good] == [

@@ -4,6 +4,7 @@ a clerk of another agency."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -157,3 +158,46 @@ def admin_api(registry_admin):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(registry_admin)
     return client
+
+
+# A Redis database of the tests' own (tests that use it may flush it): the server of REDIS_URL,
+# else 127.0.0.1:6379. Missing, these tests skip on a developer's machine and fail in CI.
+TEST_REDIS_URL = re.sub(
+    r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
+)
+
+
+@pytest.fixture
+def redis_client():
+    """A plain client of the tests' Redis database (another process, as far as the code is concerned)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail(f"CI needs Redis at {TEST_REDIS_URL}")
+        pytest.skip(f"no Redis at {TEST_REDIS_URL}")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_cache(redis_client):
+    """The default cache on the tests' Redis database, as in production; emptied afterwards."""
+    import uuid
+
+    from django.test import override_settings
+
+    caches = {
+        "default": {
+            "BACKEND": "registry.cache_backend.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    with override_settings(CACHES=caches):
+        from django.core.cache import caches as handler
+
+        yield handler["default"]
+        handler["default"].clear()

@@ -198,39 +198,6 @@ def test_password_guessing_is_limited_per_address_at_both_sign_in_forms(client, 
 
 
 @pytest.fixture
-def redis_cache():
-    """The default cache on a real Redis (a database of its own), as in production."""
-    import os
-    import re
-    import uuid
-
-    from tests.conftest import IN_CI
-
-    redis = pytest.importorskip("redis")
-    url = re.sub(
-        r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
-    )
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if IN_CI:
-            pytest.fail(f"CI needs Redis at {url}")
-        pytest.skip(f"no Redis at {url}")
-    caches = {
-        "default": {
-            "BACKEND": "registry.cache_backend.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": f"test-batched-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    with override_settings(CACHES=caches):
-        from django.core.cache import caches as handler
-
-        yield handler["default"]
-        handler["default"].clear()
-
-
-@pytest.fixture
 def ticks(monkeypatch):
     ticks = Clock(100.0)
     monkeypatch.setattr(throttling, "_ticks", ticks)

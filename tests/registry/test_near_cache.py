@@ -5,8 +5,6 @@ Runs against a real Redis (REDIS_URL, else 127.0.0.1:6379); in CI a missing Redi
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
 import time
@@ -16,26 +14,7 @@ import pytest
 from django.test import override_settings
 
 from registry.near_cache import NearCache
-from tests.conftest import IN_CI
-
-# A database of its own (these tests flush it): the server of REDIS_URL, else 127.0.0.1:6379.
-REDIS_URL = re.sub(
-    r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
-)
-
-
-@pytest.fixture
-def redis_client():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if IN_CI:
-            pytest.fail(f"CI needs Redis at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    yield client
-    client.close()
+from tests.conftest import TEST_REDIS_URL as REDIS_URL
 
 
 @pytest.fixture
@@ -168,31 +147,19 @@ def test_a_change_made_in_this_process_is_seen_at_once(near, redis_client):
 
 
 @pytest.mark.django_db
-def test_generations_use_the_copy_and_stay_fresh(redis_client):
-    from django.core.cache import caches
-
+def test_generations_use_the_copy_and_stay_fresh(redis_cache, redis_client):
     from registry import cache as registry_cache
 
-    caches_setting = {
-        "default": {
-            "BACKEND": "registry.cache_backend.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-gen-{uuid.uuid4().hex[:8]}",
-        }
-    }
-    with override_settings(CACHES=caches_setting):
-        near = registry_cache.generations_near_cache()
-        assert near is not None and near.wait_healthy()
-        first = registry_cache.enterprise_generation(41)
-        assert registry_cache.enterprise_generation(41) == first
-        # Another process bumps it (a Celery worker, another gunicorn worker):
-        key = caches["default"].make_key(registry_cache.enterprise_generation_key(41))
-        redis_client.incr(key)
-        _until(lambda: registry_cache.enterprise_generation(41) == first + 1)
-        # This process bumps it: seen at once, with no message to wait for.
-        registry_cache._bump([41])
-        assert registry_cache.enterprise_generation(41) == first + 2
-        caches["default"].clear()
+    near = registry_cache.generations_near_cache()
+    assert near is not None and near.wait_healthy()
+    first = registry_cache.enterprise_generation(41)
+    assert registry_cache.enterprise_generation(41) == first
+    # Another process bumps it (a Celery worker, another gunicorn worker):
+    redis_client.incr(redis_cache.make_key(registry_cache.enterprise_generation_key(41)))
+    _until(lambda: registry_cache.enterprise_generation(41) == first + 1)
+    # This process bumps it: seen at once, with no message to wait for.
+    registry_cache._bump([41])
+    assert registry_cache.enterprise_generation(41) == first + 2
     with override_settings(CACHE_NEAR_GENERATIONS=False):
         assert registry_cache.generations_near_cache() is None
 

@@ -136,13 +136,17 @@ class NearCache:
                 self._values.pop(key.decode() if isinstance(key, bytes) else key, None)
 
     def _run(self) -> None:
-        backoff = 0.1
+        backoff, quiet = 0.1, False
         while not self._stop.is_set():
             try:
                 self._listen()
-                backoff = 0.1
             except Exception:  # noqa: BLE001 - any failure: forget everything, reconnect
-                logger.warning("near cache: lost its Redis connections; reading through", exc_info=True)
+                if self._healthy:  # it worked until now: retry soon, and say so once
+                    backoff, quiet = 0.1, False
+                (logger.debug if quiet else logger.warning)(
+                    "near cache: no invalidation connection to Redis; reading through", exc_info=True
+                )
+                quiet = True
             self._set_unhealthy()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, _HEALTH_SECONDS)

@@ -192,7 +192,7 @@ def _chunks(rows: Iterator, size: int, start: int) -> Iterator[tuple[int, list]]
 
 
 def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
-    """Clean each chunk in a helper thread while the previous one is written.
+    """Read and clean each chunk in a helper thread while the previous one is written.
 
     PostgreSQL works in a process of its own, so cleaning (Python) and writing (the server, mostly)
     overlap. The helper never touches the database: what it needs (the parties, the records' ids) is
@@ -215,8 +215,14 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
         # wait long for the helper to let go of the interpreter (5 ms by default, each round trip).
         sys.setswitchinterval(min(previous_interval, SWITCH_INTERVAL))
         try:
-            for start, chunk in _chunks(rows, size, batch.processed_rows):
+            # The helper also reads the file (parsing is Python too), one chunk at a time behind
+            # its cleaning: only ever the helper advances the rows.
+            chunks = _chunks(rows, size, batch.processed_rows)
+            reading = helper.submit(next, chunks, None)
+            while (item := reading.result()) is not None:
+                start, chunk = item
                 queued.append((chunk, start, helper.submit(clean_ahead, chunk, importer.prepare(chunk))))
+                reading = helper.submit(next, chunks, None)
                 if len(queued) > CHUNKS_AHEAD and not _import_chunk(batch, importer, *queued.popleft()):
                     return
             while queued:

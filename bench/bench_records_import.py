@@ -261,9 +261,12 @@ def main(argv: list[str] | None = None) -> dict:
             file=sys.stderr,
         )
         with override_settings(MEDIA_ROOT=Path(tmp) / "media"):
+            server_cpu, machine = _server_cpu_seconds(), _machine_seconds()
             started, cpu = time.perf_counter(), time.process_time()
             batch = import_start(actor=clerk, agency=agency, path=path, original_name=path.name)
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+            server_cpu = _difference(_server_cpu_seconds(), server_cpu)
+            busy, idle = [round(b - a, 1) for a, b in zip(machine, _machine_seconds(), strict=True)]
             batch.refresh_from_db()
             assert batch.status == "done", (batch.status, batch.message)
             assert (batch.created_count, batch.error_count) == (args.rows, 0), (
@@ -307,6 +310,11 @@ def main(argv: list[str] | None = None) -> dict:
             "write_seconds": round(phases.get("write", 0), 3),
             "write_python_cpu_seconds": round(phases.get("write_cpu", 0), 3),
             "distinct_publicity_inputs": distinct_publicity_inputs(),
+            # The import's PostgreSQL process (embedded or local server), and the whole machine's
+            # cores: busy (any process) and idle core-seconds over the import.
+            "server_process_cpu_seconds": server_cpu,
+            "machine_busy_core_seconds": busy,
+            "machine_idle_core_seconds": idle,
         },
         "reimport_all_present": {
             "seconds": round(again_seconds, 3),
@@ -333,12 +341,43 @@ def main(argv: list[str] | None = None) -> dict:
         f"prepare {imp['prepare_seconds']:.1f} s, waiting for the cleaning {imp['clean_wait_seconds']:.1f} s, "
         f"finish {imp['finish_seconds']:.1f} s, write {imp['write_seconds']:.1f} s "
         f"(Python CPU {imp['write_python_cpu_seconds']:.1f} s); helper thread: clean "
-        f"{imp['clean_ahead_seconds_helper_thread']:.1f} s (CPU {imp['clean_ahead_python_cpu_seconds']:.1f} s))\n"
+        f"{imp['clean_ahead_seconds_helper_thread']:.1f} s (CPU {imp['clean_ahead_python_cpu_seconds']:.1f} s); "
+        f"PostgreSQL process CPU {imp['server_process_cpu_seconds']} s; machine busy {busy} core-s, idle {idle})\n"
         f"same rows again, all already present: {result['reimport_all_present']['rows_per_s']:,} rows/s\n"
         f"raw COPY of the cleaned records:      {result['raw_copy']['rows_per_s']:,} rows/s ({copy_seconds:.1f} s)\n"
         f"written to {RESULTS}"
     )
     return result
+
+
+def _server_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL process so far, if the server runs on this machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _machine_seconds() -> tuple[float, float]:
+    """(busy, idle) core-seconds of the whole machine so far (/proc/stat; iowait counts as idle)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            ticks = [int(t) for t in handle.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
+def _difference(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else round(after - before, 1)
 
 
 def distinct_publicity_inputs() -> int:

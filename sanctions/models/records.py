@@ -147,7 +147,9 @@ class CreditRecord(models.Model):
     A correction is a new version with the same ``record_key``; the old one stays in the history.
     """
 
-    record_key = models.UUIDField(_("record key"), default=uuid.uuid4, db_index=True, editable=False)
+    # Indexed by the unique (record_key, version) constraint; agency and enterprise by the
+    # (agency, status) and (enterprise, status) indexes: no index of their own, one less per write.
+    record_key = models.UUIDField(_("record key"), default=uuid.uuid4, editable=False)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     previous = models.OneToOneField(
         "self",
@@ -159,7 +161,7 @@ class CreditRecord(models.Model):
     )
     is_current = models.BooleanField(_("current version"), default=True)
     agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency")
+        Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency"), db_index=False
     )
     kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
     status = models.CharField(
@@ -168,7 +170,11 @@ class CreditRecord(models.Model):
 
     # The party (行政相对人)
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("enterprise")
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name=_("enterprise"),
+        db_index=False,
     )
     party_name = models.CharField(_("party name"), max_length=200)  # CF_XDR_MC
     party_category = models.CharField(

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 _CHANNEL = "__redis__:invalidate"
 _HEALTH_SECONDS = 5.0
-_MAX_VALUES = 200_000
+_MAX_VALUES = 100_000  # about 10 MB of generations per process at most
 
 
 class NearCache:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from lookup.badges import forms, layouts, selectors, services, tokens, verification
 from lookup.models import Badge, BadgeStaff
+from lookup.views import visitor_is_anonymous
 from registry import accounts
 from registry import uscc as uscc_codes
 from registry.models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus
@@ -76,8 +77,7 @@ def verify(request, token: str):
     """What a phone shows after scanning a badge: live standing, as of the scan."""
     answer = verification.badge_verify(token=token)
     iso, text = _scan_time(answer["checked_at"])
-    anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
-    if answer["genuine"] and not request.META.get("QUERY_STRING") and anonymous:
+    if answer["genuine"] and not request.META.get("QUERY_STRING") and visitor_is_anonymous(request):
         key = f"{answer['_cache_key']}:page:{answer['key_id']}"
         page = verification.local_get(key)
         if page is None:

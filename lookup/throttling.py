@@ -32,7 +32,6 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -155,7 +154,7 @@ else
 end
 return {current, previous}
 """
-_scripts: dict[int, Any] = {}
+_script: list = []  # the registered script, made once: it runs on whichever client it is given
 
 
 def _count(current_key: str, previous_key: str, ttl: int, add: int = 1, carry: int = 0) -> tuple[int, int]:
@@ -163,11 +162,10 @@ def _count(current_key: str, previous_key: str, ttl: int, add: int = 1, carry: i
     one round trip on Redis."""
     client = _redis_client()
     if client is not None:
-        script = _scripts.get(id(client))
-        if script is None:
-            script = _scripts[id(client)] = client.register_script(_COUNT_LUA)
+        if not _script:
+            _script.append(client.register_script(_COUNT_LUA))
         make_key = cache.make_and_validate_key
-        current, previous = script(
+        current, previous = _script[0](
             keys=[make_key(current_key), make_key(previous_key)], args=[add, ttl, carry], client=client
         )
         return int(current), int(previous or 0)

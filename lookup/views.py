@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -117,10 +118,8 @@ def _full_page_key(uscc: str) -> str:
     return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
-def _anonymous(request: HttpRequest) -> bool:
+def visitor_is_anonymous(request: HttpRequest) -> bool:
     """Not signed in: no session cookie (known without a query), or a session with no user."""
-    from django.conf import settings
-
     return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
 
 
@@ -133,7 +132,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``). The
     latest pages are also kept in the process, so a popular page costs no round trip at all.
     """
-    anonymous = _anonymous(request)
+    anonymous = visitor_is_anonymous(request)
     if anonymous and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
         page_key = _full_page_key(uscc)
         entry = _LOCAL_PAGES.get(page_key)
@@ -192,8 +191,6 @@ def switch_language(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _verify_url(request: HttpRequest):
-    from django.conf import settings
-
     base = getattr(settings, "PORTAL_PUBLIC_BASE_URL", "").rstrip("/")
 
     def url(token: str) -> str:

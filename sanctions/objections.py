@@ -369,7 +369,7 @@ def _notify_on_commit(objection: Objection) -> None:
 # -- reads --------------------------------------------------------------------------------------------
 def open_objection_on_record() -> Exists:
     """For annotating a record query: whether the record (any version of it) carries an objection
-    that is not decided yet; the same rule as ``records_under_objection``, in the same query."""
+    that is not decided yet (what ``records_under_objection`` asks too)."""
     return Exists(Objection.objects.filter(status__in=OPEN, record__record_key=OuterRef("record_key")))
 
 
@@ -378,8 +378,9 @@ def records_under_objection(record_ids: Iterable[int]) -> set[int]:
     ids = list(record_ids)
     if not ids:
         return set()
-    open_keys = Objection.objects.filter(status__in=OPEN, record__isnull=False).values("record__record_key")
-    return set(CreditRecord.objects.filter(pk__in=ids, record_key__in=open_keys).values_list("pk", flat=True))
+    return set(
+        CreditRecord.objects.filter(open_objection_on_record(), pk__in=ids).values_list("pk", flat=True)
+    )
 
 
 def listings_under_objection(listing_ids: Iterable[int]) -> set[int]:

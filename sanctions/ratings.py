@@ -201,8 +201,12 @@ def rating_models_in_force(*, today: dt.date | None = None) -> list[RatingModel]
     return list(RatingModel.objects.filter(effective_from__lte=today).order_by("-is_default", "code"))
 
 
+def _default_models() -> QuerySet[RatingModel]:
+    return RatingModel.objects.filter(is_default=True).order_by("code")
+
+
 def default_rating_model() -> RatingModel | None:
-    return RatingModel.objects.filter(is_default=True).order_by("code").first()
+    return _default_models().first()
 
 
 def _store(enterprise_ids: Iterable[int], engine: Engine, outcomes: dict[int, Outcome]) -> int:
@@ -413,7 +417,7 @@ def ratings_recompute_bulk(
 def rating_current(*, enterprise: Enterprise, model: RatingModel | None = None) -> EnterpriseRating | None:
     """The enterprise's current grade under a model (default: the default model)."""
     if model is None:  # the default model, in the same query
-        model = RatingModel.objects.filter(is_default=True).order_by("code").values("pk")[:1]
+        model = _default_models().values("pk")[:1]
     return (
         EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True)
         .select_related("model")

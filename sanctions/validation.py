@@ -433,21 +433,7 @@ def clean_record(
             cleaned[field] = list(cleaned[field])
         errors = {field: [message] for field, message in absent_errors.items()}
         for field, fn, seen in present:
-            value = data[field]
-            # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
-            if value is None or value.__class__ is str:
-                outcome = seen.get(value)
-                if outcome is None:
-                    outcome = _attempt(fn, value)
-                    if len(seen) < MEMO_VALUES:
-                        seen[value] = outcome
-            else:
-                outcome = _attempt(fn, value)
-            if outcome[0]:
-                result = outcome[1]
-                cleaned[field] = list(result) if result.__class__ is list else result
-            else:
-                errors[field] = [outcome[1]]
+            _clean_field(cleaned, errors, field, fn, seen, data[field])
 
     for field in REQUIRED[kind]:
         if field not in errors and not cleaned.get(field):

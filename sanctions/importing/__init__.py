@@ -16,6 +16,7 @@ import math
 import shutil
 import sys
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +51,27 @@ CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
 FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
 CHUNKS_AHEAD = 2  # chunks the helper thread cleans while one is written
 SWITCH_INTERVAL = 0.0005  # seconds: sys.setswitchinterval while importing
+
+
+_switching = {"imports": 0, "saved": 0.0}
+_switching_lock = threading.Lock()
+
+
+def _quick_switching(on: bool) -> None:
+    """While any import runs in this process, the interpreter switches threads every
+    ``SWITCH_INTERVAL``: the main thread mostly waits for the server, and when an answer comes it
+    should not wait long for the helper to let go of the interpreter (5 ms by default, each round
+    trip). Counted, so that overlapping imports restore the interval once, when the last ends."""
+    with _switching_lock:
+        if on:
+            if _switching["imports"] == 0:
+                _switching["saved"] = sys.getswitchinterval()
+                sys.setswitchinterval(min(_switching["saved"], SWITCH_INTERVAL))
+            _switching["imports"] += 1
+        else:
+            _switching["imports"] -= 1
+            if _switching["imports"] == 0:
+                sys.setswitchinterval(_switching["saved"])
 
 
 def chunk_size(total: int) -> int:
@@ -210,10 +232,7 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
 
     with closing(rows), ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-clean") as helper:
         queued: deque[tuple[list, int, Future]] = deque()
-        previous_interval = sys.getswitchinterval()
-        # The main thread mostly waits for the server; when an answer comes it should not have to
-        # wait long for the helper to let go of the interpreter (5 ms by default, each round trip).
-        sys.setswitchinterval(min(previous_interval, SWITCH_INTERVAL))
+        _quick_switching(True)
         try:
             # The helper also reads the file (parsing is Python too), one chunk at a time behind
             # its cleaning: only ever the helper advances the rows.
@@ -229,7 +248,7 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
                 if not _import_chunk(batch, importer, *queued.popleft()):
                     return
         finally:
-            sys.setswitchinterval(previous_interval)
+            _quick_switching(False)
             helper.shutdown(cancel_futures=True)
 
 

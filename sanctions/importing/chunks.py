@@ -13,7 +13,7 @@ are written by COPY, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -284,8 +284,7 @@ class ChunkImporter:
         table = Enterprise._meta.db_table
         with connection.cursor() as cursor:
             if parties.codes:
-                any_code, codes = _any(list(parties.codes))
-                cursor.execute(f"SELECT id, uscc FROM {table} WHERE uscc = {any_code}", [codes])
+                cursor.execute(f"SELECT id, uscc FROM {table} WHERE uscc = ANY(%s)", [list(parties.codes)])
                 parties.by_uscc = {uscc: PartyRef(pk, uscc) for pk, uscc in cursor.fetchall()}
             for field, column, _at in legacy:
                 if parties.wanted[field]:
@@ -350,7 +349,9 @@ class ChunkImporter:
                 [len(rows)],
             )
             ids = sorted(cursor.fetchone()[0])
-        return Ahead(parties=self.parties(rows), ids=ids, keys=_uuid4s(len(rows)), now=timezone.now())
+        return Ahead(
+            parties=self.parties(rows), ids=ids, keys=[str(uuid.uuid4()) for _ in rows], now=timezone.now()
+        )
 
     def clean(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[CleanRow], list[RowError], int]:
         """(good rows, errors, number of bad rows): a bad row is reported whole and never written."""
@@ -525,11 +526,10 @@ class ChunkImporter:
         if not good:
             return 0, 0
         with connection.cursor() as cursor:
-            any_number, numbers = _any([row.document_number for row in good])
             cursor.execute(
                 f"SELECT document_number FROM {CreditRecord._meta.db_table} "
-                f"WHERE agency_id = %s AND is_current AND document_number = {any_number}",
-                [self.agency.pk, numbers],
+                "WHERE agency_id = %s AND is_current AND document_number = ANY(%s)",
+                [self.agency.pk, [row.document_number for row in good]],
             )
             present = {number for (number,) in cursor.fetchall()}
         new = [row for row in good if row.document_number not in present] if present else good
@@ -558,28 +558,6 @@ def _json_string(value: str) -> str:
     import json
 
     return json.encoder.encode_basestring(value)
-
-
-def _uuid4s(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as text, from one read of the system's random source."""
-    raw = bytearray(os.urandom(16 * count))
-    keys = []
-    for i in range(0, 16 * count, 16):
-        raw[i + 6] = raw[i + 6] & 0x0F | 0x40  # version 4
-        raw[i + 8] = raw[i + 8] & 0x3F | 0x80  # RFC 4122 variant
-        h = raw[i : i + 16].hex()
-        keys.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return keys
-
-
-_SEPARATOR = "\x1f"  # the ASCII unit separator: no code or document number contains it
-
-
-def _any(values: list[str]) -> tuple[str, Any]:
-    """``= ANY(...)`` of these values, sent as one string rather than a list quoted item by item."""
-    if any(_SEPARATOR in v for v in values):
-        return "ANY(%s)", values
-    return "ANY(string_to_array(%s, E'\\x1f'))", _SEPARATOR.join(values)
 
 
 def _foreign_keys(*models_: type[models.Model]) -> str:

@@ -753,3 +753,17 @@ def test_expire_records_command_expires_records_whose_publicity_ended(clerk, rev
     assert out.getvalue().strip() == "1 records expired."
     record.refresh_from_db()
     assert record.status == "expired"
+
+
+def test_overlapping_imports_restore_the_switch_interval_once_the_last_ends():
+    import sys
+
+    from sanctions import importing
+
+    before = sys.getswitchinterval()
+    importing._quick_switching(True)
+    importing._quick_switching(True)  # a second import in another thread of the process
+    importing._quick_switching(False)
+    assert sys.getswitchinterval() == min(before, importing.SWITCH_INTERVAL)  # one is still running
+    importing._quick_switching(False)
+    assert sys.getswitchinterval() == before

@@ -12,7 +12,7 @@ import decimal
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,78 +223,6 @@ def audit_prepare(
     return PreparedEntry(fields, head, tail, columns)
 
 
-def audit_preparer(
-    *, actor, action: str, target_type: str, request_id: str, after_keys: Sequence[str]
-) -> Callable[[str, str, Sequence[Any]], PreparedEntry]:
-    """``audit_prepare`` for many entries by one actor, of one action on one type of target, without
-    a "before" and with an "after" of these keys: ``prepare(target_id, target_repr, after_values)``.
-
-    What the entries share is rendered once (a bulk import renders thousands), and so is the frame
-    of "after"; each entry comes out exactly as ``audit_prepare`` renders it.
-    """
-    actor_id, actor_label = _actor_fields(actor)
-    actor_json = "null" if actor_id is None else int.__repr__(actor_id)
-    head = (
-        f'{{"action":{_string(action)},"actor_id":{actor_json},"actor_label":{_string(actor_label)},"after":'
-    )
-    middle = ',"before":null,"created_at":'
-    tail_start = f',"request_id":{_string(request_id)},"target_id":'
-    tail_end = f',"target_type":{_string(target_type)}}}'
-    columns_start = "\t".join(
-        [
-            "\\N" if actor_id is None else actor_json,
-            copy_text(actor_label),
-            copy_text(action),
-            copy_text(target_type),
-        ]
-    )
-    columns_end = copy_text(request_id)
-    keys = list(after_keys)
-    if len(set(keys)) != len(keys) or any(key.__class__ is not str for key in keys):
-        raise ValueError("after_keys must be distinct strings")
-    # json.dumps(sort_keys=True) order; "after" is {key: value, ...} in that order.
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    labels = [("{" if n == 0 else ",") + _string(keys[i]) + ":" for n, i in enumerate(order)]
-
-    def prepare(target_id: str, target_repr: str, after_values: Sequence[Any]) -> PreparedEntry:
-        target_repr = target_repr[:300]
-        after = dict(zip(keys, after_values, strict=True))
-        after_json = (
-            "".join([label + _json_value(after_values[i]) for label, i in zip(labels, order, strict=True)])
-            + "}"
-            if labels
-            else "{}"
-        )
-        return PreparedEntry(
-            (
-                actor_id,
-                actor_label,
-                action,
-                target_type,
-                target_id,
-                target_repr,
-                None,
-                _plain(after),
-                request_id,
-            ),
-            f"{head}{after_json}{middle}",
-            f'{tail_start}{_string(target_id)},"target_repr":{_string(target_repr)}{tail_end}',
-            f"{columns_start}\t{copy_text(target_id)}\t{copy_text(target_repr)}\t\\N\t{copy_text(after_json)}\t{columns_end}",
-        )
-
-    return prepare
-
-
-def _json_value(value: Any) -> str:
-    """One value as ``_canonical`` renders it after ``_plain`` (text and integers directly)."""
-    cls = value.__class__
-    if cls is str:
-        return _string(value)
-    if cls is int:
-        return int.__repr__(value)
-    return _canonical(_plain(value))
-
-
 def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, dt.datetime, str, str]]:
     """Chain and append rendered entries in order; (id, created_at, prev_hash, hash) of each."""
     if not prepared:
@@ -306,9 +234,8 @@ def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, d
         # After the lock, in a statement of its own: it must see the previous holder's entries.
         cursor.execute(
             "SELECT (SELECT hash FROM registry_auditentry ORDER BY id DESC LIMIT 1), "
-            "array(SELECT nextval(pg_get_serial_sequence('registry_auditentry', 'id')) "
-            "FROM generate_series(1, %s))",
-            [len(prepared)],
+            "array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
+            [_id_sequence(cursor), len(prepared)],
         )
         last, ids = cursor.fetchone()
         ids.sort()
@@ -335,6 +262,18 @@ def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, d
             copy.write("".join(lines))
     return chained
 
+
+def _id_sequence(cursor) -> str:
+    """The sequence of the entries' ids, looked up once per connection rather than once per id."""
+    database = (cursor.db.alias, cursor.db.settings_dict["NAME"])
+    name = _sequences.get(database)
+    if name is None:
+        cursor.execute("SELECT pg_get_serial_sequence('registry_auditentry', 'id')")
+        name = _sequences[database] = cursor.fetchone()[0]
+    return name
+
+
+_sequences: dict[tuple[str, str], str] = {}
 
 _COLUMNS = [
     "id",

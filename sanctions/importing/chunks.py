@@ -2,8 +2,8 @@
 
 Each row is cleaned by ``clean_record`` itself, with the penalty catalogue read once per import and
 the parties fetched once per chunk. Publicity is computed by ``publicity_for`` once per distinct
-combination of what it depends on. The new records, their history events and their audit entries
-are written by COPY, in the caller's transaction.
+combination of what it depends on. The new records and their history events are written by COPY,
+with one audit entry for the chunk, in the caller's transaction.
 """
 
 # The SQL below is assembled only from model metadata (table and column names); every value from
@@ -13,6 +13,7 @@ are written by COPY, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,9 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import uscc as uscc_codes
-from registry.audit import PreparedEntry, audit_preparer, audit_write_prepared, copy_text
+from registry.audit import audit_write, copy_text
 from registry.calendar import calendar_exceptions
-from registry.context import get_request_id
 from registry.importing import RowError
 from registry.models import Enterprise
 
@@ -58,17 +58,8 @@ _PUBLICITY_FIELDS = [
 # The columns a row of the file decides (id and record_key come first).
 _ROW_FIELDS = ["enterprise_id", *RECORD_FIELDS, *_PUBLICITY_FIELDS]
 _NULL = "\\N"
-# A created record's audit entry, "after": the file's row and what identifies the record.
-_AUDIT_KEYS = (
-    "import_batch",
-    "file",
-    "row",
-    "document_number",
-    "party_uscc",
-    "enterprise_id",
-    "decision_date",
-    "status",
-)
+# What the audit entry of a chunk says of each record it created.
+_AUDIT_COLUMNS = ("row", "record_id", "document_number", "party_uscc")
 
 
 def _array_text(items: list[Any]) -> str:
@@ -173,13 +164,14 @@ class Pending:
 
 @dataclass(slots=True)
 class CleanRow:
-    """A row that passed every check, with its writes rendered: its record, history and audit entry."""
+    """A row that passed every check, with its writes rendered: its record and its history."""
 
     rownum: int
+    pk: int
     document_number: str
+    party_uscc: str
     record: str  # its COPY line
     events: str  # its history's COPY lines
-    audit: PreparedEntry
 
 
 @dataclass
@@ -188,8 +180,8 @@ class Ahead:
 
     parties: Parties
     ids: list[int]  # a record id for each row of the chunk (a refused row leaves a gap)
-    keys: list[str]  # a record key (random UUID) for each row of the chunk
     now: dt.datetime
+    keys: list[str] = dataclass_field(default_factory=list)  # a record key for each row (clean_ahead)
 
 
 @dataclass
@@ -249,7 +241,10 @@ class ChunkImporter:
         )
         self.template = {f.attname: f.get_default() for f in self.constant_fields}
         self.foreign_keys = _foreign_keys(CreditRecord, RecordEvent)
-        self.request_id = get_request_id()
+        with connection.cursor() as cursor:
+            # Named once: pg_get_serial_sequence in the query would be looked up again for every id.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [CreditRecord._meta.db_table])
+            self.id_sequence: str = cursor.fetchone()[0]
 
     # --- Cleaning ---------------------------------------------------------------------------------
 
@@ -341,17 +336,13 @@ class ChunkImporter:
 
     def prepare(self, rows: list[tuple[int, list[Any]]]) -> Ahead:
         """Fetch what cleaning these rows needs from the database: their parties and the records' ids."""
-        table = CreditRecord._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT array(SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, %s))",
-                [len(rows)],
+                "SELECT array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
+                [self.id_sequence, len(rows)],
             )
             ids = sorted(cursor.fetchone()[0])
-        return Ahead(
-            parties=self.parties(rows), ids=ids, keys=[str(uuid.uuid4()) for _ in rows], now=timezone.now()
-        )
+        return Ahead(parties=self.parties(rows), ids=ids, now=timezone.now())
 
     def clean(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[CleanRow], list[RowError], int]:
         """(good rows, errors, number of bad rows): a bad row is reported whole and never written."""
@@ -364,6 +355,7 @@ class ChunkImporter:
         rows that needed it (a party not fetched) are left ``Pending``.
         """
         finder = ahead.parties.finder(ahead=True)
+        ahead.keys = _random_keys(len(rows))
         return Cleaned(self._clean_rows(enumerate(rows), ahead, finder=finder), ahead)
 
     def finish(self, cleaned: Cleaned) -> tuple[list[CleanRow], list[RowError], int]:
@@ -448,13 +440,13 @@ class ChunkImporter:
             columns = "\t".join(parts)
             outcomes.append(
                 writes(
-                    ahead.ids[position], ahead.keys[position], rownum, number, columns, cleaned, enterprise_id
+                    ahead.ids[position], ahead.keys[position], rownum, number, columns, cleaned["party_uscc"]
                 )
             )
         return outcomes
 
     def _writes(self, now: dt.datetime) -> Callable[..., CleanRow]:
-        """Renders a good row's writes: its record, its history events and its audit entry."""
+        """Renders a good row's writes: its record and its history events."""
         submitted = self.status == RecordStatus.SUBMITTED
         common = {
             "agency_id": self.agency.pk,
@@ -472,50 +464,18 @@ class ChunkImporter:
         }
         constants = {**self.template, **common}
         suffix = "\t".join(_copy_formatter(f)(constants[f.attname]) for f in self.constant_fields)
-        status = str(self.status)
-        action = f"record.create.{status}"
-        audit = audit_preparer(
-            actor=self.actor,
-            action=action,
-            target_type=CreditRecord._meta.label_lower,
-            request_id=self.request_id,
-            after_keys=_AUDIT_KEYS,
-        )
-        batch_pk, file_name = self.batch.pk, self.batch.original_name
-        # The record as created is the file's row: the event and the audit entry name that row
-        # (the chain holds the file's checksum, "import.start"), rather than copying its 40 values.
+        # The record as created is the file's row: its event names that row (the chain holds the
+        # file's checksum, "import.start"), rather than copying its 40 values.
         origin_json = copy_text(
             f'{{"file":{_json_string(self.batch.original_name)},"import_batch":{self.batch.pk},"row":'
         )
         event = f"\t{self.actor.pk}\t{copy_text(self.actor.get_username())}\t{now.isoformat()}\t\t"
 
-        def writes(
-            pk: int,
-            key: str,
-            rownum: int,
-            number: str,
-            columns: str,
-            cleaned: dict[str, Any],
-            enterprise_id: int,
-        ) -> CleanRow:
+        def writes(pk: int, key: str, rownum: int, number: str, columns: str, party_uscc: str) -> CleanRow:
             events = f"{pk}\t{key}\tcreate{event}{origin_json}{rownum}}}\n"
             if submitted:
                 events += f"{pk}\t{key}\tsubmit{event}{{}}\n"
-            entry = audit(
-                str(pk),
-                f"{number} · {cleaned['party_name']}",
-                (
-                    batch_pk,
-                    file_name,
-                    rownum,
-                    number,
-                    cleaned["party_uscc"],
-                    enterprise_id,
-                    cleaned["decision_date"].isoformat(),
-                    status,
-                ),
-            )
-            return CleanRow(rownum, number, f"{pk}\t{key}\t{columns}\t{suffix}\n", events, entry)
+            return CleanRow(rownum, pk, number, party_uscc, f"{pk}\t{key}\t{columns}\t{suffix}\n", events)
 
         return writes
 
@@ -550,8 +510,26 @@ class ChunkImporter:
                     copy.write("".join([row.record for row in rows]))
                 with cursor.copy(f"COPY {events} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
                     copy.write("".join([row.events for row in rows]))
-            audit_write_prepared([row.audit for row in rows])
             cursor.execute(f"SET CONSTRAINTS {self.foreign_keys} DEFERRED")
+        # One entry for the chunk's records, as for any write: one clerk's act, in one transaction.
+        # It names every record it created, with its row, so the chain covers each of them.
+        audit_write(
+            actor=self.actor,
+            action=f"record.import.{self.status}",
+            target=self.batch,
+            after={
+                "file": self.batch.original_name,
+                "status": str(self.status),
+                "columns": list(_AUDIT_COLUMNS),
+                "records": [[row.rownum, row.pk, row.document_number, row.party_uscc] for row in rows],
+            },
+        )
+
+
+def _random_keys(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, from one read of the system's random source."""
+    raw = os.urandom(16 * count)
+    return [str(uuid.UUID(bytes=raw[at : at + 16], version=4)) for at in range(0, 16 * count, 16)]
 
 
 def _json_string(value: str) -> str:

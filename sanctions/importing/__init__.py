@@ -269,7 +269,9 @@ def _import_chunk(
                         f"import {batch.pk}: rows {locked.processed_rows}..{start} were skipped"
                     )
                 good, errors, bad = importer.finish(cleaning.result())
-                created, present = importer.write(good)
+                # Records already present are looked for only once a chunk met one (or one was
+                # entered at the desk meanwhile): then the file is likely imported again.
+                created, present = importer.write(good, check=attempt > 0 or importer.met_present)
                 ImportBatch.objects.filter(pk=batch.pk).update(
                     processed_rows=start + len(chunk),
                     created_count=F("created_count") + created,
@@ -279,7 +281,9 @@ def _import_chunk(
                 )
             return True
         except IntegrityError:
-            # A clerk recorded one of these decisions at the desk meanwhile: check again, it is now present.
+            # One of these decisions is recorded already (or a clerk recorded it at the desk
+            # meanwhile): write the chunk again, less what is present.
+            importer.met_present = True
             if attempt == 2:
                 raise
     return True

@@ -220,6 +220,7 @@ class ChunkImporter:
         self.valid_to_matters = any(r.max_months is None for r in rules)
         # publicity key -> (Publicity, its columns formatted) or the reason no rule applies
         self.publicity_cache: dict[tuple, tuple[Publicity, str] | str] = {}
+        self.met_present = False  # a chunk of this file met a record already present
         self.memo: dict = {}  # clean_record's per-field memo, for this file (one agency, one language)
         self.keys: dict[Any, str] = {}  # a party code cell -> the code as stored
         fields = [f for f in CreditRecord._meta.concrete_fields if not getattr(f, "generated", False)]
@@ -481,10 +482,18 @@ class ChunkImporter:
 
     # --- Writing (inside the caller's transaction) ------------------------------------------------
 
-    def write(self, good: list[CleanRow]) -> tuple[int, int]:
-        """Create the records not yet present; returns (created, already present)."""
+    def write(self, good: list[CleanRow], *, check: bool = True) -> tuple[int, int]:
+        """Create the records not yet present; returns (created, already present).
+
+        ``check=False`` skips looking for them first: the agency's unique document numbers then
+        refuse the whole chunk (IntegrityError) if one is present, and the caller writes it again
+        with the check. A new file's chunks are written without that query.
+        """
         if not good:
             return 0, 0
+        if not check:
+            self._insert(good)
+            return len(good), 0
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT document_number FROM {CreditRecord._meta.db_table} "

@@ -470,9 +470,11 @@ def test_an_interrupted_import_resumes_and_writes_each_row_once(
     write = chunks.ChunkImporter.write
     calls = []
 
-    def dies_in_the_second_chunk(self, good):
+    def dies_in_the_second_chunk(self, good, **kwargs):
         calls.append(len(good))
-        result = write(self, good)  # the writes happen, then the worker dies before the chunk commits
+        result = write(
+            self, good, **kwargs
+        )  # the writes happen, then the worker dies before the chunk commits
         if len(calls) == 2:
             raise SystemExit("worker killed")
         return result
@@ -518,6 +520,44 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
 
     assert (batch.created_count, batch.unchanged_count) == (2, 1)
     assert numbers(market_agency) == sorted(MIXED_GOOD)
+
+
+def test_a_new_file_is_written_without_looking_for_present_records_until_a_chunk_meets_one(
+    django_capture_on_commit_callbacks, settings, monkeypatch, tmp_path, clerk, market_agency, acme
+):
+    from tests.sanctions.payloads import penalty_data
+
+    settings.RECORD_IMPORT_CHUNK_ROWS = 4
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕6号"),
+    )
+    rows = [penalty_row(market_agency, acme, f"杭市监罚〔2026〕{n}号") for n in range(1, 13)]
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, *rows])
+    write = chunks.ChunkImporter.write
+    checks = []
+
+    def spy(self, good, *, check=True):
+        checks.append((good[0].document_number, check))
+        return write(self, good, check=check)
+
+    monkeypatch.setattr(chunks.ChunkImporter, "write", spy)
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+
+    # The second chunk (rows 5-8) meets No. 6: it is refused whole, written again with the check,
+    # and from then on each chunk is checked first.
+    assert checks == [
+        ("杭市监罚〔2026〕1号", False),
+        ("杭市监罚〔2026〕5号", False),
+        ("杭市监罚〔2026〕5号", True),
+        ("杭市监罚〔2026〕9号", True),
+    ]
+    assert (batch.status, batch.created_count, batch.unchanged_count) == ("done", 11, 1)
+    assert numbers(market_agency) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 13))
+    assert sorted(r[2] for r in audited()) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 13) if n != 6)
+    assert audit_verify().ok
 
 
 @pytest.mark.django_db(transaction=True)

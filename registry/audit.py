@@ -37,6 +37,8 @@ def _plain(value: Any) -> Any:
             k if k.__class__ is str else str(k): v if v is None or v.__class__ in _SIMPLE else _plain(v)
             for k, v in value.items()
         }
+    if cls is list or cls is tuple:
+        return [v if v is None or v.__class__ in _SIMPLE else _plain(v) for v in value]
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):

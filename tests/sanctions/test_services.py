@@ -285,3 +285,27 @@ def test_licence_is_public_until_it_expires(clerk, reviewer, market_agency, ente
             data=licence_data(market_agency, enterprise, document_number="X2", fine_amount="5"),
         )
     assert "fine_amount" in errors_of(exc)
+
+
+def test_references_kept_by_django_still_protect_the_record(clerk, market_agency, enterprise):
+    """The author, the rule and the import are not foreign keys in the database (a bulk import
+    writes 10,000 records a second): Django's on_delete keeps them."""
+    from django.db.models import ProtectedError
+
+    from sanctions.models import ImportBatch
+
+    record = create(clerk, market_agency, enterprise)
+    batch = ImportBatch.objects.create(
+        agency=market_agency, uploaded_by=clerk, original_name="a.csv", sha256="0" * 64
+    )
+    CreditRecord.objects.filter(pk=record.pk).update(import_batch=batch)
+
+    with pytest.raises(ProtectedError) as refused:
+        record.publicity_rule.delete()
+    assert record in refused.value.protected_objects
+    with pytest.raises(ProtectedError) as refused:
+        clerk.delete()
+    assert record in refused.value.protected_objects
+    batch.delete()
+    record.refresh_from_db()
+    assert record.import_batch is None and record.publicity_rule is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
@@ -15,7 +17,7 @@ from registry.api.serializers import ApiErrorSerializer
 from registry.selectors import agency_get
 from registry.tokens import ReadOnlyTokenPermission
 
-from ..importing import import_error_report, import_start
+from ..importing import import_error_report, import_errors, import_start
 from ..models import ImportBatch
 from ..permissions import agencies_of
 
@@ -61,7 +63,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     @extend_schema_field(ImportErrorSerializer(many=True))
     def get_errors(self, batch: ImportBatch) -> list[dict]:
         """The first 100 bad rows; the whole list is at ``errors.csv``."""
-        return batch.errors[:100]
+        return [asdict(error) for error in import_errors(batch, limit=100)]
 
 
 class ImportUploadSerializer(serializers.Serializer):

@@ -38,7 +38,7 @@ from registry.importing import ImportReport, RowError
 from registry.models import Agency
 
 from ..choices import ImportStatus
-from ..models import ImportBatch
+from ..models import ImportBatch, ImportRowError
 from ..permissions import ensure_can_edit
 from . import files
 from .chunks import Ahead, ChunkImporter, Cleaned, no_database
@@ -277,7 +277,9 @@ def _import_chunk(
                     created_count=F("created_count") + created,
                     unchanged_count=F("unchanged_count") + present,
                     error_count=F("error_count") + bad,
-                    errors=locked.errors + [asdict(e) for e in errors],
+                )
+                ImportRowError.objects.bulk_create(
+                    [ImportRowError(batch_id=batch.pk, **asdict(error)) for error in errors]
                 )
             return True
         except IntegrityError:
@@ -311,8 +313,16 @@ def _finish(batch: ImportBatch) -> ImportBatch:
     return batch
 
 
-def import_errors(batch: ImportBatch) -> list[RowError]:
-    return [RowError(**error) for error in batch.errors]
+def import_errors(batch: ImportBatch, *, limit: int | None = None) -> list[RowError]:
+    """The file's bad cells in the order of its rows (the first ``limit`` of them)."""
+    found = (
+        ImportRowError.objects.filter(batch=batch)
+        .order_by("id")
+        .values_list("row", "column", "value", "reason")
+    )
+    if limit is not None:
+        found = found[:limit]
+    return [RowError(*error) for error in found]
 
 
 def import_error_report(batch: ImportBatch) -> bytes:

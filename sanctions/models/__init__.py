@@ -2,7 +2,7 @@
 
 from .lists import Listing, ListKind, ListSubscription, Measure, Memorandum, Notification
 from .ratings import EnterpriseRating, RatingModel, RatingRule
-from .records import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
+from .records import CreditRecord, ImportBatch, ImportRowError, PenaltyCategory, PublicityRule, RecordEvent
 from .remedies import (
     Commitment,
     DeadlineRule,
@@ -18,6 +18,7 @@ __all__ = [
     "DeadlineRule",
     "EnterpriseRating",
     "ImportBatch",
+    "ImportRowError",
     "ListKind",
     "ListSubscription",
     "Listing",

@@ -398,7 +398,6 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField(_("records created"), default=0)
     unchanged_count = models.PositiveIntegerField(_("already present"), default=0)
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -416,3 +415,25 @@ class ImportBatch(models.Model):
         if not self.total_rows:
             return 100 if self.status == ImportStatus.DONE else 0
         return int(100 * self.processed_rows / self.total_rows)
+
+
+class ImportRowError(models.Model):
+    """One thing wrong in one cell of an imported file: row and column as the file has them, the value
+    as written, and why. A table rather than a list on the import: each chunk appends its own, so a
+    file of a million bad rows costs no more per chunk than one of ten."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="row_errors", verbose_name=_("import")
+    )
+    row = models.PositiveIntegerField(_("row"))
+    column = models.TextField(_("column"))
+    value = models.TextField(_("value"), blank=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["batch", "id"]
+        verbose_name = _("import error")
+        verbose_name_plural = _("import errors")
+
+    def __str__(self) -> str:
+        return f"{self.row} · {self.column}"

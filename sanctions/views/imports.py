@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from registry.models import Agency
 
-from ..importing import import_error_report, import_start
+from ..importing import import_error_report, import_errors, import_start
 from ..models import ImportBatch
 from ..permissions import agencies_of
 from .desk import desk_view, render_desk
@@ -100,7 +100,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sanctions/import_detail.html",
         {
             "batch": batch,
-            "errors": batch.errors[:100],
+            "errors": import_errors(batch, limit=100),
             "running": batch.status in ("pending", "validating", "importing"),
         },
     )

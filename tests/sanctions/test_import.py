@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.utils import translation
 from registry.audit import audit_verify
 from registry.models import AuditEntry
 from sanctions import services
-from sanctions.importing import chunks, import_error_report, import_run, import_start
+from sanctions.importing import chunks, import_error_report, import_errors, import_run, import_start
 from sanctions.models import CreditRecord, ImportBatch, RecordEvent
 from sanctions.rules import publicity_for
 from tests.factories import EnterpriseFactory, enterprise_code
@@ -100,6 +101,10 @@ def numbers(agency) -> list[str]:
     return sorted(CreditRecord.objects.filter(agency=agency).values_list("document_number", flat=True))
 
 
+def errors_of(batch) -> list[dict]:
+    return [asdict(error) for error in import_errors(batch)]
+
+
 def audited(action: str = "record.import.draft") -> list[list]:
     """What the import's audit entries (one a chunk) name: [row, record id, document number, party USCC] each."""
     return [r for e in AuditEntry.objects.filter(action=action).order_by("id") for r in e.after["records"]]
@@ -163,8 +168,8 @@ def test_mixed_file_imports_exactly_the_good_rows_and_names_each_bad_cell(
 
     assert batch.status == "done" and batch.finished_at is not None
     assert numbers(market_agency) == sorted(MIXED_GOOD)
-    assert [(e["row"], e["column"]) for e in batch.errors] == MIXED_ERRORS
-    by_row = {e["row"]: e for e in batch.errors}
+    assert [(e["row"], e["column"]) for e in errors_of(batch)] == MIXED_ERRORS
+    by_row = {e["row"]: e for e in errors_of(batch)}
     assert by_row[3]["value"] == bad_check(acme.uscc)
     assert f"should be “{acme.uscc[-1]}”" in by_row[3]["reason"]
     assert "placeholder" in by_row[4]["reason"]
@@ -283,7 +288,7 @@ def test_gb18030_file_with_chinese_headers_is_read_as_penalties(
 
     batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=a, path=path)
 
-    assert (batch.status, batch.created_count, batch.errors) == ("done", 1, [])
+    assert (batch.status, batch.created_count, errors_of(batch)) == ("done", 1, [])
     record = CreditRecord.objects.get()
     assert (record.document_number, record.kind, record.decision_date) == (
         "浙市监罚〔2026〕㐀号",
@@ -349,7 +354,7 @@ def test_xlsx_with_licence_codes_imports_licences(
 
     assert batch.status == "done"
     assert numbers(a) == ["JY23301060001", "JY23301060002"]
-    assert [(e["row"], e["column"]) for e in batch.errors] == [(4, "XK_YXQZI")]
+    assert [(e["row"], e["column"]) for e in errors_of(batch)] == [(4, "XK_YXQZI")]
     first = CreditRecord.objects.get(document_number="JY23301060001")
     assert (first.kind, first.licence_category, first.licence_status) == ("licence", "01", "valid")
     assert (first.valid_from, first.valid_to, first.publicity_end) == (DECIDED, until, until)
@@ -500,7 +505,7 @@ def test_an_interrupted_import_resumes_and_writes_each_row_once(
     ) == ("done", 10, 9, 0, 1)
     assert numbers(market_agency) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 11) if n != 7)
     assert RecordEvent.objects.count() == len(audited()) == len({r[1] for r in audited()}) == 9
-    assert [e["row"] for e in batch.errors] == [8]
+    assert [e["row"] for e in errors_of(batch)] == [8]
     assert audit_verify().ok
 
 
@@ -648,7 +653,7 @@ def test_a_party_without_a_uscc_is_found_by_the_legacy_identifier_that_names_exa
         registered,
         registered.uscc,
     )
-    assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "CF_XDR_SHXYM")]
+    assert [(e["row"], e["column"]) for e in errors_of(batch)] == [(3, "CF_XDR_SHXYM")]
 
 
 def test_no_database_refuses_the_database_in_its_thread_only(clerk):

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from registry.models import Division, Enterprise
 from registry.reference import divisions_sync
-from sanctions.importing import import_start
+from sanctions.importing import import_errors, import_start
 from sanctions.models import CreditRecord, PenaltyCategory, PublicityRule, RecordEvent
 from sanctions.reference import load_catalogue
 from tests.factories import enterprise_code
@@ -132,4 +132,4 @@ def test_a_worker_killed_mid_import_leaves_every_row_imported_exactly_once(
     )
     assert len(numbers) == sum(numbers.values()) == good
     assert RecordEvent.objects.count() == good
-    assert [e["row"] for e in batch.errors] == [n + 1 for n in range(BAD_EVERY, ROWS + 1, BAD_EVERY)]
+    assert [e.row for e in import_errors(batch)] == [n + 1 for n in range(BAD_EVERY, ROWS + 1, BAD_EVERY)]

@@ -50,7 +50,7 @@ MIN_CHUNK_ROWS = 100
 CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
 FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
 CHUNKS_AHEAD = 2  # chunks the helper thread cleans while one is written
-SWITCH_INTERVAL = 0.0005  # seconds: sys.setswitchinterval while importing
+SWITCH_INTERVAL = 0.0001  # seconds: sys.setswitchinterval while importing
 
 
 _switching = {"imports": 0, "saved": 0.0}

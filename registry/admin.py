@@ -228,6 +228,10 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
     search_fields = ["target_id", "target_repr", "actor_label", "request_id"]
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        # The list shows neither "before" nor "after" (an import's entry names thousands of records).
+        return super().get_queryset(request).defer("before", "after")
+
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):

@@ -110,3 +110,27 @@ def test_entries_with_awkward_text_are_stored_as_given_and_verify(registry_admin
     assert stored[2].actor_label == "系统" and stored[2].after == {"nested": {"k": awkward}}
     assert [e.hash for e in stored] == [w.hash for w in written] == [compute_hash(e) for e in stored]
     assert audit_verify().ok and audit_verify().checked == 3
+
+
+def test_the_admin_lists_entries_without_reading_their_values(admin_client):
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.audit import audit_write
+
+    records = [[n + 2, n + 1, f"杭市监罚〔2026〕{n + 1}号", "91330106MA0000015K"] for n in range(2000)]
+    with transaction.atomic():
+        entry = audit_write(
+            actor=None,
+            action="record.import.draft",
+            target=("sanctions.importbatch", "1", "penalties.csv"),
+            after={"records": records},
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        listing = admin_client.get("/admin/registry/auditentry/")
+    assert listing.status_code == 200 and "penalties.csv" in listing.content.decode()
+    read = [q["sql"] for q in queries.captured_queries if '"registry_auditentry"' in q["sql"]]
+    assert read and not any('"registry_auditentry"."after"' in sql for sql in read)
+
+    detail = admin_client.get(f"/admin/registry/auditentry/{entry.id}/change/")
+    assert detail.status_code == 200 and "杭市监罚〔2026〕2000号" in detail.content.decode()

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from registry.audit import audit_verify
     from registry.models import AuditEntry
-    from sanctions.importing import chunks, files, import_start
+    from sanctions.importing import chunks, files, import_errors, import_start
     from sanctions.models import CreditRecord, RecordEvent
 
     timings: dict[str, float] = defaultdict(float)
@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> dict:
             assert batch.status == "done", (batch.status, batch.message)
             assert (batch.created_count, batch.error_count) == (args.rows, 0), (
                 batch.created_count,
-                batch.errors[:3],
+                import_errors(batch, limit=3),
             )
             assert CreditRecord.objects.count() == RecordEvent.objects.count() == args.rows
             audited = AuditEntry.objects.filter(action="record.import.draft").values_list("after", flat=True)

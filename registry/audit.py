@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .context import get_request_id
+from .db import id_sequence
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -237,7 +238,7 @@ def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, d
         cursor.execute(
             "SELECT (SELECT hash FROM registry_auditentry ORDER BY id DESC LIMIT 1), "
             "array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
-            [_id_sequence(cursor), len(prepared)],
+            [id_sequence(cursor, "registry_auditentry"), len(prepared)],
         )
         last, ids = cursor.fetchone()
         ids.sort()
@@ -264,18 +265,6 @@ def audit_write_prepared(prepared: Sequence[PreparedEntry]) -> list[tuple[int, d
             copy.write("".join(lines))
     return chained
 
-
-def _id_sequence(cursor) -> str:
-    """The sequence of the entries' ids, looked up once per connection rather than once per id."""
-    database = (cursor.db.alias, cursor.db.settings_dict["NAME"])
-    name = _sequences.get(database)
-    if name is None:
-        cursor.execute("SELECT pg_get_serial_sequence('registry_auditentry', 'id')")
-        name = _sequences[database] = cursor.fetchone()[0]
-    return name
-
-
-_sequences: dict[tuple[str, str], str] = {}
 
 _COLUMNS = [
     "id",

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from registry import uscc as uscc_codes
 from registry.audit import audit_write, copy_text
 from registry.calendar import calendar_exceptions
+from registry.db import id_sequence
 from registry.importing import RowError
 from registry.models import Enterprise
 
@@ -242,10 +243,6 @@ class ChunkImporter:
         )
         self.template = {f.attname: f.get_default() for f in self.constant_fields}
         self.foreign_keys = _foreign_keys(CreditRecord, RecordEvent)
-        with connection.cursor() as cursor:
-            # Named once: pg_get_serial_sequence in the query would be looked up again for every id.
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [CreditRecord._meta.db_table])
-            self.id_sequence: str = cursor.fetchone()[0]
 
     # --- Cleaning ---------------------------------------------------------------------------------
 
@@ -340,7 +337,7 @@ class ChunkImporter:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT array(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
-                [self.id_sequence, len(rows)],
+                [id_sequence(cursor, CreditRecord._meta.db_table), len(rows)],
             )
             ids = sorted(cursor.fetchone()[0])
         return Ahead(parties=self.parties(rows), ids=ids, now=timezone.now())

@@ -477,9 +477,8 @@ def test_an_interrupted_import_resumes_and_writes_each_row_once(
 
     def dies_in_the_second_chunk(self, good, **kwargs):
         calls.append(len(good))
-        result = write(
-            self, good, **kwargs
-        )  # the writes happen, then the worker dies before the chunk commits
+        # The writes happen, then the worker dies before the chunk commits.
+        result = write(self, good, **kwargs)
         if len(calls) == 2:
             raise SystemExit("worker killed")
         return result

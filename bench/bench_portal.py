@@ -242,7 +242,7 @@ def _time_selectors(codes: list[str]) -> dict:
 
     from lookup.masking import public_sections
     from registry.selectors import enterprise_get
-    from sanctions.standing import enterprise_standing
+    from sanctions.lists.standing import enterprise_standing
 
     translation.activate("zh-hans")
     timings, queries, records = [], [], []

@@ -220,8 +220,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     from registry.audit import audit_verify
     from registry.models import AuditEntry
-    from sanctions.importing import chunks, files, import_errors, import_start
     from sanctions.models import CreditRecord, RecordEvent
+    from sanctions.records.importing import chunks, files
+    from sanctions.records.importing.run import import_errors, import_start
 
     timings: dict[str, float] = defaultdict(float)
 

@@ -7,9 +7,9 @@ from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badge_api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
-from sanctions.api.imports import ImportViewSet
-from sanctions.api.views import RecordViewSet
-from sanctions.api_lists import EnterpriseMeasuresView
+from sanctions.lists.api import EnterpriseMeasuresView
+from sanctions.records.api.views import RecordViewSet
+from sanctions.records.importing.api import ImportViewSet
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")

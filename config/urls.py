@@ -20,12 +20,12 @@ urlpatterns = [
     path(".well-known/credit-registry-keys.json", lookup_views.signing_keys, name="signing-keys"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("desk/", include("sanctions.urls")),
+    path("desk/", include("sanctions.records.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
-    path("", include("sanctions.urls_lists")),
-    path("", include("sanctions.urls_remedies")),
+    path("", include("sanctions.lists.urls")),
+    path("", include("sanctions.remedies.urls")),
 ]
 
 handler404 = "lookup.views.not_found"

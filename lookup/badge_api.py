@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from lookup.badges import verification
 from lookup.models import BadgeSector
-from sanctions import standing as standing_module
+from sanctions.lists import standing as standing_module
 
 from .badges.selectors import LIVE_LABELS
 

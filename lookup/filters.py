@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from registry.filters import EnterpriseFilter
 from registry.selectors import division_choices
 from sanctions.choices import RecordKind
+from sanctions.lists.selectors import active_listings
 from sanctions.models import ListKind
-from sanctions.selectors import active_listings, public_records
+from sanctions.records.selectors import public_records
 
 
 def _provinces():

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
 from sanctions.models import CreditRecord
-from sanctions.selectors import public_records_for
+from sanctions.records.selectors import public_records_for
 
 MASK = "*"
 

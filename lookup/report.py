@@ -36,7 +36,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from registry.models import Enterprise
 from registry.selectors import division_describe
-from sanctions.standing import enterprise_standing
+from sanctions.lists.standing import enterprise_standing
 
 from .masking import SECTION_KINDS, public_sections, section_title, with_labels
 from .models import CreditReport

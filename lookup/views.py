@@ -16,11 +16,12 @@ from registry import uscc as uscc_codes
 from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_get
-from sanctions.commitments import public_commitments_for
-from sanctions.objections import listings_under_objection, open_objection_on_record
-from sanctions.ratings import rating_current
-from sanctions.selectors import active_listings_for, public_records_for
-from sanctions.standing import is_serious_penalty, standing_from
+from sanctions.lists.ratings import rating_current
+from sanctions.lists.selectors import active_listings_for
+from sanctions.lists.standing import is_serious_penalty, standing_from
+from sanctions.records.selectors import public_records_for
+from sanctions.remedies.commitments import public_commitments_for
+from sanctions.remedies.objections import listings_under_objection, open_objection_on_record
 
 from .masking import SECTION_KINDS, section_title, sections_of, with_labels
 from .report import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches

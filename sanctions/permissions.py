@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from registry.choices import StaffRoleKind
 from registry.models import Agency, StaffRole
 from registry.permissions import is_registry_admin, roles_in
-
-from .models import CreditRecord
+from sanctions.models import CreditRecord
 
 CLERK_ROLES = {StaffRoleKind.CLERK, StaffRoleKind.AGENCY_ADMIN}
 REVIEW_ROLES = {StaffRoleKind.REVIEWER}

@@ -125,7 +125,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_IMPORTS = ["sanctions.rating_tasks"]
+CELERY_IMPORTS = ["sanctions.tasks"]
 # Times are Asia/Shanghai: publicity periods and list terms end at midnight. Public view never
 # waits for these jobs (visibility is computed by date); they record the change and notify.
 CELERY_BEAT_SCHEDULE = {

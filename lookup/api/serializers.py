@@ -8,7 +8,7 @@ from registry.api.serializers import DivisionRefSerializer, _division
 from registry.choices import EnterpriseStatus, EntityType
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
-from sanctions.standing import LEVEL_LABELS
+from sanctions.lists.standing import LEVEL_LABELS
 
 MAX_QUERY = 100
 

@@ -22,8 +22,9 @@ from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
 from registry.models import Enterprise
 from registry.selectors import enterprise_get, enterprise_list
-from sanctions.selectors import active_listings_for, public_records_for
-from sanctions.standing import enterprise_standing
+from sanctions.lists.selectors import active_listings_for
+from sanctions.lists.standing import enterprise_standing
+from sanctions.records.selectors import public_records_for
 
 from ..developer_keys import DeveloperKeyAuthentication
 from ..masking import public_record_fields

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lookup.models import Badge, BadgeScanDay, BadgeStaff, BadgeStatus
 from registry.models import Enterprise
-from sanctions import standing as standing_module
+from sanctions.lists import standing as standing_module
 
 # Badges are suspended while the enterprise is on the seriously dishonest list or no longer
 # operating (licence revoked, deregistered); they verify again once it is eligible again.

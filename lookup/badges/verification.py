@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from lookup import signing
 from lookup.models import Badge
 from registry.cache import enterprise_cache_key
-from sanctions import standing as standing_module
+from sanctions.lists import standing as standing_module
 
 from . import selectors, services, tokens
 

@@ -1,9 +1,16 @@
 """Credit records and their consequences, one module per feature."""
 
-from .lists import Listing, ListKind, ListSubscription, Measure, Memorandum, Notification
-from .ratings import EnterpriseRating, RatingModel, RatingRule
-from .records import CreditRecord, ImportBatch, ImportRowError, PenaltyCategory, PublicityRule, RecordEvent
-from .remedies import (
+from sanctions.models.lists import Listing, ListKind, ListSubscription, Measure, Memorandum, Notification
+from sanctions.models.ratings import EnterpriseRating, RatingModel, RatingRule
+from sanctions.models.records import (
+    CreditRecord,
+    ImportBatch,
+    ImportRowError,
+    PenaltyCategory,
+    PublicityRule,
+    RecordEvent,
+)
+from sanctions.models.remedies import (
     Commitment,
     DeadlineRule,
     Objection,

@@ -6,9 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
-
-from ..choices import ListingStatus, ListNature, MeasureNature, NotificationEvent, RemovalReason
-from .records import CreditRecord
+from sanctions.choices import ListingStatus, ListNature, MeasureNature, NotificationEvent, RemovalReason
+from sanctions.models.records import CreditRecord
 
 
 class ListKind(models.Model):

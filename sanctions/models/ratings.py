@@ -4,9 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
-
-from ..choices import RatingRuleKind, RecordKind, Severity
-from .lists import ListKind
+from sanctions.choices import RatingRuleKind, RecordKind, Severity
+from sanctions.models.lists import ListKind
 
 
 class RatingModel(models.Model):

@@ -9,8 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
-
-from ..choices import (
+from sanctions.choices import (
     IdType,
     ImportStatus,
     LicenceCategory,

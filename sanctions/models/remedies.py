@@ -10,8 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
-
-from ..choices import (
+from sanctions.choices import (
     ApplicationStatus,
     CommitmentKind,
     CommitmentStatus,
@@ -19,8 +18,8 @@ from ..choices import (
     MaterialKind,
     ObjectionStatus,
 )
-from .lists import Listing
-from .records import CreditRecord
+from sanctions.models.lists import Listing
+from sanctions.models.records import CreditRecord
 
 
 class DeadlineRule(models.Model):

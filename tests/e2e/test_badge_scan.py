@@ -12,7 +12,7 @@ from PIL import Image
 from lookup.badges import services
 from lookup.badges.verification import local_clear
 from registry.cache import enterprise_changed
-from sanctions import standing
+from sanctions.lists import standing
 from tests.factories import EnterpriseFactory
 from tests.lookup.test_badges_support import confirmed_account, decode_image
 

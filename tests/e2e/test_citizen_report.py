@@ -9,7 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from sanctions import services
+from sanctions.records import services
 from tests.factories import EnterpriseFactory
 from tests.lookup.test_report import qr_urls
 from tests.sanctions.payloads import licence_data, penalty_data

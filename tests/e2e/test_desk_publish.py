@@ -113,7 +113,7 @@ def test_clerk_submits_a_penalty_and_reviewer_publishes_it(live_server, browser,
 
 def test_desk_list_on_a_phone(live_server, page, screenshot, people):
     agency, enterprise = people
-    from sanctions.services import record_create
+    from sanctions.records.services import record_create
 
     clerk = StaffRole.objects.get(role=StaffRoleKind.CLERK).user
     for n in range(3):

@@ -15,8 +15,8 @@ from django.utils import timezone
 from registry.accounts import claim_code_issue, enterprise_account_confirm, enterprise_claim
 from registry.choices import StaffRoleKind
 from registry.models import StaffRole
-from sanctions import services
 from sanctions.models import CreditRecord, RepairApplication
+from sanctions.records import services
 from tests.e2e.conftest import SCREENSHOTS
 from tests.factories import AgencyFactory, EnterpriseFactory, UserFactory
 from tests.sanctions.payloads import penalty_data

@@ -16,7 +16,7 @@ from lookup.models import Badge, BadgeReport, BadgeScanDay
 from registry.cache import enterprise_changed
 from registry.models import AuditEntry
 from registry.services import enterprise_update
-from sanctions import standing
+from sanctions.lists import standing
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.lookup.test_badges_support import confirmed_account, publish_serious_penalty
 

@@ -12,7 +12,7 @@ from lookup.badges.verification import local_clear
 from lookup.models import Badge, BadgeStaff
 from registry import accounts
 from registry.models import EnterpriseAccount
-from sanctions import standing
+from sanctions.lists import standing
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.lookup.test_badges_support import confirmed_account
 

@@ -22,7 +22,7 @@ def confirmed_account(*, registry_admin, enterprise, username: str):
 
 
 def publish_serious_penalty(*, clerk, reviewer, agency, enterprise):
-    from sanctions import services
+    from sanctions.records import services
 
     record, _ = services.record_create(
         actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, severity="serious")

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from lookup.masking import mask_person_name
-from sanctions import services
 from sanctions.models import CreditRecord
+from sanctions.records import services
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import licence_data, penalty_data
 
@@ -166,7 +166,7 @@ def test_standing_badge_says_good_then_attention_after_a_serious_penalty(client,
 def test_the_page_s_standing_is_the_one_every_other_reader_gets(client, enterprise, publish):
     """The page works its standing out from the records and listings it reads anyway
     (``standing_from``); badges and the API ask ``enterprise_standing``: the same answer."""
-    from sanctions.standing import enterprise_standing
+    from sanctions.lists.standing import enterprise_standing
 
     publish(
         enterprise,

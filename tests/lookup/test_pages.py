@@ -75,7 +75,7 @@ def test_language_switch_never_redirects_off_site(client):
 def test_anonymous_credit_page_is_served_whole_from_the_cache_until_a_change(
     client, clerk, reviewer, market_agency, django_assert_max_num_queries
 ):
-    from sanctions import services
+    from sanctions.records import services
     from tests.sanctions.payloads import penalty_data
 
     enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司")
@@ -120,7 +120,7 @@ def test_api_errors_follow_accept_language(client):
 
 
 def test_enterprise_page_shows_published_records_only(client, clerk, reviewer, market_agency):
-    from sanctions import services
+    from sanctions.records import services
     from tests.sanctions.payloads import penalty_data
 
     enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司")

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from lookup.developer_keys import developer_key_issue, developer_key_revoke
-from sanctions import services
+from sanctions.records import services
 from tests.factories import EnterpriseFactory, enterprise_code
 from tests.sanctions.payloads import licence_data, penalty_data
 
@@ -221,7 +221,7 @@ def test_schema_documents_every_status_of_the_public_api(api):
 def test_list_memberships_in_force_are_public(api, clerk, reviewer, market_agency):
     import datetime as dt
 
-    from sanctions import lists
+    from sanctions.lists import services as lists
     from sanctions.models import ListKind
     from tests.factories import EnterpriseFactory
 

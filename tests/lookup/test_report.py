@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from lookup import signing
 from lookup.models import CreditReport
 from lookup.report import content_sha256, report_token
-from sanctions import services
+from sanctions.records import services
 from tests.conftest import IN_CI
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import licence_data, penalty_data

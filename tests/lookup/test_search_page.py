@@ -86,7 +86,7 @@ def test_a_very_common_word_shows_more_than_the_limit(client):
 
 
 def test_filters_by_province_city_industry_status_and_penalties(client, clerk, reviewer, market_agency):
-    from sanctions import services
+    from sanctions.records import services
     from tests.sanctions.payloads import penalty_data
 
     EnterpriseFactory(name="杭州西湖建设有限公司", industry="E")
@@ -139,7 +139,7 @@ def test_search_page_query_count_is_pinned(client, django_assert_max_num_queries
 def test_filter_by_list_membership(client, clerk, reviewer, market_agency):
     import datetime as dt
 
-    from sanctions import lists
+    from sanctions.lists import services as lists
     from sanctions.models import ListKind
 
     listed = EnterpriseFactory(name="杭州西湖建设有限公司")

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from registry.context import request_context
-from sanctions.lists import listings_expire
+from sanctions.lists.services import listings_expire
 
 
 class Command(BaseCommand):

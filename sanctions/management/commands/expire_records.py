@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from registry.context import request_context
-from sanctions.services import records_expire
+from sanctions.records.services import records_expire
 
 
 class Command(BaseCommand):

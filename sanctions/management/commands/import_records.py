@@ -14,7 +14,7 @@ from registry.context import request_context
 from registry.models import Agency
 from registry.services import system_actor
 from sanctions.choices import ImportStatus
-from sanctions.importing import import_error_report, import_errors, import_start
+from sanctions.records.importing.run import import_error_report, import_errors, import_start
 
 SHOWN_ERRORS = 20
 POLL_SECONDS = 0.5

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from registry.context import request_context
 from registry.models import Enterprise
+from sanctions.lists.ratings import CHUNK, rating_recompute, ratings_recompute_bulk
 from sanctions.models import RatingModel
-from sanctions.ratings import CHUNK, rating_recompute, ratings_recompute_bulk
 
 
 class Command(BaseCommand):

@@ -1,0 +1,507 @@
+"""Credit ratings: a model configured as data, evaluated on public information only (DOMAIN.md §7).
+
+An enterprise starts at the model's base points; every rule adds its points once per matching item
+(at most ``max_count`` items, the most recent first); the total picks the grade from the scale (best
+first, the first whose minimum is reached); a ceiling rule ("floor" kind) caps the grade while the
+enterprise is on its list. Exempted records (force majeure) count for nothing. The explanation keeps
+every rule that fired with its points and the records or listings that fired it, so that
+``base_points + sum(rule points) == points`` always holds and the grade can be checked by hand.
+
+A rating is stored only when its outcome changes (a new ``EnterpriseRating`` row, the old one stays
+as history); the ``fingerprint`` of the outcome makes recomputation idempotent.
+
+Bulk recomputation (``ratings_recompute_bulk``) works in chunks of enterprise ids: enterprises with
+no public record and no listing in force get the base grade in one INSERT … SELECT per chunk; the
+others are evaluated in Python with three queries per chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.audit import audit_write, snapshot
+from registry.cache import enterprise_changed
+from registry.models import Enterprise
+from registry.permissions import ensure_registry_admin
+from sanctions.choices import RatingRuleKind
+from sanctions.lists.selectors import active_listings
+from sanctions.models import CreditRecord, EnterpriseRating, Listing, RatingModel, RatingRule
+from sanctions.records.selectors import public_records
+
+CHUNK = 20_000  # enterprise ids per bulk transaction
+EVALUATE_CHUNK = 500  # enterprises evaluated in Python per transaction
+
+
+# --- The engine ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """A computed rating: grade, points and the rules that fired (JSON-ready)."""
+
+    grade: str
+    points: int
+    base_points: int
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+@dataclass
+class Engine:
+    """A rating model with its rules, loaded once and applied to many enterprises."""
+
+    model: RatingModel
+    rules: list[RatingRule]
+    signature: str
+
+    @classmethod
+    def load(cls, model: RatingModel) -> Engine:
+        rules = list(RatingRule.objects.filter(model=model).order_by("order", "id"))
+        signature = _digest(
+            {
+                "model": model.pk,
+                "base": model.base_points,
+                "grades": model.grades,
+                "rules": [
+                    [
+                        r.pk,
+                        r.name,
+                        r.kind,
+                        r.record_kind,
+                        r.severity,
+                        r.list_kind_id,
+                        r.points,
+                        r.max_count,
+                        r.ceiling_grade,
+                        r.legal_basis,
+                    ]
+                    for r in rules
+                ],
+            }
+        )
+        return cls(model=model, rules=rules, signature=signature)
+
+    @property
+    def grade_order(self) -> list[str]:
+        return [g["grade"] for g in self.model.grades]
+
+    def grade_for(self, points: int) -> str:
+        for entry in self.model.grades:
+            minimum = entry.get("min_points")
+            if minimum is None or points >= minimum:
+                return entry["grade"]
+        return self.model.grades[-1]["grade"]
+
+    def evaluate(self, *, records: Sequence[CreditRecord], listings: Sequence[Listing]) -> Outcome:
+        """Apply every rule to the enterprise's public records and listings in force."""
+        counted = [r for r in records if not r.is_exempt]
+        counted.sort(key=lambda r: (r.decision_date, r.pk), reverse=True)
+        ordered_listings = sorted(listings, key=lambda x: (x.start_date, x.pk), reverse=True)
+        explanation: list[dict[str, Any]] = []
+        total = self.model.base_points
+        ceilings: list[tuple[str, dict[str, Any]]] = []
+        for rule in self.rules:
+            if rule.kind == RatingRuleKind.RECORD:
+                matches = [
+                    _record_item(r)
+                    for r in counted
+                    if r.kind == rule.record_kind and (not rule.severity or r.severity == rule.severity)
+                ]
+            else:
+                matches = [_listing_item(x) for x in ordered_listings if x.list_kind_id == rule.list_kind_id]
+            if not matches:
+                continue
+            entry = {"rule": rule.pk, "name": rule.name, "kind": rule.kind, "legal_basis": rule.legal_basis}
+            if rule.kind == RatingRuleKind.FLOOR:
+                entry.update(points=0, ceiling_grade=rule.ceiling_grade, items=matches)
+                ceilings.append((rule.ceiling_grade, entry))
+            else:
+                limit = rule.max_count if rule.max_count is not None else len(matches)
+                used, unused = matches[:limit], matches[limit:]
+                points = rule.points * len(used)
+                entry.update(
+                    points=points,
+                    points_each=rule.points,
+                    count=len(used),
+                    items=used,
+                    not_counted=unused,
+                    max_count=rule.max_count,
+                )
+                total += points
+            explanation.append(entry)
+        grade = self.grade_for(total)
+        order = self.grade_order
+        for ceiling, entry in ceilings:
+            applied = ceiling in order and order.index(ceiling) > order.index(grade)
+            entry["applied"] = applied
+            if applied:
+                grade = ceiling
+        outcome = Outcome(
+            grade=grade, points=total, base_points=self.model.base_points, explanation=explanation
+        )
+        outcome.fingerprint = _digest(
+            {"signature": self.signature, "grade": grade, "points": total, "explanation": explanation}
+        )
+        return outcome
+
+    def base_outcome(self) -> Outcome:
+        """The outcome for an enterprise with nothing public: the base grade."""
+        return self.evaluate(records=[], listings=[])
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def _record_item(record: CreditRecord) -> dict[str, Any]:
+    return {
+        "type": "record",
+        "id": record.pk,
+        "record_key": str(record.record_key),
+        "document_number": record.document_number,
+        "kind": record.kind,
+        "severity": record.severity,
+        "decision_date": record.decision_date.isoformat(),
+        "agency": record.agency.name,
+    }
+
+
+def _listing_item(listing: Listing) -> dict[str, Any]:
+    return {
+        "type": "listing",
+        "id": listing.pk,
+        "list": listing.list_kind_id,
+        "list_name": listing.list_kind.name,
+        "document_number": listing.document_number,
+        "start_date": listing.start_date.isoformat(),
+        "end_date": listing.end_date.isoformat() if listing.end_date else None,
+        "agency": listing.agency.name,
+    }
+
+
+# --- Which models, which enterprises -------------------------------------------------------------------
+
+
+def rating_models_in_force(*, today: dt.date | None = None) -> list[RatingModel]:
+    today = today or timezone.localdate()
+    return list(RatingModel.objects.filter(effective_from__lte=today).order_by("-is_default", "code"))
+
+
+def _default_models() -> QuerySet[RatingModel]:
+    return RatingModel.objects.filter(is_default=True).order_by("code")
+
+
+def default_rating_model() -> RatingModel | None:
+    return _default_models().first()
+
+
+def _store(enterprise_ids: Iterable[int], engine: Engine, outcomes: dict[int, Outcome]) -> int:
+    """Write the outcomes that differ from the current rating; returns how many rows were added."""
+    ids = list(enterprise_ids)
+    current = dict(
+        EnterpriseRating.objects.filter(
+            enterprise_id__in=ids, model=engine.model, is_current=True
+        ).values_list("enterprise_id", "fingerprint")
+    )
+    changed = [i for i in ids if current.get(i) != outcomes[i].fingerprint]
+    if not changed:
+        return 0
+    EnterpriseRating.objects.filter(enterprise_id__in=changed, model=engine.model, is_current=True).update(
+        is_current=False
+    )
+    EnterpriseRating.objects.bulk_create(
+        [
+            EnterpriseRating(
+                enterprise_id=i,
+                model=engine.model,
+                grade=outcomes[i].grade,
+                points=outcomes[i].points,
+                explanation=outcomes[i].explanation,
+                fingerprint=outcomes[i].fingerprint,
+                is_current=True,
+            )
+            for i in changed
+        ]
+    )
+    enterprise_changed(changed)  # the grade is on the credit page and in its cache
+    return len(changed)
+
+
+def _evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], today: dt.date) -> int:
+    """Evaluate a batch of enterprises under each model (three queries for the inputs) and store."""
+    records: dict[int, list[CreditRecord]] = defaultdict(list)
+    listings: dict[int, list[Listing]] = defaultdict(list)
+    for record in (
+        public_records(today=today).filter(enterprise_id__in=enterprise_ids).select_related("agency")
+    ):
+        records[record.enterprise_id].append(record)
+    for listing in active_listings(today=today).filter(enterprise_id__in=enterprise_ids):
+        listings[listing.enterprise_id].append(listing)
+    added = 0
+    for engine in engines:
+        outcomes = {i: engine.evaluate(records=records[i], listings=listings[i]) for i in enterprise_ids}
+        added += _store(enterprise_ids, engine, outcomes)
+    return added
+
+
+def _lock_enterprises(enterprise_ids: Sequence[int]) -> None:
+    # One rating computation per enterprise at a time: the task and the bulk command may overlap.
+    list(
+        Enterprise.objects.select_for_update().filter(pk__in=enterprise_ids).order_by("pk").values_list("pk")
+    )
+
+
+@transaction.atomic
+def rating_recompute(*, enterprise_id: int, today: dt.date | None = None) -> list[EnterpriseRating]:
+    """Recompute an enterprise's ratings under every model in force; idempotent (nothing changes
+    when the outcome is the same). Returns the current ratings."""
+    today = today or timezone.localdate()
+    engines = [Engine.load(m) for m in rating_models_in_force(today=today)]
+    _lock_enterprises([enterprise_id])
+    if engines:
+        _evaluate_many([enterprise_id], engines, today)
+    return list(
+        EnterpriseRating.objects.filter(enterprise_id=enterprise_id, is_current=True).select_related("model")
+    )
+
+
+# --- Bulk -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    enterprises: int = 0
+    base_rows: int = 0
+    evaluated: int = 0
+    evaluated_rows: int = 0
+    chunks: int = 0
+
+
+def _base_insert(
+    *, engine: Engine, outcome: Outcome, low: int, high: int, today: dt.date, only_missing: bool
+) -> int:
+    """Give the base grade, in SQL, to the enterprises of ids [low, high) with nothing public."""
+    candidates = (
+        Enterprise.objects.filter(pk__gte=low, pk__lt=high)
+        .filter(~Exists(public_records(today=today).filter(enterprise_id=OuterRef("pk"))))
+        .filter(~Exists(active_listings(today=today).filter(enterprise_id=OuterRef("pk"))))
+    )
+    current = EnterpriseRating.objects.filter(
+        enterprise_id=OuterRef("pk"), model=engine.model, is_current=True
+    )
+    if only_missing:
+        candidates = candidates.filter(~Exists(current))
+    else:
+        candidates = candidates.filter(~Exists(current.filter(fingerprint=outcome.fingerprint)))
+    select_sql, params = candidates.values("pk").query.sql_with_params()
+    table = EnterpriseRating._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rating_base_ids (id bigint) ON COMMIT DROP")
+        cursor.execute("TRUNCATE rating_base_ids")
+        cursor.execute(f"INSERT INTO rating_base_ids (id) {select_sql}", params)  # noqa: S608 - ORM-built SQL
+        if cursor.rowcount == 0:
+            return 0
+        cursor.execute("ANALYZE rating_base_ids")  # temporary tables get no statistics otherwise
+        cursor.execute(
+            f"UPDATE {table} SET is_current = false WHERE model_id = %s AND is_current "  # noqa: S608
+            "AND enterprise_id IN (SELECT id FROM rating_base_ids)",
+            [engine.model.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (enterprise_id, model_id, grade, points, explanation, fingerprint, is_current, "  # noqa: S608
+            "computed_at) SELECT id, %s, %s, %s, %s::jsonb, %s, true, %s FROM rating_base_ids "
+            "ON CONFLICT (enterprise_id, model_id) WHERE is_current DO NOTHING",
+            [
+                engine.model.pk,
+                outcome.grade,
+                outcome.points,
+                json.dumps(outcome.explanation),
+                outcome.fingerprint,
+                timezone.now(),
+            ],
+        )
+        return cursor.rowcount
+
+
+def _with_inputs(low: int, high: int, today: dt.date) -> list[int]:
+    ids = set(
+        public_records(today=today)
+        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    ids |= set(
+        active_listings(today=today)
+        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    return sorted(ids)
+
+
+def ratings_recompute_bulk(
+    *,
+    today: dt.date | None = None,
+    only_missing: bool = False,
+    chunk: int = CHUNK,
+    models: Sequence[RatingModel] | None = None,
+    progress=None,
+) -> BulkResult:
+    """Recompute every enterprise's ratings, chunk by chunk of ids (one transaction per chunk).
+
+    ``only_missing``: only enterprises that have no current rating yet under a model.
+    """
+    today = today or timezone.localdate()
+    engines = [
+        Engine.load(m) for m in (models if models is not None else rating_models_in_force(today=today))
+    ]
+    result = BulkResult()
+    if not engines:
+        return result
+    bounds = Enterprise.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return result
+    base = {engine.model.pk: engine.base_outcome() for engine in engines}
+    with connection.cursor() as cursor:
+        # Fresh statistics, or the planner may take a table that just grew by a million rows for empty.
+        cursor.execute(f"ANALYZE {Enterprise._meta.db_table}, {EnterpriseRating._meta.db_table}")
+    for low in range(bounds["low"], bounds["high"] + 1, chunk):
+        high = low + chunk
+        with transaction.atomic():
+            for engine in engines:
+                result.base_rows += _base_insert(
+                    engine=engine,
+                    outcome=base[engine.model.pk],
+                    low=low,
+                    high=high,
+                    today=today,
+                    only_missing=only_missing,
+                )
+            ids = _with_inputs(low, high, today)
+            if only_missing and ids:
+                rated: dict[int, int] = defaultdict(int)
+                for enterprise_id in EnterpriseRating.objects.filter(
+                    enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
+                ).values_list("enterprise_id", flat=True):
+                    rated[enterprise_id] += 1
+                ids = [i for i in ids if rated[i] < len(engines)]
+            for start in range(0, len(ids), EVALUATE_CHUNK):
+                batch = ids[start : start + EVALUATE_CHUNK]
+                _lock_enterprises(batch)
+                result.evaluated_rows += _evaluate_many(batch, engines, today)
+            result.evaluated += len(ids)
+        result.chunks += 1
+        result.enterprises = min(high, bounds["high"] + 1) - bounds["low"]
+        if progress:
+            progress(result, high)
+    return result
+
+
+# --- Reads ----------------------------------------------------------------------------------------------
+
+
+def rating_current(*, enterprise: Enterprise, model: RatingModel | None = None) -> EnterpriseRating | None:
+    """The enterprise's current grade under a model (default: the default model)."""
+    if model is None:  # the default model, in the same query
+        model = _default_models().values("pk")[:1]
+    return (
+        EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True)
+        .select_related("model")
+        .first()
+    )
+
+
+def rating_history(*, enterprise: Enterprise, model: RatingModel | None = None) -> QuerySet[EnterpriseRating]:
+    model = model or default_rating_model()
+    return EnterpriseRating.objects.filter(enterprise=enterprise, model=model).order_by("-computed_at", "-id")
+
+
+# --- The model as data (registry administrators) ---------------------------------------------------------
+
+
+def _check_grades(grades: Any) -> None:
+    message = _(
+        'The grade scale is a list, best grade first: [{"grade": "A", "min_points": 90}, …, '
+        '{"grade": "D", "min_points": null}].'
+    )
+    if (
+        not isinstance(grades, list)
+        or not grades
+        or not all(isinstance(g, dict) and g.get("grade") for g in grades)
+    ):
+        raise ValidationError({"grades": [message]})
+    minimums = [g.get("min_points") for g in grades]
+    if minimums[-1] is not None or any(m is None or not isinstance(m, int) for m in minimums[:-1]):
+        raise ValidationError(
+            {"grades": [_("Every grade but the last has a whole-number minimum; the last has none.")]}
+        )
+    if any(a <= b for a, b in zip(minimums[:-2], minimums[1:-1], strict=False)):
+        raise ValidationError({"grades": [_("Minimums must fall from the best grade to the worst.")]})
+    names = [g["grade"] for g in grades]
+    if len(set(names)) != len(names):
+        raise ValidationError({"grades": [_("Each grade appears once.")]})
+
+
+@transaction.atomic
+def rating_model_save(*, actor, model: RatingModel) -> RatingModel:
+    """Add or change a rating model (its scale and base points). Run ``ratings_recompute --all`` after."""
+    ensure_registry_admin(actor)
+    existing = RatingModel.objects.filter(pk=model.pk).first()
+    before = snapshot(existing) if existing else None
+    _check_grades(model.grades)
+    model.full_clean(validate_unique=existing is None)
+    if model.is_default:
+        RatingModel.objects.filter(is_default=True).exclude(pk=model.pk).update(is_default=False)
+    model.save()
+    audit_write(actor=actor, action="rating_model.save", target=model, before=before, after=snapshot(model))
+    return model
+
+
+@transaction.atomic
+def rating_rule_save(*, actor, rule: RatingRule) -> RatingRule:
+    """Add or change a rule of a rating model. Run ``ratings_recompute --all`` after."""
+    ensure_registry_admin(actor)
+    existing = RatingRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    before = snapshot(existing) if existing else None
+    errors: dict[str, list[str]] = {}
+    if rule.kind == RatingRuleKind.RECORD:
+        if not rule.record_kind:
+            errors["record_kind"] = [_("A record rule names the kind of record it counts.")]
+        if rule.list_kind_id or rule.ceiling_grade:
+            errors["list_kind"] = [_("A record rule names no list and no grade ceiling.")]
+    else:
+        if not rule.list_kind_id:
+            errors["list_kind"] = [_("Name the list this rule is about.")]
+        if rule.record_kind or rule.severity:
+            errors["record_kind"] = [_("A list rule names no record kind or severity.")]
+    if rule.kind == RatingRuleKind.FLOOR:
+        grades = [g.get("grade") for g in (rule.model.grades or [])]
+        if rule.ceiling_grade not in grades:
+            errors["ceiling_grade"] = [
+                _("Choose a grade of the model's scale: %(grades)s.")
+                % {"grades": ", ".join(map(str, grades))}
+            ]
+        if rule.points:
+            errors["points"] = [_("A ceiling rule caps the grade and gives no points.")]
+    elif rule.ceiling_grade:
+        errors["ceiling_grade"] = [_("Only a ceiling rule names a grade.")]
+    if errors:
+        raise ValidationError(errors)
+    rule.full_clean()
+    rule.save()
+    audit_write(actor=actor, action="rating_rule.save", target=rule, before=before, after=snapshot(rule))
+    return rule

@@ -1,0 +1,163 @@
+"""File imports through the API: upload a CSV or XLSX file, poll its progress, fetch its error report (CSV)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from registry.api.serializers import ApiErrorSerializer
+from registry.selectors import agency_get
+from registry.tokens import ReadOnlyTokenPermission
+from sanctions.models import ImportBatch
+from sanctions.permissions import agencies_of
+from sanctions.records.importing.run import import_error_report, import_errors, import_start
+
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row as a spreadsheet numbers it (the header is row 1).")
+    column = serializers.CharField()
+    value = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="uscc", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+    errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "agency",
+            "original_name",
+            "sha256",
+            "submit",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "progress_percent",
+            "created_count",
+            "unchanged_count",
+            "error_count",
+            "message",
+            "errors",
+            "uploaded_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ImportErrorSerializer(many=True))
+    def get_errors(self, batch: ImportBatch) -> list[dict]:
+        """The first 100 bad rows; the whole list is at ``errors.csv``."""
+        return [asdict(error) for error in import_errors(batch, limit=100)]
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV (UTF-8 or GB18030) or XLSX; national CF_*/XK_* headers or Chinese "
+        "column names in the first row."
+    )
+    agency = serializers.RegexField(
+        USCC_PATTERN,
+        required=False,
+        help_text="The agency's USCC, when the caller works for several agencies.",
+    )
+    submit = serializers.BooleanField(
+        default=False, help_text="Submit the valid rows for review (else: drafts)."
+    )
+
+
+ERRORS = {
+    400: OpenApiResponse(ApiErrorSerializer, description="Not a CSV or XLSX file, or an unknown agency."),
+    401: OpenApiResponse(ApiErrorSerializer, description="No credentials."),
+    403: OpenApiResponse(ApiErrorSerializer, description="Not a clerk of the agency, or a read-only token."),
+    429: OpenApiResponse(ApiErrorSerializer, description="Too many requests; see Retry-After."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your agencies' imports, newest first",
+        responses={200: ImportBatchSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One import: progress, counts and the first errors",
+        responses={200: ImportBatchSerializer, 404: OpenApiResponse(ApiErrorSerializer), **ERRORS},
+    ),
+)
+class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ImportBatchSerializer
+    permission_classes = [permissions.IsAuthenticated, ReadOnlyTokenPermission]
+    throttle_classes = [UserRateThrottle]
+
+    def get_queryset(self):
+        return (
+            ImportBatch.objects.filter(agency__in=agencies_of(self.request.user))
+            .select_related("agency", "uploaded_by")
+            .order_by("-created_at")
+        )
+
+    @extend_schema(
+        summary="Upload a file of records to import",
+        description="Processed in the background, in chunks; poll the returned import for its progress. "
+        "Uploading a file that was already imported returns that import (nothing is doubled).",
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={202: ImportBatchSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        agencies = agencies_of(request.user)
+        if upload.validated_data.get("agency"):
+            agency = agency_get(uscc=upload.validated_data["agency"])
+            if agency is None or agency not in agencies:
+                raise serializers.ValidationError({"agency": ["You do not work for this agency."]})
+        elif len(agencies) == 1:
+            agency = agencies[0]
+        else:
+            raise serializers.ValidationError(
+                {"agency": ["Name the agency (its USCC): you work for several."]}
+            )
+        file = upload.validated_data["file"]
+        batch = import_start(
+            actor=request.user,
+            agency=agency,
+            uploaded_file=file,
+            original_name=file.name,
+            submit=upload.validated_data["submit"],
+        )
+        batch.refresh_from_db()
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    def get_parsers(self):
+        if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    @extend_schema(
+        summary="Every bad row as CSV (row, column, value, reason)",
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ApiErrorSerializer),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="errors")
+    def errors_csv(self, request, pk=None):
+        batch = self.get_object()
+        response = HttpResponse(import_error_report(batch), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+        return response

@@ -1,0 +1,11 @@
+"""The names under which the sanctions tasks are registered with Celery.
+
+A lower layer schedules a consequence that a higher one carries out by naming its task (a record
+change → the ratings built on it), never by importing that layer (docs/architecture.md). The names
+are those of queued messages and beat schedules already in use, so they do not follow the modules.
+"""
+
+IMPORT_PROCESS = "sanctions.tasks.import_process"
+RECORDS_EXPIRE = "sanctions.tasks.records_expire"
+RATING_RECOMPUTE = "sanctions.rating_tasks.rating_recompute"
+LISTINGS_EXPIRE = "sanctions.rating_tasks.listings_expire"

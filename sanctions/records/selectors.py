@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from registry.models import Enterprise
-from registry.permissions import is_registry_admin
 from sanctions.choices import RecordStatus, UsageScope
 from sanctions.models import CreditRecord, RecordEvent
-from sanctions.permissions import agencies_of
+from sanctions.permissions import get_for_staff, restrict_to_staff
 
 PENDING_STATUSES = [RecordStatus.DRAFT, RecordStatus.SUBMITTED]
 
@@ -40,20 +38,18 @@ def public_records_for(*, enterprise: Enterprise, today: dt.date | None = None) 
     )
 
 
+def _staff_records() -> QuerySet[CreditRecord]:
+    return CreditRecord.objects.select_related("agency", "enterprise", "created_by", "publicity_rule")
+
+
 def records_for_staff(*, user) -> QuerySet[CreditRecord]:
     """Every version of the records of the agencies the user works for (registry admins: all)."""
-    qs = CreditRecord.objects.select_related("agency", "enterprise", "created_by", "publicity_rule")
-    if is_registry_admin(user):
-        return qs
-    return qs.filter(agency__in=agencies_of(user))
+    return restrict_to_staff(_staff_records(), user)
 
 
 def record_get_for_staff(*, user, pk: int) -> CreditRecord:
     """The record if the user's agency owns it; otherwise 404, so that others' drafts stay unknown."""
-    record = records_for_staff(user=user).filter(pk=pk).first()
-    if record is None:
-        raise Http404
-    return record
+    return get_for_staff(_staff_records(), user, pk=pk)
 
 
 def review_queue(*, user) -> QuerySet[CreditRecord]:

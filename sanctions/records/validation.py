@@ -152,7 +152,7 @@ _SPACES = re.compile(r"[ \t\u3000]+")
 MEMO_VALUES = 50_000  # at most this many distinct values remembered per field (a memo's memory stays bounded)
 
 
-def _text(value: Any) -> str:
+def text_cell(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
@@ -164,19 +164,19 @@ def _text(value: Any) -> str:
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    return _text(value).lower() in {"1", "true", "yes", "y", "on", "是"}
+    return text_cell(value).lower() in {"1", "true", "yes", "y", "on", "是"}
 
 
 def _amount(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
-    text = _text(value).replace(",", "").replace("，", "")
+    text = text_cell(value).replace(",", "").replace("，", "")
     text = re.sub(r"万元$", "", text)
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise ValueError(
-            _("“%(value)s” is not an amount in 10,000 yuan.") % {"value": _text(value)}
+            _("“%(value)s” is not an amount in 10,000 yuan.") % {"value": text_cell(value)}
         ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(_("An amount cannot be negative."))
@@ -192,7 +192,7 @@ def is_placeholder(code: str) -> bool:
 
 
 def clean_code(value: Any, *, what: str) -> str:
-    code = uscc_codes.compact(_text(value))
+    code = uscc_codes.compact(text_cell(value))
     if not code:
         return ""
     if len(code) == 18 and is_placeholder(code):
@@ -215,12 +215,12 @@ def penalty_category_lookup() -> dict[str, str]:
 def _categories(value: Any, known: dict[str, str] | None = None) -> list[str]:
     if value in (None, ""):
         return []
-    items = value if isinstance(value, list | tuple) else re.split(r"[;；,，、/]+", _text(value))
+    items = value if isinstance(value, list | tuple) else re.split(r"[;；,，、/]+", text_cell(value))
     if known is None:
         known = penalty_category_lookup()
     result, unknown = [], []
     for item in items:
-        item = _text(item)
+        item = text_cell(item)
         if not item:
             continue
         code = known.get(item)
@@ -259,7 +259,7 @@ def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
 
 def _text_cleaner(limit: int):
     def clean(value: Any) -> str:
-        result = _text(value)
+        result = text_cell(value)
         if len(result) > limit:
             raise ValueError(_("At most %(max)d characters.") % {"max": limit})
         return result

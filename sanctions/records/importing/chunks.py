@@ -13,17 +13,13 @@ with one audit entry for the chunk, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,15 +31,21 @@ from registry.importing import RowError
 from registry.models import Enterprise
 from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
+from sanctions.records.importing.copying import (
+    copy_formatter,
+    foreign_keys,
+    json_string,
+    random_keys,
+)
 from sanctions.records.importing.files import Columns, display, document_number
+from sanctions.records.importing.parties import NeedsDatabase, Parties, PartyRef
 from sanctions.records.publicity import Publicity, publicity_for
 from sanctions.records.validation import (
     LEGACY_IDENTIFIERS,
     RECORD_FIELDS,
-    _text,
     clean_record,
-    find_party,
     penalty_category_lookup,
+    text_cell,
 )
 
 _EVENT_COLUMNS = ["record_id", "record_key", "action", "actor_id", "actor_label", "at", "comment", "changes"]
@@ -56,105 +58,13 @@ _PUBLICITY_FIELDS = [
     "never_published",
 ]
 # The columns a row of the file decides (id and record_key come first).
-_ROW_FIELDS = ["enterprise_id", *RECORD_FIELDS, *_PUBLICITY_FIELDS]
-_NULL = "\\N"
+ROW_FIELDS = ["enterprise_id", *RECORD_FIELDS, *_PUBLICITY_FIELDS]
 # What the audit entry of a chunk says of each record it created.
 _AUDIT_COLUMNS = ("row", "record_id", "document_number", "party_uscc")
 
 
-def _array_text(items: list[Any]) -> str:
-    """A one-dimensional text array literal, every element quoted."""
-    quoted = (
-        '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"' if item is not None else "NULL"
-        for item in items
-    )
-    return "{" + ",".join(quoted) + "}"
-
-
-def _copy_formatter(field: models.Field) -> Callable[[Any], str]:
-    """How a value of this column is written in a COPY (FORMAT TEXT) line."""
-    if isinstance(field, ArrayField):
-        return lambda v: _NULL if v is None else copy_text(_array_text(v))
-    if isinstance(field, models.BooleanField):
-        return lambda v: _NULL if v is None else ("t" if v else "f")
-    if isinstance(field, models.CharField | models.TextField):
-        return lambda v: _NULL if v is None else copy_text(v)
-    if isinstance(field, models.DateField):  # and DateTimeField: ISO 8601, with the offset
-        return lambda v: _NULL if v is None else v.isoformat()
-    if isinstance(field, models.IntegerField | models.ForeignKey | models.DecimalField | models.UUIDField):
-        return lambda v: _NULL if v is None else str(v)
-    raise TypeError(f"no COPY format for {field!r}")
-
-
 @dataclass(slots=True)
-class PartyRef:
-    """The enterprise a row names, as much of it as an import needs."""
-
-    pk: int
-    uscc: str
-
-
-class NeedsDatabase(Exception):
-    """Cleaning ahead, off the database: this row is finished by ``ChunkImporter.finish``."""
-
-
-@contextmanager
-def no_database() -> Iterator[None]:
-    """In this thread, any use of the database raises NeedsDatabase instead (the helper thread).
-
-    Django gives each thread a connection of its own: the one refused here is this thread's,
-    never the main thread's (which holds the import's transaction).
-    """
-    own = connections[DEFAULT_DB_ALIAS]
-    if own.connection is not None or own.in_atomic_block:
-        raise RuntimeError("no_database() is for a thread that has not used the database")
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise NeedsDatabase
-
-    own.ensure_connection = refuse
-    try:
-        yield
-    finally:
-        del own.ensure_connection
-
-
-@dataclass
-class Parties:
-    """``find_party``'s answers for one chunk, fetched at once (``ChunkImporter.parties``)."""
-
-    codes: set[str] = dataclass_field(default_factory=set)
-    by_uscc: dict[str, PartyRef] = dataclass_field(default_factory=dict)
-    wanted: dict[str, set[str]] = dataclass_field(default_factory=dict)
-    by_legacy: dict[str, dict[str, list[PartyRef]]] = dataclass_field(default_factory=dict)
-
-    def finder(self, *, ahead: bool) -> Callable[[dict[str, Any]], Any]:
-        """find_party from what was fetched; a party not fetched is looked up, or (ahead) deferred."""
-
-        def fallback(cleaned: dict[str, Any]) -> Any:
-            if ahead:
-                raise NeedsDatabase
-            return find_party(cleaned)
-
-        def finder(cleaned: dict[str, Any]) -> Any:
-            code = cleaned.get("party_uscc")
-            if code:
-                return self.by_uscc.get(code) if code in self.codes else fallback(cleaned)
-            for name, _column in LEGACY_IDENTIFIERS:
-                value = cleaned.get(name)
-                if value:
-                    if value not in self.wanted.get(name, ()):
-                        return fallback(cleaned)
-                    found = self.by_legacy[name].get(value, ())
-                    if len(found) == 1:
-                        return found[0]
-            return None
-
-        return finder
-
-
-@dataclass(slots=True)
-class Pending:
+class RowNeedingDatabase:
     """A row that cleaning ahead left to ``ChunkImporter.finish`` (its party or publicity needs the database)."""
 
     position: int  # in the chunk
@@ -175,7 +85,7 @@ class CleanRow:
 
 
 @dataclass
-class Ahead:
+class ChunkLookups:
     """What cleaning a chunk needs from the database, fetched before it starts (``ChunkImporter.prepare``)."""
 
     parties: Parties
@@ -185,11 +95,11 @@ class Ahead:
 
 
 @dataclass
-class Cleaned:
-    """A chunk cleaned ahead: per row a CleanRow, its RowErrors, or Pending."""
+class CleanedChunk:
+    """A chunk cleaned ahead: per row a CleanRow, its RowErrors, or RowNeedingDatabase."""
 
     outcomes: list
-    ahead: Ahead
+    ahead: ChunkLookups
 
 
 class ChunkImporter:
@@ -225,13 +135,13 @@ class ChunkImporter:
         self.keys: dict[Any, str] = {}  # a party code cell -> the code as stored
         fields = [f for f in CreditRecord._meta.concrete_fields if not getattr(f, "generated", False)]
         by_name = {f.attname: f for f in fields}
-        self.formatters = {name: _copy_formatter(by_name[name]) for name in _ROW_FIELDS}
+        self.formatters = {name: copy_formatter(by_name[name]) for name in ROW_FIELDS}
         # A field the file has no column for is cleaned from None, to the same value in every row
         # (the party's code excepted: a party found by a legacy identifier gets it from the registry).
         # Those columns come last, rendered again only when their values change (never, in practice).
         self.varying = [n for n in RECORD_FIELDS if n in columns.by_field or n == "party_uscc"]
         self.fixed = [n for n in RECORD_FIELDS if n not in self.varying]
-        self.constant_fields = [f for f in fields if f.attname not in {"id", "record_key", *_ROW_FIELDS}]
+        self.constant_fields = [f for f in fields if f.attname not in {"id", "record_key", *ROW_FIELDS}]
         self.record_columns = ", ".join(
             [by_name["id"].column, by_name["record_key"].column]
             + [
@@ -241,7 +151,7 @@ class ChunkImporter:
             + [f.column for f in self.constant_fields]
         )
         self.template = {f.attname: f.get_default() for f in self.constant_fields}
-        self.foreign_keys = _foreign_keys(CreditRecord, RecordEvent)
+        self.foreign_keys = foreign_keys(CreditRecord, RecordEvent)
 
     # --- Cleaning ---------------------------------------------------------------------------------
 
@@ -249,7 +159,7 @@ class ChunkImporter:
         """A party code cell as ``clean_record`` stores it once valid (compact, upper case)."""
         key = self.keys.get(cell) if cell.__class__ is str else None
         if key is None:
-            key = uscc_codes.compact(_text(cell))
+            key = uscc_codes.compact(text_cell(cell))
             if cell.__class__ is str and len(self.keys) < 100_000:
                 self.keys[cell] = key
         return key
@@ -331,7 +241,7 @@ class ChunkImporter:
             self.publicity_cache[key] = result
         return result
 
-    def prepare(self, rows: list[tuple[int, list[Any]]]) -> Ahead:
+    def prepare(self, rows: list[tuple[int, list[Any]]]) -> ChunkLookups:
         """Fetch what cleaning these rows needs from the database: their parties and the records' ids."""
         with connection.cursor() as cursor:
             cursor.execute(
@@ -339,31 +249,31 @@ class ChunkImporter:
                 [id_sequence(cursor, CreditRecord._meta.db_table), len(rows)],
             )
             ids = sorted(cursor.fetchone()[0])
-        return Ahead(parties=self.parties(rows), ids=ids, now=timezone.now())
+        return ChunkLookups(parties=self.parties(rows), ids=ids, now=timezone.now())
 
     def clean(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[CleanRow], list[RowError], int]:
         """(good rows, errors, number of bad rows): a bad row is reported whole and never written."""
         return self.finish(self.clean_ahead(rows, self.prepare(rows)))
 
-    def clean_ahead(self, rows: list[tuple[int, list[Any]]], ahead: Ahead) -> Cleaned:
+    def clean_ahead(self, rows: list[tuple[int, list[Any]]], ahead: ChunkLookups) -> CleanedChunk:
         """``clean`` without the database (another thread may use it meanwhile): ``finish`` completes it.
 
         Any use of the database in this thread raises ``NeedsDatabase`` (see ``no_database``): the
-        rows that needed it (a party not fetched) are left ``Pending``.
+        rows that needed it (a party not fetched) are left ``RowNeedingDatabase``.
         """
         finder = ahead.parties.finder(ahead=True)
-        ahead.keys = _random_keys(len(rows))
-        return Cleaned(self._clean_rows(enumerate(rows), ahead, finder=finder), ahead)
+        ahead.keys = random_keys(len(rows))
+        return CleanedChunk(self._clean_rows(enumerate(rows), ahead, finder=finder), ahead)
 
-    def finish(self, cleaned: Cleaned) -> tuple[list[CleanRow], list[RowError], int]:
+    def finish(self, cleaned: CleanedChunk) -> tuple[list[CleanRow], list[RowError], int]:
         """A chunk cleaned ahead, each pending row cleaned now; (good rows, errors, number of bad rows)."""
         outcomes = cleaned.outcomes
-        pending = [o for o in outcomes if o.__class__ is Pending]
+        pending = [o for o in outcomes if o.__class__ is RowNeedingDatabase]
         if pending:
             finder = cleaned.ahead.parties.finder(ahead=False)
             rows = ((p.position, (p.rownum, p.cells)) for p in pending)
             done = iter(self._clean_rows(rows, cleaned.ahead, finder=finder))
-            outcomes = [next(done) if o.__class__ is Pending else o for o in outcomes]
+            outcomes = [next(done) if o.__class__ is RowNeedingDatabase else o for o in outcomes]
         good: list[CleanRow] = []
         errors: list[RowError] = []
         bad = 0
@@ -375,8 +285,8 @@ class ChunkImporter:
                 errors.extend(outcome)
         return good, errors, bad
 
-    def _clean_rows(self, rows: Iterable, ahead: Ahead, *, finder) -> list:
-        """Each (position, row): a CleanRow, its list of RowErrors, or (in advance) Pending."""
+    def _clean_rows(self, rows: Iterable, ahead: ChunkLookups, *, finder) -> list:
+        """Each (position, row): a CleanRow, its list of RowErrors, or (in advance) RowNeedingDatabase."""
         outcomes: list = []
         values_of = self.columns.values
         varying = [(name, self.formatters[name]) for name in self.varying]
@@ -411,7 +321,7 @@ class ChunkImporter:
                     if isinstance(publicity, str):
                         problems["decision_date"] = [publicity]
             except NeedsDatabase:
-                outcomes.append(Pending(position, rownum, cells))
+                outcomes.append(RowNeedingDatabase(position, rownum, cells))
                 continue
             if problems:
                 outcomes.append(
@@ -460,11 +370,11 @@ class ChunkImporter:
             "updated_at": now,
         }
         constants = {**self.template, **common}
-        suffix = "\t".join(_copy_formatter(f)(constants[f.attname]) for f in self.constant_fields)
+        suffix = "\t".join(copy_formatter(f)(constants[f.attname]) for f in self.constant_fields)
         # The record as created is the file's row: its event names that row (the chain holds the
         # file's checksum, "import.start"), rather than copying its 40 values.
         origin_json = copy_text(
-            f'{{"file":{_json_string(self.batch.original_name)},"import_batch":{self.batch.pk},"row":'
+            f'{{"file":{json_string(self.batch.original_name)},"import_batch":{self.batch.pk},"row":'
         )
         event = f"\t{self.actor.pk}\t{copy_text(self.actor.get_username())}\t{now.isoformat()}\t\t"
 
@@ -529,27 +439,3 @@ class ChunkImporter:
                 "records": [[row.rownum, row.pk, row.document_number, row.party_uscc] for row in rows],
             },
         )
-
-
-def _random_keys(count: int) -> list[str]:
-    """``count`` random (version 4) UUIDs as text, from one read of the system's random source."""
-    raw = os.urandom(16 * count)
-    return [str(uuid.UUID(bytes=raw[at : at + 16], version=4)) for at in range(0, 16 * count, 16)]
-
-
-def _json_string(value: str) -> str:
-    import json
-
-    return json.encoder.encode_basestring(value)
-
-
-def _foreign_keys(*models_: type[models.Model]) -> str:
-    """The foreign key constraints of these tables, as SET CONSTRAINTS names them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable "
-            "AND conrelid = ANY(%s::regclass[])",
-            [[m._meta.db_table for m in models_]],
-        )
-        names = sorted(name for (name,) in cursor.fetchall())
-    return ", ".join(connection.ops.quote_name(name) for name in names) or "ALL"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from registry.importing import _display, _is_blank, _open_rows
 from sanctions.choices import RecordKind
 from sanctions.records.national_format import FIELDS, header_map, kind_from_headers, normalise_header
-from sanctions.records.validation import REQUIRED, _text
+from sanctions.records.validation import REQUIRED, text_cell
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 PARTY_CODES = (
@@ -165,7 +165,7 @@ def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
 
 def document_number(columns: Columns, cells: list[Any]) -> str:
     index = columns.by_field["document_number"]
-    return _text(cells[index]) if index < len(cells) else ""
+    return text_cell(cells[index]) if index < len(cells) else ""
 
 
 def scan(path: Path) -> Scan:

@@ -42,7 +42,8 @@ from sanctions.choices import ImportStatus
 from sanctions.models import ImportBatch, ImportRowError
 from sanctions.permissions import ensure_can_edit
 from sanctions.records.importing import files
-from sanctions.records.importing.chunks import Ahead, ChunkImporter, Cleaned, no_database
+from sanctions.records.importing.chunks import ChunkImporter, ChunkLookups, CleanedChunk
+from sanctions.records.importing.parties import no_database
 
 __all__ = ["import_error_report", "import_run", "import_start"]
 
@@ -225,7 +226,7 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
     _columns, rows = files.read_rows(path)
     language = translation.get_language()
 
-    def clean_ahead(chunk: list, ahead: Ahead) -> Cleaned:
+    def clean_ahead(chunk: list, ahead: ChunkLookups) -> CleanedChunk:
         with translation.override(language), no_database():
             return importer.clean_ahead(chunk, ahead)
 

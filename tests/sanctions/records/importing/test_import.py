@@ -18,7 +18,7 @@ from registry.audit import audit_verify
 from registry.models import AuditEntry
 from sanctions.models import CreditRecord, ImportBatch, RecordEvent
 from sanctions.records import services
-from sanctions.records.importing import chunks
+from sanctions.records.importing import chunks, parties
 from sanctions.records.importing.run import import_error_report, import_errors, import_run, import_start
 from sanctions.records.publicity import publicity_for
 from tests.factories import EnterpriseFactory, enterprise_code
@@ -662,13 +662,13 @@ def test_no_database_refuses_the_database_in_its_thread_only(clerk):
     from registry.models import Enterprise
 
     def count_off_the_database():
-        with chunks.no_database():
+        with parties.no_database():
             Enterprise.objects.count()
 
     with ThreadPoolExecutor(max_workers=1) as helper:
-        with pytest.raises(chunks.NeedsDatabase):
+        with pytest.raises(parties.NeedsDatabase):
             helper.submit(count_off_the_database).result()
-        with pytest.raises(RuntimeError), chunks.no_database():  # not where the database is in use
+        with pytest.raises(RuntimeError), parties.no_database():  # not where the database is in use
             pass
     assert Enterprise.objects.count() == 0  # this thread's connection is untouched
 
@@ -700,12 +700,12 @@ def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thre
     del ahead.parties.by_uscc[beta.uscc]
 
     def clean_ahead():
-        with translation.override("en"), chunks.no_database():
+        with translation.override("en"), parties.no_database():
             return importer.clean_ahead(rows, ahead)
 
     with ThreadPoolExecutor(max_workers=1) as helper:
         cleaned = helper.submit(clean_ahead).result()
-    pending = [o for o in cleaned.outcomes if isinstance(o, chunks.Pending)]
+    pending = [o for o in cleaned.outcomes if isinstance(o, chunks.RowNeedingDatabase)]
     assert [p.rownum for p in pending] == [8, 9]  # beta's rows
 
     good, errors, bad = importer.finish(cleaned)
@@ -713,7 +713,7 @@ def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thre
         (r.rownum, r.document_number) for r in expected_good
     ]
     assert (errors, bad) == (expected_errors, expected_bad)
-    columns = slice(2, 2 + len(chunks._ROW_FIELDS))  # after id and key, before the timestamps
+    columns = slice(2, 2 + len(chunks.ROW_FIELDS))  # after id and key, before the timestamps
     assert [r.record.split("\t")[columns] for r in good] == [
         r.record.split("\t")[columns] for r in expected_good
     ]

@@ -1,4 +1,4 @@
-"""The seeded catalogue (DOMAIN.md §4): penalty categories and publicity rules, from fixtures/.
+"""The seeded catalogue (docs/domain.md §4): penalty categories and publicity rules, from fixtures/.
 
 Loaded once by a migration and kept editable by registry administrators afterwards: loading
 adds what is missing and never overwrites an administrator's edits.

@@ -112,7 +112,7 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Settings that lost no task when a worker was killed with -9 (see shared RECIPES.md).
+# Settings that lost no task when a worker was killed with -9 (docs/operations.md, "Celery").
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -166,8 +166,15 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
-# it usually means the amount was keyed in yuan (DOMAIN.md §3).
+# it usually means the amount was keyed in yuan (docs/domain.md §3).
 FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))
+
+# --- Batch work (sanctions/records/importing, the daily expiry jobs) ------------------------------
+# The largest chunk of a record import: one transaction, one audit entry. Smaller files use smaller
+# chunks, so that progress still moves.
+RECORD_IMPORT_CHUNK_ROWS = int(os.environ.get("RECORD_IMPORT_CHUNK_ROWS", "2000"))
+# Records or listings whose publicity or term ended, marked per transaction by the daily jobs.
+EXPIRY_BATCH_ROWS = int(os.environ.get("EXPIRY_BATCH_ROWS", "5000"))
 
 # --- Abuse protection for the public portal and API (lookup/throttling.py) -----------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")

@@ -7,7 +7,7 @@ from .base import DATABASES
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Two test runs on one server must not collide on the test database name (RECIPES.md).
+# Two test runs on one server must not collide on the test database name (docs/operations.md, "Tests").
 DATABASES["default"]["TEST"] = {"NAME": f"test_credit_registry_{os.getpid()}"}
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}

@@ -131,7 +131,7 @@ class Memorandum(models.Model):
 class Measure(models.Model):
     """A reward or punishment that follows from a list, applied by named agencies, from a date.
 
-    A measure is applied only once it is published (DOMAIN.md §6): unpublished ones are never returned.
+    A measure is applied only once it is published (docs/domain.md §6): unpublished ones are never returned.
     """
 
     memorandum = models.ForeignKey(

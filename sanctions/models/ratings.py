@@ -9,7 +9,7 @@ from sanctions.models.lists import ListKind
 
 
 class RatingModel(models.Model):
-    """A transparent credit rating: a grade scale and rules, configured as data (DOMAIN.md §7)."""
+    """A transparent credit rating: a grade scale and rules, configured as data (docs/domain.md §7)."""
 
     code = models.CharField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=200)

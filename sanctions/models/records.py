@@ -141,7 +141,7 @@ class PublicityRule(models.Model):
 
 
 class CreditRecord(models.Model):
-    """One version of a credit record in the "double publicity" format (DOMAIN.md §3).
+    """One version of a credit record in the "double publicity" format (docs/domain.md §3).
 
     A correction is a new version with the same ``record_key``; the old one stays in the history.
     """

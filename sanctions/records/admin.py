@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from registry.admin import ReadOnlyModelAdmin
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
-from sanctions.records import services
+from sanctions.records import catalogue
 
 
 @admin.register(PenaltyCategory)
@@ -21,7 +21,7 @@ class PenaltyCategoryAdmin(admin.ModelAdmin):
         return False  # retire a category with "in use" instead: records refer to it
 
     def save_model(self, request, obj, form, change):
-        services.penalty_category_save(actor=request.user, category=obj)
+        catalogue.penalty_category_save(actor=request.user, category=obj)
 
 
 @admin.register(PublicityRule)
@@ -46,7 +46,7 @@ class PublicityRuleAdmin(admin.ModelAdmin):
         return False  # end a rule with "effective to": records keep the rule that produced them
 
     def save_model(self, request, obj, form, change):
-        services.publicity_rule_save(actor=request.user, rule=obj)
+        catalogue.publicity_rule_save(actor=request.user, rule=obj)
 
 
 class RecordEventInline(admin.TabularInline):

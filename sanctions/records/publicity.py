@@ -1,4 +1,4 @@
-"""Publicity periods from the rule catalogue (DOMAIN.md §4), never from constants.
+"""Publicity periods from the rule catalogue (docs/domain.md §4), never from constants.
 
 For each penalty kind on a decision, the rule in force on the decision date that matches most
 specifically is found; when one decision carries several penalty kinds, the longest period

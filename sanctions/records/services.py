@@ -8,13 +8,17 @@ version, and the old one stays.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
@@ -53,7 +57,7 @@ def _record_values(record: CreditRecord) -> dict[str, Any]:
 
 
 def _event(
-    record: CreditRecord, *, actor, action: str, comment: str = "", changes: dict | None = None
+    record: CreditRecord, *, actor: User, action: str, comment: str = "", changes: dict | None = None
 ) -> None:
     RecordEvent.objects.create(
         record=record,
@@ -98,7 +102,7 @@ def _existing_duplicate(agency: Agency, document_number: str, exclude_key=None) 
 @transaction.atomic
 def record_create(
     *,
-    actor,
+    actor: User,
     agency: Agency,
     kind: str,
     data: dict[str, Any],
@@ -165,7 +169,7 @@ def _refuse(status_now: str, allowed: set[str], what: str) -> None:
 
 
 @transaction.atomic
-def record_update(*, actor, record: CreditRecord, data: dict[str, Any]) -> CreditRecord:
+def record_update(*, actor: User, record: CreditRecord, data: dict[str, Any]) -> CreditRecord:
     """Edit a draft (a record sent back by the reviewer is a draft again)."""
     record = _locked(record)
     ensure_can_edit(actor, record.agency)
@@ -204,7 +208,7 @@ def record_update(*, actor, record: CreditRecord, data: dict[str, Any]) -> Credi
 
 
 @transaction.atomic
-def record_submit(*, actor, record: CreditRecord) -> CreditRecord:
+def record_submit(*, actor: User, record: CreditRecord) -> CreditRecord:
     """Send a draft to the agency's reviewers."""
     record = _locked(record)
     ensure_can_edit(actor, record.agency)
@@ -224,7 +228,7 @@ def record_submit(*, actor, record: CreditRecord) -> CreditRecord:
 
 
 @transaction.atomic
-def record_send_back(*, actor, record: CreditRecord, comment: str) -> CreditRecord:
+def record_send_back(*, actor: User, record: CreditRecord, comment: str) -> CreditRecord:
     """Return a submitted record to its author with the reviewer's comment."""
     record = _locked(record)
     ensure_can_review(actor, record.agency)
@@ -247,7 +251,7 @@ def record_send_back(*, actor, record: CreditRecord, comment: str) -> CreditReco
 
 
 @transaction.atomic
-def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
+def record_publish(*, actor: User, record: CreditRecord) -> CreditRecord:
     """Approve a submitted record: it becomes public (within its scope and period) at once.
 
     The reviewer must belong to the same agency and must not be the record's author.
@@ -304,7 +308,7 @@ def record_publish(*, actor, record: CreditRecord) -> CreditRecord:
 
 
 @transaction.atomic
-def record_correct(*, actor, record: CreditRecord, data: dict[str, Any], reason: str) -> CreditRecord:
+def record_correct(*, actor: User, record: CreditRecord, data: dict[str, Any], reason: str) -> CreditRecord:
     """Correct a published record: a new version goes to review; the published one stays until approved."""
     record = _locked(record)
     ensure_can_correct(actor, record.agency)
@@ -354,7 +358,7 @@ def record_correct(*, actor, record: CreditRecord, data: dict[str, Any], reason:
 
 
 @transaction.atomic
-def record_revoke(*, actor, record: CreditRecord, reason: str) -> CreditRecord:
+def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRecord:
     """The decision was annulled: the record leaves public view at once; its history stays."""
     record = _locked(record)
     ensure_can_correct(actor, record.agency)
@@ -398,7 +402,7 @@ def records_expire(*, today: dt.date | None = None) -> int:
     due = list(
         CreditRecord.objects.select_for_update(skip_locked=True)
         .filter(status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today)
-        .order_by("pk")[:5000]
+        .order_by("pk")[: settings.EXPIRY_BATCH_ROWS]
     )
     if not due:
         return 0
@@ -425,8 +429,8 @@ def records_expire(*, today: dt.date | None = None) -> int:
                 r._meta.label_lower,
                 str(r.pk),
                 str(r)[:300],
-                {"status": "published"},
-                {"status": "expired", "publicity_end": r.publicity_end},
+                {"status": RecordStatus.PUBLISHED.value},
+                {"status": RecordStatus.EXPIRED.value, "publicity_end": r.publicity_end},
             )
             for r in due
         ]
@@ -435,35 +439,3 @@ def records_expire(*, today: dt.date | None = None) -> int:
     for enterprise_id in sorted({r.enterprise_id for r in due}):
         task_on_commit(task_names.RATING_RECOMPUTE, enterprise_id)
     return len(due)
-
-
-# --- The catalogue: penalty categories and publicity rules (registry administrators) -----------
-
-
-def _save_catalogue_entry(*, actor, instance, action: str):
-    from registry.permissions import ensure_registry_admin
-
-    ensure_registry_admin(actor)
-    before = None
-    if instance.pk and type(instance).objects.filter(pk=instance.pk).exists():
-        before = snapshot(type(instance).objects.get(pk=instance.pk))
-    instance.full_clean()
-    instance.save()
-    audit_write(actor=actor, action=action, target=instance, before=before, after=snapshot(instance))
-    return instance
-
-
-@transaction.atomic
-def penalty_category_save(*, actor, category):
-    """Add or change a penalty category of the catalogue."""
-    return _save_catalogue_entry(actor=actor, instance=category, action="catalogue.penalty_category_save")
-
-
-@transaction.atomic
-def publicity_rule_save(*, actor, rule):
-    """Add or change a publicity rule; records already published keep the period computed for them."""
-    if rule.penalty_category_id and rule.kind != RecordKind.PENALTY:
-        raise ValidationError({"penalty_category": [_("Only a penalty rule can name a penalty category.")]})
-    if rule.province and not (len(rule.province) == 2 and rule.province.isdigit()):
-        raise ValidationError({"province": [_("A province code has two digits, e.g. 33.")]})
-    return _save_catalogue_entry(actor=actor, instance=rule, action="catalogue.publicity_rule_save")

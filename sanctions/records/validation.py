@@ -8,9 +8,8 @@ by a legacy identifier; the deciding authority must be the clerk's own agency.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry import uscc as uscc_codes
 from registry.models import Agency, Enterprise
 from registry.validation import clean_choice as _choice
 from registry.validation import (
@@ -38,7 +36,13 @@ from sanctions.choices import (
     Severity,
     UsageScope,
 )
-from sanctions.models import PenaltyCategory
+from sanctions.records.cells import (
+    amount_cell,
+    bool_cell,
+    categories_cell,
+    clean_code,
+    text_cleaner,
+)
 from sanctions.records.national_format import (
     ID_TYPE_NAMES,
     LICENCE_CATEGORY_NAMES,
@@ -147,93 +151,7 @@ RECORD_FIELDS = [
     "exemption_reason",
     "remarks",
 ]
-_PLACEHOLDER = re.compile(r"^(.)\1{16}.$")
-_SPACES = re.compile(r"[ \t\u3000]+")
 MEMO_VALUES = 50_000  # at most this many distinct values remembered per field (a memo's memory stays bounded)
-
-
-def text_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    if "  " in text or "\t" in text or "\u3000" in text:
-        text = _SPACES.sub(" ", text)
-    return text.strip()
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return text_cell(value).lower() in {"1", "true", "yes", "y", "on", "是"}
-
-
-def _amount(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    text = text_cell(value).replace(",", "").replace("，", "")
-    text = re.sub(r"万元$", "", text)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(
-            _("“%(value)s” is not an amount in 10,000 yuan.") % {"value": text_cell(value)}
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(_("An amount cannot be negative."))
-    if amount >= Decimal("1e8"):
-        raise ValueError(_("The amount is too large."))
-    return amount.quantize(Decimal("0.000001"))
-
-
-def is_placeholder(code: str) -> bool:
-    """Codes keyed to get past a required field: 00000000000000000X, 111111111111111111, …"""
-    code = uscc_codes.compact(code)
-    return bool(_PLACEHOLDER.match(code)) or code[8:16] in {"00000000", "99999999"}
-
-
-def clean_code(value: Any, *, what: str) -> str:
-    code = uscc_codes.compact(text_cell(value))
-    if not code:
-        return ""
-    if len(code) == 18 and is_placeholder(code):
-        raise ValueError(
-            _("%(code)s is a placeholder, not the %(what)s's real code.") % {"code": code, "what": what}
-        )
-    analysis = uscc_codes.analyse(code)
-    if not analysis.is_valid:
-        raise ValueError(" ".join(e.message for e in analysis.errors))
-    return analysis.normalized
-
-
-def penalty_category_lookup() -> dict[str, str]:
-    """The active penalty categories by code and by name -> code."""
-    known = {c.code: c.code for c in PenaltyCategory.objects.filter(active=True)}
-    known.update({c.name: c.code for c in PenaltyCategory.objects.filter(active=True)})
-    return known
-
-
-def _categories(value: Any, known: dict[str, str] | None = None) -> list[str]:
-    if value in (None, ""):
-        return []
-    items = value if isinstance(value, list | tuple) else re.split(r"[;；,，、/]+", text_cell(value))
-    if known is None:
-        known = penalty_category_lookup()
-    result, unknown = [], []
-    for item in items:
-        item = text_cell(item)
-        if not item:
-            continue
-        code = known.get(item)
-        if code is None:
-            unknown.append(item)
-        elif code not in result:
-            result.append(code)
-    if unknown:
-        raise ValueError(
-            _("Unknown penalty category: %(values)s (see the penalty category catalogue).")
-            % {"values": "、".join(unknown)}
-        )
-    return result
 
 
 # A party without a USCC is found by the first of these that identifies exactly one enterprise.
@@ -257,16 +175,6 @@ def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
     return None
 
 
-def _text_cleaner(limit: int):
-    def clean(value: Any) -> str:
-        result = text_cell(value)
-        if len(result) > limit:
-            raise ValueError(_("At most %(max)d characters.") % {"max": limit})
-        return result
-
-    return clean
-
-
 # Labels are translated only when a message is built, never per row.
 _PARTY_LABEL = gettext_lazy("party")
 _AUTHORITY_LABEL = gettext_lazy("deciding authority")
@@ -276,7 +184,7 @@ _VALIDITY_END_LABEL = gettext_lazy("The end of validity")
 
 # Each field's own cleaning: a function of its value alone (the cross-field gates come after).
 _FIELD_CLEANERS = [
-    *((field, _text_cleaner(limit)) for field, limit in TEXT_LIMITS.items()),
+    *((field, text_cleaner(limit)) for field, limit in TEXT_LIMITS.items()),
     (
         "party_category",
         lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON),
@@ -288,15 +196,15 @@ _FIELD_CLEANERS = [
     ("party_organization_code", clean_organization_code),
     ("party_tax_number", clean_tax_number),
     ("legal_rep_id_type", lambda v: _choice(v, IdType, ID_TYPE_NAMES)),
-    ("fine_amount", _amount),
-    ("confiscated_amount", _amount),
-    ("fine_confirmed", _bool),
+    ("fine_amount", amount_cell),
+    ("confiscated_amount", amount_cell),
+    ("fine_confirmed", bool_cell),
     ("licence_category", lambda v: _choice(v, LicenceCategory, LICENCE_CATEGORY_NAMES)),
     *((field, clean_date) for field in ("decision_date", "valid_from", "valid_to", "declared_publicity_end")),
     ("usage_scope", lambda v: _choice(v, UsageScope, USAGE_SCOPE_CODES, default=UsageScope.PUBLIC)),
     ("severity", lambda v: _choice(v, Severity, SEVERITY_NAMES, default=Severity.GENERAL)),
     ("regulatory_field", lambda v: _choice(v, RegulatoryField, {})),
-    ("is_exempt", _bool),
+    ("is_exempt", bool_cell),
 ]
 _LICENCE_STATUS_CLEANERS = {
     True: lambda v: _choice(v, LicenceStatus, LICENCE_STATUS_CODES, default=LicenceStatus.VALID),
@@ -324,7 +232,7 @@ def _field_plan(
             return plan[1]
     cleaners = [
         *_FIELD_CLEANERS,
-        ("penalty_categories", lambda v: _categories(v, categories)),
+        ("penalty_categories", lambda v: categories_cell(v, categories)),
         ("licence_status", _LICENCE_STATUS_CLEANERS[kind == RecordKind.LICENCE]),
     ]
     if memo is None:

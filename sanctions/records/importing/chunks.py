@@ -31,6 +31,7 @@ from registry.importing import RowError
 from registry.models import Enterprise
 from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
+from sanctions.records.cells import penalty_category_lookup, text_cell
 from sanctions.records.importing.copying import (
     copy_formatter,
     foreign_keys,
@@ -40,13 +41,7 @@ from sanctions.records.importing.copying import (
 from sanctions.records.importing.files import Columns, display, document_number
 from sanctions.records.importing.parties import NeedsDatabase, Parties, PartyRef
 from sanctions.records.publicity import Publicity, publicity_for
-from sanctions.records.validation import (
-    LEGACY_IDENTIFIERS,
-    RECORD_FIELDS,
-    clean_record,
-    penalty_category_lookup,
-    text_cell,
-)
+from sanctions.records.validation import LEGACY_IDENTIFIERS, RECORD_FIELDS, clean_record
 
 _EVENT_COLUMNS = ["record_id", "record_key", "action", "actor_id", "actor_label", "at", "comment", "changes"]
 _PUBLICITY_FIELDS = [

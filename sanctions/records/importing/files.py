@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 # Private helpers of the enterprise importer, reused as they are (see the report: make them public).
 from registry.importing import _display, _is_blank, _open_rows
 from sanctions.choices import RecordKind
+from sanctions.records.cells import text_cell
 from sanctions.records.national_format import FIELDS, header_map, kind_from_headers, normalise_header
-from sanctions.records.validation import REQUIRED, text_cell
+from sanctions.records.validation import REQUIRED
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 PARTY_CODES = (

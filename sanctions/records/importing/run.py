@@ -47,7 +47,6 @@ from sanctions.records.importing.parties import no_database
 
 __all__ = ["import_error_report", "import_run", "import_start"]
 
-CHUNK_ROWS = 2000  # the largest chunk; settings.RECORD_IMPORT_CHUNK_ROWS overrides it
 MIN_CHUNK_ROWS = 100
 CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
 FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
@@ -77,7 +76,7 @@ def _quick_switching(on: bool) -> None:
 
 
 def chunk_size(total: int) -> int:
-    largest = max(1, int(getattr(settings, "RECORD_IMPORT_CHUNK_ROWS", CHUNK_ROWS)))
+    largest = max(1, int(settings.RECORD_IMPORT_CHUNK_ROWS))
     return min(largest, max(min(MIN_CHUNK_ROWS, largest), math.ceil(total / CHUNKS_PER_FILE)))
 
 

@@ -9,7 +9,7 @@ from registry import services as registry_services
 from registry.calendar import add_working_days
 from registry.models import AuditEntry, CalendarDay
 from sanctions.models import PenaltyCategory, PublicityRule
-from sanctions.records import services
+from sanctions.records import catalogue
 
 pytestmark = [pytest.mark.django_db]
 
@@ -24,7 +24,7 @@ def test_registry_admin_adds_a_provincial_rule(registry_admin):
         legal_basis="浙江省规定",
         effective_from=dt.date(2025, 1, 1),
     )
-    services.publicity_rule_save(actor=registry_admin, rule=rule)
+    catalogue.publicity_rule_save(actor=registry_admin, rule=rule)
     assert AuditEntry.objects.get(action="catalogue.publicity_rule_save").after["province"] == "33"
 
 
@@ -40,14 +40,14 @@ def test_rule_must_be_consistent(registry_admin):
         province="3",
     )
     with pytest.raises(ValidationError):
-        services.publicity_rule_save(actor=registry_admin, rule=rule)
+        catalogue.publicity_rule_save(actor=registry_admin, rule=rule)
 
 
 def test_clerk_cannot_edit_the_catalogue(clerk):
     category = PenaltyCategory.objects.get(code="fine")
     category.name_en = "Changed"
     with pytest.raises(PermissionDenied):
-        services.penalty_category_save(actor=clerk, category=category)
+        catalogue.penalty_category_save(actor=clerk, category=category)
 
 
 def test_holidays_are_editable_and_count_at_once(registry_admin, clerk):

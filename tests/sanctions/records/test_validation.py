@@ -2,7 +2,8 @@
 
 import pytest
 
-from sanctions.records.validation import clean_record, penalty_category_lookup
+from sanctions.records.cells import penalty_category_lookup
+from sanctions.records.validation import clean_record
 from tests.factories import EnterpriseFactory, enterprise_code
 from tests.sanctions.payloads import licence_data, penalty_data
 

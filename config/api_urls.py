@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
-from lookup.badge_api import BadgeVerifyView
+from lookup.badges.api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
 from sanctions.lists.api import EnterpriseMeasuresView

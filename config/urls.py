@@ -15,7 +15,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     # The public pages first: the credit page and the badge scans are the hot paths.
     path("", include("lookup.urls")),
-    path("", include("lookup.badge_urls")),
+    path("", include("lookup.badges.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(".well-known/credit-registry-keys.json", lookup_views.signing_keys, name="signing-keys"),
     path("admin/", admin.site.urls),

@@ -1,8 +1,8 @@
-"""QR credential badges (issue 6): the short verification URL and the enterprise account pages."""
+"""QR credential badges: the short verification URL and the enterprise account pages."""
 
 from django.urls import path
 
-from . import badge_views as views
+from . import views
 
 app_name = "badges"
 

@@ -14,7 +14,7 @@ from lookup.badges import verification
 from lookup.models import BadgeSector
 from sanctions.lists import standing as standing_module
 
-from .badges.selectors import LIVE_LABELS
+from .selectors import LIVE_LABELS
 
 TOKEN_MAX = 300
 

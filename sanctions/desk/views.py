@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from registry.choices import StaffRoleKind
 from registry.models import Agency, StaffRole
+from sanctions.models import Notification
 from sanctions.permissions import CLERK_ROLES, REVIEW_ROLES
 
 PAGE_SIZE = 25
@@ -34,6 +35,13 @@ class Desk:
 
     def can_review(self, agency_id: int) -> bool:
         return any(a.pk == agency_id for a in self.review_agencies)
+
+    @cached_property
+    def unread(self) -> int:
+        """Unread notifications of the viewer's agencies, for the navigation (counted once a request)."""
+        if not self.agencies:
+            return 0
+        return Notification.objects.filter(agency__in=self.agencies, read_at__isnull=True).count()
 
 
 def desk_for(user) -> Desk:

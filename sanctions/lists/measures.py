@@ -1,6 +1,6 @@
 """Joint rewards and punishments: memoranda, the catalogue of measures, and which apply to whom.
 
-A measure may be imposed only once it is in the published catalogue (DOMAIN.md §6): published,
+A measure may be imposed only once it is in the published catalogue (docs/domain.md §6): published,
 in force on the day asked (``effective_from`` ≤ day ≤ ``effective_to``), published no later than
 that day, applied by the agency asking, and triggered by a listing in force that day. Registry
 administrators keep the catalogue; once published, a measure's substance is frozen (end it with

@@ -1,4 +1,4 @@
-"""Credit ratings: a model configured as data, evaluated on public information only (DOMAIN.md §7).
+"""Credit ratings: a model configured as data, evaluated on public information only (docs/domain.md §7).
 
 An enterprise starts at the model's base points; every rule adds its points once per matching item
 (at most ``max_count`` items, the most recent first); the total picks the grade from the scale (best
@@ -8,11 +8,8 @@ every rule that fired with its points and the records or listings that fired it,
 ``base_points + sum(rule points) == points`` always holds and the grade can be checked by hand.
 
 A rating is stored only when its outcome changes (a new ``EnterpriseRating`` row, the old one stays
-as history); the ``fingerprint`` of the outcome makes recomputation idempotent.
-
-Bulk recomputation (``ratings_recompute_bulk``) works in chunks of enterprise ids: enterprises with
-no public record and no listing in force get the base grade in one INSERT … SELECT per chunk; the
-others are evaluated in Python with three queries per chunk.
+as history); the ``fingerprint`` of the outcome makes recomputation idempotent. Every enterprise at
+once: ``ratings_bulk``.
 """
 
 from __future__ import annotations
@@ -25,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,10 +37,6 @@ from sanctions.choices import RatingRuleKind
 from sanctions.lists.selectors import active_listings
 from sanctions.models import CreditRecord, EnterpriseRating, Listing, RatingModel, RatingRule
 from sanctions.records.selectors import public_records
-
-CHUNK = 20_000  # enterprise ids per bulk transaction
-EVALUATE_CHUNK = 500  # enterprises evaluated in Python per transaction
-
 
 # --- The engine ---------------------------------------------------------------------------------------
 
@@ -241,7 +235,7 @@ def _store(enterprise_ids: Iterable[int], engine: Engine, outcomes: dict[int, Ou
     return len(changed)
 
 
-def _evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], today: dt.date) -> int:
+def evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], today: dt.date) -> int:
     """Evaluate a batch of enterprises under each model (three queries for the inputs) and store."""
     records: dict[int, list[CreditRecord]] = defaultdict(list)
     listings: dict[int, list[Listing]] = defaultdict(list)
@@ -258,7 +252,7 @@ def _evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], tod
     return added
 
 
-def _lock_enterprises(enterprise_ids: Sequence[int]) -> None:
+def lock_enterprises(enterprise_ids: Sequence[int]) -> None:
     # One rating computation per enterprise at a time: the task and the bulk command may overlap.
     list(
         Enterprise.objects.select_for_update().filter(pk__in=enterprise_ids).order_by("pk").values_list("pk")
@@ -271,144 +265,12 @@ def rating_recompute(*, enterprise_id: int, today: dt.date | None = None) -> lis
     when the outcome is the same). Returns the current ratings."""
     today = today or timezone.localdate()
     engines = [Engine.load(m) for m in rating_models_in_force(today=today)]
-    _lock_enterprises([enterprise_id])
+    lock_enterprises([enterprise_id])
     if engines:
-        _evaluate_many([enterprise_id], engines, today)
+        evaluate_many([enterprise_id], engines, today)
     return list(
         EnterpriseRating.objects.filter(enterprise_id=enterprise_id, is_current=True).select_related("model")
     )
-
-
-# --- Bulk -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    enterprises: int = 0
-    base_rows: int = 0
-    evaluated: int = 0
-    evaluated_rows: int = 0
-    chunks: int = 0
-
-
-def _base_insert(
-    *, engine: Engine, outcome: Outcome, low: int, high: int, today: dt.date, only_missing: bool
-) -> int:
-    """Give the base grade, in SQL, to the enterprises of ids [low, high) with nothing public."""
-    candidates = (
-        Enterprise.objects.filter(pk__gte=low, pk__lt=high)
-        .filter(~Exists(public_records(today=today).filter(enterprise_id=OuterRef("pk"))))
-        .filter(~Exists(active_listings(today=today).filter(enterprise_id=OuterRef("pk"))))
-    )
-    current = EnterpriseRating.objects.filter(
-        enterprise_id=OuterRef("pk"), model=engine.model, is_current=True
-    )
-    if only_missing:
-        candidates = candidates.filter(~Exists(current))
-    else:
-        candidates = candidates.filter(~Exists(current.filter(fingerprint=outcome.fingerprint)))
-    select_sql, params = candidates.values("pk").query.sql_with_params()
-    table = EnterpriseRating._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS rating_base_ids (id bigint) ON COMMIT DROP")
-        cursor.execute("TRUNCATE rating_base_ids")
-        cursor.execute(f"INSERT INTO rating_base_ids (id) {select_sql}", params)  # noqa: S608 - ORM-built SQL
-        if cursor.rowcount == 0:
-            return 0
-        cursor.execute("ANALYZE rating_base_ids")  # temporary tables get no statistics otherwise
-        cursor.execute(
-            f"UPDATE {table} SET is_current = false WHERE model_id = %s AND is_current "  # noqa: S608
-            "AND enterprise_id IN (SELECT id FROM rating_base_ids)",
-            [engine.model.pk],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} (enterprise_id, model_id, grade, points, explanation, fingerprint, is_current, "  # noqa: S608
-            "computed_at) SELECT id, %s, %s, %s, %s::jsonb, %s, true, %s FROM rating_base_ids "
-            "ON CONFLICT (enterprise_id, model_id) WHERE is_current DO NOTHING",
-            [
-                engine.model.pk,
-                outcome.grade,
-                outcome.points,
-                json.dumps(outcome.explanation),
-                outcome.fingerprint,
-                timezone.now(),
-            ],
-        )
-        return cursor.rowcount
-
-
-def _with_inputs(low: int, high: int, today: dt.date) -> list[int]:
-    ids = set(
-        public_records(today=today)
-        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
-        .values_list("enterprise_id", flat=True)
-        .distinct()
-    )
-    ids |= set(
-        active_listings(today=today)
-        .filter(enterprise_id__gte=low, enterprise_id__lt=high)
-        .values_list("enterprise_id", flat=True)
-        .distinct()
-    )
-    return sorted(ids)
-
-
-def ratings_recompute_bulk(
-    *,
-    today: dt.date | None = None,
-    only_missing: bool = False,
-    chunk: int = CHUNK,
-    models: Sequence[RatingModel] | None = None,
-    progress=None,
-) -> BulkResult:
-    """Recompute every enterprise's ratings, chunk by chunk of ids (one transaction per chunk).
-
-    ``only_missing``: only enterprises that have no current rating yet under a model.
-    """
-    today = today or timezone.localdate()
-    engines = [
-        Engine.load(m) for m in (models if models is not None else rating_models_in_force(today=today))
-    ]
-    result = BulkResult()
-    if not engines:
-        return result
-    bounds = Enterprise.objects.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return result
-    base = {engine.model.pk: engine.base_outcome() for engine in engines}
-    with connection.cursor() as cursor:
-        # Fresh statistics, or the planner may take a table that just grew by a million rows for empty.
-        cursor.execute(f"ANALYZE {Enterprise._meta.db_table}, {EnterpriseRating._meta.db_table}")
-    for low in range(bounds["low"], bounds["high"] + 1, chunk):
-        high = low + chunk
-        with transaction.atomic():
-            for engine in engines:
-                result.base_rows += _base_insert(
-                    engine=engine,
-                    outcome=base[engine.model.pk],
-                    low=low,
-                    high=high,
-                    today=today,
-                    only_missing=only_missing,
-                )
-            ids = _with_inputs(low, high, today)
-            if only_missing and ids:
-                rated: dict[int, int] = defaultdict(int)
-                for enterprise_id in EnterpriseRating.objects.filter(
-                    enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
-                ).values_list("enterprise_id", flat=True):
-                    rated[enterprise_id] += 1
-                ids = [i for i in ids if rated[i] < len(engines)]
-            for start in range(0, len(ids), EVALUATE_CHUNK):
-                batch = ids[start : start + EVALUATE_CHUNK]
-                _lock_enterprises(batch)
-                result.evaluated_rows += _evaluate_many(batch, engines, today)
-            result.evaluated += len(ids)
-        result.chunks += 1
-        result.enterprises = min(high, bounds["high"] + 1) - bounds["low"]
-        if progress:
-            progress(result, high)
-    return result
 
 
 # --- Reads ----------------------------------------------------------------------------------------------
@@ -457,7 +319,7 @@ def _check_grades(grades: Any) -> None:
 
 
 @transaction.atomic
-def rating_model_save(*, actor, model: RatingModel) -> RatingModel:
+def rating_model_save(*, actor: User, model: RatingModel) -> RatingModel:
     """Add or change a rating model (its scale and base points). Run ``ratings_recompute --all`` after."""
     ensure_registry_admin(actor)
     existing = RatingModel.objects.filter(pk=model.pk).first()
@@ -472,7 +334,7 @@ def rating_model_save(*, actor, model: RatingModel) -> RatingModel:
 
 
 @transaction.atomic
-def rating_rule_save(*, actor, rule: RatingRule) -> RatingRule:
+def rating_rule_save(*, actor: User, rule: RatingRule) -> RatingRule:
     """Add or change a rule of a rating model. Run ``ratings_recompute --all`` after."""
     ensure_registry_admin(actor)
     existing = RatingRule.objects.filter(pk=rule.pk).first() if rule.pk else None

@@ -3,25 +3,25 @@
 
 from django.urls import path
 
-from sanctions.lists import views
+from sanctions.lists.views import desk, public
 
 app_name = "lists"
 
 urlpatterns = [
-    path("desk/listings/", views.listing_list, name="listings"),
-    path("desk/listings/review/", views.listing_review, name="listing-review"),
-    path("desk/listings/new/", views.listing_new, name="listing-new"),
-    path("desk/listings/<int:pk>/", views.listing_detail, name="listing"),
-    path("desk/listings/<int:pk>/edit/", views.listing_edit, name="listing-edit"),
-    path("desk/listings/<int:pk>/submit/", views.listing_submit_view, name="listing-submit"),
-    path("desk/listings/<int:pk>/publish/", views.listing_publish_view, name="listing-publish"),
-    path("desk/listings/<int:pk>/send-back/", views.listing_send_back_view, name="listing-send-back"),
-    path("desk/listings/<int:pk>/remove/", views.listing_remove_view, name="listing-remove"),
-    path("desk/subscriptions/", views.subscription_list, name="subscriptions"),
-    path("desk/subscriptions/<int:pk>/delete/", views.subscription_delete_view, name="subscription-delete"),
-    path("desk/notifications/", views.notification_list, name="notifications"),
-    path("credit-system/lists/", views.credit_lists, name="public-lists"),
-    path("credit-system/lists/<str:code>/", views.credit_list, name="public-list"),
-    path("credit-system/measures/", views.credit_measures, name="public-measures"),
-    path("credit-system/ratings/<str:uscc>/", views.credit_rating, name="public-rating"),
+    path("desk/listings/", desk.listing_list, name="listings"),
+    path("desk/listings/review/", desk.listing_review, name="listing-review"),
+    path("desk/listings/new/", desk.listing_new, name="listing-new"),
+    path("desk/listings/<int:pk>/", desk.listing_detail, name="listing"),
+    path("desk/listings/<int:pk>/edit/", desk.listing_edit, name="listing-edit"),
+    path("desk/listings/<int:pk>/submit/", desk.listing_submit_view, name="listing-submit"),
+    path("desk/listings/<int:pk>/publish/", desk.listing_publish_view, name="listing-publish"),
+    path("desk/listings/<int:pk>/send-back/", desk.listing_send_back_view, name="listing-send-back"),
+    path("desk/listings/<int:pk>/remove/", desk.listing_remove_view, name="listing-remove"),
+    path("desk/subscriptions/", desk.subscription_list, name="subscriptions"),
+    path("desk/subscriptions/<int:pk>/delete/", desk.subscription_delete_view, name="subscription-delete"),
+    path("desk/notifications/", desk.notification_list, name="notifications"),
+    path("credit-system/lists/", public.credit_lists, name="public-lists"),
+    path("credit-system/lists/<str:code>/", public.credit_list, name="public-list"),
+    path("credit-system/measures/", public.credit_measures, name="public-measures"),
+    path("credit-system/ratings/<str:uscc>/", public.credit_rating, name="public-rating"),
 ]

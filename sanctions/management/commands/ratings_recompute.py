@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from registry.context import request_context
 from registry.models import Enterprise
-from sanctions.lists.ratings import CHUNK, rating_recompute, ratings_recompute_bulk
+from sanctions.lists.ratings import rating_recompute
+from sanctions.lists.ratings_bulk import CHUNK, ratings_recompute_bulk
 from sanctions.models import RatingModel
 
 

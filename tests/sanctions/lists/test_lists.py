@@ -1,4 +1,4 @@
-"""Listings: four-eyes review, refusals, automatic end by date, removal, and notifications."""
+"""Listings: four-eyes review, refusals, automatic end by date, removal, and the rating they schedule."""
 
 import datetime as dt
 
@@ -9,57 +9,18 @@ from django.utils import timezone, translation
 
 from registry.choices import StaffRoleKind
 from registry.models import AuditEntry, StaffRole
+from sanctions.lists import notifications
 from sanctions.lists import services as lists
 from sanctions.lists.selectors import active_listings, active_listings_for
-from sanctions.models import EnterpriseRating, Listing, ListKind, ListSubscription, Notification
+from sanctions.models import EnterpriseRating, Listing, ListKind, Notification
 from sanctions.records import services
 from sanctions.records.publicity import add_months
 from tests.factories import EnterpriseFactory, UserFactory
+from tests.sanctions.lists.helpers import draft_listing, publish_listing, publish_record
 from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
 TODAY = timezone.localdate
-
-
-# -- helpers shared by the list, measure, rating and page tests ---------------------------------------
-def listing_data(**overrides):
-    data = {
-        "grounds": "拒不履行市场监督管理部门作出的行政处罚决定。",
-        "legal_basis": "《市场监督管理严重违法失信名单管理办法》第二条",
-        "document_number": "浙市监信〔2026〕1号",
-        "start_date": TODAY() - dt.timedelta(days=10),
-    }
-    data.update(overrides)
-    return data
-
-
-def draft_listing(clerk, agency, enterprise, kind="dishonest", records=(), **overrides):
-    return lists.listing_create(
-        actor=clerk,
-        agency=agency,
-        enterprise=enterprise,
-        list_kind=ListKind.objects.get(pk=kind),
-        data=listing_data(**overrides),
-        records=records,
-    )
-
-
-def publish_listing(clerk, reviewer, agency, enterprise, kind="dishonest", **overrides):
-    listing = draft_listing(clerk, agency, enterprise, kind, **overrides)
-    lists.listing_submit(actor=clerk, listing=listing)
-    return lists.listing_publish(actor=reviewer, listing=listing)
-
-
-_numbers = iter(range(1, 10**6))
-
-
-def publish_record(clerk, reviewer, agency, enterprise, **overrides):
-    overrides.setdefault("document_number", f"杭市监罚〔2026〕{next(_numbers)}号")
-    record, _ = services.record_create(
-        actor=clerk, agency=agency, kind="penalty", data=penalty_data(agency, enterprise, **overrides)
-    )
-    services.record_submit(actor=clerk, record=record)
-    return services.record_publish(actor=reviewer, record=record)
 
 
 @pytest.fixture(autouse=True)
@@ -228,7 +189,7 @@ def test_expiry_job_marks_ended_listings_audits_and_tells_subscribers(
         end_date=TODAY() + dt.timedelta(days=1),
     )
     lasting = publish_listing(clerk, reviewer, market_agency, EnterpriseFactory(), document_number="L-2")
-    lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
+    notifications.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
     assert lists.listings_expire() == 0
     tomorrow = TODAY() + dt.timedelta(days=1)
     assert lists.listings_expire(today=tomorrow) == 1
@@ -312,58 +273,6 @@ def test_revocation_needs_a_reason_and_ends_the_listing_at_once(
     assert not active_listings_for(enterprise=enterprise).exists()
     with pytest.raises(ValidationError):
         lists.listing_remove(actor=clerk, listing=listing, reason="revoked", note="again")
-
-
-# -- notifications ----------------------------------------------------------------------------------------
-def test_subscribers_are_told_when_an_enterprise_enters_and_leaves(
-    clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
-):
-    third = UserFactory(username="third_clerk")
-    from tests.factories import AgencyFactory
-
-    third_agency = AgencyFactory(name="上海市市场监督管理局")
-    StaffRole.objects.create(user=third, agency=third_agency, role=StaffRoleKind.CLERK)
-    lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)  # any list
-    lists.subscription_create(
-        actor=third, agency=third_agency, enterprise=enterprise, list_kind=ListKind.objects.get(pk="red")
-    )  # another list only
-    lists.subscription_create(
-        actor=third, agency=third_agency, enterprise=EnterpriseFactory()
-    )  # someone else
-
-    listing = publish_listing(clerk, reviewer, market_agency, enterprise)
-    assert list(Notification.objects.values_list("agency", "event")) == [(other_agency.pk, "entered")]
-    lists.listing_remove(actor=clerk, listing=listing, reason="revoked", note="Annulled.")
-    assert sorted(Notification.objects.values_list("agency", "event")) == [
-        (other_agency.pk, "entered"),
-        (other_agency.pk, "left"),
-    ]
-    assert lists.unread_count(agencies=[other_agency]) == 2
-    assert lists.unread_count(agencies=[third_agency, market_agency]) == 0
-
-
-def test_subscribing_is_for_the_agencys_own_staff_and_is_idempotent(
-    clerk, other_clerk, market_agency, enterprise
-):
-    first = lists.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise)
-    assert lists.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise) == first
-    with pytest.raises(PermissionDenied):
-        lists.subscription_create(actor=other_clerk, agency=market_agency, enterprise=enterprise)
-    with pytest.raises(PermissionDenied):
-        lists.subscription_delete(actor=other_clerk, subscription=first)
-    lists.subscription_delete(actor=clerk, subscription=first)
-    assert not ListSubscription.objects.exists()
-
-
-def test_notifications_are_marked_read_per_agency(
-    clerk, reviewer, market_agency, other_agency, other_clerk, enterprise
-):
-    lists.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
-    publish_listing(clerk, reviewer, market_agency, enterprise)
-    with pytest.raises(PermissionDenied):
-        lists.notifications_mark_read(actor=clerk, agency=other_agency)
-    assert lists.notifications_mark_read(actor=other_clerk, agency=other_agency) == 1
-    assert lists.unread_count(agencies=[other_agency]) == 0
 
 
 def test_publishing_schedules_the_rating(

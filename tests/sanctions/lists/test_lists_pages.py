@@ -6,11 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sanctions.lists import measures, ratings
-from sanctions.lists import services as lists
+from sanctions.lists import measures, notifications, ratings
 from sanctions.models import Listing, ListKind, ListSubscription, Measure, Memorandum
 from tests.factories import EnterpriseFactory
-from tests.sanctions.lists.test_lists import draft_listing, publish_listing, publish_record
+from tests.sanctions.lists.helpers import draft_listing, publish_listing, publish_record
 
 pytestmark = [pytest.mark.django_db]
 TODAY = timezone.localdate
@@ -154,7 +153,7 @@ def test_unknown_enterprise_code_is_refused_on_subscribe(client, other_clerk, ot
 
 
 def test_other_agency_cannot_unsubscribe_for_us(client, clerk, other_clerk, market_agency, enterprise):
-    subscription = lists.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise)
+    subscription = notifications.subscription_create(actor=clerk, agency=market_agency, enterprise=enterprise)
     signed_in(client, other_clerk)
     assert client.post(reverse("lists:subscription-delete", args=[subscription.pk])).status_code == 404
     assert ListSubscription.objects.exists()

@@ -19,7 +19,7 @@ from sanctions.lists.api import EnterpriseMeasuresView
 from sanctions.lists.services import listing_remove
 from sanctions.models import ListKind, Measure, Memorandum
 from tests.factories import AgencyFactory, EnterpriseFactory
-from tests.sanctions.lists.test_lists import publish_listing
+from tests.sanctions.lists.helpers import publish_listing
 
 pytestmark = [pytest.mark.django_db]
 TODAY = timezone.localdate

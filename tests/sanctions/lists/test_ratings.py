@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from registry.models import AuditEntry
-from sanctions.lists import ratings
+from sanctions.lists import ratings, ratings_bulk
 from sanctions.models import EnterpriseRating, RatingModel, RatingRule
 from sanctions.records import services
 from tests.factories import EnterpriseFactory
-from tests.sanctions.lists.test_lists import publish_listing, publish_record
+from tests.sanctions.lists.helpers import publish_listing, publish_record
 from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
@@ -255,10 +255,10 @@ def test_bulk_command_rates_everyone_in_chunks_and_is_idempotent(clerk, reviewer
 
 def test_bulk_gives_the_base_grade_back_when_the_inputs_are_gone(clerk, reviewer, market_agency, enterprise):
     record = publish_record(clerk, reviewer, market_agency, enterprise, severity="serious")
-    ratings.ratings_recompute_bulk()
+    ratings_bulk.ratings_recompute_bulk()
     assert current(enterprise).points == 85
     services.record_revoke(actor=clerk, record=record, reason="Annulled.")
-    result = ratings.ratings_recompute_bulk()
+    result = ratings_bulk.ratings_recompute_bulk()
     assert result.base_rows == 1 and current(enterprise).points == 100
     assert EnterpriseRating.objects.filter(enterprise=enterprise).count() == 2
 

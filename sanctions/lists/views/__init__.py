@@ -1,0 +1,1 @@
+"""Pages of lists: the staff's desk (``desk``) and the public credit-system pages (``public``)."""

@@ -1,0 +1,56 @@
+"""Public pages of the credit system: the lists and who is on them, the measures, and ratings.
+
+Public information only; no account needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from registry import uscc as uscc_codes
+from registry.models import Enterprise
+from sanctions.desk.views import paginate
+from sanctions.lists.measures import measures_catalogue
+from sanctions.lists.ratings import default_rating_model, rating_current, rating_history
+from sanctions.lists.selectors import list_kinds_public, listings_on
+from sanctions.models import ListKind
+
+
+def credit_lists(request: HttpRequest) -> HttpResponse:
+    """Every list with its published inclusion and removal conditions and how many are on it today."""
+    return render(request, "lists/public_lists.html", {"kinds": list_kinds_public()})
+
+
+def credit_list(request: HttpRequest, code: str) -> HttpResponse:
+    """One list: its conditions and the enterprises on it today (public information)."""
+    kind = get_object_or_404(ListKind, pk=code, active=True)
+    return render(
+        request,
+        "lists/public_list.html",
+        {"kind": kind, "page": paginate(request, listings_on(list_kind=kind))},
+    )
+
+
+def credit_measures(request: HttpRequest) -> HttpResponse:
+    """The published catalogue of joint rewards and punishments in force today."""
+    catalogue = measures_catalogue()
+    groups: dict[Any, list] = {}
+    for measure in catalogue:
+        groups.setdefault(measure.list_kind, []).append(measure)
+    return render(request, "lists/public_measures.html", {"groups": list(groups.items())})
+
+
+def credit_rating(request: HttpRequest, uscc: str) -> HttpResponse:
+    """An enterprise's grade under the default model, every rule that fired, and its history."""
+    enterprise = get_object_or_404(Enterprise, uscc=uscc_codes.compact(uscc))
+    model = default_rating_model()
+    current = rating_current(enterprise=enterprise, model=model) if model else None
+    history = list(rating_history(enterprise=enterprise, model=model)[:20]) if model else []
+    return render(
+        request,
+        "lists/public_rating.html",
+        {"enterprise": enterprise, "model": model, "rating": current, "history": history},
+    )

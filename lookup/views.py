@@ -24,7 +24,7 @@ from sanctions.remedies.commitments import public_commitments_for
 from sanctions.remedies.objections import listings_under_objection, open_objection_on_record
 
 from .masking import SECTION_KINDS, section_title, sections_of, with_labels
-from .report import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
+from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
 
 PAGE_CACHE_SECONDS = 24 * 60 * 60  # the key carries the date and the enterprise's generation anyway

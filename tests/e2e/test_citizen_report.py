@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from sanctions.records import services
 from tests.factories import EnterpriseFactory
-from tests.lookup.test_report import qr_urls
+from tests.lookup.report.test_report import qr_urls
 from tests.sanctions.payloads import licence_data, penalty_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,221 +1,25 @@
-"""The credit report: a PDF "public credit information summary" (公共信用信息概要) that anyone can
-verify later.
-
-What is signed: the QR code that carries the signature is printed inside the PDF, so the signature
-cannot cover the PDF's own bytes. It covers the report number and the SHA-256 of the report's
-*content* — a canonical JSON of everything the PDF shows (number, time of issue, the enterprise's
-registration facts, its standing, every public record as masked for the public). The content is
-stored with the report, so the verification page can recompute its checksum, and the SHA-256 of
-the PDF as issued is stored too, so that a person can upload a file and learn whether it is the
-one the registry issued, unaltered.
-
-Token payload: ``CR1:`` + report number + ``|`` + the 32 raw bytes of the content checksum. The
-``CR1:`` prefix keeps report tokens apart from anything else signed with the same keys (badges):
-a genuine badge token is never a genuine report token.
-"""
+"""The credit report as an A4 PDF: the Chinese font embedded, the QR code that verifies it, every
+public record in its section."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import qrcode
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 
-from registry.models import Enterprise
-from registry.selectors import division_describe
-from sanctions.lists.standing import enterprise_standing
+from lookup.masking import SECTION_KINDS, section_title, with_labels
 
-from .masking import SECTION_KINDS, public_sections, section_title, with_labels
-from .models import CreditReport
-from .signing import BadSignature, sign, verify
-
-FORMAT = "credit-report/1"
-TOKEN_DOMAIN = b"CR1:"
 TITLE_ZH = "公共信用信息概要"
 FONT_NAME = "WQYMicroHei"
-FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttf"
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-# --- Content ---------------------------------------------------------------------------------
-
-
-def _iso(value: dt.date | dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def enterprise_facts(enterprise: Enterprise) -> dict[str, Any]:
-    """The registration facts the credit page shows, as plain JSON values."""
-    division = division_describe(enterprise.division_code)
-    return {
-        "uscc": enterprise.uscc,
-        "name": enterprise.name,
-        "status": enterprise.status,
-        "entity_type": enterprise.entity_type,
-        "legal_representative": enterprise.legal_representative,
-        "registered_capital": (
-            None
-            if enterprise.registered_capital is None
-            else format(enterprise.registered_capital.normalize(), "f")
-        ),
-        "established_on": _iso(enterprise.established_on),
-        "domicile": enterprise.domicile,
-        "registration_authority": enterprise.registration_authority,
-        "industry": enterprise.industry,
-        "division_code": enterprise.division_code,
-        "division_name": division["name"] if division else None,
-        "former_names": [f.name for f in enterprise.former_names.all()],
-        "registration_number": enterprise.registration_number,
-        "organization_code": enterprise.organization_code,
-        "tax_number": enterprise.tax_number,
-        "is_legacy_code": enterprise.is_legacy_code,
-        "source": enterprise.source,
-        "updated_at": _iso(enterprise.updated_at),
-    }
-
-
-def report_content(
-    *, enterprise: Enterprise, number: str, issued_at: dt.datetime, language: str
-) -> dict[str, Any]:
-    """Everything the report shows, in the form whose checksum is signed."""
-    standing = enterprise_standing(enterprise=enterprise)
-    return {
-        "format": FORMAT,
-        "number": number,
-        "issued_at": issued_at.isoformat(),
-        "language": language,
-        "enterprise": enterprise_facts(enterprise),
-        "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
-        "records": public_sections(enterprise=enterprise),
-    }
-
-
-def canonical_json(content: dict[str, Any]) -> bytes:
-    """One spelling per content: sorted keys, no spaces, UTF-8 (what the checksum is taken of)."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def content_sha256(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content)).hexdigest()
-
-
-def report_token(number: str, sha256_hex: str) -> str:
-    return sign(TOKEN_DOMAIN + number.encode() + b"|" + bytes.fromhex(sha256_hex))
-
-
-def report_token_read(token: str) -> tuple[str, str, str]:
-    """(key id, report number, content checksum) of a genuine report token; else BadSignature."""
-    if len(token) > 400:
-        raise BadSignature("too long")
-    kid, payload = verify(token)
-    if not payload.startswith(TOKEN_DOMAIN):
-        raise BadSignature("not a report token")
-    # The checksum is the last 32 raw bytes, which may themselves contain "|": split by position.
-    body = payload[len(TOKEN_DOMAIN) :]
-    number, sep, digest = body[:-33], body[-33:-32], body[-32:]
-    if sep != b"|" or len(digest) != 32 or not number:
-        raise BadSignature("malformed report token")
-    try:
-        return kid, number.decode(), digest.hex()
-    except UnicodeDecodeError:
-        raise BadSignature("malformed report number") from None
-
-
-# --- Issue and verify ------------------------------------------------------------------------------
-
-
-@dataclass
-class IssuedReport:
-    report: CreditReport
-    pdf: bytes
-    token: str
-    url: str
-
-
-def _next_report_id() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('lookup_creditreport', 'id'))")
-        return cursor.fetchone()[0]
-
-
-def credit_report_issue(
-    *, enterprise: Enterprise, verify_url: Callable[[str], str], requested_by=None
-) -> IssuedReport:
-    """Issue a numbered, signed report of what is public about the enterprise right now.
-
-    Anyone may ask for one (it shows only public information). The number is the local date of
-    issue and the report's sequence number: ``20260512`` + ``00000042``.
-    """
-    issued_at = timezone.now().replace(microsecond=0)
-    report_id = _next_report_id()
-    number = f"{timezone.localtime(issued_at):%Y%m%d}{report_id:08d}"
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    content = report_content(enterprise=enterprise, number=number, issued_at=issued_at, language=language)
-    checksum = content_sha256(content)
-    token = report_token(number, checksum)
-    url = verify_url(token)
-    pdf = render_pdf(content, checksum=checksum, url=url)
-    from .signing import keyring
-
-    report = CreditReport.objects.create(
-        id=report_id,
-        number=number,
-        enterprise=enterprise,
-        issued_at=issued_at,
-        sha256=checksum,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        content=content,
-        language=language,
-        key_id=keyring().current_kid,
-        requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
-    )
-    return IssuedReport(report, pdf, token, url)
-
-
-@dataclass
-class Verification:
-    genuine: bool
-    report: CreditReport | None = None
-    key_id: str = ""
-    reason: str = ""
-
-
-def credit_report_verify(*, token: str) -> Verification:
-    """Is this the token of a report the registry issued, with the content it was issued with?"""
-    try:
-        kid, number, checksum = report_token_read(token)
-    except BadSignature as exc:
-        return Verification(False, reason=str(exc))
-    report = CreditReport.objects.select_related("enterprise").filter(number=number).first()
-    if report is None or report.sha256 != checksum or report.key_id != kid:
-        return Verification(False, key_id=kid, reason="no such report")
-    if content_sha256(report.content) != checksum:
-        return Verification(False, key_id=kid, reason="stored content altered")
-    return Verification(True, report=report, key_id=kid)
-
-
-def pdf_matches(report: CreditReport, chunks: Iterable[bytes]) -> bool:
-    """Whether a file's bytes are exactly the PDF issued for this report."""
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk)
-    return bool(report.pdf_sha256) and digest.hexdigest() == report.pdf_sha256
-
-
-# --- The PDF -------------------------------------------------------------------------------------
+FONT_FILE = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttf"
 
 
 @lru_cache(maxsize=1)
@@ -227,18 +31,14 @@ def _register_font() -> str:
     return FONT_NAME
 
 
-def _qr_png(url: str) -> bytes:
+def qr_png(url: str) -> bytes:
+    """The QR code printed on a report, as a PNG (error correction level M)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=6, border=4)
     code.add_data(url)
     code.make(fit=True)
     buffer = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def qr_png(url: str) -> bytes:
-    """The QR code printed on a report, as a PNG (error correction level M)."""
-    return _qr_png(url)
 
 
 def _choice_label(choices, value: str) -> str:
@@ -327,7 +127,7 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
                 widths=(34 * mm, 92 * mm),
             ),
         ]
-        qr = Image(io.BytesIO(_qr_png(url)), width=38 * mm, height=38 * mm)
+        qr = Image(io.BytesIO(qr_png(url)), width=38 * mm, height=38 * mm)
         header = Table(
             [[header_left, [qr, p(_("Scan to verify this report"), small)]]], colWidths=(128 * mm, 42 * mm)
         )

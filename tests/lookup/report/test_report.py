@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from lookup import signing
 from lookup.models import CreditReport
-from lookup.report import content_sha256, report_token
+from lookup.report.content import content_sha256
+from lookup.report.tokens import report_token
 from sanctions.records import services
 from tests.conftest import IN_CI
 from tests.factories import EnterpriseFactory
@@ -243,7 +244,7 @@ def test_report_of_an_unknown_enterprise_is_404(client):
 
 
 def test_a_checksum_containing_the_separator_byte_still_reads():
-    from lookup.report import report_token, report_token_read
+    from lookup.report.tokens import report_token, report_token_read
 
     checksum = "7c" * 32  # every byte is "|"
     kid, number, digest = report_token_read(report_token("2026112600000042", checksum))

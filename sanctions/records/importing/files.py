@@ -16,8 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# Private helpers of the enterprise importer, reused as they are (see the report: make them public).
-from registry.importing import _display, _is_blank, _open_rows
+from registry.importing.reading import display, is_blank, open_rows
 from sanctions.choices import RecordKind
 from sanctions.records.cells import text_cell
 from sanctions.records.national_format import FIELDS, header_map, kind_from_headers, normalise_header
@@ -32,7 +31,6 @@ PARTY_CODES = (
     "party_institution_number",
     "party_social_org_number",
 )
-display = _display
 
 
 def national_label(kind: str, name: str) -> str:
@@ -91,7 +89,7 @@ def detect_kind(headers: list[str]) -> str | None:
 
 def map_columns(cells: list[Any]) -> Columns:
     """The header row → Columns; a file without a column that every record needs is refused."""
-    headers = [_display(c).strip() for c in cells]
+    headers = [display(c).strip() for c in cells]
     kind = detect_kind(headers)
     if kind is None:
         raise ValidationError(
@@ -145,7 +143,7 @@ class Scan:
 
 def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
     """The columns, and the non-blank data rows as (row number as a spreadsheet shows it, cells)."""
-    rows, _estimate = _open_rows(path)
+    rows, _estimate = open_rows(path)
     try:
         header = next(rows, None)
         if header is None:
@@ -158,7 +156,7 @@ def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
     def data() -> Iterator[tuple[int, list[Any]]]:
         with closing(rows):
             for rownum, cells in enumerate(rows, start=2):
-                if not all(_is_blank(c) for c in cells):
+                if not all(is_blank(c) for c in cells):
                     yield rownum, cells
 
     return columns, data()

@@ -1,0 +1,77 @@
+"""What an import did, row by row: the counts, the refused cells and why, and how long each pass took.
+
+Shared by the enterprise import and the record import (``sanctions.records.importing``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+
+# (stage, rows done, rows in all if known)
+ProgressCallback = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One thing wrong in one cell: the row as a spreadsheet numbers it (header = 1)."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, the rows it refused and why, and warnings about the file."""
+
+    path: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid == 0
+
+    def summary(self) -> str:
+        text = _(
+            "%(read)d rows read: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(invalid)d invalid."
+        ) % {
+            "read": self.rows_read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "invalid": self.invalid,
+        }
+        if not self.applied and self.invalid:
+            text += " " + _("Strict mode: nothing was written.")
+        return text
+
+    def write_errors_csv(self, target: str | Path | IO[str]) -> None:
+        """The refused rows as CSV (row, column, value, reason), with a BOM so that Excel reads UTF-8."""
+        if isinstance(target, str | Path):
+            with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+                self._write_errors(handle)
+        else:
+            target.write("\ufeff")
+            self._write_errors(target)
+
+    def _write_errors(self, handle: IO[str]) -> None:
+        writer = csv.writer(handle)
+        writer.writerow([_("row"), _("column"), _("value"), _("reason")])
+        for error in self.errors:
+            writer.writerow([error.row, error.column, error.value, error.reason])

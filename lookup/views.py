@@ -20,8 +20,11 @@ from sanctions.lists.ratings import rating_current
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import is_serious_penalty, standing_from
 from sanctions.records.selectors import public_records_for
-from sanctions.remedies.commitments import public_commitments_for
-from sanctions.remedies.objections import listings_under_objection, open_objection_on_record
+from sanctions.remedies.selectors import (
+    listings_under_objection,
+    open_objection_on_record,
+    public_commitments_for,
+)
 
 from .masking import SECTION_KINDS, section_title, sections_of, with_labels
 from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches

@@ -165,6 +165,12 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
 
+# --- Remedies (sanctions/remedies/): repair materials and objection evidence, objection form -----
+REMEDY_UPLOAD_MAX_BYTES = int(os.environ.get("REMEDY_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+REMEDY_UPLOAD_MAX_FILES = int(os.environ.get("REMEDY_UPLOAD_MAX_FILES", "20"))
+# Objections one client address may file in an hour.
+OBJECTION_RATE_PER_HOUR = int(os.environ.get("OBJECTION_RATE_PER_HOUR", "5"))
+
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
 # it usually means the amount was keyed in yuan (docs/domain.md §3).
 FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))

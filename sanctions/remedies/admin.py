@@ -16,7 +16,7 @@ from sanctions.models import (
     RepairApplication,
     RepairMaterial,
 )
-from sanctions.remedies.repair import deadline_rule_save
+from sanctions.remedies.deadlines import deadline_rule_save
 
 
 @admin.register(DeadlineRule)

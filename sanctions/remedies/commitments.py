@@ -1,4 +1,4 @@
-"""Credit commitments (DOMAIN.md §8): an agency records an enterprise's written commitment, then
+"""Credit commitments (docs/domain.md §8): an agency records an enterprise's written commitment, then
 whether it was fulfilled or breached. A breach becomes a draft dishonesty record of that agency,
 prefilled from the commitment, which a clerk reviews and submits on the desk like any other.
 """
@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audit import audit_write, snapshot
 from registry.cache import enterprise_changed
 from registry.models import Agency, Enterprise
-from registry.permissions import is_registry_admin
 from sanctions.choices import CommitmentKind, CommitmentStatus, RecordKind
 from sanctions.models import Commitment
-from sanctions.permissions import agencies_of, ensure_can_correct, ensure_can_edit
+from sanctions.permissions import ensure_can_correct, ensure_can_edit
 from sanctions.records.services import record_create
 
 CONTENT_MAX = 4000
@@ -38,7 +36,7 @@ def breach_document_number(commitment: Commitment) -> str:
 @transaction.atomic
 def commitment_record(
     *,
-    actor,
+    actor: User,
     agency: Agency,
     enterprise: Enterprise,
     kind: str,
@@ -121,7 +119,7 @@ def _note(note: str, *, required: bool) -> str:
 
 
 @transaction.atomic
-def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commitment:
+def commitment_fulfil(*, actor: User, commitment: Commitment, note: str = "") -> Commitment:
     """The agency confirms the enterprise kept its commitment."""
     commitment = _locked(commitment)
     ensure_can_correct(actor, commitment.agency)
@@ -135,8 +133,8 @@ def commitment_fulfil(*, actor, commitment: Commitment, note: str = "") -> Commi
         actor=actor,
         action="commitment.fulfil",
         target=commitment,
-        before={"status": "open"},
-        after={"status": "fulfilled", "note": commitment.decision_note},
+        before={"status": CommitmentStatus.OPEN},
+        after={"status": CommitmentStatus.FULFILLED, "note": commitment.decision_note},
     )
     enterprise_changed(commitment.enterprise_id)
     return commitment
@@ -165,7 +163,7 @@ def breach_record_data(commitment: Commitment, *, breached_on: dt.date, note: st
 
 @transaction.atomic
 def commitment_breach(
-    *, actor, commitment: Commitment, note: str, breached_on: dt.date | None = None
+    *, actor: User, commitment: Commitment, note: str, breached_on: dt.date | None = None
 ) -> Commitment:
     """The enterprise broke its commitment: a draft dishonesty record of the agency is created for review."""
     commitment = _locked(commitment)
@@ -193,51 +191,13 @@ def commitment_breach(
         actor=actor,
         action="commitment.breach",
         target=commitment,
-        before={"status": "open"},
-        after={"status": "breached", "note": note, "breached_on": breached_on, "breach_record": record.pk},
+        before={"status": CommitmentStatus.OPEN},
+        after={
+            "status": CommitmentStatus.BREACHED,
+            "note": note,
+            "breached_on": breached_on,
+            "breach_record": record.pk,
+        },
     )
     enterprise_changed(commitment.enterprise_id)
-    return commitment
-
-
-# -- reads --------------------------------------------------------------------------------------------
-def public_commitments_for(*, enterprise: Enterprise) -> QuerySet[Commitment]:
-    """An enterprise's credit commitments as the public sees them (all of them, with their outcome)."""
-    return (
-        Commitment.objects.filter(enterprise=enterprise)
-        .select_related("agency")
-        .only(
-            "id",
-            "enterprise_id",
-            "agency__name",
-            "agency__uscc",
-            "kind",
-            "content",
-            "legal_basis",
-            "signed_on",
-            "due_date",
-            "status",
-            "decided_at",
-            "breach_record_id",
-        )
-        .order_by("-signed_on", "-id")
-    )
-
-
-def commitments_for_staff(
-    *, user, overdue_only: bool = False, today: dt.date | None = None
-) -> QuerySet[Commitment]:
-    """The commitments of the user's agencies (registry administrators: all)."""
-    qs = Commitment.objects.select_related("agency", "enterprise", "recorded_by", "breach_record")
-    if not is_registry_admin(user):
-        qs = qs.filter(agency__in=agencies_of(user))
-    if overdue_only:
-        qs = qs.filter(status=CommitmentStatus.OPEN, due_date__lt=today or timezone.localdate())
-    return qs.order_by("-signed_on", "-id")
-
-
-def commitment_get_for_staff(*, user, pk: int) -> Commitment:
-    commitment = commitments_for_staff(user=user).filter(pk=pk).first()
-    if commitment is None:
-        raise Http404
     return commitment

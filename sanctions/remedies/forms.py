@@ -6,18 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency
-from sanctions.choices import CommitmentKind, MaterialKind
+from sanctions.choices import CommitmentKind, CommitmentStatus, MaterialKind, ObjectionStatus
 from sanctions.desk.forms import EnterpriseCodeField, ServiceErrorsMixin
-from sanctions.remedies.uploads import max_bytes
+from sanctions.remedies.repair import REQUIRED_MATERIALS
 
 ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 
 
 def size_help() -> str:
-    return _("PDF, PNG or JPEG, at most %(mb)s MB each.") % {"mb": f"{max_bytes() / (1024 * 1024):g}"}
+    return _("PDF, PNG or JPEG, at most %(mb)s MB each.") % {
+        "mb": f"{settings.REMEDY_UPLOAD_MAX_BYTES / (1024 * 1024):g}"
+    }
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,8 +54,6 @@ class RepairApplyForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from sanctions.remedies.repair import REQUIRED_MATERIALS
-
         for kind in MaterialKind:
             field = MultipleFileField(label=kind.label, help_text=size_help())
             if kind in REQUIRED_MATERIALS:
@@ -106,17 +107,16 @@ class ObjectionForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 4000}),
     )
     evidence = MultipleFileField(label=_("Evidence (optional)"))
-
     # Left empty by people; filled in by form-filling robots.
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["evidence"].help_text = size_help()
-
     website = forms.CharField(
         required=False,
         label=_("Leave this empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = size_help()
 
 
 class ObjectionOutcomeForm(ServiceErrorsMixin, forms.Form):
@@ -125,7 +125,10 @@ class ObjectionOutcomeForm(ServiceErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         widget=forms.RadioSelect,
-        choices=[("upheld", _("Uphold the record")), ("revoked", _("Revoke: the decision was annulled"))],
+        choices=[
+            (ObjectionStatus.UPHELD, _("Uphold the record")),
+            (ObjectionStatus.REVOKED, _("Revoke: the decision was annulled")),
+        ],
     )
     reason = forms.CharField(
         label=_("Reasons (the objector reads them)"),
@@ -176,8 +179,8 @@ class CommitmentDecisionForm(ServiceErrorsMixin, forms.Form):
         label=_("Outcome"),
         widget=forms.RadioSelect,
         choices=[
-            ("fulfilled", _("Fulfilled")),
-            ("breached", _("Breached: create a draft dishonesty record")),
+            (CommitmentStatus.FULFILLED, _("Fulfilled")),
+            (CommitmentStatus.BREACHED, _("Breached: create a draft dishonesty record")),
         ],
     )
     breached_on = forms.DateField(

@@ -1,4 +1,4 @@
-"""Objections (DOMAIN.md §5): anyone may object to a published record or listing.
+"""Objections (docs/domain.md §5): anyone may object to a published record or listing.
 
 The record is shown as "under objection" from the moment the objection arrives. The platform
 (registry administrators) forwards it to the source agency, which corrects the record (a new
@@ -13,47 +13,38 @@ An objector who gave an e-mail address is written to on every outcome.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 import secrets
-from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
-from registry.permissions import ensure_registry_admin, is_registry_admin, roles_in
+from registry.permissions import ensure_registry_admin, is_registry_admin
 from sanctions.choices import DeadlineKind, ObjectionStatus, RecordStatus, RemovalReason
 from sanctions.lists.selectors import active_listings
+from sanctions.lists.services import listing_remove
 from sanctions.models import CreditRecord, Listing, Objection, ObjectionEvidence
-from sanctions.permissions import agencies_of, can_edit_records, can_review_records, ensure_can_correct
+from sanctions.permissions import ensure_can_correct
 from sanctions.records.selectors import public_records
 from sanctions.records.services import record_correct, record_revoke
 from sanctions.remedies.deadlines import deadline
-from sanctions.remedies.repair import listing_remove_service
+from sanctions.remedies.selectors import OPEN_OBJECTION_STATUSES, follow_key_hash, record_current_version
 from sanctions.remedies.uploads import check_uploads, delete_files, save_checked_files
 
 logger = logging.getLogger(__name__)
 
-OPEN = (ObjectionStatus.RECEIVED, ObjectionStatus.FORWARDED)
-DECIDED = (ObjectionStatus.CORRECTED, ObjectionStatus.REVOKED, ObjectionStatus.UPHELD)
 LIMITS = {"objector_name": 200, "contact": 200, "reason": 4000}
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRTUWXY0123456789"
-
-
-def _hash(key: str) -> str:
-    return hashlib.sha256((key or "").encode()).hexdigest()
 
 
 def _new_reference(today: dt.date) -> str:
@@ -131,7 +122,7 @@ def objection_submit(
             with transaction.atomic():
                 objection = Objection.objects.create(
                     reference=_new_reference(today),
-                    follow_token_hash=_hash(key),
+                    follow_token_hash=follow_key_hash(key),
                     record=target if record is not None else None,
                     listing=target if listing is not None else None,
                     agency=target.agency,
@@ -189,7 +180,7 @@ def _locked(objection: Objection) -> Objection:
 
 
 def _refuse_unless_open(objection: Objection) -> None:
-    if objection.status not in OPEN:
+    if objection.status not in OPEN_OBJECTION_STATUSES:
         raise ValidationError(
             _("This objection was already decided (%(status)s).")
             % {"status": ObjectionStatus(objection.status).label}
@@ -206,7 +197,7 @@ def _reason(reason: str) -> str:
 
 
 @transaction.atomic
-def objection_forward(*, actor, objection: Objection) -> Objection:
+def objection_forward(*, actor: User, objection: Objection) -> Objection:
     """The platform forwards the objection to the source agency; the source's decision deadline starts."""
     objection = _locked(objection)
     ensure_registry_admin(actor)
@@ -227,23 +218,28 @@ def objection_forward(*, actor, objection: Objection) -> Objection:
         action="objection.forward",
         target=objection,
         before=before,
-        after={"status": "forwarded", "decide_by": decide_by, "late": today > objection.forward_by},
+        after={
+            "status": ObjectionStatus.FORWARDED,
+            "decide_by": decide_by,
+            "late": today > objection.forward_by,
+        },
     )
     return objection
 
 
-def _ensure_can_uphold(actor, objection: Objection) -> None:
+def _ensure_can_uphold(actor: User, objection: Objection) -> None:
     """The source agency's clerks and reviewers; the platform (registry administrators) decides itself."""
-    if is_registry_admin(actor):
-        return
-    if not (can_edit_records(actor, objection.agency) or can_review_records(actor, objection.agency)):
-        raise PermissionDenied(
-            _("Only a clerk or reviewer of %(agency)s may do this.") % {"agency": objection.agency.name}
-        )
+    if not is_registry_admin(actor):
+        ensure_can_correct(actor, objection.agency)
 
 
 def _close(
-    objection: Objection, *, actor, status: str, reason: str, extra: dict[str, Any] | None = None
+    objection: Objection,
+    *,
+    actor: User,
+    status: ObjectionStatus,
+    reason: str,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     before = objection.status
     objection.status = status
@@ -268,18 +264,8 @@ def _close(
     _notify_on_commit(objection)
 
 
-def current_version(record: CreditRecord) -> CreditRecord:
-    """The version of the record in force now (the objection may name one that was corrected since)."""
-    current = (
-        CreditRecord.objects.filter(record_key=record.record_key, is_current=True)
-        .order_by("-version")
-        .first()
-    )
-    return current or record
-
-
 @transaction.atomic
-def objection_uphold(*, actor, objection: Objection, reason: str) -> Objection:
+def objection_uphold(*, actor: User, objection: Objection, reason: str) -> Objection:
     """The record (or listing) is right: it stays as it is, and the objector is told why."""
     objection = _locked(objection)
     _ensure_can_uphold(actor, objection)
@@ -289,7 +275,9 @@ def objection_uphold(*, actor, objection: Objection, reason: str) -> Objection:
 
 
 @transaction.atomic
-def objection_correct(*, actor, objection: Objection, data: dict[str, Any], reason: str) -> CreditRecord:
+def objection_correct(
+    *, actor: User, objection: Objection, data: dict[str, Any], reason: str
+) -> CreditRecord:
     """The source agency corrects the record: a new version goes to its reviewer (``record_correct``)."""
     objection = _locked(objection)
     ensure_can_correct(actor, objection.agency)
@@ -297,7 +285,8 @@ def objection_correct(*, actor, objection: Objection, data: dict[str, Any], reas
     if objection.record_id is None:
         raise ValidationError(_("A listing is not corrected: revoke it or uphold it."))
     reason = _reason(reason)
-    new = record_correct(actor=actor, record=current_version(objection.record), data=data, reason=reason)
+    record = record_current_version(record=objection.record)
+    new = record_correct(actor=actor, record=record, data=data, reason=reason)
     _close(
         objection,
         actor=actor,
@@ -309,21 +298,19 @@ def objection_correct(*, actor, objection: Objection, data: dict[str, Any], reas
 
 
 @transaction.atomic
-def objection_revoke(*, actor, objection: Objection, reason: str) -> Objection:
+def objection_revoke(*, actor: User, objection: Objection, reason: str) -> Objection:
     """The decision behind the record (or listing) is revoked: it leaves public view at once."""
     objection = _locked(objection)
     ensure_can_correct(actor, objection.agency)
     _refuse_unless_open(objection)
     reason = _reason(reason)
     if objection.record_id:
-        record = current_version(objection.record)
+        record = record_current_version(record=objection.record)
         if record.status == RecordStatus.REVOKED:
             raise ValidationError(_("The record is already revoked."))
         record_revoke(actor=actor, record=record, reason=reason)
     else:
-        listing_remove_service()(
-            actor=actor, listing=objection.listing, reason=RemovalReason.REVOKED, note=reason
-        )
+        listing_remove(actor=actor, listing=objection.listing, reason=RemovalReason.REVOKED, note=reason)
     _close(objection, actor=actor, status=ObjectionStatus.REVOKED, reason=reason)
     return objection
 
@@ -364,81 +351,3 @@ def _notify_on_commit(objection: Objection) -> None:
         Objection.objects.filter(pk=objection_id).update(objector_notified_at=timezone.now())
 
     transaction.on_commit(send)
-
-
-# -- reads --------------------------------------------------------------------------------------------
-def open_objection_on_record() -> Exists:
-    """For annotating a record query: whether the record (any version of it) carries an objection
-    that is not decided yet (what ``records_under_objection`` asks too)."""
-    return Exists(Objection.objects.filter(status__in=OPEN, record__record_key=OuterRef("record_key")))
-
-
-def records_under_objection(record_ids: Iterable[int]) -> set[int]:
-    """Which of these records carry an objection that is not decided yet (any version of the record)."""
-    ids = list(record_ids)
-    if not ids:
-        return set()
-    return set(
-        CreditRecord.objects.filter(open_objection_on_record(), pk__in=ids).values_list("pk", flat=True)
-    )
-
-
-def listings_under_objection(listing_ids: Iterable[int]) -> set[int]:
-    """Which of these listings carry an objection that is not decided yet."""
-    ids = list(listing_ids)
-    if not ids:
-        return set()
-    return set(
-        Objection.objects.filter(status__in=OPEN, listing_id__in=ids).values_list("listing_id", flat=True)
-    )
-
-
-def objection_follow_get(*, reference: str, key: str) -> Objection | None:
-    """The objection if the key is its follow-up key (compared in constant time), else None."""
-    objection = (
-        Objection.objects.select_related("record", "listing__list_kind", "agency")
-        .filter(reference=(reference or "").strip().upper())
-        .first()
-    )
-    if objection is None or not hmac.compare_digest(objection.follow_token_hash, _hash(key)):
-        return None
-    return objection
-
-
-def objection_queue(*, user, open_only: bool = False) -> QuerySet[Objection]:
-    """Objections to the user's agencies' records (registry administrators: all), open and most urgent first."""
-    qs = Objection.objects.select_related(
-        "agency", "record", "listing__list_kind", "listing__enterprise", "record__enterprise"
-    )
-    if not is_registry_admin(user):
-        qs = qs.filter(agency__in=agencies_of(user))
-    if open_only:
-        qs = qs.filter(status__in=OPEN)
-    return qs.annotate(
-        is_open=Case(When(status__in=OPEN, then=Value(0)), default=Value(1), output_field=IntegerField())
-    ).order_by("is_open", "decide_by", "received_at")
-
-
-def objection_get_for_staff(*, user, pk: int) -> Objection:
-    objection = objection_queue(user=user).filter(pk=pk).first()
-    if objection is None:
-        raise Http404
-    return objection
-
-
-def evidence_get_for_staff(*, user, pk: int) -> ObjectionEvidence:
-    evidence = ObjectionEvidence.objects.select_related("objection__agency").filter(pk=pk).first()
-    if evidence is None or not (is_registry_admin(user) or roles_in(user, evidence.objection.agency)):
-        raise Http404
-    return evidence
-
-
-def objection_lateness(objection: Objection, today: dt.date | None = None) -> list[str]:
-    """Which statutory deadlines this open objection has missed (forwarding, decision)."""
-    today = today or timezone.localdate()
-    late = []
-    if objection.status == ObjectionStatus.RECEIVED and objection.forward_by < today:
-        late.append("forward")
-    if objection.status in OPEN and objection.decide_by < today:
-        late.append("decide")
-    return late

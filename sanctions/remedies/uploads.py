@@ -24,21 +24,11 @@ from django.db.models import Model
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_FILES = 20
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
 _PILLOW_FORMATS = {"PNG": PNG, "JPEG": JPEG}
 EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
-
-
-def max_bytes() -> int:
-    return int(getattr(settings, "REMEDY_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def max_files() -> int:
-    return int(getattr(settings, "REMEDY_UPLOAD_MAX_FILES", DEFAULT_MAX_FILES))
 
 
 @dataclass(frozen=True)
@@ -96,7 +86,7 @@ def clean_name(name: str, content_type: str) -> str:
 
 def check_upload(upload: UploadedFile) -> CheckedFile:
     """Accept a PDF, PNG or JPEG up to the size limit, judged by its content; else ValidationError."""
-    limit = max_bytes()
+    limit = settings.REMEDY_UPLOAD_MAX_BYTES
     name = upload.name or ""
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
@@ -129,8 +119,10 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
 
 def check_uploads(uploads: list[UploadedFile]) -> list[CheckedFile]:
     """Check every file; all errors are reported together."""
-    if len(uploads) > max_files():
-        raise ValidationError(_("Attach at most %(n)d files.") % {"n": max_files()}, code="too_many")
+    if len(uploads) > settings.REMEDY_UPLOAD_MAX_FILES:
+        raise ValidationError(
+            _("Attach at most %(n)d files.") % {"n": settings.REMEDY_UPLOAD_MAX_FILES}, code="too_many"
+        )
     checked, errors = [], []
     for upload in uploads:
         try:

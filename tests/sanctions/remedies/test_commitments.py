@@ -13,7 +13,7 @@ from registry.models import AuditEntry
 from sanctions.models import Commitment, CreditRecord
 from sanctions.records import services
 from sanctions.records.selectors import public_records_for
-from sanctions.remedies import commitments
+from sanctions.remedies import commitments, selectors
 from tests.sanctions.remedies.test_repair import english, enterprise  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db]
@@ -40,7 +40,7 @@ def commitment(clerk, market_agency, enterprise):  # noqa: F811
 
 def test_a_clerk_records_a_commitment_and_it_is_public(commitment, clerk, enterprise):  # noqa: F811
     assert commitment.status == "open" and commitment.recorded_by == clerk
-    assert list(commitments.public_commitments_for(enterprise=enterprise)) == [commitment]
+    assert list(selectors.public_commitments_for(enterprise=enterprise)) == [commitment]
     assert AuditEntry.objects.filter(action="commitment.record", target_id=str(commitment.pk)).exists()
 
 
@@ -137,6 +137,6 @@ def test_staff_see_their_agencys_commitments_and_the_overdue_ones(
     commitment, clerk, other_clerk, market_agency, enterprise
 ):  # noqa: F811
     later = record_commitment(clerk, market_agency, enterprise, due_date=TODAY() + dt.timedelta(days=10))
-    assert set(commitments.commitments_for_staff(user=clerk)) == {commitment, later}
-    assert list(commitments.commitments_for_staff(user=clerk, overdue_only=True)) == [commitment]
-    assert list(commitments.commitments_for_staff(user=other_clerk)) == []
+    assert set(selectors.commitments_for_staff(user=clerk)) == {commitment, later}
+    assert list(selectors.commitments_for_staff(user=clerk, overdue_only=True)) == [commitment]
+    assert list(selectors.commitments_for_staff(user=other_clerk)) == []

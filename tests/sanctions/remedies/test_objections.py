@@ -15,7 +15,7 @@ from registry.models import AuditEntry
 from sanctions.models import CreditRecord, Objection
 from sanctions.records import services
 from sanctions.records.selectors import public_records_for
-from sanctions.remedies import objections
+from sanctions.remedies import objections, selectors
 from tests.sanctions.payloads import penalty_data
 from tests.sanctions.remedies.test_repair import (  # noqa: F401 - fixtures
     EXE,
@@ -63,13 +63,13 @@ def on_day(monkeypatch):
 
 # -- receiving ---------------------------------------------------------------------------------------------
 def test_anyone_objects_and_the_record_is_under_objection_at_once(record, media_root):
-    assert objections.records_under_objection([record.pk]) == set()
+    assert selectors.records_under_objection([record.pk]) == set()
     objection, key = submit(
         record, evidence=[upload("复议决定书.pdf", PDF), upload("照片.png", png_bytes(), "image/png")]
     )
     assert objection.status == "received"
     assert objection.agency == record.agency
-    assert objections.records_under_objection([record.pk]) == {record.pk}
+    assert selectors.records_under_objection([record.pk]) == {record.pk}
     assert objection.follow_token_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in objection.follow_token_hash
     assert objection.evidence.count() == 2
@@ -99,7 +99,7 @@ def test_deadlines_of_an_objection_received_before_national_day(
     objection.refresh_from_db()
     assert objection.decide_by == dt.date(2026, 10, 15)  # the source's 5 working days from forwarding
     on_day(dt.date(2026, 10, 16))
-    assert objections.objection_lateness(objection) == ["decide"]
+    assert selectors.objection_lateness(objection) == ["decide"]
 
 
 def test_only_a_public_record_can_be_objected_to(clerk, market_agency, enterprise):  # noqa: F811
@@ -128,10 +128,10 @@ def test_evidence_is_checked_by_content(record, media_root, name, content):
 
 def test_the_follow_up_key_opens_the_objection_and_nothing_else_does(record):
     objection, key = submit(record)
-    assert objections.objection_follow_get(reference=objection.reference, key=key) == objection
-    assert objections.objection_follow_get(reference=objection.reference, key=key + "x") is None
-    assert objections.objection_follow_get(reference=objection.reference, key="") is None
-    assert objections.objection_follow_get(reference="YY00000000XXXXXX", key=key) is None
+    assert selectors.objection_follow_get(reference=objection.reference, key=key) == objection
+    assert selectors.objection_follow_get(reference=objection.reference, key=key + "x") is None
+    assert selectors.objection_follow_get(reference=objection.reference, key="") is None
+    assert selectors.objection_follow_get(reference="YY00000000XXXXXX", key=key) is None
 
 
 # -- forwarding --------------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_upheld_with_reasons_and_the_objector_is_written_to(
     objection.refresh_from_db()
     assert objection.status == "upheld" and objection.decided_by == clerk
     assert objection.objector_notified_at is not None
-    assert objections.records_under_objection([record.pk]) == set()
+    assert selectors.records_under_objection([record.pk]) == set()
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["zhang@example.com"]
     assert objection.reference in mailoutbox[0].subject
@@ -259,27 +259,27 @@ def test_a_decided_objection_is_not_decided_again(objection, clerk):
 def test_an_objection_follows_the_record_to_its_corrected_version(objection, record, clerk, reviewer):
     new = services.record_correct(actor=clerk, record=record, data={"fine_amount": "0.6"}, reason="更正")
     services.record_publish(actor=reviewer, record=new)
-    assert objections.records_under_objection([new.pk]) == {new.pk}
+    assert selectors.records_under_objection([new.pk]) == {new.pk}
 
 
 # -- listings ----------------------------------------------------------------------------------------------
 def test_objection_to_a_listing_and_its_revocation(clerk, reviewer, market_agency, enterprise):  # noqa: F811
     listing = publish_listing(clerk, reviewer, market_agency, enterprise, "watch")
     objection, _key = submit(listing)
-    assert objections.listings_under_objection([listing.pk]) == {listing.pk}
+    assert selectors.listings_under_objection([listing.pk]) == {listing.pk}
     with pytest.raises(ValidationError):
         objections.objection_correct(actor=clerk, objection=objection, data={}, reason="x")
     objections.objection_revoke(actor=clerk, objection=objection, reason="列入决定已撤销。")
     listing.refresh_from_db()
     assert (listing.status, listing.removal_reason) == ("removed", "revoked")
-    assert objections.listings_under_objection([listing.pk]) == set()
+    assert selectors.listings_under_objection([listing.pk]) == set()
 
 
 # -- the agency's queue ------------------------------------------------------------------------------------
 def test_the_queue_shows_the_agencys_objections_only(objection, clerk, other_clerk, registry_admin):
-    assert list(objections.objection_queue(user=clerk)) == [objection]
-    assert list(objections.objection_queue(user=other_clerk)) == []
-    assert list(objections.objection_queue(user=registry_admin)) == [objection]
+    assert list(selectors.objection_queue(user=clerk)) == [objection]
+    assert list(selectors.objection_queue(user=other_clerk)) == []
+    assert list(selectors.objection_queue(user=registry_admin)) == [objection]
 
 
 def test_late_objections_are_flagged(objection):
@@ -288,11 +288,11 @@ def test_late_objections_are_flagged(objection):
         decide_by=timezone.localdate() - dt.timedelta(days=1),
     )
     objection.refresh_from_db()
-    assert objections.objection_lateness(objection) == ["forward", "decide"]
+    assert selectors.objection_lateness(objection) == ["forward", "decide"]
 
 
 def test_records_under_objection_answers_in_one_query(record, django_assert_num_queries):
     submit(record)
     other = list(CreditRecord.objects.exclude(pk=record.pk).values_list("pk", flat=True))
     with django_assert_num_queries(1):
-        assert objections.records_under_objection([record.pk, *other]) == {record.pk}
+        assert selectors.records_under_objection([record.pk, *other]) == {record.pk}

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanctions.models import Commitment, Objection, RepairApplication
-from sanctions.remedies import commitments, objections, repair
+from sanctions.remedies import commitments, objections, repair, selectors
 from tests.factories import UserFactory
 from tests.sanctions.remedies.test_repair import (  # noqa: F401 - fixtures
     EXE,
@@ -271,7 +271,7 @@ def test_anyone_objects_and_follows_the_objection(client, old_fine, media_root):
     assert "no-store" in response["Cache-Control"]
     objection = Objection.objects.get()
     key = re.search(r'id="objection-key" class="code">([^<]+)<', html(response)).group(1)
-    assert objections.objection_follow_get(reference=objection.reference, key=key) == objection
+    assert selectors.objection_follow_get(reference=objection.reference, key=key) == objection
     follow = reverse("remedies:follow", args=[objection.reference])
     assert client.get(follow).status_code == 404
     assert client.get(follow + "?key=wrong").status_code == 404
@@ -411,7 +411,7 @@ def test_a_clerk_records_a_commitment_and_records_its_breach(as_user, clerk, ent
     commitment.refresh_from_db()
     assert response.status_code == 302
     assert response["Location"] == reverse("sanctions:record", args=[commitment.breach_record_id])
-    assert list(commitments.public_commitments_for(enterprise=enterprise)) == [commitment]
+    assert list(selectors.public_commitments_for(enterprise=enterprise)) == [commitment]
 
 
 def test_a_clerk_of_another_agency_cannot_see_a_commitment(

@@ -20,8 +20,8 @@ from sanctions.lists import services as lists
 from sanctions.models import DeadlineRule, Listing, ListKind, RecordEvent, RepairApplication
 from sanctions.records import services
 from sanctions.records.selectors import public_records_for
-from sanctions.remedies import repair
-from sanctions.remedies.deadlines import deadline
+from sanctions.remedies import eligibility, repair, selectors
+from sanctions.remedies.deadlines import deadline, deadline_rule_save
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.sanctions.payloads import licence_data, penalty_data
 
@@ -139,14 +139,14 @@ def test_a_recent_fine_can_be_repaired_from_the_end_of_its_minimum_period(
     clerk, reviewer, market_agency, enterprise
 ):
     record = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(10))
-    result = repair.record_repair_eligibility(record=record)
+    result = eligibility.record_repair_eligibility(record=record)
     assert not result.can_apply and result.possible
     assert result.from_date == record.earliest_repair_date
     assert record.earliest_repair_date.isoformat() in result.reason
 
 
 def test_a_fine_past_its_minimum_period_can_be_repaired_now(old_fine):
-    result = repair.record_repair_eligibility(record=old_fine)
+    result = eligibility.record_repair_eligibility(record=old_fine)
     assert result.can_apply
     assert result.ends_on == old_fine.publicity_end
 
@@ -160,7 +160,7 @@ def test_a_revoked_licence_can_never_end_early(clerk, reviewer, market_agency, e
         decision_date=days_ago(400),
         penalty_categories=["fine", "licence_revoked"],
     )
-    result = repair.record_repair_eligibility(record=record)
+    result = eligibility.record_repair_eligibility(record=record)
     assert not result.can_apply and not result.possible
     assert "吊销许可证件" in result.reason and "never" in result.reason
 
@@ -169,7 +169,7 @@ def test_specific_serious_dishonesty_runs_its_full_period(clerk, reviewer, marke
     record = publish_penalty(
         clerk, reviewer, market_agency, enterprise, decision_date=days_ago(400), severity="specific_serious"
     )
-    result = repair.record_repair_eligibility(record=record)
+    result = eligibility.record_repair_eligibility(record=record)
     assert not result.possible
     assert "full period" in result.reason
 
@@ -185,7 +185,7 @@ def test_a_warning_only_penalty_has_nothing_to_repair(clerk, reviewer, market_ag
         fine_amount="",
     )
     assert record.never_published
-    result = repair.record_repair_eligibility(record=record)
+    result = eligibility.record_repair_eligibility(record=record)
     assert not result.possible and "warning-only" in result.reason
 
 
@@ -195,7 +195,7 @@ def test_a_licence_is_not_repaired(clerk, reviewer, market_agency, enterprise):
     )
     services.record_submit(actor=clerk, record=record)
     services.record_publish(actor=reviewer, record=record)
-    result = repair.record_repair_eligibility(record=record)
+    result = eligibility.record_repair_eligibility(record=record)
     assert not result.possible and "licences" in result.reason
 
 
@@ -203,7 +203,7 @@ def test_penalties_of_an_enterprise_on_the_dishonest_list_cannot_be_repaired_ear
     clerk, reviewer, market_agency, enterprise, old_fine
 ):
     publish_listing(clerk, reviewer, market_agency, enterprise, "dishonest")
-    result = repair.record_repair_eligibility(record=old_fine)
+    result = eligibility.record_repair_eligibility(record=old_fine)
     assert not result.can_apply and result.possible
     assert "严重失信主体名单" in result.reason
 
@@ -214,9 +214,9 @@ def test_which_lists_block_repair_is_data_an_administrator_can_change(
     from sanctions.models import ListKind
 
     publish_listing(clerk, reviewer, market_agency, enterprise, "watch")
-    assert repair.record_repair_eligibility(record=old_fine).can_apply  # a watch list does not block
+    assert eligibility.record_repair_eligibility(record=old_fine).can_apply  # a watch list does not block
     ListKind.objects.filter(code="watch").update(blocks_record_repair=True)
-    assert not repair.record_repair_eligibility(record=old_fine).can_apply
+    assert not eligibility.record_repair_eligibility(record=old_fine).can_apply
 
 
 def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_lists(
@@ -224,7 +224,7 @@ def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_li
 ):
     publish_listing(clerk, reviewer, market_agency, enterprise, "watch", start_days_ago=10)
     publish_listing(clerk, reviewer, market_agency, enterprise, "red", start_days_ago=10)
-    rows = repair.repair_eligibility_for(enterprise=enterprise)
+    rows = eligibility.repair_eligibility_for(enterprise=enterprise)
     kinds = [(row.is_listing, getattr(row.target, "list_kind_id", None)) for row in rows]
     assert kinds == [(True, "watch"), (False, None)]
     watch = rows[0]
@@ -236,10 +236,10 @@ def test_a_listing_can_be_removed_early_only_after_the_lists_published_months(
     clerk, reviewer, market_agency, enterprise
 ):
     early = publish_listing(clerk, reviewer, market_agency, enterprise, "dishonest", start_days_ago=100)
-    assert not repair.listing_repair_eligibility(listing=early).can_apply
+    assert not eligibility.listing_repair_eligibility(listing=early).can_apply
     Listing.objects.filter(pk=early.pk).update(start_date=timezone.localdate() - dt.timedelta(days=400))
     early.refresh_from_db()
-    assert repair.listing_repair_eligibility(listing=early).can_apply
+    assert eligibility.listing_repair_eligibility(listing=early).can_apply
 
 
 # -- applying ---------------------------------------------------------------------------------------------
@@ -258,7 +258,9 @@ def test_an_enterprise_account_applies_with_its_materials(application, old_fine,
     assert stored.read_bytes() == PDF
     assert not stored.name.endswith(".pdf")  # stored under a random name, never the uploader's
     assert AuditEntry.objects.filter(action="repair.apply", target_id=str(application.pk)).exists()
-    assert not repair.record_repair_eligibility(record=old_fine).can_apply  # one open application at a time
+    assert not eligibility.record_repair_eligibility(
+        record=old_fine
+    ).can_apply  # one open application at a time
 
 
 def test_only_the_enterprises_own_account_may_apply(media_root, old_fine, other_account, clerk):
@@ -358,7 +360,7 @@ def test_rejection_needs_reasons_and_leaves_the_record_public(application, revie
     application.refresh_from_db()
     assert application.status == "rejected"
     assert old_fine in public_records_for(enterprise=enterprise)
-    assert repair.record_repair_eligibility(record=old_fine).can_apply  # may apply again
+    assert eligibility.record_repair_eligibility(record=old_fine).can_apply  # may apply again
 
 
 @pytest.mark.parametrize("who", ["clerk", "other_clerk", "account", "registry_admin"])
@@ -401,16 +403,16 @@ def test_approval_removes_a_listing_early(media_root, clerk, reviewer, market_ag
     repair.repair_approve(actor=reviewer, application=application, reason="整改到位，提前移出。")
     listing.refresh_from_db()
     assert (listing.status, listing.removal_reason) == ("removed", "repaired")
-    assert repair.repair_eligibility_for(enterprise=enterprise) == []
+    assert eligibility.repair_eligibility_for(enterprise=enterprise) == []
 
 
 def test_the_overdue_queue_shows_open_applications_past_their_deadline(application, reviewer, other_clerk):
-    assert list(repair.repair_queue(user=reviewer, overdue_only=True)) == []
+    assert list(selectors.repair_queue(user=reviewer, overdue_only=True)) == []
     RepairApplication.objects.filter(pk=application.pk).update(
         decide_by=timezone.localdate() - dt.timedelta(days=1)
     )
-    assert list(repair.repair_queue(user=reviewer, overdue_only=True)) == [application]
-    assert list(repair.repair_queue(user=other_clerk)) == []
+    assert list(selectors.repair_queue(user=reviewer, overdue_only=True)) == [application]
+    assert list(selectors.repair_queue(user=other_clerk)) == []
 
 
 # -- deadlines --------------------------------------------------------------------------------------------
@@ -428,13 +430,13 @@ def test_a_deadline_rule_changed_by_an_administrator_applies_from_its_effective_
         effective_from=dt.date(2026, 10, 1),
     )
     with pytest.raises(PermissionDenied):
-        repair.deadline_rule_save(actor=clerk, rule=rule)
-    repair.deadline_rule_save(actor=registry_admin, rule=rule)
+        deadline_rule_save(actor=clerk, rule=rule)
+    deadline_rule_save(actor=registry_admin, rule=rule)
     assert deadline("repair_decision", dt.date(2026, 9, 30)) == dt.date(2026, 10, 20)  # the old rule
     assert deadline("repair_decision", dt.date(2026, 10, 12)) == dt.date(2026, 11, 2)
     assert AuditEntry.objects.filter(action="catalogue.deadline_rule_save").count() == 1
     with pytest.raises(ValidationError):
-        repair.deadline_rule_save(
+        deadline_rule_save(
             actor=registry_admin,
             rule=DeadlineRule(
                 kind="repair_decision", working_days=3, legal_basis="x", effective_from=old.effective_from

@@ -14,7 +14,7 @@ from lookup.badges.verification import local_clear
 from registry.cache import enterprise_changed
 from sanctions.lists import standing
 from tests.factories import EnterpriseFactory
-from tests.lookup.test_badges_support import confirmed_account, decode_image
+from tests.lookup.badges.support import confirmed_account, decode_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}

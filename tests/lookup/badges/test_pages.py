@@ -14,7 +14,7 @@ from registry import accounts
 from registry.models import EnterpriseAccount
 from sanctions.lists import standing
 from tests.factories import EnterpriseFactory, UserFactory
-from tests.lookup.test_badges_support import confirmed_account
+from tests.lookup.badges.support import confirmed_account
 
 pytestmark = [pytest.mark.django_db]
 

@@ -17,7 +17,7 @@ from lookup.badges import layouts, services
 from lookup.badges.verification import local_clear
 from tests.conftest import IN_CI
 from tests.factories import EnterpriseFactory
-from tests.lookup.test_badges_support import confirmed_account, decode_image, decode_pdf, path_of
+from tests.lookup.badges.support import confirmed_account, decode_image, decode_pdf, path_of
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,7 +26,7 @@ pytestmark = [
         reason="needs poppler-utils (apt-get install poppler-utils; CI installs it)",
     ),
 ]
-REPORTS = Path(__file__).resolve().parents[2] / "reports" / "badges"
+REPORTS = Path(__file__).resolve().parents[3] / "reports" / "badges"
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Shared set-up of the badge tests (no tests here): an enterprise with a confirmed account, QR decoding."""
+"""Shared set-up of the badge tests (no tests here): an enterprise with a confirmed account, scans, QR decoding."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from lookup.badges import verification
 from registry import accounts
+from sanctions.lists import standing
 from tests.factories import UserFactory
 from tests.sanctions.payloads import penalty_data
 
@@ -55,3 +57,17 @@ def decode_pdf(pdf: bytes, *, dpi: int = 80) -> list[str]:
 
 def path_of(url: str) -> str:
     return urlparse(url).path
+
+
+def scan(client, token: str):
+    response = client.get(f"/v/{token}")
+    assert response.status_code == 200
+    return response
+
+
+def result_of(token: str) -> str:
+    return verification.badge_verify(token=token)["result"]
+
+
+def dishonest(*, enterprise, today=None):
+    return standing.Standing(standing.DISHONEST, ["列入严重失信主体名单（测试）"])

@@ -22,6 +22,7 @@ from registry import uscc as uscc_codes
 from registry.api.exceptions import error_response
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency, Enterprise
+from sanctions.choices import MeasureNature
 from sanctions.lists.measures import AppliedMeasure, measures_for
 
 
@@ -48,7 +49,7 @@ class MemorandumRefSerializer(serializers.Serializer):
 class AppliedMeasureSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    nature = serializers.ChoiceField(choices=["reward", "punishment"])
+    nature = serializers.ChoiceField(choices=MeasureNature.values)
     description = serializers.CharField()
     legal_basis = serializers.CharField()
     effective_from = serializers.DateField()

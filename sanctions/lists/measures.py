@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -35,7 +36,7 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 
 @transaction.atomic
-def memorandum_save(*, actor, memorandum: Memorandum) -> Memorandum:
+def memorandum_save(*, actor: User, memorandum: Memorandum) -> Memorandum:
     """Add or change a memorandum of understanding on joint rewards or punishments."""
     ensure_registry_admin(actor)
     before = (
@@ -52,7 +53,7 @@ def memorandum_save(*, actor, memorandum: Memorandum) -> Memorandum:
 
 
 @transaction.atomic
-def list_kind_save(*, actor, list_kind: ListKind) -> ListKind:
+def list_kind_save(*, actor: User, list_kind: ListKind) -> ListKind:
     """Add a list or change its published inclusion and removal conditions, term and basis."""
     ensure_registry_admin(actor)
     existing = ListKind.objects.filter(pk=list_kind.pk).first()
@@ -66,7 +67,9 @@ def list_kind_save(*, actor, list_kind: ListKind) -> ListKind:
 
 
 @transaction.atomic
-def measure_save(*, actor, measure: Measure, applying_agencies: Iterable[Agency] | None = None) -> Measure:
+def measure_save(
+    *, actor: User, measure: Measure, applying_agencies: Iterable[Agency] | None = None
+) -> Measure:
     """Add or change a measure of the catalogue; a published one may only be ended or reworded."""
     ensure_registry_admin(actor)
     previous = Measure.objects.select_for_update().filter(pk=measure.pk).first() if measure.pk else None
@@ -116,7 +119,7 @@ def measure_save(*, actor, measure: Measure, applying_agencies: Iterable[Agency]
 
 
 @transaction.atomic
-def measure_publish(*, actor, measure: Measure) -> Measure:
+def measure_publish(*, actor: User, measure: Measure) -> Measure:
     """Put a measure in the published catalogue: from its effective date it may be applied."""
     ensure_registry_admin(actor)
     measure = Measure.objects.select_for_update().get(pk=measure.pk)

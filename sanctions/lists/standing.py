@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
-from sanctions.choices import RecordKind, Severity
+from sanctions.choices import ListNature, RecordKind, Severity
 from sanctions.lists.selectors import active_listings_for
 from sanctions.records.selectors import public_records_for
 
@@ -23,6 +23,9 @@ INACTIVE = "inactive"
 DISHONEST = "dishonest"
 ATTENTION = "attention"
 GOOD = "good"
+
+# The code of the seriously dishonest entities list (a list kind of fixtures/credit_system.json).
+DISHONEST_LIST = "dishonest"
 
 LEVEL_LABELS = {
     GOOD: _("In good standing"),
@@ -59,7 +62,7 @@ def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None)
         return standing_from(enterprise=enterprise, listings=[], serious_penalties=0)
     listings = list(active_listings_for(enterprise=enterprise, today=today))
     serious = 0
-    if not any(entry.list_kind_id == "dishonest" for entry in listings):
+    if not any(entry.list_kind_id == DISHONEST_LIST for entry in listings):
         serious = (
             public_records_for(enterprise=enterprise, today=today)
             .filter(kind=RecordKind.PENALTY, is_exempt=False, severity__in=SERIOUS_SEVERITIES)
@@ -77,10 +80,10 @@ def standing_from(*, enterprise: Enterprise, listings, serious_penalties: int) -
             INACTIVE,
             [str(_("Registration status: %(status)s") % {"status": enterprise.get_status_display()})],
         )
-    dishonest = [entry for entry in listings if entry.list_kind_id == "dishonest"]
+    dishonest = [entry for entry in listings if entry.list_kind_id == DISHONEST_LIST]
     if dishonest:
         return Standing(DISHONEST, [str(entry.list_kind) for entry in dishonest])
-    reasons = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == "attention"]
+    reasons = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == ListNature.ATTENTION]
     if serious_penalties:
         reasons.append(str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious_penalties}))
     if reasons:

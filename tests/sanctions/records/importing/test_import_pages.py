@@ -5,13 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registry.tokens import token_issue
 from sanctions.models import CreditRecord, ImportBatch
-from tests.sanctions.records.importing.test_import import (  # noqa: F401
-    PENALTY_HEADERS,
-    acme,
-    bad_check,
-    english,
-    penalty_row,
-)
+from tests.sanctions.records.importing.helpers import PENALTY_HEADERS, bad_check, penalty_row
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
 
@@ -32,7 +26,7 @@ def test_clerk_uploads_a_file_follows_it_and_downloads_the_errors(
     client,
     clerk,
     market_agency,
-    acme,  # noqa: F811
+    acme,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(clerk)
@@ -65,7 +59,7 @@ def test_other_agencies_never_see_an_import(
     clerk,
     other_clerk,
     market_agency,
-    acme,  # noqa: F811
+    acme,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(clerk)
@@ -89,7 +83,7 @@ def test_api_upload_with_a_token_then_poll(
     clerk,
     agency_admin,
     market_agency,
-    acme,  # noqa: F811
+    acme,
     django_capture_on_commit_callbacks,
 ):
     _token, key = token_issue(actor=agency_admin, agency=market_agency, name="case system")
@@ -106,7 +100,7 @@ def test_api_upload_with_a_token_then_poll(
     assert api.get(f"/api/v1/imports/{body['id']}/errors/").status_code == 200
 
 
-def test_api_upload_refused_for_read_only_tokens_and_anonymous(api, agency_admin, market_agency, acme):  # noqa: F811
+def test_api_upload_refused_for_read_only_tokens_and_anonymous(api, agency_admin, market_agency, acme):
     _token, key = token_issue(actor=agency_admin, agency=market_agency, name="reader", read_only=True)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert (

@@ -1,285 +1,21 @@
-"""The records API: who may read and write, filters, creation through the service, invalid input,
-idempotency, and a record's whole life driven by an agency's system with an API token."""
+"""Writing records through the API: creation through the service, the national field codes, invalid
+input, idempotency, edits, and a record's whole life driven by an agency's system with an API token."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import translation
-from rest_framework.test import APIClient
 
 from registry.choices import StaffRoleKind
 from registry.models import AuditEntry, StaffRole
-from registry.tokens import token_issue
 from sanctions.models import CreditRecord
 from sanctions.records import services
-from tests.factories import EnterpriseFactory, UserFactory, agency_code
-from tests.sanctions.payloads import licence_data, penalty_data
+from tests.factories import agency_code
+from tests.sanctions.payloads import penalty_data
+from tests.sanctions.records.api.helpers import RECORDS, client_for, errors_by_field, published
 
 pytestmark = [pytest.mark.django_db]
-
-RECORDS = "/api/v1/records/"
-ACTIONS = ["submit", "publish", "send-back", "correct", "revoke"]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def enterprise():
-    return EnterpriseFactory(name="杭州西湖建设工程有限公司")
-
-
-def client_for(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(user)
-    return client
-
-
-def token_client(agency, issuer, *, read_only: bool = False) -> APIClient:
-    _token, key = token_issue(actor=issuer, agency=agency, name="案件管理系统", read_only=read_only)
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
-
-
-@pytest.fixture
-def token_api(market_agency, agency_admin):
-    return token_client(market_agency, agency_admin)
-
-
-@pytest.fixture
-def read_only_api(market_agency, agency_admin):
-    return token_client(market_agency, agency_admin, read_only=True)
-
-
-@pytest.fixture
-def clerk_api(clerk):
-    return client_for(clerk)
-
-
-@pytest.fixture
-def reviewer_api(reviewer):
-    return client_for(reviewer)
-
-
-@pytest.fixture
-def other_clerk_api(other_clerk):
-    return client_for(other_clerk)
-
-
-@pytest.fixture
-def draft(clerk, market_agency, enterprise):
-    record, _ = services.record_create(
-        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, enterprise)
-    )
-    return record
-
-
-def published(clerk, reviewer, agency, enterprise, **overrides):
-    record, _ = services.record_create(
-        actor=clerk,
-        agency=agency,
-        kind="penalty",
-        data=penalty_data(agency, enterprise, **overrides),
-        submit=True,
-    )
-    return services.record_publish(actor=reviewer, record=record)
-
-
-def errors_by_field(response) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for error in response.json()["errors"]:
-        out.setdefault(error["field"], []).append(error["message"])
-    return out
-
-
-# --- Who may do what ------------------------------------------------------------------------------
-
-
-def test_anonymous_is_asked_for_credentials_everywhere(api, draft):
-    for method, url in [
-        ("get", RECORDS),
-        ("get", f"{RECORDS}{draft.pk}/"),
-        ("post", RECORDS),
-        ("patch", f"{RECORDS}{draft.pk}/"),
-        *[("post", f"{RECORDS}{draft.pk}/{name}/") for name in ACTIONS],
-    ]:
-        response = getattr(api, method)(url, {}, format="json")
-        assert response.status_code == 401, (method, url)
-        assert response["WWW-Authenticate"] == "Bearer"
-    assert CreditRecord.objects.get().status == "draft"
-
-
-def test_a_signed_in_user_who_works_for_no_agency_is_refused(draft):
-    response = client_for(UserFactory(username="citizen")).get(RECORDS)
-    assert response.status_code == 403
-    assert "agency's staff" in response.json()["detail"]
-
-
-def test_another_agencys_clerk_neither_sees_nor_touches_the_record(other_clerk_api, draft):
-    assert other_clerk_api.get(RECORDS).json()["count"] == 0
-    assert other_clerk_api.get(f"{RECORDS}{draft.pk}/").status_code == 404
-    assert other_clerk_api.patch(f"{RECORDS}{draft.pk}/", {"remarks": "x"}, format="json").status_code == 404
-    for name in ACTIONS:
-        response = other_clerk_api.post(
-            f"{RECORDS}{draft.pk}/{name}/", {"comment": "x", "reason": "x"}, format="json"
-        )
-        assert response.status_code == 404, name
-    draft.refresh_from_db()
-    assert draft.status == "draft" and draft.remarks == ""
-
-
-def test_another_agencys_clerk_cannot_record_for_this_agency(other_clerk_api, market_agency, enterprise):
-    response = other_clerk_api.post(
-        RECORDS,
-        {"kind": "penalty", "agency": market_agency.uscc, **penalty_data(market_agency, enterprise)},
-        format="json",
-    )
-    assert response.status_code == 403
-    assert "Only a clerk of" in response.json()["detail"]
-    assert not CreditRecord.objects.exists()
-
-
-def test_a_read_only_token_reads_but_every_write_is_refused(read_only_api, market_agency, enterprise, draft):
-    assert read_only_api.get(RECORDS).json()["count"] == 1
-    assert read_only_api.get(f"{RECORDS}{draft.pk}/").json()["document_number"] == draft.document_number
-    writes = [
-        (
-            "post",
-            RECORDS,
-            {"kind": "penalty", **penalty_data(market_agency, enterprise, document_number="N2")},
-        ),
-        ("patch", f"{RECORDS}{draft.pk}/", {"remarks": "changed"}),
-        *[("post", f"{RECORDS}{draft.pk}/{name}/", {"comment": "x", "reason": "x"}) for name in ACTIONS],
-    ]
-    for method, url, body in writes:
-        response = getattr(read_only_api, method)(url, body, format="json")
-        assert response.status_code == 403, url
-        assert response.json()["detail"] == "This API token is read-only."
-    assert CreditRecord.objects.count() == 1
-    draft.refresh_from_db()
-    assert draft.status == "draft" and draft.remarks == ""
-
-
-def test_a_reviewer_reads_but_may_not_record(reviewer_api, market_agency, enterprise, draft):
-    assert reviewer_api.get(RECORDS).json()["count"] == 1
-    response = reviewer_api.post(
-        RECORDS,
-        {"kind": "penalty", **penalty_data(market_agency, enterprise, document_number="N2")},
-        format="json",
-    )
-    assert response.status_code == 403
-    assert "Only a clerk of" in response.json()["detail"]
-
-
-def test_a_clerk_may_not_publish(clerk_api, clerk, draft):
-    services.record_submit(actor=clerk, record=draft)
-    response = clerk_api.post(f"{RECORDS}{draft.pk}/publish/")
-    assert response.status_code == 403
-    assert "Only a reviewer of" in response.json()["detail"]
-    draft.refresh_from_db()
-    assert draft.status == "submitted"
-
-
-# --- Reads ------------------------------------------------------------------------------------------
-
-
-def test_clerk_lists_only_the_own_agencys_records(clerk_api, draft, other_clerk, other_agency):
-    services.record_create(
-        actor=other_clerk,
-        agency=other_agency,
-        kind="penalty",
-        data=penalty_data(other_agency, EnterpriseFactory()),
-    )
-    body = clerk_api.get(RECORDS).json()
-    assert body["count"] == 1
-    assert body["results"][0]["id"] == draft.pk
-    assert body["results"][0]["agency"]["uscc"] == draft.agency.uscc
-
-
-def test_list_filters(clerk_api, clerk, reviewer, market_agency, enterprise):
-    other_party = EnterpriseFactory()
-    old = published(
-        clerk,
-        reviewer,
-        market_agency,
-        enterprise,
-        document_number="罚2020-1",
-        decision_date=(dt.date.today() - dt.timedelta(days=400)).isoformat(),
-    )
-    warning, _ = services.record_create(
-        actor=clerk,
-        agency=market_agency,
-        kind="penalty",
-        data=penalty_data(
-            market_agency,
-            other_party,
-            document_number="罚-警告",
-            penalty_categories=["warning"],
-            fine_amount=None,
-        ),
-    )
-    licence, _ = services.record_create(
-        actor=clerk, agency=market_agency, kind="licence", data=licence_data(market_agency, enterprise)
-    )
-
-    def ids(**params):
-        response = clerk_api.get(RECORDS, params)
-        assert response.status_code == 200, response.content
-        return {r["id"] for r in response.json()["results"]}
-
-    assert ids(kind="licence") == {licence.pk}
-    assert ids(status="published") == {old.pk}
-    assert ids(enterprise=other_party.uscc) == {warning.pk}
-    assert ids(enterprise=other_party.uscc.lower()) == {warning.pk}
-    cutoff = (dt.date.today() - dt.timedelta(days=100)).isoformat()
-    assert ids(decision_date_before=cutoff) == {old.pk}
-    assert ids(decision_date_after=cutoff) == {warning.pk, licence.pk}
-    assert ids(document_number="罚2020-1") == {old.pk}
-    assert ids(category="warning") == {warning.pk}
-    assert ids(category="fine") == {old.pk}
-    assert clerk_api.get(RECORDS, {"status": "nonsense"}).status_code == 400
-    assert clerk_api.get(RECORDS, {"decision_date_after": "yesterday"}).status_code == 400
-
-
-def test_list_is_paginated_and_its_depth_is_capped(clerk_api, draft):
-    body = clerk_api.get(RECORDS, {"page_size": 1}).json()
-    assert body["count"] == 1 and len(body["results"]) == 1
-    assert clerk_api.get(RECORDS, {"page": 200, "page_size": 100}).status_code == 404
-
-
-def test_detail_shows_publicity_history_and_versions(clerk_api, draft):
-    body = clerk_api.get(f"{RECORDS}{draft.pk}/").json()
-    assert body["status"] == "draft" and body["kind"] == "penalty"
-    assert body["enterprise"] == draft.enterprise.uscc
-    assert body["publicity"]["rule"] == draft.publicity_rule.name
-    assert body["publicity"]["legal_basis"] == draft.publicity_rule.legal_basis
-    assert body["publicity"]["publicity_end"] == draft.publicity_end.isoformat()
-    assert body["publicity"]["publish_deadline"] == draft.publish_deadline.isoformat()
-    assert body["publicity"]["never_published"] is False
-    assert [e["action"] for e in body["history"]] == ["create"]
-    assert body["history"][0]["by"] == "clerk"
-    assert body["versions"] == [
-        {
-            "id": draft.pk,
-            "version": 1,
-            "status": "draft",
-            "is_current": True,
-            "change_reason": "",
-            "created_at": body["created_at"],
-            "published_at": None,
-        }
-    ]
-
-
-# --- Create -----------------------------------------------------------------------------------------
 
 
 def test_clerk_creates_a_record_through_the_service(clerk_api, clerk, market_agency, enterprise):
@@ -475,9 +211,6 @@ def test_a_clerk_of_several_agencies_records_for_the_deciding_one(
     assert errors_by_field(response) == {"agency": ["No agency has this code."]}
 
 
-# --- Edits and the workflow -------------------------------------------------------------------------
-
-
 def test_clerk_edits_a_draft_but_not_a_published_record(
     clerk_api, clerk, reviewer, market_agency, enterprise, draft
 ):
@@ -559,23 +292,3 @@ def test_correcting_a_draft_is_refused_with_a_message(clerk_api, draft):
     assert response.status_code == 400
     assert "cannot be corrected" in errors_by_field(response)[None][0]
     assert CreditRecord.objects.count() == 1
-
-
-def test_the_list_costs_the_same_queries_for_one_record_or_many(clerk_api, clerk, market_agency, enterprise):
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert clerk_api.get(RECORDS).status_code == 200
-        return len(captured)
-
-    services.record_create(
-        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, enterprise)
-    )
-    one = queries()
-    for n in range(5):
-        services.record_create(
-            actor=clerk,
-            agency=market_agency,
-            kind="penalty",
-            data=penalty_data(market_agency, EnterpriseFactory(), document_number=f"N{n}"),
-        )
-    assert queries() == one

@@ -1,0 +1,265 @@
+"""Each good row exactly once, chunk by chunk: the same file again, an interrupted import resumed,
+records entered at the desk meanwhile, chunks written with or without looking for present records,
+and rows cleaned ahead in a thread that may not use the database."""
+
+import pytest
+from django.utils import translation
+
+from registry.audit import audit_verify
+from registry.models import AuditEntry
+from sanctions.models import CreditRecord, ImportBatch, RecordEvent
+from sanctions.records import services
+from sanctions.records.importing import chunks, parties
+from sanctions.records.importing.run import import_run
+from tests.sanctions.records.importing.helpers import (
+    MIXED_GOOD,
+    PENALTY_HEADERS,
+    audited,
+    errors_of,
+    numbers,
+    penalty_row,
+    run_import,
+    write_csv,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
+
+
+def test_importing_the_same_file_again_changes_nothing(
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file
+):
+    first = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+    entries = AuditEntry.objects.count()
+
+    again = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+
+    assert again.pk == first.pk and ImportBatch.objects.count() == 1
+    assert numbers(market_agency) == sorted(MIXED_GOOD) and AuditEntry.objects.count() == entries
+
+    with open(mixed_file, "a", encoding="utf-8") as handle:
+        handle.write("\n")  # the same rows in a file with another checksum
+    other = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+
+    assert other.pk != first.pk
+    assert (other.created_count, other.unchanged_count, other.error_count) == (0, 3, 8)
+    assert numbers(market_agency) == sorted(MIXED_GOOD)
+
+
+def test_an_interrupted_import_resumes_and_writes_each_row_once(
+    django_capture_on_commit_callbacks, settings, monkeypatch, tmp_path, clerk, market_agency, acme
+):
+    settings.RECORD_IMPORT_CHUNK_ROWS = 4
+    rows = [penalty_row(market_agency, acme, f"杭市监罚〔2026〕{n}号") for n in range(1, 11)]
+    rows[6] = penalty_row(market_agency, acme, "杭市监罚〔2026〕7号", CF_CFLB="罚金刑")
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, *rows])
+    write = chunks.ChunkImporter.write
+    calls = []
+
+    def dies_in_the_second_chunk(self, good, **kwargs):
+        calls.append(len(good))
+        # The writes happen, then the worker dies before the chunk commits.
+        result = write(self, good, **kwargs)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        return result
+
+    monkeypatch.setattr(chunks.ChunkImporter, "write", dies_in_the_second_chunk)
+    with pytest.raises(SystemExit):
+        run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.processed_rows, batch.created_count) == ("importing", 4, 4)
+    assert CreditRecord.objects.count() == 4
+
+    monkeypatch.setattr(chunks.ChunkImporter, "write", write)
+    batch = import_run(batch.pk)  # the task delivered again
+    import_run(batch.pk)  # and once more, after it finished
+
+    batch.refresh_from_db()
+    assert (
+        batch.status,
+        batch.processed_rows,
+        batch.created_count,
+        batch.unchanged_count,
+        batch.error_count,
+    ) == ("done", 10, 9, 0, 1)
+    assert numbers(market_agency) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 11) if n != 7)
+    assert RecordEvent.objects.count() == len(audited()) == len({r[1] for r in audited()}) == 9
+    assert [e["row"] for e in errors_of(batch)] == [8]
+    assert audit_verify().ok
+
+
+def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file, acme
+):
+    from tests.sanctions.payloads import penalty_data
+
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+    )
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+
+    assert (batch.created_count, batch.unchanged_count) == (2, 1)
+    assert numbers(market_agency) == sorted(MIXED_GOOD)
+
+
+def test_a_new_file_is_written_without_looking_for_present_records_until_a_chunk_meets_one(
+    django_capture_on_commit_callbacks, settings, monkeypatch, tmp_path, clerk, market_agency, acme
+):
+    from tests.sanctions.payloads import penalty_data
+
+    settings.RECORD_IMPORT_CHUNK_ROWS = 4
+    services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕6号"),
+    )
+    rows = [penalty_row(market_agency, acme, f"杭市监罚〔2026〕{n}号") for n in range(1, 13)]
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, *rows])
+    write = chunks.ChunkImporter.write
+    checks = []
+
+    def spy(self, good, *, check=True):
+        checks.append((good[0].document_number, check))
+        return write(self, good, check=check)
+
+    monkeypatch.setattr(chunks.ChunkImporter, "write", spy)
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+
+    # The second chunk (rows 5-8) meets No. 6: it is refused whole, written again with the check,
+    # and from then on each chunk is checked first.
+    assert checks == [
+        ("杭市监罚〔2026〕1号", False),
+        ("杭市监罚〔2026〕5号", False),
+        ("杭市监罚〔2026〕5号", True),
+        ("杭市监罚〔2026〕9号", True),
+    ]
+    assert (batch.status, batch.created_count, batch.unchanged_count) == ("done", 11, 1)
+    assert numbers(market_agency) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 13))
+    assert sorted(r[2] for r in audited()) == sorted(f"杭市监罚〔2026〕{n}号" for n in range(1, 13) if n != 6)
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_entered_at_the_desk_while_a_chunk_is_copied_counts_as_already_present(
+    django_capture_on_commit_callbacks, monkeypatch, clerk, market_agency, mixed_file, acme
+):
+    """The clerk's record commits after the chunk looked for present numbers, before its COPY."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.sanctions.payloads import penalty_data
+
+    def enter_at_the_desk():
+        try:
+            services.record_create(
+                actor=clerk,
+                agency=market_agency,
+                kind="penalty",
+                data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+            )
+        finally:
+            connection.close()
+
+    insert = chunks.ChunkImporter._insert
+    copies = []
+
+    def clerk_first(self, rows):
+        copies.append([row.document_number for row in rows])
+        if len(copies) == 1:
+            with ThreadPoolExecutor(max_workers=1) as desk:  # another connection, committed
+                desk.submit(enter_at_the_desk).result()
+        return insert(self, rows)
+
+    monkeypatch.setattr(chunks.ChunkImporter, "_insert", clerk_first)
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
+
+    assert copies == [MIXED_GOOD, ["杭市监罚〔2026〕1号", "杭市监罚〔2026〕3号"]]  # the chunk again, less it
+    assert (batch.status, batch.created_count, batch.unchanged_count) == ("done", 2, 1)
+    assert numbers(market_agency) == sorted(MIXED_GOOD)
+    assert AuditEntry.objects.filter(action="record.create.draft").count() == 1  # the clerk's
+    assert sorted(r[2] for r in audited()) == ["杭市监罚〔2026〕1号", "杭市监罚〔2026〕3号"]
+    assert audit_verify().ok
+
+
+def test_no_database_refuses_the_database_in_its_thread_only(clerk):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.models import Enterprise
+
+    def count_off_the_database():
+        with parties.no_database():
+            Enterprise.objects.count()
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        with pytest.raises(parties.NeedsDatabase):
+            helper.submit(count_off_the_database).result()
+        with pytest.raises(RuntimeError), parties.no_database():  # not where the database is in use
+            pass
+    assert Enterprise.objects.count() == 0  # this thread's connection is untouched
+
+
+def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thread(
+    clerk, market_agency, beta, mixed_file
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.calendar import calendar_changed
+    from sanctions.records.importing import files
+
+    scan = files.scan(mixed_file)
+    batch = ImportBatch.objects.create(
+        agency=market_agency, uploaded_by=clerk, original_name="m.csv", sha256="0" * 64
+    )
+    importer = chunks.ChunkImporter(batch=batch, columns=scan.columns, first_row=scan.first_row)
+    _columns, rows = files.read_rows(mixed_file)
+    rows = list(rows)
+    expected_good, expected_errors, expected_bad = importer.clean(rows)
+
+    importer.publicity_cache.clear()
+    # Publish-by deadlines need the calendar: the importer read it when it was made, so that the
+    # cache may lose it meanwhile.
+    calendar_changed()
+    ahead = importer.prepare(rows)
+    # A party that was not fetched ahead is looked up in the database.
+    ahead.parties.codes.discard(beta.uscc)
+    del ahead.parties.by_uscc[beta.uscc]
+
+    def clean_ahead():
+        with translation.override("en"), parties.no_database():
+            return importer.clean_ahead(rows, ahead)
+
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        cleaned = helper.submit(clean_ahead).result()
+    pending = [o for o in cleaned.outcomes if isinstance(o, chunks.RowNeedingDatabase)]
+    assert [p.rownum for p in pending] == [8, 9]  # beta's rows
+
+    good, errors, bad = importer.finish(cleaned)
+    assert [(r.rownum, r.document_number) for r in good] == [
+        (r.rownum, r.document_number) for r in expected_good
+    ]
+    assert (errors, bad) == (expected_errors, expected_bad)
+    columns = slice(2, 2 + len(chunks.ROW_FIELDS))  # after id and key, before the timestamps
+    assert [r.record.split("\t")[columns] for r in good] == [
+        r.record.split("\t")[columns] for r in expected_good
+    ]
+
+
+def test_overlapping_imports_restore_the_switch_interval_once_the_last_ends():
+    import sys
+
+    from sanctions.records.importing import run as importing
+
+    before = sys.getswitchinterval()
+    importing._quick_switching(True)
+    importing._quick_switching(True)  # a second import in another thread of the process
+    importing._quick_switching(False)
+    # One is still running (the interpreter keeps the interval in whole microseconds).
+    assert sys.getswitchinterval() == pytest.approx(min(before, importing.SWITCH_INTERVAL), abs=1e-6)
+    importing._quick_switching(False)
+    assert sys.getswitchinterval() == before

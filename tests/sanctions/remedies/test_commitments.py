@@ -14,14 +14,13 @@ from sanctions.models import Commitment, CreditRecord
 from sanctions.records import services
 from sanctions.records.selectors import public_records_for
 from sanctions.remedies import commitments, selectors
-from tests.sanctions.remedies.test_repair import english, enterprise  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 TODAY = timezone.localdate
 BASIS = "《国务院办公厅关于全面推行证明事项和涉企经营许可事项告知承诺制的指导意见》（国办发〔2020〕42号）"
 
 
-def record_commitment(actor, agency, enterprise, **overrides):  # noqa: F811
+def record_commitment(actor, agency, enterprise, **overrides):
     values = {
         "kind": "notification",
         "content": "承诺在30日内补交消防安全检查合格证明。",
@@ -34,18 +33,18 @@ def record_commitment(actor, agency, enterprise, **overrides):  # noqa: F811
 
 
 @pytest.fixture
-def commitment(clerk, market_agency, enterprise):  # noqa: F811
+def commitment(clerk, market_agency, enterprise):
     return record_commitment(clerk, market_agency, enterprise)
 
 
-def test_a_clerk_records_a_commitment_and_it_is_public(commitment, clerk, enterprise):  # noqa: F811
+def test_a_clerk_records_a_commitment_and_it_is_public(commitment, clerk, enterprise):
     assert commitment.status == "open" and commitment.recorded_by == clerk
     assert list(selectors.public_commitments_for(enterprise=enterprise)) == [commitment]
     assert AuditEntry.objects.filter(action="commitment.record", target_id=str(commitment.pk)).exists()
 
 
 @pytest.mark.parametrize("who", ["reviewer", "other_clerk", "registry_admin"])
-def test_only_a_clerk_of_the_agency_records_commitments(request, market_agency, enterprise, who):  # noqa: F811
+def test_only_a_clerk_of_the_agency_records_commitments(request, market_agency, enterprise, who):
     with pytest.raises(PermissionDenied):
         record_commitment(request.getfixturevalue(who), market_agency, enterprise)
     assert not Commitment.objects.exists()
@@ -61,7 +60,7 @@ def test_only_a_clerk_of_the_agency_records_commitments(request, market_agency, 
         ({"due_date": TODAY() - dt.timedelta(days=100)}, "due_date"),
     ],
 )
-def test_a_commitment_needs_its_facts(clerk, market_agency, enterprise, overrides, field):  # noqa: F811
+def test_a_commitment_needs_its_facts(clerk, market_agency, enterprise, overrides, field):
     with pytest.raises(ValidationError) as caught:
         record_commitment(clerk, market_agency, enterprise, **overrides)
     assert field in caught.value.message_dict
@@ -81,7 +80,7 @@ def test_the_agency_marks_it_fulfilled_once(commitment, reviewer, clerk, other_c
 
 def test_a_breach_creates_a_draft_dishonesty_record_for_the_agency(
     commitment, clerk, reviewer, market_agency, enterprise
-):  # noqa: F811
+):
     breached_on = TODAY() - dt.timedelta(days=5)
     commitments.commitment_breach(
         actor=clerk, commitment=commitment, note="逾期未补交消防安全检查合格证明。", breached_on=breached_on
@@ -135,7 +134,7 @@ def test_a_breach_needs_a_clerk_a_note_and_a_plausible_date(commitment, reviewer
 
 def test_staff_see_their_agencys_commitments_and_the_overdue_ones(
     commitment, clerk, other_clerk, market_agency, enterprise
-):  # noqa: F811
+):
     later = record_commitment(clerk, market_agency, enterprise, due_date=TODAY() + dt.timedelta(days=10))
     assert set(selectors.commitments_for_staff(user=clerk)) == {commitment, later}
     assert list(selectors.commitments_for_staff(user=clerk, overdue_only=True)) == [commitment]

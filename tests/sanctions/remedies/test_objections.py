@@ -17,24 +17,22 @@ from sanctions.records import services
 from sanctions.records.selectors import public_records_for
 from sanctions.remedies import objections, selectors
 from tests.sanctions.payloads import penalty_data
-from tests.sanctions.remedies.test_repair import (  # noqa: F401 - fixtures
+from tests.sanctions.remedies.helpers import (
     EXE,
     HTML,
     PDF,
     days_ago,
-    english,
-    enterprise,
     png_bytes,
     publish_listing,
     publish_penalty,
     upload,
 )
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
-def record(clerk, reviewer, market_agency, enterprise):  # noqa: F811
+def record(clerk, reviewer, market_agency, enterprise):
     return publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(20))
 
 
@@ -84,7 +82,7 @@ def test_deadlines_of_an_objection_received_before_national_day(
     clerk,
     reviewer,
     market_agency,
-    enterprise,  # noqa: F811
+    enterprise,
     registry_admin,
     on_day,
 ):
@@ -102,7 +100,7 @@ def test_deadlines_of_an_objection_received_before_national_day(
     assert selectors.objection_lateness(objection) == ["decide"]
 
 
-def test_only_a_public_record_can_be_objected_to(clerk, market_agency, enterprise):  # noqa: F811
+def test_only_a_public_record_can_be_objected_to(clerk, market_agency, enterprise):
     draft, _ = services.record_create(
         actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, enterprise)
     )
@@ -207,7 +205,7 @@ def test_revoked_the_record_leaves_public_view(
     record,
     enterprise,
     clerk,
-    mailoutbox,  # noqa: F811
+    mailoutbox,
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -226,7 +224,7 @@ def test_corrected_a_new_version_goes_to_review(
     enterprise,
     clerk,
     reviewer,
-    mailoutbox,  # noqa: F811
+    mailoutbox,
     django_capture_on_commit_callbacks,
 ):
     with pytest.raises(ValidationError):
@@ -263,7 +261,7 @@ def test_an_objection_follows_the_record_to_its_corrected_version(objection, rec
 
 
 # -- listings ----------------------------------------------------------------------------------------------
-def test_objection_to_a_listing_and_its_revocation(clerk, reviewer, market_agency, enterprise):  # noqa: F811
+def test_objection_to_a_listing_and_its_revocation(clerk, reviewer, market_agency, enterprise):
     listing = publish_listing(clerk, reviewer, market_agency, enterprise, "watch")
     objection, _key = submit(listing)
     assert selectors.listings_under_objection([listing.pk]) == {listing.pk}

@@ -14,22 +14,7 @@ from django.utils import timezone
 from sanctions.models import Commitment, Objection, RepairApplication
 from sanctions.remedies import commitments, objections, repair, selectors
 from tests.factories import UserFactory
-from tests.sanctions.remedies.test_repair import (  # noqa: F401 - fixtures
-    EXE,
-    HTML,
-    PDF,
-    account,
-    application,
-    days_ago,
-    enterprise,
-    good_materials,
-    old_fine,
-    other_account,
-    other_enterprise,
-    png_bytes,
-    publish_penalty,
-    upload,
-)
+from tests.sanctions.remedies.helpers import EXE, HTML, PDF, days_ago, png_bytes, publish_penalty, upload
 
 pytestmark = [pytest.mark.django_db]
 
@@ -58,7 +43,7 @@ def html(response) -> str:
 # -- public eligibility ------------------------------------------------------------------------------------
 def test_anyone_sees_whether_and_from_when_each_record_can_be_repaired(
     client, clerk, reviewer, market_agency, enterprise, old_fine
-):  # noqa: F811
+):
     recent = publish_penalty(clerk, reviewer, market_agency, enterprise, decision_date=days_ago(10))
     revoked_licence = publish_penalty(
         clerk,
@@ -80,7 +65,7 @@ def test_anyone_sees_whether_and_from_when_each_record_can_be_repaired(
     assert f'id="apply-record-{old_fine.pk}"' not in page  # only the enterprise's own account may apply
 
 
-def test_the_enterprises_own_account_gets_an_apply_link(as_user, account, enterprise, old_fine):  # noqa: F811
+def test_the_enterprises_own_account_gets_an_apply_link(as_user, account, enterprise, old_fine):
     page = html(as_user(account).get(reverse("remedies:eligibility", args=[enterprise.uscc])))
     assert f'href="/account/repair/apply/record/{old_fine.pk}/"' in page
 
@@ -90,7 +75,7 @@ def test_an_unknown_code_is_not_found(client):
 
 
 # -- the enterprise applies --------------------------------------------------------------------------------
-def test_the_enterprise_applies_through_the_form(as_user, media_root, account, old_fine):  # noqa: F811
+def test_the_enterprise_applies_through_the_form(as_user, media_root, account, old_fine):
     client = as_user(account)
     url = reverse("remedies:apply", args=["record", old_fine.pk])
     assert client.get(url).status_code == 200
@@ -102,14 +87,14 @@ def test_the_enterprise_applies_through_the_form(as_user, media_root, account, o
             "proof_of_performance": [upload("收据1.pdf", PDF), upload("收据2.png", png_bytes(), "image/png")],
         },
     )
-    application = RepairApplication.objects.get()  # noqa: F811
+    application = RepairApplication.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/account/repair/{application.pk}/"
     assert application.materials.count() == 3
     mine = html(client.get(reverse("remedies:mine")))
     assert f'id="application-{application.pk}"' in mine
 
 
-def test_a_disguised_file_is_refused_by_the_form(as_user, media_root, account, old_fine):  # noqa: F811
+def test_a_disguised_file_is_refused_by_the_form(as_user, media_root, account, old_fine):
     client = as_user(account)
     response = client.post(
         reverse("remedies:apply", args=["record", old_fine.pk]),
@@ -125,7 +110,7 @@ def test_a_disguised_file_is_refused_by_the_form(as_user, media_root, account, o
     assert not RepairApplication.objects.exists()
 
 
-def test_a_signed_in_person_without_an_enterprise_account_is_told_how_to_get_one(as_user, old_fine):  # noqa: F811
+def test_a_signed_in_person_without_an_enterprise_account_is_told_how_to_get_one(as_user, old_fine):
     response = as_user(UserFactory(username="passer_by")).get(
         reverse("remedies:apply", args=["record", old_fine.pk])
     )
@@ -133,7 +118,7 @@ def test_a_signed_in_person_without_an_enterprise_account_is_told_how_to_get_one
     assert 'href="/account/claim/"' in html(response)
 
 
-def test_an_enterprise_sees_only_its_own_applications_and_files(as_user, application, other_account):  # noqa: F811
+def test_an_enterprise_sees_only_its_own_applications_and_files(as_user, application, other_account):
     client = as_user(other_account)
     material = application.materials.first()
     assert client.get(reverse("remedies:my-application", args=[application.pk])).status_code == 404
@@ -145,7 +130,7 @@ def test_an_enterprise_sees_only_its_own_applications_and_files(as_user, applica
     assert application.status == "submitted"
 
 
-def test_an_enterprise_cannot_apply_for_another_enterprises_record(as_user, other_account, old_fine):  # noqa: F811
+def test_an_enterprise_cannot_apply_for_another_enterprises_record(as_user, other_account, old_fine):
     response = as_user(other_account).post(
         reverse("remedies:apply", args=["record", old_fine.pk]),
         {"statement": "x", "commitment_letter": upload("a.pdf", PDF)},
@@ -159,7 +144,7 @@ def test_materials_are_served_as_attachments_to_those_allowed(
     as_user,
     application,
     account,
-    reviewer,  # noqa: F811
+    reviewer,
     clerk,
     registry_admin,
     other_clerk,
@@ -179,7 +164,7 @@ def test_materials_are_served_as_attachments_to_those_allowed(
     assert as_user(other_clerk).get(url).status_code == 404
 
 
-def test_no_url_serves_the_media_directory(client, application):  # noqa: F811
+def test_no_url_serves_the_media_directory(client, application):
     material = application.materials.first()
     for path in (
         f"/media/{material.file.name}",
@@ -196,9 +181,9 @@ def test_the_reviewer_approves_and_the_record_leaves_the_credit_page(
     as_user,
     application,
     reviewer,
-    old_fine,  # noqa: F811
+    old_fine,
     enterprise,
-):  # noqa: F811
+):
     client = as_user(reviewer)
     credit_page = reverse("lookup:enterprise", args=[enterprise.uscc])
     assert old_fine.document_number in html(client.get(credit_page))
@@ -216,14 +201,14 @@ def test_the_reviewer_approves_and_the_record_leaves_the_credit_page(
     assert old_fine.document_number not in html(client.get(credit_page))
 
 
-def test_the_enterprise_sees_the_decision(as_user, application, reviewer, account):  # noqa: F811
+def test_the_enterprise_sees_the_decision(as_user, application, reviewer, account):
     repair.repair_reject(actor=reviewer, application=application, reason="缺少罚款缴纳凭证原件。")
     page = html(as_user(account).get(reverse("remedies:my-application", args=[application.pk])))
     assert 'id="decision"' in page and "缺少罚款缴纳凭证原件。" in page
     assert "reviewer" not in page  # the agency decides; the reviewer's account name is not shown
 
 
-def test_a_clerk_of_another_agency_cannot_see_or_decide(as_user, application, other_clerk):  # noqa: F811
+def test_a_clerk_of_another_agency_cannot_see_or_decide(as_user, application, other_clerk):
     client = as_user(other_clerk)
     assert client.get(reverse("remedies:application", args=[application.pk])).status_code == 404
     response = client.post(
@@ -234,7 +219,7 @@ def test_a_clerk_of_another_agency_cannot_see_or_decide(as_user, application, ot
     assert application.status == "submitted"
 
 
-def test_a_clerk_of_the_agency_sees_but_cannot_decide(as_user, application, clerk):  # noqa: F811
+def test_a_clerk_of_the_agency_sees_but_cannot_decide(as_user, application, clerk):
     client = as_user(clerk)
     assert 'id="decide-form"' not in html(client.get(reverse("remedies:application", args=[application.pk])))
     response = client.post(
@@ -245,7 +230,7 @@ def test_a_clerk_of_the_agency_sees_but_cannot_decide(as_user, application, cler
     assert application.status == "submitted"
 
 
-def test_the_overdue_queue(as_user, application, reviewer):  # noqa: F811
+def test_the_overdue_queue(as_user, application, reviewer):
     client = as_user(reviewer)
     url = reverse("remedies:queue") + "?overdue=1"
     assert f'id="application-{application.pk}"' not in html(client.get(url))
@@ -263,7 +248,7 @@ def objection_form(**overrides):
     return data
 
 
-def test_anyone_objects_and_follows_the_objection(client, old_fine, media_root):  # noqa: F811
+def test_anyone_objects_and_follows_the_objection(client, old_fine, media_root):
     url = reverse("remedies:object-record", args=[old_fine.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, objection_form(evidence=upload("判决书.pdf", PDF)))
@@ -281,7 +266,7 @@ def test_anyone_objects_and_follows_the_objection(client, old_fine, media_root):
     assert page["Referrer-Policy"] == "no-referrer"
 
 
-def test_the_objection_form_refuses_a_disguised_file(client, old_fine, media_root):  # noqa: F811
+def test_the_objection_form_refuses_a_disguised_file(client, old_fine, media_root):
     response = client.post(
         reverse("remedies:object-record", args=[old_fine.pk]),
         objection_form(evidence=upload("evidence.png", HTML, "image/png")),
@@ -291,7 +276,7 @@ def test_the_objection_form_refuses_a_disguised_file(client, old_fine, media_roo
     assert not Objection.objects.exists()
 
 
-def test_the_objection_form_is_rate_limited_per_address(client, settings, old_fine):  # noqa: F811
+def test_the_objection_form_is_rate_limited_per_address(client, settings, old_fine):
     settings.OBJECTION_RATE_PER_HOUR = 2
     url = reverse("remedies:object-record", args=[old_fine.pk])
     assert [client.post(url, objection_form()).status_code for _ in range(3)] == [200, 200, 429]
@@ -300,7 +285,7 @@ def test_the_objection_form_is_rate_limited_per_address(client, settings, old_fi
     assert other.status_code == 200
 
 
-def test_a_record_that_is_not_public_has_no_objection_form(client, clerk, market_agency, enterprise):  # noqa: F811
+def test_a_record_that_is_not_public_has_no_objection_form(client, clerk, market_agency, enterprise):
     from sanctions.records.services import record_create
     from tests.sanctions.payloads import penalty_data
 
@@ -312,7 +297,7 @@ def test_a_record_that_is_not_public_has_no_objection_form(client, clerk, market
 
 def test_the_source_agency_decides_on_the_desk_and_the_objector_is_written_to(
     as_user, old_fine, clerk, registry_admin, other_clerk, mailoutbox, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     objection, key = objections.objection_submit(
         objector_name="李四", contact="li@example.com", reason="有误", record=old_fine
     )
@@ -338,7 +323,7 @@ def test_the_source_agency_decides_on_the_desk_and_the_objector_is_written_to(
     assert 'id="outcome"' in follow and "经核实无误。" in follow
 
 
-def test_the_source_agency_corrects_the_record_through_the_record_form(as_user, old_fine, clerk):  # noqa: F811
+def test_the_source_agency_corrects_the_record_through_the_record_form(as_user, old_fine, clerk):
     objection, _key = objections.objection_submit(
         objector_name="李四", contact="13800138000", reason="罚款金额有误", record=old_fine
     )
@@ -366,7 +351,7 @@ def test_evidence_is_for_the_source_agencys_staff_only(
     as_user,
     old_fine,
     clerk,
-    other_clerk,  # noqa: F811
+    other_clerk,
     media_root,
 ):
     objection, _key = objections.objection_submit(
@@ -386,7 +371,7 @@ def test_evidence_is_for_the_source_agencys_staff_only(
 
 
 # -- commitments -----------------------------------------------------------------------------------------
-def test_a_clerk_records_a_commitment_and_records_its_breach(as_user, clerk, enterprise):  # noqa: F811
+def test_a_clerk_records_a_commitment_and_records_its_breach(as_user, clerk, enterprise):
     client = as_user(clerk)
     response = client.post(
         reverse("remedies:commitment-new"),
@@ -416,7 +401,7 @@ def test_a_clerk_records_a_commitment_and_records_its_breach(as_user, clerk, ent
 
 def test_a_clerk_of_another_agency_cannot_see_a_commitment(
     as_user, clerk, other_clerk, market_agency, enterprise
-):  # noqa: F811
+):
     commitment = commitments.commitment_record(
         actor=clerk,
         agency=market_agency,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from registry.models import Agency
 from sanctions.desk.views import desk_view, render_desk
 from sanctions.models import ImportBatch
-from sanctions.permissions import agencies_of
+from sanctions.permissions import restrict_to_staff
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -51,9 +51,7 @@ class ImportForm(forms.Form):
 
 
 def _batches_for(request: HttpRequest):
-    return ImportBatch.objects.filter(agency__in=agencies_of(request.user)).select_related(
-        "agency", "uploaded_by"
-    )
+    return restrict_to_staff(ImportBatch.objects.select_related("agency", "uploaded_by"), request.user)
 
 
 @desk_view

@@ -1,4 +1,4 @@
-"""Per-address rate limit for the portal's HTML pages (the API has its own, in ``lookup.api``).
+"""Per-address rate limit for the portal's HTML pages, counted by the one limiter (``registry.throttling``).
 
 Generous: a person clicking through pages never meets it; a scraper fetching thousands of credit
 pages does, and gets a friendly 429 page with ``Retry-After``. Only the portal's own pages count
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from . import throttling
+from registry import throttling
 
 LIMITED_NAMESPACES = frozenset({"lookup", "badges"})
 # Sign-in forms (the desk's and the admin's): password guessing is limited per address.

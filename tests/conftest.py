@@ -41,9 +41,9 @@ def _fresh_cache():
     """Each test starts with an empty cache (local memory, or Redis in CI) and no page kept in the process."""
     from django.core.cache import cache
 
-    from lookup import throttling
     from lookup import views as lookup_views
     from lookup.badges import verification
+    from registry import throttling
     from registry.cache import generations_near_cache
 
     cache.clear()

@@ -182,13 +182,14 @@ RECORD_IMPORT_CHUNK_ROWS = int(os.environ.get("RECORD_IMPORT_CHUNK_ROWS", "2000"
 # Records or listings whose publicity or term ended, marked per transaction by the daily jobs.
 EXPIRY_BATCH_ROWS = int(os.environ.get("EXPIRY_BATCH_ROWS", "5000"))
 
-# --- Abuse protection for the public portal and API (lookup/throttling.py) -----------------------
+# --- Abuse protection for the public portal and API (registry/throttling.py) ---------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
 # How often a worker adds its page counts to the shared counters in Redis (0: every request).
 PORTAL_PAGE_RATE_SYNC_SECONDS = float(os.environ.get("PORTAL_PAGE_RATE_SYNC_SECONDS", "0.25"))
 PUBLIC_API_ANON_RATE = os.environ.get("PUBLIC_API_ANON_RATE", "60/min")
 SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "10/min")  # password attempts per client address
-# Only behind a proxy that overwrites X-Forwarded-For: its first entry is then the client's address.
+# Only behind a proxy that sets X-Forwarded-For itself: the client is then the right-most address in
+# it that is not one of the registry's own hops (registry.throttling.client_ip).
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
 # Absolute base for addresses printed in QR codes (reports, badges), e.g. https://credit.example.org
 PORTAL_PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL", "")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework.throttling import BaseThrottle
 
-from .. import throttling
+from registry import throttling
+
 from ..models import DeveloperKey
 
 

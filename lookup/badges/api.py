@@ -7,11 +7,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from lookup.badges import verification
 from lookup.models import BadgeSector
+from registry.throttling import AnonRateThrottle
 from sanctions.lists import standing as standing_module
 
 from .selectors import LIVE_LABELS

@@ -5,12 +5,9 @@ Views are thin: rules and permissions live in ``lookup.badges.services``, reads 
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -25,12 +22,12 @@ from django.views.decorators.http import require_POST
 from lookup.badges import forms, layouts, selectors, services, tokens, verification
 from lookup.models import Badge, BadgeStaff
 from lookup.views import visitor_is_anonymous
-from registry import accounts
+from registry import accounts, throttling
 from registry import uscc as uscc_codes
 from registry.models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus
 from registry.permissions import is_registry_admin
 
-REPORTS_PER_HOUR = 5
+REPORT_RATE = throttling.Rate(5, 3600)
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
@@ -115,29 +112,22 @@ def verify_photo(request, token: str):
     return _no_referrer(response)
 
 
-def _report_allowed(request) -> bool:
-    """Five reports an hour from one address; the address is kept only as a salted hash, in the cache."""
-    address = request.META.get("REMOTE_ADDR", "")
-    key = "badge-report-rate:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    return count <= REPORTS_PER_HOUR
+def _report_wait(request) -> int | None:
+    """Five reports an hour from one client; the counter names the client only by a salted hash."""
+    return throttling.hit(f"badge-report:{throttling.client_hash(request)}", REPORT_RATE)
 
 
 def report(request, token: str):
     """Report a badge that did not verify (or looked wrong): the token and the reporter's words are kept."""
     form = forms.ReportForm(request.POST or None)
     if request.method == "POST":
-        if not _report_allowed(request):
-            return _no_referrer(
-                render(
-                    request, "badges/report.html", {"form": form, "token": token, "limited": True}, status=429
-                )
+        wait = _report_wait(request)
+        if wait is not None:
+            response = render(
+                request, "badges/report.html", {"form": form, "token": token, "limited": True}, status=429
             )
+            response["Retry-After"] = str(wait)
+            return _no_referrer(response)
         if form.is_valid():
             try:
                 services.badge_report_create(token=token, **form.cleaned_data)

@@ -18,7 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
+
+from registry.throttling import UserRateThrottle
 
 from ..models import Agency, ApiToken
 from ..permissions import can_manage_agency_staff

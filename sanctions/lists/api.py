@@ -15,13 +15,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from registry import uscc as uscc_codes
 from registry.api.exceptions import error_response
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency, Enterprise
+from registry.throttling import AnonRateThrottle, UserRateThrottle
 from sanctions.choices import MeasureNature
 from sanctions.lists.measures import AppliedMeasure, measures_for
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from lookup import throttling
 from lookup.developer_keys import developer_key_issue, developer_key_revoke
+from registry import throttling
 from tests.factories import EnterpriseFactory
 
 pytestmark = [pytest.mark.django_db]

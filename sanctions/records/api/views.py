@@ -17,12 +17,12 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.throttling import UserRateThrottle
 
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency, StaffRole
 from registry.permissions import is_registry_admin
 from registry.selectors import agency_get
+from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.models import CreditRecord
 from sanctions.permissions import agencies_of, can_edit_records

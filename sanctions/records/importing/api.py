@@ -11,10 +11,10 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from registry.api.serializers import ApiErrorSerializer
 from registry.selectors import agency_get
+from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.models import ImportBatch
 from sanctions.permissions import agencies_of

@@ -3,10 +3,7 @@ the objection form, and the objector's follow-up page."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from registry import throttling
 from registry import uscc as uscc_codes
 from registry.accounts import enterprise_of
 from registry.selectors import enterprise_get
@@ -49,20 +47,9 @@ def repair_eligibility(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 def objection_rate_exceeded(request: HttpRequest) -> bool:
-    """Count one objection attempt for the client address; True once over the hourly limit."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.PORTAL_TRUST_X_FORWARDED_FOR:
-        address = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip() or address
-    key = f"remedies:objection-rate:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
-    try:
-        cache.add(key, 0, 3600)
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 3600)
-        count = 1
-    except Exception:  # noqa: BLE001 - a broken cache must not close the form
-        return False
-    return count > settings.OBJECTION_RATE_PER_HOUR
+    """Count one objection attempt for the client; True once over the hourly limit."""
+    rate = throttling.Rate(settings.OBJECTION_RATE_PER_HOUR, 3600)
+    return throttling.hit(f"objection:{throttling.client_hash(request)}", rate) is not None
 
 
 def _objection_target(kind: str, pk: int) -> CreditRecord | Listing:

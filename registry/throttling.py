@@ -1,10 +1,15 @@
-"""Rate limits for the public portal and the public API, shared by every worker through the cache.
+"""The one rate limiter, shared by every worker through the cache, and the one way to tell clients apart.
 
 One limiter (a sliding window estimated from two fixed one-period counters, the way Cloudflare and
-Redis' own docs describe it) serves the HTML pages (per client address, generous) and the public
-API (per client address for anonymous use, per developer key for registered developers). With
-``REDIS_URL`` set the counters live in Redis, so the limits hold across gunicorn workers and
-machines; with the local-memory cache they hold per process only (fine for development).
+Redis' own docs describe it) serves every limit of the project: the portal's HTML pages and sign-in
+forms (``lookup.middleware``), the public API (``lookup.api.throttles``), the badge fake reports,
+the objection form, and the other API endpoints through ``AnonRateThrottle`` and
+``UserRateThrottle`` below. With ``REDIS_URL`` set the counters live in Redis, so the limits hold
+across gunicorn workers and machines; with the local-memory cache they hold per process only
+(fine for development).
+
+Every limit per client counts by ``client_ip``: ``REMOTE_ADDR``, or the client's address as the
+trusted proxy wrote it into ``X-Forwarded-For``; an IPv6 client per /64.
 
 Settings (all optional):
 
@@ -15,8 +20,7 @@ Settings (all optional):
   within what the other workers let through in one interval (see ``hit_batched``);
 - ``PUBLIC_API_ANON_RATE``: the public API's limit per client address without a key (default ``60/min``);
 - ``PORTAL_TRUST_X_FORWARDED_FOR``: ``True`` only behind a reverse proxy that sets
-  ``X-Forwarded-For`` itself; the first address of that header is then the client (default ``False``:
-  ``REMOTE_ADDR``, which a client cannot forge).
+  ``X-Forwarded-For`` itself (default ``False``: ``REMOTE_ADDR``, which a client cannot forge).
 
 A rejected request is not counted, so ``Retry-After`` tells the truth: a client that waits that long
 gets through. If the cache is down, requests pass (a broken limiter must not take the portal down).
@@ -25,6 +29,7 @@ gets through. If the cache is down, requests pass (a broken limiter must not tak
 from __future__ import annotations
 
 import functools
+import hashlib
 import ipaddress
 import logging
 import math
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework import throttling as drf_throttling
 
 logger = logging.getLogger(__name__)
 
@@ -104,30 +110,84 @@ def _ticks() -> float:
     return time.monotonic()
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the first X-Forwarded-For entry behind a trusted proxy.
+# The registry's own network: hops between the trusted proxy and the client with these addresses
+# are the registry's own (a load balancer behind the proxy), never the client.
+_INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+_FORWARDED_MAX = 1000  # characters of X-Forwarded-For read: a client may send any length
+_HOPS_MAX = 20
 
-    An IPv6 client is counted per /64, since one host usually holds a whole /64.
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, as every limit counts it.
+
+    ``REMOTE_ADDR``; behind a trusted proxy (``PORTAL_TRUST_X_FORWARDED_FOR``), the right-most
+    address of ``X-Forwarded-For`` that is not one of the registry's own hops. A proxy that
+    overwrites the header writes only the client's address there; one that appends writes it last,
+    so whatever a client puts in the header itself stays on its left and is never read. An entry
+    that is not an address ends the search.
+
+    An IPv6 client is counted per /64, since one host usually holds a whole /64; an IPv4-mapped
+    IPv6 address counts as the IPv4 address.
     """
-    candidate = ""
-    if getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
-        candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()[:100]
-    return _client_of(candidate, request.META.get("REMOTE_ADDR", ""))
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    if not getattr(settings, "PORTAL_TRUST_X_FORWARDED_FOR", False):
+        return _client_of("", remote_addr)
+    return _client_of(request.META.get("HTTP_X_FORWARDED_FOR", "")[-_FORWARDED_MAX:], remote_addr)
+
+
+def client_hash(request: HttpRequest) -> str:
+    """``client_ip`` as a salted hash, for counters that must not keep the address itself."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{client_ip(request)}".encode()).hexdigest()[:32]
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as proxies write it: bare, ``[v6]:port`` or ``v4:port``; None for anything else."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _bucket_of(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @functools.lru_cache(maxsize=4096)
-def _client_of(candidate: str, remote_addr: str) -> str:
-    for value in (candidate, remote_addr):
-        try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
-            continue
-        if address.version == 6:
-            if address.ipv4_mapped is not None:
-                return str(address.ipv4_mapped)
-            return str(ipaddress.ip_network(f"{address}/64", strict=False))
-        return str(address)
-    return "unknown"
+def _client_of(forwarded: str, remote_addr: str) -> str:
+    client = None
+    for entry in reversed(forwarded.split(",")[-_HOPS_MAX:] if forwarded.strip() else []):
+        address = _address(entry)
+        if address is None:
+            break
+        client = address
+        if not any(address in network for network in _INTERNAL_NETWORKS):
+            break
+    if client is None:
+        client = _address(remote_addr)
+    return "unknown" if client is None else _bucket_of(client)
 
 
 def _redis_client():
@@ -296,3 +356,36 @@ def _wait(rate: Rate, previous: int, current: int, elapsed: float) -> int:
     room_next = rate.limit - 1
     into_next = rate.period * max(0.0, 1 - room_next / current)
     return max(1, math.ceil(until_next + into_next))
+
+
+# --- The API's throttles -------------------------------------------------------------------------
+
+
+class _LimiterThrottle:
+    """DRF's scopes, rates (``DEFAULT_THROTTLE_RATES``) and keys; counted by this module's limiter,
+    with clients told apart by ``client_ip`` (DRF's own ``get_ident`` believes any X-Forwarded-For)."""
+
+    _wait: int | None = None
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self._wait = hit(key, Rate(self.num_requests, self.duration))
+        return self._wait is None
+
+    def wait(self) -> int | None:
+        return self._wait
+
+
+class AnonRateThrottle(_LimiterThrottle, drf_throttling.AnonRateThrottle):
+    """Anonymous use of an API endpoint, per client address (rate ``anon``)."""
+
+
+class UserRateThrottle(_LimiterThrottle, drf_throttling.UserRateThrottle):
+    """API use per signed-in user, or per client address without one (rate ``user``)."""

@@ -194,6 +194,14 @@ PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
 # Absolute base for addresses printed in QR codes (reports, badges), e.g. https://credit.example.org
 PORTAL_PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL", "")
 
+# --- QR badges (lookup/badges/) -------------------------------------------------------------------
+# Seconds of scan counts a process adds up before writing them in one UPSERT (0: every scan); at
+# most that many seconds of counts are lost if the process is killed.
+BADGE_SCAN_FLUSH_SECONDS = float(os.environ.get("BADGE_SCAN_FLUSH_SECONDS", "5"))
+# Seconds a process keeps an enterprise's cache generation between scans (0: read on every scan,
+# strictly live); a change then shows in every process at most that long after.
+BADGE_LIVE_MEMO_SECONDS = float(os.environ.get("BADGE_LIVE_MEMO_SECONDS", "0"))
+
 # --- Signing keys (Ed25519) for credit reports and QR badges: see lookup/signing.py -------------
 SIGNING_KEYS = json.loads(os.environ.get("SIGNING_KEYS", "") or "{}")
 SIGNING_PUBLIC_KEYS = json.loads(os.environ.get("SIGNING_PUBLIC_KEYS", "") or "{}")

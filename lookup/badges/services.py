@@ -265,7 +265,7 @@ _last_flush = time.monotonic()
 
 
 def _flush_seconds() -> float:
-    return float(getattr(settings, "BADGE_SCAN_FLUSH_SECONDS", 5))
+    return float(settings.BADGE_SCAN_FLUSH_SECONDS)
 
 
 def badge_scan_count(*, badge_id: int) -> None:

@@ -185,7 +185,7 @@ def _answer_key(enterprise_id: int, serial: int, language: str) -> str:
     repeated scan costs; it can be kept in the process for ``BADGE_LIVE_MEMO_SECONDS`` (default
     0: read every time, strictly live), so a change shows in every process at most that long after.
     """
-    memo_seconds = float(getattr(settings, "BADGE_LIVE_MEMO_SECONDS", 0))
+    memo_seconds = float(settings.BADGE_LIVE_MEMO_SECONDS)
     if memo_seconds <= 0:
         return enterprise_cache_key("badge-verify", enterprise_id, serial, language)
     now = time.monotonic()

@@ -138,3 +138,21 @@ def test_ipv6_addresses_in_one_64_share_a_bucket(attempt):
     assert attempt(REMOTE_ADDR="2001:db8:1:2::2") is False
     assert attempt(REMOTE_ADDR="2001:db8:1:2:abcd::9") is True
     assert attempt(REMOTE_ADDR="2001:db8:1:3::1") is False
+
+
+def test_every_api_view_is_throttled_by_the_one_limiter():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from lookup.api.throttles import PublicApiThrottle
+
+    def views(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and hasattr(pattern.callback, "cls"):
+                yield pattern.callback.cls
+
+    ours = (throttling.AnonRateThrottle, throttling.UserRateThrottle, PublicApiThrottle)
+    found = {cls: cls.throttle_classes for cls in views(get_resolver().url_patterns)}
+    assert found  # the API's views were found
+    assert {cls: t for cls, t in found.items() if not all(issubclass(c, ours) for c in t)} == {}

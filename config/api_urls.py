@@ -10,6 +10,7 @@ from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
 from sanctions.lists.api import EnterpriseMeasuresView
 from sanctions.records.api.views import RecordViewSet
 from sanctions.records.importing.api import ImportViewSet
+from sanctions.remedies.api.views import CommitmentViewSet, ObjectionViewSet, RepairApplicationViewSet
 
 router = DefaultRouter(trailing_slash="/?")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
@@ -17,6 +18,9 @@ router.register("agencies", AgencyViewSet, basename="agency")
 router.register("records", RecordViewSet, basename="record")
 router.register("imports", ImportViewSet, basename="import")
 router.register(TOKENS_ROUTE, AgencyTokenViewSet, basename="agency-token")
+router.register("repair-applications", RepairApplicationViewSet, basename="repair-application")
+router.register("objections", ObjectionViewSet, basename="objection")
+router.register("commitments", CommitmentViewSet, basename="commitment")
 
 urlpatterns = [
     # Ahead of the router, whose enterprise routes would otherwise take it.

@@ -250,6 +250,14 @@ SPECTACULAR_SETTINGS = {
         "LicenceCategoryEnum": "sanctions.choices.LicenceCategory",
         "LicenceStatusEnum": "sanctions.choices.LicenceStatus",
         "RegulatoryFieldEnum": "sanctions.choices.RegulatoryField",
+        "ApplicationStatusEnum": "sanctions.choices.ApplicationStatus",
+        "MaterialKindEnum": "sanctions.choices.MaterialKind",
+        "ObjectionStatusEnum": "sanctions.choices.ObjectionStatus",
+        "CommitmentKindEnum": "sanctions.choices.CommitmentKind",
+        "CommitmentStatusEnum": "sanctions.choices.CommitmentStatus",
+        "RepairDecisionEnum": "sanctions.remedies.api.serializers.RepairDecision",
+        "ObjectionOutcomeEnum": "sanctions.remedies.api.serializers.OBJECTION_OUTCOMES",
+        "CommitmentOutcomeEnum": "sanctions.remedies.api.serializers.COMMITMENT_OUTCOMES",
     },
 }
 

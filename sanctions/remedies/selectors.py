@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,13 +57,18 @@ def applications_of_enterprise(*, user) -> QuerySet[RepairApplication]:
     return _applications().filter(enterprise=enterprise)
 
 
+def application_overdue_q(today: dt.date | None = None) -> Q:
+    """Open and past its decision deadline (``is_application_overdue`` asks the same of one)."""
+    return Q(status=ApplicationStatus.SUBMITTED, decide_by__lt=today or timezone.localdate())
+
+
 def repair_queue(
     *, user, overdue_only: bool = False, today: dt.date | None = None
 ) -> QuerySet[RepairApplication]:
     """Applications the user's agencies decide (registry administrators: all); open ones first, oldest first."""
     qs = restrict_to_staff(_applications(), user)
     if overdue_only:
-        qs = qs.filter(status=ApplicationStatus.SUBMITTED, decide_by__lt=today or timezone.localdate())
+        qs = qs.filter(application_overdue_q(today))
     return qs.order_by("-status", "decide_by", "submitted_at")
 
 
@@ -224,13 +229,18 @@ def _commitments() -> QuerySet[Commitment]:
     return Commitment.objects.select_related("agency", "enterprise", "recorded_by", "breach_record")
 
 
+def commitment_overdue_q(today: dt.date | None = None) -> Q:
+    """Open and past its due date (``is_commitment_overdue`` asks the same of one)."""
+    return Q(status=CommitmentStatus.OPEN, due_date__lt=today or timezone.localdate())
+
+
 def commitments_for_staff(
     *, user, overdue_only: bool = False, today: dt.date | None = None
 ) -> QuerySet[Commitment]:
     """The commitments of the user's agencies (registry administrators: all)."""
     qs = restrict_to_staff(_commitments(), user)
     if overdue_only:
-        qs = qs.filter(status=CommitmentStatus.OPEN, due_date__lt=today or timezone.localdate())
+        qs = qs.filter(commitment_overdue_q(today))
     return qs.order_by("-signed_on", "-id")
 
 

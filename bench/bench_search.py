@@ -109,12 +109,12 @@ def _time_query(query: str) -> tuple[float, float, int]:
     """(ms for selector + first page with its count, as the search page does; ms for that SQL alone; count)."""
     from django.db import connection
 
-    from lookup.search_views import _page
+    from lookup.search_views import search_page
     from registry.selectors import enterprise_list
 
     started = time.perf_counter()
     qs = enterprise_list(query=query)
-    page = _page(qs, 1)
+    page = search_page(qs, 1)
     count = page.paginator.count
     total = (time.perf_counter() - started) * 1000
     sql, params = qs.annotate(result_count=Window(Count("pk")))[:PAGE].query.sql_with_params()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -23,6 +24,9 @@ from registry.permissions import ensure_registry_admin
 
 from .models import DeveloperKey
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 HEADER = "X-Api-Key"
 KEY_PREFIX = "dk_"
 MAX_REQUESTS_PER_MINUTE = 100_000
@@ -34,7 +38,7 @@ def _hash(key: str) -> str:
 
 @transaction.atomic
 def developer_key_issue(
-    *, actor, name: str, contact_email: str, organisation: str = "", requests_per_minute: int = 600
+    *, actor: User, name: str, contact_email: str, organisation: str = "", requests_per_minute: int = 600
 ) -> tuple[DeveloperKey, str]:
     """Issue a key to a developer; returns (key row, key). The key is never shown again."""
     ensure_registry_admin(actor)
@@ -83,7 +87,7 @@ def developer_key_issue(
 
 
 @transaction.atomic
-def developer_key_revoke(*, actor, key: DeveloperKey) -> DeveloperKey:
+def developer_key_revoke(*, actor: User, key: DeveloperKey) -> DeveloperKey:
     """Revoke a key at once: the next request with it is refused."""
     ensure_registry_admin(actor)
     key = DeveloperKey.objects.select_for_update().get(pk=key.pk)

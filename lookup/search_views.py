@@ -27,7 +27,7 @@ class _CappedPaginator(Paginator):
         return self.count > SEARCH_LIMIT
 
 
-def _page(results: QuerySet, number: int) -> Page:
+def search_page(results: QuerySet, number: int) -> Page:
     """One page and the number of results in one query (a window count), not a count and a page."""
     paginator = _CappedPaginator(results, PAGE_SIZE)
     counted = results.annotate(result_count=Window(Count("pk")))
@@ -61,7 +61,7 @@ def search(request):
             number = max(1, min(int(request.GET.get("page") or 1), MAX_PAGES))
         except ValueError:
             number = 1
-        page = _page(results, number)
+        page = search_page(results, number)
         for enterprise in page.object_list:
             enterprise.name_html = highlight(enterprise.name, plan)
             former = getattr(enterprise, "former_match", None)

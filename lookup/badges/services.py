@@ -10,6 +10,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,9 @@ from registry.permissions import is_registry_admin
 from . import tokens
 from .selectors import enterprise_badge_standing
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 DEFAULT_DAYS = 365
 MAX_DAYS = 3 * 366
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -41,7 +45,7 @@ def can_manage_badges(user, enterprise: Enterprise) -> bool:
     return found is not None and found.pk == enterprise.pk
 
 
-def ensure_can_manage_badges(actor, enterprise: Enterprise) -> None:
+def ensure_can_manage_badges(actor: User, enterprise: Enterprise) -> None:
     if not can_manage_badges(actor, enterprise):
         raise PermissionDenied(
             _("Only a confirmed account of %(name)s or a registry administrator may do this.")
@@ -69,7 +73,7 @@ def _photo_jpeg(photo) -> bytes:
 
 @transaction.atomic
 def badge_staff_register(
-    *, actor, enterprise: Enterprise, full_name: str, registration_number: str, photo=None
+    *, actor: User, enterprise: Enterprise, full_name: str, registration_number: str, photo=None
 ) -> BadgeStaff:
     """Register a practitioner who works for the enterprise, so that a staff badge can be issued."""
     ensure_can_manage_badges(actor, enterprise)
@@ -110,7 +114,7 @@ def badge_staff_register(
 
 
 @transaction.atomic
-def badge_staff_deactivate(*, actor, staff: BadgeStaff) -> BadgeStaff:
+def badge_staff_deactivate(*, actor: User, staff: BadgeStaff) -> BadgeStaff:
     """The practitioner no longer works for the enterprise: every badge of theirs stops verifying."""
     ensure_can_manage_badges(actor, staff.enterprise)
     staff = BadgeStaff.objects.select_for_update().get(pk=staff.pk)
@@ -141,7 +145,7 @@ def _new_serial() -> int:
 @transaction.atomic
 def badge_issue(
     *,
-    actor,
+    actor: User,
     enterprise: Enterprise,
     sector: str,
     staff: BadgeStaff | None = None,
@@ -214,7 +218,7 @@ def badge_issue(
 
 
 @transaction.atomic
-def badge_revoke(*, actor, badge: Badge, reason: str = "") -> Badge:
+def badge_revoke(*, actor: User, badge: Badge, reason: str = "") -> Badge:
     """Revoke a badge for good (lost, stolen, no longer wanted): its QR code then says so."""
     ensure_can_manage_badges(actor, badge.enterprise)
     badge = Badge.objects.select_for_update().get(pk=badge.pk)

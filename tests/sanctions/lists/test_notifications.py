@@ -1,7 +1,10 @@
 """Following enterprises: who is told when an enterprise enters or leaves a list, and who may follow."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import translation
 
 from registry.choices import StaffRoleKind
@@ -78,3 +81,16 @@ def test_notifications_are_marked_read_per_agency(
         notifications.notifications_mark_read(actor=clerk, agency=other_agency)
     assert notifications.notifications_mark_read(actor=other_clerk, agency=other_agency) == 1
     assert desk_for(other_clerk).unread == 0
+
+
+def test_the_desk_counts_unread_notifications_once_a_request(
+    client, clerk, reviewer, market_agency, other_agency, other_clerk, enterprise, django_assert_num_queries
+):
+    notifications.subscription_create(actor=other_clerk, agency=other_agency, enterprise=enterprise)
+    publish_listing(clerk, reviewer, market_agency, enterprise)
+    desk = desk_for(other_clerk)
+    with django_assert_num_queries(1):
+        assert desk.unread == 1 and desk.unread == 1
+    client.force_login(other_clerk)
+    page = client.get(reverse("lists:listings")).content.decode()
+    assert re.search(r'id="unread-count">\D*1\D', page)  # in the desk's navigation

@@ -255,9 +255,9 @@ SPECTACULAR_SETTINGS = {
         "ObjectionStatusEnum": "sanctions.choices.ObjectionStatus",
         "CommitmentKindEnum": "sanctions.choices.CommitmentKind",
         "CommitmentStatusEnum": "sanctions.choices.CommitmentStatus",
-        "RepairDecisionEnum": "sanctions.remedies.api.serializers.RepairDecision",
-        "ObjectionOutcomeEnum": "sanctions.remedies.api.serializers.OBJECTION_OUTCOMES",
-        "CommitmentOutcomeEnum": "sanctions.remedies.api.serializers.COMMITMENT_OUTCOMES",
+        "RepairDecisionEnum": "sanctions.remedies.repair.RepairDecision",
+        "ObjectionOutcomeEnum": "sanctions.remedies.objections.UPHOLD_OR_REVOKE",
+        "CommitmentOutcomeEnum": "sanctions.remedies.commitments.COMMITMENT_OUTCOMES",
     },
 }
 

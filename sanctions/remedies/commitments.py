@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.audit import audit_write, snapshot
 from registry.cache import enterprise_changed
@@ -23,6 +24,11 @@ from sanctions.records.services import record_create
 
 CONTENT_MAX = 4000
 NOTE_MAX = 4000
+# The outcomes of ``commitment_fulfil`` and ``commitment_breach``.
+COMMITMENT_OUTCOMES = [
+    (CommitmentStatus.FULFILLED, gettext_lazy("Fulfilled")),
+    (CommitmentStatus.BREACHED, gettext_lazy("Breached: create a draft dishonesty record")),
+]
 # The violation type of a breach record, as the national catalogue words it.
 BREACH_VIOLATION_TYPE = "违背信用承诺"
 BREACH_PENALTY_CATEGORY = "other"

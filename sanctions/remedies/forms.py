@@ -10,9 +10,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency
-from sanctions.choices import CommitmentKind, CommitmentStatus, MaterialKind, ObjectionStatus
+from sanctions.choices import CommitmentKind, MaterialKind
 from sanctions.desk.forms import EnterpriseCodeField, ServiceErrorsMixin
-from sanctions.remedies.repair import REQUIRED_MATERIALS
+from sanctions.remedies.commitments import COMMITMENT_OUTCOMES
+from sanctions.remedies.objections import UPHOLD_OR_REVOKE
+from sanctions.remedies.repair import REQUIRED_MATERIALS, RepairDecision
 
 ACCEPT = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 
@@ -77,7 +79,7 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
 
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        choices=RepairDecision.choices,
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
@@ -125,10 +127,7 @@ class ObjectionOutcomeForm(ServiceErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         widget=forms.RadioSelect,
-        choices=[
-            (ObjectionStatus.UPHELD, _("Uphold the record")),
-            (ObjectionStatus.REVOKED, _("Revoke: the decision was annulled")),
-        ],
+        choices=UPHOLD_OR_REVOKE,
     )
     reason = forms.CharField(
         label=_("Reasons (the objector reads them)"),
@@ -178,10 +177,7 @@ class CommitmentDecisionForm(ServiceErrorsMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         widget=forms.RadioSelect,
-        choices=[
-            (CommitmentStatus.FULFILLED, _("Fulfilled")),
-            (CommitmentStatus.BREACHED, _("Breached: create a draft dishonesty record")),
-        ],
+        choices=COMMITMENT_OUTCOMES,
     )
     breached_on = forms.DateField(
         label=_("Date of the breach"), required=False, widget=forms.DateInput(attrs={"type": "date"})

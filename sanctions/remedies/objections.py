@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
@@ -44,6 +45,11 @@ from sanctions.remedies.uploads import check_uploads, delete_files, save_checked
 logger = logging.getLogger(__name__)
 
 LIMITS = {"objector_name": 200, "contact": 200, "reason": 4000}
+# The outcomes of ``objection_uphold`` and ``objection_revoke`` (a correction is a step of its own).
+UPHOLD_OR_REVOKE = [
+    (ObjectionStatus.UPHELD, gettext_lazy("Uphold the record")),
+    (ObjectionStatus.REVOKED, gettext_lazy("Revoke: the decision was annulled")),
+]
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRTUWXY0123456789"
 
 

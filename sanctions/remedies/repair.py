@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.accounts import ensure_acts_for
 from registry.audit import audit_write
@@ -33,6 +34,13 @@ from sanctions.remedies.uploads import CheckedFile, check_upload, delete_files, 
 REQUIRED_MATERIALS = (MaterialKind.COMMITMENT_LETTER, MaterialKind.PROOF_OF_PERFORMANCE)
 STATEMENT_MAX = 4000
 REASON_MAX = 4000
+
+
+class RepairDecision(models.TextChoices):
+    """What a reviewer decides on an application: ``repair_approve`` or ``repair_reject``."""
+
+    APPROVE = "approve", gettext_lazy("Approve")
+    REJECT = "reject", gettext_lazy("Reject")
 
 
 def check_materials(materials: list[tuple[str, UploadedFile]]) -> list[tuple[str, CheckedFile]]:

@@ -6,33 +6,17 @@ still open, dates in order) are the services', reached through the views.
 
 from __future__ import annotations
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from sanctions.choices import CommitmentKind, CommitmentStatus, ObjectionStatus
+from sanctions.choices import CommitmentKind
 from sanctions.models import Commitment, Objection, ObjectionEvidence, RepairApplication, RepairMaterial
 from sanctions.records.api.serializers import AgencyRefSerializer, USCCField
-from sanctions.remedies.commitments import CONTENT_MAX, NOTE_MAX
+from sanctions.remedies.commitments import COMMITMENT_OUTCOMES, CONTENT_MAX, NOTE_MAX
 from sanctions.remedies.objections import LIMITS as OBJECTION_LIMITS
-from sanctions.remedies.repair import REASON_MAX
+from sanctions.remedies.objections import UPHOLD_OR_REVOKE
+from sanctions.remedies.repair import REASON_MAX, RepairDecision
 from sanctions.remedies.selectors import is_application_overdue, is_commitment_overdue, objection_lateness
-
-
-class RepairDecision(models.TextChoices):
-    APPROVE = "approve", _("Approve")
-    REJECT = "reject", _("Reject")
-
-
-# The outcomes an API client may choose (and their names in the schema: ENUM_NAME_OVERRIDES).
-OBJECTION_OUTCOMES = [
-    (ObjectionStatus.UPHELD, _("Uphold the record")),
-    (ObjectionStatus.REVOKED, _("Revoke: the decision was annulled")),
-]
-COMMITMENT_OUTCOMES = [
-    (CommitmentStatus.FULFILLED, _("Fulfilled")),
-    (CommitmentStatus.BREACHED, _("Breached: create a draft dishonesty record")),
-]
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -48,7 +32,7 @@ class RepairDecisionInput(serializers.Serializer):
 
 class ObjectionDecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(
-        choices=OBJECTION_OUTCOMES,
+        choices=UPHOLD_OR_REVOKE,
         help_text=_("A record is corrected on the desk or through the records API, not here."),
     )
     reason = serializers.CharField(

@@ -34,12 +34,11 @@ from sanctions.remedies.api.serializers import (
     ObjectionDecisionInput,
     ObjectionSerializer,
     RepairApplicationSerializer,
-    RepairDecision,
     RepairDecisionInput,
 )
 from sanctions.remedies.commitments import commitment_breach, commitment_fulfil, commitment_record
 from sanctions.remedies.objections import objection_forward, objection_revoke, objection_uphold
-from sanctions.remedies.repair import repair_approve, repair_reject
+from sanctions.remedies.repair import RepairDecision, repair_approve, repair_reject
 from sanctions.remedies.selectors import commitments_for_staff, objection_queue, repair_queue
 
 

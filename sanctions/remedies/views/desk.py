@@ -30,7 +30,7 @@ from sanctions.remedies.objections import (
     objection_revoke,
     objection_uphold,
 )
-from sanctions.remedies.repair import repair_approve, repair_reject
+from sanctions.remedies.repair import RepairDecision, repair_approve, repair_reject
 from sanctions.remedies.selectors import (
     OPEN_OBJECTION_STATUSES,
     application_get,
@@ -107,13 +107,14 @@ def repair_decide(request: HttpRequest, pk: int) -> HttpResponse:
     application = application_get(user=request.user, pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        decide = repair_approve if form.cleaned_data["decision"] == "approve" else repair_reject
+        approve = form.cleaned_data["decision"] == RepairDecision.APPROVE
+        decide = repair_approve if approve else repair_reject
         try:
             decide(actor=request.user, application=application, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
-            if form.cleaned_data["decision"] == "approve":
+            if approve:
                 messages.success(
                     request, _("Approved: publicity has ended; the enterprise sees your decision.")
                 )

@@ -17,7 +17,7 @@ from registry.selectors import agency_get
 from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.models import ImportBatch
-from sanctions.permissions import agencies_of
+from sanctions.permissions import agencies_of, restrict_to_staff
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
@@ -104,11 +104,9 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     throttle_classes = [UserRateThrottle]
 
     def get_queryset(self):
-        return (
-            ImportBatch.objects.filter(agency__in=agencies_of(self.request.user))
-            .select_related("agency", "uploaded_by")
-            .order_by("-created_at")
-        )
+        return restrict_to_staff(
+            ImportBatch.objects.select_related("agency", "uploaded_by"), self.request.user
+        ).order_by("-created_at")
 
     @extend_schema(
         summary="Upload a file of records to import",

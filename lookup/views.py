@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from registry import uscc as uscc_codes
 from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
-from registry.selectors import division_describe, enterprise_get
+from registry.selectors import division_describe, enterprise_in_path
 from sanctions.lists.ratings import rating_current
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import is_serious_penalty, standing_from
@@ -31,18 +31,6 @@ from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_repor
 from .signing import public_jwks
 
 PAGE_CACHE_SECONDS = 24 * 60 * 60  # the key carries the date and the enterprise's generation anyway
-
-
-def _enterprise_or_redirect(uscc: str, view_name: str) -> Enterprise | HttpResponse:
-    code = uscc_codes.compact(uscc)
-    if code != uscc:
-        if len(code) == uscc_codes.LENGTH:
-            return redirect(view_name, uscc=code)
-        raise Http404(_("No enterprise has this code."))
-    enterprise = enterprise_get(uscc=code)
-    if enterprise is None:
-        raise Http404(_("No enterprise has this code."))
-    return enterprise
 
 
 def credit_page_body(enterprise: Enterprise) -> str:
@@ -148,7 +136,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         if entry is not None and enterprise_generation(entry[0]) == entry[1]:
             _remember_page(page_key, entry)
             return HttpResponse(entry[2])
-    enterprise = _enterprise_or_redirect(uscc, "lookup:enterprise")
+    enterprise = enterprise_in_path(uscc, view_name="lookup:enterprise")
     if isinstance(enterprise, HttpResponse):
         return enterprise
     generation = enterprise_generation(enterprise.id)  # read before rendering: a change meanwhile wins
@@ -207,7 +195,7 @@ def _verify_url(request: HttpRequest):
 @never_cache
 def report_pdf(request: HttpRequest, uscc: str) -> HttpResponse:
     """Issue a new numbered credit report (PDF) of what is public about the enterprise now."""
-    enterprise = _enterprise_or_redirect(uscc, "lookup:report")
+    enterprise = enterprise_in_path(uscc, view_name="lookup:report")
     if isinstance(enterprise, HttpResponse):
         return enterprise
     issued = credit_report_issue(

@@ -69,8 +69,8 @@ def rating_recompute(enterprise_id: int) -> list[str]:
 def listings_expire() -> int:
     """Daily: mark listings whose term has ended as removed and tell subscribers; recompute the
     ratings of enterprises whose listing starts today (visibility itself never waits for this)."""
-    from sanctions.lists.services import listings_expire as listings_expire_batch
     from sanctions.lists.selectors import listings_starting
+    from sanctions.lists.services import listings_expire as listings_expire_batch
 
     total = 0
     with request_context(prefix="task:listings_expire:"):

@@ -9,19 +9,17 @@ client address, or per developer key (``X-Api-Key``) with the key's higher quota
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from registry import uscc as uscc_codes
 from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
 from registry.models import Enterprise
-from registry.selectors import enterprise_get, enterprise_list
+from registry.selectors import enterprise_in_path, enterprise_list
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import enterprise_standing
 from sanctions.records.selectors import public_records_for
@@ -112,11 +110,7 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return enterprise_list(query=query.validated_data["q"])
 
     def get_object(self) -> Enterprise:
-        code = self.kwargs["uscc"]
-        enterprise = enterprise_get(uscc=code) if uscc_codes.compact(code) == code else None
-        if enterprise is None:
-            raise exceptions.NotFound(_("No enterprise has this code."))
-        return enterprise
+        return enterprise_in_path(self.kwargs["uscc"])
 
     @extend_schema(
         summary="An enterprise's public credit records",

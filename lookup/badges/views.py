@@ -26,6 +26,7 @@ from registry import accounts, throttling
 from registry import uscc as uscc_codes
 from registry.models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus
 from registry.permissions import is_registry_admin
+from registry.selectors import enterprise_in_path
 
 REPORT_RATE = throttling.Rate(5, 3600)
 
@@ -189,9 +190,7 @@ def claim(request):
 
 
 def _enterprise_for(request, uscc: str) -> Enterprise:
-    enterprise = Enterprise.objects.filter(uscc=uscc).first()
-    if enterprise is None:
-        raise Http404
+    enterprise = enterprise_in_path(uscc)
     services.ensure_can_manage_badges(request.user, enterprise)
     return enterprise
 

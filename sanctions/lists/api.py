@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +21,8 @@ from rest_framework.views import APIView
 from registry import uscc as uscc_codes
 from registry.api.exceptions import error_response
 from registry.api.token_views import ApiErrorSerializer
-from registry.models import Agency, Enterprise
+from registry.models import Agency
+from registry.selectors import enterprise_in_path
 from registry.throttling import AnonRateThrottle, UserRateThrottle
 from sanctions.choices import MeasureNature
 from sanctions.lists.measures import AppliedMeasure, measures_for
@@ -170,8 +172,9 @@ class EnterpriseMeasuresView(APIView):
             agency = Agency.objects.filter(uscc=code).first()
             if agency is None:
                 return error_response(_("No agency has this code."), field="agency", status_code=404)
-        enterprise = Enterprise.objects.filter(uscc=uscc_codes.compact(uscc)).first()
-        if enterprise is None:
+        try:
+            enterprise = enterprise_in_path(uscc)
+        except Http404:
             return error_response(_("No enterprise has this code."), field="uscc", status_code=404)
         applied = measures_for(enterprise=enterprise, agency=agency, on=on)
         return Response(

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -35,8 +36,6 @@ from sanctions.lists.validation import LISTING_FIELDS, cited_records_clean, list
 from sanctions.models import CreditRecord, Listing, ListKind
 from sanctions.permissions import ensure_can_correct, ensure_can_edit, ensure_can_review
 from sanctions.records.publicity import add_months
-
-EXPIRE_CHUNK = 5000
 
 
 def _rating_recompute_on_commit(enterprise_ids: Iterable[int]) -> None:
@@ -296,7 +295,7 @@ def listing_remove(*, actor: User, listing: Listing, reason: str, note: str = ""
 
 @transaction.atomic
 def listings_expire(*, today: dt.date | None = None) -> int:
-    """Mark in-force listings whose term has ended as removed (term ended), ``EXPIRE_CHUNK`` at a time.
+    """Mark in-force listings whose term has ended as removed (term ended), ``settings.EXPIRY_BATCH_ROWS`` at a time.
 
     Public view never waits for this: ``active_listings`` already stops showing them on their end date.
     """
@@ -305,7 +304,7 @@ def listings_expire(*, today: dt.date | None = None) -> int:
         Listing.objects.select_for_update(skip_locked=True)
         .filter(status=ListingStatus.ACTIVE, end_date__isnull=False, end_date__lte=today)
         .select_related("list_kind", "enterprise")
-        .order_by("pk")[:EXPIRE_CHUNK]
+        .order_by("pk")[: settings.EXPIRY_BATCH_ROWS]
     )
     if not due:
         return 0

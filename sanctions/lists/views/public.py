@@ -10,8 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from registry import uscc as uscc_codes
-from registry.models import Enterprise
+from registry.selectors import enterprise_in_path
 from sanctions.desk.views import paginate
 from sanctions.lists.measures import measures_catalogue
 from sanctions.lists.ratings import default_rating_model, rating_current, rating_history
@@ -45,7 +44,9 @@ def credit_measures(request: HttpRequest) -> HttpResponse:
 
 def credit_rating(request: HttpRequest, uscc: str) -> HttpResponse:
     """An enterprise's grade under the default model, every rule that fired, and its history."""
-    enterprise = get_object_or_404(Enterprise, uscc=uscc_codes.compact(uscc))
+    enterprise = enterprise_in_path(uscc, view_name="lists:public-rating")
+    if isinstance(enterprise, HttpResponse):
+        return enterprise
     model = default_rating_model()
     current = rating_current(enterprise=enterprise, model=model) if model else None
     history = list(rating_history(enterprise=enterprise, model=model)[:20]) if model else []

@@ -6,15 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from registry import throttling
-from registry import uscc as uscc_codes
 from registry.accounts import enterprise_of
-from registry.selectors import enterprise_get
+from registry.selectors import enterprise_in_path
 from sanctions.lists.selectors import active_listings
 from sanctions.models import CreditRecord, Listing
 from sanctions.records.selectors import public_records
@@ -27,12 +26,9 @@ from sanctions.remedies.views.responses import private
 
 def repair_eligibility(request: HttpRequest, uscc: str) -> HttpResponse:
     """For each public penalty and listing of an enterprise: can it be repaired, from when, and why not."""
-    code = uscc_codes.compact(uscc)
-    enterprise = enterprise_get(uscc=code) if code else None
-    if enterprise is None:
-        raise Http404(_("No enterprise has this code."))
-    if code != uscc:
-        return redirect("remedies:eligibility", uscc=code)
+    enterprise = enterprise_in_path(uscc, view_name="remedies:eligibility")
+    if isinstance(enterprise, HttpResponse):
+        return enterprise
     own = enterprise_of(request.user)
     return render(
         request,

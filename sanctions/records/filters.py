@@ -178,7 +178,7 @@ class RecordFilter(django_filters.FilterSet):
     def filter_document_number(self, queryset, name, value):
         return queryset.filter(document_number=" ".join(value.split()))
 
-    def filter_category(self, queryset, name, value):
+    def filter_category(self, queryset, name, value: str):
         return queryset.filter(penalty_categories__contains=[value])
 
     def filter_overdue(self, queryset, name, value):

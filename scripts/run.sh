@@ -23,8 +23,7 @@ cleanup() {
   echo
   echo "==> Stopping"
   if [ -z "${DATABASE_URL:-}" ]; then
-    $PY -c "from config.embedded_pg import stop; stop()" >/dev/null 2>&1 || true
-    echo "    embedded PostgreSQL stopped (data kept in .data/pg)"
+    $PY -c "from config.embedded_pg import stop_after_run; print('    ' + stop_after_run())" 2>/dev/null || true
   fi
 }
 trap cleanup EXIT

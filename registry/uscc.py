@@ -22,8 +22,21 @@ LENGTH = 18
 # of organisation code, one check character.
 PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
 
-# Characters people type between groups of a code; removed before validation.
-_SEPARATORS = {" ", "-", "_", ".", "\u00a0", "\u3000", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014"}
+# Characters people type between groups of a code; removed before validation: these, and every
+# Unicode space (category Zs: no-break, ideographic, en, em, thin …).
+_SEPARATORS = {
+    "-", "_", ".",
+    "\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015",  # hyphens and dashes
+    "\u2212", "\ufe58", "\ufe63",  # minus sign, small em dash, small hyphen-minus
+}  # fmt: skip
+# Full-width forms (U+FF01–U+FF5E) fold to their ASCII characters, as an IME types them.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+# Letters from other scripts drawn like the Latin capitals a code uses (none is folded: each is
+# refused and named). Compatibility forms such as ① or Ⅰ are found with NFKC when explaining.
+_HOMOGLYPHS = {
+    **dict(zip("АВЕЗКМНОРСТУХаеорсух", "ABE3KMHOPCTYXAEOPCYX", strict=True)),  # Cyrillic
+    **dict(zip("ΑΒΕΗΙΚΜΝΟΡΤΥΧ", "ABEHIKMNOPTYX", strict=True)),  # Greek
+}
 
 # Position 1: the registration authority (GB 32100-2015, table 1).
 AUTHORITIES: dict[str, str] = {
@@ -135,9 +148,25 @@ class USCCAnalysis:
 
 
 def compact(value: str) -> str:
-    """The code as stored: full-width characters folded, separators removed, upper case."""
-    folded = unicodedata.normalize("NFKC", value or "")
-    return "".join(ch for ch in folded if ch not in _SEPARATORS).strip().upper()
+    """The code as stored: full-width forms folded, separators and spaces removed, ASCII upper case.
+
+    Nothing else is folded: a look-alike (①, Ⅰ, 𝟗, a Cyrillic А …) stays, and ``analyse`` refuses it
+    by name and position, so that what is stored is exactly what the code says.
+    """
+    folded = (value or "").translate(_FULL_WIDTH)
+    kept = "".join(ch for ch in folded if ch not in _SEPARATORS and unicodedata.category(ch) != "Zs")
+    return "".join(chr(ord(ch) - 32) if "a" <= ch <= "z" else ch for ch in kept.strip())
+
+
+def _look_alike(ch: str) -> str | None:
+    """The code character ``ch`` is drawn like, if it is a stand-in for one (① for 1, А for A)."""
+    folded = _HOMOGLYPHS.get(ch) or unicodedata.normalize("NFKC", ch).upper()
+    return folded if len(folded) == 1 and folded in ALPHABET + "IOSVZ" else None
+
+
+def _describe(ch: str) -> str:
+    """U+2460 CIRCLED DIGIT ONE: which character it is, for a character one cannot tell by eye."""
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip()
 
 
 def format_display(code: str) -> str:
@@ -175,6 +204,13 @@ def analyse(value: str) -> USCCAnalysis:
             hint = ""
             if ch in "IOSVZ":
                 hint = " " + _("The letters I, O, S, V and Z are never used in a code.")
+            elif (like := _look_alike(ch)) is not None:
+                hint = " " + _(
+                    "It looks like “%(like)s” but is another character (%(unicode)s): type the code "
+                    "with ordinary digits and letters."
+                ) % {"like": like, "unicode": _describe(ch)}
+            elif not ch.isprintable() or ch.isspace():
+                hint = " " + _("It is an invisible character (%(unicode)s).") % {"unicode": _describe(ch)}
             errors.append(
                 USCCError(
                     "character",

@@ -107,3 +107,45 @@ def test_parts_of_a_code():
     assert analysis.organization_code == "MA2CDEF12"
     assert uscc.category_name("91") == "Enterprise"
     assert uscc.format_display("91110000600037341L") == "91 110000 600037341 L"
+
+
+@pytest.mark.parametrize(
+    ("typed", "position", "stand_in", "looks_like"),
+    [
+        ("9①110000600037341L", 2, "U+2460", "1"),  # circled digit (NFKC folds it to 1)
+        ("91110000600037341Ⅼ", 18, "U+216C", "L"),  # Roman numeral fifty
+        ("9111000060003734𝟏L", 17, "U+1D7CF", "1"),  # mathematical bold digit
+        ("91110000600037341ℓ", 18, "U+2113", "L"),  # script small l
+        ("911100006000З7341L", 13, "U+0417", "3"),  # Cyrillic Ze
+        ("91110000600037341Ⓛ", 18, "U+24C1", "L"),  # circled capital
+    ],
+)
+@translation.override("en")
+def test_look_alike_characters_are_refused_by_name_and_position(typed, position, stand_in, looks_like):
+    analysis = uscc.analyse(typed)
+    assert not analysis.is_valid
+    [error] = [e for e in analysis.errors if e.code == "character"]
+    assert error.position == position
+    assert stand_in in error.message and f"looks like “{looks_like}”" in error.message
+    assert not uscc.is_valid(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "９１１１００００６０００３７３４１Ｌ",  # full-width forms (an IME's)
+        "９１１１００００６０００３７３４１ｌ",  # full-width lower case
+        "91\u3000110000\u2003600037341L",  # ideographic and em spaces
+        "91\u2212110000\u2013600037341L",  # minus sign and en dash
+        "\u00a091110000600037341l\u00a0",  # no-break spaces and lower case
+    ],
+)
+def test_full_width_case_spaces_and_dashes_are_still_folded(typed):
+    assert uscc.compact(typed) == "91110000600037341L"
+    assert uscc.is_valid(typed)
+
+
+@translation.override("en")
+def test_an_invisible_character_is_named():
+    analysis = uscc.analyse("9111000060003734\u200b1L")
+    assert any("U+200B ZERO WIDTH SPACE" in e.message and e.position == 17 for e in analysis.errors)

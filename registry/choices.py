@@ -77,3 +77,9 @@ class DataSource(models.TextChoices):
     MANUAL = "manual", _("Entered by a registry administrator")
     IMPORT = "import", _("Imported from a registration file")
     SEED = "seed", _("Synthetic demo data")
+
+class SignInChannel(models.TextChoices):
+    """How an enterprise user signs in and receives one-time codes."""
+
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Mobile phone")

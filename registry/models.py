@@ -16,6 +16,7 @@ from .choices import (
     EnterpriseStatus,
     EntityType,
     Industry,
+    SignInChannel,
     StaffRoleKind,
 )
 
@@ -411,3 +412,45 @@ class EnterpriseAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.enterprise}"
+
+class SignInAddress(models.Model):
+    """An e-mail address or mobile number an enterprise user signs in with (registry/sign_up.py).
+
+    Until its one-time code is entered it is a sign-up waiting for verification: the chosen
+    password (hashed) and the code (a keyed hash) wait here, and no user exists yet.
+    """
+
+    channel = models.CharField(_("channel"), max_length=5, choices=SignInChannel.choices)
+    # Lower-case e-mail, or "+86" and the 11 digits of a mainland mobile number.
+    address = models.CharField(_("address"), max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sign_in_addresses",
+        verbose_name=_("user"),
+    )
+    password = models.CharField(_("password (hashed)"), max_length=128, blank=True)
+    code_hash = models.CharField(_("code hash"), max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(_("code sent"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(_("code expires"), null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(_("wrong codes entered"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sign-in address")
+        verbose_name_plural = _("sign-in addresses")
+        indexes = [models.Index(fields=["address"], name="sign_in_address")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=Q(verified_at__isnull=False),
+                name="sign_in_address_verified_once",
+            ),
+        ]
+
+    def __str__(self) -> str:  # no address: this shows in the audit trail
+        return f"{self.get_channel_display()} #{self.pk}"

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.filters import EnterpriseFilter
 from registry.selectors import division_choices
@@ -30,8 +31,12 @@ def _lists():
 class PortalSearchFilter(EnterpriseFilter):
     """What a citizen can narrow a search by; every filter is applied before the query itself."""
 
-    province = django_filters.ChoiceFilter(choices=_provinces, method="filter_place", label=_("Province"))
-    city = django_filters.ChoiceFilter(choices=_cities, method="filter_place", label=_("City"))
+    province = django_filters.ChoiceFilter(
+        choices=_provinces, method="filter_place", label=pgettext_lazy("filter", "Province")
+    )
+    city = django_filters.ChoiceFilter(
+        choices=_cities, method="filter_place", label=pgettext_lazy("filter", "City")
+    )
     has_penalties = django_filters.BooleanFilter(
         method="filter_has_penalties",
         label=_("Has administrative penalties still in their publicity period"),

@@ -17,7 +17,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         max_length=100,
         help_text=_("A name, part of a name, a former name, or a code (whole or its beginning)."),
     )
-    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=EnterpriseStatus.choices, label=_("Registration status"))
     entity_type = django_filters.ChoiceFilter(choices=EntityType.choices, label=_("Entity type"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
     division = django_filters.CharFilter(

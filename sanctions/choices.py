@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RecordKind(models.TextChoices):
@@ -55,7 +56,7 @@ class LicenceCategory(models.TextChoices):
 
 
 class LicenceStatus(models.TextChoices):
-    VALID = "valid", _("Valid")
+    VALID = "valid", pgettext_lazy("licence status", "Valid")
     REVOKED = "revoked", _("Revoked")
     UNDER_OBJECTION = "under_objection", _("Under objection")
     OTHER = "other", _("Other")
@@ -114,7 +115,7 @@ class RatingRuleKind(models.TextChoices):
 
 
 class ApplicationStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -147,7 +148,7 @@ class CommitmentKind(models.TextChoices):
 
 
 class CommitmentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("commitment status", "Open")
     FULFILLED = "fulfilled", _("Fulfilled")
     BREACHED = "breached", _("Breached")
 

@@ -150,7 +150,7 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
         rows = [
             (_("Name"), ent["name"]),
             (_("Unified social credit code"), ent["uscc"]),
-            (_("Status"), _choice_label(EnterpriseStatus, ent["status"])),
+            (_("Registration status"), _choice_label(EnterpriseStatus, ent["status"])),
             (_("Legal representative"), ent["legal_representative"]),
             (_("Entity type"), _choice_label(EntityType, ent["entity_type"])),
             (

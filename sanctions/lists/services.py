@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
@@ -124,7 +125,7 @@ def listing_update(
     """Edit a draft listing (one sent back by the reviewer is a draft again)."""
     listing = _locked(listing)
     ensure_can_edit(actor, listing.agency)
-    _refuse(listing.status, {ListingStatus.DRAFT}, _("edited"))
+    _refuse(listing.status, {ListingStatus.DRAFT}, pgettext("cannot be", "edited"))
     before = _values(listing)
     merged = {**{f: getattr(listing, f) for f in LISTING_FIELDS}, **data}
     cleaned = listing_clean(list_kind=listing.list_kind, data=merged)
@@ -151,7 +152,7 @@ def listing_submit(*, actor: User, listing: Listing) -> Listing:
     """Send a draft listing to the agency's reviewers."""
     listing = _locked(listing)
     ensure_can_edit(actor, listing.agency)
-    _refuse(listing.status, {ListingStatus.DRAFT}, _("submitted"))
+    _refuse(listing.status, {ListingStatus.DRAFT}, pgettext("cannot be", "submitted"))
     listing.status = ListingStatus.SUBMITTED
     listing.save(update_fields=["status", "updated_at"])
     audit_write(
@@ -169,7 +170,7 @@ def listing_send_back(*, actor: User, listing: Listing, comment: str) -> Listing
     """Return a submitted listing to its author with the reviewer's comment."""
     listing = _locked(listing)
     ensure_can_review(actor, listing.agency)
-    _refuse(listing.status, {ListingStatus.SUBMITTED}, _("sent back"))
+    _refuse(listing.status, {ListingStatus.SUBMITTED}, pgettext("cannot be", "sent back"))
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": [_("Tell the clerk what to change.")]})
@@ -194,7 +195,7 @@ def listing_publish(*, actor: User, listing: Listing) -> Listing:
     """
     listing = _locked(listing)
     ensure_can_review(actor, listing.agency)
-    _refuse(listing.status, {ListingStatus.SUBMITTED}, _("published"))
+    _refuse(listing.status, {ListingStatus.SUBMITTED}, pgettext("cannot be", "published"))
     if listing.created_by_id == actor.pk:
         raise ValidationError(_("You wrote this listing: another reviewer must approve it (four eyes)."))
     today = timezone.localdate()
@@ -251,7 +252,7 @@ def listing_remove(*, actor: User, listing: Listing, reason: str, note: str = ""
                 ]
             }
         )
-    _refuse(listing.status, {ListingStatus.ACTIVE}, _("removed"))
+    _refuse(listing.status, {ListingStatus.ACTIVE}, pgettext("cannot be", "removed"))
     note = (note or "").strip()
     if reason == RemovalReason.REVOKED and not note:
         raise ValidationError({"note": [_("Say why the listing decision was revoked.")]})

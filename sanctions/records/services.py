@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -212,7 +213,7 @@ def record_submit(*, actor: User, record: CreditRecord) -> CreditRecord:
     """Send a draft to the agency's reviewers."""
     record = _locked(record)
     ensure_can_edit(actor, record.agency)
-    _refuse(record.status, {RecordStatus.DRAFT}, _("submitted"))
+    _refuse(record.status, {RecordStatus.DRAFT}, pgettext("cannot be", "submitted"))
     record.status = RecordStatus.SUBMITTED
     record.submitted_at = timezone.now()
     record.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -232,7 +233,7 @@ def record_send_back(*, actor: User, record: CreditRecord, comment: str) -> Cred
     """Return a submitted record to its author with the reviewer's comment."""
     record = _locked(record)
     ensure_can_review(actor, record.agency)
-    _refuse(record.status, {RecordStatus.SUBMITTED}, _("sent back"))
+    _refuse(record.status, {RecordStatus.SUBMITTED}, pgettext("cannot be", "sent back"))
     if not (comment or "").strip():
         raise ValidationError({"comment": [_("Tell the clerk what to change.")]})
     # A correction sent back becomes a draft of the correction; the published version stays meanwhile.
@@ -258,7 +259,7 @@ def record_publish(*, actor: User, record: CreditRecord) -> CreditRecord:
     """
     record = _locked(record)
     ensure_can_review(actor, record.agency)
-    _refuse(record.status, {RecordStatus.SUBMITTED}, _("published"))
+    _refuse(record.status, {RecordStatus.SUBMITTED}, pgettext("cannot be", "published"))
     if record.created_by_id == actor.pk:
         raise ValidationError(_("You wrote this record: another reviewer must approve it (four eyes)."))
     _apply_publicity(record)
@@ -312,7 +313,7 @@ def record_correct(*, actor: User, record: CreditRecord, data: dict[str, Any], r
     """Correct a published record: a new version goes to review; the published one stays until approved."""
     record = _locked(record)
     ensure_can_correct(actor, record.agency)
-    _refuse(record.status, {RecordStatus.PUBLISHED}, _("corrected"))
+    _refuse(record.status, {RecordStatus.PUBLISHED}, pgettext("cannot be", "corrected"))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the record is corrected.")]})
     if CreditRecord.objects.filter(previous=record).exists():
@@ -362,7 +363,7 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
     """The decision was annulled: the record leaves public view at once; its history stays."""
     record = _locked(record)
     ensure_can_correct(actor, record.agency)
-    _refuse(record.status, {RecordStatus.PUBLISHED, RecordStatus.EXPIRED}, _("revoked"))
+    _refuse(record.status, {RecordStatus.PUBLISHED, RecordStatus.EXPIRED}, pgettext("cannot be", "revoked"))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the decision was revoked.")]})
     pending = CreditRecord.objects.filter(

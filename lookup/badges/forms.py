@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from lookup.models import BadgeSector
 
-from .services import DEFAULT_DAYS
+from .services import DEFAULT_DAYS, MAX_DAYS
+
+ISO_DATE = "%Y-%m-%d"  # what a browser's date field sends and expects, whatever the page's language
 
 
 class ClaimForm(forms.Form):
@@ -40,18 +42,40 @@ class StaffForm(forms.Form):
 class IssueForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), choices=BadgeSector.choices)
     staff = forms.TypedChoiceField(label=_("Badge for"), coerce=int, required=False, empty_value=None)
-    expires_on = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label=_("Valid until"),
+        # ISO in and out: a date field shows nothing for a value in the locale's format (2027/01/05 in Chinese).
+        input_formats=[ISO_DATE, "%Y/%m/%d", "%Y年%m月%d日"],
+        widget=forms.DateInput(format=ISO_DATE, attrs={"type": "date"}),
+        help_text=_("One year from today unless you change it; at most three years."),
+    )
 
     def __init__(self, *args, staff_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].choices = [("", _("The enterprise itself"))] + [
             (s.pk, f"{s.full_name} · {s.registration_number}") for s in staff_choices
         ]
-        self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=DEFAULT_DAYS)
+        today = timezone.localdate()
+        expires = self.fields["expires_on"]
+        expires.initial = today + dt.timedelta(days=DEFAULT_DAYS)
+        expires.widget.attrs.update(
+            min=(today + dt.timedelta(days=1)).strftime(ISO_DATE),
+            max=(today + dt.timedelta(days=MAX_DAYS)).strftime(ISO_DATE),
+        )
 
 
 class RevokeForm(forms.Form):
+    """Revoking a badge: the reason, and whether the person has confirmed (on the confirmation page or in
+    the browser's dialog); without it the view asks first."""
+
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class DeactivateForm(forms.Form):
+    """Recording that a staff member left: done only once confirmed, as a revocation."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ReportForm(forms.Form):

@@ -1,17 +1,26 @@
 """Printable badges: an A6 card, an A4 sheet of eight stickers (PDF), and PNG/SVG for contracts and websites.
 
+What is printed is in the issuer's language: the language active when the badge is downloaded
+(the portal's language, Chinese unless the issuer switched), with the title and the scan hint
+repeated in English on a second, smaller line when that language is not English. Every printed
+label is a gettext message, so the catalogue carries its translation.
+
 PDFs embed WenQuanYi Micro Hei (``lookup/fonts``), so Chinese prints on machines with no CJK
 font. The QR code uses error correction Q (25 % of the code may be scuffed or covered) and is
-drawn as vectors: on a sticker a module is about 0.6 mm, on the card about 0.9 mm, both well
+drawn as vectors: on a sticker a module is about 0.6 mm, on the card 0.7–0.9 mm, both well
 within what a phone camera reads at arm's length. The printed text is what was true at issue;
 the code always leads to the live answer.
+
+Nothing overlaps, whatever the names: text is laid out in measured boxes (``Column``), long
+names wrap and shrink, the card's QR code gives up a few millimetres before a name is cut, and a
+name is shortened with "…" only past any real length (200 characters at the smallest size).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -19,6 +28,7 @@ from xml.sax.saxutils import escape
 import qrcode
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lookup.models import Badge
 
@@ -27,7 +37,23 @@ from .verification import mask_name
 FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttf"
 FONT = "WQYMicroHei"
 BRAND = (0xB3 / 255, 0x26 / 255, 0x1E / 255)
+GREY = (0.3, 0.3, 0.3)
 MM = 72 / 25.4  # points per millimetre
+LEADING = 1.25  # line height, in font sizes
+ELLIPSIS = "…"
+
+# The printed labels. Marked for the catalogue here; translated when printed, in the issuer's language.
+TITLES = {"staff": gettext_noop("Staff badge"), "enterprise": gettext_noop("Enterprise badge")}
+SCAN_HINTS = {
+    "staff": gettext_noop("Scan to check, live, that this enterprise and this person are genuine"),
+    "enterprise": gettext_noop("Scan to check, live, that this enterprise is genuine"),
+}
+USCC_LABEL = gettext_noop("Unified social credit code")
+REGISTRATION_LABEL = gettext_noop("Registration no.")
+SERIAL_LABEL = gettext_noop("Serial number")
+VALID_UNTIL_LABEL = gettext_noop("Valid until")
+VALIDITY = gettext_noop("Valid %(start)s to %(end)s")
+PUBLISHER = gettext_noop("Corporate credit registry")
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +65,22 @@ def _register_font() -> str:
     return FONT
 
 
+def _measure(text: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
+    _register_font()
+    return pdfmetrics.stringWidth(text, FONT, size)
+
+
+@lru_cache(maxsize=64)
+def _ascent_descent(size: float) -> tuple[float, float]:
+    """How far the font reaches above and below the baseline at ``size`` (descent is negative)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    _register_font()
+    return pdfmetrics.getAscentDescent(FONT, size)
+
+
 def qr_matrix(url: str) -> list[list[bool]]:
     """The QR modules of ``url``, quiet zone (four modules) included."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4)
@@ -47,64 +89,207 @@ def qr_matrix(url: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def both(message: str) -> tuple[str, str]:
-    """A label in Chinese and in English (English alone until the Chinese translation exists)."""
-    with translation.override("zh-hans"):
-        chinese = _(message)
+def printed(message: str) -> tuple[str, str]:
+    """A label in the issuer's language, and in English second (empty when that is the same text)."""
+    primary = _(message)
     with translation.override("en"):
         english = _(message)
-    return chinese, ("" if english == chinese else english)
+    return primary, ("" if english == primary else english)
 
 
 @dataclass
 class BadgeText:
-    """What is printed on a badge, in both languages where it is a label."""
+    """What is printed on a badge, in the language active when it is printed."""
 
     title: tuple[str, str]
     enterprise: str
     uscc: str
+    uscc_line: str
     staff_name: str
-    staff_number: str
+    staff_line: str
     sector: str
     serial: str
-    issued_on: str
+    serial_line: str
     expires_on: str
+    valid_until_line: str
+    validity_line: str
     scan_hint: tuple[str, str]
+    publisher: str
 
 
 def badge_text(badge: Badge) -> BadgeText:
     staff = badge.staff
-    with translation.override("zh-hans"):
-        sector = str(badge.get_sector_display())
+    kind = "staff" if staff else "enterprise"
+    serial = badge.serial_display
+    issued_on, expires_on = badge.issued_on.isoformat(), badge.expires_on.isoformat()
     return BadgeText(
-        title=both("Staff credential") if staff else both("Enterprise credential"),
+        title=printed(TITLES[kind]),
         enterprise=badge.enterprise.name,
         uscc=badge.enterprise.uscc,
+        uscc_line=f"{_(USCC_LABEL)} {badge.enterprise.uscc}",
         staff_name=mask_name(staff.full_name) if staff else "",
-        staff_number=staff.registration_number if staff else "",
-        sector=sector,
-        serial=badge.serial_display,
-        issued_on=badge.issued_on.isoformat(),
-        expires_on=badge.expires_on.isoformat(),
-        scan_hint=both("Scan to check, live, that this enterprise and person are genuine"),
+        staff_line=f"{_(REGISTRATION_LABEL)} {staff.registration_number}" if staff else "",
+        sector=str(badge.get_sector_display()),
+        serial=serial,
+        serial_line=f"{_(SERIAL_LABEL)} {serial}",
+        expires_on=expires_on,
+        valid_until_line=f"{_(VALID_UNTIL_LABEL)} {expires_on}",
+        validity_line=_(VALIDITY) % {"start": issued_on, "end": expires_on},
+        scan_hint=printed(SCAN_HINTS[kind]),
+        publisher=_(PUBLISHER),
     )
 
 
-_TOKENS = re.compile(r"[A-Za-z0-9'’.,:;()/&+-]+ ?|\s+|.")
+_TOKENS = re.compile(r"[A-Za-z0-9'’.,:;()/&+*_-]+ ?|\s+|.")  # * for masked Latin names: A*** L*
 
 
 def wrap(text: str, width: float, measure) -> list[str]:
-    """Greedy line breaking: Chinese between any two characters, Latin between words."""
+    """Greedy line breaking: Chinese between any two characters, Latin between words.
+
+    A word wider than the line (a long code, a name with no spaces) is broken between characters,
+    so no line is ever wider than ``width`` unless a single character is.
+    """
     lines, line = [], ""
-    for token in _TOKENS.findall(text):
-        if measure(line + token.rstrip()) <= width or not line:
-            line += token
-        else:
-            lines.append(line.rstrip())
-            line = token.lstrip()
+    for word in _TOKENS.findall(text):
+        pieces = [word] if measure(word.rstrip()) <= width else list(word)
+        for token in pieces:
+            if measure(line + token.rstrip()) <= width or not line:
+                line += token
+            else:
+                lines.append(line.rstrip())
+                line = token.lstrip()
     if line.strip():
         lines.append(line.rstrip())
     return lines
+
+
+# --- Measured text ---------------------------------------------------------------------------
+
+
+@dataclass
+class Text:
+    """A paragraph laid out in a box: the font sizes it may take (largest first), and its lines.
+
+    ``max_lines`` caps its lines (it shrinks to keep within them, and is cut with "…" only past its
+    smallest size); ``shrink`` orders which paragraph gives way first when a column is too short
+    (lowest first; None: never for height); an ``optional`` paragraph is left out before a
+    shrinkable one is cut.
+    """
+
+    text: str
+    sizes: tuple[float, ...]
+    color: tuple[float, float, float] = (0, 0, 0)
+    center: bool = False
+    space_before: float = 0.0
+    max_lines: int | None = None
+    shrink: int | None = None
+    optional: bool = False
+    size: float = 0.0
+    lines: list[str] = field(default_factory=list)
+    dropped: bool = False
+    cut_short: bool = False
+
+    def set_size(self, size: float, width: float) -> None:
+        self.size = size
+        self.lines = wrap(self.text, width, lambda t: _measure(t, size)) if self.text else []
+
+    def smaller_sizes(self) -> tuple[float, ...]:
+        return self.sizes[self.sizes.index(self.size) + 1 :]
+
+    @property
+    def within_limit(self) -> bool:
+        return self.max_lines is None or len(self.lines) <= self.max_lines
+
+    def cut(self, lines: int, width: float) -> None:
+        """Keep ``lines`` lines, the last one ending in "…"."""
+        keep = self.lines[: max(lines, 1)]
+        last = keep[-1]
+        while last and _measure(last + ELLIPSIS, self.size) > width:
+            last = last[:-1]
+        keep[-1] = last.rstrip() + ELLIPSIS
+        self.lines = keep
+        self.cut_short = True
+
+    @property
+    def height(self) -> float:
+        if self.dropped or not self.lines:
+            return 0.0
+        ascent, descent = _ascent_descent(self.size)
+        return self.space_before + ascent + (len(self.lines) - 1) * self.size * LEADING - descent
+
+
+class Column:
+    """Paragraphs stacked top to bottom in a box ``width`` wide, made to fit a height.
+
+    Each paragraph starts at its largest size and takes the largest size that keeps it within its
+    line limit; while the column is too tall, the paragraph with the lowest ``shrink`` takes its
+    next smaller size, then the next paragraph. Only then is anything left out or cut short.
+    """
+
+    def __init__(self, paragraphs: list[Text], width: float):
+        self.paragraphs = [p for p in paragraphs if p.text]
+        self.width = width
+        for paragraph in self.paragraphs:
+            paragraph.set_size(paragraph.sizes[0], width)
+            for size in paragraph.smaller_sizes():
+                if paragraph.within_limit:
+                    break
+                paragraph.set_size(size, width)
+
+    @property
+    def shown(self) -> list[Text]:
+        return [p for p in self.paragraphs if not p.dropped and p.lines]
+
+    @property
+    def height(self) -> float:
+        shown = self.shown
+        return sum(p.height for p in shown) - (shown[0].space_before if shown else 0.0)
+
+    def fits(self, height: float) -> bool:
+        return self.height <= height + 0.01 and all(p.within_limit for p in self.shown)
+
+    def shrink_to(self, height: float, *, cut: bool = True) -> bool:
+        """Shrink (and, past the smallest sizes, shorten) until the column is ``height`` tall at most.
+
+        With ``cut=False`` nothing is left out or shortened: False if the sizes alone do not fit.
+        """
+        shrinkable = sorted((p for p in self.paragraphs if p.shrink is not None), key=lambda p: p.shrink)
+        for paragraph in shrinkable:
+            for size in paragraph.smaller_sizes():
+                if self.fits(height):
+                    return True
+                paragraph.set_size(size, self.width)
+        if self.fits(height) or not cut:
+            return self.fits(height)
+        for paragraph in self.paragraphs:
+            if not paragraph.within_limit:
+                paragraph.cut(paragraph.max_lines, self.width)
+        for paragraph in self.paragraphs:
+            if self.fits(height):
+                return True
+            if paragraph.optional:
+                paragraph.dropped = True
+        for paragraph in shrinkable:
+            while not self.fits(height) and len(paragraph.lines) > 1:
+                paragraph.cut(len(paragraph.lines) - 1, self.width)
+        return self.fits(height)
+
+    def draw(self, pdf: _Pdf, x: float, top: float) -> float:
+        """Draw with the column's top edge at ``top``; ``x`` is the left edge (the centre if centred).
+
+        Returns the y of the column's bottom edge.
+        """
+        y = top
+        for index, paragraph in enumerate(self.shown):
+            if index:
+                y -= paragraph.space_before
+            y = pdf.lines(x, y, paragraph)
+        return y
+
+
+def sizes(largest: float, smallest: float, step: float = 0.5) -> tuple[float, ...]:
+    count = round((largest - smallest) / step)
+    return tuple(round(largest - i * step, 2) for i in range(count + 1))
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -112,23 +297,22 @@ def wrap(text: str, width: float, measure) -> list[str]:
 
 class _Pdf:
     def __init__(self, canvas):
-        from reportlab.pdfbase import pdfmetrics
-
         self.c = canvas
-        self.width = lambda text, size: pdfmetrics.stringWidth(text, FONT, size)
 
-    def text(self, x, y, text, size, *, color=(0, 0, 0), center=False, max_width=None) -> float:
-        """Draw wrapped text with its first baseline at y; returns the y below the last line."""
-        self.c.setFillColorRGB(*color)
-        self.c.setFont(FONT, size)
-        lines = wrap(text, max_width, lambda t: self.width(t, size)) if max_width else [text]
-        for line in lines:
-            if center:
+    def lines(self, x: float, top: float, paragraph: Text) -> float:
+        """Draw a laid-out paragraph with its top edge at ``top``; returns the y of its bottom edge."""
+        ascent, descent = _ascent_descent(paragraph.size)
+        self.c.setFillColorRGB(*paragraph.color)
+        self.c.setFont(FONT, paragraph.size)
+        y = top - ascent
+        for index, line in enumerate(paragraph.lines):
+            if index:
+                y -= paragraph.size * LEADING
+            if paragraph.center:
                 self.c.drawCentredString(x, y, line)
             else:
                 self.c.drawString(x, y, line)
-            y -= size * 1.3
-        return y
+        return y + descent
 
     def qr(self, x, y, size, matrix) -> None:
         """The QR code with its lower-left corner at (x, y), ``size`` points wide."""
@@ -150,79 +334,189 @@ class _Pdf:
         self.c.drawPath(path, stroke=0, fill=1)
 
 
-def _canvas(pagesize, title: str):
+def _canvas(pagesize, title: str, author: str):
     from reportlab.pdfgen import canvas
 
     _register_font()
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=pagesize, pageCompression=1, initialFontName=FONT, initialFontSize=10)
     c.setTitle(title)
-    c.setAuthor("Corporate credit registry")
+    c.setAuthor(author)
     return c, out
 
 
+# The A6 card, in millimetres.
+CARD_PAD = 6
+CARD_BAND = 20
+PHOTO_W, PHOTO_H = 22, 29
+CARD_QR_SIZES = (62, 60, 58, 56, 54, 52, 50, 48)  # a module stays ≥ 0.7 mm at the largest codes
+CARD_QR_ROOMY = 54  # below this, the enterprise name shrinks to its smallest size first
+
+
+def _card_band(pdf: _Pdf, t: BadgeText, w: float, h: float) -> None:
+    c = pdf.c
+    c.setFillColorRGB(*BRAND)
+    c.rect(0, h - CARD_BAND * MM, w, CARD_BAND * MM, stroke=0, fill=1)
+    white = (1, 1, 1)
+    band = Column(
+        [
+            Text(t.title[0], sizes(15, 10), white, center=True, max_lines=1, shrink=1),
+            Text(t.title[1], sizes(8, 6), white, center=True, max_lines=1, shrink=0, space_before=1.5 * MM),
+        ],
+        w - 2 * CARD_PAD * MM,
+    )
+    band.shrink_to((CARD_BAND - 6) * MM)
+    band.draw(pdf, w / 2, h - (CARD_BAND * MM - band.height) / 2)
+
+
 def card_pdf(badge: Badge, url: str, *, photo: bytes | None = None) -> bytes:
-    """One A6 card (105 × 148 mm), portrait: for a lanyard, a door or a contract."""
+    """One A6 card (105 × 148 mm), portrait: for a lanyard, a door or a contract.
+
+    Top to bottom: the title band; the person (photo, masked name, registration number) for a
+    staff badge; the enterprise and its code; the QR code; the scan hint; the footer. The person
+    and the enterprise never share a line with the photo's box, and the QR code starts below them.
+    """
     from reportlab.lib.pagesizes import A6
     from reportlab.lib.utils import ImageReader
 
     t = badge_text(badge)
-    c, out = _canvas(A6, f"{t.title[0]} {t.serial}")
+    c, out = _canvas(A6, f"{t.title[0]} {t.serial}", t.publisher)
     pdf = _Pdf(c)
     w, h = A6
-    pad = 6 * MM
-    c.setFillColorRGB(*BRAND)
-    c.rect(0, h - 20 * MM, w, 20 * MM, stroke=0, fill=1)
-    pdf.text(w / 2, h - 10 * MM, t.title[0], 15, color=(1, 1, 1), center=True)
-    if t.title[1]:
-        pdf.text(w / 2, h - 15.5 * MM, t.title[1], 8, color=(1, 1, 1), center=True)
-    y = h - 27 * MM
-    text_x, text_w = pad, w - 2 * pad
+    pad = CARD_PAD * MM
+    content_w = w - 2 * pad
+    _card_band(pdf, t, w, h)
+    top = h - (CARD_BAND + 4) * MM
+
+    # The person: photo on the left, name and number beside it; the block ends below both.
     if t.staff_name:
+        text_x, text_w = pad, content_w
+        bottom = top
         if photo:
-            box_w, box_h = 22 * MM, 29 * MM
+            box_w, box_h = PHOTO_W * MM, PHOTO_H * MM
             c.drawImage(
                 ImageReader(io.BytesIO(photo)),
                 pad,
-                y - box_h + 4 * MM,
+                top - box_h,
                 box_w,
                 box_h,
                 preserveAspectRatio=True,
                 anchor="n",
             )
-            text_x, text_w = pad + box_w + 3 * MM, w - 2 * pad - box_w - 3 * MM
-        y = pdf.text(text_x, y, t.staff_name, 16, max_width=text_w)
-        y = pdf.text(text_x, y - 1, f"{both('Registration no.')[0]} {t.staff_number}", 8.5, max_width=text_w)
-        if photo:
-            y = min(y, h - 27 * MM - 27 * MM)
-        y -= 1 * MM
-    y = pdf.text(pad, y, t.enterprise, 11.5 if t.staff_name else 13, max_width=w - 2 * pad)
-    y = pdf.text(pad, y, f"{both('USCC')[0]} {t.uscc}", 8, color=(0.3, 0.3, 0.3))
-    qr_size = 62 * MM
-    qr_y = 25 * MM
+            text_x, text_w = pad + box_w + 3 * MM, content_w - box_w - 3 * MM
+            bottom = top - box_h
+        person = Column(
+            [
+                Text(t.staff_name, sizes(16, 11), max_lines=2, shrink=0),
+                Text(t.staff_line, sizes(8.5, 7), max_lines=2, shrink=1, space_before=1.5 * MM),
+            ],
+            text_w,
+        )
+        person.shrink_to((PHOTO_H if photo else 20) * MM)
+        top = min(bottom, person.draw(pdf, text_x, top)) - 4 * MM
+
+    # From the bottom up: footer, scan hint, then the QR code as large as the enterprise leaves room for.
+    footer = Column(
+        [Text(f"{t.sector} · {t.serial_line} · {t.validity_line}", sizes(7, 6), GREY, center=True)], content_w
+    )
+    footer.shrink_to(8 * MM)
+    footer_bottom = 5 * MM
+    hint = Column(
+        [
+            Text(t.scan_hint[0], sizes(8.5, 7), center=True, max_lines=2, shrink=0),
+            Text(
+                t.scan_hint[1],
+                sizes(6.5, 5.5),
+                GREY,
+                center=True,
+                max_lines=2,
+                shrink=1,
+                space_before=0.8 * MM,
+            ),
+        ],
+        content_w,
+    )
+    hint.shrink_to(11 * MM)
+    hint_bottom = footer_bottom + footer.height + 2 * MM
+    qr_bottom = hint_bottom + hint.height + 1 * MM
+    room = top - qr_bottom - 2 * MM  # for the enterprise block and the QR code
+
+    def enterprise_block(smallest: float) -> Column:
+        return Column(
+            [
+                Text(t.enterprise, sizes(11.5 if t.staff_name else 16, smallest), shrink=0),
+                Text(t.uscc_line, sizes(8, 6.5), GREY, max_lines=1, shrink=1, space_before=1 * MM),
+            ],
+            content_w,
+        )
+
+    chosen = None
+    for qr_mm in CARD_QR_SIZES:
+        block = enterprise_block(9 if qr_mm >= CARD_QR_ROOMY else 6.5)
+        if block.shrink_to(room - qr_mm * MM, cut=False):
+            chosen = (qr_mm, block)
+            break
+    if chosen is None:  # past any real name: the smallest code and a shortened name
+        qr_mm = CARD_QR_SIZES[-1]
+        block = enterprise_block(6.5)
+        block.shrink_to(room - qr_mm * MM)
+        chosen = (qr_mm, block)
+    qr_mm, block = chosen
+    block_bottom = block.draw(pdf, pad, top)
+    qr_size = qr_mm * MM
+    # The code sits in the middle of what is left between the enterprise block and the hint.
+    qr_y = qr_bottom + max(0.0, (block_bottom - 2 * MM - qr_bottom - qr_size) / 2)
     pdf.qr((w - qr_size) / 2, qr_y, qr_size, qr_matrix(url))
-    y = pdf.text(w / 2, qr_y - 2 * MM, t.scan_hint[0], 8.5, center=True, max_width=w - 2 * pad)
-    if t.scan_hint[1]:
-        y = pdf.text(w / 2, y, t.scan_hint[1], 6.5, center=True, max_width=w - 2 * pad, color=(0.3, 0.3, 0.3))
-    footer = f"{t.sector} · No. {t.serial} · {t.issued_on} – {t.expires_on}"
-    pdf.text(w / 2, 6 * MM, footer, 7, center=True, color=(0.3, 0.3, 0.3), max_width=w - 2 * pad)
+    hint.draw(pdf, w / 2, hint_bottom + hint.height)
+    footer.draw(pdf, w / 2, footer_bottom + footer.height)
     c.showPage()
     c.save()
     return out.getvalue()
 
 
+# The sticker sheet, in millimetres: 2 × 4 stickers of 105 × 74 mm.
+STICKER_QR = 52
+STICKER_PAD = 6
+
+
 def sticker_sheet_pdf(badge: Badge, url: str) -> bytes:
-    """An A4 sheet of eight stickers (2 × 4, 105 × 74 mm: the common "8 per sheet" label stock)."""
+    """An A4 sheet of eight stickers (2 × 4, 105 × 74 mm: the common "8 per sheet" label stock).
+
+    Each sticker: the QR code on the left; on the right, top to bottom, the title, the person,
+    the enterprise and the scan hint, and at the foot the serial number and the expiry date.
+    """
     from reportlab.lib.pagesizes import A4
 
     t = badge_text(badge)
-    c, out = _canvas(A4, f"{t.title[0]} {t.serial} ×8")
+    c, out = _canvas(A4, f"{t.title[0]} {t.serial} ×8", t.publisher)
     pdf = _Pdf(c)
     page_w, page_h = A4
     cell_w, cell_h = page_w / 2, page_h / 4
     matrix = qr_matrix(url)
-    qr_size = 52 * MM
-    pad = 6 * MM
+    qr_size = STICKER_QR * MM
+    pad = STICKER_PAD * MM
+    text_w = cell_w - pad - qr_size - 3 * MM - pad
+    foot = Column(
+        [
+            Text(t.serial_line, sizes(7, 6), GREY, max_lines=1),
+            Text(t.valid_until_line, sizes(7, 6), GREY, max_lines=1),
+        ],
+        text_w,
+    )
+    foot.shrink_to(cell_h)
+    column = Column(
+        [
+            Text(t.title[0], sizes(11, 8), BRAND, max_lines=2, shrink=3),
+            Text(t.title[1], sizes(6.5, 5.5), BRAND, max_lines=1, optional=True, space_before=0.5 * MM),
+            Text(t.staff_name, sizes(12, 9), max_lines=2, shrink=2, space_before=1.5 * MM),
+            Text(t.staff_line, sizes(7, 6), max_lines=2, shrink=4, space_before=0.5 * MM),
+            Text(t.enterprise, sizes(8.5, 5.5), shrink=1, space_before=1.5 * MM),
+            Text(t.scan_hint[0], sizes(7, 5.5), GREY, max_lines=3, shrink=0, space_before=1.5 * MM),
+        ],
+        text_w,
+    )
+    top_margin, bottom_margin = 7 * MM, 5 * MM
+    column.shrink_to(cell_h - top_margin - bottom_margin - foot.height - 2 * MM)
     c.setStrokeColorRGB(0.8, 0.8, 0.8)
     c.setLineWidth(0.3)
     c.setDash(2, 2)
@@ -235,17 +529,8 @@ def sticker_sheet_pdf(badge: Badge, url: str) -> bytes:
         x0, y0 = col * cell_w, page_h - (row + 1) * cell_h
         pdf.qr(x0 + pad, y0 + (cell_h - qr_size) / 2, qr_size, matrix)
         tx = x0 + pad + qr_size + 3 * MM
-        tw = cell_w - (tx - x0) - pad
-        y = y0 + cell_h - 12 * MM
-        c.setFillColorRGB(*BRAND)
-        y = pdf.text(tx, y, t.title[0], 11, color=BRAND, max_width=tw)
-        if t.staff_name:
-            y = pdf.text(tx, y - 1, t.staff_name, 12, max_width=tw)
-            y = pdf.text(tx, y, t.staff_number, 7, max_width=tw)
-        y = pdf.text(tx, y - 1, t.enterprise, 8.5, max_width=tw)
-        y = pdf.text(tx, y - 1, t.scan_hint[0], 7, max_width=tw, color=(0.3, 0.3, 0.3))
-        pdf.text(tx, y0 + 9 * MM, f"No. {t.serial}", 7, color=(0.3, 0.3, 0.3))
-        pdf.text(tx, y0 + 6 * MM, f"{both('Valid until')[0]} {t.expires_on}", 7, color=(0.3, 0.3, 0.3))
+        column.draw(pdf, tx, y0 + cell_h - top_margin)
+        foot.draw(pdf, tx, y0 + bottom_margin + foot.height)
     c.showPage()
     c.save()
     return out.getvalue()
@@ -266,19 +551,20 @@ def png(badge: Badge, url: str, *, module_px: int = 8) -> bytes:
     qr = qr.resize((side, side), Image.NEAREST)
     big = ImageFont.truetype(str(FONT_PATH), max(14, side // 20))
     small = ImageFont.truetype(str(FONT_PATH), max(11, side // 30))
+    tiny = ImageFont.truetype(str(FONT_PATH), max(10, side // 38))
     pad = module_px * 3
     lines: list[tuple[str, ImageFont.FreeTypeFont, str]] = []
-    for line in wrap(
-        t.title[0] + (f" · {t.staff_name}" if t.staff_name else ""),
-        side - 2 * pad,
-        lambda s: big.getlength(s),
-    ):
-        lines.append((line, big, "#b3261e"))
-    for line in wrap(t.enterprise, side - 2 * pad, lambda s: big.getlength(s)):
-        lines.append((line, big, "#1b1f24"))
-    for text in (t.scan_hint[0], f"No. {t.serial} · {t.expires_on}"):
-        for line in wrap(text, side - 2 * pad, lambda s: small.getlength(s)):
-            lines.append((line, small, "#57606a"))
+
+    def add(text: str, font, color: str) -> None:
+        for line in wrap(text, side - 2 * pad, lambda s: font.getlength(s)):
+            lines.append((line, font, color))
+
+    add(t.title[0] + (f" · {t.staff_name}" if t.staff_name else ""), big, "#b3261e")
+    add(t.enterprise, big, "#1b1f24")
+    add(t.scan_hint[0], small, "#57606a")
+    if t.scan_hint[1]:
+        add(t.scan_hint[1], tiny, "#57606a")
+    add(f"{t.serial_line} · {t.valid_until_line}", small, "#57606a")
     heights = [int(font.size * 1.35) for _, font, _ in lines]
     image = Image.new("RGB", (side, side + sum(heights) + pad), "white")
     image.paste(qr.convert("RGB"), (0, 0))
@@ -293,7 +579,11 @@ def png(badge: Badge, url: str, *, module_px: int = 8) -> bytes:
 
 
 def svg(badge: Badge, url: str) -> str:
-    """The QR code as vectors with a caption, in a ``viewBox`` of QR modules (scales to any size)."""
+    """The QR code as vectors with a caption, in a ``viewBox`` of QR modules (scales to any size).
+
+    The caption is wrapped to the code's width with the bundled font's measurements; a browser's
+    CJK font has the same square glyphs, so the lines fit there too.
+    """
     t = badge_text(badge)
     matrix = qr_matrix(url)
     n = len(matrix)
@@ -308,11 +598,13 @@ def svg(badge: Badge, url: str) -> str:
                 path.append(f"M{start} {r}h{c - start}v1h-{c - start}z")
             else:
                 c += 1
-    caption = [
+    caption: list[tuple[str, float, str]] = []
+    for text, size, color in (
         (t.title[0] + (f" · {t.staff_name}" if t.staff_name else ""), 2.6, "#b3261e"),
         (t.enterprise, 2.4, "#1b1f24"),
-        (f"No. {t.serial} · {t.expires_on}", 1.8, "#57606a"),
-    ]
+        (f"{t.serial_line} · {t.valid_until_line}", 1.8, "#57606a"),
+    ):
+        caption += [(line, size, color) for line in wrap(text, n - 4, lambda s, size=size: _measure(s, size))]
     height = n + 2 + sum(size * 1.4 for _, size, _ in caption)
     texts, y = [], n + 1
     for text, size, color in caption:

@@ -103,5 +103,10 @@ def badge_staff_get(*, enterprise: Enterprise, pk: int) -> BadgeStaff:
     return staff
 
 
+def badges_of_staff(*, staff: BadgeStaff) -> list[Badge]:
+    """The staff member's badges still in force (not revoked), to say what recording a departure affects."""
+    return list(Badge.objects.filter(staff=staff, status=BadgeStatus.ACTIVE).order_by("expires_on", "serial"))
+
+
 def badge_scans_total(*, badge: Badge) -> int:
     return BadgeScanDay.objects.filter(badge=badge).aggregate(total=Sum("count"))["total"] or 0

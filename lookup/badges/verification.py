@@ -63,6 +63,12 @@ def _result_for(live_status: str, level: str) -> str:
     return ATTENTION if level == standing_module.ATTENTION else VALID
 
 
+def photo_shown(*, result: str, active: bool, has_photo: bool) -> bool:
+    """Whether a scan shows the staff member's photo: there is one, the person still works for the
+    enterprise, and the badge was not revoked. The page's advice and the photo URL follow this."""
+    return has_photo and active and result not in (NOT_GENUINE, REVOKED, STAFF_INACTIVE)
+
+
 def _compute(serial: int) -> dict[str, Any] | None:
     """The answer for a badge as of now (two queries), without the scan time; None if unknown."""
     badge = (
@@ -81,8 +87,9 @@ def _compute(serial: int) -> dict[str, Any] | None:
     standing = selectors.enterprise_badge_standing(enterprise=enterprise, today=today)
     live = selectors.badge_live_status(badge=badge, standing=standing, today=today)
     staff = badge.staff
+    result = _result_for(live, standing.level)
     return {
-        "result": _result_for(live, standing.level),
+        "result": result,
         "genuine": True,
         "badge": {
             "serial": badge.serial_display,
@@ -109,6 +116,9 @@ def _compute(serial: int) -> dict[str, Any] | None:
             "registration_number": staff.registration_number,
             "active": staff.is_active,
             "has_photo": badge.staff_has_photo,
+            "photo_shown": photo_shown(
+                result=result, active=staff.is_active, has_photo=badge.staff_has_photo
+            ),
         },
         "_badge_id": badge.pk,
         "_facts": (enterprise.uscc, badge.staff_id, badge.issued_on, badge.expires_on),
@@ -233,6 +243,7 @@ def badge_for_photo(*, token: str):
     from lookup.models import BadgeStaff
 
     answer = badge_verify(token=token, count=False)
-    if answer["staff"] is None or answer["result"] in (NOT_GENUINE, REVOKED, STAFF_INACTIVE):
+    staff = answer["staff"]
+    if staff is None or not staff.get("photo_shown"):  # .get: an answer cached before the key existed
         return None
     return BadgeStaff.objects.filter(pk=answer["_facts"][1], is_active=True, photo__isnull=False).first()

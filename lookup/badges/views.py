@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lookup.badges import forms, layouts, selectors, services, tokens, verification
-from lookup.models import Badge, BadgeStaff
+from lookup.models import Badge, BadgeStaff, BadgeStatus
 from lookup.views import visitor_is_anonymous
 from registry import accounts, throttling
 from registry import uscc as uscc_codes
@@ -240,17 +240,32 @@ def staff_register(request, uscc: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def staff_deactivate(request, uscc: str, pk: int):
+    """Record that a staff member left, once confirmed: a confirmation page first (it works without
+    JavaScript); the dashboard's button skips it after the browser's own confirmation dialog."""
     enterprise = _enterprise_for(request, uscc)
     staff = selectors.badge_staff_get(enterprise=enterprise, pk=pk)
-    services.badge_staff_deactivate(actor=request.user, staff=staff)
-    messages.success(
+    if not staff.is_active:  # recorded already (a second click): nothing to confirm
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    form = forms.DeactivateForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid() and form.cleaned_data["confirmed"]:
+        services.badge_staff_deactivate(actor=request.user, staff=staff)
+        messages.success(
+            request,
+            _("%(name)s no longer works for the enterprise: their badges no longer verify.")
+            % {"name": staff.full_name},
+        )
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    return render(
         request,
-        _("%(name)s no longer works for the enterprise: their badges no longer verify.")
-        % {"name": staff.full_name},
+        "badges/confirm_deactivate.html",
+        {
+            "enterprise": enterprise,
+            "staff": staff,
+            "badges": selectors.badges_of_staff(staff=staff),
+        },
     )
-    return redirect("badges:dashboard", uscc=enterprise.uscc)
 
 
 @login_required
@@ -291,17 +306,31 @@ def _badge_of(enterprise: Enterprise, serial: str) -> Badge:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def badge_revoke(request, uscc: str, serial: str):
+    """Revoke a badge, once confirmed: a confirmation page first (it works without JavaScript); the
+    dashboard's button skips it after the browser's own confirmation dialog."""
     enterprise = _enterprise_for(request, uscc)
     badge = _badge_of(enterprise, serial)
-    form = forms.RevokeForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    services.badge_revoke(actor=request.user, badge=badge, reason=reason)
-    messages.success(
-        request, _("Badge %(serial)s is revoked: scanning it now says so.") % {"serial": badge.serial_display}
+    if badge.status != BadgeStatus.ACTIVE:  # revoked already (a second click): nothing to confirm
+        messages.info(request, _("Badge %(serial)s is already revoked.") % {"serial": badge.serial_display})
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    form = forms.RevokeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid() and form.cleaned_data["confirmed"]:
+        services.badge_revoke(actor=request.user, badge=badge, reason=form.cleaned_data["reason"])
+        messages.success(
+            request,
+            _("Badge %(serial)s is revoked: scanning it now says so.") % {"serial": badge.serial_display},
+        )
+        return redirect("badges:dashboard", uscc=enterprise.uscc)
+    # The confirmation page, with the reason typed on the dashboard (if any) carried over.
+    reason = form.data.get("reason", "")[:200] if form.is_bound else ""
+    form = forms.RevokeForm(initial={"reason": reason, "confirmed": True})
+    return render(
+        request,
+        "badges/confirm_revoke.html",
+        {"enterprise": enterprise, "badge": badge, "form": form},
     )
-    return redirect("badges:dashboard", uscc=enterprise.uscc)
 
 
 def badge_url(request, badge: Badge) -> str:

@@ -114,13 +114,14 @@ def test_register_staff_issue_print_and_revoke_through_the_pages(client, owner, 
         assert response.status_code == 200 and response["Content-Type"] == kind
     assert client.get(f"/v/{badge.token}/photo")["Content-Type"] == "image/jpeg"
     response = client.post(
-        f"{dashboard_url(enterprise)}badges/{badge.serial_display}/revoke", {"reason": "丢失"}
+        f"{dashboard_url(enterprise)}badges/{badge.serial_display}/revoke",
+        {"reason": "丢失", "confirmed": "1"},
     )
     assert response.status_code == 302
     badge.refresh_from_db()
     assert badge.status == "revoked" and badge.revoke_reason == "丢失"
     assert client.get(f"/v/{badge.token}/photo").status_code == 404  # a revoked badge shows no photo
-    response = client.post(f"{dashboard_url(enterprise)}staff/{staff.pk}/deactivate")
+    response = client.post(f"{dashboard_url(enterprise)}staff/{staff.pk}/deactivate", {"confirmed": "1"})
     assert response.status_code == 302
     staff.refresh_from_db()
     assert not staff.is_active
@@ -154,3 +155,101 @@ def test_the_badge_list_shows_suspended_while_the_enterprise_is_dishonest(
         "badge-issue" not in page
         and 'action="/account/enterprises/' + enterprise.uscc + '/badges/"' not in page
     )
+
+
+# --- Confirmation before what cannot be undone -------------------------------------------------
+
+
+def test_revoking_asks_for_confirmation_first_and_keeps_the_reason(client, owner, enterprise):
+    from lookup.badges import services
+
+    badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental")
+    client.force_login(owner)
+    url = f"{dashboard_url(enterprise)}badges/{badge.serial_display}/revoke"
+    dashboard = client.get(dashboard_url(enterprise)).content.decode()
+    form = dashboard[dashboard.index(f'action="{url}"') :]
+    form = form[: form.index("</form>")]
+    assert "data-confirm=" in form and 'name="confirmed" value=""' in form  # the dialog, when JavaScript runs
+    assert "js/confirm.js" in dashboard
+
+    response = client.post(url, {"reason": "丢失"})  # the button pressed, nothing confirmed (no JavaScript)
+    assert response.status_code == 200
+    badge.refresh_from_db()
+    assert badge.status == "active"
+    page = response.content.decode()
+    assert badge.serial_display in page and 'value="丢失"' in page
+    assert (
+        'name="confirmed" value="True"' in page
+        and f'href="{dashboard_url(enterprise)}#badge-{badge.serial}"' in page
+    )
+    assert client.get(url).status_code == 200 and Badge.objects.get().status == "active"  # a link to it, too
+
+    response = client.post(url, {"reason": "丢失", "confirmed": "True"})  # "Yes, revoke this badge"
+    assert response.status_code == 302
+    badge.refresh_from_db()
+    assert (badge.status, badge.revoke_reason) == ("revoked", "丢失")
+    assert client.post(url, {"confirmed": "True"}).status_code == 302  # a second click changes nothing
+
+
+def test_marking_a_staff_member_as_left_asks_for_confirmation_first(client, owner, enterprise):
+    from lookup.badges import services
+
+    staff = services.badge_staff_register(
+        actor=owner, enterprise=enterprise, full_name="张三明", registration_number="FW-1"
+    )
+    badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental", staff=staff)
+    client.force_login(owner)
+    url = f"{dashboard_url(enterprise)}staff/{staff.pk}/deactivate"
+    dashboard = client.get(dashboard_url(enterprise)).content.decode()
+    form = dashboard[dashboard.index(f'action="{url}"') :]
+    assert "data-confirm=" in form[: form.index("</form>")]
+
+    response = client.post(url)
+    assert response.status_code == 200
+    staff.refresh_from_db()
+    assert staff.is_active
+    page = response.content.decode()
+    assert "张三明" in page and badge.serial_display in page and 'name="confirmed" value="1"' in page
+
+    assert client.post(url, {"confirmed": "1"}).status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_active
+
+
+# --- The expiry date: a default the browser shows, and marked required --------------------------
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_expiry_field_shows_its_default_and_is_marked_required(client, owner, enterprise, language):
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    client.force_login(owner)
+    client.cookies["django_language"] = language
+    page = client.get(dashboard_url(enterprise)).content.decode()
+    [field] = re.findall(r"<input[^>]*name=\"expires_on\"[^>]*>", page)
+    today = timezone.localdate()
+    # A date field shows only an ISO value: 2027/01/05 (the Chinese format) would show an empty box.
+    assert f'value="{(today + dt.timedelta(days=365)).isoformat()}"' in field
+    assert 'type="date"' in field and " required" in field
+    assert f'min="{(today + dt.timedelta(days=1)).isoformat()}"' in field
+    label = page[page.index('<label for="id_expires_on">') :]
+    label = label[: label.index("</label>")]
+    assert 'class="req"' in label  # the visible mark, explained above the form
+
+
+def test_an_expiry_date_typed_in_the_chinese_format_is_accepted(client, owner, enterprise):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client.force_login(owner)
+    expires = timezone.localdate() + dt.timedelta(days=100)
+    response = client.post(
+        dashboard_url(enterprise) + "badges/",
+        {"sector": "housing_rental", "staff": "", "expires_on": expires.strftime("%Y/%m/%d")},
+    )
+    assert response.status_code == 302
+    assert Badge.objects.get().expires_on == expires

@@ -49,7 +49,7 @@ def test_state_dishonest_suspends_the_badge_and_warns_the_tenant(client, badge, 
     assert answer["result"] == "dishonest" and answer["badge"]["status"] == "suspended"
     page = scan(client, badge.token).content.decode()
     assert "verdict-dishonest" in page and 'id="advice-title"' in page  # what it means for the tenant
-    assert "列入严重失信主体名单（测试）" in page
+    assert "严重失信主体名单" in page  # the list it is on, in the standing's words
 
 
 def test_dishonest_badges_are_restored_when_the_enterprise_is_eligible_again(badge, enterprise, monkeypatch):
@@ -182,3 +182,43 @@ def test_with_the_live_memo_a_change_shows_within_its_seconds(badge, owner, sett
     clock = time_module.monotonic()
     monkeypatch.setattr(verification.time, "monotonic", lambda: clock + 1.01)
     assert result_of(badge.token) == "revoked"
+
+
+# --- The person: compare the photo only when one is shown ---------------------------------------
+
+
+def _person_section(client, token: str) -> str:
+    client.cookies["django_language"] = "en"
+    page = scan(client, token).content.decode()
+    return page[page.index('id="person-title"') : page.index("</section>", page.index('id="person-title"'))]
+
+
+def test_without_a_photo_the_scanner_is_not_told_to_compare_one(client, staff_badge):
+    section = _person_section(client, staff_badge.token)
+    assert "bv-photo" not in section
+    assert "photo with the person" not in section
+    assert "No photo was registered for this person" in section and "identity document" in section
+
+
+def test_with_a_photo_the_scanner_compares_name_and_photo(client, owner, enterprise):
+    import io
+
+    from PIL import Image
+
+    photo = io.BytesIO()
+    Image.new("RGB", (300, 400), "#7a9cc6").save(photo, "JPEG")
+    photo.seek(0)
+    staff = services.badge_staff_register(
+        actor=owner, enterprise=enterprise, full_name="李四海", registration_number="FW-2", photo=photo
+    )
+    badge = services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_services", staff=staff)
+    section = _person_section(client, badge.token)
+    assert 'class="bv-photo"' in section
+    assert "Compare the name and photo with the person in front of you." in section
+    assert "No photo was registered" not in section
+    services.badge_revoke(
+        actor=owner, badge=badge
+    )  # a revoked badge shows no photo, and asks for no comparison
+    section = _person_section(client, badge.token)
+    assert "bv-photo" not in section and "photo with the person" not in section
+    assert client.get(f"/v/{badge.token}/photo").status_code == 404

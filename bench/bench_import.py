@@ -205,7 +205,7 @@ def raw_copy(rows: int) -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         # The same stored rows as the import writes, search columns included (text COPY: tsvector).
-        columns = [*ENTERPRISE_COLUMNS, "search_name", "search_vector"]
+        columns = [*ENTERPRISE_COLUMNS, "search_name", "search_vector", "search_pinyin"]
         copy_sql = f"COPY registry_enterprise ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
             for _cells, s in generate(rows):
@@ -233,6 +233,7 @@ def raw_copy(rows: int) -> float:
                         now,
                         search["search_name"],
                         search["search_vector"],
+                        search["search_pinyin"],
                     ]
                 )
     return time.perf_counter() - started

@@ -87,6 +87,7 @@ class Enterprise(models.Model):
     # Derived from ``name`` by ``registry.search.search_fields`` on every write of the name.
     search_name = models.TextField(_("name as searched"), default="", editable=False)
     search_vector = SearchVectorField(_("name bigrams"), null=True, editable=False)
+    search_pinyin = SearchVectorField(_("name pinyin pairs"), null=True, editable=False)
 
     class Meta:
         ordering = ["uscc"]
@@ -96,6 +97,7 @@ class Enterprise(models.Model):
             GinIndex(name="enterprise_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
             models.Index(fields=["status"], name="enterprise_status"),
             GinIndex(name="enterprise_search_bigrams", fields=["search_vector"]),
+            GinIndex(name="enterprise_search_pinyin", fields=["search_pinyin"]),
             models.Index(OpClass(F("search_name"), name="text_pattern_ops"), name="enterprise_search_name"),
         ]
         constraints = [

@@ -6,6 +6,16 @@ more characters is then an AND of its bigrams, exact for two characters and re-c
 ``strpos`` on the stored normalised name for longer ones (the bigrams of ``西湖建`` also occur in
 ``湖建…西湖``). Trigrams cannot serve two-character Chinese queries; bigrams can.
 
+Pinyin has a ``tsvector`` of its own (``search_pinyin``), built the same way one level up: for every
+two consecutive characters, the pair of their syllables (``teng-da``, one lexeme per pair of
+readings when a character has several, see ``registry.pinyin``) and the pair of their initials
+(``~td``), each at the position of the first character. A query of syllables or initials is a phrase
+of its pairs (``'shen-zhen' <-> 'zhen-shi' <-> 'shi-teng'``): it matches any run of the name, only
+at syllable boundaries (``xihu`` finds 杭州西湖, ``ian`` never matches inside ``tian``), and two
+syllables or two initials, like two characters, are enough. The pairs of the first two characters
+are stored once more with ``^`` before them, so that names beginning with the query can be ranked
+first.
+
 The same normalisation is written in SQL (``registry_search_normalize`` in migration 0008) for
 former names, whose columns PostgreSQL generates; a test keeps the two equal.
 Pure functions: nothing here touches the database.
@@ -13,6 +23,7 @@ Pure functions: nothing here touches the database.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -22,6 +33,7 @@ from functools import lru_cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
+from . import pinyin as readings_of
 from . import uscc as uscc_codes
 
 # Removed before indexing and before searching: spaces, brackets of either width, the middle dot
@@ -39,16 +51,19 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司")
 # column add the ones the data makes common, see ``selectors.common_pairs``).
 ALWAYS_COMMON = frozenset({"有限", "限公", "公司", "责任", "任公", "股份", "份有"})
 MIN_QUERY = 2
-PINYIN_FULL = ">"  # marks the lexeme of the whole name in pinyin, matched by its beginning
-PINYIN_INITIALS = "~"  # marks the lexeme of the initials of the whole name
+PINYIN_INITIALS = "~"  # before the initials of two characters: ``~td``
+PINYIN_START = "^"  # before the pairs of a name's first two characters
+SYLLABLE_JOINER = "-"  # between the syllables of two characters: ``teng-da``
+MAX_INITIALS = 30  # longer runs of letters are not read as initials
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_QUERY = re.compile(r"^[a-z' ]+$")
-_CODE_LIKE = re.compile(r"^[0-9A-Z]{4,18}$")
+_LATIN_QUERY = re.compile(r"^[a-zü' ]+$")
+_PINYIN_BOUNDARY = re.compile(r"[ ']+")
+_CODE_LIKE = re.compile(r"^[0-9A-Z]{4,20}$")
 
 
 def looks_like_code(compacted: str) -> bool:
-    """Four to eighteen letters and digits with at least one digit: a code or its beginning."""
+    """Four to twenty letters and digits with at least one digit: a code, its beginning, or a code
+    with a character or two too many."""
     return bool(_CODE_LIKE.match(compacted)) and any(ch.isdigit() for ch in compacted)
 
 
@@ -70,28 +85,39 @@ def bigrams(normalized: str) -> list[str]:
     return list(dict.fromkeys(normalized[i : i + 2] for i in range(len(normalized) - 1)))
 
 
-_READINGS: dict[str, str] = {}
+def _pair_lexemes(first: tuple[str, ...], second: tuple[str, ...]) -> list[str]:
+    """The syllable pairs and initial pairs of two consecutive characters, every reading of each."""
+    pairs = [f"{a}{SYLLABLE_JOINER}{b}" for a in first for b in second]
+    pairs += [
+        f"{PINYIN_INITIALS}{a}{b}"
+        for a in dict.fromkeys(r[0] for r in first)
+        for b in dict.fromkeys(r[0] for r in second)
+    ]
+    return list(dict.fromkeys(pairs))
 
 
-def _reading(ch: str) -> str:
-    """The commonest pinyin of a character without tone (a letter or digit stands for itself)."""
-    reading = _READINGS.get(ch)
-    if reading is None:
-        if _CJK.match(ch):
-            from pypinyin import Style, pinyin
-
-            reading = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")[0][0]
-        else:
-            reading = ch if ch.isascii() and ch.isalnum() else ""
-        if len(_READINGS) < 100_000:
-            _READINGS[ch] = reading
-    return reading
+def _initial_triples(readings: list[tuple[str, ...]]) -> list[str]:
+    firsts = [dict.fromkeys(r[0] for r in found) for found in readings]
+    return [f"{PINYIN_INITIALS}{a}{b}{c}" for a in firsts[0] for b in firsts[1] for c in firsts[2]]
 
 
-def pinyin_keys(normalized: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a normalised name, one reading per character (its commonest)."""
-    readings = [r for r in map(_reading, normalized) if r]
-    return "".join(readings), "".join([r[0] for r in readings])
+def pinyin_document(normalized: str) -> str:
+    """The ``tsvector`` text of a normalised name's pinyin, with positions: syllable pairs, initial
+    pairs and initial triples (``~szs``: pairs of 26 letters are too few to narrow a search alone)."""
+    readings = readings_of.name_readings(normalized)
+    positions: dict[str, list[str]] = {}
+    for i in range(len(readings) - 1):
+        if not readings[i] or not readings[i + 1]:
+            continue
+        lexemes = _pair_lexemes(readings[i], readings[i + 1])
+        if i + 2 < len(readings) and readings[i + 2]:
+            lexemes += _initial_triples(readings[i : i + 3])
+        for lexeme in lexemes:
+            positions.setdefault(lexeme, []).append(str(i + 1))
+        if i == 0:
+            for lexeme in _pair_lexemes(readings[0], readings[1]):
+                positions.setdefault(PINYIN_START + lexeme, []).append("1")
+    return " ".join(f"'{lexeme}':{','.join(found)}" for lexeme, found in positions.items())
 
 
 def _quote(lexeme: str) -> str:
@@ -99,19 +125,20 @@ def _quote(lexeme: str) -> str:
 
 
 def search_fields(name: str) -> dict[str, str]:
-    """What is stored beside a name so that it can be found: ``search_name`` and ``search_vector``.
+    """What is stored beside a name so that it can be found: ``search_name``, ``search_vector`` (its
+    character pairs) and ``search_pinyin`` (its syllable and initial pairs).
 
-    Every write of ``Enterprise.name`` sets both (services, import, seeding, factories). The
-    normalised name holds no quote, backslash, space or tab, so its pairs need no escaping.
+    Every write of ``Enterprise.name`` sets all three (services, import, seeding, factories). The
+    normalised name holds no quote, backslash, space or tab, so its pairs need no escaping; the
+    pinyin lexemes are ASCII letters, digits, ``-``, ``~`` and ``^``.
     """
     normalized = normalize(name)[:200]
-    lexemes = {normalized[i : i + 2]: None for i in range(len(normalized) - 1)}
-    if _CJK.search(normalized):
-        full, initials = pinyin_keys(normalized)
-        if len(initials) >= 2:
-            lexemes[PINYIN_FULL + full] = None
-            lexemes[PINYIN_INITIALS + initials] = None
-    return {"search_name": normalized, "search_vector": "'" + "' '".join(lexemes) + "'" if lexemes else ""}
+    lexemes = dict.fromkeys(normalized[i : i + 2] for i in range(len(normalized) - 1))
+    return {
+        "search_name": normalized,
+        "search_vector": "'" + "' '".join(lexemes) + "'" if lexemes else "",
+        "search_pinyin": pinyin_document(normalized),
+    }
 
 
 def search_document(name: str) -> str:
@@ -143,12 +170,24 @@ class SearchPlan:
     code: str = ""  # kind "code": the compacted code or code prefix
     variants: tuple[str, ...] = ()  # normalised, legal form removed: each must be a substring
     tsquery: str = ""
-    pinyin: bool = False
+    pinyin: bool = False  # letters only: read as pinyin (and as Latin letters written in the name)
     dropped: tuple[str, ...] = field(default=())  # common pairs left out of the index query
+    syllables: tuple[tuple[str, ...], ...] = ()  # pinyin: the ways the letters split into syllables
+    initials: str = ""  # pinyin: the letters read as the initials of consecutive characters
+    pinyin_query: str = ""  # pinyin: the tsquery on ``search_pinyin``, phrases and all
+    pinyin_index_query: str = ""  # pinyin: what the index is asked (rarer lexemes, no phrases)
+    # pinyin: (rank, tsquery) for ordering: 0 syllables from the start of the name, 1 syllables
+    # anywhere, 2 initials from the start; a name matching none of them ranks after.
+    pinyin_ranks: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_whole_code(self) -> bool:
         return self.kind == "code" and len(self.code) == uscc_codes.LENGTH
+
+    @property
+    def is_wrong_length_code(self) -> bool:
+        """Too long to be the beginning of a few codes, and not 18 characters: a code mistyped."""
+        return self.kind == "code" and len(self.code) >= uscc_codes.LENGTH - 1 and not self.is_whole_code
 
 
 def _variant_query(variant: str, common: Mapping[str, float], dropped: list[str]) -> str:
@@ -162,11 +201,17 @@ def _variant_query(variant: str, common: Mapping[str, float], dropped: list[str]
     return " & ".join(map(_quote, rare))
 
 
-def plan_query(query: str, *, common: Mapping[str, float] | Iterable[str] = ALWAYS_COMMON) -> SearchPlan:
+def plan_query(
+    query: str,
+    *,
+    common: Mapping[str, float] | Iterable[str] = ALWAYS_COMMON,
+    common_pinyin: Mapping[str, float] | None = None,
+) -> SearchPlan:
     """Read a query: a code (whole or its start), a Chinese name or part of one, or pinyin.
 
     ``common`` maps the commonest pairs to their share of names; they are left out of the index
     query when a rarer pair remains (the re-check on the stored name keeps the result exact).
+    ``common_pinyin`` does the same for the lexemes of ``search_pinyin``.
     """
     text = " ".join((query or "").split())
     if not text:
@@ -179,16 +224,7 @@ def plan_query(query: str, *, common: Mapping[str, float] | Iterable[str] = ALWA
         common.setdefault(pair, 1.0)
     folded = unicodedata.normalize("NFKC", text).lower()
     if _LATIN_QUERY.match(folded):
-        letters = folded.replace(" ", "").replace("'", "")
-        if len(letters) < MIN_QUERY:
-            return SearchPlan("too_short", text=text)
-        # Pinyin (whole or initials) of the beginning of the name, or Latin letters in the name.
-        parts = [
-            f"{_quote(PINYIN_FULL + letters)}:*",
-            f"{_quote(PINYIN_INITIALS + letters)}:*",
-            f"( {' & '.join(map(_quote, bigrams(letters)))} )",
-        ]
-        return SearchPlan("name", text=text, variants=(letters,), tsquery=" | ".join(parts), pinyin=True)
+        return _plan_letters(text, folded, common_pinyin or {})
     variants = []
     for variant in script_variants(normalize(text)):
         core = strip_legal_form(variant)
@@ -204,12 +240,77 @@ def plan_query(query: str, *, common: Mapping[str, float] | Iterable[str] = ALWA
     )
 
 
+def _phrase(lexemes: list[str]) -> str:
+    return " <-> ".join(map(_quote, lexemes))
+
+
+def _any_of(phrases: list[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else " | ".join(f"( {p} )" for p in phrases)
+
+
+def _initials_lexemes(initials: str) -> list[str]:
+    """Two initials are one pair; more are their triples in a row (``szst``: ``~szs <-> ~zst``)."""
+    if len(initials) == 2:
+        return [PINYIN_INITIALS + initials]
+    return [PINYIN_INITIALS + initials[i : i + 3] for i in range(len(initials) - 2)]
+
+
+def _index_lexemes(lexemes: list[str], common: Mapping[str, float]) -> list[str]:
+    """The lexemes of a phrase the index is asked for: the rarer ones, or the least common alone."""
+    rare = [lexeme for lexeme in lexemes if lexeme not in common]
+    return list(dict.fromkeys(rare)) or [min(lexemes, key=lambda lexeme: common[lexeme])]
+
+
+def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> SearchPlan:
+    """Letters only: pinyin syllables (``tengda``, ``teng da``, ``xi'an``) or initials (``szstd``) of
+    any run of the name, or Latin letters written in it (``tcl``). Spaces and apostrophes are
+    syllable boundaries; at least two syllables or two initials, as at least two characters.
+
+    The index is asked for the rarer lexemes of each reading of the query (``common``: the share of
+    names holding the common ones, from the column statistics); the phrase, which also checks that
+    they follow each other, is checked on the rows found."""
+    chunks = [c for c in _PINYIN_BOUNDARY.split(folded.replace("ü", "v")) if c]
+    letters = "".join(chunks)
+    if len(letters) < MIN_QUERY:
+        return SearchPlan("too_short", text=text)
+    runs = tuple(run for run in readings_of.split_syllables(chunks) if len(run) >= 2)
+    initials = letters if len(letters) <= MAX_INITIALS else ""
+    readings = [[f"{a}{SYLLABLE_JOINER}{b}" for a, b in itertools.pairwise(run)] for run in runs]
+    if initials:
+        readings.append(_initials_lexemes(initials))
+    phrases = [_phrase(lexemes) for lexemes in readings]
+    index = [" & ".join(map(_quote, _index_lexemes(lexemes, common))) for lexemes in readings]
+    ranks = []
+    if runs:
+        starts = [_phrase([PINYIN_START + lexemes[0], *lexemes[1:]]) for lexemes in readings[: len(runs)]]
+        ranks += [(0, _any_of(starts)), (1, _any_of(phrases[: len(runs)]))]
+    if initials:
+        # The pair of the first two initials marks the start; the phrase begins at the same position.
+        start = _quote(PINYIN_START + PINYIN_INITIALS + initials[:2])
+        ranks.append((2, start if len(initials) == 2 else f"{start} <0> {phrases[-1]}"))
+    return SearchPlan(
+        "name",
+        text=text,
+        variants=(letters,),
+        tsquery=" & ".join(map(_quote, bigrams(letters))),
+        pinyin=True,
+        syllables=runs,
+        initials=initials,
+        pinyin_query=_any_of(phrases),
+        pinyin_index_query=_any_of(index),
+        pinyin_ranks=tuple(ranks),
+    )
+
+
 # --- Codes one typing error away ----------------------------------------------------------------
 
 
 def code_neighbours(code: str) -> list[str]:
-    """Valid codes one substituted character or one swap of neighbours away from an 18-character code."""
+    """Valid codes one typing error away: from 18 characters one substituted character or one swap of
+    neighbours; from 17 one added character, from 19 one removed (``uscc.one_off_candidates``)."""
     code = uscc_codes.compact(code)
+    if len(code) in (uscc_codes.LENGTH - 1, uscc_codes.LENGTH + 1):
+        return list(uscc_codes.one_off_candidates(code))
     if len(code) != uscc_codes.LENGTH:
         return []
     found: dict[str, None] = {}
@@ -251,10 +352,10 @@ def _normalized_with_positions(name: str) -> tuple[str, list[int]]:
     return "".join(out), positions
 
 
-def _spans(name: str, variants: Iterable[str], pinyin: bool) -> list[tuple[int, int]]:
+def _spans(name: str, plan: SearchPlan) -> list[tuple[int, int]]:
     normalized, positions = _normalized_with_positions(name)
     spans = []
-    for variant in variants:
+    for variant in plan.variants:
         if not variant:
             continue
         candidates = [normalized]
@@ -264,25 +365,26 @@ def _spans(name: str, variants: Iterable[str], pinyin: bool) -> list[tuple[int, 
             while start != -1:
                 spans.append((positions[start], positions[start + len(variant) - 1] + 1))
                 start = target.find(variant, start + len(variant))
-        if pinyin and not spans:
-            spans += _pinyin_spans(name, variant)
+    if plan.pinyin:
+        spans += [(positions[a], positions[b - 1] + 1) for a, b in _pinyin_runs(normalized, plan)]
     return _merge(spans)
 
 
-def _pinyin_spans(name: str, letters: str) -> list[tuple[int, int]]:
-    for initials in (False, True):
-        offsets: list[tuple[int, int]] = []
-        joined = ""
-        for index, ch in enumerate(name):
-            reading = _reading(unicodedata.normalize("NFKC", ch).lower())
-            if reading:
-                piece = reading[0] if initials else reading
-                offsets.append((len(joined), index))
-                joined += piece
-        if joined.startswith(letters) and offsets:
-            last = max(i for start, i in offsets if start < len(letters))
-            return [(offsets[0][1], last + 1)]
-    return []
+def _pinyin_runs(normalized: str, plan: SearchPlan) -> list[tuple[int, int]]:
+    """Where in a normalised name the query's syllables or initials are read, as the index reads them."""
+    readings = readings_of.name_readings(normalized)
+    initials = [{r[0] for r in found} for found in readings]
+    runs = []
+    for run in plan.syllables:
+        for start in range(len(readings) - len(run) + 1):
+            if all(s in readings[start + j] for j, s in enumerate(run)):
+                runs.append((start, start + len(run)))
+    if len(plan.initials) >= MIN_QUERY:
+        width = len(plan.initials)
+        for start in range(len(readings) - width + 1):
+            if all(ch in initials[start + j] for j, ch in enumerate(plan.initials)):
+                runs.append((start, start + width))
+    return runs
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -297,7 +399,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def highlight(name: str, plan: SearchPlan) -> SafeString:
     """The name, HTML-escaped, with the parts the query matched in ``<mark>``."""
-    spans = _spans(name, plan.variants, plan.pinyin) if plan.kind == "name" else []
+    spans = _spans(name, plan) if plan.kind == "name" else []
     html = SafeString("")
     cursor = 0
     for start, end in spans:

@@ -40,6 +40,7 @@ SEARCH_LIMIT = 200
 COMMON_PAIR_SHARE = 0.01
 _COMMON_TTL = 600.0
 _common_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
+_common_pinyin_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
@@ -67,6 +68,21 @@ def enterprise_in_path(uscc: str, *, view_name: str | None = None, **url_kwargs)
     return enterprise
 
 
+def _common_elements(column: str) -> dict[str, float]:
+    """Lexemes of a ``tsvector`` column in more than ``COMMON_PAIR_SHARE`` of names, with their share,
+    from the statistics ANALYZE keeps."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [Enterprise._meta.db_table, column],
+        )
+        row = cursor.fetchone()
+    if not row or not row[0]:
+        return {}
+    return {lexeme: share for lexeme, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE}
+
+
 def common_pairs() -> dict[str, float]:
     """Pairs in many names and their share, from the statistics ANALYZE keeps (re-read every 10 min)."""
     global _common_cache
@@ -74,20 +90,21 @@ def common_pairs() -> dict[str, float]:
     now = time.monotonic()
     if now - fetched_at < _COMMON_TTL:
         return pairs
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
-            [Enterprise._meta.db_table, "search_vector"],
-        )
-        row = cursor.fetchone()
-    pairs = dict.fromkeys(search.ALWAYS_COMMON, 1.0)
-    if row and row[0]:
-        pairs.update(
-            {pair: share for pair, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE}
-        )
+    pairs = dict.fromkeys(search.ALWAYS_COMMON, 1.0) | _common_elements("search_vector")
     _common_cache = (now, pairs)
     return pairs
+
+
+def common_pinyin() -> dict[str, float]:
+    """Pinyin lexemes (syllable pairs, initial pairs and triples) in many names, as ``common_pairs``."""
+    global _common_pinyin_cache
+    fetched_at, lexemes = _common_pinyin_cache
+    now = time.monotonic()
+    if now - fetched_at < _COMMON_TTL:
+        return lexemes
+    lexemes = _common_elements("search_pinyin")
+    _common_pinyin_cache = (now, lexemes)
+    return lexemes
 
 
 class _Matches(Func):
@@ -100,6 +117,17 @@ class _Matches(Func):
 
 def _matches(field: str, tsquery: str) -> _Matches:
     return _Matches(F(field), Cast(Value(tsquery), output_field=SearchQueryField()))
+
+
+def _matches_unindexed(field: str, tsquery: str) -> Func:
+    """The same test as a function call, which the planner never turns into an index condition: a
+    re-check of the rows the index found (phrases, common lexemes left out of the index query)."""
+    return Func(
+        F(field),
+        Cast(Value(tsquery), output_field=SearchQueryField()),
+        function="ts_match_vq",
+        output_field=BooleanField(),
+    )
 
 
 def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
@@ -119,7 +147,7 @@ def enterprise_search_plan(query: str) -> search.SearchPlan:
     code = uscc_codes.compact(text)
     if not text or search.looks_like_code(code):
         return search.plan_query(text)
-    return search.plan_query(text, common=common_pairs())
+    return search.plan_query(text, common=common_pairs(), common_pinyin=common_pinyin())
 
 
 def enterprise_list(
@@ -141,6 +169,8 @@ def enterprise_list(
     if plan.kind == "code":
         if plan.is_whole_code:
             return qs.filter(uscc=plan.code)
+        if len(plan.code) > uscc_codes.LENGTH:
+            return qs.none()
         # A range on the unique index (codes are 18 characters of 0-9 and A-Z, so this holds in any
         # collation); LIKE alone could not use the index outside the C collation.
         highest = plan.code.ljust(uscc_codes.LENGTH, "Z")
@@ -149,15 +179,10 @@ def enterprise_list(
         )
         return qs.filter(pk__in=prefix.values("pk")[: limit + 1]).order_by("uscc")
     inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    if plan.pinyin:
+        return _pinyin_list(qs, probe, plan, limit, inactive)
     by_name = probe.filter(_matches("search_vector", plan.tsquery))
     by_former = probe.filter(_matches("former_names__search_vector", plan.tsquery))
-    if plan.pinyin:
-        found = by_name.values("pk")[: limit + 1].union(by_former.values("pk")[: limit + 1], all=True)
-        return (
-            qs.filter(pk__in=found)
-            .annotate(inactive=inactive, rank=Value(2), name_length=Length("search_name"))
-            .order_by("inactive", "name_length", "name", "uscc")
-        )
     variants = plan.variants
     exact = _exact_names(variants)
     by_name = by_name.filter(_contains_any("search_name", variants))
@@ -194,6 +219,44 @@ def enterprise_list(
             former_match=Subquery(former.order_by("-used_until", "name").values("name")[:1]),
         )
         .order_by("inactive", "rank", "position", "name_length", "name", "uscc")
+    )
+
+
+def _pinyin_list(
+    qs: QuerySet[Enterprise], probe: QuerySet[Enterprise], plan: search.SearchPlan, limit: int, inactive: Case
+) -> QuerySet[Enterprise]:
+    """Letters: pinyin syllables or initials of any run of the name, or the letters written in it.
+
+    Best first: active before inactive, then names that begin with the syllables (or the letters),
+    names that hold them elsewhere, names that begin with the initials, the rest; shorter first.
+    """
+    parts = []
+    if plan.pinyin_query:
+        by_pinyin = probe.filter(_matches("search_pinyin", plan.pinyin_index_query))
+        if plan.pinyin_index_query != plan.pinyin_query:
+            by_pinyin = by_pinyin.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
+        parts.append(by_pinyin.values("pk")[: limit + 1])
+    letters = _contains_any("search_name", plan.variants)
+    parts.append(
+        probe.filter(_matches("search_vector", plan.tsquery)).filter(letters).values("pk")[: limit + 1]
+    )
+    former = probe.filter(_matches("former_names__search_vector", plan.tsquery)).filter(
+        _contains_any("former_names__search_name", plan.variants)
+    )
+    parts.append(former.values("pk")[: limit + 1])
+    found = parts[0].union(*parts[1:], all=True)
+    # The first matching level wins: the levels are in ascending order.
+    levels = [(0, Q(search_name__startswith=plan.variants[0])), (1, letters)]
+    levels += [(level, _matches("search_pinyin", tsquery)) for level, tsquery in plan.pinyin_ranks]
+    ranks = [When(condition, then=Value(level)) for level, condition in sorted(levels, key=lambda x: x[0])]
+    return (
+        qs.filter(pk__in=found)
+        .annotate(
+            inactive=inactive,
+            rank=Case(*ranks, default=Value(3), output_field=IntegerField()),
+            name_length=Length("search_name"),
+        )
+        .order_by("inactive", "rank", "name_length", "name", "uscc")
     )
 
 

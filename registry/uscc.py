@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -221,13 +222,9 @@ def analyse(value: str) -> USCCAnalysis:
                 )
             )
     if len(normalized) != LENGTH:
-        errors.insert(
-            0,
-            USCCError(
-                "length",
-                _("A code has 18 characters; this one has %(count)d.") % {"count": len(normalized)},
-            ),
-        )
+        errors.insert(0, _length_error(normalized))
+        if one_off_candidates(normalized):
+            return result  # the later characters are shifted: the length error says where to look
     for position in range(3, min(len(normalized), 8) + 1):
         ch = normalized[position - 1]
         if not ch.isdigit() and position not in bad_positions:
@@ -277,6 +274,79 @@ def analyse(value: str) -> USCCAnalysis:
             )
         )
     return result
+
+
+# The weights of GB 32100's check (python-stdnum's): 3 to the power of the position, modulo 31.
+_WEIGHTS = tuple(pow(3, j, 31) for j in range(LENGTH - 1))
+
+
+@lru_cache(maxsize=256)
+def one_off_candidates(code: str) -> dict[str, int]:
+    """Valid codes one added character (17 typed) or one removed character (19 typed) away, each with
+    the 1-based position of the character added or removed (the first, for a repeated character).
+
+    For an added character the check fixes it: at each position exactly one character makes the
+    weighted sum come out, so 18 candidates are analysed, not 18 × 31."""
+    if any(ch not in ALPHABET for ch in code):
+        return {}
+    if len(code) == LENGTH - 1:
+        value = ALPHABET.index
+        tries = [(code + check_character(code), LENGTH)]
+        for i in range(LENGTH - 1):
+            fixed = sum(w * value(ch) for w, ch in zip(_WEIGHTS, code[:i] + "0" + code[i:16], strict=True))
+            missing = (-value(code[16]) - fixed) * pow(_WEIGHTS[i], -1, 31) % 31
+            tries.append((code[:i] + ALPHABET[missing] + code[i:], i + 1))
+        tries.sort(key=lambda item: item[1])
+    elif len(code) == LENGTH + 1:
+        tries = [(code[:i] + code[i + 1 :], i + 1) for i in range(LENGTH + 1)]
+    else:
+        return {}
+    found: dict[str, int] = {}
+    for candidate, position in tries:
+        if candidate not in found and _passes(candidate):
+            found[candidate] = position
+    return found
+
+
+def _passes(candidate: str) -> bool:
+    if not candidate[2:8].isdigit() or check_character(candidate[:17]) != candidate[17]:  # cheap tests first
+        return False
+    return is_valid(candidate)
+
+
+def _length_error(normalized: str) -> USCCError:
+    """The length is wrong; for one character too few or too many, where the check characters say
+    the missing or extra character most likely is."""
+    count = len(normalized)
+    if count not in (LENGTH - 1, LENGTH + 1) or not all(ch in ALPHABET for ch in normalized):
+        return USCCError("length", _("A code has 18 characters; this one has %(count)d.") % {"count": count})
+    candidates = one_off_candidates(normalized)
+    positions = sorted(set(candidates.values()))
+    values: dict = {"positions": ", ".join(str(p) for p in positions)}
+    if len(positions) == 1:
+        position = positions[0]
+        code = next(iter(candidates)) if count < LENGTH else normalized
+        values |= {"position": position, "char": code[position - 1]}
+    if count == LENGTH - 1:
+        message = _("A code has 18 characters; this one has 17: one character is missing.")
+        if len(positions) == 1:
+            hint = _("The check characters pass only with “%(char)s” added as character %(position)d.")
+        elif positions:
+            hint = _("The check characters pass with a character added at one of positions %(positions)s.")
+        else:
+            hint = _("No single added character makes the check characters pass: check every character.")
+    else:
+        message = _("A code has 18 characters; this one has 19: one character too many.")
+        if len(positions) == 1:
+            hint = _(
+                "The check characters pass only without character %(position)d, “%(char)s”: it is most "
+                "likely the extra one."
+            )
+        elif positions:
+            hint = _("The check characters pass without any one of characters %(positions)s.")
+        else:
+            hint = _("No single removed character makes the check characters pass: check every character.")
+    return USCCError("length", f"{message} {hint % values}", positions[0] if len(positions) == 1 else None)
 
 
 def is_valid(value: str) -> bool:

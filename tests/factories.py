@@ -52,6 +52,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     # What the services store beside the name so that search finds it.
     search_name = factory.LazyAttribute(lambda o: search_fields(o.name)["search_name"])
     search_vector = factory.LazyAttribute(lambda o: search_fields(o.name)["search_vector"])
+    search_pinyin = factory.LazyAttribute(lambda o: search_fields(o.name)["search_pinyin"])
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):

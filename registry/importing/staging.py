@@ -29,7 +29,8 @@ def staging_sql() -> str:
     columns = ", ".join(f"{name} {kind}" for name, kind in DATA_COLUMNS)
     return (
         f"CREATE TEMP TABLE {STAGING} (rownum integer NOT NULL, ok boolean NOT NULL, raw_uscc text, "
-        f"uscc text NOT NULL, {columns}, former_names text[], search_name text, search_vector text) ON COMMIT DROP"
+        f"uscc text NOT NULL, {columns}, former_names text[], search_name text, search_vector text, "
+        "search_pinyin text) ON COMMIT DROP"
     )
 
 
@@ -42,6 +43,7 @@ COPY_COLUMNS = [
     "former_names",
     "search_name",
     "search_vector",
+    "search_pinyin",
 ]
 COPY_TYPES = [
     "int4",
@@ -50,6 +52,7 @@ COPY_TYPES = [
     "text",
     *[kind for _n, kind in DATA_COLUMNS],
     "text[]",
+    "text",
     "text",
     "text",
 ]

@@ -114,6 +114,7 @@ def _upsert_chunk(
         assignments += (
             ", search_name = COALESCE(t.search_name, e.search_name)"
             ", search_vector = COALESCE(t.search_vector::tsvector, e.search_vector)"
+            ", search_pinyin = COALESCE(t.search_pinyin::tsvector, e.search_pinyin)"
         )
         cursor.execute(
             f"""
@@ -130,9 +131,10 @@ def _upsert_chunk(
     cursor.execute(
         f"""
         INSERT INTO registry_enterprise (uscc, {insert_columns}, division_code, is_legacy_code, legacy_reason,
-                                         source, created_at, updated_at, search_name, search_vector)
+                                         source, created_at, updated_at, search_name, search_vector,
+                                         search_pinyin)
         SELECT t.uscc, {insert_values}, substr(t.uscc, 3, 6), false, '', %(source)s, now(), now(),
-               COALESCE(t.search_name, ''), t.search_vector::tsvector
+               COALESCE(t.search_name, ''), t.search_vector::tsvector, t.search_pinyin::tsvector
         FROM {STAGING} t
         WHERE {chunk} AND NOT EXISTS (SELECT 1 FROM registry_enterprise e WHERE e.uscc = t.uscc)
         ORDER BY t.rownum

@@ -132,6 +132,7 @@ def validate_into_staging(
                         cleaned.get("former_names") if not errors else None,
                         found.get("search_name"),
                         found.get("search_vector"),
+                        found.get("search_pinyin"),
                     ]
                 )
             if progress and report.rows_read % 5000 == 0:

@@ -25,7 +25,7 @@ COLUMNS = (
     "uscc", "name", "entity_type", "status", "legal_representative", "registered_capital",
     "established_on", "domicile", "registration_authority", "division_code", "industry",
     "registration_number", "organization_code", "tax_number", "is_legacy_code", "legacy_reason",
-    "source", "created_at", "updated_at", "search_name", "search_vector",
+    "source", "created_at", "updated_at", "search_name", "search_vector", "search_pinyin",
 )
 # fmt: on
 
@@ -188,7 +188,7 @@ def synthetic_chunks(
                 f"{code}\t{name}\t{kind}\t{_STATUS[int(rnd() * n_status)]}\t{person}\t{capital}\t"
                 f"{_DATES[int(rnd() * n_dates)]}\t{place.address}{ROADS[int(rnd() * n_roads)]}{number}号\t"
                 f"{place.authority}\t{place.code}\t{industry}\t\t{org}{oc}{tail}"
-                f"{found['search_name']}\t{found['search_vector']}\n"
+                f"{found['search_name']}\t{found['search_vector']}\t{found['search_pinyin']}\n"
             )
             if not first:
                 first = code

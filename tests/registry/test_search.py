@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import random
 from pathlib import Path
 
 import opencc
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -15,6 +17,7 @@ from registry import search, services
 from registry import selectors as registry_selectors
 from registry.importing import enterprise_import
 from registry.models import Enterprise
+from registry.pinyin import name_readings
 from registry.search import highlight, normalize, plan_query, search_fields
 from registry.seeding import enterprises_seed_synthetic
 from registry.selectors import enterprise_code_suggestions, enterprise_list
@@ -60,18 +63,32 @@ def test_python_and_sql_normalise_names_alike():
             assert sql_normalized == normalize(name), name
 
 
-def test_the_document_holds_bigrams_and_pinyin():
+def test_the_documents_hold_character_pairs_and_pinyin_pairs_with_positions():
     fields = search_fields("杭州（西湖）建设有限公司")
     assert fields["search_name"] == "杭州西湖建设有限公司"
-    for lexeme in (
-        "'杭州'",
-        "'州西'",
-        "'西湖'",
-        "'湖建'",
-        "'>hangzhouxihujiansheyouxiangongsi'",
-        "'~hzxhjsyxgs'",
-    ):
+    for lexeme in ("'杭州'", "'州西'", "'西湖'", "'湖建'"):
         assert lexeme in fields["search_vector"]
+    assert "hang" not in fields["search_vector"]  # pinyin has a column of its own
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lexeme, positions FROM unnest(%s::tsvector)", [fields["search_pinyin"]])
+        lexemes = {lexeme: list(positions) for lexeme, positions in cursor.fetchall()}
+    assert lexemes["hang-zhou"] == [1] and lexemes["^hang-zhou"] == [1]
+    assert lexemes["~hz"] == [1] and lexemes["^~hz"] == [1]
+    assert lexemes["xi-hu"] == [3] and lexemes["~xh"] == [3]
+    assert lexemes["gong-si"] == [9]
+    assert lexemes["~hzx"] == [1] and lexemes["~yxg"] == [7] and lexemes["~xgs"] == [8]
+    assert "^xi-hu" not in lexemes and "~gs" in lexemes and "~gsx" not in lexemes
+
+
+def test_heteronyms_are_indexed_under_each_common_reading():
+    pinyin = search_fields("长沙银行重庆分行")["search_pinyin"]
+    for lexeme in ("'chang-sha'", "'zhang-sha'", "'yin-hang'", "'yin-xing'", "'chong-qing'", "'zhong-qing'"):
+        assert lexeme in pinyin
+    # Rare readings are not (达 is never read ti or ta in a name), nor interjections.
+    assert "'teng-ti'" not in search_fields("腾达")["search_pinyin"]
+    # A word of the phrase dictionary adds its own reading: 会计 is kuaiji, 会 alone is hui.
+    assert "'kuai-ji'" in search_fields("杭州会计师事务所")["search_pinyin"]
+    assert "kuai" not in search_fields("杭州会展中心")["search_pinyin"]
 
 
 def test_every_write_path_fills_the_search_columns(registry_admin, tmp_path):
@@ -90,6 +107,10 @@ def test_every_write_path_fills_the_search_columns(registry_admin, tmp_path):
     enterprises_seed_synthetic(count=5, actor=registry_admin)
     assert not Enterprise.objects.filter(search_name="").exists()
     assert not Enterprise.objects.filter(search_vector__isnull=True).exists()
+    assert not Enterprise.objects.filter(search_pinyin__isnull=True).exists()
+    assert names_found("zhijiang hengda") == ["杭州之江恒达建设有限公司"]
+    assert names_found("beilun gangkou") == ["宁波北仑港口物流有限公司"]
+    assert names_found("blgk") == ["宁波北仑港口物流有限公司"]
     assert names_found("之江恒达") == ["杭州之江恒达建设有限公司"]
     assert names_found("西湖恒达") == ["杭州之江恒达建设有限公司"]  # the old name is now a former name
     assert names_found("北仑港口") == ["宁波北仑港口物流有限公司"]
@@ -104,6 +125,8 @@ def test_an_import_that_renames_updates_the_search_columns(registry_admin, tmp_p
     )
     assert enterprise_import(actor=registry_admin, path=path).updated == 1
     assert names_found("瓯海华盛") == ["温州瓯海华盛电器有限公司"]
+    assert names_found("ouhai") == ["温州瓯海华盛电器有限公司"]
+    assert names_found("lucheng") == []
     assert names_found("鹿城华盛") == ["温州瓯海华盛电器有限公司"]
 
 
@@ -163,6 +186,144 @@ def test_pinyin_whole_and_initials_find_the_beginning_of_a_name():
     assert names_found("hzxh") == ["杭州西湖恒达建设工程有限公司"]
     assert names_found("nbbl") == ["宁波北仑港口物流有限公司"]
     assert names_found("shanghai") == []
+
+
+def test_pinyin_syllables_and_initials_find_any_run_of_the_name():
+    EnterpriseFactory(name="深圳市腾达科技有限公司")
+    EnterpriseFactory(name="杭州西湖恒达建设工程有限公司")
+    EnterpriseFactory(name="宁波北仑港口物流有限公司")
+    for query in (
+        "tengda",
+        "teng da",
+        "TengDa",
+        "teng'da",
+        "shenzhenshitengda",
+        "shitengdakeji",
+        "szstd",
+        "td",
+        "tdkj",
+    ):
+        assert names_found(query) == ["深圳市腾达科技有限公司"], query
+    for query in ("xihu", "xi hu", "xihuhengda", "xhhd", "hd", "hengda"):
+        assert names_found(query) == ["杭州西湖恒达建设工程有限公司"], query
+    for query in ("beilun", "gangkou wuliu", "blgk", "wl"):
+        assert names_found(query) == ["宁波北仑港口物流有限公司"], query
+    assert names_found("kj") == ["深圳市腾达科技有限公司"]
+    assert len(names_found("youxiangongsi")) == 3
+
+
+def test_pinyin_matches_whole_syllables_only():
+    EnterpriseFactory(name="天津天安科技有限公司")
+    assert names_found("tianan") == ["天津天安科技有限公司"]
+    assert names_found("anke") == ["天津天安科技有限公司"]  # 安科: a run starting at a syllable
+    assert names_found("ian") == []  # inside tian, not a syllable of its own
+    assert names_found("anjin") == []  # the end of tian and jin: across a syllable boundary
+    assert names_found("tianji") == []  # 津 is jin: a syllable is matched whole, not its beginning
+    assert names_found("tian jin") == ["天津天安科技有限公司"]
+
+
+def test_pinyin_finds_heteronyms_by_the_reading_in_use():
+    EnterpriseFactory(name="中国银行股份有限公司")
+    EnterpriseFactory(name="重庆长安汽车股份有限公司")
+    EnterpriseFactory(name="厦门天健会计师事务所")
+    assert names_found("yinhang") == ["中国银行股份有限公司"]
+    assert names_found("chongqing") == ["重庆长安汽车股份有限公司"]
+    assert names_found("changan") == ["重庆长安汽车股份有限公司"]
+    assert names_found("kuaiji") == ["厦门天健会计师事务所"]
+    assert names_found("xiamen") == ["厦门天健会计师事务所"]
+    assert names_found("xi'an") == []  # 西安 is not in any of these names
+
+
+def test_pinyin_ranks_the_beginning_then_syllables_then_initials():
+    EnterpriseFactory(name="腾达科技有限公司")
+    EnterpriseFactory(name="杭州腾达科技股份有限公司")
+    EnterpriseFactory(name="天地科技集团有限公司")
+    EnterpriseFactory(name="杭州天地科技有限公司")
+    EnterpriseFactory(name="腾达投资有限公司", status="deregistered")
+    assert names_found("tengda") == [
+        "腾达科技有限公司",  # the syllables begin the name
+        "杭州腾达科技股份有限公司",  # the syllables elsewhere
+        "腾达投资有限公司",  # deregistered: last
+    ]
+    assert names_found("td") == [
+        "腾达科技有限公司",  # the initials begin the name, shorter first
+        "天地科技集团有限公司",
+        "杭州天地科技有限公司",  # the initials elsewhere, shorter first
+        "杭州腾达科技股份有限公司",
+        "腾达投资有限公司",
+    ]
+
+
+def test_latin_letters_written_in_a_name_are_found():
+    EnterpriseFactory(name="TCL科技集团股份有限公司")
+    EnterpriseFactory(name="深圳市ABC电子有限公司")
+    assert names_found("tcl") == ["TCL科技集团股份有限公司"]
+    assert names_found("tclkj") == ["TCL科技集团股份有限公司"]  # letters read as themselves
+    assert names_found("abc") == ["深圳市ABC电子有限公司"]
+    assert names_found("bc") == ["深圳市ABC电子有限公司"]
+
+
+def test_pinyin_of_any_run_of_generated_names(generated):
+    """Syllables and initials of a random run of 2 to 4 characters find the name; every name found
+    holds a run read that way."""
+    rnd = random.Random(13)
+    for code, name in generated[:40]:
+        readings = name_readings(normalize(name))
+        width = rnd.choice((2, 3, 4))
+        starts = [i for i in range(len(readings) - width + 1) if all(readings[i : i + width])]
+        start = rnd.choice(starts)
+        run = [rnd.choice(r) for r in readings[start : start + width]]
+        for query in ("".join(run), " ".join(run), "".join(s[0] for s in run)):
+            plan = plan_query(query)
+            found = enterprise_list(query=query, limit=5000)
+            assert found.filter(uscc=code).exists(), (query, name)
+            for other in found.values_list("name", flat=True)[:100]:
+                assert "<mark>" in highlight(other, plan), (query, other)
+
+
+def test_common_pinyin_lexemes_are_left_out_of_the_index_query_but_matches_stay_exact(monkeypatch):
+    monkeypatch.setattr(
+        registry_selectors, "_common_pinyin_cache", (float("inf"), {"~yxg": 0.9, "~xgs": 0.9})
+    )
+    EnterpriseFactory(name="杭州腾达科技有限公司")
+    EnterpriseFactory(name="杭州科技腾达有限公司")
+    plan = registry_selectors.enterprise_search_plan("kjyxgs")
+    assert "~yxg" not in plan.pinyin_index_query and "~kjy" in plan.pinyin_index_query
+    assert "~yxg" in plan.pinyin_query
+    assert names_found("kjyxgs") == ["杭州腾达科技有限公司"]
+    assert sorted(names_found("yxgs")) == ["杭州科技腾达有限公司", "杭州腾达科技有限公司"]  # only common ones
+
+
+def test_the_plan_uses_the_pinyin_index():
+    EnterpriseFactory(name="深圳市腾达科技有限公司")
+    sql, params = enterprise_list(query="tengda").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "enterprise_search_pinyin" in plan
+
+
+def test_the_migration_backfills_existing_enterprises(monkeypatch):
+    """Rows written before the pinyin column (with the whole-name pinyin lexemes of old) are rewritten."""
+    migration = importlib.import_module("registry.migrations.0011_enterprise_search_pinyin")
+    names = ["深圳市腾达科技有限公司", "杭州西湖建设有限公司", "TCL科技集团股份有限公司"]
+    for name in names:
+        EnterpriseFactory(name=name)
+    Enterprise.objects.update(search_pinyin=None, search_vector="'>shenzhenshitengda' '~szstd' '深圳'")
+    monkeypatch.setattr(migration, "BATCH", 2)  # more than one batch
+    with connection.schema_editor() as editor:
+        migration.backfill(apps, editor)
+    with connection.cursor() as cursor:
+        for name in names:
+            fields = search_fields(name)
+            cursor.execute(
+                "SELECT search_vector = %s::tsvector AND search_pinyin = %s::tsvector FROM registry_enterprise "
+                "WHERE name = %s",
+                [fields["search_vector"], fields["search_pinyin"], name],
+            )
+            assert cursor.fetchone() == (True,), name
+    assert names_found("tengda") == ["深圳市腾达科技有限公司"]
 
 
 def test_former_names_are_found_whichever_way_they_were_written(registry_admin):
@@ -278,4 +439,7 @@ def test_highlight_marks_the_match_and_escapes_everything_else():
     html = highlight("杭州西湖建设", plan_query("<script>西湖"))
     assert "<script>" not in html
     assert highlight("杭州西湖建设", plan_query("hzxh")) == "<mark>杭州西湖</mark>建设"
+    assert highlight("深圳市腾达科技", plan_query("tengda")) == "深圳市<mark>腾达</mark>科技"
+    assert highlight("深圳市（腾达）科技", plan_query("shi teng da")) == "深圳<mark>市（腾达</mark>）科技"
+    assert highlight("天津天安", plan_query("ian")) == "天津天安"
     assert highlight("杭州西湖建設", plan_query("西湖建设")) == "杭州<mark>西湖建設</mark>"

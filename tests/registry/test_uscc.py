@@ -149,3 +149,81 @@ def test_full_width_case_spaces_and_dashes_are_still_folded(typed):
 def test_an_invisible_character_is_named():
     analysis = uscc.analyse("9111000060003734\u200b1L")
     assert any("U+200B ZERO WIDTH SPACE" in e.message and e.position == 17 for e in analysis.errors)
+
+
+# --- One character too few or too many ------------------------------------------------------------
+
+
+def test_a_dropped_or_doubled_character_of_every_real_code_is_located_among_the_candidates():
+    """Every real code with one character left out (17) or one typed twice (19): the true code is
+    among the candidates, at the position of the mistake (the first of a run of equal characters)."""
+    for code in REAL[:120]:
+        for i in range(18):
+            short = code[:i] + code[i + 1 :]
+            candidates = uscc.one_off_candidates(short)
+            first = i
+            while first > 0 and code[first - 1] == code[i]:
+                first -= 1
+            assert candidates.get(code) == first + 1, (code, i, candidates)
+            doubled = code[:i] + code[i] + code[i:]
+            assert uscc.one_off_candidates(doubled).get(code) == first + 1, (code, i)
+
+
+def test_the_shortcut_for_a_missing_character_finds_what_trying_every_character_finds():
+    def every_character(short: str) -> set[str]:
+        tries = {short[:i] + ch + short[i:] for i in range(18) for ch in uscc.ALPHABET}
+        return {candidate for candidate in tries if uscc.is_valid(candidate)}
+
+    for code in REAL[:40]:
+        for i in (0, 5, 11, 16, 17):
+            short = code[:i] + code[i + 1 :]
+            assert set(uscc.one_off_candidates(short)) == every_character(short), short
+
+
+@translation.override("en")
+def test_seventeen_characters_say_one_is_missing_and_where():
+    code = next(c for c in REAL if len(uscc.one_off_candidates(c[:17])) == 1)
+    without_check = uscc.analyse(code[:17])
+    assert [e.code for e in without_check.errors] == ["length"]
+    error = without_check.errors[0]
+    assert "has 17: one character is missing" in error.message
+    assert error.position == 18 and f"“{code[17]}” added as character 18" in error.message
+    # A character left out in the middle: the positions where one added character passes both checks.
+    for i in range(1, 17):
+        analysis = uscc.analyse(code[:i] + code[i + 1 :])
+        assert analysis.errors[0].code == "length"
+        # Shifted characters are not blamed one by one (no "must be a digit" for the division).
+        assert [e.code for e in analysis.errors] == ["length"], analysis.errors
+        assert (
+            str(min(uscc.one_off_candidates(code[:i] + code[i + 1 :]).values())) in analysis.errors[0].message
+        )
+    ambiguous = next(c for c in REAL if len(set(uscc.one_off_candidates(c[:17]).values())) > 1)
+    message = uscc.analyse(ambiguous[:17]).errors[0].message
+    positions = sorted(set(uscc.one_off_candidates(ambiguous[:17]).values()))
+    assert f"added at one of positions {', '.join(map(str, positions))}." in message
+
+
+@translation.override("en")
+def test_nineteen_characters_say_one_is_too_many_and_which():
+    code = REAL[0]
+    extra = next(ch for ch in uscc.ALPHABET if uscc.is_valid(code) and ch not in code[6:8])
+    typed = code[:7] + extra + code[7:]
+    analysis = uscc.analyse(typed)
+    assert [e.code for e in analysis.errors] == ["length"]
+    message = analysis.errors[0].message
+    assert "has 19: one character too many" in message
+    positions = uscc.one_off_candidates(typed)
+    assert positions[code] == 8
+    if len(set(positions.values())) == 1:
+        assert f"without character 8, “{extra}”" in message and analysis.errors[0].position == 8
+    else:
+        assert "8" in message
+    # Nothing removed makes it pass: said so.
+    hopeless = "9" * 19
+    assert "No single removed character" in uscc.analyse(hopeless).errors[0].message
+
+
+@translation.override("en")
+def test_other_lengths_keep_the_plain_length_message():
+    assert uscc.analyse("9111000060003734").errors[0].message == "A code has 18 characters; this one has 16."
+    assert uscc.analyse(REAL[0] + "12").errors[0].message == "A code has 18 characters; this one has 20."

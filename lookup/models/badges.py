@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import Enterprise
 
@@ -35,7 +36,7 @@ class BadgeStaff(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.PROTECT, related_name="badge_staff", verbose_name=_("enterprise")
     )
-    full_name = models.CharField(_("full name"), max_length=60)
+    full_name = models.CharField(pgettext_lazy("person", "full name"), max_length=60)
     registration_number = models.CharField(_("practitioner registration number"), max_length=40)
     photo = models.BinaryField(_("photo (JPEG)"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("works for the enterprise"), default=True)

@@ -48,6 +48,14 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser set up as a user in mainland China has it. The pages speak Simplified Chinese (the
+    default LANGUAGE_CODE, zh-hans) whatever the browser says, until the English switch is used; the
+    tests assert on the Chinese a user reads."""
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
 @pytest.fixture
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
-"""A citizen finds an enterprise by two characters, reads its credit page in both languages,
-downloads the credit report and checks it on the verification page."""
+"""A citizen finds an enterprise by two characters, reads its credit page in Chinese, downloads the
+credit report and checks it on the verification page, then reads the page in English."""
 
 from __future__ import annotations
 
@@ -55,18 +55,21 @@ def test_citizen_downloads_and_verifies_a_credit_report(live_server, page, scree
     page.wait_for_url(f"**/enterprises/{enterprise.uscc}/")
     assert page.get_by_role("heading", level=1).inner_text() == NAME
     assert page.get_by_role("navigation").count() >= 2  # the language switch and the sections
-    assert "赵*宝" in page.content() and "赵大宝" not in page.content()
+    assert "330106199001011234" not in page.content()  # identity numbers are never shown
+    assert page.locator(".standing-attention").is_visible()  # a serious fine in its publicity period
+
+    # The sections a citizen reads, in Chinese: the fine with its facts, and the licence.
+    page.get_by_role("link", name=re.compile("^行政处罚")).click()
+    fine = page.get_by_role("article", name="杭市监罚〔2026〕101号")
+    for label in ("行政相对人", "违法行为类型", "法律依据", "处罚内容", "决定日期", "决定机关", "公示至"):
+        assert fine.get_by_text(label, exact=True).first.is_visible(), label
+    assert "罚款 5 万元" in fine.inner_text()
+    assert page.get_by_role("heading", name=re.compile("^行政许可")).is_visible()
+    assert page.get_by_text("对此记录提出异议").first.is_visible()
     screenshot("citizen-credit-zh")
 
-    page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Administrative penalties").is_visible()
-    assert page.locator(".standing-attention").is_visible()
-    page.get_by_role("link", name=re.compile("Administrative penalties")).click()
-    screenshot("citizen-credit-en")
-
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download the credit report (PDF)").click()
+        page.get_by_role("link", name="下载信用报告（PDF）").click()
     download = info.value
     assert download.suggested_filename.startswith(f"credit-report-{enterprise.uscc}-")
     pdf_path = tmp_path / "report.pdf"
@@ -74,34 +77,40 @@ def test_citizen_downloads_and_verifies_a_credit_report(live_server, page, scree
     data = pdf_path.read_bytes()
     text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
     assert NAME in text and "公共信用信息概要" in text and "杭市监罚〔2026〕101号" in text
-    number = re.search(r"Reportnumber(\d{16})", text).group(1)
+    assert "登记信息" in text and "行政处罚" in text and "报告编号" in text  # the report speaks Chinese too
+    number = re.search(r"报告编号(\d{16})", text).group(1)
 
     scanned = qr_urls(data, tmp_path)  # what a phone reads from the printed QR code
     assert len(scanned) == 1 and scanned[0].startswith(live_server.url + "/r/")
     verify_path = scanned[0].removeprefix(live_server.url)
     assert verify_path in text  # the same short address is printed beside it
     page.goto(scanned[0])
-    assert page.get_by_role("heading", level=1).inner_text().strip().startswith("✔")
+    heading = page.get_by_role("heading", level=1).inner_text().strip()
+    assert heading.startswith("✔") and "真实有效" in heading
     assert number in page.content()
-    page.get_by_label("PDF file of the report").set_input_files(str(pdf_path))
-    page.get_by_role("button", name="Check the file").click()
+    page.get_by_label("报告的 PDF 文件").set_input_files(str(pdf_path))
+    page.get_by_role("button", name="核验文件").click()
     page.wait_for_load_state()
-    assert page.get_by_role("status").inner_text().startswith("This file is exactly the PDF")
+    assert page.get_by_role("status").inner_text() == "此文件与登记系统为本报告出具的 PDF 完全一致。"
     screenshot("citizen-report-verified")
 
     page.goto(live_server.url + verify_path[:-4] + "AAAA")
-    assert "Not genuine" in page.get_by_role("heading", level=1).inner_text()
+    assert "非真实" in page.get_by_role("heading", level=1).inner_text()
     screenshot("citizen-report-not-genuine")
+
+    # The same credit page in English, one click away.
+    page.goto(live_server.url + f"/enterprises/{enterprise.uscc}/")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Administrative penalties").is_visible()
+    assert page.get_by_role("link", name="Download the credit report (PDF)").is_visible()
+    screenshot("citizen-credit-en")
 
 
 def test_credit_page_on_a_phone(live_server, page, screenshot, enterprise):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + f"/enterprises/{enterprise.uscc}/")
-    assert (
-        page.get_by_role("link", name="下载信用报告（PDF）")
-        .or_(page.get_by_role("link", name="Download the credit report (PDF)"))
-        .is_visible()
-    )
+    assert page.get_by_role("link", name="下载信用报告（PDF）").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     screenshot("citizen-credit-phone")

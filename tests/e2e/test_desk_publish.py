@@ -1,7 +1,7 @@
 """A clerk records a fine and submits it; a reviewer, signed in elsewhere, publishes it.
 
-Elements are found by their name or id, not by visible text: the desk speaks Chinese first and
-its English message ids may be translated at any time.
+The desk speaks Simplified Chinese (the default language): the tests find fields by name or id and
+assert on the Chinese a clerk and a reviewer read (headings, counts, statuses, buttons, history).
 """
 
 import datetime as dt
@@ -48,9 +48,14 @@ def test_clerk_submits_a_penalty_and_reviewer_publishes_it(live_server, browser,
     decided = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
 
     sign_in(page, live_server.url, "clerk_wang", screenshot)
+    assert page.get_by_role("heading", level=1).inner_text() == "本部门的记录"
+    assert page.get_by_text("本部门尚无记录。").is_visible()
     screenshot("desk-empty-list")
-    page.click('a[href="/desk/records/new/penalty/"]')
+    page.get_by_role("link", name="新建行政处罚").click()
     page.wait_for_url("**/desk/records/new/penalty/")
+    assert page.get_by_role("heading", level=1).inner_text() == "新建记录：行政处罚"
+    assert page.get_by_role("group", name="行政相对人信息").is_visible()
+    assert page.get_by_label("罚款金额（万元）").is_visible()
     page.fill("[name=party_name]", enterprise.name)
     page.fill("[name=party_uscc]", "00000000000000000X")
     page.fill("[name=document_number]", NUMBER)
@@ -65,6 +70,8 @@ def test_clerk_submits_a_penalty_and_reviewer_publishes_it(live_server, browser,
     # Two mistakes: a placeholder code, and a fine keyed in yuan. Both are shown at the top and at the field.
     summary = page.locator("#error-summary")
     assert summary.is_visible()
+    assert summary.get_by_role("heading").inner_text() == "记录未保存。请更正："
+    assert "行政相对人统一社会信用代码" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.locator("#id_party_uscc_errors").is_visible()
     assert page.locator("#id_fine_amount_errors").is_visible()
@@ -81,8 +88,11 @@ def test_clerk_submits_a_penalty_and_reviewer_publishes_it(live_server, browser,
     page.wait_for_url(re.compile(r"/desk/records/\d+/(#.*)?$"))
     record = CreditRecord.objects.get(document_number=NUMBER)
     assert record.status == "submitted"
-    assert page.locator("#record-status .rstatus-submitted").is_visible()
+    assert page.locator("#record-status .rstatus-submitted").inner_text() == "待审核"
     assert page.locator("#publish-record").count() == 0
+    assert "等待浙江省市场监督管理局的审核员审核。" in page.locator("main").inner_text()
+    publicity = page.get_by_role("region", name="公示信息")
+    assert "公示截止" in publicity.inner_text() and "最迟公示日期" in publicity.inner_text()
     screenshot("desk-record-submitted")
 
     # The reviewer works in another browser session.
@@ -90,17 +100,24 @@ def test_clerk_submits_a_penalty_and_reviewer_publishes_it(live_server, browser,
     try:
         review = context.new_page()
         sign_in(review, live_server.url, "reviewer_li")
-        review.click('a[href="/desk/review/"]')
+        review.get_by_role("link", name="待审核队列").click()
         review.wait_for_url("**/desk/review/")
+        assert review.locator("#queue-count").inner_text() == "1 条记录待审核"
         assert review.locator(f'a[href="/desk/records/{record.pk}/"]').is_visible()
         review.screenshot(path=str(SCREENSHOTS / "desk-review-queue.png"), full_page=True)
         review.click(f'a[href="/desk/records/{record.pk}/"]')
         review.wait_for_url(f"**/desk/records/{record.pk}/")
+        assert review.locator("#publish-record").inner_text() == "审核通过并公示"
+        assert review.locator("#send-back-record").inner_text() == "退回录入员"
         review.click("#publish-record")
         review.wait_for_load_state()
-        assert review.locator("#record-status .rstatus-published").is_visible()
+        assert review.locator("#record-status .rstatus-published").inner_text() == "已公示"
         assert review.locator("#publish-record").count() == 0
-        assert "reviewer_li" in review.locator("#history").inner_text()
+        history = review.locator("#history").inner_text()
+        assert "reviewer_li" in history
+        for event in ("已创建", "已提交审核", "已公示"):
+            assert event in history, event
+        assert "项内容" in history and "家企业" not in history  # "录入了 N 项内容", once "找到 N 家企业"
         review.screenshot(path=str(SCREENSHOTS / "desk-record-published.png"), full_page=True)
     finally:
         context.close()
@@ -140,15 +157,20 @@ def test_desk_list_on_a_phone(live_server, page, screenshot, people):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url, "clerk_wang")
     assert page.locator("table.records tbody tr").count() == 3
+    assert page.locator("#result-count").inner_text() == "共 3 条记录"
     assert page.get_by_role("link", name="浙市监罚〔2025〕0号").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width}px)"
     screenshot("desk-list-phone")
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.click(".filter-panel summary")
-    page.select_option("[name=status]", "draft")
+    headers = page.locator("table.records thead").inner_text()
+    for column in ("文书号", "行政相对人", "记录状态", "决定日期", "公示截止", "最迟公示日期"):
+        assert column in headers, column
+    page.get_by_text("筛选条件").click()
+    page.get_by_label("记录状态").select_option(label="草稿")
     page.click(".filter-panel button[type=submit]")
     page.wait_for_url("**status=draft**")
     assert page.locator("table.records tbody tr").count() == 2
+    assert page.locator("#result-count").inner_text() == "共 2 条记录"
     assert page.locator(".filter-panel").get_attribute("open") is not None
     screenshot("desk-list-filtered")

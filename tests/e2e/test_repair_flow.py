@@ -1,8 +1,8 @@
 """Credit repair end to end: the enterprise's account applies with a PDF, the agency's reviewer
 downloads it and approves, and the record disappears from the public credit page.
 
-Elements are found by name or id: the pages speak Chinese first and their English message ids may be
-translated at any time.
+The pages speak Simplified Chinese (the default language): fields are found by name or id, and the
+tests assert on the Chinese the enterprise, the reviewer and the objector read.
 """
 
 import datetime as dt
@@ -79,10 +79,17 @@ def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
 
     eligibility = f"/enterprises/{enterprise.uscc}/repair/"
     sign_in(page, live_server.url, "xihu_finance", eligibility)
-    assert page.locator(f"#record-{record.pk}.can-apply").is_visible()
+    assert page.get_by_role("heading", level=1).inner_text() == "这些记录能否修复？"
+    row = page.locator(f"#record-{record.pk}.can-apply")
+    assert row.is_visible()
+    assert "现在可申请" in row.inner_text() and "现在可以申请信用修复。" in row.inner_text()
+    headers = page.locator("#eligibility thead").inner_text()
+    assert "公示至" in headers and "原因说明" in headers
     screenshot("repair-eligibility")
-    page.click(f"#apply-record-{record.pk}")
+    page.get_by_role("link", name="申请修复").click()
     page.wait_for_url(f"**/account/repair/apply/record/{record.pk}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "申请信用修复"
+    assert NUMBER in page.locator("main").inner_text()
     page.fill("[name=statement]", "罚款已于2026年3月缴清，违法宣传已全部下线，此后无新的违法行为。")
     page.set_input_files("input[name=commitment_letter]", str(pdf))
     page.set_input_files("input[name=proof_of_performance]", str(pdf))
@@ -91,8 +98,10 @@ def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
     page.wait_for_url(re.compile(r".*/account/repair/\d+/$"))
     application = RepairApplication.objects.get()
     assert application.status == "submitted"
-    assert page.locator("#application-status .rstatus-submitted").is_visible()
+    assert page.locator("#application-status .rstatus-submitted").inner_text() == "已提交"
+    assert page.get_by_role("heading", level=1).inner_text() == "信用修复申请"
     assert page.locator("#materials li").count() == 2
+    assert "信用修复承诺书" in page.locator("#materials").inner_text()
     screenshot("repair-application-submitted")
 
     context = browser.new_context()
@@ -100,6 +109,8 @@ def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
         desk = context.new_page()
         sign_in(desk, live_server.url, "reviewer_li", "/desk/repair/")
         assert desk.locator(f"#application-{application.pk}").is_visible()
+        columns = desk.locator("table thead").inner_text()
+        assert "办理状态" in columns and "提交时间" in columns and "登记状态" not in columns
         desk.screenshot(path=str(SCREENSHOTS / "repair-desk-queue.png"), full_page=True)
         desk.click(f'a[href="/desk/repair/{application.pk}/"]')
         desk.wait_for_url(f"**/desk/repair/{application.pk}/")
@@ -109,12 +120,13 @@ def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
         download = download_info.value
         assert download.suggested_filename == "罚款缴纳凭证.pdf"
         assert Path(download.path()).read_bytes() == PDF
+        assert desk.get_by_label("通过", exact=True).is_visible() and desk.get_by_label("驳回").is_visible()
         desk.check("input[name=decision][value=approve]")
         desk.fill("[name=reason]", "已履行行政处罚，违法行为已纠正，同意提前停止公示。")
         desk.screenshot(path=str(SCREENSHOTS / "repair-desk-decide.png"), full_page=True)
         desk.click("#decide")
         desk.wait_for_load_state()
-        assert desk.locator("#application-status .rstatus-published").is_visible()
+        assert desk.locator("#application-status .rstatus-published").inner_text() == "已通过"
         desk.screenshot(path=str(SCREENSHOTS / "repair-desk-approved.png"), full_page=True)
     finally:
         context.close()
@@ -133,18 +145,35 @@ def test_enterprise_applies_reviewer_approves_record_leaves_public_view(
 
 def test_anyone_objects_to_a_record_and_follows_it(live_server, page, screenshot, world):
     enterprise, record, pdf = world
-    page.goto(f"{live_server.url}/records/{record.pk}/object/")
-    page.fill("[name=objector_name]", "张三")
-    page.fill("[name=contact]", "zhangsan@example.com")
-    page.fill("[name=reason]", "该处罚决定已于2026年8月被行政复议撤销，请更正。")
+    page.goto(f"{live_server.url}/enterprises/{enterprise.uscc}/")
+    page.get_by_role("article", name=NUMBER).get_by_role("link", name="对此记录提出异议").click()
+    page.wait_for_url(f"**/records/{record.pk}/object/")
+    assert page.get_by_role("heading", level=1).inner_text() == "对记录提出异议"
+    assert NUMBER in page.locator("main").inner_text()
+    page.get_by_label("您的姓名或单位名称").fill("张三")
+    page.get_by_label("电话或电子邮箱").fill("zhangsan@example.com")
+    page.get_by_label("该记录有何错误？").fill("该处罚决定已于2026年8月被行政复议撤销，请更正。")
     page.set_input_files("input[name=evidence]", str(pdf))
     screenshot("objection-form")
-    page.click("#submit-objection")
+    page.get_by_role("button", name="提交异议").click()
     page.wait_for_load_state()
     reference = page.locator("#objection-reference").inner_text().strip()
-    assert page.locator("#objection-key").inner_text().strip()
+    assert reference and page.locator("#objection-key").inner_text().strip()
+    assert "查询密钥" in page.locator("main").inner_text()
     screenshot("objection-received")
-    page.click("#follow-link")
-    page.wait_for_url(f"**/objections/{reference}/?key=*")
-    assert page.locator("#decide-by").is_visible()
-    screenshot("objection-follow")
+
+    page.goto(f"{live_server.url}/enterprises/{enterprise.uscc}/")
+    assert (
+        page.get_by_role("article", name=re.compile(re.escape(NUMBER))).get_by_text("异议处理中").is_visible()
+    )
+
+    desk = page.context.browser.new_context()
+    try:
+        clerk = desk.new_page()
+        sign_in(clerk, live_server.url, "clerk_wang", "/desk/objections/")
+        queue = clerk.locator("main").inner_text()
+        assert reference in queue and "处理状态" in queue and "登记状态" not in queue
+        assert "已受理：记录已标注为异议处理中" in queue
+        clerk.screenshot(path=str(SCREENSHOTS / "objection-desk-queue.png"), full_page=True)
+    finally:
+        desk.close()

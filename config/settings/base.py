@@ -170,6 +170,8 @@ REMEDY_UPLOAD_MAX_BYTES = int(os.environ.get("REMEDY_UPLOAD_MAX_BYTES", str(10 *
 REMEDY_UPLOAD_MAX_FILES = int(os.environ.get("REMEDY_UPLOAD_MAX_FILES", "20"))
 # Objections one client address may file in an hour.
 OBJECTION_RATE_PER_HOUR = int(os.environ.get("OBJECTION_RATE_PER_HOUR", "5"))
+# Attempts to open an objection with its reference and key, per client address.
+OBJECTION_FOLLOW_RATE = os.environ.get("OBJECTION_FOLLOW_RATE", "30/hour")
 
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
 # it usually means the amount was keyed in yuan (docs/domain.md §3).

@@ -188,3 +188,37 @@ class CommitmentDecisionForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For a breach: how the commitment was broken (the record's facts)."),
     )
+
+
+class ObjectionTrackForm(forms.Form):
+    """The objector's reference and follow-up key, to see the objection's progress."""
+
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "code-input",
+            }
+        ),
+        help_text=_("For example YY20260105AB12CD, as shown when the objection was filed."),
+    )
+    key = forms.CharField(
+        label=_("Follow-up key"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}),
+        help_text=_("The key shown once when the objection was filed."),
+    )
+
+    def clean_reference(self) -> str:
+        # Full-width letters and digits (a Chinese keyboard types them) count as their plain forms.
+        text = "".join(
+            chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in self.cleaned_data["reference"]
+        )
+        return "".join(text.split()).upper()
+
+    def clean_key(self) -> str:
+        return self.cleaned_data["key"].strip()

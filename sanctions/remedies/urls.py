@@ -11,6 +11,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/repair/", public.repair_eligibility, name="eligibility"),
     path("records/<int:pk>/object/", public.objection_new, {"kind": "record"}, name="object-record"),
     path("listings/<int:pk>/object/", public.objection_new, {"kind": "listing"}, name="object-listing"),
+    path("objections/", public.objection_track, name="track"),
     path("objections/<str:reference>/", public.objection_follow, name="follow"),
     # An enterprise account
     path("account/repair/", account.my_applications, name="mine"),

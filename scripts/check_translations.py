@@ -126,6 +126,8 @@ def fold(msgid: str) -> str:
         word, tail = match.groups()
         if word.endswith("ies") and len(word) > 4:
             word = word[:-3] + "y"
+        elif word.endswith(("sses", "xes", "ches", "shes")):
+            word = word[:-2]
         elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
             word = word[:-1]
         text = text[: match.start()] + word + tail

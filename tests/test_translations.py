@@ -139,6 +139,12 @@ msgstr "处罚类别"
 
 msgid "penalty category"
 msgstr "处罚类别"
+
+msgid "sign-in address"
+msgstr "登录地址"
+
+msgid "sign-in addresses"
+msgstr "登录地址"
 """
     assert check_translations.check(*catalogue(tmp_path, body)) == []
 

@@ -5,7 +5,8 @@ from . import search_views, views
 app_name = "lookup"
 
 urlpatterns = [
-    path("", search_views.search, name="search"),
+    # The home page; with a query (?q=…) the search results, so every search link and form stays as it was.
+    path("", views.home, name="search"),
     path("search", search_views.search, name="search-alias"),
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise"),
     path("enterprises/<str:uscc>/report.pdf", views.report_pdf, name="report"),

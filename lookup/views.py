@@ -26,6 +26,8 @@ from sanctions.remedies.selectors import (
     public_commitments_for,
 )
 
+from . import search_views
+from .home import home_body
 from .masking import SECTION_KINDS, section_title, sections_of, with_labels
 from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
@@ -108,6 +110,15 @@ def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
 def _full_page_key(uscc: str) -> str:
     """By code, not by id: a cached page is found without asking the database who the code is."""
     return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal's home page (``lookup.home``): the search box, the ways into the credit system and the
+    latest decisions. With a query (``/?q=…``, filters, a page) it is the search, as links have it."""
+    if request.GET:
+        return search_views.search(request)
+    body = mark_safe(home_body())  # noqa: S308 - our own template's output, escaped there
+    return render(request, "lookup/home.html", {"body_html": body})
 
 
 def visitor_is_anonymous(request: HttpRequest) -> bool:

@@ -33,10 +33,16 @@ from .synthetic import COLUMNS, ORG_PREFIX, seed_index, synthetic_chunks
 __all__ = [
     "DEMO_PASSWORD",
     "DEMO_PERSONAS",
+    "demo_agencies",
     "demo_data_refusal",
+    "demo_enterprise_codes",
+    "demo_personas",
     "demo_seed",
+    "demo_user_create",
     "enterprises_seed_synthetic",
+    "enterprises_seed_synthetic_up_to",
     "seed_places",
+    "synthetic_enterprises",
 ]
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -46,7 +52,7 @@ ENTERPRISES_FILE = FIXTURES / "demo_enterprises.csv"
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - published demo accounts, never created in production
 SAMR = "国家市场监督管理总局"
 ZHEJIANG = "浙江省市场监督管理局"
-# username, agency name (None: registry administrator), role
+# The accounts the README names: username, agency name (None: registry administrator), role.
 DEMO_PERSONAS: tuple[tuple[str, str | None, str], ...] = (
     ("admin", None, StaffRoleKind.REGISTRY_ADMIN),
     ("samr_clerk", SAMR, StaffRoleKind.CLERK),
@@ -54,6 +60,26 @@ DEMO_PERSONAS: tuple[tuple[str, str | None, str], ...] = (
     ("zj_clerk", ZHEJIANG, StaffRoleKind.CLERK),
     ("zj_reviewer", ZHEJIANG, StaffRoleKind.REVIEWER),
 )
+
+
+def demo_agencies() -> list[dict[str, Any]]:
+    """The demo agencies as ``fixtures/demo_agencies.json`` has them (``code``: the short code of
+    their demo accounts, ``short``: the abbreviation their decision numbers start with)."""
+    return json.loads(AGENCIES_FILE.read_text(encoding="utf-8"))
+
+
+def demo_personas() -> tuple[tuple[str, str | None, str], ...]:
+    """Every demo account: ``DEMO_PERSONAS``, then a clerk and a reviewer of each other demo agency
+    (``<code>_clerk``, ``<code>_reviewer``), who enter and publish that agency's demo records."""
+    named = {username for username, _agency, _role in DEMO_PERSONAS}
+    extra = []
+    for item in demo_agencies():
+        for role in (StaffRoleKind.CLERK, StaffRoleKind.REVIEWER):
+            username = f"{item['code']}_{role}"
+            if username not in named:
+                extra.append((username, item["name"], role))
+    return DEMO_PERSONAS + tuple(extra)
+
 
 _SYNTHETIC_LOCK = 0x53454544  # "SEED": one synthetic batch at a time, so indexes never overlap
 
@@ -77,7 +103,7 @@ def _ensure_demo_allowed() -> None:
 
 def _agencies_seed(actor) -> int:
     created = 0
-    for item in json.loads(AGENCIES_FILE.read_text(encoding="utf-8")):
+    for item in demo_agencies():
         if (
             Agency.objects.filter(name=item["name"]).exists()
             or Agency.objects.filter(uscc=item["uscc"]).exists()
@@ -93,34 +119,56 @@ def _agencies_seed(actor) -> int:
                 "division": item["division"],
                 "parent": parent,
                 "sectors": item.get("sectors", []),
+                "publicity_system": item.get("publicity_system", ""),
             },
         )
         created += 1
     return created
 
 
-def _personas_seed(actor) -> tuple[int, int]:
+def demo_user_create(*, actor, username: str, is_admin: bool = False, can_sign_in: bool = True):
+    """A demo account (password ``DEMO_PASSWORD``, or none that works); returns (user, created).
+
+    Never under production settings; the account's creation is audited like any other write.
+    """
+    ensure_registry_admin(actor)
+    _ensure_demo_allowed()
     User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user, False
+    user = User(username=username, is_staff=is_admin, is_superuser=is_admin, is_active=True)
+    if can_sign_in:
+        user.set_password(DEMO_PASSWORD)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_write(
+        actor=actor,
+        action="user.create",
+        target=user,
+        after={"username": username, "is_staff": is_admin, "is_superuser": is_admin, "demo": True},
+    )
+    return user, True
+
+
+def _personas_seed(actor) -> tuple[int, int]:
     users = roles = 0
-    for username, agency_name, role in DEMO_PERSONAS:
+    for username, agency_name, role in demo_personas():
         is_admin = role == StaffRoleKind.REGISTRY_ADMIN
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = User(username=username, is_staff=is_admin, is_superuser=is_admin, is_active=True)
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            audit_write(
-                actor=actor,
-                action="user.create",
-                target=user,
-                after={"username": username, "is_staff": is_admin, "is_superuser": is_admin, "demo": True},
-            )
-            users += 1
+        user, created = demo_user_create(actor=actor, username=username, is_admin=is_admin)
+        users += created
         agency = Agency.objects.get(name=agency_name) if agency_name else None
         if not StaffRole.objects.filter(user=user, agency=agency, role=role).exists():
             services.staff_role_grant(actor=actor, user=user, role=role, agency=agency)
             roles += 1
     return users, roles
+
+
+def demo_enterprise_codes() -> list[str]:
+    """The codes of the demo set's enterprises (``fixtures/demo_enterprises.csv``), in file order."""
+    with ENTERPRISES_FILE.open(encoding="utf-8", newline="") as handle:
+        return [row["uscc"] for row in csv.DictReader(handle)]
 
 
 def _enterprises_seed(actor) -> int:
@@ -235,3 +283,22 @@ def enterprises_seed_synthetic(
         after={"count": count, "first_uscc": first, "last_uscc": last},
     )
     return count
+
+
+def synthetic_enterprises():
+    """The synthetic enterprises (``enterprises_seed_synthetic``'s, told by their ``MB`` organisation
+    codes from the demo set's, which are seeded too)."""
+    return Enterprise.objects.filter(source=DataSource.SEED, uscc__regex=f"^.{{8}}{ORG_PREFIX}")
+
+
+def enterprises_seed_synthetic_up_to(
+    *, total: int, actor=None, progress: Callable[[int], Any] | None = None
+) -> int:
+    """Make the synthetic enterprises ``total`` in number, adding only the missing ones; returns how many
+    were added (0 when there are that many already: running it again adds nothing)."""
+    if total < 0:
+        raise ValidationError({"count": [_("The number of enterprises cannot be negative.")]})
+    missing = total - synthetic_enterprises().count()
+    if missing <= 0:
+        return 0
+    return enterprises_seed_synthetic(count=missing, actor=actor, progress=progress)

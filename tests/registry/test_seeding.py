@@ -7,7 +7,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
@@ -61,6 +61,8 @@ def test_demo_files_hold_valid_codes_of_real_current_places():
     for item in DEMO_AGENCIES:
         assert uscc.is_valid(item["uscc"]) and item["uscc"][:2] == "11"
         assert Division.objects.filter(code=item["division"]).exists()
+    assert len({item["code"] for item in DEMO_AGENCIES}) == len(DEMO_AGENCIES)
+    assert all(item["short"] for item in DEMO_AGENCIES)
     assert len({r["uscc"] for r in DEMO_ENTERPRISES}) == len(DEMO_ENTERPRISES)
     assert len({r["name"] for r in DEMO_ENTERPRISES}) == len(DEMO_ENTERPRISES)
 
@@ -71,12 +73,14 @@ def test_demo_files_hold_valid_codes_of_real_current_places():
 def test_demo_seed_creates_agencies_personas_and_enterprises():
     created = seeding.demo_seed()
 
+    personas = seeding.demo_personas()
     assert created == {
         "agencies": len(DEMO_AGENCIES),
-        "users": 5,
-        "roles": 5,
+        "users": len(personas),
+        "roles": len(personas),
         "enterprises": len(DEMO_ENTERPRISES),
     }
+    assert len(personas) == len(seeding.DEMO_PERSONAS) + 2 * (len(DEMO_AGENCIES) - 2)
     zhejiang = Agency.objects.get(name="浙江省市场监督管理局")
     assert zhejiang.parent.name == "国家市场监督管理总局"
     assert zhejiang.division_id == "330000" and zhejiang.level == "provincial"
@@ -91,6 +95,11 @@ def test_demo_seed_creates_agencies_personas_and_enterprises():
     assert roles_of("zj_reviewer") == {("浙江省市场监督管理局", StaffRoleKind.REVIEWER)}
     assert not User.objects.get(username="zj_clerk").is_staff
     assert User.objects.get(username="zj_clerk").check_password("demo12345")
+    # Every demo agency has a clerk and a reviewer, who enter and publish its demo records.
+    for item in DEMO_AGENCIES:
+        agency = item["name"]
+        assert roles_of(f"{item['code']}_clerk") == {(agency, StaffRoleKind.CLERK)}
+        assert roles_of(f"{item['code']}_reviewer") == {(agency, StaffRoleKind.REVIEWER)}
 
     enterprises = Enterprise.objects.all()
     assert enterprises.count() == len(DEMO_ENTERPRISES)
@@ -231,6 +240,18 @@ def test_clerk_cannot_seed_synthetic_enterprises(clerk):
 def test_a_negative_count_is_refused():
     with pytest.raises(ValidationError):
         seeding.enterprises_seed_synthetic(count=-1)
+    with pytest.raises(ValidationError):
+        seeding.enterprises_seed_synthetic_up_to(total=-1)
+
+
+def test_synthetic_enterprises_up_to_a_total_adds_only_the_missing_ones():
+    seeding.demo_seed()
+    assert seeding.enterprises_seed_synthetic_up_to(total=120) == 120
+    assert seeding.enterprises_seed_synthetic_up_to(total=120) == 0
+    assert seeding.enterprises_seed_synthetic_up_to(total=100) == 0
+    assert seeding.enterprises_seed_synthetic_up_to(total=150) == 30
+    assert seeding.synthetic_enterprises().count() == 150
+    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 150  # the demo set is not synthetic
 
 
 # --- Never under production settings -------------------------------------------------------------
@@ -254,29 +275,7 @@ def test_refusal_follows_the_loaded_settings_module_too(settings):
     assert seeding.demo_data_refusal() is not None
 
 
-def test_seed_demo_command_refuses_under_production_settings(production):
-    with pytest.raises(CommandError, match="never created by production settings"):
-        call_command("seed_demo", stdout=io.StringIO())
-    assert not Enterprise.objects.exists()
-
-
 # --- Commands ------------------------------------------------------------------------------------
-
-
-def test_seed_demo_command_loads_the_demo_set_and_synthetic_enterprises():
-    out = io.StringIO()
-    call_command("seed_demo", "--enterprises", "50", "--no-progress", stdout=out)
-
-    text = out.getvalue()
-    assert f"{len(DEMO_ENTERPRISES)} enterprises created" in text
-    assert "samr_reviewer" in text and "demo12345" in text
-    assert "50 synthetic enterprises" in text and "rows/s" in text
-    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 50
-
-    again = io.StringIO()
-    call_command("seed_demo", stdout=again)
-    assert "0 agencies, 0 accounts, 0 roles, 0 enterprises created" in again.getvalue()
-    assert Enterprise.objects.count() == len(DEMO_ENTERPRISES) + 50
 
 
 def test_load_reference_restores_a_missing_division():

@@ -157,10 +157,32 @@ def test_anyone_objects_to_a_record_and_follows_it(live_server, page, screenshot
     screenshot("objection-form")
     page.get_by_role("button", name="提交异议").click()
     page.wait_for_load_state()
+    page.wait_for_url(re.compile(r".*/objections/YY\w+/.*"))  # post/redirect/get: the follow-up page
     reference = page.locator("#objection-reference").inner_text().strip()
-    assert reference and page.locator("#objection-key").inner_text().strip()
-    assert "查询密钥" in page.locator("main").inner_text()
+    key = page.locator("#objection-key").inner_text().strip()
+    assert reference.startswith("YY") and key
+    assert page.get_by_role("heading", level=1).inner_text() == f"您的异议 {reference}"
+    assert page.locator("#objection-status").inner_text() == "已受理：记录已标注为异议处理中"
+    assert "请妥善保存受理编号和查询密钥" in page.locator("#keep-key").inner_text()
+    deadlines = page.locator("#deadlines").inner_text()
+    for label in ("异议标注期限", "转送信息提供单位期限", "处理期限"):
+        assert label in deadlines, label
     screenshot("objection-received")
+
+    # Later, from any browser: the "查询异议进度" form with the reference and the key.
+    page.context.clear_cookies()
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="查询异议进度").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "查询异议进度"
+    page.get_by_label("受理编号").fill(reference)
+    page.get_by_label("查询密钥").fill(key)
+    page.get_by_role("button", name="查看进度").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == f"您的异议 {reference}"
+    assert page.locator("#objection-key").count() == 0  # the key is shown only once
+    assert page.locator("#objection-status").inner_text() == "已受理：记录已标注为异议处理中"
+    screenshot("objection-follow")
 
     page.goto(f"{live_server.url}/enterprises/{enterprise.uscc}/")
     assert (

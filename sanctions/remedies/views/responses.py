@@ -10,9 +10,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
 
 def private(response: HttpResponse) -> HttpResponse:
-    """Never cached, never sent on as a referrer, never indexed: the page holds a key or a file."""
+    """Never cached, never sent on as a referrer to another site, never indexed: the page holds a key
+    or a file. "same-origin", not "no-referrer": with no referrer browsers send ``Origin: null`` with
+    the page's own forms (tracking an objection, withdrawing an application), and CSRF refuses them."""
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -257,7 +257,7 @@ def test_anyone_objects_and_follows_the_objection(client, old_fine, media_root):
     assert response.status_code == 303 and response["Location"] == follow  # post/redirect/get
     page = client.get(follow)
     assert page.status_code == 200
-    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"] and page["Referrer-Policy"] == "same-origin"
     key = re.search(r'id="objection-key" class="code">([^<]+)<', html(page)).group(1)
     assert selectors.objection_follow_get(reference=objection.reference, key=key) == objection
     assert objection.decide_by.isoformat() in html(page)

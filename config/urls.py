@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from lookup import views as lookup_views
-from registry import health
+from registry import account_views, health
 
 admin.site.site_header = _("Credit registry administration")
 admin.site.site_title = _("Credit registry")
@@ -15,10 +15,14 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     # The public pages first: the credit page and the badge scans are the hot paths.
     path("", include("lookup.urls")),
+    # The enterprise users' sign-in, sign-up and home (/account/), before the badges' account pages.
+    path("", include("registry.account_urls")),
     path("", include("lookup.badges.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(".well-known/credit-registry-keys.json", lookup_views.signing_keys, name="signing-keys"),
     path("admin/", admin.site.urls),
+    # Agency staff sign in here; a page of the enterprise account sends its visitors to their own page.
+    path("accounts/login/", account_views.StaffSignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("sanctions.records.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -133,6 +133,17 @@ def enterprise_of(user) -> Enterprise | None:
     return account.enterprise if account else None
 
 
+def claim_waiting_of(user) -> EnterpriseAccount | None:
+    """A person's claim that waits for an administrator's confirmation, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        EnterpriseAccount.objects.select_related("enterprise")
+        .filter(user=user, status=EnterpriseAccountStatus.PENDING)
+        .first()
+    )
+
+
 def ensure_acts_for(actor, enterprise: Enterprise) -> None:
     found = enterprise_of(actor)
     if found is None or found.pk != enterprise.pk:

@@ -173,6 +173,25 @@ OBJECTION_RATE_PER_HOUR = int(os.environ.get("OBJECTION_RATE_PER_HOUR", "5"))
 # Attempts to open an objection with its reference and key, per client address.
 OBJECTION_FOLLOW_RATE = os.environ.get("OBJECTION_FOLLOW_RATE", "30/hour")
 
+# --- Enterprise users' sign-up (registry/sign_up.py) and outgoing mail --------------------------
+# A one-time code is valid this many minutes and for this many wrong tries.
+ACCOUNT_CODE_MINUTES = int(os.environ.get("ACCOUNT_CODE_MINUTES", "10"))
+ACCOUNT_CODE_MAX_ATTEMPTS = int(os.environ.get("ACCOUNT_CODE_MAX_ATTEMPTS", "5"))
+ACCOUNT_SIGN_UP_RATE = os.environ.get("ACCOUNT_SIGN_UP_RATE", "10/hour")  # sign-ups and resends per client
+ACCOUNT_CODE_SEND_RATE = os.environ.get("ACCOUNT_CODE_SEND_RATE", "5/hour")  # codes to one address
+ACCOUNT_CODE_CHECK_RATE = os.environ.get("ACCOUNT_CODE_CHECK_RATE", "30/hour")  # codes entered per client
+# Dotted path of a callable ``send(phone, message)`` that sends a text message. Unset: sign-up with
+# a mobile number is offered only with DEBUG on, where registry.sms.log_sender writes the message
+# to the log instead of sending it.
+ACCOUNT_SMS_SENDER = os.environ.get("ACCOUNT_SMS_SENDER", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
 # A fine or confiscated amount at or above this many 10,000 yuan must be confirmed by the clerk:
 # it usually means the amount was keyed in yuan (docs/domain.md §3).
 FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "100"))

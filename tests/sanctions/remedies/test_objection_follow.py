@@ -85,8 +85,9 @@ def test_the_reference_may_be_typed_in_lower_case_full_width_or_with_spaces(clie
         assert response.status_code == 303, typed
 
 
-def test_a_wrong_key_and_an_unknown_reference_get_the_same_clear_message(client, filed, english):
+def test_a_wrong_key_and_an_unknown_reference_get_the_same_clear_message(client, filed):
     objection, key = filed
+    client.cookies["django_language"] = "en"  # the visitor chose English
     wrong_key = client.post(reverse("remedies:track"), {"reference": objection.reference, "key": key + "x"})
     unknown = client.post(reverse("remedies:track"), {"reference": "YY20250101ABCDEF", "key": key})
     assert wrong_key.status_code == unknown.status_code == 400
@@ -98,7 +99,7 @@ def test_a_wrong_key_and_an_unknown_reference_get_the_same_clear_message(client,
     assert 'id="needs-key"' in html(client.get(follow_url(objection)))  # still not opened
 
 
-def test_both_fields_are_required(client, english):
+def test_both_fields_are_required(client):
     response = client.post(reverse("remedies:track"), {"reference": "", "key": ""})
     assert response.status_code == 400
     assert 'id="id_reference_errors"' in html(response) and 'id="id_key_errors"' in html(response)
@@ -147,3 +148,13 @@ def test_after_filing_the_follow_up_page_shows_reference_and_key_once(
     assert 'id="deadlines"' in second  # the page itself stays open in this browser
     stranger = Client().post(reverse("remedies:track"), {"reference": objection.reference, "key": key})
     assert stranger.status_code == 303  # and the key works anywhere
+
+
+# -- reachable ----------------------------------------------------------------------------------------------
+def test_the_tracking_form_is_linked_from_the_portal_and_the_objection_form(client, old_fine, enterprise):
+    track = reverse("remedies:track")
+    assert f'href="{track}"' in html(client.get(reverse("lookup:search")))
+    assert f'href="{track}"' in html(client.get(reverse("lookup:enterprise", args=[enterprise.uscc])))
+    assert f'href="{track}" id="track-link"' in html(
+        client.get(reverse("remedies:object-record", args=[old_fine.pk]))
+    )

@@ -1,0 +1,18 @@
+"""The enterprise users' pages: sign-in, sign-up with a one-time code, and the account's home.
+
+Included before ``lookup.badges.urls`` in ``config/urls.py``: ``/account/`` is this home (it links to
+the staff and badges pages, which stay under ``/account/enterprises/<USCC>/``).
+"""
+
+from django.urls import path
+
+from . import account_views
+
+app_name = "account"
+
+urlpatterns = [
+    path("account/", account_views.account_home, name="home"),
+    path("account/sign-in/", account_views.EnterpriseSignInView.as_view(), name="sign-in"),
+    path("account/sign-up/", account_views.sign_up_view, name="sign-up"),
+    path("account/sign-up/verify/", account_views.verify_view, name="verify"),
+]

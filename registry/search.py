@@ -56,7 +56,7 @@ PINYIN_START = "^"  # before the pairs of a name's first two characters
 SYLLABLE_JOINER = "-"  # between the syllables of two characters: ``teng-da``
 MAX_INITIALS = 30  # longer runs of letters are not read as initials
 
-_LATIN_QUERY = re.compile(r"^[a-zü' ]+$")
+_LATIN_QUERY = re.compile(r"^[a-z' ]+$")
 _PINYIN_BOUNDARY = re.compile(r"[ ']+")
 _CODE_LIKE = re.compile(r"^[0-9A-Z]{4,20}$")
 
@@ -223,8 +223,9 @@ def plan_query(
     for pair in ALWAYS_COMMON:
         common.setdefault(pair, 1.0)
     folded = unicodedata.normalize("NFKC", text).lower()
-    if _LATIN_QUERY.match(folded):
-        return _plan_letters(text, folded, common_pinyin or {})
+    toneless = readings_of.toneless(folded)  # pinyin typed with its tone marks: téng dá, lǜ
+    if _LATIN_QUERY.match(toneless):
+        return _plan_letters(text, toneless, common_pinyin or {})
     variants = []
     for variant in script_variants(normalize(text)):
         core = strip_legal_form(variant)
@@ -269,7 +270,7 @@ def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> Search
     The index is asked for the rarer lexemes of each reading of the query (``common``: the share of
     names holding the common ones, from the column statistics); the phrase, which also checks that
     they follow each other, is checked on the rows found."""
-    chunks = [c for c in _PINYIN_BOUNDARY.split(folded.replace("ü", "v")) if c]
+    chunks = [c for c in _PINYIN_BOUNDARY.split(folded) if c]
     letters = "".join(chunks)
     if len(letters) < MIN_QUERY:
         return SearchPlan("too_short", text=text)

@@ -160,6 +160,8 @@ def enterprise_list(
     Filters belong in ``base``: each way of matching stops after ``limit + 1`` rows of it.
     """
     qs = Enterprise.objects.all() if base is None else base
+    # The search documents stay in the database: a page of results never reads them.
+    qs = qs.defer("search_vector", "search_pinyin")
     plan = enterprise_search_plan(query)
     if plan.kind == "empty":
         return qs.order_by("uscc")
@@ -261,11 +263,16 @@ def _pinyin_list(
 
 
 def enterprise_code_suggestions(*, code: str) -> list[Enterprise]:
-    """Registered enterprises whose valid code is one typing error away from ``code``."""
+    """Registered enterprises whose valid code is one typing error away from ``code``; for 17
+    characters also those whose code begins with them (a legacy code fails the check)."""
     neighbours = search.code_neighbours(code)
-    if not neighbours:
+    wanted = Q(uscc__in=neighbours)
+    code = uscc_codes.compact(code)
+    if len(code) == uscc_codes.LENGTH - 1:
+        wanted |= Q(uscc__gte=code, uscc__lte=code + "Z", uscc__startswith=code)
+    elif not neighbours:
         return []
-    return list(Enterprise.objects.filter(uscc__in=neighbours).order_by("uscc"))
+    return list(Enterprise.objects.filter(wanted).order_by("uscc")[:20])
 
 
 @lru_cache(maxsize=8192)

@@ -197,6 +197,8 @@ def test_pinyin_syllables_and_initials_find_any_run_of_the_name():
         "teng da",
         "TengDa",
         "teng'da",
+        "Téng Dá",
+        "ｔｅｎｇｄａ",
         "shenzhenshitengda",
         "shitengdakeji",
         "szstd",

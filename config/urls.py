@@ -32,4 +32,7 @@ urlpatterns = [
     path("", include("sanctions.remedies.urls")),
 ]
 
-handler404 = "lookup.views.not_found"
+handler400 = "config.error_pages.bad_request"
+handler403 = "config.error_pages.permission_denied"
+handler404 = "config.error_pages.page_not_found"
+handler500 = "config.error_pages.server_error"

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # With DEBUG on, the portal's own 404 page for its unknown addresses (config/error_pages.py).
+    "config.error_pages.DebugPortalNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

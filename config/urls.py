@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
+    path("", include("sanctions.records.public_urls")),
     path("", include("sanctions.lists.urls")),
     path("", include("sanctions.remedies.urls")),
 ]

@@ -13,6 +13,7 @@ from .models import (
     ApiToken,
     AuditEntry,
     CalendarDay,
+    CalendarYear,
     Division,
     Enterprise,
     EnterpriseAccount,
@@ -138,7 +139,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 class AgencyAdminForm(forms.ModelForm):
     class Meta:
         model = Agency
-        fields = ["name", "uscc", "level", "division", "parent", "sectors"]
+        fields = ["name", "uscc", "level", "division", "parent", "sectors", "publicity_system"]
 
     def clean(self):
         data = super().clean()
@@ -156,8 +157,8 @@ class AgencyAdminForm(forms.ModelForm):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     form = AgencyAdminForm
-    list_display = ["name", "uscc", "level", "division"]
-    list_filter = ["level"]
+    list_display = ["name", "uscc", "level", "division", "publicity_system"]
+    list_filter = ["level", "publicity_system"]
     search_fields = ["name", "=uscc"]
     autocomplete_fields = ["division", "parent"]
 
@@ -172,6 +173,7 @@ class AgencyAdmin(admin.ModelAdmin):
             "division": form.cleaned_data["division"].code,
             "parent": form.cleaned_data.get("parent"),
             "sectors": form.cleaned_data.get("sectors") or [],
+            "publicity_system": form.cleaned_data.get("publicity_system") or "",
         }
         if change:
             saved = services.agency_update(
@@ -257,6 +259,13 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for day in queryset:
             services.calendar_day_remove(actor=request.user, day=day)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyModelAdmin):
+    """The years whose holiday notice is loaded (``manage.py load_holiday_notice``); others are estimated."""
+
+    list_display = ["year", "notice", "loaded_at"]
 
 
 @admin.register(ApiToken)

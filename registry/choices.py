@@ -60,6 +60,13 @@ class AgencyLevel(models.TextChoices):
     COUNTY = "county", _("County")
 
 
+class PublicitySystem(models.TextChoices):
+    """Whose rules govern how long an agency's decisions stay public (docs/domain.md §4)."""
+
+    CREDIT_PLATFORM = "", _("National credit platform")
+    MARKET_REGULATION = "market_regulation", _("Market regulation (enterprise credit publicity system)")
+
+
 class StaffRoleKind(models.TextChoices):
     CLERK = "clerk", _("Clerk")
     REVIEWER = "reviewer", _("Reviewer")

@@ -16,6 +16,7 @@ from .choices import (
     EnterpriseStatus,
     EntityType,
     Industry,
+    PublicitySystem,
     SignInChannel,
     StaffRoleKind,
 )
@@ -181,6 +182,17 @@ class Agency(models.Model):
         blank=True,
         verbose_name=_("sectors"),
     )
+    publicity_system = models.CharField(
+        _("publicity system"),
+        max_length=24,
+        choices=PublicitySystem.choices,
+        blank=True,
+        default=PublicitySystem.CREDIT_PLATFORM,
+        help_text=_(
+            "Market regulation: its decisions follow the rules of the enterprise credit publicity system "
+            "(SAMR Order 45). Otherwise the national credit platform's rules apply."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -295,6 +307,30 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holiday notice is loaded: its working days are known, not estimated from the law.
+
+    For a year without one, deadlines are counted with the statutory holidays alone and shown as
+    provisional (registry/calendar.py).
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    notice = models.CharField(
+        _("notice"),
+        max_length=500,
+        help_text=_("Title and number of the State Council notice (and of any notice amending it)."),
+    )
+    loaded_at = models.DateTimeField(_("loaded"), auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("holiday notice")
+        verbose_name_plural = _("holiday notices")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.notice}"
 
 
 class ApiToken(models.Model):

@@ -33,21 +33,48 @@ def divisions_sync(model=None) -> tuple[int, int]:
     return len(create), len(update)
 
 
-def calendar_load(model=None) -> int:
-    """Public holidays and make-up working days shipped in fixtures/calendar_cn.json (adds missing)."""
+def calendar_load(model=None, year_model=None) -> int:
+    """The holiday notices shipped in fixtures/calendar_cn.json: their days and, with ``year_model``,
+    the years they settle (``CalendarYear``). Returns the number of days added.
+
+    Adds what is missing and never overwrites a registry administrator's edit; the one change it
+    makes to an existing day is to complete a seeded source that lacked the notice's number (the
+    fixture's source then starts with the stored one). Called without models at run time (both
+    current models); an early migration passes only its ``CalendarDay``.
+    """
     import json
     from pathlib import Path
 
     if model is None:
         from .models import CalendarDay as model
+        from .models import CalendarYear as year_model
     fixture = Path(__file__).resolve().parent.parent / "fixtures" / "calendar_cn.json"
-    created = 0
-    for day in json.loads(fixture.read_text(encoding="utf-8")):
-        _obj, was_created = model.objects.get_or_create(
-            date=day["date"], defaults={k: v for k, v in day.items() if k != "date"}
-        )
-        created += was_created
+    data = json.loads(fixture.read_text(encoding="utf-8"))
+    existing = {day.date.isoformat(): day for day in model.objects.all()}
+    created = []
+    for day in data["days"]:
+        current = existing.get(day["date"])
+        if current is None:
+            created.append(model(**day))
+        elif _completes(current.source, day["source"]) and current.is_working_day == day["is_working_day"]:
+            current.source = day["source"]
+            current.save(update_fields=["source"])
+    model.objects.bulk_create(created)
+    if year_model is not None:
+        years = {y.year: y for y in year_model.objects.all()}
+        for notice in data["notices"]:
+            current = years.get(notice["year"])
+            if current is None:
+                year_model.objects.create(year=notice["year"], notice=notice["notice"])
+            elif _completes(current.notice, notice["notice"]):
+                current.notice = notice["notice"]
+                current.save(update_fields=["notice"])
     from .calendar import calendar_changed
 
     calendar_changed()
-    return created
+    return len(created)
+
+
+def _completes(stored: str, shipped: str) -> bool:
+    """Whether the shipped text completes what was seeded (adds a number), rather than replacing it."""
+    return bool(stored) and stored != shipped and shipped.startswith(stored)

@@ -19,7 +19,7 @@ from . import uscc as uscc_codes
 from .audit import audit_write, snapshot
 from .cache import enterprise_changed
 from .calendar import calendar_changed
-from .choices import AgencyLevel, DataSource, Industry, StaffRoleKind
+from .choices import AgencyLevel, DataSource, Industry, PublicitySystem, StaffRoleKind
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
 from .search import search_fields
@@ -254,6 +254,13 @@ def agency_validate(data: dict[str, Any], *, instance: Agency | None) -> dict[st
                 _("Unknown sector(s): %(values)s.") % {"values": ", ".join(map(str, unknown))}
             ]
         cleaned["sectors"] = sectors
+    if "publicity_system" in data:
+        system = data.get("publicity_system") or ""
+        if system not in PublicitySystem.values:
+            errors["publicity_system"] = [
+                _("Choose one of: %(values)s.") % {"values": ", ".join(v for v in PublicitySystem.values if v)}
+            ]
+        cleaned["publicity_system"] = system
     raise_if_errors(errors)
     return cleaned
 

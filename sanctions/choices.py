@@ -71,6 +71,14 @@ class RegulatoryField(models.TextChoices):
     FIRE_SAFETY = "fire_safety", _("Fire safety")
 
 
+class RuleVerification(models.TextChoices):
+    """How far a seeded rule has been checked against the text of the order it cites."""
+
+    CHECKED = "checked", _("Checked against the text")
+    UNCONFIRMED = "unconfirmed", _("To be checked")
+    REGISTRY_DEFAULT = "registry_default", _("Registry default, no legal basis")
+
+
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     VALIDATING = "validating", _("Checking rows")

@@ -13,19 +13,74 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def load_catalogue(category_model, rule_model) -> tuple[int, int]:
+    """Penalty categories and publicity rules: adds what is missing (by name), returns how many.
+
+    An earlier migration's model may lack a field added later: only the model's own fields are set.
+    """
     categories = json.loads((FIXTURES / "penalty_categories.json").read_text(encoding="utf-8"))
     rules = json.loads((FIXTURES / "publicity_rules.json").read_text(encoding="utf-8"))
     new_categories = 0
     for item in categories:
         _obj, created = category_model.objects.get_or_create(code=item["code"], defaults=item)
         new_categories += created
+    rule_fields = {f.attname for f in rule_model._meta.concrete_fields}
     new_rules = 0
     for item in rules:
-        values = dict(item)
-        values["penalty_category_id"] = values.pop("penalty_category")
+        if any(item.get(name) and name not in rule_fields for name in _CRITERIA_ADDED_LATER):
+            continue  # a rule that needs a criterion this model lacks waits for the migration adding it
+        values = _rule_values(item, rule_fields)
+        former = item.get("former", {}).get("name")
+        if former and rule_model.objects.filter(name=former).exists():
+            continue  # the seeded rule under its former name: upgrade_catalogue renames it
         _obj, created = rule_model.objects.get_or_create(name=values["name"], defaults=values)
         new_rules += created
     return new_categories, new_rules
+
+
+def _rule_values(item: dict, fields: set[str]) -> dict:
+    values = {k: v for k, v in item.items() if k != "former"}
+    values["penalty_category_id"] = values.pop("penalty_category")
+    return {k: v for k, v in values.items() if k in fields}
+
+
+# Matching criteria added after the first seed: without them a rule would match too widely.
+_CRITERIA_ADDED_LATER = ("agency_system", "party_category")
+# The fields a seeded rule had before the catalogue recorded verification and readings.
+_ADDED_LATER = {"agency_system": "", "party_category": "", "verification": "unconfirmed", "reading": ""}
+
+
+def upgrade_catalogue(rule_model) -> int:
+    """Bring the seeded rules of an existing database in line with the checked catalogue.
+
+    A rule is changed only where it still holds what was seeded: a former name or legal basis
+    listed in the fixture (``former``) is replaced, and the fields added later (agency system,
+    party category, verification, reading) are filled in while they hold their defaults. An
+    administrator's edits stay. Returns the number of rules changed.
+    """
+    rules = json.loads((FIXTURES / "publicity_rules.json").read_text(encoding="utf-8"))
+    fields = {f.attname for f in rule_model._meta.concrete_fields}
+    changed = 0
+    for item in rules:
+        values = _rule_values(item, fields)
+        former = item.get("former", {})
+        rule = (
+            rule_model.objects.filter(name=former["name"]).first() if "name" in former else None
+        ) or rule_model.objects.filter(name=values["name"]).first()
+        if rule is None:
+            continue
+        updates = {}
+        for name, old in former.items():
+            if getattr(rule, name) == old:
+                updates[name] = values[name]
+        for name, default in _ADDED_LATER.items():
+            if name in values and getattr(rule, name) == default and values[name] != default:
+                updates[name] = values[name]
+        if updates:
+            for name, value in updates.items():
+                setattr(rule, name, value)
+            rule.save(update_fields=list(updates))
+            changed += 1
+    return changed
 
 
 def load_credit_system(list_model, deadline_model, rating_model, rule_model) -> None:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from registry.choices import PublicitySystem
 from registry.models import Agency, Enterprise
 from sanctions.choices import (
     IdType,
@@ -18,6 +19,7 @@ from sanctions.choices import (
     RecordKind,
     RecordStatus,
     RegulatoryField,
+    RuleVerification,
     Severity,
     UsageScope,
 )
@@ -85,6 +87,23 @@ class PublicityRule(models.Model):
         blank=True,
         help_text=_("Two digits (e.g. 33): only records decided in that province. Empty: national."),
     )
+    agency_system = models.CharField(
+        _("agencies"),
+        max_length=24,
+        choices=PublicitySystem.choices,
+        blank=True,
+        help_text=_(
+            "Only decisions of agencies of this publicity system (market regulation: SAMR Order 45). "
+            "Empty: any agency."
+        ),
+    )
+    party_category = models.CharField(
+        _("party category"),
+        max_length=24,
+        choices=PartyCategory.choices,
+        blank=True,
+        help_text=_("Only parties of this category (a threshold set for organisations). Empty: any party."),
+    )
     fine_at_most = models.DecimalField(
         _("fine at most (10,000 yuan)"),
         max_digits=14,
@@ -107,6 +126,21 @@ class PublicityRule(models.Model):
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    verification = models.CharField(
+        _("verification"),
+        max_length=20,
+        choices=RuleVerification.choices,
+        default=RuleVerification.UNCONFIRMED,
+        help_text=_("Whether the figures were checked against the text of the order the rule cites."),
+    )
+    reading = models.TextField(
+        _("reading"),
+        blank=True,
+        help_text=_(
+            "How the order's text is read here: any other reading, the one chosen and why (shown on the "
+            "public rule catalogue)."
+        ),
+    )
 
     class Meta:
         ordering = ["kind", "effective_from", "name"]
@@ -135,6 +169,8 @@ class PublicityRule(models.Model):
                 self.severity,
                 self.regulatory_field,
                 self.province,
+                self.agency_system,
+                self.party_category,
                 self.fine_at_most is not None,
             )
         )

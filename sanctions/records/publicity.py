@@ -1,8 +1,14 @@
 """Publicity periods from the rule catalogue (docs/domain.md §4), never from constants.
 
 For each penalty kind on a decision, the rule in force on the decision date that matches most
-specifically is found; when one decision carries several penalty kinds, the longest period
-applies. A penalty whose kinds are all "warning only" is recorded but never published.
+specifically is found — by category, severity, regulatory field, province, the deciding agency's
+publicity system (market regulation follows SAMR Order 45), the party's category and the fine;
+when one decision carries several penalty kinds, the longest period applies. A penalty whose
+kinds are all "warning only" is recorded but never published.
+
+The publish-by date is counted in working days; it is provisional while the holiday notice of a
+year it crosses is not loaded, and is counted again when that notice is loaded
+(``recount_publish_deadlines``, on ``holiday_notice_loaded``).
 """
 
 from __future__ import annotations
@@ -13,11 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from registry.calendar import add_working_days
+from registry.audit import audit_write
+from registry.calendar import WorkingCalendar, working_calendar, working_day_deadline
+from registry.holiday_notices import holiday_notice_loaded
+from registry.models import CalendarYear
 from sanctions.choices import RecordKind
-from sanctions.models import PenaltyCategory, PublicityRule
+from sanctions.models import CreditRecord, PenaltyCategory, PublicityRule
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -35,6 +45,8 @@ class Publicity:
     publish_deadline: dt.date | None
     never_published: bool
     explanation: str
+    # The publish-by date rests on a year whose holiday notice is not loaded (estimated from the law).
+    publish_deadline_provisional: bool = False
 
 
 def _rules_in_force(kind: str, on: dt.date, rules: list[PublicityRule] | None = None) -> list[PublicityRule]:
@@ -59,6 +71,8 @@ def best_rule(
     regulatory_field: str,
     province: str,
     fine: Decimal | None,
+    agency_system: str = "",
+    party_category: str = "",
 ) -> PublicityRule | None:
     """The matching rule with the most criteria; ties go to the most recently effective."""
     matching = [
@@ -68,6 +82,8 @@ def best_rule(
         and (not r.severity or r.severity == severity)
         and (not r.regulatory_field or r.regulatory_field == regulatory_field)
         and (not r.province or r.province == province)
+        and (not r.agency_system or r.agency_system == agency_system)
+        and (not r.party_category or r.party_category == party_category)
         and (r.fine_at_most is None or (fine is not None and fine <= r.fine_at_most))
     ]
     if not matching:
@@ -91,14 +107,17 @@ def publicity_for(
     province: str,
     fine: Decimal | None,
     valid_to: dt.date | None,
+    agency_system: str = "",
+    party_category: str = "",
     rules: list[PublicityRule] | None = None,
     catalogue: dict[str, PenaltyCategory] | None = None,
-    calendar: dict[dt.date, bool] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Publicity:
     """Compute a record's publicity from the catalogue; raises LookupError if no rule is in force.
 
-    Bulk callers pass ``rules`` (all rules, read once), ``catalogue`` (categories by code) and
-    ``calendar`` (``calendar_exceptions()``, read once).
+    ``agency_system`` is the deciding agency's ``publicity_system``; ``party_category`` the
+    record's. Bulk callers pass ``rules`` (all rules, read once), ``catalogue`` (categories by
+    code) and ``calendar`` (``working_calendar()``, read once).
     """
     rules = _rules_in_force(kind, decision_date, rules)
     if catalogue is not None:
@@ -107,8 +126,11 @@ def publicity_for(
         catalogue = (
             {c.code: c for c in PenaltyCategory.objects.filter(code__in=categories)} if categories else {}
         )
+    # A warning is never published on its own (its category is "warning only"): beside another
+    # penalty, the other penalty's rule sets the period (a warning and a low fine: the fine's).
+    published = [c for c in categories if catalogue.get(c) is None or not catalogue[c].warning_only]
     candidates = []
-    for category in categories or [None]:
+    for category in published or categories or [None]:
         rule = best_rule(
             rules,
             category=category,
@@ -116,6 +138,8 @@ def publicity_for(
             regulatory_field=regulatory_field,
             province=province,
             fine=fine,
+            agency_system=agency_system,
+            party_category=party_category,
         )
         if rule is None:
             continue
@@ -155,12 +179,55 @@ def publicity_for(
         parts.append(_("publicity cannot end early (%(kinds)s)") % {"kinds": "、".join(forbidden)})
     elif not early:
         parts.append(_("publicity cannot end early under this rule"))
+    deadline = working_day_deadline(decision_date, chosen.publish_within_working_days, calendar)
     return Publicity(
         rule=chosen,
         end=end,
         earliest_repair=earliest if early else None,
         early_repair_allowed=early,
-        publish_deadline=add_working_days(decision_date, chosen.publish_within_working_days, calendar),
+        publish_deadline=deadline.date,
         never_published=never,
         explanation="; ".join(parts),
+        publish_deadline_provisional=deadline.provisional,
     )
+
+
+def recount_publish_deadlines(*, year: int, actor) -> int:
+    """Count again the publish-by dates that crossed ``year`` while its notice was not loaded.
+
+    Called when the notice is loaded, in its transaction; one audit entry lists what moved.
+    Returns how many records changed.
+    """
+    calendar = working_calendar()
+    working_days = dict(PublicityRule.objects.values_list("pk", "publish_within_working_days"))
+    changed, moves = [], {}
+    candidates = CreditRecord.objects.filter(
+        publish_deadline__gte=dt.date(year - 1, 12, 1),
+        decision_date__lte=dt.date(year, 12, 31),
+        publicity_rule__isnull=False,
+    ).only("pk", "decision_date", "publish_deadline", "publicity_rule_id")
+    for record in candidates.iterator(chunk_size=2000):
+        days = working_days.get(record.publicity_rule_id)
+        if days is None:
+            continue
+        counted = working_day_deadline(record.decision_date, days, calendar).date
+        if counted != record.publish_deadline:
+            moves[str(record.pk)] = [record.publish_deadline.isoformat(), counted.isoformat()]
+            record.publish_deadline = counted
+            changed.append(record)
+    CreditRecord.objects.bulk_update(changed, ["publish_deadline"], batch_size=2000)
+    if changed:
+        notice = CalendarYear.objects.get(year=year)
+        audit_write(
+            actor=actor,
+            action="records.publish_deadlines_recount",
+            target=notice,
+            before={"publish_deadline": {pk: old for pk, (old, _new) in moves.items()}},
+            after={"publish_deadline": {pk: new for pk, (_old, new) in moves.items()}},
+        )
+    return len(changed)
+
+
+@receiver(holiday_notice_loaded, dispatch_uid="sanctions.records.recount_publish_deadlines")
+def _recount_on_notice(sender, *, year: int, actor, **kwargs) -> None:
+    recount_publish_deadlines(year=year, actor=actor)

@@ -82,6 +82,8 @@ def _apply_publicity(record: CreditRecord) -> None:
             province=record.agency.division_id[:2],
             fine=record.fine_amount,
             valid_to=record.valid_to,
+            agency_system=record.agency.publicity_system,
+            party_category=record.party_category,
         )
     except LookupError as exc:
         raise ValidationError({"decision_date": [str(exc)]}) from None

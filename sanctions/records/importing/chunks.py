@@ -111,6 +111,7 @@ class ChunkImporter:
         self.categories = penalty_category_lookup()
         self.today = timezone.localdate()
         self.province = self.agency.division_id[:2]
+        self.agency_system = self.agency.publicity_system
         rules = list(PublicityRule.objects.filter(kind=self.kind))
         # The catalogue and the holiday calendar are read once per file, not once per row (nor once
         # per publicity computed); the helper thread then needs neither the database nor the cache.
@@ -201,6 +202,7 @@ class ChunkImporter:
             tuple(categories) if categories else (),
             cleaned.get("severity", ""),
             cleaned.get("regulatory_field", ""),
+            cleaned.get("party_category", ""),
             tuple(fine is not None and fine <= t for t in self.fine_thresholds)
             if self.fine_thresholds
             else (),
@@ -218,6 +220,8 @@ class ChunkImporter:
                     province=self.province,
                     fine=fine,
                     valid_to=cleaned.get("valid_to"),
+                    agency_system=self.agency_system,
+                    party_category=cleaned.get("party_category", ""),
                     **self.catalogue_kwargs,
                 )
             except LookupError as exc:

@@ -232,6 +232,9 @@ def test_revocation_leaves_public_view_at_once(clerk, reviewer, market_agency, e
 
 
 def test_expired_records_leave_public_view_without_a_job(clerk, reviewer, market_agency, enterprise):
+    # A circulated criticism by market regulation is public three months (SAMR Order 45).
+    market_agency.publicity_system = "market_regulation"
+    market_agency.save(update_fields=["publicity_system"])
     decision = dt.date.today() - dt.timedelta(days=200)
     record = published(
         clerk,

@@ -34,7 +34,7 @@ from django.views.decorators.cache import never_cache
 from . import sign_up, throttling
 from . import uscc as uscc_codes
 from .account_forms import CodeForm, EnterpriseSignInForm, SignUpForm
-from .accounts import claim_waiting_of, enterprise_of
+from .accounts import claim_waiting_of, enterprise_of, works_for_an_agency
 from .permissions import is_registry_admin
 from .selectors import enterprise_get
 
@@ -213,7 +213,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
     """The enterprise the person acts for and what they can do for it; a claim waiting for
-    confirmation; or, with neither, the claim form. A registry administrator opens any enterprise."""
+    confirmation; or, with neither, the claim form (agency staff: the desk). A registry
+    administrator opens any enterprise."""
     enterprise = enterprise_of(request.user)
     if enterprise is None and is_registry_admin(request.user):
         code = uscc_codes.compact(request.GET.get("uscc", ""))
@@ -222,6 +223,8 @@ def account_home(request: HttpRequest) -> HttpResponse:
         return render(request, "account/admin.html", {"searched": code})
     waiting = None if enterprise else claim_waiting_of(request.user)
     if enterprise is None and waiting is None:
+        if works_for_an_agency(request.user):  # agency staff: their work is on the desk
+            return redirect("sanctions:records")
         return redirect("badges:claim")
     addresses = [sign_up.mask_address(a.channel, a.address) for a in sign_up.sign_in_addresses(request.user)]
     return _private(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import uscc as uscc_codes
 from .audit import audit_write
-from .models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus, EnterpriseClaimCode
+from .models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus, EnterpriseClaimCode, StaffRole
 from .permissions import ensure_registry_admin
 
 CODE_DAYS = 30
@@ -142,6 +142,13 @@ def claim_waiting_of(user) -> EnterpriseAccount | None:
         .filter(user=user, status=EnterpriseAccountStatus.PENDING)
         .first()
     )
+
+
+def works_for_an_agency(user) -> bool:
+    """Whether the person holds a role at an agency (their work is on the desk, not in an account)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return StaffRole.objects.filter(user=user, agency__isnull=False).exists()
 
 
 def ensure_acts_for(actor, enterprise: Enterprise) -> None:

@@ -200,6 +200,11 @@ def test_a_new_code_can_be_asked_for(client, mailoutbox, django_capture_on_commi
     assert client.post(reverse("account:verify"), {"code": code})["Location"] == reverse("account:home")
 
 
+def test_my_account_of_agency_staff_is_their_desk(client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("account:home"))["Location"] == reverse("sanctions:records")
+
+
 def test_the_code_page_without_a_sign_up_sends_back_to_the_start(client):
     assert client.get(reverse("account:verify"))["Location"] == reverse("account:sign-up")
 

@@ -1,42 +1,58 @@
 """What of a credit record the public sees: one presentation shared by the credit page, the PDF
-report and the public API, so that masking is decided once.
+report, the public API and the badges, so that masking is decided once.
 
-Personal data rules: an ID number is never shown; a natural person's name keeps its first and
-last character (张*明; a two-character name keeps the first: 张*); a natural person's party
-codes are left out. Which records are public at all is decided by
-``sanctions.selectors.public_records_for``, never here.
+The policy (``docs/domain.md`` §2, "Personal data on public pages"):
+
+- Registration facts are public as the enterprise publicity rules publish them: the legal
+  representative (or operator, or person in charge) of a registered entity is shown in full, in
+  the registration block and in a record's party block alike — the double-publicity format
+  publishes CF_FRDB — and a natural person's ID number (CF_FRDB_ZJHM) never.
+- A natural person who is a record's party is shown masked (张*丰), wherever the name occurs,
+  and the party's codes are left out.
+- Free text (facts, basis, content, grounds, commitments …) is passed through
+  ``registry.personal_data``: resident ID numbers and phone numbers, whoever's, are masked
+  wherever they occur, as are the record's own identity document number and its natural-person
+  party's name.
+
+Which records are public at all is decided by ``sanctions.records.selectors.public_records_for``,
+never here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
+from registry.personal_data import mask_person_name
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
+from sanctions.lists.standing import list_display_name
 from sanctions.models import CreditRecord
+from sanctions.records.personal_data import (
+    public_legal_representative,
+    public_party_name,
+    public_text,
+    record_text_masker,
+)
 from sanctions.records.selectors import public_records_for
 
-MASK = "*"
+__all__ = [
+    "mask_person_name",
+    "public_listing_fields",
+    "public_record_fields",
+    "public_text",
+    "record_masker",
+]
 
 
-def mask_person_name(name: str) -> str:
-    """张三丰 → 张*丰, 张三 → 张*, 欧阳小明 → 欧**明; a name of one character becomes *."""
-    text = "".join((name or "").split()) if _is_cjk(name) else " ".join((name or "").split())
-    if not text:
-        return ""
-    if len(text) == 1:
-        return MASK
-    if len(text) == 2:
-        return text[0] + MASK
-    return text[0] + MASK * (len(text) - 2) + text[-1]
-
-
-def _is_cjk(text: str | None) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text or "")
+def record_masker(record: CreditRecord) -> Callable[[str | None], str]:
+    """The masking of one record's free text: its natural-person party's name and its identity
+    document number, besides any ID or phone number (which persons: ``sanctions.records.personal_data``)."""
+    return record_text_masker(record)
 
 
 def _amount(value: Decimal | None) -> str | None:
@@ -53,6 +69,7 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
     Expects ``agency`` and ``publicity_rule`` loaded with the record (the selector does that).
     """
     natural_person = record.party_category == PartyCategory.NATURAL_PERSON
+    mask = record_masker(record)
     rule = record.publicity_rule
     fields: dict[str, Any] = {
         "id": record.pk,
@@ -60,12 +77,12 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
         "version": record.version,
         "kind": record.kind,
         "document_number": record.document_number,
-        "document_name": record.document_name,
-        "party_name": mask_person_name(record.party_name) if natural_person else record.party_name,
+        "document_name": mask(record.document_name),
+        "party_name": public_party_name(record),
         "party_category": record.party_category,
         "party_uscc": "" if natural_person else record.party_uscc,
-        "legal_representative": mask_person_name(record.legal_representative),
-        "content": record.content,
+        "legal_representative": public_legal_representative(record),
+        "content": mask(record.content),
         "decision_date": _date(record.decision_date),
         "publicity_end": _date(record.publicity_end),
         "authority_name": record.authority_name,
@@ -82,27 +99,50 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
     if record.kind == RecordKind.PENALTY:
         fields.update(
             {
-                "violation_type": record.violation_type,
-                "violation_facts": record.violation_facts,
-                "legal_basis": record.legal_basis,
+                "violation_type": mask(record.violation_type),
+                "violation_facts": mask(record.violation_facts),
+                "legal_basis": mask(record.legal_basis),
                 "penalty_categories": list(record.penalty_categories or []),
                 "fine_amount": _amount(record.fine_amount),
                 "confiscated_amount": _amount(record.confiscated_amount),
-                "suspended_licence": record.suspended_licence,
+                "suspended_licence": mask(record.suspended_licence),
             }
         )
     elif record.kind == RecordKind.LICENCE:
         fields.update(
             {
                 "licence_category": record.licence_category,
-                "certificate_name": record.certificate_name,
-                "certificate_number": record.certificate_number,
+                "certificate_name": mask(record.certificate_name),
+                "certificate_number": mask(record.certificate_number),
                 "licence_status": record.licence_status,
                 "valid_from": _date(record.valid_from),
                 "valid_to": _date(record.valid_to),
             }
         )
     return fields
+
+
+def public_listing_fields(entry, *, enterprise: Enterprise | None = None) -> dict[str, Any]:
+    """A listing in force as anyone may see it (its grounds masked like any free text).
+
+    Expects ``list_kind`` and ``agency`` loaded with it (``active_listings_for`` does that).
+    """
+    codes = (enterprise.uscc,) if enterprise is not None else ()
+    return {
+        "id": entry.pk,
+        "list_kind": entry.list_kind_id,
+        "list_name": entry.list_kind.name,
+        "list_name_display": list_display_name(entry.list_kind.name, entry.list_kind.name_en),
+        "nature": entry.list_kind.nature,
+        "agency": entry.agency.name,
+        "agency_uscc": entry.agency.uscc,
+        "document_number": entry.document_number,
+        "grounds": public_text(entry.grounds, codes=codes),
+        "legal_basis": public_text(entry.legal_basis, codes=codes),
+        "start_date": _date(entry.start_date),
+        "end_date": _date(entry.end_date),
+        "removal_conditions": entry.removal_conditions,
+    }
 
 
 _LABELS = {

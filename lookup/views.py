@@ -18,7 +18,7 @@ from registry.models import Enterprise
 from registry.selectors import division_describe, enterprise_in_path
 from sanctions.lists.ratings import rating_current
 from sanctions.lists.selectors import active_listings_for
-from sanctions.lists.standing import is_serious_penalty, standing_from
+from sanctions.lists.standing import penalty_counts, standing_from
 from sanctions.records.selectors import public_records_for
 from sanctions.remedies.selectors import (
     listings_under_objection,
@@ -28,11 +28,21 @@ from sanctions.remedies.selectors import (
 
 from . import search_views
 from .home import home_body
-from .masking import SECTION_KINDS, section_title, sections_of, with_labels
+from .masking import (
+    SECTION_KINDS,
+    public_listing_fields,
+    public_text,
+    section_title,
+    sections_of,
+    with_labels,
+)
 from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
 
 PAGE_CACHE_SECONDS = 24 * 60 * 60  # the key carries the date and the enterprise's generation anyway
+# Part of every cache key of a credit page: a new one when what the page shows changes shape (2:
+# the standing worded from what is listed, free text masked), so no older page is served again.
+PAGE_FORMAT = "p2"
 
 
 def credit_page_body(enterprise: Enterprise) -> str:
@@ -43,7 +53,7 @@ def credit_page_body(enterprise: Enterprise) -> str:
     never stale. Only the frame around it (CSRF token, language switch) is rendered per request.
     """
     language = translation.get_language()
-    key = enterprise_cache_key("credit-page", enterprise.id, language)
+    key = enterprise_cache_key("credit-page", enterprise.id, language, PAGE_FORMAT)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -64,13 +74,12 @@ def credit_page_body(enterprise: Enterprise) -> str:
         for kind in SECTION_KINDS
     ]
     listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
-    standing = standing_from(
-        enterprise=enterprise,
-        listings=listings,
-        serious_penalties=sum(1 for record in records if is_serious_penalty(record)),
-    )
+    # The standing is worked out from, and worded by, exactly what the page lists.
+    standing = standing_from(enterprise=enterprise, listings=listings, penalties=penalty_counts(records))
     objected_listings = listings_under_objection(entry.pk for entry in listings)
     commitments = list(public_commitments_for(enterprise=enterprise))
+    for commitment in commitments:
+        commitment.public_content = public_text(commitment.content, codes=(enterprise.uscc,))
     counts = [(kind, label, len(items)) for kind, label, items in sections]
     counts += [
         ("lists", _("Lists"), len(listings)),
@@ -82,11 +91,14 @@ def credit_page_body(enterprise: Enterprise) -> str:
             "enterprise": enterprise,
             "division": division_describe(enterprise.division_code),
             "former_names": list(enterprise.former_names.all()),
-            "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
+            "standing": standing.as_dict() | {"details": standing.details},
             "section_counts": counts,
             "sections": sections,
             "rating": rating_current(enterprise=enterprise),
-            "listings": [(entry, entry.pk in objected_listings) for entry in listings],
+            "listings": [
+                (public_listing_fields(entry, enterprise=enterprise), entry.pk in objected_listings)
+                for entry in listings
+            ],
             "commitments": commitments,
         },
     )
@@ -109,7 +121,7 @@ def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
 
 def _full_page_key(uscc: str) -> str:
     """By code, not by id: a cached page is found without asking the database who the code is."""
-    return f"credit-page-full:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
+    return f"credit-page-full:{PAGE_FORMAT}:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ from registry.api.serializers import DivisionRefSerializer, _division
 from registry.choices import EnterpriseStatus, EntityType
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
-from sanctions.lists.standing import LEVEL_LABELS
+from sanctions.lists.standing import LEVEL_LABELS, LEVELS
 
 MAX_QUERY = 100
 
@@ -66,8 +66,15 @@ class PublicRecordSerializer(serializers.Serializer):
     party_name = serializers.CharField(help_text="Masked (张*明) when the party is a natural person.")
     party_category = serializers.ChoiceField(choices=PartyCategory.choices)
     party_uscc = serializers.CharField(allow_blank=True, help_text="Empty for natural persons.")
-    legal_representative = serializers.CharField(allow_blank=True, help_text="Masked (张*明).")
-    content = serializers.CharField(allow_blank=True)
+    legal_representative = serializers.CharField(
+        allow_blank=True,
+        help_text="In full, a registration fact; masked (张*明) when the party is a natural person.",
+    )
+    content = serializers.CharField(
+        allow_blank=True,
+        help_text="Free text here and in the other text fields: ID and phone numbers and a natural-person "
+        "party's name are masked.",
+    )
     decision_date = serializers.DateField()
     publicity_end = serializers.DateField(
         allow_null=True, help_text="Empty: public while the licence is valid."
@@ -121,26 +128,48 @@ class PublicRecordSerializer(serializers.Serializer):
         return {name: full[name] for name in self.fields}
 
 
+class StandingListSerializer(serializers.Serializer):
+    list_kind = serializers.CharField(help_text="The list's code: dishonest, watch, abnormal, …")
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="The enterprise's listings in force on it.")
+
+
 class StandingSerializer(serializers.Serializer):
+    """The one standing every reader gets (``sanctions.lists.standing``), worded from what is listed."""
+
     uscc = serializers.CharField()
     level = serializers.ChoiceField(
-        choices=list(LEVEL_LABELS.items()), help_text="Worst first: inactive, dishonest, attention, good."
+        choices=[(level, str(LEVEL_LABELS[level])) for level in LEVELS],
+        help_text="Worst first: inactive, dishonest, attention (a serious penalty, a watch or abnormal "
+        "operations listing), penalised (penalties in publicity), good.",
     )
     label = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="Each fact the level rests on, in words; empty when good."
+    )
+    summary = serializers.CharField(
+        help_text="The sentence the credit page and the credit report print: the label and the reasons "
+        "(or that there is no adverse record in publicity)."
+    )
+    penalties = serializers.IntegerField(help_text="Administrative penalties in their publicity period.")
+    serious_penalties = serializers.IntegerField(help_text="Of them serious or specific serious, not exempt.")
+    exempt_penalties = serializers.IntegerField(
+        help_text="Of them exempt (force majeure): no credit consequence."
+    )
+    lists = StandingListSerializer(many=True, help_text="Lists of punishment or attention nature it is on.")
     as_of = serializers.DateField(help_text="The day this standing holds for.")
 
 
 class PublicListingSerializer(serializers.Serializer):
     """A listing in force, as anyone may see it: the list, who decided it, on what grounds, until when."""
 
-    list_kind = serializers.CharField(source="list_kind_id", help_text="red, dishonest, watch, abnormal, …")
-    list_name = serializers.CharField(source="list_kind.name")
-    nature = serializers.CharField(source="list_kind.nature", help_text="reward, punishment or attention")
-    agency = serializers.CharField(source="agency.name")
-    agency_uscc = serializers.CharField(source="agency.uscc")
+    list_kind = serializers.CharField(help_text="red, dishonest, watch, abnormal, …")
+    list_name = serializers.CharField()
+    nature = serializers.CharField(help_text="reward, punishment or attention")
+    agency = serializers.CharField()
+    agency_uscc = serializers.CharField()
     document_number = serializers.CharField()
-    grounds = serializers.CharField()
+    grounds = serializers.CharField(help_text="ID numbers and phone numbers in it are masked.")
     legal_basis = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)

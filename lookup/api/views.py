@@ -25,7 +25,7 @@ from sanctions.lists.standing import enterprise_standing
 from sanctions.records.selectors import public_records_for
 
 from ..developer_keys import DeveloperKeyAuthentication
-from ..masking import public_record_fields
+from ..masking import public_listing_fields, public_record_fields
 from . import schema  # noqa: F401 - registers the developer key's OpenAPI security scheme
 from .serializers import (
     PublicEnterpriseSummarySerializer,
@@ -157,10 +157,14 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def listings(self, request, uscc: str):
         enterprise = self.get_object()
         listings = active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date")
-        return Response(PublicListingSerializer(listings, many=True).data)
+        return Response(
+            PublicListingSerializer(
+                [public_listing_fields(entry, enterprise=enterprise) for entry in listings], many=True
+            ).data
+        )
 
     @extend_schema(
-        summary="An enterprise's credit standing today, with the reasons",
+        summary="An enterprise's credit standing today, with the reasons and the sentence the page prints",
         parameters=[USCC_PARAMETER, RETRY_AFTER],
         responses={200: StandingSerializer, 404: NO_ENTERPRISE, **COMMON},
     )
@@ -174,15 +178,8 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     def standing(self, request, uscc: str):
         enterprise = self.get_object()
-        standing = enterprise_standing(enterprise=enterprise)
+        today = timezone.localdate()
+        standing = enterprise_standing(enterprise=enterprise, today=today)
         return Response(
-            StandingSerializer(
-                {
-                    "uscc": enterprise.uscc,
-                    "level": standing.level,
-                    "label": standing.label,
-                    "reasons": list(standing.reasons),
-                    "as_of": timezone.localdate(),
-                }
-            ).data
+            StandingSerializer({"uscc": enterprise.uscc, **standing.as_dict(), "as_of": today}).data
         )

@@ -31,16 +31,10 @@ class BadgeErrorSerializer(serializers.Serializer):
 
 
 class _Standing(serializers.Serializer):
-    level = serializers.ChoiceField(
-        choices=[
-            standing_module.GOOD,
-            standing_module.ATTENTION,
-            standing_module.DISHONEST,
-            standing_module.INACTIVE,
-        ]
-    )
+    level = serializers.ChoiceField(choices=list(standing_module.LEVELS))
     label = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
+    details = serializers.CharField(help_text="The reasons in one line, as the credit page prints them.")
 
 
 class _Enterprise(serializers.Serializer):
@@ -73,7 +67,8 @@ class _Staff(serializers.Serializer):
 class BadgeVerificationSerializer(serializers.Serializer):
     result = serializers.ChoiceField(
         choices=verification.RESULTS,
-        help_text="valid: genuine, good standing · attention: unexpired serious penalties · dishonest: on the "
+        help_text="valid: genuine, no adverse record in publicity · attention: penalties in publicity or "
+        "a watch or abnormal operations listing · dishonest: on the "
         "seriously dishonest list (badge suspended) · suspended: enterprise revoked or deregistered · "
         "revoked · expired · staff_inactive: the person no longer works for the enterprise · "
         "not_genuine: bad signature, unknown key, altered or unknown badge.",

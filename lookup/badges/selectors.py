@@ -37,6 +37,7 @@ class BadgeStanding:
     level: str
     label: str
     reasons: list[str] = field(default_factory=list)
+    details: str = ""  # the reasons in one line, as the credit page and the report print them
 
     @property
     def eligible(self) -> bool:
@@ -46,7 +47,7 @@ class BadgeStanding:
 def enterprise_badge_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> BadgeStanding:
     """The enterprise's live standing (``sanctions.standing``) and whether its badges may verify."""
     found = standing_module.enterprise_standing(enterprise=enterprise, today=today)
-    return BadgeStanding(level=found.level, label=str(found.label), reasons=[str(r) for r in found.reasons])
+    return BadgeStanding(level=found.level, label=found.label, reasons=found.reasons, details=found.details)
 
 
 def badge_live_status(*, badge: Badge, standing: BadgeStanding, today: dt.date | None = None) -> str:

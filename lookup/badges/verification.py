@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from lookup import signing
 from lookup.models import Badge
 from registry.cache import enterprise_cache_key
+from registry.personal_data import mask_person_name
 from sanctions.lists import standing as standing_module
 
 from . import selectors, services, tokens
@@ -40,15 +41,9 @@ RESULTS = [VALID, ATTENTION, DISHONEST, SUSPENDED, REVOKED, EXPIRED, STAFF_INACT
 
 
 def mask_name(name: str) -> str:
-    """张三明 → 张*明, 张三 → 张*, Anna Li → A*** L*: enough to recognise, not enough to look up."""
-    name = name.strip()
-    if " " in name:
-        return " ".join(part[0] + "*" * (len(part) - 1) for part in name.split())
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    """张三明 → 张*明, 张三 → 张*, Anna Li → A*** L*: enough to recognise, not enough to look up
+    (the one masking of a natural person's name, ``registry.personal_data``)."""
+    return mask_person_name(name)
 
 
 def _result_for(live_status: str, level: str) -> str:
@@ -60,7 +55,9 @@ def _result_for(live_status: str, level: str) -> str:
         return STAFF_INACTIVE
     if live_status == selectors.LIVE_SUSPENDED:
         return DISHONEST if level == standing_module.DISHONEST else SUSPENDED
-    return ATTENTION if level == standing_module.ATTENTION else VALID
+    # Anything adverse in publicity (a penalty, a watch listing …) is worth reading before paying;
+    # "valid" says there is nothing of the kind, as the standing's own words do.
+    return ATTENTION if level in (standing_module.ATTENTION, standing_module.PENALISED) else VALID
 
 
 def photo_shown(*, result: str, active: bool, has_photo: bool) -> bool:
@@ -107,7 +104,12 @@ def _compute(serial: int) -> dict[str, Any] | None:
             "name": enterprise.name,
             "status": enterprise.status,
             "status_label": str(enterprise.get_status_display()),
-            "standing": {"level": standing.level, "label": standing.label, "reasons": standing.reasons},
+            "standing": {
+                "level": standing.level,
+                "label": standing.label,
+                "reasons": standing.reasons,
+                "details": standing.details,
+            },
         },
         "staff": None
         if staff is None

@@ -7,12 +7,18 @@ import hashlib
 import json
 from typing import Any
 
-from lookup.masking import public_sections
+from django.utils import translation
+
+from lookup.masking import public_listing_fields, sections_of
 from registry.models import Enterprise
 from registry.selectors import division_describe
-from sanctions.lists.standing import enterprise_standing
+from sanctions.lists.selectors import active_listings_for
+from sanctions.lists.standing import penalty_counts, standing_from
+from sanctions.records.selectors import public_records_for
 
-FORMAT = "credit-report/1"
+# 2: the standing with its summary and counts, worded from what the report lists, and the listings
+# in force. Reports issued in format 1 keep verifying: the checksum is of the content as stored.
+FORMAT = "credit-report/2"
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -52,17 +58,25 @@ def enterprise_facts(enterprise: Enterprise) -> dict[str, Any]:
 def report_content(
     *, enterprise: Enterprise, number: str, issued_at: dt.datetime, language: str
 ) -> dict[str, Any]:
-    """Everything the report shows, in the form whose checksum is signed."""
-    standing = enterprise_standing(enterprise=enterprise)
-    return {
-        "format": FORMAT,
-        "number": number,
-        "issued_at": issued_at.isoformat(),
-        "language": language,
-        "enterprise": enterprise_facts(enterprise),
-        "standing": {"level": standing.level, "label": standing.label, "reasons": list(standing.reasons)},
-        "records": public_sections(enterprise=enterprise),
-    }
+    """Everything the report shows, in the form whose checksum is signed, in ``language``.
+
+    The standing is worked out from the very records and listings the report lists (read once),
+    so that its summary can never contradict them.
+    """
+    records = list(public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"))
+    listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
+    with translation.override(language):
+        standing = standing_from(enterprise=enterprise, listings=listings, penalties=penalty_counts(records))
+        return {
+            "format": FORMAT,
+            "number": number,
+            "issued_at": issued_at.isoformat(),
+            "language": language,
+            "enterprise": enterprise_facts(enterprise),
+            "standing": standing.as_dict() | {"details": standing.details},
+            "records": sections_of(records),
+            "listings": [public_listing_fields(entry, enterprise=enterprise) for entry in listings],
+        }
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:

@@ -135,15 +135,9 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
         story += [header, Spacer(1, 2 * mm)]
         story.append(p(_("Verify at:") + " " + url, small))
 
-        standing = content["standing"]
+        # Worded, in the report's language, from what the report lists (sanctions.lists.standing).
         story.append(p(_("Credit standing"), heading))
-        story.append(
-            p(
-                standing["label"]
-                + ("：" if content["language"].startswith("zh") else ": ")
-                + ("; ".join(standing["reasons"]) if standing["reasons"] else _("no adverse public records"))
-            )
-        )
+        story.append(p(content["standing"]["summary"]))
 
         story.append(p(_("Registration information"), heading))
         capital = ent["registered_capital"]
@@ -190,14 +184,23 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
                 # A heading never stays alone at the foot of a page.
                 story.append(KeepTogether(([title_para] if index == 0 else []) + block))
 
+        listings = content.get("listings", [])
+        title_para = p(f"{_('Lists')} ({len(listings)})", heading)
+        if not listings:
+            story.append(KeepTogether([title_para, p(_("Not on any list."), small)]))
+        for index, entry in enumerate(listings):
+            block = [_listing_table(entry, facts_table), Spacer(1, 3 * mm)]
+            story.append(KeepTogether(([title_para] if index == 0 else []) + block))
+
         story.append(Spacer(1, 4 * mm))
         story.append(
             p(
                 _(
                     "This summary lists the public credit information held by the registry at the time of issue: "
                     "records outside their publicity period, revoked or replaced records and records not open to the "
-                    "public are not included. Names of natural persons are partly masked and identity numbers are "
-                    "never shown. Scan the QR code or open the address above to check that this report is genuine; "
+                    "public are not included. A natural person who is a party is named only in part; identity numbers "
+                    "and phone numbers are never shown, not even in the text of a decision. Scan the QR code or open "
+                    "the address above to check that this report is genuine; "
                     "the verification page also checks an uploaded copy of this file."
                 ),
                 small,
@@ -231,6 +234,22 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
         )
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
+
+
+def _listing_table(entry: dict[str, Any], facts_table):
+    rows: list[tuple[str, Any]] = [
+        (_("List"), entry.get("list_name_display") or entry["list_name"]),
+        (_("Grounds"), entry["grounds"]),
+        (_("Decided by"), f"{entry['agency']} · {entry['document_number']}"),
+        (_("Listed"), f"{entry['start_date']} – {entry['end_date'] or _('until removed')}"),
+        (_("Legal basis"), entry["legal_basis"]),
+        (_("Removal conditions"), entry["removal_conditions"]),
+    ]
+    table = facts_table(rows)
+    table.setStyle(
+        [("BACKGROUND", (0, 0), (-1, 0), "#eaeef2"), ("LINEABOVE", (0, 0), (-1, 0), 0.75, "#57606a")]
+    )
+    return table
 
 
 def _record_table(r: dict[str, Any], p, facts_table):

@@ -1,91 +1,276 @@
-"""An enterprise's standing today, from public information only: the one answer the credit page
-header, badge verification and the public API all give.
+"""An enterprise's credit standing today and the words that say it: the one rule behind the credit
+page's header, the PDF report's summary, the public API's standing and the badges' answer.
 
-Levels, worst first: ``inactive`` (revoked or deregistered), ``dishonest`` (on the seriously
-dishonest entities list), ``attention`` (unexpired serious
-penalties, a watch list or the abnormal operations list), ``good``.
+The standing is worked out from public information only — the records in their publicity period
+(``public_records_for``) and the listings in force (``active_listings_for``), exactly what the page
+and the report list — and it is worded from the same counts, so that no reader can be told
+"no adverse record" beside a listed penalty (``docs/domain.md`` §2, §6).
+
+Levels, worst first:
+
+- ``inactive``: business licence revoked, or deregistered;
+- ``dishonest``: on the seriously dishonest entities list;
+- ``attention``: a serious (or specific serious) penalty in publicity, or a listing in force on
+  another list of punishment or attention nature (watch list, abnormal operations list);
+- ``penalised``: an administrative penalty in publicity, nothing worse;
+- ``good``: nothing of the above.
+
+A penalty exempt for force majeure (``is_exempt``) is listed and counted in the wording, but has
+no credit consequence: it never lowers the level. The wording is computed in the active language
+when it is read, with plural-correct messages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Count, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
 from sanctions.choices import ListNature, RecordKind, Severity
-from sanctions.lists.selectors import active_listings_for
-from sanctions.records.selectors import public_records_for
+from sanctions.lists.selectors import active_listings
+from sanctions.records.selectors import public_records
 
 INACTIVE = "inactive"
 DISHONEST = "dishonest"
 ATTENTION = "attention"
+PENALISED = "penalised"
 GOOD = "good"
+LEVELS = (INACTIVE, DISHONEST, ATTENTION, PENALISED, GOOD)  # worst first
 
 # The code of the seriously dishonest entities list (a list kind of fixtures/credit_system.json).
 DISHONEST_LIST = "dishonest"
+INACTIVE_STATUSES = (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED)
+ADVERSE_NATURES = (ListNature.PUNISHMENT, ListNature.ATTENTION)
 
 LEVEL_LABELS = {
-    GOOD: _("In good standing"),
-    ATTENTION: _("Attention"),
-    DISHONEST: _("On the seriously dishonest entities list"),
-    INACTIVE: _("No longer operating"),
+    GOOD: gettext_lazy("In good standing"),
+    PENALISED: gettext_lazy("Penalties in publicity"),
+    ATTENTION: gettext_lazy("Attention"),
+    DISHONEST: gettext_lazy("On the seriously dishonest entities list"),
+    INACTIVE: gettext_lazy("No longer operating"),
 }
 
+SERIOUS_SEVERITIES = (Severity.SERIOUS, Severity.SPECIFIC_SERIOUS)
 
-@dataclass
+
+@dataclass(frozen=True)
+class PenaltyCounts:
+    """The enterprise's administrative penalties in their publicity period, as listed."""
+
+    total: int = 0
+    serious: int = 0  # not exempt, serious or specific serious
+    exempt: int = 0  # force majeure: listed, no credit consequence
+
+    @property
+    def with_consequence(self) -> int:
+        return self.total - self.exempt
+
+
+def list_display_name(name: str, name_en: str) -> str:
+    """A list's name in the active language: the English name in English, when it has one."""
+    english = (translation.get_language() or "").startswith("en")
+    return name_en if english and name_en else name
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """One list of punishment or attention nature the enterprise is on today, with its listings in force."""
+
+    code: str
+    name: str
+    name_en: str
+    nature: str
+    count: int
+
+    @property
+    def display_name(self) -> str:
+        return list_display_name(self.name, self.name_en)
+
+
+@dataclass(frozen=True)
 class Standing:
+    """The level and what it rests on; ``label``, ``reasons``, ``details`` and ``summary`` are its
+    words in the active language."""
+
     level: str
-    reasons: list[str] = field(default_factory=list)
-    serious_penalties: int = 0
+    penalties: PenaltyCounts = field(default_factory=PenaltyCounts)
+    lists: tuple[ListCount, ...] = ()
+    status: str = ""  # the registration status, when the enterprise no longer operates
 
     @property
     def label(self) -> str:
         return str(LEVEL_LABELS[self.level])
 
+    @property
+    def serious_penalties(self) -> int:
+        return self.penalties.serious
 
-SERIOUS_SEVERITIES = (Severity.SERIOUS, Severity.SPECIFIC_SERIOUS)
+    @property
+    def reasons(self) -> list[str]:
+        """Each fact the level rests on, in words: the registration status, each adverse list,
+        the penalties in publicity (of them serious, of them exempt)."""
+        reasons: list[str] = []
+        if self.status:
+            reasons.append(
+                _("Registration status: %(status)s") % {"status": EnterpriseStatus(self.status).label}
+            )
+        for entry in self.lists:
+            reasons.append(
+                ngettext(
+                    "Listed on %(list)s (%(count)d listing in force)",
+                    "Listed on %(list)s (%(count)d listings in force)",
+                    entry.count,
+                )
+                % {"list": entry.display_name, "count": entry.count}
+            )
+        penalties = self.penalties
+        if penalties.total:
+            main = ngettext(
+                "%(count)d administrative penalty in its publicity period",
+                "%(count)d administrative penalties in their publicity period",
+                penalties.total,
+            ) % {"count": penalties.total}
+            parts = []
+            if penalties.serious:
+                parts.append(
+                    ngettext("%(count)d of them serious", "%(count)d of them serious", penalties.serious)
+                    % {"count": penalties.serious}
+                )
+            if penalties.exempt:
+                parts.append(
+                    ngettext(
+                        "%(count)d of them exempt for force majeure, with no credit consequence",
+                        "%(count)d of them exempt for force majeure, with no credit consequence",
+                        penalties.exempt,
+                    )
+                    % {"count": penalties.exempt}
+                )
+            if parts:
+                main = _("%(penalties)s (%(details)s)") % {
+                    "penalties": main,
+                    "details": pgettext("list separator", "; ").join(parts),
+                }
+            reasons.append(main)
+        return reasons
+
+    @property
+    def details(self) -> str:
+        """The reasons in one line, or "no adverse record in publicity" — only when that is true."""
+        reasons = self.reasons
+        if reasons:
+            return pgettext("list separator", "; ").join(reasons)
+        return _("No adverse record in publicity")
+
+    @property
+    def summary(self) -> str:
+        """The one sentence every reader prints: "Attention: 2 administrative penalties …"."""
+        return _("%(standing)s: %(details)s") % {"standing": self.label, "details": self.details}
+
+    def as_dict(self) -> dict:
+        """Plain JSON values, in the active language: for the API and the signed report."""
+        return {
+            "level": self.level,
+            "label": self.label,
+            "reasons": self.reasons,
+            "summary": self.summary,
+            "penalties": self.penalties.total,
+            "serious_penalties": self.penalties.serious,
+            "exempt_penalties": self.penalties.exempt,
+            "lists": [{"list_kind": e.code, "name": e.display_name, "count": e.count} for e in self.lists],
+        }
 
 
-def is_serious_penalty(record) -> bool:
-    """A record that counts against standing: a penalty, serious or specific serious, not exempt."""
-    return (
-        record.kind == RecordKind.PENALTY and not record.is_exempt and record.severity in SERIOUS_SEVERITIES
+def penalty_counts(records: Iterable) -> PenaltyCounts:
+    """The counts of records already read (public records of one enterprise, as listed)."""
+    total = serious = exempt = 0
+    for record in records:
+        if record.kind != RecordKind.PENALTY:
+            continue
+        total += 1
+        if record.is_exempt:
+            exempt += 1
+        elif record.severity in SERIOUS_SEVERITIES:
+            serious += 1
+    return PenaltyCounts(total, serious, exempt)
+
+
+def standing_from(*, enterprise: Enterprise, listings: Iterable, penalties: PenaltyCounts) -> Standing:
+    """The standing from what a page has read already: the enterprise's listings in force
+    (``active_listings_for``, with their list kinds) and the counts of its public penalties
+    (``penalty_counts`` over ``public_records_for``)."""
+    lists: dict[str, list] = {}
+    for entry in listings:
+        kind = entry.list_kind
+        if kind.nature in ADVERSE_NATURES:
+            lists.setdefault(kind.code, [kind, 0])[1] += 1
+    counted = tuple(
+        ListCount(kind.code, kind.name, kind.name_en, kind.nature, count)
+        for kind, count in sorted(
+            lists.values(),
+            key=lambda item: (
+                item[0].code != DISHONEST_LIST,
+                item[0].nature != ListNature.PUNISHMENT,
+                item[0].code,
+            ),
+        )
+    )
+    if enterprise.status in INACTIVE_STATUSES:
+        level = INACTIVE
+    elif DISHONEST_LIST in lists:
+        level = DISHONEST
+    elif penalties.serious or counted:
+        level = ATTENTION
+    elif penalties.with_consequence:
+        level = PENALISED
+    else:
+        level = GOOD
+    return Standing(
+        level,
+        penalties=penalties,
+        lists=counted,
+        status=enterprise.status if level == INACTIVE else "",
     )
 
 
+def enterprise_standings(
+    *, enterprises: Iterable[Enterprise], today: dt.date | None = None
+) -> dict[int, Standing]:
+    """The live standing of each enterprise, by id: two queries however many enterprises."""
+    enterprises = list(enterprises)
+    ids = [e.pk for e in enterprises]
+    if not ids:
+        return {}
+    listings: dict[int, list] = {}
+    for entry in active_listings(today=today).filter(enterprise_id__in=ids).order_by("start_date", "id"):
+        listings.setdefault(entry.enterprise_id, []).append(entry)
+    not_exempt = Q(is_exempt=False)
+    counts = {
+        row["enterprise_id"]: PenaltyCounts(row["total"], row["serious"], row["exempt"])
+        for row in public_records(today=today)
+        .filter(enterprise_id__in=ids, kind=RecordKind.PENALTY)
+        .order_by()
+        .values("enterprise_id")
+        .annotate(
+            total=Count("id"),
+            serious=Count("id", filter=not_exempt & Q(severity__in=SERIOUS_SEVERITIES)),
+            exempt=Count("id", filter=Q(is_exempt=True)),
+        )
+    }
+    return {
+        e.pk: standing_from(
+            enterprise=e, listings=listings.get(e.pk, []), penalties=counts.get(e.pk, PenaltyCounts())
+        )
+        for e in enterprises
+    }
+
+
 def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:
-    """Live standing with the reasons for it (one or two queries)."""
-    if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
-        return standing_from(enterprise=enterprise, listings=[], serious_penalties=0)
-    listings = list(active_listings_for(enterprise=enterprise, today=today))
-    serious = 0
-    if not any(entry.list_kind_id == DISHONEST_LIST for entry in listings):
-        serious = (
-            public_records_for(enterprise=enterprise, today=today)
-            .filter(kind=RecordKind.PENALTY, is_exempt=False, severity__in=SERIOUS_SEVERITIES)
-            .count()
-        )
-    return standing_from(enterprise=enterprise, listings=listings, serious_penalties=serious)
-
-
-def standing_from(*, enterprise: Enterprise, listings, serious_penalties: int) -> Standing:
-    """Standing from what a page has read already: the enterprise's listings in force
-    (``active_listings_for``) and how many of its public records are serious penalties
-    (``is_serious_penalty`` over ``public_records_for``)."""
-    if enterprise.status in (EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED):
-        return Standing(
-            INACTIVE,
-            [str(_("Registration status: %(status)s") % {"status": enterprise.get_status_display()})],
-        )
-    dishonest = [entry for entry in listings if entry.list_kind_id == DISHONEST_LIST]
-    if dishonest:
-        return Standing(DISHONEST, [str(entry.list_kind) for entry in dishonest])
-    reasons = [str(entry.list_kind) for entry in listings if entry.list_kind.nature == ListNature.ATTENTION]
-    if serious_penalties:
-        reasons.append(str(_("%(count)d unexpired serious penalty record(s)") % {"count": serious_penalties}))
-    if reasons:
-        return Standing(ATTENTION, reasons, serious_penalties=serious_penalties)
-    return Standing(GOOD)
+    """The enterprise's live standing (two queries)."""
+    return enterprise_standings(enterprises=[enterprise], today=today)[enterprise.pk]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency
@@ -25,6 +26,7 @@ from sanctions.choices import (
 from sanctions.desk.forms import ServiceErrorsMixin
 from sanctions.models import CreditRecord
 from sanctions.records.filters import penalty_category_choices
+from sanctions.records.personal_data import personal_data_warnings
 from sanctions.records.validation import RECORD_FIELDS, REQUIRED, TEXT_LIMITS
 
 BLANK = [("", "—")]
@@ -327,6 +329,23 @@ class RecordForm(ServiceErrorsMixin, forms.Form):
             if amount is not None and amount.is_finite() and amount >= threshold:
                 return True
         return bool(self["fine_confirmed"].value())
+
+    # -- warnings ----------------------------------------------------------------------------------
+    @cached_property
+    def personal_data_warnings(self) -> list[dict[str, str]]:
+        """Free text that holds personal data (an ID or phone number, a natural-person party's
+        name), each with the field's label and an anchor: a warning, the record is saved all the same."""
+        data = {name: self[name].value() for name in self.fields if name in RECORD_FIELDS}
+        return [
+            {
+                "field": warning["field"],
+                "label": str(self.fields[warning["field"]].label),
+                "message": warning["message"],
+                "anchor": self[warning["field"]].auto_id,
+            }
+            for warning in personal_data_warnings(data)
+            if warning["field"] in self.fields
+        ]
 
     # -- errors ------------------------------------------------------------------------------------
     def error_summary(self) -> list[dict[str, str]]:

@@ -160,7 +160,7 @@ def test_standing_badge_says_good_then_attention_after_a_serious_penalty(client,
     publish(enterprise, document_number="SERIOUS-1", severity="serious")
     content = page(client, enterprise, HTTP_COOKIE="django_language=en")
     assert "standing-attention" in content
-    assert "1 unexpired serious penalty record(s)" in content
+    assert "1 administrative penalty in its publicity period (1 of them serious)" in content
 
 
 def test_the_page_s_standing_is_the_one_every_other_reader_gets(client, enterprise, publish):
@@ -182,7 +182,11 @@ def test_the_page_s_standing_is_the_one_every_other_reader_gets(client, enterpri
     standing = enterprise_standing(enterprise=enterprise)
     assert (standing.level, standing.serious_penalties) == ("attention", 1)
     content = page(client, enterprise, HTTP_COOKIE="django_language=en")
-    assert "standing-attention" in content and "1 unexpired serious penalty record(s)" in content
+    assert "standing-attention" in content
+    assert (
+        "3 administrative penalties in their publicity period (1 of them serious; "
+        "1 of them exempt for force majeure, with no credit consequence)"
+    ) in content
 
 
 def test_a_deregistered_enterprise_is_inactive(client):
@@ -205,10 +209,12 @@ def test_each_language_has_its_own_cached_sections(client, enterprise, publish):
     chinese = page(client, enterprise)
     assert "Administrative penalties" in english and "Registration information" in english
     assert '<html lang="zh-CN">' in chinese and "登记信息" in chinese
+    from lookup import views as lookup_views
     from registry.cache import enterprise_cache_key
 
     for language in ("en", "zh-hans"):
-        assert cache.get(enterprise_cache_key("credit-page", enterprise.id, language)) is not None, language
+        key = enterprise_cache_key("credit-page", enterprise.id, language, lookup_views.PAGE_FORMAT)
+        assert cache.get(key) is not None, language
 
 
 def test_a_record_leaves_the_page_when_its_publicity_ends_at_midnight(

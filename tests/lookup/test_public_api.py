@@ -117,7 +117,10 @@ def test_records_of_an_unknown_enterprise_are_404(api):
 def test_standing_gives_the_level_and_reasons(api, enterprise):
     body = api.get(f"{BASE}/{enterprise.uscc}/standing/").json()
     assert body["level"] == "attention" and body["uscc"] == enterprise.uscc
-    assert body["reasons"] == ["1 unexpired serious penalty record(s)"]
+    assert body["reasons"] == ["1 administrative penalty in its publicity period (1 of them serious)"]
+    assert body["summary"] == "Attention: " + body["reasons"][0]
+    counts = (body["penalties"], body["serious_penalties"], body["exempt_penalties"], body["lists"])
+    assert counts == (1, 1, 0, [])
 
 
 def test_api_and_page_agree_on_a_revocation_at_once(api, client, enterprise, reviewer):

@@ -26,6 +26,7 @@ from sanctions.choices import (
 )
 from sanctions.models import CreditRecord, RecordEvent
 from sanctions.records.national_format import FIELDS as NATIONAL_FIELDS
+from sanctions.records.personal_data import personal_data_warnings
 from sanctions.records.selectors import record_history, record_versions
 from sanctions.records.validation import RECORD_FIELDS, TEXT_LIMITS
 
@@ -255,6 +256,14 @@ class RecordListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RecordWarningSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+    code = serializers.CharField(
+        help_text="personal_data: the free text holds an ID or phone number or a name."
+    )
+
+
 class RecordSerializer(serializers.ModelSerializer):
     agency = AgencyRefSerializer(read_only=True)
     enterprise = serializers.SlugRelatedField(slug_field="uscc", read_only=True)
@@ -264,6 +273,10 @@ class RecordSerializer(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     history = serializers.SerializerMethodField()
     versions = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="Warnings, not errors: the record was saved. Free text that holds personal data is "
+        "shown masked to the public; remove it unless the decision needs it."
+    )
 
     class Meta:
         model = CreditRecord
@@ -291,6 +304,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "updated_at",
             "history",
             "versions",
+            "warnings",
         ]
         read_only_fields = fields
 
@@ -314,3 +328,7 @@ class RecordSerializer(serializers.ModelSerializer):
     @extend_schema_field(RecordVersionSerializer(many=True))
     def get_versions(self, obj: CreditRecord) -> list[dict]:
         return RecordVersionSerializer(record_versions(record=obj), many=True).data
+
+    @extend_schema_field(RecordWarningSerializer(many=True))
+    def get_warnings(self, obj: CreditRecord) -> list[dict]:
+        return RecordWarningSerializer(personal_data_warnings(obj), many=True).data

@@ -16,6 +16,7 @@ from sanctions.desk.views import desk_view, render_desk
 from sanctions.models import ImportBatch
 from sanctions.permissions import restrict_to_staff
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
+from sanctions.records.personal_data import import_personal_data
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -99,6 +100,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "batch": batch,
             "errors": import_errors(batch, limit=100),
             "running": batch.status in ("pending", "validating", "importing"),
+            "personal_data": import_personal_data(batch, limit=100),
         },
     )
 

@@ -21,6 +21,7 @@ from sanctions.desk.views import Desk, desk_view, paginate, render_desk
 from sanctions.models import CreditRecord
 from sanctions.records.filters import RecordFilter, penalty_category_choices
 from sanctions.records.forms import FIELDSETS, all_fields
+from sanctions.records.personal_data import personal_data_warnings
 from sanctions.records.selectors import (
     is_overdue,
     record_get_for_staff,
@@ -199,6 +200,7 @@ def _detail(
             "can_review": can_review,
             "comment_form": comment_form or CommentForm(),
             "reason_form": reason_form or ReasonForm(),
+            "personal_data_warnings": personal_data_warnings(record),
         },
         status=status,
     )

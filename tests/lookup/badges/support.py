@@ -70,4 +70,11 @@ def result_of(token: str) -> str:
 
 
 def dishonest(*, enterprise, today=None):
-    return standing.Standing(standing.DISHONEST, ["列入严重失信主体名单（测试）"])
+    return standing.Standing(
+        standing.DISHONEST,
+        lists=(
+            standing.ListCount(
+                "dishonest", "严重失信主体名单", "Seriously dishonest entities", "punishment", 1
+            ),
+        ),
+    )

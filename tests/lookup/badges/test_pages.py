@@ -145,7 +145,9 @@ def test_the_badge_list_shows_suspended_while_the_enterprise_is_dishonest(
     monkeypatch.setattr(
         standing,
         "enterprise_standing",
-        lambda *, enterprise, today=None: standing.Standing(standing.DISHONEST, ["名单"]),
+        lambda *, enterprise, today=None: standing.Standing(
+            standing.DISHONEST, lists=(standing.ListCount("dishonest", "名单", "", "punishment", 1),)
+        ),
     )
     client.force_login(owner)
     page = client.get(dashboard_url(enterprise)).content.decode()

@@ -249,3 +249,19 @@ def test_a_checksum_containing_the_separator_byte_still_reads():
     checksum = "7c" * 32  # every byte is "|"
     kid, number, digest = report_token_read(report_token("2026112600000042", checksum))
     assert (number, digest) == ("2026112600000042", checksum)
+
+
+def test_the_report_signs_its_standing_and_the_verification_page_repeats_it(client, enterprise, tmp_path):
+    """The report's "信用状况" is part of the signed content, worded from the records it lists."""
+    pdf = download(client, enterprise, HTTP_COOKIE="django_language=en").content
+    report = CreditReport.objects.get()
+    standing = report.content["standing"]
+    assert report.content["format"] == "credit-report/2"
+    assert standing["level"] == "penalised" and standing["penalties"] == len(
+        report.content["records"]["penalty"]
+    )
+    assert standing["summary"] == "Penalties in publicity: 1 administrative penalty in its publicity period"
+    assert "".join(standing["summary"].split()) in "".join(pdf_text(pdf).split())
+    token = qr_urls(pdf, tmp_path)[0].rsplit("/r/", 1)[1]
+    page = client.get(f"/r/{token}", HTTP_COOKIE="django_language=en").content.decode()
+    assert standing["summary"] in page

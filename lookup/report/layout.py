@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 import qrcode
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from qrcode.constants import ERROR_CORRECT_M
 
 from lookup.masking import SECTION_KINDS, section_title, with_labels
@@ -241,7 +242,7 @@ def _listing_table(entry: dict[str, Any], facts_table):
         (_("List"), entry.get("list_name_display") or entry["list_name"]),
         (_("Grounds"), entry["grounds"]),
         (_("Decided by"), f"{entry['agency']} · {entry['document_number']}"),
-        (_("Listed"), f"{entry['start_date']} – {entry['end_date'] or _('until removed')}"),
+        (pgettext("period", "Listed"), f"{entry['start_date']} – {entry['end_date'] or _('until removed')}"),
         (_("Legal basis"), entry["legal_basis"]),
         (_("Removal conditions"), entry["removal_conditions"]),
     ]

@@ -105,10 +105,12 @@ def ratings_recompute_bulk(
     chunk: int = CHUNK,
     models: Sequence[RatingModel] | None = None,
     progress=None,
+    between: tuple[int, int] | None = None,
 ) -> BulkResult:
     """Recompute every enterprise's ratings, chunk by chunk of ids (one transaction per chunk).
 
     ``only_missing``: only enterprises that have no current rating yet under a model.
+    ``between``: only enterprises whose ids lie between these two, both included.
     """
     today = today or timezone.localdate()
     engines = [
@@ -117,7 +119,8 @@ def ratings_recompute_bulk(
     result = BulkResult()
     if not engines:
         return result
-    bounds = Enterprise.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    enterprises = Enterprise.objects.all() if between is None else Enterprise.objects.filter(pk__range=between)
+    bounds = enterprises.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return result
     base = {engine.model.pk: engine.base_outcome() for engine in engines}
@@ -125,7 +128,7 @@ def ratings_recompute_bulk(
         # Fresh statistics, or the planner may take a table that just grew by a million rows for empty.
         cursor.execute(f"ANALYZE {Enterprise._meta.db_table}, {EnterpriseRating._meta.db_table}")
     for low in range(bounds["low"], bounds["high"] + 1, chunk):
-        high = low + chunk
+        high = min(low + chunk, bounds["high"] + 1)
         with transaction.atomic():
             for engine in engines:
                 result.base_rows += _base_insert(

@@ -16,8 +16,8 @@ one service call per step:
   subscribers are notified;
 - the rare steps (a correction, a revocation, an objection, a repair application, a broken
   commitment) go through the services themselves, as in the small demo;
-- every enterprise touched has its cache generation bumped, and the ratings are recomputed at the end
-  by ``ratings_recompute_bulk``.
+- every enterprise touched has its cache generation bumped, and each chunk's enterprises are rated
+  by ``ratings_recompute_bulk`` (restricted to the chunk's ids).
 
 Synthetic enterprises are taken in chunks of ids, one transaction each; each chunk ends with an
 audit entry ``demo.credit_seed.synthetic`` naming the last enterprise it covered, so a run that stops
@@ -29,112 +29,28 @@ plans the same way, in one transaction that ends with ``demo.credit_seed.demo_se
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
-from registry.audit import audit_write, copy_text
+from registry.audit import audit_write
 from registry.cache import enterprise_changed
 from registry.models import AuditEntry, Enterprise
 from registry.seeding import synthetic_enterprises
-from sanctions.choices import (
-    CommitmentStatus,
-    ImportStatus,
-    ListingStatus,
-    NotificationEvent,
-    RecordKind,
-    RecordStatus,
-    RemovalReason,
-)
-from sanctions.lists.notifications import notifications_create
-from sanctions.lists.validation import listing_clean
-from sanctions.models import Commitment, CreditRecord, ImportBatch, Listing, ListKind, RecordEvent
-from sanctions.permissions import ensure_can_edit, ensure_can_review
-from sanctions.records.importing.chunks import ChunkImporter
-from sanctions.records.importing.files import Columns, national_label
-from sanctions.records.publicity import add_months
+from sanctions.models import CreditRecord
 
 from .context import SeedContext
-from .lifecycle import commitment_new, record_aftermath
-from .plans import CommitmentPlan, EnterprisePlan, Facts, ListingPlan, RecordPlan, plan_enterprise
+from .decisions import Facts
+from .lifecycle import record_aftermath
+from .lists_bulk import commitments_bulk, listings_bulk
+from .plans import EnterprisePlan, RecordPlan, plan_enterprise
+from .records_bulk import BulkReport, records_import
 
 CHUNK_ENTERPRISES = 50_000  # enterprises per transaction
 WATERMARK_ACTION = "demo.credit_seed.synthetic"
 DEMO_SET_ACTION = "demo.credit_seed.demo_set"
-
-_PARTY = ["party_name", "party_category", "party_uscc", "legal_representative"]
-_AUTHORITY = ["authority_name", "authority_uscc", "source_unit_name", "source_unit_uscc"]
-# The columns of a generated import, per kind: the fields the plans fill.
-IMPORT_FIELDS = {
-    RecordKind.PENALTY: [
-        *_PARTY,
-        "document_number",
-        "violation_type",
-        "violation_facts",
-        "legal_basis",
-        "penalty_categories",
-        "content",
-        "fine_amount",
-        "confiscated_amount",
-        "suspended_licence",
-        "decision_date",
-        "severity",
-        "regulatory_field",
-        *_AUTHORITY,
-    ],
-    RecordKind.LICENCE: [
-        *_PARTY,
-        "document_name",
-        "document_number",
-        "licence_category",
-        "certificate_name",
-        "certificate_number",
-        "content",
-        "decision_date",
-        "valid_from",
-        "valid_to",
-        "licence_status",
-        *_AUTHORITY,
-    ],
-    RecordKind.REWARD: [*_PARTY, "document_number", "content", "decision_date", *_AUTHORITY],
-}
-
-
-@dataclass
-class BulkReport:
-    enterprises: int = 0
-    records: int = 0
-    published: int = 0
-    expired: int = 0
-    listings: int = 0
-    commitments: int = 0
-    rare_steps: int = 0
-    chunks: int = 0
-    touched: int = 0
-    touched_ids: list[int] = field(
-        default_factory=list
-    )  # the demo set's only (a synthetic run keeps no list)
-    ratings: int = 0
-    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-def cell(value: Any) -> str:
-    """A value as a file's cell would hold it."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dt.date | Decimal):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
-    return str(value)
 
 
 def watermark() -> int:
@@ -185,6 +101,8 @@ def credit_seed_synthetic(
         first_id, last_id = rows[0][0], rows[-1][0]
         with transaction.atomic():
             chunk_seed(ctx, _facts(rows), report, label=f"{first_id}-{last_id}")
+            # The chunk's ratings (base grade in SQL for the clean, the engine for the others).
+            report.ratings += ratings_recompute_bulk(today=ctx.today, between=(first_id, last_id)).base_rows
             audit_write(
                 actor=ctx.admin,
                 action=WATERMARK_ACTION,
@@ -200,8 +118,6 @@ def credit_seed_synthetic(
         report.chunks += 1
         if progress:
             progress(len(rows))
-    if report.chunks:
-        report.ratings = ratings_recompute_bulk(today=ctx.today).base_rows
     return report
 
 
@@ -233,12 +149,12 @@ def chunk_seed(ctx: SeedContext, facts: list[Facts], report: BulkReport, *, labe
                 groups[(record.agency, record.kind)].append((plan, record))
     ids: dict[tuple[int, int], int] = {}  # (enterprise id, record number) -> record id
     for (code, kind), items in sorted(groups.items()):
-        ids.update(_records(ctx, code, kind, items, label, report))
+        ids.update(records_import(ctx, code, kind, items, label, report))
     report.rare_steps += _rare_steps(ctx, plans, ids)
     listings = [(plan, item) for plan in plans for item in plan.listings if item.agency in ctx.staff]
-    report.listings += _listings(ctx, listings, ids)
+    report.listings += listings_bulk(ctx, listings, ids)
     commitments = [(plan, item) for plan in plans for item in plan.commitments if item.agency in ctx.staff]
-    report.commitments += _commitments(ctx, commitments)
+    report.commitments += commitments_bulk(ctx, commitments)
     touched = [plan.facts.pk for plan in plans]
     report.touched += len(touched)
     enterprise_changed(touched)
@@ -246,161 +162,6 @@ def chunk_seed(ctx: SeedContext, facts: list[Facts], report: BulkReport, *, labe
 
 
 # --- Records ------------------------------------------------------------------------------------
-
-
-def _records(
-    ctx: SeedContext,
-    code: str,
-    kind: str,
-    items: list[tuple[EnterprisePlan, RecordPlan]],
-    label: str,
-    report: BulkReport,
-) -> dict[tuple[int, int], int]:
-    """One agency's records of one kind: an import of its clerk, published by its reviewer."""
-    agency = ctx.agency(code)
-    clerk, reviewer = ctx.staff[code]
-    ensure_can_edit(clerk, agency)
-    ensure_can_review(reviewer, agency)
-    if clerk.pk == reviewer.pk:
-        raise ValidationError("The reviewer who publishes must not be the clerk who entered the records.")
-    fields = IMPORT_FIELDS[kind]
-    columns = Columns(
-        kind=kind,
-        by_field={name: i for i, name in enumerate(fields)},
-        headers=[national_label(kind, f) for f in fields],
-    )
-    name = f"seed_demo-{kind}-{label}.csv"
-    batch = ImportBatch.objects.create(
-        agency=agency,
-        uploaded_by=clerk,
-        original_name=name,
-        sha256=hashlib.sha256(f"{agency.pk}:{name}".encode()).hexdigest(),
-        submit=True,
-        status=ImportStatus.IMPORTING,
-        total_rows=len(items),
-    )
-    audit_write(
-        actor=clerk,
-        action="import.start",
-        target=batch,
-        after={"file": name, "sha256": batch.sha256, "submit": True, "generated": "seed_demo"},
-    )
-    importer = ChunkImporter(batch=batch, columns=columns, first_row={})
-    size = max(1, int(settings.RECORD_IMPORT_CHUNK_ROWS))
-    ids: dict[tuple[int, int], int] = {}
-    by_number = {record.data["document_number"]: (plan.facts.pk, record.n) for plan, record in items}
-    created_total = present_total = 0
-    for start in range(0, len(items), size):
-        part = items[start : start + size]
-        rows = [
-            (start + i + 2, [cell(record.data.get(f)) for f in fields])
-            for i, (_plan, record) in enumerate(part)
-        ]
-        good, errors, _bad = importer.clean(rows)
-        if errors:  # the plans are wrong, not the data: say where
-            shown = "; ".join(f"row {e.row} {e.column} “{e.value}”: {e.reason}" for e in errors[:5])
-            raise ValidationError(f"{name}: the generated rows were refused: {shown}")
-        created, present = _written(importer.write(good, check=True), name)
-        created_total += created
-        present_total += present
-        for record_id, number in _publish(ctx, batch, reviewer, [row.pk for row in good], report):
-            ids[by_number[number]] = record_id
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.DONE,
-        processed_rows=len(items),
-        created_count=created_total,
-        unchanged_count=present_total,
-        finished_at=timezone.now(),
-    )
-    audit_write(
-        actor=clerk,
-        action="import.finish",
-        target=batch,
-        after={"rows": len(items), "created": created_total, "unchanged": present_total, "errors": 0},
-    )
-    report.records += created_total
-    report.by_kind[kind] += created_total
-    return ids
-
-
-def _written(result: Any, name: str) -> tuple[int, int]:
-    """(created, already present) from ``ChunkImporter.write``; a generated row that conflicts with a
-    record of the agency is the generator's mistake, and says so."""
-    if isinstance(result, tuple):  # the (created, present) of earlier versions of the importer
-        return result
-    if getattr(result, "conflicts", 0):
-        shown = "; ".join(f"row {e.row} {e.column}: {e.reason}" for e in result.errors[:5])
-        raise ValidationError(f"{name}: generated rows conflict with records already there: {shown}")
-    return result.created, result.present
-
-
-def _publish(
-    ctx: SeedContext, batch: ImportBatch, reviewer, record_ids: list[int], report: BulkReport
-) -> list[tuple[int, str]]:
-    """The reviewer publishes the records just imported (those still awaiting review); the ones
-    whose publicity has already ended are then marked expired. Returns (id, document number)."""
-    if not record_ids:
-        return []
-    now = timezone.now()
-    table = CreditRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, published_by_id = %s, published_at = %s, updated_at = %s "  # noqa: S608
-            "WHERE id = ANY(%s) AND status = %s "
-            "RETURNING id, record_key, document_number, party_uscc, publicity_end",
-            [RecordStatus.PUBLISHED, reviewer.pk, now, now, record_ids, RecordStatus.SUBMITTED],
-        )
-        published = sorted(cursor.fetchall())
-    if not published:
-        return []
-    _events(published, action="publish", actor=reviewer, at=now)
-    audit_write(
-        actor=reviewer,
-        action="record.publish.bulk",
-        target=batch,
-        after={
-            "file": batch.original_name,
-            "columns": ["record_id", "document_number", "party_uscc", "publicity_end"],
-            "records": [[pk, number, party, end] for pk, _key, number, party, end in published],
-        },
-    )
-    report.published += len(published)
-    due = [row for row in published if row[4] is not None and row[4] <= ctx.today]
-    if due:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET status = %s, updated_at = %s WHERE id = ANY(%s) AND status = %s",  # noqa: S608
-                [RecordStatus.EXPIRED, now, [row[0] for row in due], RecordStatus.PUBLISHED],
-            )
-        _events(due, action="expire", actor=ctx.admin, at=now, label="system")
-        audit_write(
-            actor=ctx.admin,
-            action="record.expire.bulk",
-            target=batch,
-            after={
-                "columns": ["record_id", "publicity_end"],
-                "records": [[pk, end] for pk, _key, _number, _party, end in due],
-                "status": RecordStatus.EXPIRED.value,
-            },
-        )
-        report.expired += len(due)
-    return [(pk, number) for pk, _key, number, _party, _end in published]
-
-
-def _events(rows: list[tuple], *, action: str, actor, at: dt.datetime, label: str | None = None) -> None:
-    """Each record's history event, by COPY (as the import writes its "create" events)."""
-    label = copy_text(label or actor.get_username())
-    stamp = at.isoformat()
-    lines = []
-    for pk, key, _number, _party, end in rows:
-        changes = f'{{"publicity_end": "{end.isoformat()}"}}' if action == "expire" else "{}"
-        lines.append(f"{pk}\t{key}\t{action}\t{actor.pk}\t{label}\t{stamp}\t\t{changes}\n")
-    columns = "record_id, record_key, action, actor_id, actor_label, at, comment, changes"
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {RecordEvent._meta.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        copy.write("".join(lines))
 
 
 def _rare_steps(ctx: SeedContext, plans: list[EnterprisePlan], ids: dict[tuple[int, int], int]) -> int:
@@ -423,167 +184,4 @@ def _rare_steps(ctx: SeedContext, plans: list[EnterprisePlan], ids: dict[tuple[i
 # --- Listings -----------------------------------------------------------------------------------
 
 
-def _listings(
-    ctx: SeedContext, items: list[tuple[EnterprisePlan, ListingPlan]], ids: dict[tuple[int, int], int]
-) -> int:
-    """Listings decided by a clerk and published by another reviewer, some removed since; checked
-    by ``listing_clean`` as the service checks them, written in bulk, one audit entry per agency."""
-    if not items:
-        return 0
-    kinds = {kind.pk: kind for kind in ListKind.objects.all()}
-    now, today = timezone.now(), ctx.today
-    by_agency: dict[str, list[tuple[EnterprisePlan, ListingPlan]]] = defaultdict(list)
-    for plan, item in items:
-        by_agency[item.agency].append((plan, item))
-    total = 0
-    for code, group in sorted(by_agency.items()):
-        agency = ctx.agency(code)
-        clerk, reviewer = ctx.staff[code]
-        ensure_can_edit(clerk, agency)
-        ensure_can_review(reviewer, agency)
-        listings, cites = [], []
-        for plan, item in group:
-            kind = kinds.get(item.list_kind)
-            if kind is None or not kind.active:
-                continue
-            cleaned = listing_clean(list_kind=kind, data=item.data)
-            if cleaned["end_date"] and cleaned["end_date"] <= today:
-                continue  # its term has ended: it could not be published today
-            listing = Listing(
-                agency=agency,
-                enterprise_id=plan.facts.pk,
-                list_kind=kind,
-                created_by=clerk,
-                status=ListingStatus.ACTIVE,
-                published_by=reviewer,
-                published_at=now,
-                **cleaned,
-            )
-            if item.remove and _removable(kind, listing, item.remove, today):
-                listing.status = ListingStatus.REMOVED
-                listing.removed_at = now
-                listing.removal_reason = item.remove
-                listing.removal_note = item.note
-            listings.append(listing)
-            cites.append([ids[(plan.facts.pk, n)] for n in item.cites if (plan.facts.pk, n) in ids])
-        if not listings:
-            continue
-        Listing.objects.bulk_create(listings)
-        through = Listing.records.through
-        through.objects.bulk_create(
-            [
-                through(listing_id=listing.pk, creditrecord_id=rid)
-                for listing, rids in zip(listings, cites, strict=True)
-                for rid in rids
-            ]
-        )
-        audit_write(
-            actor=reviewer,
-            action="listing.publish.bulk",
-            target=("sanctions.listing", "bulk", f"{len(listings)} listings of {agency.name}"),
-            after={
-                "author": clerk.get_username(),
-                "columns": [
-                    "listing_id",
-                    "list_kind",
-                    "enterprise_id",
-                    "document_number",
-                    "start_date",
-                    "end_date",
-                    "status",
-                ],
-                "listings": [
-                    [
-                        x.pk,
-                        x.list_kind_id,
-                        x.enterprise_id,
-                        x.document_number,
-                        x.start_date,
-                        x.end_date,
-                        x.status,
-                    ]
-                    for x in listings
-                ],
-            },
-        )
-        notifications_create(listings=listings, event=NotificationEvent.ENTERED)
-        notifications_create(
-            listings=[x for x in listings if x.status == ListingStatus.REMOVED and x.start_date <= today],
-            event=NotificationEvent.LEFT,
-        )
-        total += len(listings)
-    return total
-
-
-def _removable(kind: ListKind, listing: Listing, reason: str, today: dt.date) -> bool:
-    """``listing_remove``'s rule: after repair only once the list allows an early removal."""
-    if reason == RemovalReason.REVOKED:
-        return True
-    months = kind.early_removal_after_months
-    return months is not None and add_months(listing.start_date, months) <= today
-
-
 # --- Commitments ----------------------------------------------------------------------------------
-
-
-def _commitments(ctx: SeedContext, items: list[tuple[EnterprisePlan, CommitmentPlan]]) -> int:
-    """Commitments recorded by the clerk, kept ones confirmed by the reviewer: in bulk, one audit
-    entry per agency; broken ones through the services (each creates its dishonesty record)."""
-    if not items:
-        return 0
-    now, total = timezone.now(), 0
-    by_agency: dict[str, list[tuple[EnterprisePlan, CommitmentPlan]]] = defaultdict(list)
-    for plan, item in items:
-        if item.outcome == CommitmentStatus.BREACHED:
-            enterprise = Enterprise.objects.get(pk=plan.facts.pk)
-            commitment_new(ctx, enterprise=enterprise, plan=item)
-            total += 1
-        else:
-            by_agency[item.agency].append((plan, item))
-    for code, group in sorted(by_agency.items()):
-        agency = ctx.agency(code)
-        clerk, reviewer = ctx.staff[code]
-        ensure_can_edit(clerk, agency)
-        commitments = []
-        for plan, item in group:
-            # commitment_record's rules
-            if not item.content.strip() or not item.legal_basis.strip() or item.signed_on > ctx.today:
-                raise ValidationError(
-                    f"A generated commitment of {plan.facts.uscc} breaks the commitment rules."
-                )
-            if item.due_date and item.due_date < item.signed_on:
-                raise ValidationError(
-                    f"A generated commitment of {plan.facts.uscc} is due before it was signed."
-                )
-            fulfilled = item.outcome == CommitmentStatus.FULFILLED
-            commitments.append(
-                Commitment(
-                    enterprise_id=plan.facts.pk,
-                    agency=agency,
-                    kind=item.kind,
-                    content=item.content,
-                    legal_basis=item.legal_basis,
-                    signed_on=item.signed_on,
-                    due_date=item.due_date,
-                    status=item.outcome,
-                    recorded_by=clerk,
-                    decided_by=reviewer if fulfilled else None,
-                    decided_at=now if fulfilled else None,
-                    decision_note=item.note if fulfilled else "",
-                )
-            )
-        Commitment.objects.bulk_create(commitments)
-        audit_write(
-            actor=clerk,
-            action="commitment.record.bulk",
-            target=("sanctions.commitment", "bulk", f"{len(commitments)} commitments to {agency.name}"),
-            after={
-                "fulfilled_confirmed_by": reviewer.get_username(),
-                "columns": ["commitment_id", "enterprise_id", "kind", "signed_on", "due_date", "status"],
-                "commitments": [
-                    [c.pk, c.enterprise_id, c.kind, c.signed_on, c.due_date, c.status] for c in commitments
-                ],
-            },
-        )
-        total += len(commitments)
-    return total

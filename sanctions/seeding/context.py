@@ -16,7 +16,7 @@ from registry.models import Agency, Enterprise, EnterpriseAccount, EnterpriseAcc
 from registry.permissions import ensure_registry_admin
 from registry.seeding import demo_agencies, demo_data_refusal, demo_user_create
 
-from .plans import AgencyInfo
+from .decisions import AgencyInfo
 
 
 class DemoUnavailable(Exception):

@@ -15,7 +15,8 @@ from sanctions.models import EnterpriseRating
 
 from .bulk import demo_set_seed
 from .context import SeedContext
-from .scenarios import measures_seed, scenario_names, scenarios_seed
+from .measures import measures_seed
+from .scenarios import scenario_names, scenarios_seed
 
 
 @dataclass

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from registry import seeding as registry_seeding
 from registry.cache import enterprise_generation
-from registry.models import AuditEntry, Enterprise
+from registry.models import AuditEntry
 from sanctions import seeding
 from sanctions.choices import ImportStatus, RecordKind, RecordStatus
 from sanctions.models import (
@@ -24,7 +24,8 @@ from sanctions.models import (
 from sanctions.records.selectors import public_records
 from sanctions.seeding import bulk
 from sanctions.seeding.context import SeedContext
-from sanctions.seeding.plans import Facts, plan_enterprise
+from sanctions.seeding.decisions import Facts
+from sanctions.seeding.plans import plan_enterprise
 
 pytestmark = [pytest.mark.django_db]
 
@@ -85,7 +86,7 @@ def test_synthetic_enterprises_get_their_plans_through_the_import_and_are_publis
     assert Commitment.objects.filter(enterprise__in=synthetic).count() <= sum(
         len(p.commitments) for p in plans
     )
-    assert EnterpriseRating.objects.filter(is_current=True).count() == Enterprise.objects.count()
+    assert EnterpriseRating.objects.filter(is_current=True, enterprise__in=synthetic).count() == 600
     touched = next(p.facts.pk for p in plans if not p.is_empty)
     assert enterprise_generation(touched) > generation_before or enterprise_generation(touched) > 1
 
@@ -149,3 +150,14 @@ def test_no_credit_data_under_production_settings(synthetic, monkeypatch):
     with pytest.raises(PermissionDenied):
         seeding.credit_seed_demo()
     assert not CreditRecord.objects.exists()
+
+
+def test_bulk_ratings_can_be_limited_to_a_range_of_enterprises(synthetic):
+    from sanctions.lists.ratings_bulk import ratings_recompute_bulk
+
+    first, last = synthetic[100].pk, synthetic[199].pk
+    result = ratings_recompute_bulk(between=(first, last))
+
+    rated = set(EnterpriseRating.objects.filter(is_current=True).values_list("enterprise_id", flat=True))
+    assert rated == {e.pk for e in synthetic[100:200]}
+    assert result.base_rows == 100 and result.enterprises == 100

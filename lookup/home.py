@@ -16,7 +16,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -35,13 +35,15 @@ def cache_seconds() -> float:
     return float(getattr(settings, "PORTAL_HOME_CACHE_SECONDS", 60))
 
 
-def latest_decisions(kind: str, *, count: int = LATEST_COUNT) -> list[CreditRecord]:
-    """The most recently published decisions of a kind still in publicity, newest first (one query).
+def latest_decisions_query(kind: str, *, count: int = LATEST_COUNT) -> QuerySet[CreditRecord]:
+    """The most recently published decisions of a kind still in publicity, newest first.
 
     Only what the one visibility rule (``public_records``) lets anyone see, with the enterprise
     (its registered name, a public registration fact) and structured fields only: no free text.
+    Read from the partial index ``record_public_latest`` (lookup migration 0005), not by sorting
+    every published record.
     """
-    return list(
+    return (
         public_records()
         .filter(kind=kind)
         .select_related("enterprise")
@@ -60,6 +62,10 @@ def latest_decisions(kind: str, *, count: int = LATEST_COUNT) -> list[CreditReco
         )
         .order_by(F("published_at").desc(nulls_last=True), "-id")[:count]
     )
+
+
+def latest_decisions(kind: str, *, count: int = LATEST_COUNT) -> list[CreditRecord]:
+    return list(latest_decisions_query(kind, count=count))
 
 
 def home_context() -> dict:

@@ -171,3 +171,18 @@ def test_the_home_page_speaks_the_visitors_language(client):
     assert '<html lang="en">' in english and "Latest decisions in publicity" in english
     chinese = page(client)
     assert '<html lang="zh-CN">' in chinese and "行政处罚" in chinese and "信用名单" in chinese
+
+
+def test_the_latest_decisions_are_read_from_their_index_not_by_sorting_every_record(
+    clerk, reviewer, market_agency
+):
+    from django.db import connection
+
+    from sanctions.choices import RecordKind
+
+    publish(clerk, reviewer, market_agency, "penalty", EnterpriseFactory())
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's tiny table would be read whole anyway
+    plan = home.latest_decisions_query(RecordKind.PENALTY).explain()
+    scan = plan[: plan.index("record_public_latest")]
+    assert "Sort" not in scan  # the rows come in the index's order: the first few are read, nothing sorted

@@ -131,7 +131,7 @@ def _download(client, owner, enterprise, badge, layout: str, language: str | Non
 
 @pytest.fixture
 def translated_hints(monkeypatch):
-    """Chinese for the new printed messages, as the catalogue will have them (it is filled in later)."""
+    """Chinese for the printed messages, fixed here so that the test does not depend on the catalogue's wording."""
     with translation.override("zh-hans"):
         catalog = trans_real.translation("zh-hans")._catalog._catalogs[0]
     chinese = {

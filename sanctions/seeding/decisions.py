@@ -163,9 +163,12 @@ def penalty_data(
         elif category == "confiscation":
             parts.append(f"没收违法所得{wan(confiscated)}万元")
         elif category in ("licence_revoked", "licence_suspended"):
-            licence = (
-                f"{violation.licence}（{texts.PROVINCE_ABBR.get(facts.division_code[:2], '')}{facts.pk:07d}）"
+            number = texts.LICENCE_NUMBERS.get(violation.licence, "{prov}{seq:07d}").format(
+                prov=texts.PROVINCE_ABBR.get(facts.division_code[:2], ""),
+                division=facts.division_code,
+                seq=facts.pk % 10**5,
             )
+            licence = f"{violation.licence}，编号{number}"
             parts.append(("吊销" if category == "licence_revoked" else "暂扣") + violation.licence)
         else:
             parts.append(_CONTENT.get(category, "其他行政处罚"))
@@ -234,7 +237,8 @@ def listing_data(
     return {
         "grounds": grounds,
         "legal_basis": basis,
-        "document_number": document_number(agency, _LISTING_WORD[list_kind], start, facts, n),
+        # Listing decisions are numbered apart from the records: n + 5 keeps their serials distinct.
+        "document_number": document_number(agency, _LISTING_WORD[list_kind], start, facts, n + 5),
         "start_date": start,
     }
 

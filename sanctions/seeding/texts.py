@@ -316,6 +316,14 @@ VIOLATIONS: tuple[Violation, ...] = (
 )
 
 
+# How the number of a licence that a penalty suspends or revokes is written, by the licence's name.
+LICENCE_NUMBERS = {
+    "食品生产许可证": "SC1{division}{seq:07d}",
+    "食品经营许可证": "JY2{division}{seq:07d}",
+    "工业产品生产许可证": "（{prov}）XK16-204-{seq:05d}",
+}
+
+
 @dataclass(frozen=True)
 class LicenceKind:
     """A kind of licence, as its decision and certificate are named."""

@@ -7,8 +7,10 @@ in the development database. Seeds N enterprises with ``enterprises_seed_synthet
 table already holds exactly N, then ANALYZEs. Queries are drawn from the names in the table:
 substrings of 2, 3 and 4 characters starting anywhere in a name (so the very common pairs such as
 有限 and 公司 come up as often as people would type them), whole names, exact codes, code
-prefixes and pinyin. For each: the time of ``enterprise_list`` plus what the search page evaluates
-(the capped count and the first page of 20), and separately the first-page SQL alone.
+prefixes, and pinyin of a run of 2, 3 or 4 characters starting anywhere in a name: its syllables
+(``tengda``) and its initials (``td``). For each: the time of ``enterprise_list`` plus what the
+search page evaluates (the capped count, the first page of 20 and the standing of each of its
+enterprises), and separately the first-page SQL alone.
 Results go to ``bench/results/search.json``.
 """
 
@@ -89,9 +91,13 @@ def _sample_queries(count: int, rnd: random.Random) -> dict[str, list[str]]:
         "name_without_legal_form": [],
         "exact_code": [],
         "code_prefix_8": [],
+        "pinyin_syllables_2": [],
+        "pinyin_syllables_3": [],
+        "pinyin_initials_2": [],
+        "pinyin_initials_3": [],
         "pinyin_initials_4": [],
     }
-    from registry.search import pinyin_keys
+    from registry.pinyin import name_readings
 
     for code, name, normalized in rows:
         for width in (2, 3, 4):
@@ -101,7 +107,17 @@ def _sample_queries(count: int, rnd: random.Random) -> dict[str, list[str]]:
         queries["name_without_legal_form"].append(strip_legal_form(normalized))
         queries["exact_code"].append(code.lower())
         queries["code_prefix_8"].append(code[:8])
-        queries["pinyin_initials_4"].append(pinyin_keys(normalized)[1][:4])
+        readings = name_readings(normalized)
+        for width in (2, 3, 4):
+            runs = [i for i in range(len(readings) - width + 1) if all(readings[i : i + width])]
+            if not runs:
+                continue
+            # A person types one reading of each character (the first, or another when there are several).
+            start = rnd.choice(runs)
+            run = [rnd.choice(r) for r in readings[start : start + width]]
+            if width < 4:
+                queries[f"pinyin_syllables_{width}"].append("".join(run))
+            queries[f"pinyin_initials_{width}"].append("".join(s[0] for s in run))
     return queries
 
 
@@ -111,10 +127,12 @@ def _time_query(query: str) -> tuple[float, float, int]:
 
     from lookup.search_views import search_page
     from registry.selectors import enterprise_list
+    from sanctions.lists.standing import enterprise_standings
 
     started = time.perf_counter()
     qs = enterprise_list(query=query)
     page = search_page(qs, 1)
+    enterprise_standings(enterprises=page.object_list)
     count = page.paginator.count
     total = (time.perf_counter() - started) * 1000
     sql, params = qs.annotate(result_count=Window(Count("pk")))[:PAGE].query.sql_with_params()
@@ -159,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=300, help="queries of each kind")
     parser.add_argument("--db", default=os.environ.get("BENCH_DB", "credit_registry_search_bench"))
     parser.add_argument("--reseed", action="store_true", help="seed again even if the table has N rows")
+    parser.add_argument(
+        "--kinds",
+        default="",
+        help="only the query kinds starting with one of these, comma-separated (name_,pinyin_)",
+    )
+    parser.add_argument("--output", default=str(RESULTS), help="where the results are written")
     args = parser.parse_args(argv)
     from bench._db import use_bench_database
 
@@ -174,18 +198,21 @@ def main(argv: list[str] | None = None) -> int:
         server_version = cursor.fetchone()[0]
         cursor.execute(
             "SELECT pg_size_pretty(pg_relation_size('enterprise_search_bigrams')), "
-            "pg_size_pretty(pg_relation_size('enterprise_search_name'))"
+            "pg_size_pretty(pg_relation_size('enterprise_search_name')), "
+            "pg_size_pretty(pg_relation_size('enterprise_search_pinyin'))"
         )
-        gin_size, btree_size = cursor.fetchone()
+        gin_size, btree_size, pinyin_size = cursor.fetchone()
     print(f"Common pairs left out of queries (from pg_stats): {len(common_pairs())}", flush=True)
 
     rnd = random.Random(20261126)
     queries = _sample_queries(args.queries, rnd)
+    wanted = [k for k in args.kinds.split(",") if k]
+    timed = {kind: items for kind, items in queries.items() if not wanted or kind.startswith(tuple(wanted))}
     for query in queries["name_2"][:20] + queries["full_name"][:10]:  # warm the cache as a live server is
         _time_query(query)
     results: dict[str, dict] = {}
     capped: dict[str, int] = {}
-    for kind, items in queries.items():
+    for kind, items in timed.items():
         totals, raws = [], []
         capped[kind] = 0
         for query in items:
@@ -212,28 +239,40 @@ def main(argv: list[str] | None = None) -> int:
     typical = next(q for q in queries["name_2"] if q not in common_pairs())
     explain = _explain(typical)
     print(f"\nEXPLAIN (ANALYZE, BUFFERS) for “{typical}”:\n{explain}\n")
+    typical_pinyin = queries["pinyin_syllables_2"][0]
+    explain_pinyin = _explain(typical_pinyin)
+    print(f"EXPLAIN (ANALYZE, BUFFERS) for “{typical_pinyin}”:\n{explain_pinyin}\n")
 
     result = {
         "rows": args.rows,
         "seed_seconds": None if seed_seconds is None else round(seed_seconds, 1),
         "search_limit": SEARCH_LIMIT,
-        "index_sizes": {"enterprise_search_bigrams": gin_size, "enterprise_search_name": btree_size},
+        "index_sizes": {
+            "enterprise_search_bigrams": gin_size,
+            "enterprise_search_name": btree_size,
+            "enterprise_search_pinyin": pinyin_size,
+        },
         "common_pairs": len(common_pairs()),
         "queries": results,
         "code_one_wrong_character": suggestions,
         "explain_query": typical,
         "explain": explain.splitlines(),
+        "explain_pinyin_query": typical_pinyin,
+        "explain_pinyin": explain_pinyin.splitlines(),
         "machine": {
             "nproc": os.cpu_count(),
             "python": platform.python_version(),
             "postgresql": server_version,
             "database": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
+            # The machine may be shared: its load while the queries ran, for reading the figures.
+            "load_average": [round(x, 2) for x in os.getloadavg()],
         },
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"Written to {RESULTS}")
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"Written to {output}")
     return 0
 
 

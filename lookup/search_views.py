@@ -1,4 +1,10 @@
-"""The public search page: one box for a name, part of a name, pinyin or a code."""
+"""The public search page: one box for a name, part of a name, pinyin or a code.
+
+Each result shows the enterprise's registration status and its credit standing (one rule, in
+``sanctions.lists.standing``; read for the whole page in two queries). A query that is a code with a
+mistake (a wrong check character, a character too few or too many) is explained, with the registered
+codes one mistake away, instead of being answered with an empty list.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from registry.api.views import explain_code
 from registry.models import Enterprise
 from registry.search import highlight
 from registry.selectors import SEARCH_LIMIT, enterprise_code_suggestions, enterprise_search_plan
+from sanctions.lists.standing import enterprise_standings
 
 from .filters import PortalSearchFilter
 
@@ -53,19 +60,25 @@ def search(request):
         if not uscc_codes.is_valid(code):
             explanation = explain_code(query)
             suggestions = enterprise_code_suggestions(code=code)
+    elif plan.is_wrong_length_code:
+        # Seventeen characters or more but not eighteen: a whole code with one too few or too many.
+        explanation = explain_code(query)
+        suggestions = enterprise_code_suggestions(code=code)
     filterset = PortalSearchFilter(request.GET or None, queryset=Enterprise.objects.all())
     page = None
-    if query or any(request.GET.get(k) for k in _FILTERS):
+    if explanation is None and (query or any(request.GET.get(k) for k in _FILTERS)):
         results = filterset.qs if filterset.is_valid() else Enterprise.objects.none()
         try:
             number = max(1, min(int(request.GET.get("page") or 1), MAX_PAGES))
         except ValueError:
             number = 1
         page = search_page(results, number)
+        standings = enterprise_standings(enterprises=page.object_list)
         for enterprise in page.object_list:
             enterprise.name_html = highlight(enterprise.name, plan)
             former = getattr(enterprise, "former_match", None)
             enterprise.former_html = highlight(former, plan) if former else None
+            enterprise.standing = standings[enterprise.pk]
     return render(
         request,
         "lookup/search.html",

@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.django_db]
 def known_common_pairs(monkeypatch):
     """The column statistics are read once per ten minutes: fixed here so query counts are exact."""
     monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {}))
+    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("inf"), {}))
 
 
 @pytest.fixture(autouse=True)
@@ -128,9 +129,12 @@ def test_search_page_query_count_is_pinned(client, django_assert_max_num_queries
     with django_assert_max_num_queries(4):  # session, count, page (with its former names)
         content = page(client, q="西湖", province="33", has_penalties="on")
     assert "Nothing matches" in content
-    with django_assert_max_num_queries(4):
+    # Session, count with the page, then the standing of the page's enterprises: their listings in
+    # force and their penalties in publicity, two queries whatever the number of results.
+    with django_assert_max_num_queries(6):
         content = page(client, q="西湖第")
     assert "30 enterprises found" in content and "杭州<mark>西湖第</mark>1建设有限公司" in content
+    assert content.count('class="standing standing-good"') == 20
     enterprise = Enterprise.objects.first()
     with django_assert_max_num_queries(2):
         assert client.get("/search", {"q": enterprise.uscc}).status_code == 302
@@ -167,3 +171,87 @@ def test_filter_by_list_membership(client, clerk, reviewer, market_agency):
     assert shown(on_list="any") == ["杭州西湖建设"]
     assert shown(on_list="watch") == ["杭州西湖建设"]
     assert shown(on_list="dishonest") == []
+
+
+def _result_items(content: str) -> dict[str, str]:
+    """Each result's list item by the enterprise's code."""
+    items = content.split('<ol class="results">', 1)[1].split("</ol>", 1)[0].split("<li>")[1:]
+    return {item.split('<span class="code">', 1)[1].split("<", 1)[0]: item for item in items}
+
+
+def test_results_show_registration_status_and_credit_standing(client, clerk, reviewer, market_agency):
+    from sanctions.lists.standing import enterprise_standing
+    from sanctions.records import services
+    from tests.sanctions.payloads import penalty_data
+
+    clean = EnterpriseFactory(name="杭州西湖建设有限公司")
+    punished = EnterpriseFactory(name="杭州西湖物流有限公司")
+    closed = EnterpriseFactory(
+        uscc=enterprise_code(92, division="330106"), name="杭州西湖餐饮有限公司", status="deregistered"
+    )
+    record, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, punished)
+    )
+    services.record_submit(actor=clerk, record=record)
+    services.record_publish(actor=reviewer, record=record)
+
+    items = _result_items(page(client, q="西湖"))
+    for enterprise in (clean, punished, closed):
+        item = items[enterprise.uscc]
+        standing = enterprise_standing(enterprise=enterprise)
+        assert f'class="standing standing-{standing.level}"' in item
+        assert standing.label in item
+        assert enterprise.get_status_display() in item
+        for reason in standing.reasons:
+            assert reason in item
+    assert {enterprise_standing(enterprise=e).level for e in (clean, punished, closed)} == {
+        "good",
+        enterprise_standing(enterprise=punished).level,
+        "inactive",
+    }
+    assert enterprise_standing(enterprise=punished).level not in ("good", "inactive")
+    assert "standing-line" not in items[clean.uscc]  # nothing to explain for a clean record
+
+
+def test_a_wrong_code_is_explained_without_a_zero_count(client):
+    enterprise = EnterpriseFactory(name="杭州西湖建设有限公司")
+    code = enterprise.uscc
+    wrong = code[:5] + ("0" if code[5] != "0" else "1") + code[6:]
+    for query in (wrong, code[:9] + code[10:], code[:9] + code[9] + code[9:]):
+        content = page(client, q=query)
+        assert "not a valid code" in content, query
+        assert 'id="results-title"' not in content and "Nothing matches" not in content, query
+        assert f'href="/enterprises/{code}/"' in content, query  # did you mean
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_wrong_code_never_says_nothing_was_found_in_either_language(client, language):
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    code = enterprise_code(4321)
+    content = page(client, q=code[:17] + ("1" if code[17] != "1" else "2"))
+    assert 'role="alert"' in content and 'id="results-title"' not in content
+
+
+def test_seventeen_and_nineteen_characters_say_what_is_wrong(client):
+    enterprise = EnterpriseFactory(name="杭州西湖建设有限公司")
+    code = enterprise.uscc
+    content = page(client, q=code[:17])
+    assert "one character is missing" in content
+    assert f'href="/enterprises/{code}/"' in content
+    content = page(client, q=code[:12] + "7" + code[12:])
+    assert "one character too many" in content
+    assert f'href="/enterprises/{code}/"' in content
+    assert 'id="results-title"' not in content
+    # A registered legacy code (it fails the check) is suggested from its first 17 characters too.
+    legacy = code[:17] + ("0" if code[17] != "0" else "1")
+    EnterpriseFactory(uscc=legacy, name="福建老代码企业", is_legacy_code=True, legacy_reason="试点代码")
+    content = page(client, q=code[:17])
+    assert f'href="/enterprises/{legacy}/"' in content and f'href="/enterprises/{code}/"' in content
+
+
+def test_pinyin_of_any_part_of_the_name_is_found_and_highlighted(client):
+    EnterpriseFactory(name="深圳市腾达科技有限公司")
+    EnterpriseFactory(name="杭州西湖建设有限公司")
+    assert "深圳市<mark>腾达</mark>科技有限公司" in page(client, q="tengda")
+    assert "杭州<mark>西湖</mark>建设有限公司" in page(client, q="xihu")
+    assert "<mark>深圳市腾达</mark>科技有限公司" in page(client, q="szstd")

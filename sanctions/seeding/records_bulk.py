@@ -75,6 +75,7 @@ class BulkReport:
     records: int = 0
     published: int = 0
     expired: int = 0
+    expired_by_job: int = 0  # records of broken commitments, marked by records_expire
     listings: int = 0
     commitments: int = 0
     rare_steps: int = 0

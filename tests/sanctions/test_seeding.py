@@ -60,7 +60,7 @@ def test_synthetic_enterprises_get_their_plans_through_the_import_and_are_publis
     assert not imported.filter(published_by=F("created_by")).exists()  # four eyes
     assert not imported.filter(publicity_rule__isnull=True).exists()
     today = timezone.localdate()
-    assert not imported.filter(status=RecordStatus.PUBLISHED, publicity_end__lte=today).exists()
+    assert not CreditRecord.objects.filter(status=RecordStatus.PUBLISHED, publicity_end__lte=today).exists()
     assert imported.filter(status=RecordStatus.EXPIRED).count() == report.expired > 0
     actions = dict(
         RecordEvent.objects.filter(record__in=imported)

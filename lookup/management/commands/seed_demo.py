@@ -118,7 +118,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Credit data of {report.enterprises} synthetic enterprises in {time.perf_counter() - started:.1f} s: "
                 f"{report.records} records ({kinds.get('penalty', 0)} penalties, {kinds.get('licence', 0)} licences, "
-                f"{kinds.get('reward', 0)} rewards; {report.expired} past their publicity), {report.listings} listings, "
+                f"{kinds.get('reward', 0)} rewards; {report.expired + report.expired_by_job} past their publicity), {report.listings} listings, "
                 f"{report.commitments} commitments, {report.rare_steps} corrections, revocations, objections "
                 f"and repairs, {report.ratings} base ratings."
             )

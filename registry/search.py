@@ -85,7 +85,8 @@ def bigrams(normalized: str) -> list[str]:
     return list(dict.fromkeys(normalized[i : i + 2] for i in range(len(normalized) - 1)))
 
 
-def _pair_lexemes(first: tuple[str, ...], second: tuple[str, ...]) -> list[str]:
+@lru_cache(maxsize=262144)
+def _pair_lexemes(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
     """The syllable pairs and initial pairs of two consecutive characters, every reading of each."""
     pairs = [f"{a}{SYLLABLE_JOINER}{b}" for a in first for b in second]
     pairs += [
@@ -93,31 +94,41 @@ def _pair_lexemes(first: tuple[str, ...], second: tuple[str, ...]) -> list[str]:
         for a in dict.fromkeys(r[0] for r in first)
         for b in dict.fromkeys(r[0] for r in second)
     ]
-    return list(dict.fromkeys(pairs))
+    return tuple(dict.fromkeys(pairs))
 
 
-def _initial_triples(readings: list[tuple[str, ...]]) -> list[str]:
-    firsts = [dict.fromkeys(r[0] for r in found) for found in readings]
-    return [f"{PINYIN_INITIALS}{a}{b}{c}" for a in firsts[0] for b in firsts[1] for c in firsts[2]]
+@lru_cache(maxsize=262144)
+def _initial_triples(
+    first: tuple[str, ...], second: tuple[str, ...], third: tuple[str, ...]
+) -> tuple[str, ...]:
+    a, b, c = (dict.fromkeys(r[0] for r in found) for found in (first, second, third))
+    return tuple(f"{PINYIN_INITIALS}{x}{y}{z}" for x in a for y in b for z in c)
 
 
 def pinyin_document(normalized: str) -> str:
     """The ``tsvector`` text of a normalised name's pinyin, with positions: syllable pairs, initial
-    pairs and initial triples (``~szs``: pairs of 26 letters are too few to narrow a search alone)."""
+    pairs and initial triples (``~szs``: pairs of 26 letters are too few to narrow a search alone).
+
+    Written for every name of an import or a seed: the lexemes of each pair and triple of readings
+    are made once per process."""
     readings = readings_of.name_readings(normalized)
-    positions: dict[str, list[str]] = {}
-    for i in range(len(readings) - 1):
-        if not readings[i] or not readings[i + 1]:
+    positions: dict[str, str] = {}
+    last = len(readings) - 1
+    for i in range(last):
+        first, second = readings[i], readings[i + 1]
+        if not first or not second:
             continue
-        lexemes = _pair_lexemes(readings[i], readings[i + 1])
-        if i + 2 < len(readings) and readings[i + 2]:
-            lexemes += _initial_triples(readings[i : i + 3])
+        position = str(i + 1)
+        lexemes = _pair_lexemes(first, second)
+        if i + 1 < last and readings[i + 2]:
+            lexemes += _initial_triples(first, second, readings[i + 2])
         for lexeme in lexemes:
-            positions.setdefault(lexeme, []).append(str(i + 1))
+            found = positions.get(lexeme)
+            positions[lexeme] = position if found is None else f"{found},{position}"
         if i == 0:
-            for lexeme in _pair_lexemes(readings[0], readings[1]):
-                positions.setdefault(PINYIN_START + lexeme, []).append("1")
-    return " ".join(f"'{lexeme}':{','.join(found)}" for lexeme, found in positions.items())
+            for lexeme in _pair_lexemes(first, second):
+                positions[PINYIN_START + lexeme] = "1"
+    return " ".join([f"'{lexeme}':{found}" for lexeme, found in positions.items()])
 
 
 def _quote(lexeme: str) -> str:

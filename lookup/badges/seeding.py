@@ -28,7 +28,7 @@ from lookup.models import Badge, BadgeSector, BadgeStaff
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
 from registry.models import Enterprise
-from registry.seeding import demo_data_refusal
+from registry.seeding import demo_data_refusal, demo_lock
 from sanctions.seeding import BADGE_ENTERPRISES, SeedContext
 
 from . import services, tokens, verification
@@ -193,15 +193,16 @@ def badges_seed(*, actor=None) -> int:
     enterprises got badges."""
     ctx = SeedContext.load(actor=actor)
     made = 0
-    for key, (name, _account) in BADGE_ENTERPRISES.items():
-        enterprise = Enterprise.objects.filter(name=name).first()
-        if enterprise is None or Badge.objects.filter(enterprise=enterprise).exists():
-            continue
-        if not enterprise_badge_standing(enterprise=enterprise).eligible:
-            continue
-        with transaction.atomic():
-            _SEEDS[key](ctx, enterprise)
-        made += 1
+    with demo_lock():
+        for key, (name, _account) in BADGE_ENTERPRISES.items():
+            enterprise = Enterprise.objects.filter(name=name).first()
+            if enterprise is None or Badge.objects.filter(enterprise=enterprise).exists():
+                continue
+            if not enterprise_badge_standing(enterprise=enterprise).eligible:
+                continue
+            with transaction.atomic():
+                _SEEDS[key](ctx, enterprise)
+            made += 1
     return made
 
 

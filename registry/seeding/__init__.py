@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "demo_agencies",
     "demo_data_refusal",
     "demo_enterprise_codes",
+    "demo_lock",
     "demo_personas",
     "demo_seed",
     "demo_user_create",
@@ -90,6 +92,23 @@ def demo_data_refusal() -> str | None:
     if any(module.endswith(".production") for module in modules):
         return _("Demo data is never created by production settings.")
     return None
+
+
+_DEMO_LOCK = 0x44454D4F  # "DEMO": one seed_demo at a time
+
+
+@contextmanager
+def demo_lock() -> Iterator[None]:
+    """One demo seed at a time: a second ``seed_demo`` started meanwhile waits for the first, then
+    finds everything made. A session lock (each step commits on its own), re-entrant, released
+    with the connection if the process dies."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_DEMO_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_DEMO_LOCK])
 
 
 def _ensure_demo_allowed() -> None:

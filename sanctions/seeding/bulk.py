@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
 from registry.models import AuditEntry, Enterprise
-from registry.seeding import synthetic_enterprises
+from registry.seeding import demo_lock, synthetic_enterprises
 from sanctions.models import CreditRecord, Listing
 from sanctions.records.services import records_expire
 
@@ -89,10 +89,16 @@ def credit_seed_synthetic(
     today: dt.date | None = None,
 ) -> BulkReport:
     """Credit data for every synthetic enterprise not covered yet (see the module's docstring)."""
-    from sanctions.lists.ratings_bulk import ratings_recompute_bulk
-
     ctx = SeedContext.load(actor=actor, today=today)
     report = BulkReport()
+    with demo_lock():
+        _synthetic(ctx, report, chunk=chunk, progress=progress)
+    return report
+
+
+def _synthetic(ctx: SeedContext, report: BulkReport, *, chunk: int, progress) -> None:
+    from sanctions.lists.ratings_bulk import ratings_recompute_bulk
+
     last = watermark()
     enterprises = synthetic_enterprises().order_by("pk").values_list(*_FACT_FIELDS)
     while True:

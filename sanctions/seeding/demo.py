@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from registry.models import Enterprise
-from registry.seeding import demo_enterprise_codes
+from registry.seeding import demo_enterprise_codes, demo_lock
 from sanctions.models import EnterpriseRating
 
 from .bulk import demo_set_seed
@@ -81,10 +81,11 @@ def credit_seed_demo(*, actor=None, today: dt.date | None = None) -> DemoReport:
     """Give the demo set its credit data (what is missing only); see the module's docstring."""
     ctx = SeedContext.load(actor=actor, today=today)
     report = DemoReport()
-    report.measures = measures_seed(ctx)
-    report.scenarios, touched = scenarios_seed(ctx)
-    report.enterprises, more = background_seed(ctx)
-    report.touched = touched + more
-    report.expired = _expire_due(ctx.today)
-    report.ratings = _ratings(report.touched, ctx.today)
+    with demo_lock():
+        report.measures = measures_seed(ctx)
+        report.scenarios, touched = scenarios_seed(ctx)
+        report.enterprises, more = background_seed(ctx)
+        report.touched = touched + more
+        report.expired = _expire_due(ctx.today)
+        report.ratings = _ratings(report.touched, ctx.today)
     return report

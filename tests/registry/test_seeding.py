@@ -311,3 +311,33 @@ def test_a_large_seed_rebuilds_the_name_indexes_exactly_as_they_were(registry_ad
 
     name = Enterprise.objects.filter(source="seed").first().name
     assert enterprise_list(query=name[2:6]).filter(name=name).exists()  # the rebuilt index answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_demo_seed_at_a_time():
+    """While one seed holds the demo lock, another connection cannot take it; it is released after."""
+    import psycopg
+
+    db = connection.settings_dict
+    other = psycopg.connect(
+        dbname=db["NAME"],
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"],
+        password=db["PASSWORD"],
+    )
+    try:
+
+        def free() -> bool:
+            taken = other.execute("SELECT pg_try_advisory_lock(%s)", [seeding._DEMO_LOCK]).fetchone()[0]
+            if taken:
+                other.execute("SELECT pg_advisory_unlock(%s)", [seeding._DEMO_LOCK])
+            return taken
+
+        with seeding.demo_lock():
+            with seeding.demo_lock():  # re-entrant
+                assert not free()
+            assert not free()
+        assert free()
+    finally:
+        other.close()

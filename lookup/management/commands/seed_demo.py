@@ -21,6 +21,7 @@ from registry.seeding import (
     DEMO_PASSWORD,
     DEMO_PERSONAS,
     demo_data_refusal,
+    demo_lock,
     demo_personas,
     demo_seed,
     enterprises_seed_synthetic_up_to,
@@ -56,6 +57,12 @@ class Command(BaseCommand):
         if enterprises < 0:
             raise CommandError("--enterprises must be 0 or more.")
         progress_bar = not no_progress and options["verbosity"] > 0
+        with demo_lock():
+            self._seed(enterprises, progress_bar=progress_bar)
+        self._accounts()
+        self._to_try()
+
+    def _seed(self, enterprises: int, *, progress_bar: bool) -> None:
         try:
             created = demo_seed()
             self.stdout.write(
@@ -79,8 +86,6 @@ class Command(BaseCommand):
                 self._synthetic(enterprises, progress_bar=progress_bar)
         except (PermissionDenied, ValidationError) as exc:
             raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
-        self._accounts()
-        self._to_try()
 
     def _bar(self, total: int | None, unit: str, enabled: bool):
         if not enabled:

@@ -445,3 +445,22 @@ def test_highlight_marks_the_match_and_escapes_everything_else():
     assert highlight("深圳市（腾达）科技", plan_query("shi teng da")) == "深圳<mark>市（腾达</mark>）科技"
     assert highlight("天津天安", plan_query("ian")) == "天津天安"
     assert highlight("杭州西湖建設", plan_query("西湖建设")) == "杭州<mark>西湖建設</mark>"
+
+
+def test_long_or_odd_letter_queries_are_answered_without_error():
+    EnterpriseFactory(name="深圳市腾达科技有限公司")
+    for query in (
+        "a" * 100,
+        "'" * 50,
+        "x'" * 40,
+        "zhuang" * 15,
+        "ü" * 3,
+        "lüe lve nue",
+        "teng" * 20,
+        "xianxianxianxian",
+    ):
+        plan = plan_query(query)
+        assert plan.kind in ("name", "too_short"), query
+        list(enterprise_list(query=query)[:5])
+        highlight("深圳市腾达科技有限公司", plan)
+    assert len(plan_query("xianxianxianxian").syllables) <= 16

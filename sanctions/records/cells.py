@@ -55,7 +55,23 @@ def is_placeholder(code: str) -> bool:
     return bool(_PLACEHOLDER.match(code)) or code[8:16] in {"00000000", "99999999"}
 
 
-def clean_code(value: Any, *, what: str) -> str:
+class UncheckedCode(str):
+    """A well-formed code whose check characters fail: valid as a party only if the registry holds
+    it as a legacy code (an early pilot code, registered by an administrator with the legacy flag).
+    ``problem`` says what is wrong with it, for wherever it is not so registered."""
+
+    __slots__ = ("problem",)
+
+    def __new__(cls, code: str, problem: str) -> UncheckedCode:
+        self = super().__new__(cls, code)
+        self.problem = problem
+        return self
+
+
+def clean_code(value: Any, *, what: str, legacy: bool = False) -> str:
+    """The code as stored; a wrong code raises ValueError. With ``legacy``, a code that fails only
+    its check characters is returned as an ``UncheckedCode``: the caller accepts it only for an
+    enterprise registered under it as a legacy code."""
     code = uscc_codes.compact(text_cell(value))
     if not code:
         return ""
@@ -65,7 +81,10 @@ def clean_code(value: Any, *, what: str) -> str:
         )
     analysis = uscc_codes.analyse(code)
     if not analysis.is_valid:
-        raise ValueError(" ".join(e.message for e in analysis.errors))
+        problem = " ".join(e.message for e in analysis.errors)
+        if legacy and analysis.is_well_formed:
+            return UncheckedCode(analysis.normalized, problem)
+        raise ValueError(problem)
     return analysis.normalized
 
 

@@ -37,6 +37,7 @@ from sanctions.choices import (
     UsageScope,
 )
 from sanctions.records.cells import (
+    UncheckedCode,
     amount_cell,
     bool_cell,
     categories_cell,
@@ -189,7 +190,7 @@ _FIELD_CLEANERS = [
         "party_category",
         lambda v: _choice(v, PartyCategory, PARTY_CATEGORY_CODES, default=PartyCategory.LEGAL_PERSON),
     ),
-    ("party_uscc", lambda v: clean_code(v, what=_PARTY_LABEL)),
+    ("party_uscc", lambda v: clean_code(v, what=_PARTY_LABEL, legacy=True)),
     ("authority_uscc", lambda v: clean_code(v, what=_AUTHORITY_LABEL)),
     ("source_unit_uscc", lambda v: clean_code(v, what=_SOURCE_UNIT_LABEL)),
     ("party_registration_number", clean_registration_number),
@@ -358,7 +359,11 @@ def clean_record(
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
     elif not code_errors:
         enterprise = (party_finder or find_party)(cleaned)
-        if enterprise is None:
+        code = cleaned.get("party_uscc")
+        if code.__class__ is UncheckedCode and not (enterprise and enterprise.is_legacy_code):
+            # A code failing its check is a party's only where the registry holds it as a legacy code.
+            fail("party_uscc", code.problem)
+        elif enterprise is None:
             fail(
                 "party_uscc", _("No enterprise in the registry has this code: register the enterprise first.")
             )

@@ -20,6 +20,7 @@ class PartyRef:
 
     pk: int
     uscc: str
+    is_legacy_code: bool = False  # registered under a code that fails its check (``clean_record``)
 
 
 class NeedsDatabase(Exception):

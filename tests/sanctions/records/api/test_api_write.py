@@ -14,6 +14,7 @@ from sanctions.records import services
 from tests.factories import agency_code
 from tests.sanctions.payloads import penalty_data
 from tests.sanctions.records.api.helpers import RECORDS, client_for, errors_by_field, published
+from tests.sanctions.records.legacy import LEGACY_CODES, register_legacy, unflagged
 
 pytestmark = [pytest.mark.django_db]
 
@@ -292,3 +293,32 @@ def test_correcting_a_draft_is_refused_with_a_message(clerk_api, draft):
     assert response.status_code == 400
     assert "cannot be corrected" in errors_by_field(response)[None][0]
     assert CreditRecord.objects.count() == 1
+
+
+def test_a_party_registered_under_a_legacy_code_gets_a_record_through_the_api(
+    token_api, market_agency, registry_admin
+):
+    legacy = register_legacy(registry_admin, LEGACY_CODES[1])
+    data = penalty_data(market_agency, legacy)
+    body = {"kind": "penalty", **data, "party_uscc": f"{LEGACY_CODES[1][:8]} {LEGACY_CODES[1][8:]}".lower()}
+
+    response = token_api.post(RECORDS, body, format="json")
+
+    assert response.status_code == 201, response.content
+    record = CreditRecord.objects.get()
+    assert (record.enterprise, record.party_uscc) == (legacy, LEGACY_CODES[1])
+
+
+def test_a_code_failing_its_check_is_refused_by_the_api_unless_registered_as_legacy(
+    token_api, market_agency, registry_admin
+):
+    register_legacy(registry_admin, LEGACY_CODES[0])
+    held = unflagged(LEGACY_CODES[1])
+
+    response = token_api.post(
+        RECORDS, {"kind": "penalty", **penalty_data(market_agency, held)}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "check character (18) should be" in " ".join(errors_by_field(response)["party_uscc"])
+    assert not CreditRecord.objects.exists()

@@ -16,6 +16,7 @@ from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord
 from tests.factories import EnterpriseFactory
 from tests.sanctions.records.desk.helpers import RECENT, as_user, field_errors, penalty_form, summary_links
+from tests.sanctions.records.legacy import LEGACY_CODES, register_legacy, unflagged
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +288,33 @@ def test_correct_is_not_offered_twice(client, clerk, published):
     response = client.post(reverse("sanctions:record-correct", args=[published.pk]), data)
     assert response.status_code == 400
     assert "already waiting for review" in response.content.decode()
+
+
+def test_a_party_registered_under_a_legacy_code_gets_a_record_at_the_desk(
+    client, clerk, market_agency, registry_admin
+):
+    """An early Fujian pilot code fails its check; registered as a legacy code, it is a party."""
+    legacy = register_legacy(registry_admin, LEGACY_CODES[0])
+    as_user(client, clerk)
+
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]), penalty_form(legacy, market_agency)
+    )
+
+    assert response.status_code == 302, field_errors(response, "party_uscc")
+    assert CreditRecord.objects.get().enterprise == legacy
+
+
+def test_a_code_failing_its_check_is_refused_at_the_desk_unless_registered_as_legacy(
+    client, clerk, market_agency
+):
+    held = unflagged(LEGACY_CODES[1])
+    as_user(client, clerk)
+
+    response = client.post(
+        reverse("sanctions:record-new", args=["penalty"]), penalty_form(held, market_agency)
+    )
+
+    assert response.status_code == 400
+    assert "The check character (18) should be" in field_errors(response, "party_uscc")
+    assert not CreditRecord.objects.exists()

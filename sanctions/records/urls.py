@@ -11,6 +11,11 @@ urlpatterns = [
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import"),
     path("imports/<int:pk>/errors.csv", imports.import_errors_csv, name="import-errors"),
+    path(
+        "imports/templates/<slug:kind>/<slug:style>.<slug:fmt>",
+        imports.import_template,
+        name="import-template",
+    ),
     path("records/new/<str:kind>/", views.record_new, name="record-new"),
     path("records/<int:pk>/", views.record_detail, name="record"),
     path("records/<int:pk>/edit/", views.record_edit, name="record-edit"),

@@ -263,6 +263,9 @@ API = [
 # Desk pages and API endpoints that are not about one agency's object, and why.
 NOT_ONE_AGENCYS = {
     "sanctions:record-new": "a form for a new record",
+    "sanctions:import-template": "a blank file to import, the same for every agency",
+    "import-columns": "the columns an import reads, the same for every agency",
+    "import-template": "a blank file to import, the same for every agency",
     "lists:listing-new": "a form for a new listing",
     "remedies:commitment-new": "a form for a new commitment",
     "api-root": "the API's index",

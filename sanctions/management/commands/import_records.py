@@ -1,5 +1,15 @@
+"""``manage.py import_records FILE --agency CODE``: import a file of records, wait for it, report it.
+
+Without ``--actor`` the import acts as the system account (``registry.services.system_actor``), and
+the audit records the operating-system user and host that ran the command; with ``--actor`` it acts
+as that clerk of the agency.
+"""
+
 from __future__ import annotations
 
+import getpass
+import os
+import socket
 import time
 from pathlib import Path
 
@@ -23,8 +33,10 @@ QUIET_WARNING_SECONDS = 30
 
 class Command(BaseCommand):
     help = (
-        "Import credit records from a CSV or XLSX file with national headers (CF_* penalties, XK_* licences) "
-        "or their Chinese names, as a clerk of the agency; waits for the import and reports it."
+        "Import credit records from a CSV or XLSX file (first row: national CF_*/XK_* codes, their Chinese "
+        "names or the desk form's labels) for an agency; waits for the import and reports it. Acts as the "
+        "system account, with the operating-system user who ran the command recorded in the audit, or as "
+        "the clerk named by --actor."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +44,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--agency", required=True, metavar="CODE", help="the agency's USCC (or exact name)"
         )
-        parser.add_argument("--actor", metavar="USERNAME", help="the clerk of the agency to record as author")
+        parser.add_argument(
+            "--actor",
+            metavar="USERNAME",
+            help="a clerk of the agency to record as author (default: the system account “system”; the "
+            "audit records who ran the command either way)",
+        )
         parser.add_argument(
             "--submit", action="store_true", help="submit the records for review (default: drafts)"
         )
@@ -48,17 +65,29 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("There is no file %(path)s.") % {"path": path})
         started = timezone.now()
+        run_by = _operator()
         try:
             with request_context(prefix="import-"):
                 batch = import_start(
-                    actor=actor, agency=agency, path=path, original_name=path.name, submit=options["submit"]
+                    actor=actor,
+                    agency=agency,
+                    path=path,
+                    original_name=path.name,
+                    submit=options["submit"],
+                    run_by=run_by,
                 )
         except PermissionDenied as exc:
-            hint = "" if options["actor"] else " " + _("Name a clerk of the agency with --actor.")
-            raise CommandError(f"{exc}{hint}") from None
+            hint = _(
+                "Name a clerk of the agency with --actor, or leave --actor out to act as the system account."
+            )
+            raise CommandError(f"{exc} {hint}") from None
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         batch.refresh_from_db()
+        self.stderr.write(
+            _("Importing as %(actor)s for %(agency)s; run by %(operator)s.")
+            % {"actor": actor.get_username(), "agency": agency.name, "operator": run_by}
+        )
         if batch.created_at < started:
             self.stderr.write(
                 self.style.WARNING(
@@ -160,3 +189,12 @@ class Command(BaseCommand):
             return get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(_("There is no user “%(username)s”.") % {"username": username}) from None
+
+
+def _operator() -> str:
+    """Who runs the command: the operating-system user and host, as the audit records them."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. in a container)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()} via manage.py import_records"

@@ -32,7 +32,7 @@ from sanctions.records.validation import RECORD_FIELDS, TEXT_LIMITS
 
 # National field code (CF_*, XK_*, BZ) -> field name, for payloads in the national format.
 NATIONAL_CODES: dict[str, str] = {
-    code: field for field, (cf, xk, _names) in NATIONAL_FIELDS.items() for code in (cf, xk) if code
+    code: field for field, national in NATIONAL_FIELDS.items() for code in national.codes
 }
 
 

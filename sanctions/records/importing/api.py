@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -18,6 +24,8 @@ from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.models import ImportBatch
 from sanctions.permissions import agencies_of, restrict_to_staff
+from sanctions.records.importing.blanks import FORMATS, STYLES, blank_content, blank_for
+from sanctions.records.importing.files import IMPORTABLE_KINDS, accepted_columns
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
@@ -65,10 +73,30 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         return [asdict(error) for error in import_errors(batch, limit=100)]
 
 
+class AcceptedColumnSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The record field the column fills.")
+    label = serializers.CharField(help_text="The desk form's label of the field, in the request's language.")
+    code = serializers.CharField(allow_null=True, help_text="The national code (CF_* or XK_*), if any.")
+    national_name = serializers.CharField(
+        allow_null=True, help_text="The national standard's Chinese column name, if any."
+    )
+    other_names = serializers.ListField(
+        child=serializers.CharField(), help_text="Other headers read as this column (names, desk labels)."
+    )
+    required = serializers.BooleanField(
+        help_text="The file needs this column (the party's USCC: or another identifier of the party)."
+    )
+
+
+class ImportColumnsSerializer(serializers.Serializer):
+    penalty = AcceptedColumnSerializer(many=True)
+    licence = AcceptedColumnSerializer(many=True)
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="CSV (UTF-8 or GB18030) or XLSX; national CF_*/XK_* headers or Chinese "
-        "column names in the first row."
+        help_text="CSV (UTF-8 or GB18030) or XLSX; in the first row national CF_*/XK_* headers, "
+        "their Chinese column names or the desk form's labels (see /api/v1/imports/columns/)."
     )
     agency = serializers.RegexField(
         USCC_PATTERN,
@@ -139,6 +167,58 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         batch.refresh_from_db()
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="The columns a file of records may have, by kind, with every header accepted for each",
+        responses={200: ImportColumnsSerializer, **ERRORS},
+    )
+    @action(detail=False, methods=["get"], url_path="columns")
+    def columns(self, request):
+        return Response(
+            {
+                kind: [
+                    {
+                        "field": c.field,
+                        "label": c.label,
+                        "code": c.code,
+                        "national_name": c.national_name,
+                        "other_names": list(c.other_names),
+                        "required": c.required,
+                    }
+                    for c in accepted_columns(kind)
+                ]
+                for kind in IMPORTABLE_KINDS
+            }
+        )
+
+    @extend_schema(
+        summary="A blank file to fill in and import",
+        description="Penalties or licences, headed by the national field codes or the national Chinese "
+        "column names, as CSV (UTF-8 with a BOM) or XLSX (a second sheet explains the columns).",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(IMPORTABLE_KINDS)),
+            OpenApiParameter("style", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(STYLES)),
+            OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, FORMATS["xlsx"]): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ApiErrorSerializer),
+            **ERRORS,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"templates/(?P<kind>[a-z]+)/(?P<style>[a-z]+)/(?P<fmt>[a-z]+)",
+    )
+    def template(self, request, kind: str, style: str, fmt: str):
+        blank = blank_for(kind, style, fmt)
+        if blank is None:
+            raise Http404
+        response = HttpResponse(blank_content(blank), content_type=blank.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{blank.filename}"'
+        return response
 
     def get_parsers(self):
         if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":

@@ -13,13 +13,17 @@ with one audit entry for the chunk, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
+from django.db.models import BooleanField, DecimalField
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +37,7 @@ from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 from sanctions.records.cells import penalty_category_lookup, text_cell
 from sanctions.records.importing.copying import (
+    NULL,
     copy_formatter,
     foreign_keys,
     json_string,
@@ -77,6 +82,70 @@ class CleanRow:
     party_uscc: str
     record: str  # its COPY line
     events: str  # its history's COPY lines
+
+
+@dataclass
+class Written:
+    """What writing a chunk's good rows did: records created, rows already present, rows refused
+    because the agency's record with their document number differs (and those rows' errors)."""
+
+    created: int = 0
+    present: int = 0
+    conflicts: int = 0
+    errors: list[RowError] = dataclass_field(default_factory=list)
+
+
+_SHOWN_CHARACTERS = 80
+
+
+_COPY_ESCAPED = re.compile(r"\\(.)")
+_COPY_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+_ARRAY_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|NULL')
+
+
+def _copy_value(text: str, field: Any) -> Any:
+    """A field of a COPY (FORMAT TEXT) line as the value of the model field it fills."""
+    if text == NULL:
+        return None
+    if isinstance(field, ArrayField):
+        return _copy_array(text)
+    if "\\" in text:
+        text = _COPY_ESCAPED.sub(lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), text)
+    if isinstance(field, BooleanField):
+        return text == "t"
+    if isinstance(field, DecimalField):
+        return Decimal(text)
+    return text
+
+
+def _copy_array(text: str, *, escaped: bool = True) -> list[str]:
+    """The items of an array literal as ``array_text`` writes it (in a COPY line, if ``escaped``)."""
+    if escaped and "\\" in text:
+        text = _COPY_ESCAPED.sub(lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), text)
+    if not (text.startswith("{") and text.endswith("}")):
+        return [text]
+    return [
+        _COPY_ESCAPED.sub(r"\1", m.group(1))
+        for m in _ARRAY_ITEM.finditer(text[1:-1])
+        if m.group(1) is not None
+    ]
+
+
+def _shown(value: Any) -> str:
+    """A value as a clerk reads it in an error report."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        text = _("Yes") if value else _("No")
+    elif isinstance(value, list | tuple):
+        text = "、".join(str(v) for v in value)
+    elif isinstance(value, Decimal):
+        text = f"{value.normalize():f}"
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return text if len(text) <= _SHOWN_CHARACTERS else text[: _SHOWN_CHARACTERS - 1] + "…"
 
 
 @dataclass
@@ -182,16 +251,19 @@ class ChunkImporter:
         table = Enterprise._meta.db_table
         with connection.cursor() as cursor:
             if parties.codes:
-                cursor.execute(f"SELECT id, uscc FROM {table} WHERE uscc = ANY(%s)", [list(parties.codes)])
-                parties.by_uscc = {uscc: PartyRef(pk, uscc) for pk, uscc in cursor.fetchall()}
+                cursor.execute(
+                    f"SELECT id, uscc, is_legacy_code FROM {table} WHERE uscc = ANY(%s)",
+                    [list(parties.codes)],
+                )
+                parties.by_uscc = {uscc: PartyRef(pk, uscc, legacy) for pk, uscc, legacy in cursor.fetchall()}
             for field, column, _at in legacy:
                 if parties.wanted[field]:
                     cursor.execute(
-                        f"SELECT id, uscc, {column} FROM {table} WHERE {column} = ANY(%s)",
+                        f"SELECT id, uscc, is_legacy_code, {column} FROM {table} WHERE {column} = ANY(%s)",
                         [list(parties.wanted[field])],
                     )
-                    for pk, uscc, value in cursor.fetchall():
-                        parties.by_legacy[field].setdefault(value, []).append(PartyRef(pk, uscc))
+                    for pk, uscc, legacy, value in cursor.fetchall():
+                        parties.by_legacy[field].setdefault(value, []).append(PartyRef(pk, uscc, legacy))
         return parties
 
     def _publicity(self, cleaned: dict[str, Any]) -> tuple[Publicity, str] | str:
@@ -346,7 +418,12 @@ class ChunkImporter:
             columns = "\t".join(parts)
             outcomes.append(
                 writes(
-                    ahead.ids[position], ahead.keys[position], rownum, number, columns, cleaned["party_uscc"]
+                    ahead.ids[position],
+                    ahead.keys[position],
+                    rownum,
+                    number,
+                    columns,
+                    cleaned["party_uscc"],
                 )
             )
         return outcomes
@@ -387,29 +464,113 @@ class ChunkImporter:
 
     # --- Writing (inside the caller's transaction) ------------------------------------------------
 
-    def write(self, good: list[CleanRow], *, check: bool = True) -> tuple[int, int]:
-        """Create the records not yet present; returns (created, already present).
+    def write(self, good: list[CleanRow], *, check: bool = True) -> Written:
+        """Create the records not yet present; returns what became of the rows (``Written``).
 
         ``check=False`` skips looking for them first: the agency's unique document numbers then
         refuse the whole chunk (IntegrityError) if one is present, and the caller writes it again
         with the check. A new file's chunks are written without that query.
+
+        With the check, a row whose document number the agency has already is "already present"
+        only if the record (or one of its earlier versions) holds every value the row gives; a row
+        that differs, in its party or in substance, is refused with a row error naming the record
+        and what differs, so that no row's data is dropped unseen. One query for the chunk.
         """
         if not good:
-            return 0, 0
+            return Written()
         if not check:
             self._insert(good)
-            return len(good), 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT document_number FROM {CreditRecord._meta.db_table} "
-                "WHERE agency_id = %s AND is_current AND document_number = ANY(%s)",
-                [self.agency.pk, [row.document_number for row in good]],
-            )
-            present = {number for (number,) in cursor.fetchall()}
-        new = [row for row in good if row.document_number not in present] if present else good
+            return Written(created=len(good))
+        present = self._present([row.document_number for row in good])
+        if not present:
+            self._insert(good)
+            return Written(created=len(good))
+        new, written = [], Written()
+        # A row's values as its COPY line renders them (after the id, the key and the enterprise).
+        start, end = 3, 3 + len(self.varying)
+        for row in good:
+            versions = present.get(row.document_number)
+            if versions is None:
+                new.append(row)
+                continue
+            mine = tuple(row.record.split("\t")[start:end])
+            if any(self._same(mine, values) for _pk, values in versions):
+                written.present += 1
+            else:
+                written.conflicts += 1
+                written.errors.extend(self._conflict(row, mine, *versions[0]))
         if new:
             self._insert(new)
-        return len(new), len(good) - len(new)
+        written.created = len(new)
+        return written
+
+    def _same(self, mine: tuple[str, ...], theirs: tuple) -> bool:
+        """The row's values (as rendered for COPY) are the record's (as read)."""
+        return all(
+            self._same_value(name, ours, value)
+            for name, ours, value in zip(self.varying, mine, theirs, strict=True)
+        )
+
+    def _same_value(self, name: str, ours: str, value: Any) -> bool:
+        if self.formatters[name](value) == ours:
+            return True
+        # A list (the penalty categories) is the same in any order.
+        return value.__class__ is list and sorted(map(str, value)) == sorted(_copy_array(ours))
+
+    def _present(self, numbers: list[str]) -> dict[str, list[tuple[int, tuple]]]:
+        """The agency's current records with these numbers: number -> [(the current record's id, the
+        values of ``varying``) of the record itself, then of its other versions, newest first]."""
+        table = CreditRecord._meta.db_table
+        by_name = {f.attname: f for f in CreditRecord._meta.concrete_fields}
+        columns = ", ".join(f"v.{by_name[name].column}" for name in self.varying)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.document_number, c.id, {columns} FROM {table} c "
+                f"JOIN {table} v ON v.record_key = c.record_key "
+                "WHERE c.agency_id = %s AND c.is_current AND c.document_number = ANY(%s) "
+                "ORDER BY c.id, v.id = c.id DESC, v.version DESC",
+                [self.agency.pk, numbers],
+            )
+            present: dict[str, list[tuple[int, tuple]]] = {}
+            for number, pk, *values in cursor.fetchall():
+                present.setdefault(number, []).append((pk, tuple(values)))
+        return present
+
+    def _conflict(self, row: CleanRow, mine: tuple, pk: int, values: tuple) -> list[RowError]:
+        """The row errors of a row that differs from the agency's record with its document number."""
+        differs = [
+            (name, _copy_value(ours, CreditRecord._meta.get_field(name)), theirs)
+            for name, ours, theirs in zip(self.varying, mine, values, strict=True)
+            if not self._same_value(name, ours, theirs)
+        ]
+        differs.sort(key=lambda item: self.columns.order(item[0]))
+        link = reverse("sanctions:record", args=[pk])
+        headers = "、".join(self.columns.header(name) for name, _ours, _theirs in differs)
+        errors = [
+            RowError(
+                row.rownum,
+                self.columns.header("document_number"),
+                row.document_number,
+                _(
+                    "Your agency already has record #%(id)d (%(link)s) with this decision document number, "
+                    "and it differs from this row in %(columns)s. Only a row identical to the record counts "
+                    "as already present: this row is not imported. Correct the record or the row."
+                )
+                % {"id": pk, "link": link, "columns": headers},
+            )
+        ]
+        for name, ours, theirs in differs:
+            if name == "document_number":
+                continue
+            errors.append(
+                RowError(
+                    row.rownum,
+                    self.columns.header(name),
+                    _shown(ours),
+                    _("Record #%(id)d has “%(value)s”.") % {"id": pk, "value": _shown(theirs)},
+                )
+            )
+        return errors
 
     def _insert(self, rows: list[CleanRow]) -> None:
         records = CreditRecord._meta.db_table

@@ -1,4 +1,8 @@
-"""Reading a file of records: its rows, its headers (national codes or Chinese names) and its kind.
+"""Reading a file of records: its rows, its headers and its kind.
+
+A header is a national code (CF_*, XK_*), a national Chinese column name or another name agencies
+use (``national_format``), or the desk form's label of the field, in Chinese or in English: one map
+(``header_map``), which the import page lists (``accepted_columns``) and the templates are made from.
 
 The reading itself (encoding detection UTF-8 / GB18030, CSV dialect, XLSX) is the enterprise
 importer's, so both importers read the same files the same way.
@@ -10,17 +14,22 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from registry.importing.reading import display, is_blank, open_rows
 from sanctions.choices import RecordKind
 from sanctions.records.cells import text_cell
-from sanctions.records.national_format import FIELDS, header_map, kind_from_headers, normalise_header
-from sanctions.records.validation import REQUIRED
+from sanctions.records.forms import all_fields
+from sanctions.records.national_format import FIELDS, UNHELD_COLUMNS, kind_from_headers, normalise_header
+from sanctions.records.national_format import header_map as national_header_map
+from sanctions.records.validation import RECORD_FIELDS, REQUIRED
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
 PARTY_CODES = (
@@ -33,13 +42,108 @@ PARTY_CODES = (
 )
 
 
+IMPORTABLE_KINDS = (RecordKind.PENALTY, RecordKind.LICENCE)
+
+
 def national_label(kind: str, name: str) -> str:
-    """A field as the national format names it: the code for the kind, and the first Chinese name."""
-    cf, xk, names = FIELDS.get(name, (None, None, ()))
-    code = cf if kind == RecordKind.PENALTY else xk
-    if code and names:
-        return f"{code} ({names[0]})"
-    return code or (names[0] if names else name)
+    """A field as the national format names it: the code for the kind, and its Chinese name."""
+    national = FIELDS.get(name)
+    if national is None:
+        return str(desk_labels().get(name, name))
+    code, chinese = national.code(kind), national.name(kind) or next(iter(national.names), None)
+    if code and chinese:
+        return f"{code} ({chinese})"
+    return code or chinese or name
+
+
+def desk_labels() -> dict[str, Any]:
+    """The desk form's label of each record field (translated when shown)."""
+    return {name: f.label for name, f in all_fields().items() if name in RECORD_FIELDS}
+
+
+@lru_cache(maxsize=1)
+def _desk_label_headers() -> tuple[tuple[str, str, str], ...]:
+    """(label, language, field) for the desk form's label of each field in every language of the desk."""
+    labels = desk_labels()
+    found = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found.extend((str(label), language, name) for name, label in labels.items())
+    return tuple(found)
+
+
+def header_map() -> dict[str, str]:
+    """Every header a file may carry → the field it fills, normalised (``normalise_header``).
+
+    The national codes (CF_*, XK_*), the national Chinese column names and other names agencies use
+    (``national_format.FIELDS``), and the desk form's own labels in Chinese and in English, so that
+    a file headed as the form is labelled is read as the form would be. A label that another field
+    already claims, or that names a national column the registry does not hold, is not read as the
+    form's (a test keeps them apart).
+    """
+    mapping = national_header_map()
+    unheld = {normalise_header(h) for pair in UNHELD_COLUMNS.items() for h in pair}
+    for label, _language, name in _desk_label_headers():
+        if normalise_header(label) not in unheld:
+            mapping.setdefault(normalise_header(label), name)
+    return mapping
+
+
+@dataclass(frozen=True)
+class AcceptedColumn:
+    """A column an import of one kind reads, and every header it may have (``header_map``)."""
+
+    field: str
+    label: str  # the desk form's label, in the current language
+    code: str | None  # the national code for the kind
+    national_name: str | None  # the national standard's Chinese name for the kind
+    other_names: tuple[str, ...]  # the other Chinese names and the desk form's labels
+    required: bool
+    help_text: str
+
+
+def accepted_columns(kind: str) -> list[AcceptedColumn]:
+    """The columns a file of this kind may have, in the national order, with every accepted header.
+
+    Generated from ``header_map``, so what the import page lists is what the import reads. The
+    party's USCC is marked required: a file needs it, or another identifier of the party.
+    """
+    mapping = header_map()
+    labels: dict[str, list[str]] = {}
+    for label, _language, name in _desk_label_headers():
+        if mapping.get(normalise_header(label)) == name and label not in labels.setdefault(name, []):
+            labels[name].append(label)
+    form = all_fields()
+    columns = []
+    for name in RECORD_FIELDS:
+        national = FIELDS.get(name)
+        code = national.code(kind) if national else None
+        if national is not None and code is None:
+            continue  # a column of the other kind only
+        if name == "fine_confirmed" and kind != RecordKind.PENALTY:
+            continue
+        chinese = national.name(kind) if national else None
+        # The other kind's national name is read too, but not offered for this kind.
+        other = RecordKind.LICENCE if kind == RecordKind.PENALTY else RecordKind.PENALTY
+        other_name = national.name(other) if national else None
+        seen = {normalise_header(h) for h in (code, chinese, other_name) if h}
+        others = []
+        for header in [*(national.names if national else ()), *labels.get(name, [])]:
+            if normalise_header(header) not in seen:
+                seen.add(normalise_header(header))
+                others.append(header)
+        columns.append(
+            AcceptedColumn(
+                field=name,
+                label=str(form[name].label),
+                code=code,
+                national_name=chinese,
+                other_names=tuple(others),
+                required=name in REQUIRED[kind] or name == "party_uscc",
+                help_text=str(form[name].help_text or ""),
+            )
+        )
+    return columns
 
 
 @dataclass
@@ -55,8 +159,8 @@ class Columns:
         """The column as the file names it; a field the file lacks goes by its national code."""
         if name in self.by_field:
             return self.headers[self.by_field[name]]
-        cf, xk, _names = FIELDS.get(name, (None, None, ()))
-        return (cf if self.kind == RecordKind.PENALTY else xk) or name
+        national = FIELDS.get(name)
+        return (national.code(self.kind) if national else None) or name
 
     def order(self, name: str) -> int:
         return self.by_field.get(name, len(self.headers))
@@ -77,7 +181,8 @@ def detect_kind(headers: list[str]) -> str | None:
         name = mapping.get(normalise_header(header))
         if name is None:
             continue
-        cf, xk, _names = FIELDS[name]
+        national = FIELDS.get(name)
+        cf, xk = (national.penalty_code, national.licence_code) if national else (None, None)
         if (cf and not xk) or "处罚" in header:
             votes[RecordKind.PENALTY] += 1
         elif (xk and not cf) or "许可" in header:
@@ -92,11 +197,14 @@ def map_columns(cells: list[Any]) -> Columns:
     headers = [display(c).strip() for c in cells]
     kind = detect_kind(headers)
     if kind is None:
+        read = "、".join(h for h in headers[:8] if h) + ("…" if len(headers) > 8 else "")
         raise ValidationError(
             _(
-                "The first row must hold the column headers, as national codes (CF_* for penalties, XK_* for "
-                "licences) or as their Chinese names; these headers say neither."
+                "The first row must hold the column headers: the national codes (CF_* for penalties, XK_* "
+                "for licences), their Chinese names or the desk form's labels, as the import page lists "
+                "them. These headers do not say whether the file holds penalties or licences: %(headers)s"
             )
+            % {"headers": read or "—"}
         )
     mapping = header_map()
     by_field: dict[str, int] = {}
@@ -141,14 +249,25 @@ class Scan:
     first_row: dict[str, int]  # document number -> the row where it first appears
 
 
+def _header(rows: Iterator[list[Any]]) -> Columns:
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(_("The file is empty."))
+    return map_columns(header)
+
+
+def columns_of(path: Path) -> Columns:
+    """The file's columns, from its first row: ValidationError if the file cannot be imported."""
+    rows, _estimate = open_rows(path)
+    with closing(rows):
+        return _header(rows)
+
+
 def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
     """The columns, and the non-blank data rows as (row number as a spreadsheet shows it, cells)."""
     rows, _estimate = open_rows(path)
     try:
-        header = next(rows, None)
-        if header is None:
-            raise ValidationError(_("The file is empty."))
-        columns = map_columns(header)
+        columns = _header(rows)
     except BaseException:
         rows.close()
         raise

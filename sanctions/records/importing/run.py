@@ -4,8 +4,10 @@
 row goes through the desk's rules (``clean_record``), chunk by chunk. A chunk is one transaction:
 its records, their history and audit entries and the batch's progress commit together, so a run
 that dies resumes from ``processed_rows`` and no row is ever written twice. A row whose decision
-document number the agency already has (as a current record) counts as "already present", so
-importing a file again, or a task delivered twice, changes nothing.
+document number the agency already has (as a current record) counts as "already present" if the
+record (or an earlier version of it) holds the row's values, so importing a file again, or a task
+delivered twice, changes nothing; a row that differs from that record is refused as a row error
+naming the record and what differs.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from registry.audit import audit_write
 from registry.background import task_on_commit
 from registry.importing import ImportReport, RowError
 from registry.models import Agency
+from registry.services import SYSTEM_USERNAME
 from sanctions import task_names
 from sanctions.choices import ImportStatus
 from sanctions.models import ImportBatch, ImportRowError
@@ -89,9 +92,17 @@ def import_start(
     path: str | Path | None = None,
     original_name: str = "",
     submit: bool = False,
+    run_by: str = "",
 ) -> ImportBatch:
-    """Accept a file of records from a clerk and queue its import; the same file twice is imported once."""
-    ensure_can_edit(actor, agency)
+    """Accept a file of records from a clerk and queue its import; the same file twice is imported once.
+
+    ``run_by`` names who ran a command on the server (its operating-system user and host); it is
+    recorded in the audit. A command may act as the system account (``registry.services.system_actor``)
+    for any agency: whoever runs commands on the server is trusted with its data already. Anyone
+    else must be a clerk of the agency.
+    """
+    if not (run_by and is_system_actor(actor)):
+        ensure_can_edit(actor, agency)
     if (uploaded_file is None) == (path is None):
         raise TypeError("import_start needs either uploaded_file or path")
     with _opened(uploaded_file, path) as upload:
@@ -112,6 +123,8 @@ def import_start(
         )
         if done is not None:
             return done
+        upload.seek(0)
+        _check_columns(upload, path, suffix)  # a file whose headers cannot be read is refused now
         batch = ImportBatch(
             agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256, submit=submit
         )
@@ -119,14 +132,17 @@ def import_start(
         # Stored under MEDIA_ROOT (never served) by a name of ours, not the uploader's.
         batch.file.save(f"{agency.pk}-{sha256[:16]}{suffix}", upload, save=False)
         batch.save()
-    audit_write(
-        actor=actor,
-        action="import.start",
-        target=batch,
-        after={"file": batch.original_name, "sha256": sha256, "submit": submit},
-    )
+    after = {"file": batch.original_name, "sha256": sha256, "submit": submit}
+    if run_by:
+        after["run_by"] = run_by
+    audit_write(actor=actor, action="import.start", target=batch, after=after)
     task_on_commit(task_names.IMPORT_PROCESS, batch.pk)
     return batch
+
+
+def is_system_actor(actor) -> bool:
+    """The system account, which no person signs in as (it has no usable password)."""
+    return actor.get_username() == SYSTEM_USERNAME and not actor.has_usable_password()
 
 
 @contextmanager
@@ -136,6 +152,25 @@ def _opened(uploaded_file: File | None, path: str | Path | None) -> Iterator[Fil
         return
     with open(path, "rb") as handle:
         yield File(handle, name=Path(path).name)
+
+
+def _check_columns(upload: File, path: str | Path | None, suffix: str) -> None:
+    """Read the file's header row (``files.columns_of``): a file the import cannot read, or whose
+    headers miss a required column, is refused at upload, with the reason, and never stored."""
+    try:
+        if path is not None:
+            files.columns_of(Path(path))
+        elif hasattr(upload, "temporary_file_path"):
+            files.columns_of(Path(upload.temporary_file_path()))
+        else:
+            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                shutil.copyfileobj(upload, tmp)
+                tmp.flush()
+                files.columns_of(Path(tmp.name))
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    finally:
+        upload.seek(0)
 
 
 @contextmanager
@@ -270,12 +305,15 @@ def _import_chunk(
                 good, errors, bad = importer.finish(cleaning.result())
                 # Records already present are looked for only once a chunk met one (or one was
                 # entered at the desk meanwhile): then the file is likely imported again.
-                created, present = importer.write(good, check=attempt > 0 or importer.met_present)
+                written = importer.write(good, check=attempt > 0 or importer.met_present)
+                if written.conflicts:
+                    # The rows differing from a record present, in the order of the file's rows.
+                    errors = sorted([*errors, *written.errors], key=lambda error: error.row)
                 ImportBatch.objects.filter(pk=batch.pk).update(
                     processed_rows=start + len(chunk),
-                    created_count=F("created_count") + created,
-                    unchanged_count=F("unchanged_count") + present,
-                    error_count=F("error_count") + bad,
+                    created_count=F("created_count") + written.created,
+                    unchanged_count=F("unchanged_count") + written.present,
+                    error_count=F("error_count") + bad + written.conflicts,
                 )
                 ImportRowError.objects.bulk_create(
                     [ImportRowError(batch_id=batch.pk, **asdict(error)) for error in errors]

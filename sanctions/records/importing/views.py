@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from registry.importing import RowError
 from registry.models import Agency
+from sanctions.choices import ImportStatus, RecordKind
 from sanctions.desk.views import desk_view, render_desk
 from sanctions.models import ImportBatch
 from sanctions.permissions import restrict_to_staff
+from sanctions.records.importing.blanks import STYLES, blank_content, blank_for, blanks
+from sanctions.records.importing.files import IMPORTABLE_KINDS, accepted_columns
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
 from sanctions.records.personal_data import import_personal_data
 
@@ -26,8 +38,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File (CSV or XLSX)"),
         help_text=gettext_lazy(
-            "National field codes (CF_* penalties, XK_* licences) or the Chinese column "
-            "names in the first row; UTF-8 or GB18030."
+            "The first row holds the headers: national field codes (CF_* penalties, XK_* licences), "
+            "their Chinese names or the desk form's labels, as listed below; UTF-8 or GB18030."
         ),
     )
     submit = forms.BooleanField(
@@ -62,6 +74,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
     editable = request.desk.edit_agencies
     form = ImportForm(request.POST or None, request.FILES or None, agencies=editable) if editable else None
     if request.method == "POST" and form is not None and form.is_valid():
+        started = timezone.now()
         try:
             batch = import_start(
                 actor=request.user,
@@ -74,7 +87,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             for field, errors in getattr(exc, "message_dict", {"file": exc.messages}).items():
                 form.add_error(field if field in form.fields else "file", errors)
         else:
-            messages.success(request, _("The file is being imported."))
+            _tell_started(request, batch, started)
             return redirect("sanctions:import", pk=batch.pk)
     return render_desk(
         request,
@@ -82,9 +95,76 @@ def import_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "batches": _batches_for(request)[:50],
+            "columns": [(RecordKind(kind).label, accepted_columns(kind)) for kind in IMPORTABLE_KINDS],
+            "blanks": _blank_links(),
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+def _tell_started(request: HttpRequest, batch: ImportBatch, started) -> None:
+    """What became of the upload, as it is now: without a worker the import has run already."""
+    batch.refresh_from_db()
+    if batch.created_at < started:
+        messages.warning(
+            request,
+            _("This file was imported before (import #%(id)d): nothing changed.") % {"id": batch.pk},
+        )
+    elif batch.status == ImportStatus.FAILED:
+        messages.error(request, _("The file was not imported: %(reason)s") % {"reason": batch.message})
+    elif batch.status == ImportStatus.DONE and batch.error_count:
+        messages.warning(
+            request,
+            ngettext(
+                "The file is imported; %(count)d row has errors and was not: see the list below.",
+                "The file is imported; %(count)d rows have errors and were not: see the list below.",
+                batch.error_count,
+            )
+            % {"count": batch.error_count},
+        )
+    elif batch.status == ImportStatus.DONE:
+        messages.success(request, _("The file is imported."))
+    else:
+        messages.info(request, _("The file is being imported."))
+
+
+def _blank_links() -> list[tuple[Any, list[tuple[Any, list]]]]:
+    """The blank files by kind, then by header style: [(kind label, [(style label, [Blank…])…])…]."""
+    found = blanks()
+    return [
+        (
+            RecordKind(kind).label,
+            [
+                (label, [b for b in found if b.kind == kind and b.style == style])
+                for style, label in STYLES.items()
+            ],
+        )
+        for kind in IMPORTABLE_KINDS
+    ]
+
+
+def _with_record_links(error: RowError) -> RowError:
+    """The error with the desk records its reason names (a row that differs from one) as links."""
+    if "/" not in error.reason:
+        return error
+    pattern = re.compile(
+        re.escape(reverse("sanctions:record", args=[999999999])).replace("999999999", r"\d+")
+    )
+    reason = pattern.sub(
+        lambda m: format_html('<a href="{}">{}</a>', m.group(), m.group()), escape(error.reason)
+    )
+    return replace(error, reason=mark_safe(reason))  # noqa: S308 - escaped above, the links built by format_html
+
+
+@desk_view
+def import_template(request: HttpRequest, kind: str, style: str, fmt: str) -> HttpResponse:
+    """A blank file to fill in: penalties or licences, national codes or Chinese names, CSV or XLSX."""
+    blank = blank_for(kind, style, fmt)
+    if blank is None:
+        raise Http404
+    response = HttpResponse(blank_content(blank), content_type=blank.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{blank.filename}"'
+    return response
 
 
 @desk_view
@@ -98,9 +178,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sanctions/import_detail.html",
         {
             "batch": batch,
-            "errors": import_errors(batch, limit=100),
+            "errors": [_with_record_links(error) for error in import_errors(batch, limit=100)],
             "running": batch.status in ("pending", "validating", "importing"),
             "personal_data": import_personal_data(batch, limit=100),
+            "failed": batch.status == ImportStatus.FAILED,
         },
     )
 

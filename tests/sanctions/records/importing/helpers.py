@@ -80,6 +80,16 @@ def audited(action: str = "record.import.draft") -> list[list]:
     return [r for e in AuditEntry.objects.filter(action=action).order_by("id") for r in e.after["records"]]
 
 
+def row_data(row: list[str]) -> dict[str, str]:
+    """A row of PENALTY_HEADERS as a clerk would type it at the desk (the record the row would make)."""
+    from sanctions.records.importing.files import header_map
+    from sanctions.records.national_format import normalise_header
+
+    fields = header_map()
+    pairs = ((fields.get(normalise_header(h)), v) for h, v in zip(PENALTY_HEADERS, row, strict=True))
+    return {name: value for name, value in pairs if name}
+
+
 def bad_check(code: str) -> str:
     return code[:-1] + ("1" if code[-1] != "1" else "2")
 

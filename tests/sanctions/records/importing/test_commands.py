@@ -86,9 +86,67 @@ def test_import_records_command_succeeds_on_a_clean_file(tmp_path, clerk, market
 
 
 @CLI
-def test_import_records_command_needs_a_clerk(tmp_path, market_agency, mixed_file):
+def test_import_records_command_without_actor_imports_as_the_system_account_and_audits_who_ran_it(
+    tmp_path, market_agency, acme
+):
+    """The README's form, ``import_records FILE --agency CODE``, works: no clerk needs to be named."""
+    import getpass
+
+    from registry.models import AuditEntry
+    from registry.services import SYSTEM_USERNAME
+
+    path = write_csv(
+        tmp_path / "good.csv", [PENALTY_HEADERS, penalty_row(market_agency, acme, "杭市监罚〔2026〕1号")]
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_records", str(path), "--agency", market_agency.uscc, stdout=out, stderr=err)
+
+    assert "1 records created" in out.getvalue()
+    record = CreditRecord.objects.get()
+    assert record.created_by.get_username() == SYSTEM_USERNAME
+    start = AuditEntry.objects.get(action="import.start")
+    assert start.actor_label == SYSTEM_USERNAME
+    assert (
+        start.after["run_by"].startswith(f"{getpass.getuser()}@")
+        and "import_records" in start.after["run_by"]
+    )
+    assert AuditEntry.objects.get(action="record.import.draft").actor_label == SYSTEM_USERNAME
+    assert f"Importing as {SYSTEM_USERNAME}" in err.getvalue()
+
+
+@CLI
+def test_import_records_command_with_an_actor_who_is_no_clerk_is_refused(
+    tmp_path, reviewer, market_agency, mixed_file
+):
     with pytest.raises(CommandError, match="Name a clerk of the agency with --actor"):
-        call_command("import_records", str(mixed_file), "--agency", market_agency.uscc, stdout=io.StringIO())
+        call_command(
+            "import_records",
+            str(mixed_file),
+            "--agency",
+            market_agency.uscc,
+            "--actor",
+            reviewer.get_username(),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert not CreditRecord.objects.exists()
+
+
+def test_the_system_account_imports_only_through_a_command(clerk, market_agency, mixed_file):
+    """The service lets the system account import only when a command says who ran it."""
+    from django.core.exceptions import PermissionDenied
+
+    from registry.services import system_actor
+    from sanctions.records.importing.run import import_start
+
+    with pytest.raises(PermissionDenied):
+        import_start(actor=system_actor(), agency=market_agency, path=mixed_file)
+    user = system_actor()
+    user.set_password("a password someone set")  # a person could sign in as it now
+    user.save()
+    with pytest.raises(PermissionDenied):
+        import_start(actor=user, agency=market_agency, path=mixed_file, run_by="root@host")
 
 
 def test_expire_records_command_expires_records_whose_publicity_ended(clerk, reviewer, market_agency, acme):

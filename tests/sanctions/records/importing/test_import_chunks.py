@@ -10,7 +10,7 @@ from registry.models import AuditEntry
 from sanctions.models import CreditRecord, ImportBatch, RecordEvent
 from sanctions.records import services
 from sanctions.records.importing import chunks, parties
-from sanctions.records.importing.run import import_run
+from sanctions.records.importing.run import import_error_report, import_run
 from tests.sanctions.records.importing.helpers import (
     MIXED_GOOD,
     PENALTY_HEADERS,
@@ -18,11 +18,17 @@ from tests.sanctions.records.importing.helpers import (
     errors_of,
     numbers,
     penalty_row,
+    row_data,
     run_import,
     write_csv,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
+
+
+def mixed_row_8(agency, beta):
+    """Row 8 of the mixed file (No. 2, beta's warning and fine) as a clerk types it at the desk."""
+    return row_data(penalty_row(agency, beta, "杭市监罚〔2026〕2号", CF_CFLB="警告;罚款", CF_NR_FK="0.5"))
 
 
 def test_importing_the_same_file_again_changes_nothing(
@@ -89,15 +95,10 @@ def test_an_interrupted_import_resumes_and_writes_each_row_once(
 
 
 def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
-    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file, acme
+    django_capture_on_commit_callbacks, clerk, market_agency, mixed_file, beta
 ):
-    from tests.sanctions.payloads import penalty_data
-
     services.record_create(
-        actor=clerk,
-        agency=market_agency,
-        kind="penalty",
-        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+        actor=clerk, agency=market_agency, kind="penalty", data=mixed_row_8(market_agency, beta)
     )
 
     batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=mixed_file)
@@ -109,14 +110,12 @@ def test_a_record_entered_at_the_desk_meanwhile_counts_as_already_present(
 def test_a_new_file_is_written_without_looking_for_present_records_until_a_chunk_meets_one(
     django_capture_on_commit_callbacks, settings, monkeypatch, tmp_path, clerk, market_agency, acme
 ):
-    from tests.sanctions.payloads import penalty_data
-
     settings.RECORD_IMPORT_CHUNK_ROWS = 4
     services.record_create(
         actor=clerk,
         agency=market_agency,
         kind="penalty",
-        data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕6号"),
+        data=row_data(penalty_row(market_agency, acme, "杭市监罚〔2026〕6号")),
     )
     rows = [penalty_row(market_agency, acme, f"杭市监罚〔2026〕{n}号") for n in range(1, 13)]
     path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, *rows])
@@ -146,22 +145,17 @@ def test_a_new_file_is_written_without_looking_for_present_records_until_a_chunk
 
 @pytest.mark.django_db(transaction=True)
 def test_a_record_entered_at_the_desk_while_a_chunk_is_copied_counts_as_already_present(
-    django_capture_on_commit_callbacks, monkeypatch, clerk, market_agency, mixed_file, acme
+    django_capture_on_commit_callbacks, monkeypatch, clerk, market_agency, mixed_file, beta
 ):
     """The clerk's record commits after the chunk looked for present numbers, before its COPY."""
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connection
 
-    from tests.sanctions.payloads import penalty_data
-
     def enter_at_the_desk():
         try:
             services.record_create(
-                actor=clerk,
-                agency=market_agency,
-                kind="penalty",
-                data=penalty_data(market_agency, acme, document_number="杭市监罚〔2026〕2号"),
+                actor=clerk, agency=market_agency, kind="penalty", data=mixed_row_8(market_agency, beta)
             )
         finally:
             connection.close()
@@ -263,3 +257,82 @@ def test_overlapping_imports_restore_the_switch_interval_once_the_last_ends():
     assert sys.getswitchinterval() == pytest.approx(min(before, importing.SWITCH_INTERVAL), abs=1e-6)
     importing._quick_switching(False)
     assert sys.getswitchinterval() == before
+
+
+def test_a_row_that_differs_from_the_agencys_record_with_its_number_is_an_error_naming_the_record(
+    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, acme, beta
+):
+    """Only an identical row is already present: another party, or another content, is reported."""
+    a = market_agency
+
+    def at_the_desk(row):
+        record, _created = services.record_create(actor=clerk, agency=a, kind="penalty", data=row_data(row))
+        return record
+
+    same = at_the_desk(penalty_row(a, acme, "杭市监罚〔2026〕1号"))
+    other_party = at_the_desk(penalty_row(a, acme, "杭市监罚〔2026〕2号"))
+    other_content = at_the_desk(
+        penalty_row(a, acme, "杭市监罚〔2026〕3号", CF_NR="罚款人民币一万元", CF_NR_FK="1")
+    )
+    # Text a COPY line escapes, and the categories in another order: the same record.
+    text = "罚款人民币五万元；\n第二行\tC:\\目录\\ 与 \\N {备注}"
+    at_the_desk(penalty_row(a, acme, "杭市监罚〔2026〕5号", CF_CFLB="罚款;警告", CF_NR=text))
+    rows = [
+        penalty_row(a, acme, "杭市监罚〔2026〕1号"),  # 2: identical
+        penalty_row(a, beta, "杭市监罚〔2026〕2号"),  # 3: names beta
+        penalty_row(a, acme, "杭市监罚〔2026〕3号"),  # 4: 5万元, not 1万元
+        penalty_row(a, acme, "杭市监罚〔2026〕4号"),  # 5: new
+        penalty_row(a, acme, "杭市监罚〔2026〕5号", CF_CFLB="警告、罚款", CF_NR=text),  # 6: the same
+    ]
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, *rows])
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=a, path=path)
+
+    assert (batch.status, batch.created_count, batch.unchanged_count, batch.error_count) == ("done", 1, 2, 2)
+    errors = errors_of(batch)
+    assert [(e["row"], e["column"]) for e in errors] == [
+        (3, "CF_WSH"),
+        (3, "CF_XDR_MC"),
+        (3, "CF_XDR_SHXYM"),
+        (4, "CF_WSH"),
+        (4, "CF_NR"),
+        (4, "CF_NR_FK"),
+    ]
+    party, content = errors[0]["reason"], errors[3]["reason"]
+    assert f"record #{other_party.pk} (/desk/records/{other_party.pk}/)" in party
+    assert "CF_XDR_MC、CF_XDR_SHXYM" in party and "not imported" in party
+    assert f"record #{other_content.pk}" in content and "CF_NR、CF_NR_FK" in content
+    assert errors[2]["value"] == beta.uscc and acme.uscc in errors[2]["reason"]
+    assert (errors[4]["value"], errors[5]["value"]) == ("罚款人民币五万元", "5")
+    assert "罚款人民币一万元" in errors[4]["reason"] and "“1”" in errors[5]["reason"]
+    # Nothing was written over, and the report lists them for the clerk.
+    other_party.refresh_from_db()
+    assert (
+        other_party.enterprise == acme
+        and CreditRecord.objects.filter(document_number__endswith="2号").count() == 1
+    )
+    assert numbers(a) == [f"杭市监罚〔2026〕{n}号" for n in range(1, 6)]
+    assert same.pk in CreditRecord.objects.values_list("pk", flat=True)
+    assert "CF_WSH" in import_error_report(batch).decode("utf-8-sig")
+
+
+def test_a_row_as_an_earlier_version_of_a_corrected_record_is_already_present(
+    django_capture_on_commit_callbacks, tmp_path, clerk, reviewer, market_agency, acme
+):
+    """The file that made a record, imported again after the record was corrected, changes nothing."""
+    a = market_agency
+    row = penalty_row(a, acme, "杭市监罚〔2026〕1号")
+    record, _created = services.record_create(
+        actor=clerk, agency=a, kind="penalty", data=row_data(row), submit=True
+    )
+    services.record_publish(actor=reviewer, record=record)
+    correction = services.record_correct(
+        actor=clerk, record=record, data={"content": "罚款人民币五万元整"}, reason="补正文字"
+    )
+    services.record_publish(actor=reviewer, record=correction)
+    assert CreditRecord.objects.get(is_current=True).content == "罚款人民币五万元整"
+    path = write_csv(tmp_path / "penalties.csv", [PENALTY_HEADERS, row])
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=a, path=path)
+
+    assert (batch.created_count, batch.unchanged_count, batch.error_count) == (0, 1, 0)

@@ -1,13 +1,17 @@
 """What the import reads: a GB 18030 file with Chinese headers, an xlsx workbook of licences, a file
-it cannot read, a file without a required column, and text kept exactly as written."""
+it cannot read (refused at upload), a stored file without a required column, and text kept exactly
+as written."""
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 
-from sanctions.models import CreditRecord, RecordEvent
+from sanctions.models import CreditRecord, ImportBatch, RecordEvent
+from sanctions.records.importing.run import import_start
 from tests.sanctions.records.importing.helpers import (
     DECIDED,
     PENALTY_HEADERS,
@@ -135,32 +139,37 @@ def test_xlsx_with_licence_codes_imports_licences(
     assert CreditRecord.objects.get(document_number="JY23301060002").licence_category == "04"
 
 
-def test_an_unreadable_file_fails_the_import_with_a_message(
-    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency
-):
+def test_an_unreadable_file_is_refused_at_upload_with_a_message(clerk, market_agency, tmp_path):
     path = tmp_path / "records.csv"
     path.write_text("名称,地址\n某公司,杭州\n", encoding="utf-8")
 
-    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
+    with pytest.raises(ValidationError) as refused:
+        import_start(actor=clerk, agency=market_agency, path=path)
 
-    assert batch.status == "failed" and "CF_* for penalties" in batch.message
-    assert not CreditRecord.objects.exists()
+    assert "CF_* for penalties" in refused.value.message_dict["file"][0]
+    assert not ImportBatch.objects.exists() and not CreditRecord.objects.exists()
 
 
-def test_a_file_without_a_required_column_is_refused(
+def test_a_file_that_loses_its_columns_after_upload_fails_the_import_with_a_message(
     django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, acme
 ):
+    """The import reads the stored file again: what it cannot read fails the import, with the reason."""
+    path = write_csv(tmp_path / "records.csv", [PENALTY_HEADERS, penalty_row(market_agency, acme, "1号")])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = import_start(actor=clerk, agency=market_agency, path=path, original_name=path.name)
     headers = [h for h in PENALTY_HEADERS if h != "CF_CFLB"]
     row = [
         v
         for h, v in zip(PENALTY_HEADERS, penalty_row(market_agency, acme, "1号"), strict=True)
         if h != "CF_CFLB"
     ]
-    path = write_csv(tmp_path / "records.csv", [headers, row])
+    write_csv(Path(batch.file.path), [headers, row])
+    for callback in callbacks:
+        callback()
 
-    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=market_agency, path=path)
-
+    batch.refresh_from_db()
     assert (batch.status, batch.message) == ("failed", "The file has no column for CF_CFLB (处罚类别).")
+    assert not CreditRecord.objects.exists()
 
 
 def test_text_with_line_breaks_and_backslashes_is_imported_as_written(

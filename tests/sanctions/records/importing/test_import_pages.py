@@ -113,3 +113,30 @@ def test_api_upload_refused_for_read_only_tokens_and_anonymous(api, agency_admin
         "/api/v1/imports/", {"file": csv_file(market_agency, acme)}, format="multipart"
     ).status_code in (401, 403)
     assert not ImportBatch.objects.exists()
+
+
+def test_the_imports_page_links_the_record_a_differing_row_names(
+    client, clerk, market_agency, acme, beta, django_capture_on_commit_callbacks
+):
+    from sanctions.records import services
+    from tests.sanctions.records.importing.helpers import row_data
+
+    record, _created = services.record_create(
+        actor=clerk,
+        agency=market_agency,
+        kind="penalty",
+        data=row_data(
+            penalty_row(market_agency, acme, "杭市监罚〔2026〕501号", CF_NR="<script>x()</script>")
+        ),
+    )
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/desk/imports/", {"agency": market_agency.pk, "file": csv_file(market_agency, beta)})
+    batch = ImportBatch.objects.get()
+
+    page = client.get(f"/desk/imports/{batch.pk}/").content.decode()
+
+    assert batch.error_count == 2
+    assert f'<a href="/desk/records/{record.pk}/">/desk/records/{record.pk}/</a>' in page
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page

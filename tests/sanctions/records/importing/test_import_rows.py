@@ -28,6 +28,7 @@ from tests.sanctions.records.importing.helpers import (
     run_import,
     write_csv,
 )
+from tests.sanctions.records.legacy import LEGACY_CODES, register_legacy, unflagged
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
 
@@ -200,3 +201,28 @@ def test_only_a_clerk_of_the_agency_imports_for_it(request, persona, market_agen
             original_name=mixed_file.name,
         )
     assert not ImportBatch.objects.exists() and not CreditRecord.objects.exists()
+
+
+def test_a_party_registered_under_a_legacy_code_is_imported_and_other_codes_failing_the_check_are_not(
+    django_capture_on_commit_callbacks, tmp_path, clerk, market_agency, registry_admin
+):
+    legacy = register_legacy(registry_admin, LEGACY_CODES[0])
+    held = unflagged(LEGACY_CODES[1])
+    a = market_agency
+    rows = [
+        PENALTY_HEADERS,
+        penalty_row(a, legacy, "闽榕市监罚〔2026〕1号"),  # 2
+        penalty_row(a, held, "闽榕市监罚〔2026〕2号"),  # 3: held, but not as a legacy code
+        penalty_row(a, legacy, "闽榕市监罚〔2026〕3号", CF_XDR_SHXYM=LEGACY_CODES[0].lower()),  # 4
+        penalty_row(a, LEGACY_CODES[0][:-1] + "2", "闽榕市监罚〔2026〕4号"),  # 5: fails, not registered
+    ]
+    path = write_csv(tmp_path / "penalties.csv", rows)
+
+    batch = run_import(django_capture_on_commit_callbacks, actor=clerk, agency=a, path=path)
+
+    assert numbers(a) == ["闽榕市监罚〔2026〕1号", "闽榕市监罚〔2026〕3号"]
+    assert {r.enterprise_id for r in CreditRecord.objects.all()} == {legacy.pk}
+    assert {r.party_uscc for r in CreditRecord.objects.all()} == {LEGACY_CODES[0]}
+    errors = errors_of(batch)
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "CF_XDR_SHXYM"), (5, "CF_XDR_SHXYM")]
+    assert all("The check character (18) should be" in e["reason"] for e in errors)

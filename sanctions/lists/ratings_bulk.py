@@ -119,7 +119,9 @@ def ratings_recompute_bulk(
     result = BulkResult()
     if not engines:
         return result
-    enterprises = Enterprise.objects.all() if between is None else Enterprise.objects.filter(pk__range=between)
+    enterprises = (
+        Enterprise.objects.all() if between is None else Enterprise.objects.filter(pk__range=between)
+    )
     bounds = enterprises.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return result

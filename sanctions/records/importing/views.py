@@ -116,8 +116,8 @@ def _tell_started(request: HttpRequest, batch: ImportBatch, started) -> None:
         messages.warning(
             request,
             ngettext(
-                "The file is imported; %(count)d row has errors and was not: see the list below.",
-                "The file is imported; %(count)d rows have errors and were not: see the list below.",
+                "The file is imported, except %(count)d row with errors: see the list below.",
+                "The file is imported, except %(count)d rows with errors: see the list below.",
                 batch.error_count,
             )
             % {"count": batch.error_count},

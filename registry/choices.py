@@ -85,6 +85,7 @@ class DataSource(models.TextChoices):
     IMPORT = "import", _("Imported from a registration file")
     SEED = "seed", _("Synthetic demo data")
 
+
 class SignInChannel(models.TextChoices):
     """How an enterprise user signs in and receives one-time codes."""
 

@@ -451,6 +451,7 @@ class EnterpriseAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.enterprise}"
 
+
 class SignInAddress(models.Model):
     """An e-mail address or mobile number an enterprise user signs in with (registry/sign_up.py).
 

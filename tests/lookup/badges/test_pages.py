@@ -61,8 +61,9 @@ def test_a_person_claims_an_enterprise_and_waits_for_confirmation(client, regist
     assert account.status == "pending"
     assert client.get(dashboard_url(enterprise)).status_code == 403  # not before confirmation
     accounts.enterprise_account_confirm(actor=registry_admin, account=account)
-    # The account's home links to the staff and badges.
-    assert f'href="{dashboard_url(enterprise)}"' in client.get("/account/").content.decode()
+    assert (
+        f'href="{dashboard_url(enterprise)}"' in client.get("/account/").content.decode()
+    )  # the account's home
 
 
 def test_another_enterprises_account_cannot_open_the_dashboard(client, registry_admin, enterprise, owner):

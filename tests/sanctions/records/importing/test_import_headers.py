@@ -284,6 +284,21 @@ def test_after_upload_the_message_says_what_became_of_the_file(client, clerk, ma
     page = client.get(again["Location"]).content.decode()
     assert "was imported before" in page and "message-success" not in page
 
+    mixed = write_csv(
+        tmp_path / "mixed.csv",
+        [
+            PENALTY_HEADERS,
+            penalty_row(market_agency, acme, "杭市监罚〔2026〕2号"),
+            penalty_row(market_agency, acme, "杭市监罚〔2026〕3号", CF_WFXW=""),
+        ],
+    )
+    response = client.post(
+        "/desk/imports/",
+        {"agency": market_agency.pk, "file": SimpleUploadedFile("mixed.csv", mixed.read_bytes())},
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "except 1 row with errors" in page and "message-success" not in page
+
 
 def test_a_failed_import_shows_an_error_banner_on_its_page(client, clerk, market_agency):
     client.force_login(clerk)

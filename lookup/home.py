@@ -32,7 +32,7 @@ _STALE_FOR = 24 * 60 * 60  # how long a copy may still be served while another p
 
 
 def cache_seconds() -> float:
-    return float(getattr(settings, "PORTAL_HOME_CACHE_SECONDS", 60))
+    return float(settings.PORTAL_HOME_CACHE_SECONDS)
 
 
 def latest_decisions_query(kind: str, *, count: int = LATEST_COUNT) -> QuerySet[CreditRecord]:

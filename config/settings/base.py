@@ -214,6 +214,8 @@ SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "10/min")  # password attempts per
 # Only behind a proxy that sets X-Forwarded-For itself: the client is then the right-most address in
 # it that is not one of the registry's own hops (registry.throttling.client_ip).
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
+# Seconds the home page's body (latest decisions, lists in use) may lag a change.
+PORTAL_HOME_CACHE_SECONDS = float(os.environ.get("PORTAL_HOME_CACHE_SECONDS", "60"))
 # Absolute base for addresses printed in QR codes (reports, badges), e.g. https://credit.example.org
 PORTAL_PUBLIC_BASE_URL = os.environ.get("PORTAL_PUBLIC_BASE_URL", "")
 

@@ -258,7 +258,8 @@ def agency_validate(data: dict[str, Any], *, instance: Agency | None) -> dict[st
         system = data.get("publicity_system") or ""
         if system not in PublicitySystem.values:
             errors["publicity_system"] = [
-                _("Choose one of: %(values)s.") % {"values": ", ".join(v for v in PublicitySystem.values if v)}
+                _("Choose one of: %(values)s.")
+                % {"values": ", ".join(v for v in PublicitySystem.values if v)}
             ]
         cleaned["publicity_system"] = system
     raise_if_errors(errors)

@@ -21,7 +21,7 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 
-from lookup.badges import layouts, services
+from lookup.badges import layouts, services, typesetting
 from tests.conftest import IN_CI
 from tests.factories import EnterpriseFactory
 from tests.lookup.badges.support import confirmed_account, decode_pdf
@@ -59,7 +59,7 @@ class Box:
 
 def drawn(pdf: bytes, page: int = 0) -> tuple[list[Box], list[Box], list[Box]]:
     """(lines of text, images, QR squares) as drawn on a page, in points from its lower left corner."""
-    layouts._register_font()
+    typesetting.register_font()
     reader = PdfReader(io.BytesIO(pdf))
     texts: list[Box] = []
     images: list[Box] = []
@@ -70,8 +70,8 @@ def drawn(pdf: bytes, page: int = 0) -> tuple[list[Box], list[Box], list[Box]]:
         if not line:
             return
         x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
-        ascent, descent = pdfmetrics.getAscentDescent(layouts.FONT, font_size)
-        width = pdfmetrics.stringWidth(line, layouts.FONT, font_size)
+        ascent, descent = pdfmetrics.getAscentDescent(typesetting.FONT, font_size)
+        width = pdfmetrics.stringWidth(line, typesetting.FONT, font_size)
         texts.append(Box(line, x, y + descent, x + width, y + ascent))
 
     def on_operator(operator, operands, cm, tm):
@@ -167,7 +167,7 @@ def test_the_a6_card_lays_out_long_names_without_overlap(client, registry_admin,
     _, images, squares = drawn(pdf)
     assert len(squares) == 1 and len(images) == (1 if photo else 0)
     qr = squares[0]
-    assert qr.x1 - qr.x0 >= layouts.CARD_QR_SIZES[-1] * layouts.MM - 0.1  # never smaller than that
+    assert qr.x1 - qr.x0 >= layouts.CARD_QR_SIZES[-1] * typesetting.MM - 0.1  # never smaller than that
     lines = [t.what for t in texts]
     assert name in "".join(lines)  # printed whole, up to the field's limit, over as many lines as it takes
     # The enterprise and the person are above the code; the photo is beside the person, above the name.
@@ -228,7 +228,7 @@ def test_rasterised_long_name_card_for_looking_at(client, registry_admin):
 
 def test_wrapping_never_makes_a_line_wider_than_the_box():
     measure = lambda text: len(text) * 10.0  # noqa: E731 - ten points a character
-    lines = layouts.wrap("A-CODE-WITH-NO-SPACES-AT-ALL-0123456789 and 中文名称", 100, measure)
+    lines = typesetting.wrap("A-CODE-WITH-NO-SPACES-AT-ALL-0123456789 and 中文名称", 100, measure)
     assert all(measure(line) <= 100 for line in lines)
     assert "".join(lines).replace(" ", "") == "A-CODE-WITH-NO-SPACES-AT-ALL-0123456789and中文名称"
 

@@ -312,3 +312,15 @@ def test_a_refused_step_reads_as_a_sentence(clerk, reviewer, market_agency):
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         services.record_revoke(actor=reviewer, record=draft, reason="原决定已撤销")
     assert refused.value.messages == ["状态为“草稿”的记录不能撤销。"]  # once: "…不能撤销时间。"
+
+
+@pytest.mark.django_db
+def test_the_report_title_is_not_repeated_in_chinese(client, clerk, reviewer, market_agency):
+    from tests.lookup.report.test_report import download, pdf_text
+
+    enterprise = published_fine(clerk, reviewer, market_agency).enterprise
+    first_page = pdf_text(download(client, enterprise).content).split("登记信息")[0]
+    assert first_page.count("公共信用信息概要") == 1  # once read "公共信用信息概要 / 公共信用信息概要"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = pdf_text(download(client, enterprise).content)
+    assert "公共信用信息概要" in english and "Public credit information summary" in english

@@ -114,9 +114,10 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
         ent = content["enterprise"]
         issued_local = timezone.localtime(dt.datetime.fromisoformat(content["issued_at"]))
         story: list = []
+        subtitle_text = _("Public credit information summary")  # the title again, in the reader's language
         header_left = [
             Paragraph(TITLE_ZH, title),
-            Paragraph(escape(_("Public credit information summary")), subtitle),
+            *([Paragraph(escape(subtitle_text), subtitle)] if subtitle_text != TITLE_ZH else []),
             Spacer(1, 4 * mm),
             facts_table(
                 [

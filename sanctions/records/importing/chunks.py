@@ -13,17 +13,13 @@ with one audit entry for the chunk, in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BooleanField, DecimalField
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +32,8 @@ from registry.models import Enterprise
 from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
 from sanctions.records.cells import penalty_category_lookup, text_cell
+from sanctions.records.importing.conflicts import PresentRecordChecks
 from sanctions.records.importing.copying import (
-    NULL,
     copy_formatter,
     foreign_keys,
     json_string,
@@ -95,59 +91,6 @@ class Written:
     errors: list[RowError] = dataclass_field(default_factory=list)
 
 
-_SHOWN_CHARACTERS = 80
-
-
-_COPY_ESCAPED = re.compile(r"\\(.)")
-_COPY_UNESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
-_ARRAY_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|NULL')
-
-
-def _copy_value(text: str, field: Any) -> Any:
-    """A field of a COPY (FORMAT TEXT) line as the value of the model field it fills."""
-    if text == NULL:
-        return None
-    if isinstance(field, ArrayField):
-        return _copy_array(text)
-    if "\\" in text:
-        text = _COPY_ESCAPED.sub(lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), text)
-    if isinstance(field, BooleanField):
-        return text == "t"
-    if isinstance(field, DecimalField):
-        return Decimal(text)
-    return text
-
-
-def _copy_array(text: str, *, escaped: bool = True) -> list[str]:
-    """The items of an array literal as ``array_text`` writes it (in a COPY line, if ``escaped``)."""
-    if escaped and "\\" in text:
-        text = _COPY_ESCAPED.sub(lambda m: _COPY_UNESCAPES.get(m.group(1), m.group(1)), text)
-    if not (text.startswith("{") and text.endswith("}")):
-        return [text]
-    return [
-        _COPY_ESCAPED.sub(r"\1", m.group(1))
-        for m in _ARRAY_ITEM.finditer(text[1:-1])
-        if m.group(1) is not None
-    ]
-
-
-def _shown(value: Any) -> str:
-    """A value as a clerk reads it in an error report."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        text = _("Yes") if value else _("No")
-    elif isinstance(value, list | tuple):
-        text = "、".join(str(v) for v in value)
-    elif isinstance(value, Decimal):
-        text = f"{value.normalize():f}"
-    elif isinstance(value, dt.date):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    return text if len(text) <= _SHOWN_CHARACTERS else text[: _SHOWN_CHARACTERS - 1] + "…"
-
-
 @dataclass
 class ChunkLookups:
     """What cleaning a chunk needs from the database, fetched before it starts (``ChunkImporter.prepare``)."""
@@ -166,7 +109,7 @@ class CleanedChunk:
     ahead: ChunkLookups
 
 
-class ChunkImporter:
+class ChunkImporter(PresentRecordChecks):
     """Cleans and writes the chunks of one import; caches what stays the same from chunk to chunk."""
 
     def __init__(self, *, batch: ImportBatch, columns: Columns, first_row: dict[str, int]) -> None:
@@ -481,7 +424,7 @@ class ChunkImporter:
         if not check:
             self._insert(good)
             return Written(created=len(good))
-        present = self._present([row.document_number for row in good])
+        present = self.present([row.document_number for row in good])
         if not present:
             self._insert(good)
             return Written(created=len(good))
@@ -494,83 +437,15 @@ class ChunkImporter:
                 new.append(row)
                 continue
             mine = tuple(row.record.split("\t")[start:end])
-            if any(self._same(mine, values) for _pk, values in versions):
+            if any(self.same(mine, values) for _pk, values in versions):
                 written.present += 1
             else:
                 written.conflicts += 1
-                written.errors.extend(self._conflict(row, mine, *versions[0]))
+                written.errors.extend(self.conflict(row, mine, *versions[0]))
         if new:
             self._insert(new)
         written.created = len(new)
         return written
-
-    def _same(self, mine: tuple[str, ...], theirs: tuple) -> bool:
-        """The row's values (as rendered for COPY) are the record's (as read)."""
-        return all(
-            self._same_value(name, ours, value)
-            for name, ours, value in zip(self.varying, mine, theirs, strict=True)
-        )
-
-    def _same_value(self, name: str, ours: str, value: Any) -> bool:
-        if self.formatters[name](value) == ours:
-            return True
-        # A list (the penalty categories) is the same in any order.
-        return value.__class__ is list and sorted(map(str, value)) == sorted(_copy_array(ours))
-
-    def _present(self, numbers: list[str]) -> dict[str, list[tuple[int, tuple]]]:
-        """The agency's current records with these numbers: number -> [(the current record's id, the
-        values of ``varying``) of the record itself, then of its other versions, newest first]."""
-        table = CreditRecord._meta.db_table
-        by_name = {f.attname: f for f in CreditRecord._meta.concrete_fields}
-        columns = ", ".join(f"v.{by_name[name].column}" for name in self.varying)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT c.document_number, c.id, {columns} FROM {table} c "
-                f"JOIN {table} v ON v.record_key = c.record_key "
-                "WHERE c.agency_id = %s AND c.is_current AND c.document_number = ANY(%s) "
-                "ORDER BY c.id, v.id = c.id DESC, v.version DESC",
-                [self.agency.pk, numbers],
-            )
-            present: dict[str, list[tuple[int, tuple]]] = {}
-            for number, pk, *values in cursor.fetchall():
-                present.setdefault(number, []).append((pk, tuple(values)))
-        return present
-
-    def _conflict(self, row: CleanRow, mine: tuple, pk: int, values: tuple) -> list[RowError]:
-        """The row errors of a row that differs from the agency's record with its document number."""
-        differs = [
-            (name, _copy_value(ours, CreditRecord._meta.get_field(name)), theirs)
-            for name, ours, theirs in zip(self.varying, mine, values, strict=True)
-            if not self._same_value(name, ours, theirs)
-        ]
-        differs.sort(key=lambda item: self.columns.order(item[0]))
-        link = reverse("sanctions:record", args=[pk])
-        headers = "、".join(self.columns.header(name) for name, _ours, _theirs in differs)
-        errors = [
-            RowError(
-                row.rownum,
-                self.columns.header("document_number"),
-                row.document_number,
-                _(
-                    "Your agency already has record #%(id)d (%(link)s) with this decision document number, "
-                    "and it differs from this row in %(columns)s. Only a row identical to the record counts "
-                    "as already present: this row is not imported. Correct the record or the row."
-                )
-                % {"id": pk, "link": link, "columns": headers},
-            )
-        ]
-        for name, ours, theirs in differs:
-            if name == "document_number":
-                continue
-            errors.append(
-                RowError(
-                    row.rownum,
-                    self.columns.header(name),
-                    _shown(ours),
-                    _("Record #%(id)d has “%(value)s”.") % {"id": pk, "value": _shown(theirs)},
-                )
-            )
-        return errors
 
     def _insert(self, rows: list[CleanRow]) -> None:
         records = CreditRecord._meta.db_table

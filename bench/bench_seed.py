@@ -56,14 +56,14 @@ def _bench_raw_copy(rows: int) -> tuple[float, float, int]:
     buffers = [c.text.encode() for c in synthetic_chunks(start=0, count=rows, places=places, timestamp=stamp)]
     generated = time.perf_counter() - started
     size = sum(map(len, buffers))
-    from registry.seeding import BULK_REBUILD_THRESHOLD, _drop_gin_indexes
+    from registry.seeding import BULK_REBUILD_THRESHOLD, drop_gin_indexes
 
     sql = f"COPY registry_enterprise ({', '.join(COLUMNS)}) FROM STDIN"
     started = time.perf_counter()
     # The same way to the same end state as the service: above the threshold, the GIN indexes are
     # dropped and built again after the COPY (a COPY into the indexed table stalls past ~300k rows).
     with transaction.atomic(), connection.cursor() as cursor:
-        rebuilt = _drop_gin_indexes(cursor) if rows >= BULK_REBUILD_THRESHOLD else []
+        rebuilt = drop_gin_indexes(cursor) if rows >= BULK_REBUILD_THRESHOLD else []
         with cursor.cursor.copy(sql) as copy:
             for buffer in buffers:
                 copy.write(buffer)

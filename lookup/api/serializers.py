@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from registry.api.serializers import DivisionRefSerializer, _division
+from registry.api.serializers import DivisionRefSerializer, division_ref
 from registry.choices import EnterpriseStatus, EntityType
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
@@ -43,7 +43,7 @@ class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DivisionRefSerializer)
     def get_division(self, obj: Enterprise) -> dict:
-        return _division(obj.division_code)
+        return division_ref(obj.division_code)
 
     def get_url(self, obj: Enterprise) -> str:
         return reverse(

@@ -28,7 +28,8 @@ class FormerNameSerializer(serializers.Serializer):
     used_until = serializers.DateField(allow_null=True)
 
 
-def _division(code: str) -> dict:
+def division_ref(code: str) -> dict:
+    """A division as the API names it: code, name and level, or null fields for an unknown code."""
     found = division_describe(code)
     return {
         "code": code,
@@ -85,7 +86,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DivisionRefSerializer)
     def get_division(self, obj: Enterprise) -> dict:
-        return _division(obj.division_code)
+        return division_ref(obj.division_code)
 
 
 class EnterpriseWriteFields(serializers.Serializer):
@@ -139,7 +140,7 @@ class AgencySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DivisionRefSerializer)
     def get_division(self, obj: Agency) -> dict:
-        return _division(obj.division_id)
+        return division_ref(obj.division_id)
 
 
 class USCCErrorSerializer(serializers.Serializer):

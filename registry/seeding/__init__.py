@@ -249,7 +249,7 @@ def _next_seed_index(cursor) -> int:
 BULK_REBUILD_THRESHOLD = 50_000
 
 
-def _drop_gin_indexes(cursor) -> list[str]:
+def drop_gin_indexes(cursor) -> list[str]:
     """Drop the GIN indexes of the enterprise table (inside the caller's transaction, which holds the
     table locked); returns their definitions, exactly as the migrations made them, to build again."""
     cursor.execute(
@@ -282,7 +282,7 @@ def enterprises_seed_synthetic(
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNTHETIC_LOCK])
         start = _next_seed_index(cursor)
-        rebuilt = _drop_gin_indexes(cursor) if count >= BULK_REBUILD_THRESHOLD else []
+        rebuilt = drop_gin_indexes(cursor) if count >= BULK_REBUILD_THRESHOLD else []
         sql = f"COPY registry_enterprise ({', '.join(COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
             for chunk in synthetic_chunks(start=start, count=count, places=places, timestamp=timestamp):

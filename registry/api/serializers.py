@@ -29,7 +29,7 @@ class FormerNameSerializer(serializers.Serializer):
 
 
 def division_ref(code: str) -> dict:
-    """A division as the API names it: code, name and level, or null fields for an unknown code."""
+    """A division as the API names it: its code, name and the last day it existed (null when unknown)."""
     found = division_describe(code)
     return {
         "code": code,

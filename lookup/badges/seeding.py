@@ -9,8 +9,7 @@ so this runs before the credit seed. "Not genuine" is a valid badge's token with
 changed.
 
 Badges that time alone would make expired, or that were issued before the enterprise's later
-troubles, are issued with the dates they would have had (``badge_issue_backdated``): the same checks
-and signature as ``services.badge_issue``, the dates given instead of today's.
+troubles, are issued by ``services.badge_issue`` replaying the day they would have been issued on.
 """
 
 from __future__ import annotations
@@ -18,15 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from lookup import signing
 from lookup.models import Badge, BadgeSector, BadgeStaff
-from registry.audit import audit_write
-from registry.cache import enterprise_changed
 from registry.models import Enterprise
 from registry.seeding import demo_data_refusal, demo_lock
 from sanctions.seeding import BADGE_ENTERPRISES, SeedContext
@@ -47,7 +43,6 @@ STATES = (
 )
 
 
-@transaction.atomic
 def badge_issue_backdated(
     *,
     actor,
@@ -57,64 +52,19 @@ def badge_issue_backdated(
     expires_on: dt.date,
     staff: BadgeStaff | None = None,
 ) -> Badge:
-    """A demo badge issued on an earlier day (never under production settings): the checks, the
-    signed token and the audit entry of ``services.badge_issue``, with the given dates."""
+    """A demo badge issued on an earlier day (never under production settings), through
+    ``services.badge_issue`` replaying that day."""
     refusal = demo_data_refusal()
     if refusal:
         raise PermissionDenied(refusal)
-    services.ensure_can_manage_badges(actor, enterprise)
-    standing = enterprise_badge_standing(enterprise=enterprise)
-    if not standing.eligible:
-        raise ValidationError(f"{enterprise.name} cannot issue badges: {standing.label}.")
-    today = timezone.localdate()
-    if issued_on > today or expires_on <= issued_on:
-        raise ValidationError({"expires_on": ["A badge is issued by today and expires after it is issued."]})
-    if (expires_on - issued_on).days > services.MAX_DAYS or sector not in BadgeSector.values:
-        raise ValidationError(
-            {"expires_on": ["A badge is valid for at most three years, in a known sector."]}
-        )
-    if staff is not None and (staff.enterprise_id != enterprise.pk or not staff.is_active):
-        raise ValidationError(
-            {"staff": ["This practitioner is not an active staff member of the enterprise."]}
-        )
-    serial = services._new_serial()
-    token, kid = tokens.token_issue(
-        tokens.BadgePayload(
-            serial=serial,
-            uscc=enterprise.uscc,
-            staff_id=staff.pk if staff else None,
-            issued_on=issued_on,
-            expires_on=expires_on,
-        )
-    )
-    badge = Badge.objects.create(
-        serial=serial,
+    return services.badge_issue(
+        actor=actor,
         enterprise=enterprise,
-        staff=staff,
         sector=sector,
+        staff=staff,
         issued_on=issued_on,
         expires_on=expires_on,
-        token=token,
-        key_id=kid,
-        issued_by=actor,
     )
-    audit_write(
-        actor=actor,
-        action="badge.issue",
-        target=badge,
-        after={
-            "serial": badge.serial_display,
-            "enterprise": enterprise.uscc,
-            "staff": badge.staff_id,
-            "sector": sector,
-            "issued_on": issued_on,
-            "expires_on": expires_on,
-            "key_id": kid,
-            "backdated": True,
-        },
-    )
-    enterprise_changed(enterprise.pk)
-    return badge
 
 
 def portrait(seed: int) -> bytes:

@@ -150,8 +150,13 @@ def badge_issue(
     sector: str,
     staff: BadgeStaff | None = None,
     expires_on: dt.date | None = None,
+    issued_on: dt.date | None = None,
 ) -> Badge:
-    """Issue an enterprise badge (or a staff badge) with a signed QR token; refused to ineligible enterprises."""
+    """Issue an enterprise badge (or a staff badge) with a signed QR token; refused to ineligible enterprises.
+
+    ``issued_on`` is the day of issue, today unless a caller replays an earlier day (the demo seed,
+    for its expired badges); every check and the validity limits count from that day.
+    """
     ensure_can_manage_badges(actor, enterprise)
     enterprise = Enterprise.objects.get(pk=enterprise.pk)  # status as of now, not as the caller loaded it
     standing = enterprise_badge_standing(enterprise=enterprise)
@@ -160,11 +165,13 @@ def badge_issue(
             _("%(name)s cannot issue badges: %(reason)s.")
             % {"name": enterprise.name, "reason": standing.label}
         )
-    today = timezone.localdate()
+    today = issued_on or timezone.localdate()
     expires_on = expires_on or today + dt.timedelta(days=DEFAULT_DAYS)
     errors: dict[str, list[str]] = {}
     if sector not in BadgeSector.values:
         errors["sector"] = [_("Choose a sector.")]
+    if issued_on is not None and issued_on > timezone.localdate():
+        errors["issued_on"] = [_("A badge cannot be issued on a day still to come.")]
     if expires_on <= today:
         errors["expires_on"] = [_("The expiry date must be after today.")]
     elif expires_on > today + dt.timedelta(days=MAX_DAYS):
@@ -211,6 +218,7 @@ def badge_issue(
             "issued_on": today,
             "expires_on": expires_on,
             "key_id": kid,
+            **({"issued_as_of": True} if issued_on else {}),
         },
     )
     enterprise_changed(enterprise.pk)

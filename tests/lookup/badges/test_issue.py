@@ -98,6 +98,40 @@ def test_expiry_is_after_today_and_at_most_three_years(owner, enterprise):
         assert "expires_on" in caught.value.message_dict
 
 
+def test_a_badge_issued_as_of_an_earlier_day_counts_its_limits_from_that_day(owner, enterprise):
+    today = timezone.localdate()
+    issued_on = today - dt.timedelta(days=400)
+    badge = services.badge_issue(
+        actor=owner,
+        enterprise=enterprise,
+        sector="healthcare",
+        issued_on=issued_on,
+        expires_on=today - dt.timedelta(days=35),
+    )
+    assert badge.issued_on == issued_on
+    assert tokens.token_read(badge.token)[1].issued_on == issued_on
+    assert result_of(badge.token) == "expired"
+    assert AuditEntry.objects.get(action="badge.issue", target_id=str(badge.pk)).after["issued_as_of"] is True
+    with pytest.raises(ValidationError) as caught:  # three years from the day of issue, not from today
+        services.badge_issue(
+            actor=owner,
+            enterprise=enterprise,
+            sector="healthcare",
+            issued_on=issued_on,
+            expires_on=issued_on + dt.timedelta(days=3 * 366 + 1),
+        )
+    assert "expires_on" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        services.badge_issue(
+            actor=owner,
+            enterprise=enterprise,
+            sector="healthcare",
+            issued_on=today + dt.timedelta(days=1),
+            expires_on=today + dt.timedelta(days=30),
+        )
+    assert "issued_on" in caught.value.message_dict
+
+
 def test_a_staff_badge_is_only_for_the_enterprises_active_staff(owner, enterprise, staff, registry_admin):
     other = EnterpriseFactory()
     outsider = services.badge_staff_register(

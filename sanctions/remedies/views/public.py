@@ -59,10 +59,10 @@ SESSION_JUST_FILED = "objection_just_filed"
 FOLLOWED_KEEP = 20
 
 
-def objection_rate_exceeded(request: HttpRequest) -> bool:
-    """Count one objection attempt for the client; True once over the hourly limit."""
+def objection_wait(request: HttpRequest) -> int | None:
+    """Count one objection attempt for the client; once over the hourly limit, the seconds to wait."""
     rate = throttling.Rate(settings.OBJECTION_RATE_PER_HOUR, 3600)
-    return throttling.hit(f"objection:{throttling.client_hash(request)}", rate) is not None
+    return throttling.hit(f"objection:{throttling.client_hash(request)}", rate)
 
 
 def _objection_target(kind: str, pk: int) -> CreditRecord | Listing:
@@ -82,14 +82,15 @@ def objection_new(request: HttpRequest, pk: int, kind: str = "record") -> HttpRe
     context = {"target": target, "kind": kind, "enterprise": target.enterprise}
     if request.method != "POST":
         return render(request, "remedies/objection_form.html", {**context, "form": ObjectionForm()})
-    if objection_rate_exceeded(request):
+    wait = objection_wait(request)
+    if wait is not None:
         response = render(
             request,
             "remedies/objection_form.html",
             {**context, "form": ObjectionForm(), "rate_limited": True},
             status=429,
         )
-        response["Retry-After"] = "3600"
+        response["Retry-After"] = str(wait)
         return response
     form = ObjectionForm(request.POST, request.FILES)
     if form.is_valid():

@@ -268,10 +268,6 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
-def not_found(request, exception=None):
-    return render(request, "404.html", {"message": str(exception) if exception else ""}, status=404)
-
-
 @cache_control(public=True, max_age=300)
 def signing_keys(request):
     """The public keys that verify credit reports and QR badges, as a JSON Web Key Set."""

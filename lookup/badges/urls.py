@@ -10,7 +10,6 @@ urlpatterns = [
     path("v/<str:token>", views.verify, name="verify"),
     path("v/<str:token>/photo", views.verify_photo, name="verify-photo"),
     path("v/<str:token>/report", views.report, name="report"),
-    path("account/", views.account_home, name="account"),
     path("account/claim/", views.claim, name="claim"),
     path("account/enterprises/<str:uscc>/", views.dashboard, name="dashboard"),
     path("account/enterprises/<str:uscc>/staff/", views.staff_register, name="staff-register"),

@@ -23,9 +23,7 @@ from lookup.badges import forms, layouts, selectors, services, tokens, verificat
 from lookup.models import Badge, BadgeStaff, BadgeStatus
 from lookup.views import visitor_is_anonymous
 from registry import accounts, throttling
-from registry import uscc as uscc_codes
-from registry.models import Enterprise, EnterpriseAccount, EnterpriseAccountStatus
-from registry.permissions import is_registry_admin
+from registry.models import Enterprise
 from registry.selectors import enterprise_in_path
 
 REPORT_RATE = throttling.Rate(5, 3600)
@@ -155,27 +153,6 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
-def account_home(request):
-    """The enterprise the person acts for; a claim waiting for confirmation; or the claim form."""
-    enterprise = accounts.enterprise_of(request.user)
-    if enterprise is not None:
-        return redirect("badges:dashboard", uscc=enterprise.uscc)
-    if is_registry_admin(request.user):
-        code = uscc_codes.compact(request.GET.get("uscc", ""))
-        if code and Enterprise.objects.filter(uscc=code).exists():
-            return redirect("badges:dashboard", uscc=code)
-        return render(request, "badges/account_admin.html", {"searched": code})
-    pending = (
-        EnterpriseAccount.objects.select_related("enterprise")
-        .filter(user=request.user, status=EnterpriseAccountStatus.PENDING)
-        .first()
-    )
-    if pending is not None:
-        return render(request, "badges/account_pending.html", {"account": pending})
-    return redirect("badges:claim")
-
-
-@login_required
 def claim(request):
     form = forms.ClaimForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -185,7 +162,7 @@ def claim(request):
             _add_errors(form, exc)
         else:
             messages.success(request, _("Your claim was received. A registry administrator will confirm it."))
-            return redirect("badges:account")
+            return redirect("account:home")
     return render(request, "badges/claim.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -433,8 +433,15 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField(_("records created"), default=0)
     unchanged_count = models.PositiveIntegerField(_("already present"), default=0)
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # Errors beyond the stored ones (RECORD_IMPORT_MAX_STORED_ERRORS): counted, not kept.
+    errors_not_stored = models.PositiveIntegerField(_("errors not stored"), default=0)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Written by the run at every chunk and while it works: a batch whose heartbeat is older than
+    # a few minutes has no live worker, and the sweeper queues it again (sanctions/tasks.py).
+    heartbeat_at = models.DateTimeField(_("last sign of work"), null=True, blank=True)
+    # How many times the import was queued: the first run, the sweeper's and the clerk's resumes.
+    runs = models.PositiveIntegerField(_("runs"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

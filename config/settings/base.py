@@ -236,10 +236,13 @@ SIGNING_REQUIRE_CONFIGURED_KEYS = False
 
 # --- API -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Agency tokens; and the session of someone signed in through a sign-in form (limited per
+    # address and locked per account, with the second factor for staff), for the agency
+    # administrator's token pages and the browsable API. No HTTP Basic: a password sent with each
+    # request would sidestep the sign-in limits.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "registry.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

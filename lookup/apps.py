@@ -6,3 +6,6 @@ class LookupConfig(AppConfig):
     name = "lookup"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = _("Public portal")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the signing keys' deployment check

@@ -64,19 +64,37 @@ def _dev_keys_file() -> dict[str, str]:
     return keys
 
 
-@lru_cache(maxsize=1)
-def keyring() -> KeyRing:
+def _key_bytes(kind: str, kid: str, value: object) -> bytes:
+    try:
+        raw = b64decode(value) if isinstance(value, str) else b""
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{kind} {kid!r} is not a base64url Ed25519 key of 32 bytes (make signing-key prints one)."
+        )
+    return raw
+
+
+def load_keyring() -> KeyRing:
+    """The key ring the settings describe, read afresh; ImproperlyConfigured for anything unusable."""
     configured = settings.SIGNING_KEYS
     if not configured:
         if settings.SIGNING_REQUIRE_CONFIGURED_KEYS:
             raise ImproperlyConfigured('SIGNING_KEYS must be set (JSON {"kid": "base64url private key"}).')
         configured = _dev_keys_file()
+    retired = settings.SIGNING_PUBLIC_KEYS or {}
+    if not isinstance(configured, dict) or not isinstance(retired, dict):
+        raise ImproperlyConfigured('SIGNING_KEYS and SIGNING_PUBLIC_KEYS are JSON objects {"kid": "key"}.')
     private = {
-        kid: Ed25519PrivateKey.from_private_bytes(b64decode(value)) for kid, value in configured.items()
+        kid: Ed25519PrivateKey.from_private_bytes(_key_bytes("SIGNING_KEYS", kid, value))
+        for kid, value in configured.items()
     }
     public = {kid: key.public_key() for kid, key in private.items()}
-    for kid, value in (settings.SIGNING_PUBLIC_KEYS or {}).items():
-        public.setdefault(kid, Ed25519PublicKey.from_public_bytes(b64decode(value)))
+    for kid, value in retired.items():
+        public.setdefault(
+            kid, Ed25519PublicKey.from_public_bytes(_key_bytes("SIGNING_PUBLIC_KEYS", kid, value))
+        )
     current = settings.SIGNING_CURRENT_KID or sorted(private)[-1]
     if current not in private:
         raise ImproperlyConfigured(f"SIGNING_CURRENT_KID {current!r} has no private key in SIGNING_KEYS.")
@@ -84,6 +102,12 @@ def keyring() -> KeyRing:
         if not (0 < len(kid.encode()) < 32):
             raise ImproperlyConfigured("A signing key id has 1 to 31 characters.")
     return KeyRing(current, private, public)
+
+
+@lru_cache(maxsize=1)
+def keyring() -> KeyRing:
+    """The key ring, read once per process (``load_keyring``)."""
+    return load_keyring()
 
 
 def sign(payload: bytes) -> str:

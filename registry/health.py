@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import checks as system_checks
+from django.core.checks.registry import registry as check_registry
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+# The system checks /readyz runs as well (lookup/checks.py registers them under this tag; the
+# registry sits below the portal, so it names the tag rather than importing the check).
+SIGNING_KEYS_TAG = "signing_keys"
 
 
 @never_cache
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+def _signing_keys() -> tuple[str, bool]:
+    """What the signing keys' checks say, and whether that allows serving."""
+    registered = check_registry.get_checks(include_deployment_checks=True)
+    if not any(SIGNING_KEYS_TAG in getattr(check, "tags", ()) for check in registered):
+        return "not checked", True
+    found = check_registry.run_checks(tags=[SIGNING_KEYS_TAG], include_deployment_checks=True)
+    errors = [m for m in found if m.level >= system_checks.ERROR]
+    if errors:
+        return "; ".join(f"error: {m.id}: {m.msg}" for m in errors), False
+    warnings = [m for m in found if m.level >= system_checks.WARNING]
+    if warnings:
+        return "; ".join(f"warning: {m.id}: {m.msg}" for m in warnings), True
+    return "ok", True
 
 
 @never_cache
@@ -35,6 +56,8 @@ def readyz(request):
             ok = False
     else:
         checks["redis"] = "not configured"
+    checks["signing_keys"], keys_ok = _signing_keys()
+    ok = ok and keys_ok
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )

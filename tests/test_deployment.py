@@ -72,3 +72,110 @@ def test_env_example_lists_every_variable_the_settings_read():
     example = (ROOT / ".env.example").read_text()
     missing = sorted(v for v in read - {"DJANGO_SETTINGS_MODULE"} if v not in example)
     assert missing == []
+
+
+# --- Signing keys: a production without them does not pass the deployment check or /readyz --------
+
+
+def _generated_key() -> str:
+    import base64
+    import secrets
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+
+
+def _deploy_check(**env: str):
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SIGNING_")}
+    base.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="test-" + "x" * 60,
+        ALLOWED_HOSTS="registry.example.org",
+        # Parsed, never connected to: `check` without --database does not open the database.
+        DATABASE_URL="postgresql://postgres@127.0.0.1:5432/credit_registry_deploy_check",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_without_signing_keys_fails_the_deployment_check():
+    missing = _deploy_check()
+    assert missing.returncode != 0
+    assert "lookup.E001" in missing.stderr and "SIGNING_KEYS is not set" in missing.stderr
+    # The same command as CI's (.ci/run), with a key set of the shape production needs, passes.
+    configured = _deploy_check(SIGNING_KEYS=f'{{"ci1": "{_generated_key()}"}}', SIGNING_CURRENT_KID="ci1")
+    assert configured.returncode == 0, configured.stderr
+    unusable = _deploy_check(SIGNING_KEYS='{"ci1": "not-a-key"}')
+    assert unusable.returncode != 0 and "lookup.E002" in unusable.stderr
+
+
+def test_ci_passes_a_key_set_to_the_deployment_check():
+    run = (ROOT / ".ci" / "run").read_text()
+    step = run[run.index('step "Deployment check') :]
+    step = step[: step.index("step ", 5)]
+    assert "SIGNING_KEYS=" in step and "check --deploy" in step
+
+
+@pytest.fixture
+def fresh_keyring():
+    from lookup import signing
+
+    signing.keyring.cache_clear()
+    yield
+    signing.keyring.cache_clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("keys", "current", "expected"),
+    [
+        ({}, "", "lookup.E001"),
+        ({"k1": "AAAA"}, "", "lookup.E002"),  # 3 bytes, not 32
+        ({"k1": _generated_key()}, "k2", "lookup.E002"),  # the current key has no private half
+        ([_generated_key()], "", "lookup.E002"),  # a list, not {"kid": key}
+    ],
+    ids=["missing", "too short", "current key absent", "not an object"],
+)
+def test_readyz_reports_missing_or_unusable_signing_keys(
+    client, settings, fresh_keyring, keys, current, expected
+):
+    from lookup.checks import signing_keys_check
+
+    settings.SIGNING_REQUIRE_CONFIGURED_KEYS = True
+    settings.SIGNING_KEYS = keys
+    settings.SIGNING_CURRENT_KID = current
+    assert [m.id for m in signing_keys_check()] == [expected]
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable" and body["checks"]["database"] == "ok"
+    assert body["checks"]["signing_keys"].startswith(f"error: {expected}")
+
+
+@pytest.mark.django_db
+def test_readyz_is_ready_with_usable_signing_keys(client, settings, fresh_keyring):
+    settings.SIGNING_REQUIRE_CONFIGURED_KEYS = True
+    settings.SIGNING_KEYS = {"2026a": _generated_key(), "2025a": _generated_key()}
+    settings.SIGNING_CURRENT_KID = "2026a"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["signing_keys"] == "ok"
+
+
+@pytest.mark.django_db
+def test_outside_production_the_development_key_is_a_warning_not_an_outage(client, settings, fresh_keyring):
+    settings.SIGNING_REQUIRE_CONFIGURED_KEYS = False
+    settings.SIGNING_KEYS = {}
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["signing_keys"].startswith("warning: lookup.W001")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from . import sign_up, throttling
+from . import lockout, sign_up, throttling
 from . import uscc as uscc_codes
 from .account_forms import CodeForm, EnterpriseSignInForm, SignUpForm
 from .accounts import claim_waiting_of, enterprise_of, works_for_an_agency
@@ -103,6 +103,28 @@ class EnterpriseSignInView(LoginView):
             context = self.get_context_data(form=form, throttled=_wait_message(wait))
             return _throttled(self.render_to_response(context), wait)
         return super().post(request, *args, **kwargs)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """Every sign-in form's answer for a locked account (``AXES_LOCKOUT_CALLABLE``, ``registry.lockout``).
+
+    The same page whether the password was right or wrong and whether the account exists: the
+    password of a locked account is not even compared.
+    """
+    minutes = lockout.lockout_minutes()
+    enterprise = request.path.startswith(ACCOUNT_PREFIX)
+    response = render(
+        request,
+        "account/locked_out.html",
+        {
+            "failures": lockout.failure_limit(),
+            "minutes": minutes,
+            "sign_in_url": reverse("account:sign-in" if enterprise else "login"),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return _private(response)
 
 
 # -- sign-up -----------------------------------------------------------------------------------------

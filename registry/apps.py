@@ -8,4 +8,5 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
+        from . import lockout  # noqa: F401 - tells an account's holder when it locks
         from .api import schema  # noqa: F401 - registers the OpenAPI authentication extension

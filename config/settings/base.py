@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "csp",
+    "axes",  # per-account sign-in lockout (registry/lockout.py)
     "registry",
     "sanctions",
     "lookup",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # With DEBUG on, the portal's own 404 page for its unknown addresses (config/error_pages.py).
     "config.error_pages.DebugPortalNotFoundMiddleware",
+    # Last: turns a sign-in refused for a locked account into the lockout page (registry/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +151,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- Sign-in lockout per account (django-axes; registry/lockout.py) ------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: a locked account is refused before its password is compared (no guessing oracle).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins to one account, from any address, that lock it; and for how many minutes after
+# the last try it stays locked (each try while locked starts the wait again).
+SIGN_IN_LOCKOUT_FAILURES = int(os.environ.get("SIGN_IN_LOCKOUT_FAILURES", "10"))
+SIGN_IN_LOCKOUT_MINUTES = int(os.environ.get("SIGN_IN_LOCKOUT_MINUTES", "60"))
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # PostgreSQL: works with Redis down
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per account; the per-address limit is SIGN_IN_RATE
+AXES_FAILURE_LIMIT = "registry.lockout.failure_limit"
+AXES_COOLOFF_TIME = "registry.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registry.lockout.client_address"  # as SIGN_IN_RATE counts clients
+AXES_LOCKOUT_CALLABLE = "registry.account_views.locked_out"
+# axes.W006 asks for the address among the lockout keys; the address has its own limit here
+# (SIGN_IN_RATE, lookup/middleware.py), and locking whole addresses for an hour would lock out an
+# office behind one NAT after a few typing mistakes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Language: Simplified Chinese first, English second ----------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -6,6 +6,7 @@ are those of queued messages and beat schedules already in use, so they do not f
 """
 
 IMPORT_PROCESS = "sanctions.tasks.import_process"
+IMPORTS_SWEEP = "sanctions.tasks.imports_sweep"
 RECORDS_EXPIRE = "sanctions.tasks.records_expire"
 RATING_RECOMPUTE = "sanctions.rating_tasks.rating_recompute"
 LISTINGS_EXPIRE = "sanctions.rating_tasks.listings_expire"

@@ -6,26 +6,41 @@ the task bodies: this module sits above every layer of the app.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from registry.context import request_context
 
 from . import task_names
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    name=task_names.IMPORT_PROCESS,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def import_process(batch_id: int) -> dict:
-    """Import (or resume) a file of records; safe to deliver twice: finished chunks are skipped."""
+
+@shared_task(bind=True, name=task_names.IMPORT_PROCESS, max_retries=None)
+def import_process(self, batch_id: int) -> dict:
+    """Import (or resume) a file of records; safe to deliver twice: finished chunks are skipped.
+
+    While the database is away the task tries again, waiting longer each time (5 s, 10 s, 20 s … at
+    most a minute apart: ``RECORD_IMPORT_RETRY_*``), for outages of minutes; then the import fails,
+    saying so, and can be resumed.
+    """
+    from sanctions.records.importing.recovery import import_gave_up, import_retry_delay, import_retrying
     from sanctions.records.importing.run import import_run
 
     with request_context(prefix="task:import_process:"):
-        batch = import_run(batch_id)
+        try:
+            batch = import_run(batch_id)
+        except (OperationalError, InterfaceError) as exc:
+            retries = self.request.retries
+            delay = import_retry_delay(retries)
+            if delay is None:
+                import_gave_up(batch_id, retries=retries)
+                raise
+            import_retrying(batch_id, attempt=retries + 1, delay=delay)
+            raise self.retry(exc=exc, countdown=delay) from exc
     return {
         "status": batch.status,
         "rows": batch.total_rows,
@@ -33,6 +48,28 @@ def import_process(batch_id: int) -> dict:
         "unchanged": batch.unchanged_count,
         "errors": batch.error_count,
     }
+
+
+@shared_task(name=task_names.IMPORTS_SWEEP)
+def imports_sweep() -> dict[str, list[int]]:
+    """Every minute or so (beat), and as a worker starts: queue again the imports no live run will
+    finish (their worker died, their message was lost); fail those that stopped too often."""
+    from sanctions.records.importing.recovery import imports_sweep as sweep
+
+    with request_context(prefix="task:imports_sweep:"):
+        return sweep().as_dict()
+
+
+@worker_ready.connect
+def _sweep_as_a_worker_starts(sender=None, **kwargs) -> None:
+    """A worker started after a crash resumes the imports left behind at once, not at the next beat."""
+    consumer = getattr(sender, "task_consumer", None)
+    queues = [queue.name for queue in getattr(consumer, "queues", None) or []]
+    try:
+        # On a queue this worker reads: the sweep runs against its own database.
+        imports_sweep.apply_async(queue=queues[0] if queues else None)
+    except Exception:  # the broker is away: the beat's next sweep will do
+        logger.warning("could not queue the imports' sweep at worker start", exc_info=True)
 
 
 @shared_task(name=task_names.RECORDS_EXPIRE)

@@ -227,6 +227,35 @@ FINE_CONFIRM_THRESHOLD_WAN = int(os.environ.get("FINE_CONFIRM_THRESHOLD_WAN", "1
 # The largest chunk of a record import: one transaction, one audit entry. Smaller files use smaller
 # chunks, so that progress still moves.
 RECORD_IMPORT_CHUNK_ROWS = int(os.environ.get("RECORD_IMPORT_CHUNK_ROWS", "2000"))
+# An import whose database goes away is retried after RECORD_IMPORT_RETRY_FIRST_SECONDS, then twice
+# as long each time up to RECORD_IMPORT_RETRY_MAX_SECONDS, until the waits add up to
+# RECORD_IMPORT_RETRY_FOR_SECONDS (outages of minutes); then it fails, saying why, and can be resumed.
+RECORD_IMPORT_RETRY_FIRST_SECONDS = float(os.environ.get("RECORD_IMPORT_RETRY_FIRST_SECONDS", "5"))
+RECORD_IMPORT_RETRY_MAX_SECONDS = float(os.environ.get("RECORD_IMPORT_RETRY_MAX_SECONDS", "60"))
+RECORD_IMPORT_RETRY_FOR_SECONDS = float(os.environ.get("RECORD_IMPORT_RETRY_FOR_SECONDS", "900"))
+# A running import writes its heartbeat (the desk's "last activity") at every chunk and this often
+# while it reads or checks rows.
+RECORD_IMPORT_HEARTBEAT_SECONDS = float(os.environ.get("RECORD_IMPORT_HEARTBEAT_SECONDS", "10"))
+# The sweeper (a beat job, every RECORD_IMPORT_SWEEP_SECONDS, and when a worker starts) queues again
+# an import whose run died (no database session holds its lock: a killed worker, a lost database),
+# one still waiting after RECORD_IMPORT_PENDING_SECONDS with no sign of work (its message was lost),
+# and one whose run holds on with an idle session and no heartbeat for RECORD_IMPORT_STALE_SECONDS
+# (a stopped or cut-off worker: its session is ended). After RECORD_IMPORT_MAX_RUNS runs it fails the
+# import instead, saying so: a clerk may resume it.
+RECORD_IMPORT_SWEEP_SECONDS = float(os.environ.get("RECORD_IMPORT_SWEEP_SECONDS", "30"))
+RECORD_IMPORT_PENDING_SECONDS = float(os.environ.get("RECORD_IMPORT_PENDING_SECONDS", "60"))
+RECORD_IMPORT_STALE_SECONDS = float(os.environ.get("RECORD_IMPORT_STALE_SECONDS", "45"))
+RECORD_IMPORT_MAX_RUNS = int(os.environ.get("RECORD_IMPORT_MAX_RUNS", "5"))
+CELERY_BEAT_SCHEDULE["imports-sweep"] = {
+    "task": "sanctions.tasks.imports_sweep",
+    "schedule": RECORD_IMPORT_SWEEP_SECONDS,
+}
+# The errors of one file kept for its report; beyond them errors are only counted.
+RECORD_IMPORT_MAX_STORED_ERRORS = int(os.environ.get("RECORD_IMPORT_MAX_STORED_ERRORS", "10000"))
+# An import stops, failed, once more than this share of at least RECORD_IMPORT_ERROR_RATE_MIN_ROWS
+# rows have errors: the rest of such a file is most likely wrong too (the rows without errors stay).
+RECORD_IMPORT_MAX_ERROR_RATE = float(os.environ.get("RECORD_IMPORT_MAX_ERROR_RATE", "0.9"))
+RECORD_IMPORT_ERROR_RATE_MIN_ROWS = int(os.environ.get("RECORD_IMPORT_ERROR_RATE_MIN_ROWS", "1000"))
 # Records or listings whose publicity or term ended, marked per transaction by the daily jobs.
 EXPIRY_BATCH_ROWS = int(os.environ.get("EXPIRY_BATCH_ROWS", "5000"))
 

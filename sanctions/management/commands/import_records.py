@@ -24,7 +24,7 @@ from registry.context import request_context
 from registry.models import Agency
 from registry.services import system_actor
 from sanctions.choices import ImportStatus
-from sanctions.records.importing.run import import_error_report, import_errors, import_start
+from sanctions.records.importing.run import FINISHED, import_error_report, import_errors, import_start
 
 SHOWN_ERRORS = 20
 POLL_SECONDS = 0.5
@@ -110,7 +110,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         warned = False
         try:
-            while batch.status not in (ImportStatus.DONE, ImportStatus.FAILED):
+            while batch.status not in FINISHED:  # a clerk may cancel it meanwhile
                 if show_progress and batch.total_rows:
                     from tqdm import tqdm
 
@@ -143,7 +143,7 @@ class Command(BaseCommand):
                 bar.close()
 
     def _report(self, batch, *, errors_out: str | None) -> None:
-        if batch.status == ImportStatus.FAILED:
+        if batch.status in (ImportStatus.FAILED, ImportStatus.CANCELLED):
             raise CommandError(
                 _("Import #%(id)d failed: %(message)s") % {"id": batch.pk, "message": batch.message}
             )

@@ -3,7 +3,9 @@
 ``import_start`` stores the file and queues ``import_process``, which calls ``import_run``: every
 row goes through the desk's rules (``clean_record``), chunk by chunk. A chunk is one transaction:
 its records, their history and audit entries and the batch's progress commit together, so a run
-that dies resumes from ``processed_rows`` and no row is ever written twice. A row whose decision
+that dies resumes from ``processed_rows`` and no row is ever written twice. A run holds its batch's
+lock and writes a heartbeat (``liveness``); one that dies is queued again by the sweeper, and a
+clerk may cancel or resume an import (``recovery``). A row whose decision
 document number the agency already has (as a current record) counts as "already present" if the
 record (or an earlier version of it) holds the row's values, so importing a file again, or a task
 delivered twice, changes nothing; a row that differs from that record is refused as a row error
@@ -12,6 +14,7 @@ naming the record and what differs.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import math
@@ -32,8 +35,10 @@ from django.core.files import File
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone, translation
+from django.db.models.functions import Now
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registry.audit import audit_write
 from registry.background import task_on_commit
@@ -44,15 +49,17 @@ from sanctions import task_names
 from sanctions.choices import ImportStatus
 from sanctions.models import ImportBatch, ImportRowError
 from sanctions.permissions import ensure_can_edit
-from sanctions.records.importing import files
+from sanctions.records.importing import files, liveness
 from sanctions.records.importing.chunks import ChunkImporter, ChunkLookups, CleanedChunk
 from sanctions.records.importing.parties import no_database
 
-__all__ = ["import_error_report", "import_run", "import_start"]
+__all__ = ["error_rate_exceeded", "import_error_report", "import_run", "import_start"]
 
 MIN_CHUNK_ROWS = 100
 CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
-FINISHED = {ImportStatus.DONE, ImportStatus.FAILED}
+# No run continues these; a failed or cancelled import is continued only by a clerk's resume.
+FINISHED = {ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED}
+RUNNING = {ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.IMPORTING}
 CHUNKS_AHEAD = 2  # chunks the helper thread cleans while one is written
 SWITCH_INTERVAL = 0.0001  # seconds: sys.setswitchinterval while importing
 
@@ -126,7 +133,7 @@ def import_start(
         upload.seek(0)
         _check_columns(upload, path, suffix)  # a file whose headers cannot be read is refused now
         batch = ImportBatch(
-            agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256, submit=submit
+            agency=agency, uploaded_by=actor, original_name=name[:255], sha256=sha256, submit=submit, runs=1
         )
         upload.seek(0)
         # Stored under MEDIA_ROOT (never served) by a name of ours, not the uploader's.
@@ -191,37 +198,59 @@ def _local_path(field: FieldFile) -> Iterator[Path]:
 
 
 def import_run(batch_id: int) -> ImportBatch:
-    """Import (or resume importing) a stored file, chunk by chunk; safe to run twice, even at once."""
-    batch = ImportBatch.objects.select_related("agency__division", "uploaded_by").get(pk=batch_id)
-    if batch.status in FINISHED:
-        return batch
-    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(
-        status=ImportStatus.VALIDATING
-    )
-    try:
-        with _local_path(batch.file) as path:
-            scan = files.scan(path)
-            ImportBatch.objects.filter(
-                pk=batch.pk, status__in=[ImportStatus.PENDING, ImportStatus.VALIDATING]
-            ).update(
-                status=ImportStatus.IMPORTING, total_rows=scan.total, message="\n".join(scan.columns.warnings)
-            )
-            batch.refresh_from_db()
-            if batch.status == ImportStatus.IMPORTING:
-                _import_rows(batch, path, scan)
-    except (ValidationError, FileNotFoundError) as exc:
-        return _fail(batch, " ".join(getattr(exc, "messages", None) or [_("The stored file is missing.")]))
-    except (OperationalError, InterfaceError):
-        raise  # the database went away: the task is retried and resumes
-    except Exception:
-        batch.refresh_from_db()
-        _fail(
-            batch,
-            _("The import stopped on an unexpected error after %(rows)d rows; those rows are imported.")
-            % {"rows": batch.processed_rows},
+    """Import (or resume importing) a stored file, chunk by chunk; safe to run twice, even at once:
+    a second run while the first holds the batch's lock leaves the batch to it."""
+    with liveness.run_lock(batch_id) as held:
+        batch = ImportBatch.objects.select_related("agency__division", "uploaded_by").get(pk=batch_id)
+        if not held or batch.status in FINISHED:
+            return batch
+        liveness.beat(batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PENDING).update(
+            status=ImportStatus.VALIDATING
         )
-        raise
-    return _finish(batch)
+        try:
+            with _local_path(batch.file) as path:
+                scan = _scan(batch, path)
+                ImportBatch.objects.filter(pk=batch.pk, status__in=RUNNING).update(
+                    status=ImportStatus.IMPORTING,
+                    total_rows=scan.total,
+                    message="\n".join(scan.columns.warnings),
+                    heartbeat_at=Now(),
+                )
+                batch.refresh_from_db()
+                if batch.status == ImportStatus.IMPORTING:
+                    _import_rows(batch, path, scan)
+        except (ValidationError, FileNotFoundError) as exc:
+            return _fail(
+                batch, " ".join(getattr(exc, "messages", None) or [_("The stored file is missing.")])
+            )
+        except (OperationalError, InterfaceError):
+            raise  # the database went away: the task is retried and resumes
+        except Exception:
+            batch.refresh_from_db()
+            _fail(
+                batch,
+                _(
+                    "The import stopped on an unexpected error after %(rows)s rows; those rows are "
+                    "imported. Resume to continue."
+                )
+                % {"rows": _number(batch.processed_rows)},
+            )
+            raise
+        return _finish(batch)
+
+
+def _scan(batch: ImportBatch, path: Path) -> files.Scan:
+    """Read the whole file once (``files.scan``) in a helper thread, beating meanwhile: a large file
+    takes a while, and its run must not look stuck."""
+    language = translation.get_language()
+
+    def scan() -> files.Scan:
+        with translation.override(language), no_database():
+            return files.scan(path)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-scan") as helper:
+        return liveness.wait_beating(helper.submit(scan), batch.pk)
 
 
 def _fail(batch: ImportBatch, message: str) -> ImportBatch:
@@ -230,6 +259,39 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     )
     batch.refresh_from_db()
     return batch
+
+
+def error_rate_exceeded(*, processed: int, errors: int, total: int | None = None) -> bool:
+    """Whether so many of the rows read so far have errors that importing the rest is pointless:
+    more than ``RECORD_IMPORT_MAX_ERROR_RATE`` of at least ``RECORD_IMPORT_ERROR_RATE_MIN_ROWS`` rows,
+    with rows still to come (a file read to its end is finished, not stopped)."""
+    if processed < max(1, int(settings.RECORD_IMPORT_ERROR_RATE_MIN_ROWS)):
+        return False
+    if total is not None and processed >= total:
+        return False
+    return errors > float(settings.RECORD_IMPORT_MAX_ERROR_RATE) * processed
+
+
+def _number(value: int) -> str:
+    """12,000 (grouped as the language writes numbers)."""
+    return formats.number_format(value, force_grouping=True)
+
+
+def error_rate_message(*, processed: int, errors: int, created: int) -> str:
+    return ngettext(
+        "%(errors)s of the first %(rows)s rows have errors (more than %(percent)s%%): the import "
+        "stopped, as the rest of the file is likely wrong too. %(created)s record was created from "
+        "the rows without errors. Correct the file and upload it again.",
+        "%(errors)s of the first %(rows)s rows have errors (more than %(percent)s%%): the import "
+        "stopped, as the rest of the file is likely wrong too. %(created)s records were created from "
+        "the rows without errors. Correct the file and upload it again.",
+        created,
+    ) % {
+        "errors": _number(errors),
+        "rows": _number(processed),
+        "percent": _number(round(100 * float(settings.RECORD_IMPORT_MAX_ERROR_RATE))),
+        "created": _number(created),
+    }
 
 
 def _chunks(rows: Iterator, size: int, start: int) -> Iterator[tuple[int, list]]:
@@ -272,7 +334,7 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
             # its cleaning: only ever the helper advances the rows.
             chunks = _chunks(rows, size, batch.processed_rows)
             reading = helper.submit(next, chunks, None)
-            while (item := reading.result()) is not None:
+            while (item := liveness.wait_beating(reading, batch.pk)) is not None:
                 start, chunk = item
                 queued.append((chunk, start, helper.submit(clean_ahead, chunk, importer.prepare(chunk))))
                 reading = helper.submit(next, chunks, None)
@@ -289,7 +351,9 @@ def _import_rows(batch: ImportBatch, path: Path, scan: files.Scan) -> None:
 def _import_chunk(
     batch: ImportBatch, importer: ChunkImporter, chunk: list, start: int, cleaning: Future
 ) -> bool:
-    """Write one chunk and its progress atomically, unless another run already has; False: stop."""
+    """Write one chunk and its progress atomically, unless another run already has; False: stop
+    (the import was cancelled, or stopped here for its errors)."""
+    liveness.wait_beating(cleaning, batch.pk)  # the batch's row is locked only to write
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -309,16 +373,33 @@ def _import_chunk(
                 if written.conflicts:
                     # The rows differing from a record present, in the order of the file's rows.
                     errors = sorted([*errors, *written.errors], key=lambda error: error.row)
-                ImportBatch.objects.filter(pk=batch.pk).update(
-                    processed_rows=start + len(chunk),
-                    created_count=F("created_count") + written.created,
-                    unchanged_count=F("unchanged_count") + written.present,
-                    error_count=F("error_count") + bad + written.conflicts,
-                )
+                stored = _storable(locked, errors)
+                processed = start + len(chunk)
+                progress = {
+                    "processed_rows": processed,
+                    "created_count": F("created_count") + written.created,
+                    "unchanged_count": F("unchanged_count") + written.present,
+                    "error_count": F("error_count") + bad + written.conflicts,
+                    "errors_not_stored": F("errors_not_stored") + len(errors) - len(stored),
+                    "heartbeat_at": Now(),
+                }
+                error_rows = locked.error_count + bad + written.conflicts
+                stop = error_rate_exceeded(processed=processed, errors=error_rows, total=locked.total_rows)
+                if stop:
+                    progress.update(
+                        status=ImportStatus.FAILED,
+                        finished_at=timezone.now(),
+                        message=error_rate_message(
+                            processed=processed,
+                            errors=error_rows,
+                            created=locked.created_count + written.created,
+                        ),
+                    )
+                ImportBatch.objects.filter(pk=batch.pk).update(**progress)
                 ImportRowError.objects.bulk_create(
-                    [ImportRowError(batch_id=batch.pk, **asdict(error)) for error in errors]
+                    [ImportRowError(batch_id=batch.pk, **asdict(error)) for error in stored]
                 )
-            return True
+            return not stop
         except IntegrityError:
             # One of these decisions is recorded already (or a clerk recorded it at the desk
             # meanwhile): write the chunk again, less what is present.
@@ -326,6 +407,21 @@ def _import_chunk(
             if attempt == 2:
                 raise
     return True
+
+
+def _storable(locked: ImportBatch, errors: list[RowError]) -> list[RowError]:
+    """The chunk's errors that are kept: the first ``RECORD_IMPORT_MAX_STORED_ERRORS`` of the file
+    are; the rest are only counted (``errors_not_stored``), so that a file of bad rows costs a
+    bounded table and report."""
+    if not errors:
+        return errors
+    if locked.errors_not_stored:
+        return []  # the cap was reached by an earlier chunk
+    room = (
+        int(settings.RECORD_IMPORT_MAX_STORED_ERRORS)
+        - ImportRowError.objects.filter(batch_id=locked.pk).count()
+    )
+    return errors[: max(0, room)]
 
 
 def _finish(batch: ImportBatch) -> ImportBatch:
@@ -362,9 +458,26 @@ def import_errors(batch: ImportBatch, *, limit: int | None = None) -> list[RowEr
     return [RowError(*error) for error in found]
 
 
+def errors_not_stored_note(batch: ImportBatch) -> str:
+    """What the error reports say of the errors beyond the stored ones ("" if every one is stored)."""
+    if not batch.errors_not_stored:
+        return ""
+    return ngettext(
+        "… and %(count)s more error not stored (only the first %(stored)s errors of a file are kept).",
+        "… and %(count)s more errors not stored (only the first %(stored)s errors of a file are kept).",
+        batch.errors_not_stored,
+    ) % {
+        "count": _number(batch.errors_not_stored),
+        "stored": _number(settings.RECORD_IMPORT_MAX_STORED_ERRORS),
+    }
+
+
 def import_error_report(batch: ImportBatch) -> bytes:
-    """The refused rows as CSV (row, column, value, reason), UTF-8 with a BOM so that Excel reads it."""
+    """The refused rows as CSV (row, column, value, reason), UTF-8 with a BOM so that Excel reads it;
+    a last line counts the errors that were not stored."""
     report = ImportReport(path=batch.original_name, errors=import_errors(batch))
     buffer = io.StringIO(newline="")
     report.write_errors_csv(buffer)
+    if note := errors_not_stored_note(batch):
+        csv.writer(buffer).writerow(["", "", "", note])
     return buffer.getvalue().encode("utf-8")

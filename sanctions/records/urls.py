@@ -11,6 +11,8 @@ urlpatterns = [
     path("imports/", imports.import_list, name="imports"),
     path("imports/<int:pk>/", imports.import_detail, name="import"),
     path("imports/<int:pk>/errors.csv", imports.import_errors_csv, name="import-errors"),
+    path("imports/<int:pk>/cancel/", imports.import_cancel_view, name="import-cancel"),
+    path("imports/<int:pk>/resume/", imports.import_resume_view, name="import-resume"),
     path(
         "imports/templates/<slug:kind>/<slug:style>.<slug:fmt>",
         imports.import_template,

@@ -109,6 +109,8 @@ DESK = [
     Endpoint("sanctions:imports", "import_batch", lists=link("sanctions:import")),
     Endpoint("sanctions:import", "import_batch"),
     Endpoint("sanctions:import-errors", "import_batch"),
+    Endpoint("sanctions:import-cancel", "running_import", method="post", admin=REACHES),
+    Endpoint("sanctions:import-resume", "failed_import", method="post", admin=REACHES),
     # listings
     Endpoint("lists:listings", "draft_listing", lists=link("lists:listing")),
     Endpoint(
@@ -228,6 +230,8 @@ API = [
     Endpoint("import-list", "import_batch", lists=api_item),
     Endpoint("import-detail", "import_batch"),
     Endpoint("import-errors-csv", "import_batch"),
+    Endpoint("import-cancel", "running_import", method="post", admin=REACHES),
+    Endpoint("import-resume", "failed_import", method="post", own=202, admin=REACHES),  # queued again
     # repair applications, objections and commitments (sanctions/remedies/api)
     Endpoint("repair-application-list", "application", role="reviewer", lists=api_item),
     Endpoint("repair-application-detail", "application", role="reviewer"),
@@ -322,16 +326,29 @@ class AgencyWork:
     def published_record(self):
         return publish_record(self.clerk, self.reviewer, self.agency, EnterpriseFactory())
 
-    @cached_property
-    def import_batch(self):
+    def _import(self, status: str) -> ImportBatch:
         return ImportBatch.objects.create(
             agency=self.agency,
             uploaded_by=self.clerk,
             file="imports/agency-a.csv",
             original_name="agency-a.csv",
             sha256="0" * 64,
-            status=ImportStatus.DONE,
+            status=status,
+            total_rows=10,
+            processed_rows=4,
         )
+
+    @cached_property
+    def import_batch(self):
+        return self._import(ImportStatus.DONE)
+
+    @cached_property
+    def running_import(self):
+        return self._import(ImportStatus.IMPORTING)
+
+    @cached_property
+    def failed_import(self):
+        return self._import(ImportStatus.FAILED)
 
     @cached_property
     def draft_listing(self):

@@ -26,6 +26,7 @@ from sanctions.models import ImportBatch
 from sanctions.permissions import agencies_of, restrict_to_staff
 from sanctions.records.importing.blanks import FORMATS, STYLES, blank_content, blank_for
 from sanctions.records.importing.files import IMPORTABLE_KINDS, accepted_columns
+from sanctions.records.importing.recovery import can_cancel, can_resume, import_cancel, import_resume
 from sanctions.records.importing.run import import_error_report, import_errors, import_start
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
@@ -43,6 +44,25 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     progress_percent = serializers.IntegerField(read_only=True)
     errors = serializers.SerializerMethodField()
+    heartbeat_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The import's last activity: its run writes it at every chunk and every few seconds.",
+    )
+    runs = serializers.IntegerField(
+        read_only=True,
+        help_text="How often it was queued: the upload, then every resume (a clerk's or the sweeper's).",
+    )
+    errors_not_stored = serializers.IntegerField(
+        read_only=True,
+        help_text="Errors beyond the stored ones (the first RECORD_IMPORT_MAX_STORED_ERRORS of a file, 10,000 unless set otherwise): counted, not listed.",
+    )
+    cancellable = serializers.SerializerMethodField(
+        help_text="It can be cancelled (POST …/cancel/): it is waiting, running or failed."
+    )
+    resumable = serializers.SerializerMethodField(
+        help_text="It can be resumed after its last committed chunk (POST …/resume/): it failed or was cancelled."
+    )
 
     class Meta:
         model = ImportBatch
@@ -59,11 +79,16 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "created_count",
             "unchanged_count",
             "error_count",
+            "errors_not_stored",
             "message",
             "errors",
             "uploaded_by",
             "created_at",
+            "heartbeat_at",
+            "runs",
             "finished_at",
+            "cancellable",
+            "resumable",
         ]
         read_only_fields = fields
 
@@ -71,6 +96,12 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     def get_errors(self, batch: ImportBatch) -> list[dict]:
         """The first 100 bad rows; the whole list is at ``errors.csv``."""
         return [asdict(error) for error in import_errors(batch, limit=100)]
+
+    def get_cancellable(self, batch: ImportBatch) -> bool:
+        return can_cancel(batch)
+
+    def get_resumable(self, batch: ImportBatch) -> bool:
+        return can_resume(batch)
 
 
 class AcceptedColumnSerializer(serializers.Serializer):
@@ -224,6 +255,44 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if getattr(self, "action", None) == "create" or self.request is None or self.request.method == "POST":
             return [MultiPartParser()]
         return super().get_parsers()
+
+    @extend_schema(
+        summary="Cancel an import: it stops after the chunk being written; the rows imported stay",
+        description="A waiting, running or failed import can be cancelled; a cancelled import can be "
+        "resumed later. Only a clerk of the import's agency may.",
+        request=None,
+        responses={
+            200: ImportBatchSerializer,
+            400: OpenApiResponse(ApiErrorSerializer, description="The import is done or cancelled already."),
+            404: OpenApiResponse(ApiErrorSerializer),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, pk=None):
+        batch = import_cancel(actor=request.user, batch=self.get_object())
+        return Response(ImportBatchSerializer(batch).data)
+
+    @extend_schema(
+        summary="Resume a failed or cancelled import after its last committed chunk",
+        description="The import is queued again and continues from the rows it had imported: none is "
+        "imported twice. Only a clerk of the import's agency may.",
+        request=None,
+        responses={
+            202: ImportBatchSerializer,
+            400: OpenApiResponse(
+                ApiErrorSerializer,
+                description="The import is not failed or cancelled, or it stopped for its share of bad rows.",
+            ),
+            404: OpenApiResponse(ApiErrorSerializer),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="resume")
+    def resume(self, request, pk=None):
+        batch = import_resume(actor=request.user, batch=self.get_object())
+        batch.refresh_from_db()
+        return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Every bad row as CSV (row, column, value, reason)",

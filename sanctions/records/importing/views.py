@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from registry.importing import RowError
 from registry.models import Agency
@@ -27,7 +27,20 @@ from sanctions.models import ImportBatch
 from sanctions.permissions import restrict_to_staff
 from sanctions.records.importing.blanks import STYLES, blank_content, blank_for, blanks
 from sanctions.records.importing.files import IMPORTABLE_KINDS, accepted_columns
-from sanctions.records.importing.run import import_error_report, import_errors, import_start
+from sanctions.records.importing.recovery import (
+    can_cancel,
+    can_resume,
+    import_cancel,
+    import_resume,
+    stalled_since,
+)
+from sanctions.records.importing.run import (
+    RUNNING,
+    errors_not_stored_note,
+    import_error_report,
+    import_errors,
+    import_start,
+)
 from sanctions.records.personal_data import import_personal_data
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -110,7 +123,7 @@ def _tell_started(request: HttpRequest, batch: ImportBatch, started) -> None:
             request,
             _("This file was imported before (import #%(id)d): nothing changed.") % {"id": batch.pk},
         )
-    elif batch.status == ImportStatus.FAILED:
+    elif batch.status in (ImportStatus.FAILED, ImportStatus.CANCELLED):
         messages.error(request, _("The file was not imported: %(reason)s") % {"reason": batch.message})
     elif batch.status == ImportStatus.DONE and batch.error_count:
         messages.warning(
@@ -167,31 +180,81 @@ def import_template(request: HttpRequest, kind: str, style: str, fmt: str) -> Ht
     return response
 
 
-@desk_view
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One import: its progress (the page refreshes itself until it is done) and its first errors."""
+def _batch_or_404(request: HttpRequest, pk: int) -> ImportBatch:
     batch = _batches_for(request).filter(pk=pk).first()
     if batch is None:
         raise Http404
+    return batch
+
+
+@desk_view
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import: its progress (the page refreshes itself until it is done), its last activity, its
+    first errors, and for its clerks the buttons that cancel or resume it."""
+    batch = _batch_or_404(request, pk)
+    editable = request.desk.can_edit(batch.agency_id)
     return render_desk(
         request,
         "sanctions/import_detail.html",
         {
             "batch": batch,
             "errors": [_with_record_links(error) for error in import_errors(batch, limit=100)],
-            "running": batch.status in ("pending", "validating", "importing"),
+            "errors_not_stored": errors_not_stored_note(batch),
+            "running": batch.status in RUNNING,
+            "stalled_since": stalled_since(batch),
             "personal_data": import_personal_data(batch, limit=100),
             "failed": batch.status == ImportStatus.FAILED,
+            "cancelled": batch.status == ImportStatus.CANCELLED,
+            "can_cancel": editable and can_cancel(batch),
+            "can_resume": editable and can_resume(batch),
         },
     )
+
+
+def _fail(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@desk_view
+@require_POST
+def import_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop an import at its next chunk (a clerk of its agency); what it imported stays."""
+    batch = _batch_or_404(request, pk)
+    try:
+        batch = import_cancel(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, batch.message)
+    return redirect("sanctions:import", pk=batch.pk)
+
+
+@desk_view
+@require_POST
+def import_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Continue a failed or cancelled import after its last committed chunk (a clerk of its agency)."""
+    batch = _batch_or_404(request, pk)
+    try:
+        batch = import_resume(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The import continues after row %(rows)s of %(total)s.")
+            % {
+                "rows": formats.number_format(batch.processed_rows, force_grouping=True),
+                "total": formats.number_format(batch.total_rows, force_grouping=True),
+            },
+        )
+    return redirect("sanctions:import", pk=batch.pk)
 
 
 @desk_view
 def import_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Every bad row as CSV (row, column, value, reason), for a spreadsheet."""
-    batch = _batches_for(request).filter(pk=pk).first()
-    if batch is None:
-        raise Http404
+    batch = _batch_or_404(request, pk)
     response = HttpResponse(import_error_report(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
     return response

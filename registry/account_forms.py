@@ -103,3 +103,19 @@ class CodeForm(ServiceErrorsMixin, forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}
         ),
     )
+
+
+class TwoFactorCodeForm(ServiceErrorsMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "size": 8,
+                "class": "code-input",
+            }
+        ),
+    )

@@ -1,4 +1,5 @@
-"""The enterprise users' pages: sign-in, sign-up with a one-time code, and the account's home.
+"""The enterprise users' pages: sign-in, sign-up with a one-time code, and the account's home; and
+the staff's second factor (``/accounts/two-factor/``).
 
 Included before ``lookup.badges.urls`` in ``config/urls.py``: ``/account/`` is this home (it links to
 the staff and badges pages, which stay under ``/account/enterprises/<USCC>/``).
@@ -15,4 +16,7 @@ urlpatterns = [
     path("account/sign-in/", account_views.EnterpriseSignInView.as_view(), name="sign-in"),
     path("account/sign-up/", account_views.sign_up_view, name="sign-up"),
     path("account/sign-up/verify/", account_views.verify_view, name="verify"),
+    # The staff's second factor, after the password at /accounts/login/ (registry/two_factor.py).
+    path("accounts/two-factor/", account_views.two_factor_view, name="two-factor"),
+    path("accounts/two-factor/set-up/", account_views.two_factor_set_up_view, name="two-factor-set-up"),
 ]

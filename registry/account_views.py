@@ -27,13 +27,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from . import lockout, sign_up, throttling
+from . import lockout, sign_up, throttling, two_factor
 from . import uscc as uscc_codes
-from .account_forms import CodeForm, EnterpriseSignInForm, SignUpForm
+from .account_forms import CodeForm, EnterpriseSignInForm, SignUpForm, TwoFactorCodeForm
 from .accounts import claim_waiting_of, enterprise_of, works_for_an_agency
 from .permissions import is_registry_admin
 from .selectors import enterprise_get
@@ -87,6 +88,13 @@ class StaffSignInView(LoginView):
             return redirect(f"{reverse('account:sign-in')}?{urlencode({self.redirect_field_name: next_url})}")
         return super().get(request, *args, **kwargs)
 
+    def get_success_url(self):
+        # Staff with an authenticator app (or, where it is required, without one yet) go on to it.
+        step = two_factor.pending_step(self.request.user)
+        if step is not None:
+            return two_factor.step_url(step, super().get_success_url())
+        return super().get_success_url()
+
 
 class EnterpriseSignInView(LoginView):
     """Enterprise users sign in with their e-mail address or mobile number (``/account/sign-in/``)."""
@@ -125,6 +133,113 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     )
     response["Retry-After"] = str(minutes * 60)
     return _private(response)
+
+
+# -- second factor (agency staff and registry administrators) ------------------------------------------
+def _next_url(request: HttpRequest) -> str:
+    """Where to go once signed in: the page asked for, if it is one of ours; else the desk."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def _code_page(request, template: str, context: dict, *, status: int = 200, throttled: str = ""):
+    context = {**context, "next": _next_url(request), "throttled": throttled}
+    return _private(render(request, template, context, status=status))
+
+
+def _code_tries_over(request: HttpRequest) -> int | None:
+    """A code counts against the same per-address budget as a password."""
+    return throttling.hit(f"sign-in:{throttling.client_ip(request)}", throttling.sign_in_rate())
+
+
+@never_cache
+def two_factor_view(request: HttpRequest) -> HttpResponse:
+    """After the password: the six-digit code of the staff member's authenticator app."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    step = two_factor.refresh_session_step(request)
+    if step is None:
+        return redirect(_next_url(request))
+    if step == two_factor.SET_UP:
+        return redirect(two_factor.step_url(step, _next_url(request)))
+    template = "account/two_factor.html"
+    if request.method != "POST":
+        return _code_page(request, template, {"form": TwoFactorCodeForm()})
+    form = TwoFactorCodeForm(request.POST)
+    wait = _code_tries_over(request)
+    if wait is not None:
+        return _throttled(_code_page(request, template, {"form": form}, throttled=_wait_message(wait)), wait)
+    if form.is_valid():
+        try:
+            two_factor.two_factor_verify(request=request, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            return _see_other(_next_url(request))
+    return _code_page(request, template, {"form": form}, status=400)
+
+
+@never_cache
+def two_factor_set_up_view(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app (a QR code and the key, confirmed by one code), see that it is
+    on, or turn it off where it is not required."""
+    if not request.user.is_authenticated:
+        return _sign_in_first(request)
+    user = request.user
+    if not two_factor.is_staff_account(user):
+        return redirect("account:home")
+    step = two_factor.refresh_session_step(request)
+    if step == two_factor.VERIFY:  # the app already set up proves who this is before any change
+        return redirect(two_factor.step_url(step, request.get_full_path()))
+    template = "account/two_factor_set_up.html"
+    active = two_factor.confirmed_device(user) if user.is_verified() else None
+    if request.method == "POST" and "turn_off" in request.POST:
+        try:
+            two_factor.two_factor_disable(actor=user, user=user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            two_factor.refresh_session_step(request)
+            messages.success(request, _("Two-step sign-in is off. You sign in with your password alone."))
+        return _see_other(reverse("account:two-factor-set-up"))
+    if active is not None and "replace" not in request.GET and "replace" not in request.POST:
+        return _code_page(request, template, {"active": active, "required": two_factor.required()})
+    device = two_factor.two_factor_start(user=user)
+    context = {
+        "device": device,
+        "qr": two_factor.qr_data_uri(device),
+        "secret": two_factor.secret_text(device),
+        "issuer": settings.OTP_TOTP_ISSUER,
+        "required": two_factor.required(),
+        "replacing": active is not None,
+    }
+    if request.method != "POST":
+        return _code_page(request, template, {**context, "form": TwoFactorCodeForm()})
+    form = TwoFactorCodeForm(request.POST)
+    wait = _code_tries_over(request)
+    if wait is not None:
+        page = _code_page(request, template, {**context, "form": form}, throttled=_wait_message(wait))
+        return _throttled(page, wait)
+    if form.is_valid():
+        try:
+            two_factor.two_factor_confirm(request=request, device=device, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(
+                request,
+                _("Two-step sign-in is on. From now on, sign in with your password and a code from the app."),
+            )
+            return _see_other(_next_url(request))
+    return _code_page(request, template, {**context, "form": form}, status=400)
 
 
 # -- sign-up -----------------------------------------------------------------------------------------

@@ -8,5 +8,5 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
-        from . import lockout  # noqa: F401 - tells an account's holder when it locks
+        from . import lockout, two_factor  # noqa: F401 - their sign-in signal receivers
         from .api import schema  # noqa: F401 - registers the OpenAPI authentication extension

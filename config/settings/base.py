@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",  # per-account sign-in lockout (registry/lockout.py)
     "registry",
+    "django_otp",  # the staff's second factor (registry/two_factor.py)
+    "django_otp.plugins.otp_totp",
     "sanctions",
     "lookup",
 ]
@@ -59,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A staff session that still owes its second factor opens nothing (registry/two_factor.py).
+    "registry.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # With DEBUG on, the portal's own 404 page for its unknown addresses (config/error_pages.py).
@@ -191,6 +196,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+# --- Second factor for agency staff and registry administrators (django-otp; registry/two_factor.py)
+# On: every staff account must set up an authenticator app before the desk or the admin opens
+# (production settings turn it on). Off (the demo): staff may turn it on from the desk.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Credit registry")
+
 
 # --- Remedies (sanctions/remedies/): repair materials and objection evidence, objection form -----
 REMEDY_UPLOAD_MAX_BYTES = int(os.environ.get("REMEDY_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -27,3 +27,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SIGNING_REQUIRE_CONFIGURED_KEYS = True
+# Staff accounts must sign in with a second factor (registry/two_factor.py).
+OTP_REQUIRED_FOR_STAFF = True

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally: no CDN, works offline
     "csp",
     "axes",  # per-account sign-in lockout (registry/lockout.py)
     "registry",
@@ -329,6 +330,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Enterprises identified by their unified social credit code (USCC, GB 32100-2015).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and its icon from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "EnterpriseStatusEnum": "registry.choices.EnterpriseStatus",

@@ -44,9 +44,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files, served locally: no CDN, works offline
     "csp",
     "axes",  # per-account sign-in lockout (registry/lockout.py)
-    "registry",
     "django_otp",  # the staff's second factor (registry/two_factor.py)
     "django_otp.plugins.otp_totp",
+    "registry",
     "sanctions",
     "lookup",
 ]
@@ -61,10 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # A staff session that still owes its second factor opens nothing (registry/two_factor.py).
     "registry.two_factor.TwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # With DEBUG on, the portal's own 404 page for its unknown addresses (config/error_pages.py).
@@ -180,6 +180,13 @@ AXES_LOCKOUT_CALLABLE = "registry.account_views.locked_out"
 # office behind one NAT after a few typing mistakes.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# --- Second factor for agency staff and registry administrators (django-otp; registry/two_factor.py)
+# On: every staff account must set up an authenticator app before the desk or the admin opens
+# (production settings turn it on). Off (the demo): staff may turn it on from the desk.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Credit registry")
+
 # --- Language: Simplified Chinese first, English second ----------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -197,13 +204,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
-# --- Second factor for agency staff and registry administrators (django-otp; registry/two_factor.py)
-# On: every staff account must set up an authenticator app before the desk or the admin opens
-# (production settings turn it on). Off (the demo): staff may turn it on from the desk.
-OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
-# The name authenticator apps show beside the account.
-OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Credit registry")
-
 
 # --- Remedies (sanctions/remedies/): repair materials and objection evidence, objection form -----
 REMEDY_UPLOAD_MAX_BYTES = int(os.environ.get("REMEDY_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -63,6 +63,8 @@ def imports_sweep() -> dict[str, list[int]]:
 @worker_ready.connect
 def _sweep_as_a_worker_starts(sender=None, **kwargs) -> None:
     """A worker started after a crash resumes the imports left behind at once, not at the next beat."""
+    if imports_sweep.app.conf.task_always_eager:
+        return  # no broker to queue it on: it would run here, before the worker takes any task
     consumer = getattr(sender, "task_consumer", None)
     queues = [queue.name for queue in getattr(consumer, "queues", None) or []]
     try:

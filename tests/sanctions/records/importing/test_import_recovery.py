@@ -309,7 +309,14 @@ def test_imports_sweep_is_a_beat_job_and_runs_as_a_worker_starts_on_its_queue(se
     consumer = Consumer()
 
     worker_ready.send(sender=consumer)
+    assert sent == []  # tasks run eagerly here: there is no broker to queue the sweep on
 
+    conf = tasks.imports_sweep.app.conf
+    conf.task_always_eager = False  # as in a worker on a broker
+    try:
+        worker_ready.send(sender=consumer)
+    finally:
+        conf.task_always_eager = True
     assert sent == [{"queue": "imports-here"}]
 
 

@@ -3,8 +3,10 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import error_pages
 from lookup import views as lookup_views
 from registry import account_views, health
+from registry.api.exceptions import json_under_api
 
 admin.site.site_header = _("Credit registry administration")
 admin.site.site_title = _("Credit registry")
@@ -34,7 +36,8 @@ urlpatterns = [
     path("", include("sanctions.remedies.urls")),
 ]
 
-handler400 = "config.error_pages.bad_request"
-handler403 = "config.error_pages.permission_denied"
-handler404 = "config.error_pages.page_not_found"
-handler500 = "config.error_pages.server_error"
+# The portal's pages, and JSON under /api/ (registry/api/exceptions.py).
+handler400 = json_under_api(error_pages.bad_request, 400)
+handler403 = json_under_api(error_pages.permission_denied, 403)
+handler404 = json_under_api(error_pages.page_not_found, 404)
+handler500 = json_under_api(error_pages.server_error, 500)

@@ -315,10 +315,10 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "registry.tokens.ReadOnlyTokenPermission",
     ],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["registry.api.filters.FilterBackend"],  # strict: see there
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "registry.api.schema.AutoSchema",  # documents every error response
     "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/min"),

@@ -114,7 +114,7 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     @extend_schema(
         summary="An enterprise's public credit records",
-        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        parameters=[USCC_PARAMETER, RecordsQueryInput, RETRY_AFTER],
         responses={
             200: PublicRecordSerializer(many=True),
             400: _error("`kind` is not one of penalty, licence, reward."),
@@ -131,7 +131,9 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     )
     def records(self, request, uscc: str):
         enterprise = self.get_object()
-        query = RecordsQueryInput(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty form value as "not given", and
+        # ``?kind=`` is not a kind.
+        query = RecordsQueryInput(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         records = public_records_for(enterprise=enterprise).order_by("-decision_date", "-id")
         if query.validated_data.get("kind"):

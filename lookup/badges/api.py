@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -108,9 +107,11 @@ class BadgeVerifyView(APIView):
         parameters=[
             OpenApiParameter(
                 "token",
-                OpenApiTypes.STR,
+                # Surrounding spaces are dropped; what is left must not be empty.
+                {"type": "string", "minLength": 1, "maxLength": TOKEN_MAX, "pattern": r"\S"},
                 OpenApiParameter.QUERY,
                 required=True,
+                allow_blank=False,
                 description="The token from the badge's URL (/v/<token>), at most 300 characters.",
             )
         ],

@@ -1,6 +1,17 @@
-"""OpenAPI schema extensions: how the API's own authentication classes appear in the schema."""
+"""The OpenAPI schema: the project's AutoSchema, and how the API's own authentication appears in it."""
 
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import RegexValidator
+from django.db import models
+from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+from .serializers import ApiErrorSerializer
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -16,3 +27,148 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "crt_<prefix>_<secret>",
             "description": "An agency API token, issued by the agency's administrator.",
         }
+
+
+class AutoSchema(openapi.AutoSchema):
+    """The project's schema class: every operation lists the errors the code can answer, as JSON.
+
+    Each refusal has the body ``ApiError`` (``registry.api.exceptions.exception_handler``, and
+    ``json_under_api`` for what never reaches a view). What a view says itself with
+    ``extend_schema`` wins; a documented error without a body gets ``ApiError``'s. The rest follows
+    from the operation: 400 where there is input to refuse (query parameters or a body), 401 where
+    credentials can be refused, 403 where anonymous callers are not served, 404 where a path names
+    something or a page can be past the last, 413 and 415 for a body, 429 where the view is
+    throttled, and 503 for all (the database is down: ``Retry-After`` says when to come back).
+    """
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None or not path.startswith("/api/"):
+            return operation
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                without_nul(parameter.get("schema", {}))
+        responses = operation["responses"]
+        for code, description in self._error_statuses(operation).items():
+            documented = responses.get(code)
+            if documented is None:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ApiErrorSerializer, description=description), code
+                )
+            elif "content" not in documented:
+                documented["content"] = self._get_response_for_code(ApiErrorSerializer, code)["content"]
+        for code, documented in responses.items():
+            if code >= "400" and "content" not in documented:
+                documented["content"] = self._get_response_for_code(ApiErrorSerializer, code)["content"]
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        meta = self._map_serializer_field_as_stored(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)  # a pattern of its own
+        ):
+            # Surrounding spaces are dropped before a required text is checked: it needs one other.
+            if not field.allow_blank and field.trim_whitespace and meta.get("type") == "string":
+                meta.setdefault("pattern", NOT_BLANK)
+            without_nul(meta)
+        return meta
+
+    def _map_serializer_field_as_stored(self, field, direction, bypass_extensions):
+        # A read-only field says what the model holds: DRF drops ``allow_blank`` from read-only
+        # fields and a declared ``SlugRelatedField(read_only=True)`` has no ``allow_null``, yet an
+        # empty choice is "" and a missing relation is null in the response.
+        if field.read_only and direction == "response":
+            model_field = _model_field(field)
+            if model_field is not None:
+                if model_field.null:
+                    field.allow_null = True
+                if model_field.blank and isinstance(field, serializers.ChoiceField):
+                    field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+    def _error_statuses(self, operation: dict) -> dict[str, str]:
+        parameters = operation.get("parameters", [])
+        security = operation.get("security", [])
+        has_input = "requestBody" in operation or any(p["in"] == "query" for p in parameters)
+        statuses: dict[str, str] = {}
+        if has_input:
+            statuses["400"] = "Invalid input: `errors` lists each field (or parameter) and what is wrong."
+        if any(name != "cookieAuth" for requirement in security for name in requirement):
+            statuses["401"] = "Credentials were sent but are unknown, expired or revoked (or none were sent)."
+        if {} not in security:
+            statuses["403"] = "Not allowed: not signed in, or not permitted to do this."
+        paged = any(p["in"] == "query" and p["name"] == "page" for p in parameters)
+        if paged or any(p["in"] == "path" for p in parameters):
+            statuses["404"] = "Nothing at this address, or a page past the last result."
+        if "requestBody" in operation:
+            statuses["413"] = "The body is larger than the upload limit."
+            statuses["415"] = "The body's Content-Type is not one this operation reads."
+        if getattr(self.view, "throttle_classes", None):
+            statuses["429"] = "Too many requests; retry after the number of seconds in Retry-After."
+        statuses["503"] = (
+            "A service the registry needs is down; retry after the number of seconds in Retry-After."
+        )
+        return statuses
+
+
+# Django's forms and DRF refuse a NUL character in text (PostgreSQL cannot store it): a 400.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"\S"
+
+
+def without_nul(schema: dict) -> dict:
+    """Say in a free-text string's schema that it holds no NUL character (see ``NO_NUL``).
+
+    A text that must not be blank (``NOT_BLANK``) keeps saying so: one character that is neither
+    NUL nor a space, anywhere in it.
+    """
+    if schema.get("type") != "string" or "enum" in schema or "format" in schema:
+        return schema
+    pattern = schema.get("pattern")
+    if pattern is None:
+        schema["pattern"] = NO_NUL
+    elif pattern == NOT_BLANK:
+        schema["pattern"] = r"^[^\x00]*[^\x00\s][^\x00]*$"
+    return schema
+
+
+def _model_field(field: serializers.Field) -> models.Field | None:
+    """The model field a ModelSerializer's field reads directly, if any."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source or field.source == "*":
+        return None
+    try:
+        found = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+class FilterParameters(DjangoFilterExtension):
+    """The filters' parameters as ``registry.api.filters.FilterBackend`` reads them.
+
+    Adds what django-filter checks but drf-spectacular leaves out: a text filter's ``max_length``
+    (longer is a 400), and the values of a choice filter whose choices come from the database.
+    """
+
+    target_class = "registry.api.filters.FilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        max_length = filter_field.extra.get("max_length")
+        choices = filter_field.extra.get("choices")
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if max_length and schema.get("type") == "string":
+                schema["maxLength"] = max_length
+            if callable(choices) and "enum" not in schema:
+                # Choices read from the database (the penalty category catalogue) when the schema is made.
+                schema["enum"] = [value for value, _label in choices()]
+        return parameters

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,6 +72,7 @@ class EnterpriseViewSet(
 ):
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilter
+    parser_classes = [JSONParser]  # a form cannot say null, which several fields take
     lookup_field = "uscc"
     lookup_value_regex = USCC_PATH_REGEX
 

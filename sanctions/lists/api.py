@@ -7,6 +7,7 @@ that is unpublished, not yet in force or ended cannot be imposed, so it cannot b
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.http import Http404
 from django.utils import timezone
@@ -18,9 +19,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import uscc as uscc_codes
 from registry.api.exceptions import error_response
 from registry.api.token_views import ApiErrorSerializer
+from registry.api.views import USCC_PATH_REGEX
 from registry.models import Agency
 from registry.selectors import enterprise_in_path
 from registry.throttling import AnonRateThrottle, UserRateThrottle
@@ -129,6 +130,7 @@ class EnterpriseMeasuresView(APIView):
                 "uscc",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
+                pattern=f"^{USCC_PATH_REGEX}$",
                 description="The enterprise's unified social credit code (18 characters).",
             ),
             OpenApiParameter(
@@ -136,7 +138,9 @@ class EnterpriseMeasuresView(APIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.QUERY,
                 required=False,
-                description="USCC of the agency that applies the measures (omit: all agencies).",
+                pattern=f"^{USCC_PATH_REGEX}$",
+                description="USCC of the agency that applies the measures, 18 characters in upper case "
+                "(omit: all agencies).",
             ),
             OpenApiParameter(
                 "date",
@@ -148,15 +152,15 @@ class EnterpriseMeasuresView(APIView):
         ],
         responses={
             200: EnterpriseMeasuresSerializer,
-            400: _error("`date` is not a date (YYYY-MM-DD) or `agency` is not a well-formed USCC."),
+            400: _error("`date` is not a date (YYYY-MM-DD) or `agency` is not 18 characters of a USCC."),
             404: _error("No enterprise has this code, or no agency has the code given in `agency`."),
             429: _error("Too many requests; retry after the number of seconds in Retry-After."),
         },
     )
     def get(self, request, uscc: str):
-        raw_date = (request.query_params.get("date") or "").strip()
+        raw_date = request.query_params.get("date")
         on = timezone.localdate()
-        if raw_date:
+        if raw_date is not None:
             try:
                 on = dt.date.fromisoformat(raw_date)
             except ValueError:
@@ -166,10 +170,10 @@ class EnterpriseMeasuresView(APIView):
         raw_agency = request.query_params.get("agency")
         agency = None
         if raw_agency is not None:
-            code = uscc_codes.compact(raw_agency)
-            if not uscc_codes.is_valid(code):
+            # As the schema says: the code as stored. One that fails its check character names no agency.
+            if not re.fullmatch(USCC_PATH_REGEX, raw_agency):
                 return error_response(_("An agency code is its 18-character USCC."), field="agency")
-            agency = Agency.objects.filter(uscc=code).first()
+            agency = Agency.objects.filter(uscc=raw_agency).first()
             if agency is None:
                 return error_response(_("No agency has this code."), field="agency", status_code=404)
         try:

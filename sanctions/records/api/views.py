@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -18,6 +17,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from registry.api.filters import FilterBackend
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency, StaffRole
 from registry.permissions import is_registry_admin
@@ -88,7 +88,7 @@ class IsAgencyStaff(permissions.BasePermission):
         return is_registry_admin(user) or StaffRole.objects.filter(user=user, agency__isnull=False).exists()
 
 
-class RecordFilterBackend(DjangoFilterBackend):
+class RecordFilterBackend(FilterBackend):
     """The records' one FilterSet, listing every version unless the caller narrows it (the API's default)."""
 
     def get_filterset_kwargs(self, request, queryset, view):

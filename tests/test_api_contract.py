@@ -1,0 +1,265 @@
+"""The API's contract: every error under /api/ is JSON, and the schema says what the code does.
+
+``make fuzz`` (scripts/fuzz.sh) holds the whole API to its schema with every schemathesis check;
+these tests pin the rules it found broken, one by one, so that a change shows here first.
+
+This module is also the URL configuration of its error tests: the project's URLs and handlers, and
+a few plain Django views under /api/ that fail on purpose (what no DRF view would let through).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.test import Client
+from django.urls import path
+
+from config import urls as project_urls
+from tests.factories import AgencyFactory, EnterpriseFactory
+
+
+def _boom(request):
+    raise RuntimeError("a bug in a view")
+
+
+def _forbidden(request):
+    raise PermissionDenied("not for you")
+
+
+def _suspicious(request):
+    raise SuspiciousOperation("a malformed request")
+
+
+urlpatterns = [
+    path("api/v1/test-boom/", _boom),
+    path("api/v1/test-forbidden/", _forbidden),
+    path("api/v1/test-suspicious/", _suspicious),
+    path("test-boom/", _boom),
+    *project_urls.urlpatterns,
+]
+handler400 = project_urls.handler400
+handler403 = project_urls.handler403
+handler404 = project_urls.handler404
+handler500 = project_urls.handler500
+
+pytestmark = [pytest.mark.django_db]
+ROOT = Path(__file__).resolve().parents[1]
+PORTAL_FRAME = 'class="site-header"'
+
+
+@pytest.fixture
+def visitor(settings):
+    """A client as a real caller meets the API: exceptions become responses, DEBUG off."""
+    settings.DEBUG = False
+    return Client(raise_request_exception=False)
+
+
+@pytest.fixture
+def these_urls(settings):
+    settings.ROOT_URLCONF = __name__
+
+
+def assert_json_error(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:200]
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["detail"] and body["errors"] == []
+    return body
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+# -- every error under /api/ is JSON --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/public/enterprises/0.5/",  # schemathesis' find: the portal's HTML 404
+        "/api/v1/public/enterprises/0.5/standing/",
+        "/api/v1/records/%C2%84/",
+        "/api/v1/imports/0.5/errors/",
+        "/api/v1/agencies/91110000000000000X/tokens/abc/revoke/",
+        "/api/v1/no-such-endpoint/",
+        "/api/no-such-version/",
+    ],
+)
+def test_an_address_no_api_route_matches_is_a_json_404(visitor, url):
+    body = assert_json_error(visitor.get(url), 404)
+    assert "<html" not in body["detail"]
+
+
+def test_outside_the_api_an_unknown_address_still_gets_the_portals_page(visitor):
+    response = visitor.get("/no/such/page/")
+    assert response.status_code == 404 and PORTAL_FRAME in response.content.decode()
+
+
+def test_a_crash_under_the_api_is_a_json_500_that_says_nothing_of_it(visitor, these_urls):
+    body = assert_json_error(visitor.get("/api/v1/test-boom/"), 500)
+    assert "a bug in a view" not in body["detail"]
+    response = visitor.get("/test-boom/")
+    assert response.status_code == 500 and PORTAL_FRAME in response.content.decode()
+
+
+def test_a_refusal_and_a_malformed_request_outside_drf_are_json_under_the_api(visitor, these_urls):
+    assert_json_error(visitor.get("/api/v1/test-forbidden/"), 403)
+    body = assert_json_error(visitor.get("/api/v1/test-suspicious/"), 400)
+    assert "a malformed request" not in body["detail"]
+
+
+def test_a_method_the_endpoint_does_not_take_is_a_json_405_with_allow(admin_api):
+    response = admin_api.delete("/api/v1/agencies/")
+    assert_json_error(response, 405)
+    assert "GET" in response["Allow"]
+
+
+# -- the schema says what the code does -----------------------------------------------------------------
+def test_every_documented_error_has_the_api_error_body(schema):
+    for url, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if code >= "400":
+                    content = response.get("content", {}).get("application/json", {})
+                    assert content.get("schema", {}).get("$ref", "").endswith("/ApiError") or "Error" in str(
+                        content.get("schema")
+                    ), (method, url, code)
+
+
+def test_every_operation_documents_the_errors_it_can_answer(schema):
+    for url, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            parameters = operation.get("parameters", [])
+            assert "503" in codes, (method, url)
+            if "requestBody" in operation or any(p["in"] == "query" for p in parameters):
+                assert "400" in codes, (method, url)
+            if any(p["in"] == "path" for p in parameters):
+                assert "404" in codes, (method, url)
+
+
+def test_a_filter_that_refuses_a_value_documents_its_400(schema):
+    # schemathesis' find: GET /api/v1/enterprises/?status=AAA answered an undocumented 400.
+    assert "400" in schema["paths"]["/api/v1/enterprises/"]["get"]["responses"]
+
+
+def test_the_path_codes_have_the_uscc_pattern(schema):
+    uscc = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+    for url, name in [
+        ("/api/v1/agencies/{uscc}/", "uscc"),
+        ("/api/v1/enterprises/{uscc}/", "uscc"),
+        ("/api/v1/enterprises/{uscc}/measures", "uscc"),
+        ("/api/v1/public/enterprises/{uscc}/", "uscc"),
+    ]:
+        (parameter,) = [p for p in schema["paths"][url]["get"]["parameters"] if p["name"] == name]
+        assert parameter["schema"]["pattern"] == uscc, url
+
+
+def test_page_and_page_size_say_their_minimum(schema):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/agencies/"]["get"]["parameters"]}
+    assert parameters["page"] == {"type": "integer", "minimum": 1}
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1}
+
+
+def test_what_may_be_null_or_empty_in_a_response_says_so(schema):
+    # schemathesis' find: GET /api/v1/agencies/{uscc}/ answered "parent": null for a national agency.
+    components = schema["components"]["schemas"]
+    assert components["Agency"]["properties"]["parent"]["nullable"] is True
+    assert components["Commitment"]["properties"]["decided_by"]["nullable"] is True
+    licence_category = components["Record"]["properties"]["licence_category"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in licence_category["oneOf"]
+
+
+def test_free_text_says_it_takes_no_nul_and_required_text_no_blank(schema):
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/enterprises/"]["get"]["parameters"]
+    }
+    assert parameters["q"]["pattern"] == r"^[^\x00]*$" and parameters["q"]["maxLength"] == 100
+    assert parameters["division"]["maxLength"] == 6
+    revoke = schema["components"]["schemas"]["RecordRevokeInputRequest"]["properties"]["reason"]
+    assert revoke["pattern"] == r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+# -- and the code does what the schema says -------------------------------------------------------------
+@pytest.mark.parametrize("value", ["0", "-1", "null", "", "1.5", "٣"])
+def test_a_page_size_that_is_not_a_whole_number_of_one_or_more_is_refused(api, value):
+    # schemathesis' find: ?page_size=0 and ?page_size=null were read as "the default".
+    response = api.get("/api/v1/agencies/", {"page_size": value})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "page_size"
+
+
+def test_a_page_size_over_the_cap_gets_the_cap(api):
+    AgencyFactory.create_batch(2)
+    body = api.get("/api/v1/agencies/", {"page_size": 1000}).json()
+    assert len(body["results"]) == body["count"] >= 2
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"status": "AAA"}, "status"),
+        ({"status": ""}, "status"),
+        ({"entity_type": ""}, "entity_type"),
+        ({"division": "1234567"}, "division"),
+        ({"q": "西湖\x00"}, "q"),
+    ],
+)
+def test_a_filter_value_the_schema_does_not_allow_is_refused_not_ignored(api, query, field):
+    EnterpriseFactory(name="杭州西湖建设工程有限公司")
+    response = api.get("/api/v1/enterprises/", query)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("value", ["maybe", "null", "", "1"])
+def test_a_boolean_filter_takes_true_or_false_only(api, clerk, value):
+    api.force_authenticate(clerk)
+    response = api.get("/api/v1/records/", {"overdue": value})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "overdue"
+    assert api.get("/api/v1/records/", {"overdue": "true"}).status_code == 200
+
+
+def test_an_empty_kind_on_the_public_records_is_refused(api):
+    enterprise = EnterpriseFactory()
+    url = f"/api/v1/public/enterprises/{enterprise.uscc}/records/"
+    assert api.get(url).status_code == 200
+    response = api.get(url, {"kind": ""})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "kind"
+
+
+def test_the_enterprise_api_reads_json_only(admin_api):
+    # A form cannot say null: schemathesis' "established_on=null" in a multipart body was refused.
+    response = admin_api.post("/api/v1/enterprises/", {"name": "X"}, format="multipart")
+    assert response.status_code == 415
+    assert response["Content-Type"].startswith("application/json") and response.json()["detail"]
+
+
+# -- the fuzzing's configuration ------------------------------------------------------------------------
+def test_every_operation_the_fuzz_config_excuses_exists_and_documents_its_400(schema):
+    config = tomllib.loads((ROOT / "scripts" / "schemathesis.toml").read_text())
+    named = [name for entry in config["operations"] for name in entry["include-name"]]
+    assert named and len(named) == len(set(named))
+    for name in named:
+        method, url = name.split(" ", 1)
+        operation = schema["paths"][url][method.lower()]
+        assert "400" in operation["responses"], name
+    for entry in config["operations"]:
+        # Only positive_data_acceptance is relaxed, and only by allowing 400.
+        assert set(entry) == {"include-name", "checks"}
+        assert set(entry["checks"]) == {"positive_data_acceptance"}
+        statuses = entry["checks"]["positive_data_acceptance"]["expected-statuses"]
+        assert set(statuses) - {"2xx", "3xx", "401", "403", "404", "409", "429", "5xx"} == {"400"}
+
+
+def test_make_fuzz_runs_every_check():
+    script = (ROOT / "scripts" / "fuzz.sh").read_text()
+    assert "--checks all" in script and "not_a_server_error" not in script
+    assert "scripts/schemathesis.toml" in script

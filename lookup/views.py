@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
+from registry import cache_backend
 from registry import uscc as uscc_codes
 from registry.cache import enterprise_cache_key, enterprise_generation
 from registry.models import Enterprise
@@ -111,6 +112,8 @@ def credit_page_body(enterprise: Enterprise) -> str:
 # copy of the generations is kept fresh by Redis (registry.near_cache), so a change is seen at once.
 _LOCAL_PAGES: dict[str, tuple[int, int, bytes]] = {}
 _LOCAL_PAGES_MAX = 500
+# After a Redis outage the generations may have restarted from 1: forget every page kept.
+cache_backend.on_recovery(_LOCAL_PAGES.clear)
 
 
 def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
@@ -172,7 +175,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
             "body_html": mark_safe(body),  # noqa: S308 - our own template's output, escaped there
         },
     )
-    if anonymous and response.status_code == 200:
+    if anonymous and response.status_code == 200 and generation > 0:  # < 0: Redis down, keep nothing
         entry = (enterprise.id, generation, response.content)
         cache.set(_full_page_key(enterprise.uscc), entry, PAGE_CACHE_SECONDS)
         _remember_page(_full_page_key(enterprise.uscc), entry)

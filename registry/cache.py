@@ -7,10 +7,17 @@ record leaves public view at midnight when its publicity ends.
 
 With Redis as the cache, each process keeps the generations it has read (``registry.near_cache``):
 Redis tells every process of every change to them, so a cached page costs no round trip at all.
+
+While Redis is unreachable (``registry.cache_backend``) a generation is unknown: each read answers a
+new negative number, so no key built from it is ever found again and every page is rendered from
+the database. A bump that Redis did not take is kept in the process and made again when Redis
+answers, so no page cached before the outage outlives a change made during it.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -20,6 +27,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import cache_backend
 from .near_cache import NearCache, near_cache
 
 _KEY = "ent-gen:{}"
@@ -72,20 +80,35 @@ def _settings_changed(*, setting: str, **kwargs) -> None:
         _near_memo = None
 
 
+_unknown = itertools.count(1)
+
+
 def _read_generation(key: str) -> int:
     value = cache.get(key)
     if value is None:
+        if not getattr(cache, "available", True):  # Redis is down: not a missing key
+            return -next(_unknown)
         value = 1
         cache.add(key, value, None)
     return value
 
 
+def _known(value) -> bool:
+    return value is not None and value > 0
+
+
 def enterprise_generation(enterprise_id: int) -> int:
+    """The enterprise's generation; negative, and never the same twice, while the cache is unreachable."""
     key = _KEY.format(enterprise_id)
     memo = _near_memo or _near_setup()
     if memo[1] is None:
         return _read_generation(key)
-    return memo[1].get(memo[0].make_key(key), lambda: _read_generation(key))
+    return memo[1].get(memo[0].make_key(key), lambda: _read_generation(key), keep=_known)
+
+
+# Enterprises whose bump Redis did not take: bumped again when it answers (``_bump_again``).
+_unsaved: set[int] = set()
+_unsaved_lock = threading.Lock()
 
 
 def _bump(ids: list[int]) -> None:
@@ -98,6 +121,20 @@ def _bump(ids: list[int]) -> None:
             cache.set(key, 2, None)
         if near is not None:
             near.forget(cache.make_key(key))
+    if not getattr(cache, "available", True):
+        with _unsaved_lock:
+            _unsaved.update(ids)
+
+
+def _bump_again() -> None:
+    with _unsaved_lock:
+        ids = sorted(_unsaved)
+        _unsaved.clear()
+    if ids:
+        _bump(ids)
+
+
+cache_backend.on_recovery(_bump_again)
 
 
 def enterprise_changed(*enterprise_ids: int | Iterable[int]) -> None:

@@ -54,8 +54,9 @@ class NearCache:
 
     # --- readers ---------------------------------------------------------------------------------
 
-    def get(self, key: str, fetch: Callable[[], Any]) -> Any:
-        """The value of ``key``: from this process' copy when it has a valid one, else ``fetch()``."""
+    def get(self, key: str, fetch: Callable[[], Any], keep: Callable[[Any], bool] | None = None) -> Any:
+        """The value of ``key``: from this process' copy when it has a valid one, else ``fetch()``,
+        kept unless it is None or ``keep(value)`` says not to (a value made up while Redis is down)."""
         if self._pid != os.getpid():
             self._start()
         if self._healthy:
@@ -64,7 +65,7 @@ class NearCache:
                 return value
         seq = self._seq
         value = fetch()
-        if value is not None:
+        if value is not None and (keep is None or keep(value)):
             with self._lock:
                 if self._healthy and self._seq == seq:
                     if len(self._values) >= _MAX_VALUES:
@@ -139,7 +140,7 @@ class NearCache:
         backoff, quiet = 0.1, False
         while not self._stop.is_set():
             try:
-                self._listen()
+                self._listen(restored=quiet)
             except Exception:  # noqa: BLE001 - any failure: forget everything, reconnect
                 if self._healthy:  # it worked until now: retry soon, and say so once
                     backoff, quiet = 0.1, False
@@ -151,7 +152,7 @@ class NearCache:
             self._stop.wait(backoff)
             backoff = min(backoff * 2, _HEALTH_SECONDS)
 
-    def _listen(self) -> None:
+    def _listen(self, restored: bool = False) -> None:
         import redis
 
         pool = redis.ConnectionPool.from_url(self.url, socket_timeout=_HEALTH_SECONDS, socket_keepalive=True)
@@ -173,6 +174,11 @@ class NearCache:
                 self._seq += 1
                 self._values.clear()
                 self._healthy = True
+            if restored:
+                logger.warning("near cache: invalidation connection to Redis restored; keeping values again")
+                from .cache_backend import redis_answers_again
+
+                redis_answers_again()
             last_pong = time.monotonic()
             next_ping = last_pong + _HEALTH_SECONDS
             while not self._stop.is_set():

@@ -101,16 +101,30 @@ else:
 
     DATABASES = {"default": database_settings()}
 DATABASES["default"].setdefault("TEST", {})
+# Seconds to wait for PostgreSQL to accept a connection: a database host that does not answer makes
+# a request fail (503, config/error_pages.py) after this long, not after the system's TCP timeout.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when REDIS_URL is set; otherwise local memory and eager ---
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# The cache never fails a request (registry/cache_backend.py): a Redis that does not answer costs a
+# request at most REDIS_CACHE_TIMEOUT_SECONDS, and after a failure the cache is skipped for
+# REDIS_CACHE_RETRY_SECONDS (pages are rendered from the database meanwhile).
+REDIS_CACHE_TIMEOUT_SECONDS = float(os.environ.get("REDIS_CACHE_TIMEOUT_SECONDS", "0.5"))
+REDIS_CACHE_RETRY_SECONDS = float(os.environ.get("REDIS_CACHE_RETRY_SECONDS", "1"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "registry.cache_backend.RedisCache",  # one client per pool, see there
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "creditreg",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_CACHE_TIMEOUT_SECONDS,
+            },
+            "RETRY_SECONDS": REDIS_CACHE_RETRY_SECONDS,
         }
     }
 else:

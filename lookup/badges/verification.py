@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from lookup import signing
 from lookup.models import Badge
+from registry import cache_backend
 from registry.cache import enterprise_cache_key
 from registry.personal_data import mask_person_name
 from sanctions.lists import standing as standing_module
@@ -164,6 +165,10 @@ def local_clear() -> None:
     _local.clear()
     _ids_local.clear()
     _keys_local.clear()
+
+
+# After a Redis outage the generations may have restarted from 1: forget every answer kept.
+cache_backend.on_recovery(local_clear)
 
 
 _ids_local: dict[int, tuple[int, int]] = {}

@@ -23,7 +23,13 @@ Settings (all optional):
   ``X-Forwarded-For`` itself (default ``False``: ``REMOTE_ADDR``, which a client cannot forge).
 
 A rejected request is not counted, so ``Retry-After`` tells the truth: a client that waits that long
-gets through. If the cache is down, requests pass (a broken limiter must not take the portal down).
+gets through.
+
+While Redis is unreachable (``registry.cache_backend``: refused, timed out, or skipped for a second
+after a failure) each process counts on its own, with the same sliding window, in memory: every
+limit still holds per worker process (the sign-in limit refuses the eleventh wrong password of a
+minute), and no request fails because the limiter lost its counters. It says so once per outage in
+the log; the shared counters take over again as soon as Redis answers.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework import throttling as drf_throttling
+
+from .cache_backend import CacheUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -190,13 +198,71 @@ def _client_of(forwarded: str, remote_addr: str) -> str:
     return "unknown" if client is None else _bucket_of(client)
 
 
-def _redis_client():
-    """The raw Redis client behind the default cache, or None for any other backend."""
+def _redis_backend():
+    """The default cache if it is Redis (``registry.cache_backend.RedisCache``), else None."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
 
     backend = caches["default"]
-    return backend._cache.get_client(None, write=True) if isinstance(backend, RedisCache) else None
+    return backend if hasattr(backend, "run") else None
+
+
+class _LocalCounters:
+    """The limiter's counters in this process' memory, for while Redis cannot be reached."""
+
+    MAX = 100_000  # buckets kept; beyond, the expired go first, then the oldest
+
+    def __init__(self) -> None:
+        self._values: dict[str, list] = {}  # key → [count, monotonic expiry]
+        self._lock = threading.Lock()
+
+    def _add(self, key: str, amount: int, ttl: int, at: float) -> int:
+        entry = self._values.get(key)
+        if entry is None or entry[1] <= at:
+            if len(self._values) >= self.MAX:
+                self._evict(at)
+            entry = self._values[key] = [0, at + ttl]
+        entry[0] += amount
+        return entry[0]
+
+    def _evict(self, at: float) -> None:
+        for key in [key for key, (_, expiry) in self._values.items() if expiry <= at]:
+            del self._values[key]
+        if len(self._values) >= self.MAX:
+            for key in list(self._values)[: self.MAX // 2]:  # insertion order: the oldest windows
+                del self._values[key]
+
+    def count(self, current_key: str, previous_key: str, ttl: int, add: int, carry: int) -> tuple[int, int]:
+        at = time.monotonic()
+        with self._lock:
+            current = self._add(current_key, add, ttl, at)
+            if carry:
+                return current, self._add(previous_key, carry, ttl, at)
+            entry = self._values.get(previous_key)
+            return current, entry[0] if entry is not None and entry[1] > at else 0
+
+    def uncount(self, key: str) -> None:
+        with self._lock:
+            entry = self._values.get(key)
+            if entry is not None:
+                entry[0] -= 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_local = _LocalCounters()
+_counting_locally = False  # since the first count that Redis did not take; logged once per outage
+
+
+def _count_locally(current_key: str, previous_key: str, ttl: int, add: int, carry: int) -> tuple[int, int]:
+    global _counting_locally
+    if not _counting_locally:
+        _counting_locally = True
+        logger.warning(
+            "rate limiter: Redis is unavailable; every process counts its own requests until it answers"
+        )
+    return _local.count(current_key, previous_key, ttl, add, carry)
 
 
 # Add ARGV[1] to this window's counter (setting its expiry when the window starts) and ARGV[3] to
@@ -217,18 +283,35 @@ return {current, previous}
 _script: list = []  # the registered script, made once: it runs on whichever client it is given
 
 
-def _count(current_key: str, previous_key: str, ttl: int, add: int = 1, carry: int = 0) -> tuple[int, int]:
+def _count(
+    current_key: str, previous_key: str, ttl: int, add: int = 1, carry: int = 0
+) -> tuple[int, int, bool]:
     """Add ``add`` to this window's counter (and ``carry`` to the previous one's) and read both:
-    one round trip on Redis."""
-    client = _redis_client()
-    if client is not None:
-        if not _script:
-            _script.append(client.register_script(_COUNT_LUA))
-        make_key = cache.make_and_validate_key
-        current, previous = _script[0](
-            keys=[make_key(current_key), make_key(previous_key)], args=[add, ttl, carry], client=client
-        )
-        return int(current), int(previous or 0)
+    one round trip on Redis. The last item says whether they were counted in this process' memory
+    instead (Redis unavailable)."""
+    global _counting_locally
+    backend = _redis_backend()
+    if backend is not None:
+        keys = [backend.make_and_validate_key(current_key), backend.make_and_validate_key(previous_key)]
+
+        def run_script(client):
+            if not _script:
+                _script.append(client.register_script(_COUNT_LUA))
+            return _script[0](keys=keys, args=[add, ttl, carry], client=client)
+
+        try:
+            current, previous = backend.run(run_script)
+        except CacheUnavailable:
+            return (*_count_locally(current_key, previous_key, ttl, add, carry), True)
+        if _counting_locally:
+            _counting_locally = False
+            logger.warning("rate limiter: Redis answers again; the limits are shared by every process again")
+        return int(current), int(previous or 0), False
+    return (*_count_in_cache(current_key, previous_key, ttl, add, carry), False)
+
+
+def _count_in_cache(current_key: str, previous_key: str, ttl: int, add: int, carry: int) -> tuple[int, int]:
+    """The counters in any other cache (local memory in development)."""
     try:
         current = cache.incr(current_key, add)
     except ValueError:
@@ -252,24 +335,32 @@ def _keys(bucket: str, rate: Rate, t: float) -> tuple[int, float, str, str]:
     )
 
 
-def _uncount(current_key: str) -> None:
+def _uncount(current_key: str, locally: bool = False) -> None:
+    if locally:
+        _local.uncount(current_key)
+        return
     try:
         cache.decr(current_key)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - the refusal stands; the counter is one too high for a window
         logger.warning("rate limiter could not uncount a refused request", exc_info=True)
+
+
+def _count_or_local(current_key: str, previous_key: str, ttl: int, add: int = 1, carry: int = 0):
+    """``_count``; counted in this process on any error (a broken limiter must not fail the request)."""
+    try:
+        return _count(current_key, previous_key, ttl, add, carry)
+    except Exception:  # noqa: BLE001 - a wrong reply or a bug: limit in this process, and say so
+        logger.exception("rate limiter: the shared counters failed; counting in this process")
+        return (*_local.count(current_key, previous_key, ttl, add, carry), True)
 
 
 def hit(bucket: str, rate: Rate) -> int | None:
     """Count one request against ``bucket``: None if it is allowed, else the seconds to wait."""
     window, elapsed, current_key, previous_key = _keys(bucket, rate, now())
-    try:
-        current, previous = _count(current_key, previous_key, 2 * rate.period + 1)
-    except Exception:  # noqa: BLE001 - a cache outage must not refuse every visitor
-        logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
-        return None
+    current, previous, locally = _count_or_local(current_key, previous_key, 2 * rate.period + 1)
     if previous * (1 - elapsed / rate.period) + current <= rate.limit:
         return None
-    _uncount(current_key)
+    _uncount(current_key, locally)
     return _wait(rate, previous, current - 1, elapsed)
 
 
@@ -310,7 +401,7 @@ def hit_batched(bucket: str, rate: Rate, sync_seconds: float) -> int | None:
                 tally.pending += 1
                 return None
             return _wait(rate, tally.previous, tally.current + tally.pending, elapsed)
-    if tally is None and _redis_client() is None:
+    if tally is None and _redis_backend() is None:
         return hit(bucket, rate)
     with _tallies_lock:
         tally = _tallies.get(name)
@@ -321,14 +412,10 @@ def hit_batched(bucket: str, rate: Rate, sync_seconds: float) -> int | None:
             elif tally.window == window - 1:
                 carry = tally.pending
             tally.pending = 0
-    try:
-        current, previous = _count(current_key, previous_key, 2 * rate.period + 1, add, carry)
-    except Exception:  # noqa: BLE001 - a cache outage must not refuse every visitor
-        logger.warning("rate limiter unavailable; letting the request through", exc_info=True)
-        return None
+    current, previous, locally = _count_or_local(current_key, previous_key, 2 * rate.period + 1, add, carry)
     wait = None
     if previous * weight + current > rate.limit:
-        _uncount(current_key)
+        _uncount(current_key, locally)
         current -= 1
         wait = _wait(rate, previous, current, elapsed)
     with _tallies_lock:

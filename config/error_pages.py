@@ -1,4 +1,4 @@
-"""The error pages (400, 403, 404, 500) in the portal's frame, and the portal's 404 with DEBUG on.
+"""The error pages (400, 403, 404, 500, 503) in the portal's frame, and the portal's 404 with DEBUG on.
 
 In production Django calls the handlers set in ``config/urls.py``. A 404 never says more than a
 message written for people: the resolver's own exception (every URL pattern of the project, with
@@ -11,13 +11,26 @@ URL of the project; ``DebugPortalNotFoundMiddleware`` shows the public portal's 
 404 page as production instead (``make run`` is how people first meet the portal). Only 404s: an
 exception still gets Django's debug page, and the API, the admin and the desk keep Django's
 technical 404, which is what a developer wants there.
+
+A database that cannot be reached (PostgreSQL down, restarting, refusing connections) is not a
+bug: ``DatabaseUnavailableMiddleware`` answers a view that failed on it with 503 and
+``Retry-After`` (the page ``503.html``; on the API, JSON ``{"detail": …}``), and ``server_error``
+does the same for one that failed outside a view (a session saved, a signed-in user loaded). The
+503 page is rendered without the request, so it needs neither the session nor the user; pages that
+need no database (a cached credit page) keep being served.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+import threading
+import time
 
+import psycopg
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import (
     Http404,
     HttpRequest,
@@ -26,9 +39,13 @@ from django.http import (
     HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseServerError,
+    JsonResponse,
 )
 from django.template import loader
 from django.urls import Resolver404
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 # Addresses that are not the public portal: Django's technical 404 stays there with DEBUG on.
 NOT_PORTAL = ("/api/", "/admin/", "/desk/", "/static/", "/media/")
@@ -60,7 +77,82 @@ def page_not_found(request: HttpRequest, exception: BaseException | None = None)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    exception = sys.exc_info()[1]  # Django calls the handler while handling the exception
+    if is_database_outage(exception):
+        return service_unavailable(request, exception)
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+# --- 503: the database cannot be reached -----------------------------------------------------------
+
+RETRY_AFTER_SECONDS = 30
+# Django's own (it wraps the driver's), and the driver's where something reached it unwrapped.
+DATABASE_OUTAGE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+_LOG_EVERY_SECONDS = 10.0
+_log_state = {"at": float("-inf"), "since": 0}
+_log_lock = threading.Lock()
+
+
+def is_database_outage(exception: BaseException | None) -> bool:
+    """The exception, or one it was raised from, says the database could not serve."""
+    for _depth in range(5):
+        if exception is None:
+            return False
+        if isinstance(exception, DATABASE_OUTAGE_ERRORS):
+            return True
+        exception = exception.__cause__
+    return False
+
+
+def service_unavailable(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    """503 with ``Retry-After``: JSON on the API, else the portal's page (rendered without the request)."""
+    _log_outage(request, exception)
+    if request.path.startswith("/api/"):
+        message = _(
+            "The registry's database is temporarily unavailable. Try again after the number of seconds "
+            "in the Retry-After header."
+        )
+        response = JsonResponse({"detail": message, "errors": []}, status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _log_outage(request: HttpRequest, exception: BaseException | None) -> None:
+    """One warning every few seconds while the database is down, not one per request."""
+    now = time.monotonic()
+    with _log_lock:
+        _log_state["since"] += 1
+        if now - _log_state["at"] < _LOG_EVERY_SECONDS:
+            return
+        answered, _log_state["since"], _log_state["at"] = _log_state["since"], 0, now
+    logger.warning(
+        "database unavailable (%s: %s); answered 503 to %s (%d requests since the last message)",
+        exception.__class__.__name__ if exception is not None else "?",
+        str(exception).strip().splitlines()[0] if exception is not None and str(exception).strip() else "",
+        request.path,
+        answered,
+    )
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that failed because the database cannot be reached answers 503 (see the module).
+
+    Last in ``MIDDLEWARE``, so that its ``process_exception`` is the first to see the exception.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_database_outage(exception):
+            return service_unavailable(request, exception)
+        return None
 
 
 def is_portal(path: str) -> bool:

@@ -36,8 +36,12 @@ def _signing_keys() -> tuple[str, bool]:
 
 @never_cache
 def readyz(request):
+    """200 when the portal can serve: the database answers and the signing keys sign. Redis down
+    is ``"degraded"`` but still 200: pages render from the database and the limits count per
+    process meanwhile (registry/cache_backend.py), so the load balancer must keep sending traffic."""
     checks: dict[str, str] = {}
     ok = True
+    degraded = False
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -49,15 +53,18 @@ def readyz(request):
         try:
             import redis
 
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+            try:
+                client.ping()
+            finally:
+                client.close()
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {exc.__class__.__name__}"
-            ok = False
+            degraded = True
     else:
         checks["redis"] = "not configured"
     checks["signing_keys"], keys_ok = _signing_keys()
     ok = ok and keys_ok
-    return JsonResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
-    )
+    status = "unavailable" if not ok else "degraded" if degraded else "ok"
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ok else 503)

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # With DEBUG on, the portal's own 404 page for its unknown addresses (config/error_pages.py).
     "config.error_pages.DebugPortalNotFoundMiddleware",
+    # A view that failed because PostgreSQL cannot be reached answers 503 with Retry-After, not 500.
+    "config.error_pages.DatabaseUnavailableMiddleware",
     # Last: turns a sign-in refused for a locked account into the lockout page (registry/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]

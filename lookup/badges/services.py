@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import datetime as dt
 import io
+import logging
 import secrets
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -281,11 +282,17 @@ def _flush_seconds() -> float:
 
 
 def badge_scan_count(*, badge_id: int) -> None:
-    """Count one verification of the badge today (written in batches, see above)."""
+    """Count one verification of the badge today (written in batches, see above).
+
+    A database that cannot be reached does not fail the scan, whose answer may come from the cache:
+    the counts are kept for the next flush."""
     with _pending_lock:
         _pending[(badge_id, timezone.localdate())] += 1
     if time.monotonic() - _last_flush >= _flush_seconds():
-        badge_scans_flush()
+        try:
+            badge_scans_flush()
+        except (OperationalError, InterfaceError) as error:
+            logging.getLogger(__name__).warning("badge scans: counts kept for the next flush (%s)", error)
 
 
 def badge_scans_flush() -> int:

@@ -197,7 +197,7 @@ def import_retrying(batch_id: int, *, attempt: int, delay: float) -> None:
     message = _(
         "The database could not be reached; the import tries again in %(seconds)s s (attempt %(attempt)d). "
         "The rows imported so far stay."
-    ) % {"seconds": formats.number_format(round(delay)), "attempt": attempt}
+    ) % {"seconds": formats.number_format(max(1, round(delay))), "attempt": attempt}
     _best_effort(lambda: ImportBatch.objects.filter(pk=batch_id, status__in=RUNNING).update(message=message))
 
 

@@ -141,6 +141,18 @@ def test_after_the_last_retry_the_import_says_the_database_was_away_and_can_be_r
     assert can_resume(uploaded)
 
 
+def test_while_it_retries_the_import_says_so_and_the_next_run_clears_the_note(uploaded):
+    ImportBatch.objects.filter(pk=uploaded.pk).update(status=ImportStatus.IMPORTING)
+    recovery.import_retrying(uploaded.pk, attempt=3, delay=20)
+    uploaded.refresh_from_db()
+    assert uploaded.message == (
+        "The database could not be reached; the import tries again in 20 s (attempt 3). "
+        "The rows imported so far stay."
+    )
+    batch = import_run(uploaded.pk)
+    assert (batch.status, batch.message) == (ImportStatus.DONE, "Columns ignored (not known): 内部编号.")
+
+
 def test_a_run_that_holds_its_lock_is_not_failed_by_an_older_task_giving_up(uploaded):
     ImportBatch.objects.filter(pk=uploaded.pk).update(status=ImportStatus.IMPORTING)
     with other_session() as session:

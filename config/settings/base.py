@@ -229,6 +229,26 @@ OBJECTION_RATE_PER_HOUR = int(os.environ.get("OBJECTION_RATE_PER_HOUR", "5"))
 # Attempts to open an objection with its reference and key, per client address.
 OBJECTION_FOLLOW_RATE = os.environ.get("OBJECTION_FOLLOW_RATE", "30/hour")
 
+# --- Upload limits (registry/uploads.py, registry/importing/) -------------------------------------
+# A request body larger than its path allows is refused with 413 before it is read (its
+# Content-Length), and a body sent without one is refused too (411): see registry/uploads.py.
+# The desk's and the API's record imports allow RECORD_IMPORT_MAX_BYTES, the repair and objection
+# forms REMEDY_UPLOAD_MAX_FILES files of REMEDY_UPLOAD_MAX_BYTES, every other request
+# UPLOAD_MAX_BYTES (forms, JSON, a badge holder's photo); each plus DATA_UPLOAD_MAX_MEMORY_SIZE for
+# the form's other fields.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Django's own: form fields and JSON (files aside) read into memory, at most this much (Django's
+# default, declared here); a file larger than FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A file of records to import (the desk, POST /api/v1/imports/, manage.py import_records). A
+# 100,000-row CSV of penalties is about 48 MB.
+RECORD_IMPORT_MAX_BYTES = int(os.environ.get("RECORD_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Rows of an import file, records or enterprises (checked before the file is read row by row).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "1000000"))
+# An XLSX file once unpacked (its sheet and its shared texts): a small file may unpack to gigabytes.
+IMPORT_MAX_XLSX_BYTES = int(os.environ.get("IMPORT_MAX_XLSX_BYTES", str(512 * 1024 * 1024)))
+
 # --- Enterprise users' sign-up (registry/sign_up.py) and outgoing mail --------------------------
 # A one-time code is valid this many minutes and for this many wrong tries.
 ACCOUNT_CODE_MINUTES = int(os.environ.get("ACCOUNT_CODE_MINUTES", "10"))

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .cells import (
+    HEADER_CHARS,
+    checked_row,
+    header_width,
+    listed,
+    max_rows,
+    needs_check,
+    shown,
+    too_many_rows,
+)
+from .xlsx import sheet_rows
 
 # Header as people write it (normalised by ``_header_key``) -> field.
 HEADER_ALIASES: dict[str, str] = {
@@ -62,8 +75,11 @@ HEADER_ALIASES: dict[str, str] = {
     "former_names": "former_names",
 }
 REQUIRED_FIELDS = ("uscc", "name")
-REQUIRED_FIELDS = ("uscc", "name")
 _READ_BLOCK = 1 << 20
+# A CSV line longer than this is refused (the csv module's own limit on a field).
+LINE_MAX_CHARS = 131_072
+_NEWLINES = re.compile(r"\r\n?|\n")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def _header_key(text: Any) -> str:
@@ -80,44 +96,133 @@ def _field_for_header(header: Any) -> str | None:
     return HEADER_ALIASES.get(bare)
 
 
-def _detect_encoding(path: Path) -> tuple[str, int]:
-    """UTF-8 (with or without BOM) if the whole file decodes strictly as such, else GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-        lines = 0
-        try:
-            with open(path, "rb") as handle:
-                while block := handle.read(_READ_BLOCK):
-                    decoder.decode(block)
-                    lines += block.count(b"\n")
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding, lines
-    raise ValidationError(
-        _("The file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8 and try again.")
-    )
+@dataclass
+class TextFile:
+    """How a CSV file is read: its encoding, whether undecodable bytes are kept as errors, its lines."""
+
+    encoding: str
+    lenient: bool  # undecodable bytes become row errors (the file is mostly this encoding)
+    lines: int
+    longest: int  # characters in its longest line
+
+
+def _decode_pass(path: Path, encoding: str, errors: str) -> TextFile | None:
+    """Read the whole file in this encoding: its lines and longest line; None if it does not decode
+    (strict), else the number of undecodable bytes is in ``lenient`` terms (``_count_undecodable``)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
+    lines = longest = run = 0
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                block = handle.read(_READ_BLOCK)
+                text = decoder.decode(block, final=not block)
+                if text:
+                    pieces = _NEWLINES.split(text)
+                    lines += len(pieces) - 1
+                    if len(pieces) == 1:
+                        run += len(text)
+                    else:
+                        longest = max(longest, run + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                        run = len(pieces[-1])
+                    longest = max(longest, run)
+                if not block:
+                    break
+    except UnicodeDecodeError:
+        return None
+    return TextFile(encoding, errors != "strict", lines + (1 if run else 0), longest)
+
+
+def _count_undecodable(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)("surrogateescape")
+    found = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_READ_BLOCK):
+            found += len(_UNDECODABLE.findall(decoder.decode(block)))
+        found += len(_UNDECODABLE.findall(decoder.decode(b"", final=True)))
+    return found
+
+
+def _detect_encoding(path: Path) -> TextFile:
+    """UTF-8 (with or without BOM) if the whole file decodes strictly as such, else GB18030. A file
+    that is neither, or declares UTF-8 with a BOM, is read in the one (UTF-8 if a BOM says so) in
+    which fewer bytes fail to decode: those bytes are row errors, the other rows import."""
+    with open(path, "rb") as handle:
+        bom = handle.read(3) == codecs.BOM_UTF8
+    for encoding in ("utf-8-sig",) if bom else ("utf-8-sig", "gb18030"):
+        found = _decode_pass(path, encoding, "strict")
+        if found is not None:
+            return found
+    if bom:
+        encoding = "utf-8-sig"
+    else:
+        utf8, gb = _count_undecodable(path, "utf-8"), _count_undecodable(path, "gb18030")
+        encoding = "utf-8-sig" if utf8 <= gb else "gb18030"
+    return _decode_pass(path, encoding, "surrogateescape")
+
+
+def encoding_label(encoding: str) -> str:
+    return "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
 
 
 def _csv_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
-    encoding, lines = _detect_encoding(path)
-    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the generator
-    first = handle.readline()
+    found = _detect_encoding(path)
+    if found.longest > LINE_MAX_CHARS:
+        raise ValidationError(
+            _("A line of the file is longer than %(limit)s characters, more than a row may hold.")
+            % {"limit": f"{LINE_MAX_CHARS:,}"}
+        )
+    errors = "surrogateescape" if found.lenient else "strict"
+    label = encoding_label(found.encoding) if found.lenient else ""
+    handle = open(path, encoding=found.encoding, errors=errors, newline="")  # noqa: SIM115 - closed below
+    first = handle.readline(LINE_MAX_CHARS + 1)
     handle.seek(0)
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
 
+    def lines() -> Iterator[str]:
+        while line := handle.readline(LINE_MAX_CHARS + 1):
+            if len(line) > LINE_MAX_CHARS:
+                raise ValidationError(
+                    _("A line of the file is longer than %(limit)s characters, more than a row may hold.")
+                    % {"limit": f"{LINE_MAX_CHARS:,}"}
+                )
+            yield line
+
     def rows() -> Iterator[list[Any]]:
         with handle:
-            reader = csv.reader(handle, delimiter=delimiter)
+            reader = csv.reader(lines(), delimiter=delimiter)
+            limit = max_rows() + 1
+            width = None
             try:
-                yield from reader
+                for count, cells in enumerate(reader, start=1):
+                    if count > limit:
+                        raise too_many_rows()
+                    if width is None:
+                        width = header_width(cells)
+                    elif len(cells) > width:
+                        del cells[width:]
+                    if needs_check("\t".join(cells)):
+                        cells = checked_row(cells, encoding=label)
+                    yield cells
             except csv.Error as exc:
                 raise ValidationError(
                     _("The CSV file cannot be read at row %(row)d: %(error)s")
                     % {"row": reader.line_num, "error": exc}
                 ) from None
 
-    return rows(), max(lines - 1, 0)
+    if found.lines > max_rows() + 1 and _count_csv_rows(path, found, delimiter) > max_rows() + 1:
+        handle.close()
+        raise too_many_rows()
+    return rows(), max(found.lines - 1, 0)
+
+
+def _count_csv_rows(path: Path, found: TextFile, delimiter: str) -> int:
+    """Rows, not lines (a quoted cell may hold line breaks): counted only when the lines are too many."""
+    errors = "surrogateescape" if found.lenient else "strict"
+    with open(path, encoding=found.encoding, errors=errors, newline="") as handle:
+        try:
+            return sum(1 for _row in csv.reader(handle, delimiter=delimiter))
+        except csv.Error:
+            return found.lines
 
 
 def _cell(value: Any) -> Any:
@@ -128,32 +233,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _xlsx_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError(_("The spreadsheet cannot be read: %(error)s") % {"error": exc}) from None
-    sheet = workbook.worksheets[0]
-    total = sheet.max_row - 1 if sheet.max_row else None
+def _xlsx_rows(path: Path, *, count: bool) -> tuple[Iterator[list[Any]], int | None]:
+    sheet, total = sheet_rows(path, count=count)
 
     def rows() -> Iterator[list[Any]]:
-        try:
-            for values in sheet.iter_rows(values_only=True):
-                yield [_cell(v) for v in values]
-        finally:
-            workbook.close()
+        with closing(sheet):
+            for values in sheet:
+                for index, value in enumerate(values):
+                    if value.__class__ is float or value.__class__ is int:
+                        values[index] = _cell(value)
+                yield values
 
-    return rows(), total
+    return rows(), (total - 1 if total else None)
 
 
-def open_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
+def open_rows(path: Path, *, count: bool = True) -> tuple[Iterator[list[Any]], int | None]:
+    """The file's rows (lists of cells, the first the header) and how many there are, about; the file
+    checked first against the limits (``IMPORT_MAX_ROWS``, ``IMPORT_MAX_XLSX_BYTES``, the longest
+    line and cell): ValidationError if it cannot be imported. ``count``: count an XLSX sheet's rows
+    first (False: when they were counted already)."""
     if not path.is_file():
         raise ValidationError(_("There is no file %(path)s.") % {"path": path})
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        return _xlsx_rows(path)
+        return _xlsx_rows(path, count=count)
     if suffix in {".csv", ".tsv", ".txt"}:
         return _csv_rows(path)
     raise ValidationError(
@@ -166,6 +269,7 @@ def is_blank(value: Any) -> bool:
 
 
 def display(value: Any) -> str:
+    """The cell as text (a BadCell: its printable prefix)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime | dt.date):
@@ -184,7 +288,7 @@ class Columns:
 
 
 def map_header(cells: list[Any]) -> Columns:
-    headers = [display(c).strip() for c in cells]
+    headers = [shown(display(c).strip(), HEADER_CHARS) for c in cells]
     by_field: dict[str, int] = {}
     unknown, twice = [], []
     for index, header in enumerate(headers):
@@ -206,10 +310,9 @@ def map_header(cells: list[Any]) -> Columns:
         )
     warnings = []
     if unknown:
-        warnings.append(_("Columns ignored (not known): %(columns)s.") % {"columns": ", ".join(unknown)})
+        warnings.append(_("Columns ignored (not known): %(columns)s.") % {"columns": listed(unknown)})
     if twice:
         warnings.append(
-            _("Columns ignored (the same field appears earlier): %(columns)s.")
-            % {"columns": ", ".join(twice)}
+            _("Columns ignored (the same field appears earlier): %(columns)s.") % {"columns": listed(twice)}
         )
     return Columns(by_field, headers, warnings)

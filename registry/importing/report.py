@@ -5,7 +5,6 @@ Shared by the enterprise import and the record import (``sanctions.records.impor
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,18 +12,38 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from registry.csv_safety import safe_writer
+
+from .cells import HEADER_CHARS, SHOWN_CHARS, printable
+
+# The longest reason kept for a row error (a reason may quote the cell).
+REASON_CHARS = 1000
+
 # (stage, rows done, rows in all if known)
 ProgressCallback = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One thing wrong in one cell: the row as a spreadsheet numbers it (header = 1)."""
+    """One thing wrong in one cell: the row as a spreadsheet numbers it (header = 1).
+
+    What is kept of the value is a prefix of ``SHOWN_CHARS`` characters (a refused cell may hold
+    thousands), of the column's header and of the reason likewise, every control character replaced:
+    an error report repeats none of a file's long cells, and its list pages stay small.
+    """
 
     row: int
     column: str
     value: str
     reason: str
+
+    def __post_init__(self) -> None:
+        for name, limit in (("value", SHOWN_CHARS), ("column", HEADER_CHARS), ("reason", REASON_CHARS)):
+            given = getattr(self, name)
+            text = given if isinstance(given, str) else str(given)
+            bounded = printable(text, limit)
+            if bounded != text or text is not given:
+                object.__setattr__(self, name, bounded)  # else the very object (a reason marked safe)
 
 
 @dataclass
@@ -62,7 +81,8 @@ class ImportReport:
         return text
 
     def write_errors_csv(self, target: str | Path | IO[str]) -> None:
-        """The refused rows as CSV (row, column, value, reason), with a BOM so that Excel reads UTF-8."""
+        """The refused rows as CSV (row, column, value, reason), with a BOM so that Excel reads UTF-8;
+        no cell starts as a formula would (``registry.csv_safety``)."""
         if isinstance(target, str | Path):
             with open(target, "w", encoding="utf-8-sig", newline="") as handle:
                 self._write_errors(handle)
@@ -71,7 +91,8 @@ class ImportReport:
             self._write_errors(target)
 
     def _write_errors(self, handle: IO[str]) -> None:
-        writer = csv.writer(handle)
+        # Every cell made inert: a value from the file may be a formula (registry.csv_safety).
+        writer = safe_writer(handle)
         writer.writerow([_("row"), _("column"), _("value"), _("reason")])
         for error in self.errors:
             writer.writerow([error.row, error.column, error.value, error.reason])

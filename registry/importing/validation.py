@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from registry import validation as rules
 from registry.search import search_fields
 
+from .cells import BadCell
+from .cells import reason as bad_cell_reason
 from .reading import REQUIRED_FIELDS, Columns, display, is_blank
 from .report import ImportReport, ProgressCallback, RowError
 from .staging import COPY_COLUMNS, COPY_TYPES, DATA_FIELDS, STAGING
@@ -58,8 +60,13 @@ class RowCleaner:
         data: dict[str, Any] = {}
         memo_cleaned: dict[str, Any] = {}
         memo_errors: dict[str, list[str]] = {}
+        refused: dict[str, list[str]] = {}
         for name, index in self.fields:
             value = cells[index] if index < width else None
+            if value.__class__ is BadCell:
+                raw[name] = value
+                refused[name] = [bad_cell_reason(value)]
+                continue
             if is_blank(value):
                 if name in REQUIRED_FIELDS:
                     data[name] = value
@@ -76,9 +83,13 @@ class RowCleaner:
         cleaned, errors = rules.clean_enterprise(data, allow_legacy=False)
         cleaned.update(memo_cleaned)
         errors.update(memo_errors)
+        errors.update(refused)
         if self.former_index is not None and self.former_index < width:
             value = cells[self.former_index]
-            if not is_blank(value):
+            if value.__class__ is BadCell:
+                raw["former_names"] = value
+                errors["former_names"] = [bad_cell_reason(value)]
+            elif not is_blank(value):
                 raw["former_names"] = value
                 names = []
                 for part in _FORMER_SPLIT.split(str(value)):

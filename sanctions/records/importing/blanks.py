@@ -9,13 +9,13 @@ sheet explains each column, required or not, with the other headers accepted for
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry.csv_safety import safe_row, safe_writer
 from sanctions.choices import RecordKind
 from sanctions.records.importing.files import IMPORTABLE_KINDS, AcceptedColumn, accepted_columns
 
@@ -79,7 +79,7 @@ def blank_content(blank: Blank) -> bytes:
     headers = blank_headers(blank.kind, blank.style)
     if blank.format == "csv":
         out = io.StringIO(newline="")
-        csv.writer(out).writerow(headers)
+        safe_writer(out).writerow(headers)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     return _workbook(blank, headers)
 
@@ -93,7 +93,7 @@ def _workbook(blank: Blank, headers: list[str]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(RecordKind(blank.kind).label)[:31]
-    sheet.append(headers)
+    sheet.append(safe_row(headers))
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     for index, column in enumerate(columns, start=1):
@@ -112,13 +112,15 @@ def _workbook(blank: Blank, headers: list[str]) -> bytes:
 
     notes = workbook.create_sheet(str(_("Columns"))[:31])
     notes.append(
-        [
-            str(_("Column")),
-            str(_("Field")),
-            str(_("Required")),
-            str(_("Also accepted as the header")),
-            str(_("Notes")),
-        ]
+        safe_row(
+            [
+                str(_("Column")),
+                str(_("Field")),
+                str(_("Required")),
+                str(_("Also accepted as the header")),
+                str(_("Notes")),
+            ]
+        )
     )
     for cell in notes[1]:
         cell.font = bold
@@ -127,7 +129,7 @@ def _workbook(blank: Blank, headers: list[str]) -> bytes:
         if column.field == "party_uscc":
             required = _("Yes, or another identifier of the party")
         others = [h for h in (column.code, column.national_name, *column.other_names) if h and h != header]
-        notes.append([header, column.label, str(required), "、".join(others), column.help_text])
+        notes.append(safe_row([header, column.label, str(required), "、".join(others), column.help_text]))
     for letter, width in zip("ABCDE", (34, 30, 16, 60, 60), strict=True):
         notes.column_dimensions[letter].width = width
     for row in notes.iter_rows(min_row=2):

@@ -28,6 +28,8 @@ from registry.audit import audit_write, copy_text
 from registry.calendar import calendar_exceptions
 from registry.db import id_sequence
 from registry.importing import RowError
+from registry.importing.cells import BadCell, RowWithBadCells
+from registry.importing.cells import reason as bad_cell_reason
 from registry.models import Enterprise
 from sanctions.choices import RecordStatus
 from sanctions.models import CreditRecord, ImportBatch, PenaltyCategory, PublicityRule, RecordEvent
@@ -311,6 +313,11 @@ class ChunkImporter(PresentRecordChecks):
         writes = self._writes(ahead.now)
         for position, (rownum, cells) in rows:
             data = values_of(cells)
+            bad = None
+            if cells.__class__ is RowWithBadCells:
+                # A cell refused as the file was read: its field is cleaned as blank, and refused.
+                bad = {name: value for name, value in data.items() if value.__class__ is BadCell}
+                data.update(dict.fromkeys(bad))
             try:
                 cleaned, problems = clean_record(
                     data,
@@ -337,6 +344,10 @@ class ChunkImporter(PresentRecordChecks):
             except NeedsDatabase:
                 outcomes.append(RowNeedingDatabase(position, rownum, cells))
                 continue
+            if bad:
+                for name, cell in bad.items():
+                    problems[name] = [bad_cell_reason(cell)]
+                data.update(bad)
             if problems:
                 outcomes.append(
                     [

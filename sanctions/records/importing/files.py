@@ -5,7 +5,11 @@ use (``national_format``), or the desk form's label of the field, in Chinese or 
 (``header_map``), which the import page lists (``accepted_columns``) and the templates are made from.
 
 The reading itself (encoding detection UTF-8 / GB18030, CSV dialect, XLSX) is the enterprise
-importer's, so both importers read the same files the same way.
+importer's, so both importers read the same files the same way, within the same limits
+(``registry.importing.cells``): a file larger than ``RECORD_IMPORT_MAX_BYTES``, with more than
+``IMPORT_MAX_ROWS`` rows or an XLSX unpacking to more than ``IMPORT_MAX_XLSX_BYTES`` is refused
+before its rows are read; a cell too long or holding control characters is a ``BadCell``, which
+refuses its row only.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from registry.importing.cells import HEADER_CHARS, BadCell, listed, shown
 from registry.importing.reading import display, is_blank, open_rows
 from sanctions.choices import RecordKind
+from sanctions.models import CreditRecord
 from sanctions.records.cells import text_cell
 from sanctions.records.forms import all_fields
 from sanctions.records.national_format import FIELDS, UNHELD_COLUMNS, kind_from_headers, normalise_header
@@ -194,10 +201,10 @@ def detect_kind(headers: list[str]) -> str | None:
 
 def map_columns(cells: list[Any]) -> Columns:
     """The header row → Columns; a file without a column that every record needs is refused."""
-    headers = [display(c).strip() for c in cells]
+    headers = [shown(display(c).strip(), HEADER_CHARS) for c in cells]
     kind = detect_kind(headers)
     if kind is None:
-        read = "、".join(h for h in headers[:8] if h) + ("…" if len(headers) > 8 else "")
+        read = "、".join(shown(h, 40) for h in headers[:8] if h) + ("…" if len(headers) > 8 else "")
         raise ValidationError(
             _(
                 "The first row must hold the column headers: the national codes (CF_* for penalties, XK_* "
@@ -229,13 +236,10 @@ def map_columns(cells: list[Any]) -> Columns:
         )
     columns = Columns(kind=kind, by_field=by_field, headers=headers)
     if unknown:
-        columns.warnings.append(
-            _("Columns ignored (not known): %(columns)s.") % {"columns": ", ".join(unknown)}
-        )
+        columns.warnings.append(_("Columns ignored (not known): %(columns)s.") % {"columns": listed(unknown)})
     if twice:
         columns.warnings.append(
-            _("Columns ignored (the same field appears earlier): %(columns)s.")
-            % {"columns": ", ".join(twice)}
+            _("Columns ignored (the same field appears earlier): %(columns)s.") % {"columns": listed(twice)}
         )
     return columns
 
@@ -256,16 +260,34 @@ def _header(rows: Iterator[list[Any]]) -> Columns:
     return map_columns(header)
 
 
+def check_size(path: Path) -> None:
+    """A file larger than ``RECORD_IMPORT_MAX_BYTES`` is refused."""
+    size, limit = path.stat().st_size, settings.RECORD_IMPORT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _(
+                "The file has %(size)s; a file to import may have at most %(limit)s. Split it into smaller files."
+            )
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
 def columns_of(path: Path) -> Columns:
-    """The file's columns, from its first row: ValidationError if the file cannot be imported."""
+    """The file's columns, from its first row, once the file is checked against the limits (its
+    size, rows, an XLSX's size unpacked): ValidationError if the file cannot be imported."""
+    check_size(path)
     rows, _estimate = open_rows(path)
     with closing(rows):
         return _header(rows)
 
 
-def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
-    """The columns, and the non-blank data rows as (row number as a spreadsheet shows it, cells)."""
-    rows, _estimate = open_rows(path)
+def read_rows(path: Path, *, counted: bool = True) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
+    """The columns, and the non-blank data rows as (row number as a spreadsheet shows it, cells).
+
+    A row with a cell that may not be imported (``registry.importing.cells``) is a
+    ``RowWithBadCells``. ``counted``: the file's rows were counted already (by ``scan``).
+    """
+    rows, _estimate = open_rows(path, count=not counted)
     try:
         columns = _header(rows)
     except BaseException:
@@ -283,17 +305,25 @@ def read_rows(path: Path) -> tuple[Columns, Iterator[tuple[int, list[Any]]]]:
 
 def document_number(columns: Columns, cells: list[Any]) -> str:
     index = columns.by_field["document_number"]
-    return text_cell(cells[index]) if index < len(cells) else ""
+    if index >= len(cells) or cells[index].__class__ is BadCell:
+        return ""
+    return text_cell(cells[index])
+
+
+# The longest decision document number a record holds: a longer one is a row error, and is not kept
+# to find the rows that repeat it.
+DOCUMENT_NUMBER_CHARS = CreditRecord._meta.get_field("document_number").max_length
 
 
 def scan(path: Path) -> Scan:
-    """Count the rows and note where each decision document number first appears."""
-    columns, rows = read_rows(path)
+    """Count the rows and note where each decision document number first appears (the file checked
+    against the limits first, as by ``columns_of``)."""
+    columns, rows = read_rows(path, counted=False)
     total = 0
     first_row: dict[str, int] = {}
     for rownum, cells in rows:
         total += 1
         number = document_number(columns, cells)
-        if number:
+        if number and len(number) <= DOCUMENT_NUMBER_CHARS:
             first_row.setdefault(number, rownum)
     return Scan(columns=columns, total=total, first_row=first_row)

@@ -70,7 +70,8 @@ class Circuit:
         # monotonic time until which calls skip Redis; 0.0 while it answers. The hot path reads only this.
         self.down_until = 0.0
         self.down_since = 0.0
-        self.skipped = 0
+        self.skipped = 0  # calls that did not try Redis, this outage
+        self.failures = 0  # calls that tried and failed, this outage
         self._lock = threading.Lock()
 
     def skip(self) -> bool:
@@ -93,7 +94,8 @@ class Circuit:
         with self._lock:
             first = not self.down_since
             if first:
-                self.down_since, self.skipped = now, 0
+                self.down_since, self.skipped, self.failures = now, 0, 0
+            self.failures += 1
             self.down_until = now + self.retry_seconds
         if first:
             logger.warning(
@@ -107,13 +109,14 @@ class Circuit:
         with self._lock:
             if not self.down_since:
                 return
-            lasted, skipped = time.monotonic() - self.down_since, self.skipped
+            lasted, skipped, failures = time.monotonic() - self.down_since, self.skipped, self.failures
             self.down_until = self.down_since = 0.0
         logger.warning(
-            "cache: Redis at %s answers again after %.1f s (%d cache calls skipped meanwhile)",
+            "cache: Redis at %s answers again after %.1f s (%d cache calls skipped, %d failed meanwhile)",
             self.name,
             lasted,
             skipped,
+            failures,
         )
         redis_answers_again()
 

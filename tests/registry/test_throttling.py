@@ -12,6 +12,7 @@ from rest_framework import throttling as drf_throttling
 from lookup.badges import views as badge_views
 from registry import throttling
 from tests.factories import EnterpriseFactory, enterprise_code
+from tests.faults.conftest import cache_on_private_redis, redis_server  # noqa: F401 - fixtures
 from tests.lookup.badges.support import publish_serious_penalty
 
 pytestmark = [pytest.mark.django_db]
@@ -156,3 +157,28 @@ def test_every_api_view_is_throttled_by_the_one_limiter():
     found = {cls: cls.throttle_classes for cls in views(get_resolver().url_patterns)}
     assert found  # the API's views were found
     assert {cls: t for cls, t in found.items() if not all(issubclass(c, ours) for c in t)} == {}
+
+
+# --- With Redis down: every limit holds in each process -------------------------------------------
+
+
+def test_every_limit_holds_per_process_while_redis_is_down(attempt, cache_on_private_redis, redis_server):
+    redis_server.kill()
+    assert [attempt(), attempt(), attempt()] == [False, False, True]
+    assert throttling._counting_locally
+
+
+def test_the_counters_in_memory_forget_expired_windows_first_then_the_oldest(monkeypatch):
+    counters = throttling._LocalCounters()
+    monkeypatch.setattr(throttling._LocalCounters, "MAX", 4)
+    ticks = iter(range(100))
+    monkeypatch.setattr(throttling.time, "monotonic", lambda: float(next(ticks)))
+    counters.count("a", "a0", ttl=1, add=1, carry=0)  # at 0, expires at 1
+    counters.count("b", "b0", ttl=50, add=1, carry=0)
+    counters.count("c", "c0", ttl=50, add=1, carry=0)
+    counters.count("d", "d0", ttl=50, add=1, carry=0)
+    counters.count("e", "e0", ttl=50, add=1, carry=0)  # full: "a" has expired and goes
+    assert set(counters._values) == {"b", "c", "d", "e"}
+    counters.count("f", "f0", ttl=50, add=1, carry=0)  # full, nothing expired: the oldest half goes
+    assert set(counters._values) == {"d", "e", "f"}
+    assert counters.count("d", "d0", ttl=50, add=2, carry=0) == (3, 0)

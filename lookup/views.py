@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -118,7 +120,9 @@ cache_backend.on_recovery(_LOCAL_PAGES.clear)
 
 def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
     if len(_LOCAL_PAGES) >= _LOCAL_PAGES_MAX:
-        _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)), None)  # the oldest
+        # The oldest; another thread may empty the dict meanwhile (the on_recovery above).
+        with contextlib.suppress(StopIteration, RuntimeError):
+            _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)), None)
     _LOCAL_PAGES[key] = entry
 
 

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.LanguageMiddleware",
+    # Before anything reads a body (the CSRF check does): too large, refused unread (registry/uploads.py).
+    "registry.uploads.UploadLimitMiddleware",
     "lookup.middleware.PageRateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

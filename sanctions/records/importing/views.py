@@ -7,10 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape, format_html
@@ -43,8 +45,6 @@ from sanctions.records.importing.run import (
 )
 from sanctions.records.personal_data import import_personal_data
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-
 
 class ImportForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=gettext_lazy("Agency"))
@@ -69,9 +69,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > settings.RECORD_IMPORT_MAX_BYTES:
             raise ValidationError(
-                _("A file can have at most %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+                _("A file can have at most %(size)s.")
+                % {"size": filesizeformat(settings.RECORD_IMPORT_MAX_BYTES)}
             )
         return upload
 

@@ -46,7 +46,7 @@ class Task(DjangoTask):
             return True
         try:
             self.apply_async(args, kwargs, ignore_result=True)
-        except BROKER_ERRORS as error:
+        except Exception as error:  # noqa: BLE001 - sending runs no task code: any failure is the broker's
             logger.warning(
                 "background: could not queue %s%r, the broker is unavailable (%s: %s); "
                 "a periodic job must pick the work up later",
@@ -54,6 +54,7 @@ class Task(DjangoTask):
                 args,
                 error.__class__.__name__,
                 error,
+                exc_info=not isinstance(error, BROKER_ERRORS),  # kombu's internals can fail oddly too
             )
             return False
         return True

@@ -62,7 +62,7 @@ INVALID = _error("Invalid input or a refused step: `errors` lists each field pat
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "maxLength": 100},
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string up to 100 characters: sending the same key again returns the first record.",

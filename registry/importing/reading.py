@@ -103,14 +103,15 @@ class TextFile:
     encoding: str
     lenient: bool  # undecodable bytes become row errors (the file is mostly this encoding)
     lines: int
-    longest: int  # characters in its longest line
+    too_long: int | None  # the first line longer than LINE_MAX_CHARS characters, counted from 1
 
 
 def _decode_pass(path: Path, encoding: str, errors: str) -> TextFile | None:
-    """Read the whole file in this encoding: its lines and longest line; None if it does not decode
-    (strict), else the number of undecodable bytes is in ``lenient`` terms (``_count_undecodable``)."""
+    """Read the whole file in this encoding: its lines, and the first line longer than a row may be;
+    None if it does not decode (``errors`` "strict")."""
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    lines = longest = run = 0
+    lines = run = 0
+    too_long = None
     try:
         with open(path, "rb") as handle:
             while True:
@@ -118,18 +119,27 @@ def _decode_pass(path: Path, encoding: str, errors: str) -> TextFile | None:
                 text = decoder.decode(block, final=not block)
                 if text:
                     pieces = _NEWLINES.split(text)
-                    lines += len(pieces) - 1
-                    if len(pieces) == 1:
-                        run += len(text)
-                    else:
-                        longest = max(longest, run + len(pieces[0]), max(map(len, pieces[1:-1]), default=0))
+                    run += len(pieces[0])
+                    if too_long is None and run > LINE_MAX_CHARS:
+                        too_long = lines + 1
+                    if len(pieces) > 1:
+                        if too_long is None and max(map(len, pieces[1:]), default=0) > LINE_MAX_CHARS:
+                            too_long = (
+                                lines
+                                + 1
+                                + next(
+                                    i
+                                    for i, piece in enumerate(pieces[1:], start=1)
+                                    if len(piece) > LINE_MAX_CHARS
+                                )
+                            )
+                        lines += len(pieces) - 1
                         run = len(pieces[-1])
-                    longest = max(longest, run)
                 if not block:
                     break
     except UnicodeDecodeError:
         return None
-    return TextFile(encoding, errors != "strict", lines + (1 if run else 0), longest)
+    return TextFile(encoding, errors != "strict", lines + (1 if run else 0), too_long)
 
 
 def _count_undecodable(path: Path, encoding: str) -> int:
@@ -160,17 +170,21 @@ def _detect_encoding(path: Path) -> TextFile:
     return _decode_pass(path, encoding, "surrogateescape")
 
 
+def _line_too_long(line: int) -> ValidationError:
+    return ValidationError(
+        _("Line %(line)d of the file is longer than %(limit)s characters, more than a row may hold.")
+        % {"line": line, "limit": f"{LINE_MAX_CHARS:,}"}
+    )
+
+
 def encoding_label(encoding: str) -> str:
     return "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
 
 
 def _csv_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
     found = _detect_encoding(path)
-    if found.longest > LINE_MAX_CHARS:
-        raise ValidationError(
-            _("A line of the file is longer than %(limit)s characters, more than a row may hold.")
-            % {"limit": f"{LINE_MAX_CHARS:,}"}
-        )
+    if found.too_long is not None:
+        raise _line_too_long(found.too_long)
     errors = "surrogateescape" if found.lenient else "strict"
     label = encoding_label(found.encoding) if found.lenient else ""
     handle = open(path, encoding=found.encoding, errors=errors, newline="")  # noqa: SIM115 - closed below
@@ -179,12 +193,11 @@ def _csv_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
 
     def lines() -> Iterator[str]:
+        number = 0
         while line := handle.readline(LINE_MAX_CHARS + 1):
+            number += 1
             if len(line) > LINE_MAX_CHARS:
-                raise ValidationError(
-                    _("A line of the file is longer than %(limit)s characters, more than a row may hold.")
-                    % {"limit": f"{LINE_MAX_CHARS:,}"}
-                )
+                raise _line_too_long(number)
             yield line
 
     def rows() -> Iterator[list[Any]]:

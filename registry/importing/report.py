@@ -18,6 +18,8 @@ from .cells import HEADER_CHARS, SHOWN_CHARS, printable
 
 # The longest reason kept for a row error (a reason may quote the cell).
 REASON_CHARS = 1000
+# Errors an enterprise import keeps for its report (each one a few hundred bytes): the rest are counted.
+MAX_KEPT_ERRORS = 100_000
 
 # (stage, rows done, rows in all if known)
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -57,9 +59,17 @@ class ImportReport:
     unchanged: int = 0
     invalid: int = 0
     errors: list[RowError] = field(default_factory=list)
+    errors_not_kept: int = 0  # past MAX_KEPT_ERRORS
     warnings: list[str] = field(default_factory=list)
     applied: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+
+    def add_error(self, error: RowError) -> None:
+        """Keep the error for the report, or only count it once ``MAX_KEPT_ERRORS`` are kept."""
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(error)
+        else:
+            self.errors_not_kept += 1
 
     @property
     def ok(self) -> bool:
@@ -96,3 +106,12 @@ class ImportReport:
         writer.writerow([_("row"), _("column"), _("value"), _("reason")])
         for error in self.errors:
             writer.writerow([error.row, error.column, error.value, error.reason])
+        if self.errors_not_kept:
+            writer.writerow(
+                [
+                    "",
+                    "",
+                    "",
+                    _("… and %(count)s more errors, not listed.") % {"count": f"{self.errors_not_kept:,}"},
+                ]
+            )

@@ -124,7 +124,7 @@ def validate_into_staging(
             if errors:
                 report.invalid += 1
                 for name in sorted(errors, key=lambda n: columns.by_field.get(n, -1)):
-                    report.errors.append(
+                    report.add_error(
                         RowError(rownum, columns.header(name), display(raw.get(name)), " ".join(errors[name]))
                     )
             code = cleaned.get("uscc")
@@ -169,7 +169,7 @@ def mark_duplicates(cursor, columns: Columns, report: ImportReport) -> None:
     for rownum, ok, raw_uscc, first in duplicates:
         if ok:
             report.invalid += 1
-        report.errors.append(
+        report.add_error(
             RowError(
                 rownum, header, raw_uscc, _("This code already appears in row %(row)d.") % {"row": first}
             )

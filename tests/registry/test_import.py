@@ -353,3 +353,17 @@ def test_real_codes_import_fine(registry_admin, tmp_path):
     assert codes() == set(real)
     assert AuditEntry.objects.filter(action="enterprise.import_create").count() == len(real)
     assert audit_verify().ok
+
+
+def test_the_report_keeps_the_first_errors_and_counts_the_rest(registry_admin, tmp_path, monkeypatch):
+    from registry.importing import report as reports
+
+    monkeypatch.setattr(reports, "MAX_KEPT_ERRORS", 3)
+    rows = [["uscc", "name"], *([f"BAD{n}", f"坏企业{n}"] for n in range(5))]
+    result = enterprise_import(actor=registry_admin, path=write_csv(tmp_path / "bad.csv", rows))
+    assert result.invalid == 5 and len(result.errors) == 3 and result.errors_not_kept == 2
+    out = io.StringIO()
+    result.write_errors_csv(out)
+    assert list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff"))))[-1][-1] == (
+        "… and 2 more errors, not listed."
+    )

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench fuzz worker beat messages stop clean signing-key
+.PHONY: install run test lint format bench fuzz worker beat messages stop clean signing-key backup restore
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -65,3 +65,14 @@ clean: stop
 
 signing-key: install
 	@$(PY) -c "import base64,secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b'=').decode())"
+
+# The database (pg_dump -Fc), the signing keys (encrypted with BACKUP_PASSPHRASE, or asked for) and the
+# uploaded files into backups/<UTC time>/ (docs/operations.md, "Backups"). BACKUP_DIR=... to put it elsewhere.
+backup: install
+	$(PY) manage.py registry_backup $(if $(BACKUP_DIR),--output "$(BACKUP_DIR)")
+
+# Into an empty database (DATABASE_URL, or the embedded one): make restore BACKUP=backups/<time>
+# [REPLACE=1 to overwrite one that is not empty].
+restore: install
+	@test -n "$(BACKUP)" || { echo "Usage: make restore BACKUP=backups/<time> [REPLACE=1]"; exit 2; }
+	$(PY) manage.py registry_restore "$(BACKUP)" $(if $(REPLACE),--replace)

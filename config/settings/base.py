@@ -336,7 +336,9 @@ BADGE_LIVE_MEMO_SECONDS = float(os.environ.get("BADGE_LIVE_MEMO_SECONDS", "0"))
 SIGNING_KEYS = json.loads(os.environ.get("SIGNING_KEYS", "") or "{}")
 SIGNING_PUBLIC_KEYS = json.loads(os.environ.get("SIGNING_PUBLIC_KEYS", "") or "{}")
 SIGNING_CURRENT_KID = os.environ.get("SIGNING_CURRENT_KID", "")
-SIGNING_KEYS_FILE = BASE_DIR / ".data" / "signing-keys.json"
+# Without SIGNING_KEYS (development only), the key generated once and kept here; registry_restore
+# writes a backup's keys back to it.
+SIGNING_KEYS_FILE = Path(os.environ.get("SIGNING_KEYS_FILE", BASE_DIR / ".data" / "signing-keys.json"))
 SIGNING_REQUIRE_CONFIGURED_KEYS = False
 
 # --- API -------------------------------------------------------------------------------------------

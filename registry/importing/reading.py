@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .cells import (
+    CELL_MAX_CHARS,
     HEADER_CHARS,
     checked_row,
     header_width,
@@ -80,6 +81,8 @@ _READ_BLOCK = 1 << 20
 LINE_MAX_CHARS = 131_072
 _NEWLINES = re.compile(r"\r\n?|\n")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+# Every byte but the C0 controls (tab, line feed and carriage return aside) and DEL.
+_NOT_CONTROLS = bytes(b for b in range(256) if not (b < 0x20 and b not in (9, 10, 13) or b == 0x7F))
 
 
 def _header_key(text: Any) -> str:
@@ -104,42 +107,63 @@ class TextFile:
     lenient: bool  # undecodable bytes become row errors (the file is mostly this encoding)
     lines: int
     too_long: int | None  # the first line longer than LINE_MAX_CHARS characters, counted from 1
+    suspect: bool  # a cell may be bad: a control character somewhere, or a line over CELL_MAX_CHARS
 
 
 def _decode_pass(path: Path, encoding: str, errors: str) -> TextFile | None:
-    """Read the whole file in this encoding: its lines, and the first line longer than a row may be;
-    None if it does not decode (``errors`` "strict")."""
+    """Read the whole file in this encoding: its lines, the first line longer than a row may be, and
+    whether any cell may be bad; None if it does not decode (``errors`` "strict").
+
+    Lengths are measured in bytes first (a character is at least one), in characters only when a
+    line has more bytes than a row may have characters. Control characters are found in the bytes:
+    in UTF-8 and in GB 18030 a byte below 0x80 is always that ASCII character.
+    """
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    lines = run = 0
-    too_long = None
+    lines = run = longest = 0
+    controls = False
     try:
         with open(path, "rb") as handle:
             while True:
                 block = handle.read(_READ_BLOCK)
-                text = decoder.decode(block, final=not block)
-                if text:
-                    pieces = _NEWLINES.split(text)
-                    run += len(pieces[0])
-                    if too_long is None and run > LINE_MAX_CHARS:
-                        too_long = lines + 1
-                    if len(pieces) > 1:
-                        if too_long is None and max(map(len, pieces[1:]), default=0) > LINE_MAX_CHARS:
-                            too_long = (
-                                lines
-                                + 1
-                                + next(
-                                    i
-                                    for i, piece in enumerate(pieces[1:], start=1)
-                                    if len(piece) > LINE_MAX_CHARS
-                                )
-                            )
-                        lines += len(pieces) - 1
-                        run = len(pieces[-1])
+                decoder.decode(block, final=not block)
                 if not block:
                     break
+                controls = controls or bool(block.translate(None, _NOT_CONTROLS))
+                pieces = block.split(b"\n")
+                run += len(pieces[0])
+                if len(pieces) > 1:
+                    longest = max(longest, run, max(map(len, pieces[1:-1]), default=0))
+                    lines += len(pieces) - 1
+                    run = len(pieces[-1])
+                longest = max(longest, run)
     except UnicodeDecodeError:
         return None
-    return TextFile(encoding, errors != "strict", lines + (1 if run else 0), too_long)
+    lenient = errors != "strict"
+    too_long = _first_long_line(path, encoding, errors) if longest > LINE_MAX_CHARS else None
+    suspect = controls or lenient or longest > CELL_MAX_CHARS
+    return TextFile(encoding, lenient, lines + (1 if run else 0), too_long, suspect)
+
+
+def _first_long_line(path: Path, encoding: str, errors: str) -> int | None:
+    """The first line (counted from 1, as the csv module breaks lines) longer than LINE_MAX_CHARS."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
+    lines = run = 0
+    with open(path, "rb") as handle:
+        while True:
+            block = handle.read(_READ_BLOCK)
+            text = decoder.decode(block, final=not block)
+            pieces = _NEWLINES.split(text)
+            run += len(pieces[0])
+            if run > LINE_MAX_CHARS:
+                return lines + 1
+            for index, piece in enumerate(pieces[1:], start=1):
+                if len(piece) > LINE_MAX_CHARS:
+                    return lines + 1 + index
+            if len(pieces) > 1:
+                lines += len(pieces) - 1
+                run = len(pieces[-1])
+            if not block:
+                return None
 
 
 def _count_undecodable(path: Path, encoding: str) -> int:
@@ -155,19 +179,26 @@ def _count_undecodable(path: Path, encoding: str) -> int:
 def _detect_encoding(path: Path) -> TextFile:
     """UTF-8 (with or without BOM) if the whole file decodes strictly as such, else GB18030. A file
     that is neither, or declares UTF-8 with a BOM, is read in the one (UTF-8 if a BOM says so) in
-    which fewer bytes fail to decode: those bytes are row errors, the other rows import."""
+    which fewer bytes fail to decode, if they are few: those bytes are row errors, the other rows
+    import. A file of many such bytes (UTF-16, a binary file) is refused."""
     with open(path, "rb") as handle:
-        bom = handle.read(3) == codecs.BOM_UTF8
-    for encoding in ("utf-8-sig",) if bom else ("utf-8-sig", "gb18030"):
-        found = _decode_pass(path, encoding, "strict")
-        if found is not None:
-            return found
-    if bom:
-        encoding = "utf-8-sig"
-    else:
-        utf8, gb = _count_undecodable(path, "utf-8"), _count_undecodable(path, "gb18030")
-        encoding = "utf-8-sig" if utf8 <= gb else "gb18030"
-    return _decode_pass(path, encoding, "surrogateescape")
+        start = handle.read(4)
+    bom = start.startswith(codecs.BOM_UTF8)
+    if not start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        for encoding in ("utf-8-sig",) if bom else ("utf-8-sig", "gb18030"):
+            found = _decode_pass(path, encoding, "strict")
+            if found is not None:
+                return found
+        counts = {"utf-8-sig": _count_undecodable(path, "utf-8")}
+        if not bom:
+            counts["gb18030"] = _count_undecodable(path, "gb18030")
+        encoding = min(counts, key=counts.get)
+        # A few bytes gone wrong in a text file, not a file in another encoding.
+        if counts[encoding] <= max(16, path.stat().st_size // 1000):
+            return _decode_pass(path, encoding, "surrogateescape")
+    raise ValidationError(
+        _("The file is neither UTF-8 nor GB18030 text; save it as CSV UTF-8 and try again.")
+    )
 
 
 def _line_too_long(line: int) -> ValidationError:
@@ -192,17 +223,12 @@ def _csv_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
     handle.seek(0)
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
 
-    def lines() -> Iterator[str]:
-        number = 0
-        while line := handle.readline(LINE_MAX_CHARS + 1):
-            number += 1
-            if len(line) > LINE_MAX_CHARS:
-                raise _line_too_long(number)
-            yield line
+    suspect = found.suspect
 
     def rows() -> Iterator[list[Any]]:
         with handle:
-            reader = csv.reader(lines(), delimiter=delimiter)
+            # Every line is at most LINE_MAX_CHARS long (``_decode_pass``): the file is read line by line.
+            reader = csv.reader(handle, delimiter=delimiter)
             limit = max_rows() + 1
             width = None
             try:
@@ -213,7 +239,8 @@ def _csv_rows(path: Path) -> tuple[Iterator[list[Any]], int | None]:
                         width = header_width(cells)
                     elif len(cells) > width:
                         del cells[width:]
-                    if needs_check("\t".join(cells)):
+                    # Only in a file with a control character or a long line may a cell be bad.
+                    if suspect and needs_check("\t".join(cells)):
                         cells = checked_row(cells, encoding=label)
                     yield cells
             except csv.Error as exc:

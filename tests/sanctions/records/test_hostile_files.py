@@ -517,3 +517,20 @@ def test_a_character_reference_to_nul_makes_the_xml_unreadable(tmp_path, market_
     result = run_import(write_xlsx(tmp_path / "ref.xlsx", sheet()), market_agency, tmp_path)
     assert result["status"] == "failed"
     assert "sheet1.xml, line 1" in result["message"] and "reference to invalid character" in result["message"]
+
+
+def test_a_file_in_another_encoding_is_refused_not_read_as_errors(tmp_path):
+    """Many bytes that decode in neither UTF-8 nor GB 18030 (UTF-16, a binary file): the file is
+    refused as a whole, rather than every cell reported as bad."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from sanctions.records.importing.files import columns_of
+
+    for name, data in [
+        ("utf16.csv", ",".join(PENALTY_HEADERS).encode("utf-16")),
+        ("binary.csv", b"CF_WSH\n" + os.urandom(4096)),
+    ]:
+        (tmp_path / name).write_bytes(data)
+        with translation.override("en"), pytest.raises(ValidationError, match="neither UTF-8 nor GB18030"):
+            columns_of(tmp_path / name)

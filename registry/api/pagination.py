@@ -29,10 +29,10 @@ class CappedPageNumberPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         page_size = self.get_page_size(request)
-        try:
-            number = int(request.query_params.get(self.page_query_param, 1))
-        except (TypeError, ValueError):
-            number = 1
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+            raise NotFound(self.invalid_page_message)  # DRF's answer to a page that is not one
+        number = int(raw)
         if page_size and number * page_size > self.max_results + page_size:
             raise NotFound(
                 f"Results are available up to the first {self.max_results}; narrow the query with filters."

@@ -117,6 +117,10 @@ class AutoSchema(openapi.AutoSchema):
 # Django's forms and DRF refuse a NUL character in text (PostgreSQL cannot store it): a 400.
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = r"\S"
+# What Python's str.strip() drops (DRF trims text with it) spelled out: a schema's regex is ECMA's,
+# whose \s is another set (it has U+FEFF, and not U+001C-U+001F or U+0085).
+TRIMMED = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_TEXT = rf"^[^\x00]*[^\x00{TRIMMED}][^\x00]*$"
 
 
 def without_nul(schema: dict) -> dict:
@@ -131,7 +135,7 @@ def without_nul(schema: dict) -> dict:
     if pattern is None:
         schema["pattern"] = NO_NUL
     elif pattern == NOT_BLANK:
-        schema["pattern"] = r"^[^\x00]*[^\x00\s][^\x00]*$"
+        schema["pattern"] = NOT_BLANK_TEXT
     return schema
 
 

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 from psycopg import sql
 
 from lookup import signing
@@ -72,6 +73,19 @@ def _keyring_forgotten():
 def _no_terminal(monkeypatch):
     """The commands ask for a passphrase only in a terminal; under ``pytest -s`` stdin may be one."""
     monkeypatch.setattr(sys, "stdin", io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Commands run here speak English; those run in a process of their own speak LANGUAGE_CODE."""
+    with translation.override("en"):
+        yield
+
+
+def says(msgid: str, **values) -> str:
+    """A message as a command in a process of its own prints it (in LANGUAGE_CODE, the portal's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(msgid) % values
 
 
 def _server(db: dict, dbname: str) -> dict:
@@ -229,7 +243,15 @@ def test_a_restored_registry_says_genuine_of_every_report_and_badge_issued_befor
     )
     restored = run(["manage.py", "registry_restore", str(made)], production)
     assert restored.returncode == 0, restored.stderr
-    assert "Set these in the environment" in restored.stderr and "not genuine" in restored.stderr
+    assert (
+        says(
+            "Set these in the environment of every web and worker process (your secret store, or the "
+            "x-app environment of docker-compose.yml), then restart them. Until then the reports and badges "
+            "issued before read “not genuine”. The lines hold private keys: keep them out of shell history "
+            "and logs."
+        )
+        in restored.stderr
+    )
     assigned = dict(shlex.split(line)[0].split("=", 1) for line in restored.stdout.splitlines())
     assert json.loads(assigned["SIGNING_KEYS"]) == {"k2025": k2025, "k2026": k2026}
     assert assigned["SIGNING_CURRENT_KID"] == "k2026"
@@ -295,8 +317,14 @@ def test_restore_refuses_without_the_passphrase_and_changes_nothing_then_writes_
     )
     refused = run(["manage.py", "registry_restore", str(made)], new_machine)
     assert refused.returncode == 1
-    assert "The signing keys in this backup are encrypted: set BACKUP_PASSPHRASE" in refused.stderr
-    assert "Nothing was restored" in refused.stderr
+    assert (
+        says(
+            "The signing keys in this backup are encrypted: set %(env)s (or run the command in a terminal "
+            "to be asked for it). Nothing was restored.",
+            env="BACKUP_PASSPHRASE",
+        )
+        in refused.stderr
+    )
     assert tables_in(name) == 0
     assert not (tmp_path / "restored-media").exists() and not (tmp_path / "restored-keys.json").exists()
 
@@ -319,7 +347,11 @@ def test_restore_refuses_without_the_passphrase_and_changes_nothing_then_writes_
         ["manage.py", "registry_restore", str(made)], {**new_machine, "BACKUP_PASSPHRASE": PASSPHRASE}
     )
     assert again.returncode == 1
-    assert f"The database {name} is not empty" in again.stderr
+    refusal = (
+        "The database %(name)s is not empty (%(count)d tables). Restore into a new, empty database, or pass "
+        "--replace to overwrite it. Nothing was restored."
+    )
+    assert says(refusal, name=name, count=tables_in(name)) in again.stderr
 
 
 def test_a_backup_holds_the_private_keys_in_clear_only_when_told_to(db, settings, tmp_path, monkeypatch):

@@ -250,7 +250,7 @@ def pg_tool(name: str, *, at_least: int) -> Path:
     versions = [(major, path) for path in _tool_candidates(name) if (major := tool_major(path)) is not None]
     usable = sorted((major, str(path)) for major, path in versions if major >= at_least)
     if not usable:
-        found = ", ".join(f"{path} ({major})" for major, path in versions) or _("none")
+        found = ", ".join(f"{path} ({major})" for major, path in versions) or "—"
         raise BackupError(
             _(
                 "No %(tool)s of PostgreSQL %(major)d or later was found (found: %(found)s). Install the client, e.g. apt-get install postgresql-client-%(major)d."

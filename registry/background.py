@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 # The broker did not take the message: kombu's own error (it wraps the transport's connection
 # errors), or a Redis error from the result backend's subscription before the message is sent.
 BROKER_ERRORS: tuple[type[BaseException], ...] = (BrokerError, *OUTAGE_ERRORS)
+# One more try after a failed send (a pooled connection that a restarted Redis closed), not kombu's
+# three: with the broker's 3 s socket timeout a hung Redis then costs a request at most about 9 s.
+SEND_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
 class Task(DjangoTask):
@@ -45,7 +48,7 @@ class Task(DjangoTask):
             self.delay(*args, **kwargs)
             return True
         try:
-            self.apply_async(args, kwargs, ignore_result=True)
+            self.apply_async(args, kwargs, ignore_result=True, retry_policy=SEND_RETRY_POLICY)
         except Exception as error:  # noqa: BLE001 - sending runs no task code: any failure is the broker's
             logger.warning(
                 "background: could not queue %s%r, the broker is unavailable (%s: %s); "

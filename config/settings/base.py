@@ -149,6 +149,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
+    # A broker that does not answer (hung, cut off) fails a send within seconds instead of hanging
+    # the request for ever (registry/background.py then logs it); a worker's BRPOP waits 1 s.
+    "socket_timeout": 3,
+    "socket_connect_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"

@@ -252,6 +252,7 @@ def penalty_upload(market_agency, tmp_path):
     return SimpleUploadedFile("penalties.csv", path.read_bytes(), content_type="text/csv")
 
 
+@pytest.mark.parametrize("fault", ["killed", "stopped"])
 def test_a_desk_upload_is_accepted_and_left_pending_with_redis_down(
     client,
     clerk,
@@ -262,17 +263,31 @@ def test_a_desk_upload_is_accepted_and_left_pending_with_redis_down(
     penalty_upload,
     media_root,
     django_capture_on_commit_callbacks,
+    fault,
 ):
+    """Killed, the broker refuses at once; stopped (SIGSTOP), it hangs, and the send gives up after
+    its socket timeouts (3 s, one retry) instead of holding the request for ever."""
     client.force_login(clerk)
-    redis_server.kill()
-    with Records("registry.background") as log, django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/desk/imports/", {"agency": market_agency.pk, "file": penalty_upload})
+    client.cookies["django_language"] = "en"
+    if fault == "killed":
+        redis_server.kill()
+    else:
+        os.kill(redis_server.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    try:
+        with Records("registry.background") as log, django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/desk/imports/", {"agency": market_agency.pk, "file": penalty_upload})
+        elapsed = time.monotonic() - started
+    finally:
+        if fault == "stopped":
+            os.kill(redis_server.pid, signal.SIGCONT)
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/desk/imports/{batch.pk}/"
     assert batch.status == "pending"  # the sweeper queues it again (sanctions.tasks.imports_sweep)
     assert [m for m in log.messages if "could not queue sanctions.tasks.import_process" in m], log.messages
+    assert elapsed < 20, elapsed
     page = client.get(f"/desk/imports/{batch.pk}/")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "being imported" in page.content.decode()
 
 
 def test_the_import_status_api_answers_with_redis_down(

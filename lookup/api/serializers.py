@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from registry.api.serializers import DivisionRefSerializer, division_ref
+from registry.api.serializers import DivisionRefSerializer, SentTextField, division_ref
 from registry.choices import EnterpriseStatus, EntityType
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
@@ -14,9 +14,8 @@ MAX_QUERY = 100
 
 
 class SearchQueryInput(serializers.Serializer):
-    q = serializers.CharField(
+    q = SentTextField(
         max_length=MAX_QUERY,
-        trim_whitespace=True,
         help_text="A name, part of a name (two characters are enough), a former name, "
         "or a code (whole or its beginning).",
     )

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from lookup.badges import verification
 from lookup.models import BadgeSector
+from registry.api.serializers import SentTextField
 from registry.throttling import AnonRateThrottle
 from sanctions.lists import standing as standing_module
 
@@ -85,9 +86,8 @@ class BadgeVerificationSerializer(serializers.Serializer):
 
 
 class BadgeVerifyQuerySerializer(serializers.Serializer):
-    token = serializers.CharField(
-        max_length=TOKEN_MAX, trim_whitespace=True, help_text="The token from the badge's URL (/v/<token>)."
-    )
+    # At most 300 characters as sent (the schema's maxLength), spaces around dropped afterwards.
+    token = SentTextField(max_length=TOKEN_MAX, help_text="The token from the badge's URL (/v/<token>).")
 
 
 class BadgeVerifyView(APIView):

@@ -71,7 +71,8 @@ class AutoSchema(openapi.AutoSchema):
             and not any(isinstance(v, RegexValidator) for v in field.validators)  # a pattern of its own
         ):
             # Surrounding spaces are dropped before a required text is checked: it needs one other.
-            if not field.allow_blank and field.trim_whitespace and meta.get("type") == "string":
+            trimmed = field.trim_whitespace or getattr(field, "strips_after_checks", False)
+            if not field.allow_blank and trimmed and meta.get("type") == "string":
                 meta.setdefault("pattern", NOT_BLANK)
             without_nul(meta)
         return meta

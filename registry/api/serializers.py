@@ -9,6 +9,29 @@ from ..models import Agency, Enterprise
 from ..selectors import division_describe
 
 
+class SentTextField(serializers.CharField):
+    """Text whose length limit counts every character sent, as a schema's ``maxLength`` does.
+
+    DRF trims first and checks the length after, so 300 characters and a hundred spaces pass a
+    limit of 300. Here the limit is the sent text's; the spaces around are dropped afterwards, and a
+    text of spaces only is blank.
+    """
+
+    strips_after_checks = True
+
+    def __init__(self, **kwargs):
+        kwargs["trim_whitespace"] = False
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        if isinstance(value, str):
+            value = value.strip()
+            if not value and not self.allow_blank:
+                self.fail("blank")
+        return value
+
+
 class CodeNameSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()

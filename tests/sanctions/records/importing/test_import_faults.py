@@ -101,7 +101,7 @@ class Worker:
 def broker(tmp_path):
     """A Redis of the test's own, and a Celery client that sends tasks to it by name."""
     server = RedisServer(tmp_path).start()
-    client = Celery("imports-test", broker=server.url())
+    client = Celery("imports-test", broker=server.url(), set_as_current=False)
     yield server, client
     client.close()
     server.kill()

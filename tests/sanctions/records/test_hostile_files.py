@@ -450,6 +450,7 @@ def test_every_control_character_is_a_row_error_naming_row_and_column(tmp_path, 
     assert CreditRecord.objects.get().content == "罚款 人民币\r\n五万元"  # as the desk keeps it
 
 
+@pytest.mark.usefixtures("eager_tasks")
 def test_a_nul_through_the_api_is_a_row_error_not_a_500(
     api, agency_admin, market_agency, party, settings, tmp_path
 ):

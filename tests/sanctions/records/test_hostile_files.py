@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from sanctions.models import CreditRecord
+from sanctions.models import CreditRecord, ImportBatch
 from tests.conftest import worker_environment
 from tests.factories import EnterpriseFactory, enterprise_code
 from tests.sanctions.records.importing.helpers import PENALTY_HEADERS, penalty_row
@@ -287,7 +287,7 @@ def test_a_300_mb_cell_is_refused_unread(tmp_path, market_agency, clerk, party):
 
 @pytest.mark.parametrize("shared", [False, True], ids=["inline", "shared-string"])
 def test_a_cell_of_100_mb_that_does_not_compress_is_a_row_error_and_the_other_rows_import(
-    tmp_path, market_agency, clerk, party, shared
+    tmp_path, market_agency, clerk, party, shared, client, api, agency_admin
 ):
     """Random text: the file is 50 MB and passes the checks; the reader keeps 4,001 characters."""
     rows = [good(market_agency, party, n) for n in (2, 3, 4)]
@@ -326,6 +326,19 @@ def test_a_cell_of_100_mb_that_does_not_compress_is_a_row_error_and_the_other_ro
     assert "longer than 4,000 characters" in reason
     assert len(value) == 201 and value.endswith("…")
     assert result["longest_value"] == 201
+    # What lists the import stays small (it was 314 MB with the cell stored whole).
+    from registry.tokens import token_issue
+
+    client.force_login(clerk)
+    batch = ImportBatch.objects.get()
+    for page in ("/desk/imports/", f"/desk/imports/{batch.pk}/", f"/desk/imports/{batch.pk}/errors.csv"):
+        response = client.get(page)
+        assert response.status_code == 200 and len(response.content) < 200_000, page
+    _token, key = token_issue(actor=agency_admin, agency=market_agency, name="case system")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    for page in ("/api/v1/imports/", f"/api/v1/imports/{batch.pk}/"):
+        response = api.get(page)
+        assert response.status_code == 200 and len(response.content) < 50_000, page
 
 
 def test_a_csv_cell_over_4000_characters_is_a_row_error_and_a_line_over_the_limit_refuses_the_file(

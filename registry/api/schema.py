@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -174,6 +174,18 @@ class FilterParameters(DjangoFilterExtension):
             if max_length and schema.get("type") == "string":
                 schema["maxLength"] = max_length
             if callable(choices) and "enum" not in schema:
-                # Choices read from the database (the penalty category catalogue) when the schema is made.
-                schema["enum"] = [value for value, _label in choices()]
+                # Choices read from the database (the penalty category catalogue) when the schema is
+                # made. Before the first migrate (``check --deploy`` in an image build or on a new
+                # database) there is no catalogue yet: the parameter is then a plain string.
+                enum = _database_choices(choices)
+                if enum is not None:
+                    schema["enum"] = enum
         return parameters
+
+
+def _database_choices(choices) -> list[str] | None:
+    try:
+        with transaction.atomic():
+            return [value for value, _label in choices()]
+    except DatabaseError:
+        return None

@@ -12,6 +12,7 @@ import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from sanctions.models import Objection
 from sanctions.remedies.uploads import check_upload
@@ -126,7 +127,8 @@ def test_a_pdf_made_by_reportlab_is_accepted():
     ],
 )
 def test_a_pdf_with_active_content_is_refused_by_name(content, what):
-    error = refused(content)
+    with translation.override("en"):  # the reason, as an English reader gets it
+        error = refused(content)
     assert error.code == "active_pdf"
     assert "承诺书.pdf" in error.message % (error.params or {})
     assert what in error.messages[0]
@@ -197,6 +199,7 @@ def test_an_objection_with_an_active_pdf_is_refused_and_saves_nothing(
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "复议决定书.pdf" in page and "active content (JavaScript)" in page
+    # The portal speaks Chinese first: the refusal names the file and what is active in it.
+    assert "复议决定书.pdf" in page and "活动内容（JavaScript）" in page
     assert not Objection.objects.exists()
     assert not any(media_root.rglob("*.pdf")) if media_root.exists() else True

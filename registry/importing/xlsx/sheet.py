@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..cells import BadCell, RowWithBadCells, header_width, max_rows, printable, shown, too_many_rows
 from .parts import Workbook, count_rows, open_workbook
-from .texts import KEEP_CHARS, SharedTexts, cell_text, unescape
+from .texts import BoundedText, SharedTexts, cell_text, unescape
 from .xml import feed, parser_for
 from .xml import local as local_name
 
@@ -21,7 +21,7 @@ _WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
 _MAC_EPOCH = dt.datetime(1904, 1, 1)
 
 
-class _Sheet:
+class _Sheet(BoundedText):
     """Expat's handlers for a worksheet: finished rows go to ``ready`` (a number: that many empty rows)."""
 
     def __init__(self, book: Workbook, strings: SharedTexts) -> None:
@@ -41,9 +41,7 @@ class _Sheet:
         self.in_inline = False
         self.skip = 0
         self.capturing = False
-        self.parts: list[str] = []
-        self.kept = 0
-        self.cut = False
+        self.begin_text()
         self.has_value = False
         self.names: dict[str, str] = {}
 
@@ -60,9 +58,7 @@ class _Sheet:
             style = attrs.get("s")
             self.style = int(style) if style and style.isdigit() else 0
             self.in_cell = True
-            self.parts = []
-            self.kept = 0
-            self.cut = False
+            self.begin_text()
             self.has_value = False
         elif local == "v" or (local == "t" and self.in_inline and not self.skip):
             if self.in_cell:
@@ -101,16 +97,6 @@ class _Sheet:
             self.in_inline = False
         elif local == "rPh":
             self.skip -= 1
-
-    def text(self, data: str) -> None:
-        if self.capturing:
-            room = KEEP_CHARS - self.kept
-            if len(data) > room:
-                self.cut = True
-                data = data[:room]
-            if data:
-                self.parts.append(data)
-                self.kept += len(data)
 
     def _empty(self, count: int) -> None:
         if self.width is None:
@@ -225,7 +211,7 @@ def sheet_rows(path: Path, *, count: bool = True) -> tuple[Iterator[list[Any]], 
         archive.close()
         raise
     sheet = _Sheet(book, strings)
-    blocks = feed(archive, book.sheet, parser_for(sheet.start, sheet.end, sheet.text))
+    blocks = feed(archive, book.sheet, parser_for(sheet.start, sheet.end, sheet.keep_text))
 
     def rows() -> Iterator[list[Any]]:
         try:

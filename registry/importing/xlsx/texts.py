@@ -22,7 +22,32 @@ SHARED_CACHE = 65536  # shared texts kept decoded (the repeated ones: names, cat
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-class SharedTexts:
+class BoundedText:
+    """The text of one cell or shared text as expat hands it over, in pieces: kept up to
+    ``KEEP_CHARS`` characters (``cut``: there was more), the rest dropped as it comes."""
+
+    capturing = False
+    parts: list[str]
+    kept = 0
+    cut = False
+
+    def begin_text(self) -> None:
+        self.parts = []
+        self.kept = 0
+        self.cut = False
+
+    def keep_text(self, data: str) -> None:
+        if self.capturing:
+            room = KEEP_CHARS - self.kept
+            if len(data) > room:
+                self.cut = True
+                data = data[:room]
+            if data:
+                self.parts.append(data)
+                self.kept += len(data)
+
+
+class SharedTexts(BoundedText):
     """The workbook's shared texts, each at most ``KEEP_CHARS`` characters, in a temporary file,
     parsed as far as the sheet asks for them."""
 
@@ -32,16 +57,14 @@ class SharedTexts:
         self.cache: dict[int, str | BadCell] = {}
         self.file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 - closed by close()
         self.size = 0
-        self.parts: list[str] = []
-        self.kept = 0
-        self.cut = False
+        self.begin_text()
         self.depth_skip = 0  # inside a phonetic run (rPh): not the text
         self.capturing = False
         self.pending: list[bytes] = []
         if info is None:
             self.blocks: Iterator[None] = iter(())
         else:
-            parser = parser_for(self._start, self._end, self._text)
+            parser = parser_for(self._start, self._end, self.keep_text)
             self.blocks = feed(archive, info, parser)
 
     def _start(self, name: str, _attrs: dict) -> None:
@@ -49,9 +72,7 @@ class SharedTexts:
         if name == "t":
             self.capturing = self.depth_skip == 0
         elif name == "si":
-            self.parts = []
-            self.kept = 0
-            self.cut = False
+            self.begin_text()
         elif name == "rPh":
             self.depth_skip += 1
 
@@ -68,16 +89,6 @@ class SharedTexts:
             self.ends.append(self.size)
         elif name == "rPh":
             self.depth_skip -= 1
-
-    def _text(self, data: str) -> None:
-        if self.capturing:
-            room = KEEP_CHARS - self.kept
-            if len(data) > room:
-                self.cut = True
-                data = data[:room]
-            if data:
-                self.parts.append(data)
-                self.kept += len(data)
 
     def get(self, index: int) -> str | BadCell:
         """The text (``check_text``: a BadCell if a cell may not hold it)."""

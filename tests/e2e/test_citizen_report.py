@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from sanctions.records import services
 from tests.factories import EnterpriseFactory
-from tests.lookup.report.test_report import qr_urls
+from tests.lookup.report.test_report import rendered_qr_urls
 from tests.sanctions.payloads import licence_data, penalty_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,7 +80,7 @@ def test_citizen_downloads_and_verifies_a_credit_report(live_server, page, scree
     assert "登记信息" in text and "行政处罚" in text and "报告编号" in text  # the report speaks Chinese too
     number = re.search(r"报告编号(\d{16})", text).group(1)
 
-    scanned = qr_urls(data, tmp_path)  # what a phone reads from the printed QR code
+    scanned = rendered_qr_urls(data, tmp_path)  # what a phone reads from the printed QR code
     assert len(scanned) == 1 and scanned[0].startswith(live_server.url + "/r/")
     verify_path = scanned[0].removeprefix(live_server.url)
     assert verify_path in text  # the same short address is printed beside it

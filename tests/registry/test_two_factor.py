@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone, translation
 from django_otp.oath import totp
@@ -29,6 +30,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def english():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client(client):
+    """The tests read the pages in English: the visitor chose it with the language switch."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the API's
+    return client
 
 
 def code_of(device: TOTPDevice, *, steps_ahead: int = 0) -> str:

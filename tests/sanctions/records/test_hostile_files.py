@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from sanctions.models import CreditRecord, ImportBatch
 from tests.conftest import worker_environment
@@ -41,6 +42,8 @@ RUNNER = r"""
 import json, sys, time
 import django
 django.setup()
+from django.utils import translation
+translation.activate("en")  # the messages as an English reader gets them (the tests read English)
 from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -82,6 +85,13 @@ out["seconds"] = time.monotonic() - started
 out["maxrss_kb"] = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1])
 print("RESULT " + json.dumps(out, ensure_ascii=False))
 """
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages as an English reader gets them: the tests below read English."""
+    with translation.override("en"):
+        yield
 
 
 def run_import(path: Path, agency, tmp_path: Path, **env: str) -> dict:

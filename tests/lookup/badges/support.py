@@ -47,7 +47,11 @@ def decode_pdf(pdf: bytes, *, dpi: int = 80) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "badge.pdf"
         source.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(source), str(Path(tmp) / "page")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), str(source), str(Path(tmp) / "page")],
+            check=True,
+            timeout=120,
+        )
         texts = []
         for page in sorted(Path(tmp).glob("page*.png")):
             with Image.open(page) as image:

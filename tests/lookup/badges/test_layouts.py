@@ -101,10 +101,12 @@ def test_a6_card_pdf_decodes_at_80_dpi_and_embeds_its_chinese_font(client, owner
     path = _keep("card.pdf", response.content)
     [url] = decode_pdf(response.content, dpi=80)
     _leads_to_valid(client, url, staff_badge)
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     assert "WenQuanYiMicroHei" in fonts and all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])
     text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert "杭州西湖安心家政服务有限公司" in text and "张*明" in text and "张三明" not in text
     assert staff_badge.serial_display in text
@@ -186,5 +188,6 @@ def test_rasterised_pages_for_looking_at(client, owner, enterprise, staff_badge)
                     str(REPORTS / layout.replace(".pdf", "-80dpi")),
                 ],
                 check=True,
+                timeout=120,
             )
         assert (REPORTS / layout.replace(".pdf", "-80dpi.png")).stat().st_size > 10_000

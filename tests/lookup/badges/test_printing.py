@@ -222,7 +222,11 @@ def test_rasterised_long_name_card_for_looking_at(client, registry_admin):
         source = Path(tmp) / "in.pdf"
         source.write_bytes(pdf)
         target = reports / "card-long-name-110dpi"
-        subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(source), str(target)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "110", "-singlefile", str(source), str(target)],
+            check=True,
+            timeout=120,
+        )
     assert target.with_suffix(".png").stat().st_size > 10_000
 
 

@@ -21,12 +21,11 @@ from registry.api.filters import FilterBackend
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency, StaffRole
 from registry.permissions import is_registry_admin
-from registry.selectors import agency_get
 from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.models import CreditRecord
-from sanctions.permissions import agencies_of, can_edit_records
 from sanctions.records import services
+from sanctions.records.api.acting import recording_agency
 from sanctions.records.api.serializers import (
     RecordCorrectInput,
     RecordCreateInput,
@@ -138,26 +137,13 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return reverse("record-detail", args=[record.pk], request=self.request)
 
     def _agency_for_create(self, uscc: str | None, authority_uscc: str) -> Agency:
-        user = self.request.user
-        if uscc:
-            agency = agency_get(uscc=uscc)
-            if agency is None:
-                raise exceptions.ValidationError({"agency": [_("No agency has this code.")]})
-            return agency
-        agencies = agencies_of(user)
-        editable = [a for a in agencies if can_edit_records(user, a)]
-        if len(editable) > 1:
-            editable = [a for a in editable if a.uscc == authority_uscc]
-            if len(editable) != 1:
-                message = _(
-                    "You work for several agencies: give the USCC of the one that records this decision."
-                )
-                raise exceptions.ValidationError({"agency": [message]})
-        if editable:
-            return editable[0]
-        if len(agencies) == 1:
-            return agencies[0]  # the service says why this user may not record for it
-        raise exceptions.PermissionDenied(_("Only an agency's clerk may record decisions."))
+        return recording_agency(
+            self.request.user,
+            uscc,
+            prefer=authority_uscc,
+            several=_("You work for several agencies: give the USCC of the one that records this decision."),
+            no_clerk=_("Only an agency's clerk may record decisions."),
+        )
 
     @extend_schema(
         summary="Record a decision (a draft, or submitted for review)",

@@ -19,12 +19,12 @@ from rest_framework.reverse import reverse
 
 from registry.api.token_views import ApiErrorSerializer
 from registry.models import Agency
-from registry.selectors import agency_get, enterprise_get
+from registry.selectors import enterprise_get
 from registry.throttling import UserRateThrottle
 from registry.tokens import ReadOnlyTokenPermission
 from sanctions.choices import CommitmentStatus, ObjectionStatus
 from sanctions.models import Commitment, Objection, RepairApplication
-from sanctions.permissions import agencies_of, can_edit_records
+from sanctions.records.api.acting import recording_agency
 from sanctions.records.api.views import IsAgencyStaff as RecordsApiStaff
 from sanctions.remedies.api.filters import CommitmentFilter, ObjectionFilter, RepairApplicationFilter
 from sanctions.remedies.api.serializers import (
@@ -247,24 +247,14 @@ class CommitmentViewSet(mixins.CreateModelMixin, StaffViewSet):
         return commitments_for_staff(user=self.request.user)
 
     def _recording_agency(self, uscc: str | None) -> Agency:
-        user = self.request.user
-        if uscc:
-            agency = agency_get(uscc=uscc)
-            if agency is None:
-                raise exceptions.ValidationError({"agency": [_("No agency has this code.")]})
-            return agency
-        agencies = agencies_of(user)
-        editable = [a for a in agencies if can_edit_records(user, a)]
-        if len(editable) > 1:
-            message = _(
+        return recording_agency(
+            self.request.user,
+            uscc,
+            several=_(
                 "You work for several agencies: give the USCC of the one that records this commitment."
-            )
-            raise exceptions.ValidationError({"agency": [message]})
-        if editable:
-            return editable[0]
-        if len(agencies) == 1:
-            return agencies[0]  # the service says why this user may not record for it
-        raise exceptions.PermissionDenied(_("Only an agency's clerk may record commitments."))
+            ),
+            no_clerk=_("Only an agency's clerk may record commitments."),
+        )
 
     @extend_schema(
         summary=gettext_lazy("Record an enterprise's written credit commitment (a clerk)"),

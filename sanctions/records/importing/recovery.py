@@ -40,16 +40,12 @@ from sanctions.choices import ImportStatus
 from sanctions.models import ImportBatch
 from sanctions.permissions import ensure_can_edit
 from sanctions.records.importing import liveness
-from sanctions.records.importing.run import RUNNING, error_rate_exceeded
+from sanctions.records.importing.run import RUNNING, error_rate_exceeded, grouped
 
 logger = logging.getLogger(__name__)
 
 CANCELLABLE = {*RUNNING, ImportStatus.FAILED}
 RESUMABLE = {ImportStatus.FAILED, ImportStatus.CANCELLED}
-
-
-def _number(value: int) -> str:
-    return formats.number_format(value, force_grouping=True)
 
 
 def _seconds(value: float) -> float:
@@ -82,9 +78,9 @@ def cancelled_message(batch: ImportBatch, actor) -> str:
         batch.created_count,
     ) % {
         "user": actor.get_username(),
-        "rows": _number(batch.processed_rows),
-        "total": _number(batch.total_rows),
-        "created": _number(batch.created_count),
+        "rows": grouped(batch.processed_rows),
+        "total": grouped(batch.total_rows),
+        "created": grouped(batch.created_count),
     }
 
 
@@ -219,8 +215,8 @@ def import_gave_up(batch_id: int, *, retries: int) -> None:
                 minutes,
             ) % {
                 "minutes": minutes,
-                "rows": _number(batch.processed_rows),
-                "total": _number(batch.total_rows),
+                "rows": grouped(batch.processed_rows),
+                "total": grouped(batch.total_rows),
             }
             ImportBatch.objects.filter(pk=batch_id, status__in=RUNNING).update(
                 status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
@@ -346,7 +342,7 @@ def _give_up(pk: int, status: str, heartbeat, runs: int) -> bool:
             "The import stopped %(runs)d times before it finished (its worker stopped or lost the "
             "database); %(rows)s of %(total)s rows are imported. Resume to continue.",
             runs,
-        ) % {"runs": runs, "rows": _number(batch.processed_rows), "total": _number(batch.total_rows)}
+        ) % {"runs": runs, "rows": grouped(batch.processed_rows), "total": grouped(batch.total_rows)}
         if not _claim(
             pk, status, heartbeat, status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
         ):

@@ -53,7 +53,7 @@ from sanctions.records.importing import files, liveness
 from sanctions.records.importing.chunks import ChunkImporter, ChunkLookups, CleanedChunk
 from sanctions.records.importing.parties import no_database
 
-__all__ = ["error_rate_exceeded", "import_error_report", "import_run", "import_start"]
+__all__ = ["error_rate_exceeded", "grouped", "import_error_report", "import_run", "import_start"]
 
 MIN_CHUNK_ROWS = 100
 CHUNKS_PER_FILE = 20  # a small file still reports its progress in steps
@@ -234,7 +234,7 @@ def import_run(batch_id: int) -> ImportBatch:
                     "The import stopped on an unexpected error after %(rows)s rows; those rows are "
                     "imported. Resume to continue."
                 )
-                % {"rows": _number(batch.processed_rows)},
+                % {"rows": grouped(batch.processed_rows)},
             )
             raise
         return _finish(batch)
@@ -272,7 +272,7 @@ def error_rate_exceeded(*, processed: int, errors: int, total: int | None = None
     return errors > float(settings.RECORD_IMPORT_MAX_ERROR_RATE) * processed
 
 
-def _number(value: int) -> str:
+def grouped(value: int) -> str:
     """12,000 (grouped as the language writes numbers)."""
     return formats.number_format(value, force_grouping=True)
 
@@ -287,10 +287,10 @@ def error_rate_message(*, processed: int, errors: int, created: int) -> str:
         "the rows without errors. Correct the file and upload it again.",
         created,
     ) % {
-        "errors": _number(errors),
-        "rows": _number(processed),
-        "percent": _number(round(100 * float(settings.RECORD_IMPORT_MAX_ERROR_RATE))),
-        "created": _number(created),
+        "errors": grouped(errors),
+        "rows": grouped(processed),
+        "percent": grouped(round(100 * float(settings.RECORD_IMPORT_MAX_ERROR_RATE))),
+        "created": grouped(created),
     }
 
 
@@ -467,8 +467,8 @@ def errors_not_stored_note(batch: ImportBatch) -> str:
         "… and %(count)s more errors not stored (only the first %(stored)s errors of a file are kept).",
         batch.errors_not_stored,
     ) % {
-        "count": _number(batch.errors_not_stored),
-        "stored": _number(settings.RECORD_IMPORT_MAX_STORED_ERRORS),
+        "count": grouped(batch.errors_not_stored),
+        "stored": grouped(settings.RECORD_IMPORT_MAX_STORED_ERRORS),
     }
 
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from sanctions.records.importing.recovery import (
 from sanctions.records.importing.run import (
     RUNNING,
     errors_not_stored_note,
+    grouped,
     import_error_report,
     import_errors,
     import_start,
@@ -212,44 +213,39 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _fail(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+def _clerk_action(request: HttpRequest, pk: int, service, said) -> HttpResponse:
+    """Run a clerk's service on the import (cancel, resume) and say what it did, or why not."""
+    batch = _batch_or_404(request, pk)
+    try:
+        batch = service(actor=request.user, batch=batch)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, said(batch))
+    return redirect("sanctions:import", pk=batch.pk)
 
 
 @desk_view
 @require_POST
 def import_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Stop an import at its next chunk (a clerk of its agency); what it imported stays."""
-    batch = _batch_or_404(request, pk)
-    try:
-        batch = import_cancel(actor=request.user, batch=batch)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, batch.message)
-    return redirect("sanctions:import", pk=batch.pk)
+    return _clerk_action(request, pk, import_cancel, lambda batch: batch.message)
 
 
 @desk_view
 @require_POST
 def import_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Continue a failed or cancelled import after its last committed chunk (a clerk of its agency)."""
-    batch = _batch_or_404(request, pk)
-    try:
-        batch = import_resume(actor=request.user, batch=batch)
-    except ValidationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(
-            request,
+    return _clerk_action(
+        request,
+        pk,
+        import_resume,
+        lambda batch: (
             _("The import continues after row %(rows)s of %(total)s.")
-            % {
-                "rows": formats.number_format(batch.processed_rows, force_grouping=True),
-                "total": formats.number_format(batch.total_rows, force_grouping=True),
-            },
-        )
-    return redirect("sanctions:import", pk=batch.pk)
+            % {"rows": grouped(batch.processed_rows), "total": grouped(batch.total_rows)}
+        ),
+    )
 
 
 @desk_view

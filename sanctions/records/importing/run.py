@@ -14,7 +14,6 @@ naming the record and what differs.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import math
@@ -42,6 +41,7 @@ from django.utils.translation import ngettext
 
 from registry.audit import audit_write
 from registry.background import task_on_commit
+from registry.csv_safety import safe_writer
 from registry.importing import ImportReport, RowError
 from registry.models import Agency
 from registry.services import SYSTEM_USERNAME
@@ -479,5 +479,5 @@ def import_error_report(batch: ImportBatch) -> bytes:
     buffer = io.StringIO(newline="")
     report.write_errors_csv(buffer)
     if note := errors_not_stored_note(batch):
-        csv.writer(buffer).writerow(["", "", "", note])
+        safe_writer(buffer).writerow(["", "", "", note])  # a translation may start as a formula
     return buffer.getvalue().encode("utf-8")

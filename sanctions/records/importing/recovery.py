@@ -218,9 +218,22 @@ def import_gave_up(batch_id: int, *, retries: int) -> None:
                 "rows": grouped(batch.processed_rows),
                 "total": grouped(batch.total_rows),
             }
-            ImportBatch.objects.filter(pk=batch_id, status__in=RUNNING).update(
-                status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
-            )
+            with transaction.atomic():
+                failed = ImportBatch.objects.filter(pk=batch_id, status__in=RUNNING).update(
+                    status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
+                )
+                if failed:
+                    audit_write(
+                        actor=system_actor(),
+                        action="import.fail",
+                        target=batch,
+                        before={"status": batch.status, "rows": batch.processed_rows},
+                        after={
+                            "status": ImportStatus.FAILED,
+                            "retries": retries,
+                            "by": "task: database away",
+                        },
+                    )
 
     _best_effort(fail)
 

@@ -139,6 +139,8 @@ def test_after_the_last_retry_the_import_says_the_database_was_away_and_can_be_r
         "The database could not be reached for 16 minutes; 300 of 1,000 rows are imported. Resume to continue."
     )
     assert can_resume(uploaded)
+    audit = AuditEntry.objects.get(action="import.fail")
+    assert (audit.before["status"], audit.after["by"]) == (ImportStatus.IMPORTING, "task: database away")
 
 
 def test_while_it_retries_the_import_says_so_and_the_next_run_clears_the_note(uploaded):

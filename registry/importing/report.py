@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registry.csv_safety import safe_writer
 
@@ -112,6 +113,11 @@ class ImportReport:
                     "",
                     "",
                     "",
-                    _("… and %(count)s more errors, not listed.") % {"count": f"{self.errors_not_kept:,}"},
+                    ngettext(
+                        "… and %(count)s more error, not listed.",
+                        "… and %(count)s more errors, not listed.",
+                        self.errors_not_kept,
+                    )
+                    % {"count": f"{self.errors_not_kept:,}"},
                 ]
             )

@@ -57,6 +57,9 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+_UNAVAILABLE = object()  # what ``RedisCache._guarded`` answers for a call Redis did not serve
+
+
 class CacheUnavailable(Exception):
     """Redis did not answer (or is being skipped after a failure); raised only by ``RedisCache.run``."""
 
@@ -204,63 +207,21 @@ class RedisCache(DjangoRedisCache):
     def run(self, operation: Callable[[Any], T]) -> T:
         """``operation(client)`` on the raw Redis client, under the breaker; ``CacheUnavailable`` if
         Redis is being skipped or did not answer."""
-        circuit = self.circuit
-        down = circuit.down_until
-        if down and circuit.skip():
-            raise CacheUnavailable(circuit.name)
-        try:
-            result = operation(self._cache.get_client(None, write=True))
-        except OUTAGE_ERRORS as error:
-            circuit.failed(error)
-            raise CacheUnavailable(circuit.name) from error
-        if down:
-            circuit.recovered()
+        result = self._guarded(_UNAVAILABLE, operation, self._cache.get_client(None, write=True))
+        if result is _UNAVAILABLE:
+            raise CacheUnavailable(self.circuit.name)
         return result
 
-    # Each method: skip Redis while the breaker is open; on an outage error, open it and answer as an
-    # empty cache; a probe that succeeds closes it. ``down`` is read first, so a call that began
-    # before a failure elsewhere does not close the breaker that failure opened.
+    # Every method the same way (``_guarded``): an empty cache's answer while Redis is skipped or fails.
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        circuit = self.circuit
-        down = circuit.down_until
-        if down and circuit.skip():
-            return False
-        try:
-            result = super().add(key, value, timeout, version)
-        except OUTAGE_ERRORS as error:
-            circuit.failed(error)
-            return False
-        if down:
-            circuit.recovered()
-        return result
+        return self._guarded(False, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
-        circuit = self.circuit
-        down = circuit.down_until
-        if down and circuit.skip():
-            return default
-        try:
-            result = super().get(key, default, version)
-        except OUTAGE_ERRORS as error:
-            circuit.failed(error)
-            return default
-        if down:
-            circuit.recovered()
-        return result
+        return self._guarded(default, super().get, key, default, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        circuit = self.circuit
-        down = circuit.down_until
-        if down and circuit.skip():
-            return
-        try:
-            super().set(key, value, timeout, version)
-        except OUTAGE_ERRORS as error:
-            circuit.failed(error)
-            return
-        if down:
-            circuit.recovered()
+        self._guarded(None, super().set, key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._guarded(False, super().touch, key, timeout, version)
@@ -275,9 +236,8 @@ class RedisCache(DjangoRedisCache):
         return self._guarded(False, super().has_key, key, version)
 
     def incr(self, key, delta=1, version=None):
-        missing = object()
-        result = self._guarded(missing, super().incr, key, delta, version)
-        if result is missing:
+        result = self._guarded(_UNAVAILABLE, super().incr, key, delta, version)
+        if result is _UNAVAILABLE:
             raise ValueError(f"Key '{key}' not found (the cache is unavailable).")
         return result
 
@@ -288,6 +248,9 @@ class RedisCache(DjangoRedisCache):
         return self._guarded(None, super().delete_many, keys, version)
 
     def _guarded(self, default, method, *args):
+        """``method(*args)``: skip Redis while the breaker is open; on an outage error, open it and
+        answer ``default``; a probe that succeeds closes it. ``down`` is read first, so a call that
+        began before a failure elsewhere does not close the breaker that failure opened."""
         circuit = self.circuit
         down = circuit.down_until
         if down and circuit.skip():

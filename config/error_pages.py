@@ -39,11 +39,12 @@ from django.http import (
     HttpResponseForbidden,
     HttpResponseNotFound,
     HttpResponseServerError,
-    JsonResponse,
 )
 from django.template import loader
 from django.urls import Resolver404
 from django.utils.translation import gettext as _
+
+from registry.api.exceptions import api_error_json
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def service_unavailable(request: HttpRequest, exception: BaseException | None = 
             "The registry's database is temporarily unavailable. Try again after the number of seconds "
             "in the Retry-After header."
         )
-        response = JsonResponse({"detail": message, "errors": []}, status=503)
+        response = api_error_json(503, message)
     else:
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -22,11 +22,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.template import loader
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+
+from .api.exceptions import api_error_json
 
 # The views that take files, by URL name (the import forms are sanctions', the remedy forms
 # remedies'; named here, not imported: the registry knows no app above it).
@@ -121,7 +123,7 @@ def length_required(request: HttpRequest) -> HttpResponse:
 
 def _refusal(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": message, "errors": []}, status=status)
+        response: HttpResponse = api_error_json(status, message)
     else:
         body = loader.get_template("413.html").render({"status": status, "title": title, "message": message})
         response = HttpResponse(body, status=status)

@@ -35,7 +35,8 @@ class CappedPageNumberPagination(PageNumberPagination):
         number = int(raw)
         if page_size and number * page_size > self.max_results + page_size:
             raise NotFound(
-                f"Results are available up to the first {self.max_results}; narrow the query with filters."
+                _("Results are available up to the first %(count)d; narrow the query with filters.")
+                % {"count": self.max_results}
             )
         return super().paginate_queryset(queryset, request, view)
 

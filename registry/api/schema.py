@@ -50,14 +50,11 @@ class AutoSchema(openapi.AutoSchema):
                 without_nul(parameter.get("schema", {}))
         responses = operation["responses"]
         for code, description in self._error_statuses(operation).items():
-            documented = responses.get(code)
-            if documented is None:
+            if code not in responses:
                 responses[code] = self._get_response_for_code(
                     OpenApiResponse(ApiErrorSerializer, description=description), code
                 )
-            elif "content" not in documented:
-                documented["content"] = self._get_response_for_code(ApiErrorSerializer, code)["content"]
-        for code, documented in responses.items():
+        for code, documented in responses.items():  # an error a view documented without a body
             if code >= "400" and "content" not in documented:
                 documented["content"] = self._get_response_for_code(ApiErrorSerializer, code)["content"]
         operation["responses"] = dict(sorted(responses.items()))

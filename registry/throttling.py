@@ -46,6 +46,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from rest_framework import throttling as drf_throttling
 
@@ -206,52 +208,9 @@ def _redis_backend():
     return backend if hasattr(backend, "run") else None
 
 
-class _LocalCounters:
-    """The limiter's counters in this process' memory, for while Redis cannot be reached."""
-
-    MAX = 100_000  # buckets kept; beyond, the expired go first, then the oldest
-
-    def __init__(self) -> None:
-        self._values: dict[str, list] = {}  # key → [count, monotonic expiry]
-        self._lock = threading.Lock()
-
-    def _add(self, key: str, amount: int, ttl: int, at: float) -> int:
-        entry = self._values.get(key)
-        if entry is None or entry[1] <= at:
-            if len(self._values) >= self.MAX:
-                self._evict(at)
-            entry = self._values[key] = [0, at + ttl]
-        entry[0] += amount
-        return entry[0]
-
-    def _evict(self, at: float) -> None:
-        for key in [key for key, (_, expiry) in self._values.items() if expiry <= at]:
-            del self._values[key]
-        if len(self._values) >= self.MAX:
-            for key in list(self._values)[: self.MAX // 2]:  # insertion order: the oldest windows
-                del self._values[key]
-
-    def count(self, current_key: str, previous_key: str, ttl: int, add: int, carry: int) -> tuple[int, int]:
-        at = time.monotonic()
-        with self._lock:
-            current = self._add(current_key, add, ttl, at)
-            if carry:
-                return current, self._add(previous_key, carry, ttl, at)
-            entry = self._values.get(previous_key)
-            return current, entry[0] if entry is not None and entry[1] > at else 0
-
-    def uncount(self, key: str) -> None:
-        with self._lock:
-            entry = self._values.get(key)
-            if entry is not None:
-                entry[0] -= 1
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-
-
-_local = _LocalCounters()
+# The counters while Redis cannot be reached: this process' memory, counted as in any other Django
+# cache (``_count_in_cache``). Bounded: past MAX_ENTRIES, the least recently used third goes.
+_local = LocMemCache("registry-throttling", {"OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 3}})
 _counting_locally = False  # since the first count that Redis did not take; logged once per outage
 
 
@@ -262,7 +221,7 @@ def _count_locally(current_key: str, previous_key: str, ttl: int, add: int, carr
         logger.warning(
             "rate limiter: Redis is unavailable; every process counts its own requests until it answers"
         )
-    return _local.count(current_key, previous_key, ttl, add, carry)
+    return _count_in_cache(_local, current_key, previous_key, ttl, add, carry)
 
 
 # Add ARGV[1] to this window's counter (setting its expiry when the window starts) and ARGV[3] to
@@ -307,22 +266,26 @@ def _count(
             _counting_locally = False
             logger.warning("rate limiter: Redis answers again; the limits are shared by every process again")
         return int(current), int(previous or 0), False
-    return (*_count_in_cache(current_key, previous_key, ttl, add, carry), False)
+    return (*_count_in_cache(cache, current_key, previous_key, ttl, add, carry), False)
 
 
-def _count_in_cache(current_key: str, previous_key: str, ttl: int, add: int, carry: int) -> tuple[int, int]:
-    """The counters in any other cache (local memory in development)."""
-    try:
-        current = cache.incr(current_key, add)
-    except ValueError:
-        cache.add(current_key, 0, ttl)
-        current = cache.incr(current_key, add)
+def _count_in_cache(
+    store: BaseCache, current_key: str, previous_key: str, ttl: int, add: int, carry: int
+) -> tuple[int, int]:
+    """The counters in any other cache: local memory in development, or this process' while Redis
+    is unavailable (``_local``)."""
+    current = _incr(store, current_key, add, ttl)
     if carry:
-        try:
-            return current, cache.incr(previous_key, carry)
-        except ValueError:
-            pass
-    return current, cache.get(previous_key) or 0
+        return current, _incr(store, previous_key, carry, ttl)
+    return current, store.get(previous_key) or 0
+
+
+def _incr(store: BaseCache, key: str, amount: int, ttl: int) -> int:
+    try:
+        return store.incr(key, amount)
+    except ValueError:  # a new window: start its counter with its expiry
+        store.add(key, 0, ttl)
+        return store.incr(key, amount)
 
 
 def _keys(bucket: str, rate: Rate, t: float) -> tuple[int, float, str, str]:
@@ -336,11 +299,8 @@ def _keys(bucket: str, rate: Rate, t: float) -> tuple[int, float, str, str]:
 
 
 def _uncount(current_key: str, locally: bool = False) -> None:
-    if locally:
-        _local.uncount(current_key)
-        return
     try:
-        cache.decr(current_key)
+        (_local if locally else cache).decr(current_key)
     except Exception:  # noqa: BLE001 - the refusal stands; the counter is one too high for a window
         logger.warning("rate limiter could not uncount a refused request", exc_info=True)
 
@@ -351,7 +311,7 @@ def _count_or_local(current_key: str, previous_key: str, ttl: int, add: int = 1,
         return _count(current_key, previous_key, ttl, add, carry)
     except Exception:  # noqa: BLE001 - a wrong reply or a bug: limit in this process, and say so
         logger.exception("rate limiter: the shared counters failed; counting in this process")
-        return (*_local.count(current_key, previous_key, ttl, add, carry), True)
+        return (*_count_in_cache(_local, current_key, previous_key, ttl, add, carry), True)
 
 
 def hit(bucket: str, rate: Rate) -> int | None:

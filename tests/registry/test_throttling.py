@@ -166,19 +166,3 @@ def test_every_limit_holds_per_process_while_redis_is_down(attempt, cache_on_pri
     redis_server.kill()
     assert [attempt(), attempt(), attempt()] == [False, False, True]
     assert throttling._counting_locally
-
-
-def test_the_counters_in_memory_forget_expired_windows_first_then_the_oldest(monkeypatch):
-    counters = throttling._LocalCounters()
-    monkeypatch.setattr(throttling._LocalCounters, "MAX", 4)
-    ticks = iter(range(100))
-    monkeypatch.setattr(throttling.time, "monotonic", lambda: float(next(ticks)))
-    counters.count("a", "a0", ttl=1, add=1, carry=0)  # at 0, expires at 1
-    counters.count("b", "b0", ttl=50, add=1, carry=0)
-    counters.count("c", "c0", ttl=50, add=1, carry=0)
-    counters.count("d", "d0", ttl=50, add=1, carry=0)
-    counters.count("e", "e0", ttl=50, add=1, carry=0)  # full: "a" has expired and goes
-    assert set(counters._values) == {"b", "c", "d", "e"}
-    counters.count("f", "f0", ttl=50, add=1, carry=0)  # full, nothing expired: the oldest half goes
-    assert set(counters._values) == {"d", "e", "f"}
-    assert counters.count("d", "d0", ttl=50, add=2, carry=0) == (3, 0)

@@ -28,7 +28,7 @@ class PageRateLimitMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if match is not None and request.method == "POST" and match.view_name in SIGN_IN_URL_NAMES:
-            wait = throttling.hit(f"sign-in:{throttling.client_ip(request)}", throttling.sign_in_rate())
+            wait = throttling.sign_in_hit(request)
             if wait is None:
                 return None
             from .views import too_many_requests

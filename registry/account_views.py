@@ -105,7 +105,7 @@ class EnterpriseSignInView(LoginView):
 
     def post(self, request, *args, **kwargs):
         # The same budget of password tries per address as the staff and admin sign-in forms.
-        wait = throttling.hit(f"sign-in:{throttling.client_ip(request)}", throttling.sign_in_rate())
+        wait = throttling.sign_in_hit(request)
         if wait is not None:
             form = self.form_class(request, initial={"username": request.POST.get("username", "")[:254]})
             context = self.get_context_data(form=form, throttled=_wait_message(wait))
@@ -155,11 +155,6 @@ def _code_page(request, template: str, context: dict, *, status: int = 200, thro
     return _private(render(request, template, context, status=status))
 
 
-def _code_tries_over(request: HttpRequest) -> int | None:
-    """A code counts against the same per-address budget as a password."""
-    return throttling.hit(f"sign-in:{throttling.client_ip(request)}", throttling.sign_in_rate())
-
-
 @never_cache
 def two_factor_view(request: HttpRequest) -> HttpResponse:
     """After the password: the six-digit code of the staff member's authenticator app."""
@@ -174,7 +169,7 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _code_page(request, template, {"form": TwoFactorCodeForm()})
     form = TwoFactorCodeForm(request.POST)
-    wait = _code_tries_over(request)
+    wait = throttling.sign_in_hit(request)  # a code costs what a password does
     if wait is not None:
         return _throttled(_code_page(request, template, {"form": form}, throttled=_wait_message(wait)), wait)
     if form.is_valid():
@@ -224,7 +219,7 @@ def two_factor_set_up_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _code_page(request, template, {**context, "form": TwoFactorCodeForm()})
     form = TwoFactorCodeForm(request.POST)
-    wait = _code_tries_over(request)
+    wait = throttling.sign_in_hit(request)  # a code costs what a password does
     if wait is not None:
         page = _code_page(request, template, {**context, "form": form}, throttled=_wait_message(wait))
         return _throttled(page, wait)

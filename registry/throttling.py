@@ -98,6 +98,12 @@ def sign_in_rate() -> Rate:
     return parse_rate(getattr(settings, "SIGN_IN_RATE", "10/min"))
 
 
+def sign_in_hit(request: HttpRequest) -> int | None:
+    """Count one password (or second-factor code) try against the client's sign-in budget, shared by
+    every sign-in form: None if it is allowed, else the seconds to wait."""
+    return hit(f"sign-in:{client_ip(request)}", sign_in_rate())
+
+
 def page_rate() -> Rate:
     return parse_rate(getattr(settings, "PORTAL_PAGE_RATE", DEFAULT_PAGE_RATE))
 

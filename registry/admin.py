@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .models import (
@@ -323,3 +326,60 @@ class EnterpriseAccountAdmin(admin.ModelAdmin):
 
         for account in queryset:
             enterprise_account_revoke(actor=request.user, account=account)
+
+
+# --- Sign-in safety: what django-axes and django-otp register, read-only, and changed only through
+# the audited services (registry/lockout.py, registry/two_factor.py) -------------------------------
+
+for _model in (AccessAttempt, TOTPDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Failed sign-ins per account: seen here; a lock is lifted with the action (audited)."""
+
+    actions = ["unlock"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the selected accounts"))
+    def unlock(self, request, queryset):
+        from .lockout import account_unlock
+
+        for username in sorted({attempt.username for attempt in queryset if attempt.username}):
+            try:
+                account_unlock(actor=request.user, username=username)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{username}: {exc}", messages.ERROR)
+                return
+            self.message_user(request, _("%(name)s is unlocked.") % {"name": username})
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyModelAdmin):
+    """Staff members' authenticator apps: never their key; a lost phone's app is removed with the
+    action (audited), and its holder sets up a new one at the next sign-in."""
+
+    hidden = frozenset({"key"})
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    actions = ["remove"]
+
+    @admin.action(description=_("Remove the selected apps (their holders set up new ones)"))
+    def remove(self, request, queryset):
+        from .two_factor import two_factor_reset
+
+        for user in {device.user for device in queryset.select_related("user")}:
+            try:
+                two_factor_reset(actor=request.user, user=user)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{user}: {exc}", messages.ERROR)
+                return
+            self.message_user(request, _("%(name)s sets up a new app at the next sign-in.") % {"name": user})

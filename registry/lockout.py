@@ -6,8 +6,8 @@ user name, in PostgreSQL (it keeps working while Redis is down): after ``SIGN_IN
 failures the account cannot sign in for ``SIGN_IN_LOCKOUT_MINUTES`` after the last try, from any
 address, at every sign-in form (staff, admin, enterprise). Its authentication backend comes first,
 so a locked account's password is never compared: the answer is the same page whether a guess was
-right or wrong. A registry administrator lifts a lock by deleting the account's access attempts in
-the admin (``Access attempts``) or with ``manage.py axes_reset_username NAME``.
+right or wrong. A registry administrator lifts a lock in the admin (``Access attempts``, action
+"Unlock"), through ``account_unlock``, which audits it.
 
 When an account locks, its holder is told at its addresses (e-mail, and text message where a sender
 is configured), at most once per lockout period, and the lock is written to the audit trail.
@@ -22,6 +22,7 @@ import logging
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.dispatch import receiver
@@ -34,11 +35,13 @@ from . import sms, throttling
 from .audit import audit_write
 from .choices import SignInChannel
 from .models import AuditEntry
+from .permissions import is_registry_admin
 from .sign_up import sign_in_addresses
 
 logger = logging.getLogger(__name__)
 
 LOCK_ACTION = "account.lock"
+UNLOCK_ACTION = "account.unlock"
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -169,3 +172,21 @@ def account_lockout_record(*, username: str, client: str = "") -> bool:
 def _account_locked(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     if username:
         account_lockout_record(username=username, client=ip_address or "")
+
+
+@transaction.atomic
+def account_unlock(*, actor, username: str) -> int:
+    """Lift an account's lockout at once (a registry administrator): its failed sign-ins are
+    forgotten. Audited; returns the number of attempt records removed."""
+    from axes.utils import reset
+
+    if not is_registry_admin(actor):
+        raise PermissionDenied(_("Only a registry administrator may unlock an account."))
+    removed = reset(username=username)
+    User = get_user_model()
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+    target = user if user is not None else ("auth.user", "", username)
+    audit_write(
+        actor=actor, action=UNLOCK_ACTION, target=target, after={"username": username, "attempts": removed}
+    )
+    return removed

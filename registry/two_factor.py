@@ -12,8 +12,8 @@ the request is anonymous (``TwoFactorMiddleware``).
 
 Wrong codes: the device waits 1, 2, 4, 8… seconds after each successive failure (django-otp's
 throttling), and every try counts against the address's sign-in budget (``SIGN_IN_RATE``). A code
-works once. A staff member who lost their phone asks a registry administrator to delete their device
-(admin, "TOTP devices"), then sets up a new one.
+works once. A staff member who lost their phone asks a registry administrator to remove their app
+(admin, "TOTP devices", action "Remove", through ``two_factor_reset``), then sets up a new one.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseRedirect
@@ -41,6 +41,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit_write
 from .models import StaffRole
+from .permissions import is_registry_admin
 
 VERIFY, SET_UP = "verify", "set-up"
 # Pages that ask for the second factor (each sends a visitor who still owes it there).
@@ -269,4 +270,15 @@ def two_factor_disable(*, actor, user) -> int:
     count, _detail = TOTPDevice.objects.filter(user=user).delete()
     if count:
         audit_write(actor=actor, action="account.two_factor_off", target=user, after={"devices": count})
+    return count
+
+
+@transaction.atomic
+def two_factor_reset(*, actor, user) -> int:
+    """Remove a staff member's authenticator apps (a lost phone; a registry administrator): at their
+    next sign-in they set up a new one. Audited; returns the number of apps removed."""
+    if not is_registry_admin(actor):
+        raise PermissionDenied(_("Only a registry administrator may remove someone's authenticator app."))
+    count, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit_write(actor=actor, action="account.two_factor_reset", target=user, after={"devices": count})
     return count

@@ -227,3 +227,31 @@ def test_the_verified_session_is_remembered_until_sign_out(client, clerk_device)
     assert client.get("/desk/").status_code == 200
     clerk_device.refresh_from_db()
     assert clerk_device.last_used_at is not None and clerk_device.last_used_at <= timezone.now()
+
+
+def test_an_administrator_removes_a_lost_phones_app_through_the_audited_action(clerk_device, registry_admin):
+    from django.core.exceptions import PermissionDenied
+
+    from registry.two_factor import two_factor_reset
+
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    admin_client = Client()
+    admin_client.force_login(root)
+    page = admin_client.get(f"/admin/otp_totp/totpdevice/{clerk_device.pk}/change/")
+    assert page.status_code == 200 and clerk_device.key not in page.content.decode()  # never the key
+    # Changing or deleting a device by hand would go unaudited: only the action is offered.
+    assert admin_client.post(f"/admin/otp_totp/totpdevice/{clerk_device.pk}/change/", {}).status_code == 403
+    assert (
+        admin_client.post(
+            f"/admin/otp_totp/totpdevice/{clerk_device.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    done = admin_client.post(
+        "/admin/otp_totp/totpdevice/", {"action": "remove", "_selected_action": [clerk_device.pk]}
+    )
+    assert done.status_code == 302 and not TOTPDevice.objects.filter(user=clerk_device.user).exists()
+    entry = AuditEntry.objects.get(action="account.two_factor_reset")
+    assert entry.actor_id == root.pk and entry.target_id == str(clerk_device.user_id)
+    with pytest.raises(PermissionDenied):
+        two_factor_reset(actor=clerk_device.user, user=registry_admin)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import contextlib
+from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -16,97 +19,24 @@ from django.views.decorators.http import require_http_methods
 
 from registry import cache_backend
 from registry import uscc as uscc_codes
-from registry.cache import enterprise_cache_key, enterprise_generation
-from registry.models import Enterprise
-from registry.selectors import division_describe, enterprise_in_path
-from sanctions.lists.ratings import rating_current
-from sanctions.lists.selectors import active_listings_for
-from sanctions.lists.standing import penalty_counts, standing_from
-from sanctions.records.selectors import public_records_for
-from sanctions.remedies.selectors import (
-    listings_under_objection,
-    open_objection_on_record,
-    public_commitments_for,
-)
+from registry.cache import enterprise_generation
+from registry.selectors import enterprise_in_path
 
 from . import search_views
+from .credit_page import credit_page_body, credit_page_read
 from .home import home_body
 from .masking import (
     SECTION_KINDS,
-    public_listing_fields,
-    public_text,
     section_title,
-    sections_of,
-    with_labels,
 )
 from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
 
 PAGE_CACHE_SECONDS = 24 * 60 * 60  # the key carries the date and the enterprise's generation anyway
 # Part of every cache key of a credit page: a new one when what the page shows changes shape (2:
-# the standing worded from what is listed, free text masked), so no older page is served again.
-PAGE_FORMAT = "p2"
-
-
-def credit_page_body(enterprise: Enterprise) -> str:
-    """The rendered body of a credit page (facts, standing, record sections), cached per enterprise and language.
-
-    The key changes whenever a service changes what is public about the enterprise (its generation,
-    bumped by the record and enterprise services) and at midnight (its date), so a cached page is
-    never stale. Only the frame around it (CSRF token, language switch) is rendered per request.
-    """
-    language = translation.get_language()
-    key = enterprise_cache_key("credit-page", enterprise.id, language, PAGE_FORMAT)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    # Each public record once, with its objection flag; the standing from what is read here anyway.
-    records = list(
-        public_records_for(enterprise=enterprise)
-        .annotate(under_objection=open_objection_on_record())
-        .order_by("-decision_date", "-id")
-    )
-    objected = {record.pk for record in records if record.under_objection}
-    by_kind = sections_of(records)
-    sections = [
-        (
-            kind.value,
-            section_title(kind),
-            [{**with_labels(r), "under_objection": r["id"] in objected} for r in by_kind.get(kind.value, [])],
-        )
-        for kind in SECTION_KINDS
-    ]
-    listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
-    # The standing is worked out from, and worded by, exactly what the page lists.
-    standing = standing_from(enterprise=enterprise, listings=listings, penalties=penalty_counts(records))
-    objected_listings = listings_under_objection(entry.pk for entry in listings)
-    commitments = list(public_commitments_for(enterprise=enterprise))
-    for commitment in commitments:
-        commitment.public_content = public_text(commitment.content, codes=(enterprise.uscc,))
-    counts = [(kind, label, len(items)) for kind, label, items in sections]
-    counts += [
-        ("lists", _("Lists"), len(listings)),
-        ("commitments", _("Credit commitments"), len(commitments)),
-    ]
-    html = render_to_string(
-        "lookup/_credit_body.html",
-        {
-            "enterprise": enterprise,
-            "division": division_describe(enterprise.division_code),
-            "former_names": list(enterprise.former_names.all()),
-            "standing": standing.as_dict() | {"details": standing.details},
-            "section_counts": counts,
-            "sections": sections,
-            "rating": rating_current(enterprise=enterprise),
-            "listings": [
-                (public_listing_fields(entry, enterprise=enterprise), entry.pk in objected_listings)
-                for entry in listings
-            ],
-            "commitments": commitments,
-        },
-    )
-    cache.set(key, html, PAGE_CACHE_SECONDS)
-    return html
+# the standing worded from what is listed, free text masked; 3: the body rendered by Jinja2), so
+# no older page is served again.
+PAGE_FORMAT = "p3"
 
 
 # The most recent pages, per process: (enterprise id, generation, HTML) by cache key. Served only
@@ -124,6 +54,39 @@ def _remember_page(key: str, entry: tuple[int, int, bytes]) -> None:
         with contextlib.suppress(StopIteration, RuntimeError):
             _LOCAL_PAGES.pop(next(iter(_LOCAL_PAGES)), None)
     _LOCAL_PAGES[key] = entry
+
+
+# The frame of a credit page (``lookup/enterprise.html`` around the body) as a visitor who is not
+# signed in gets it, per language: rendered once with stand-ins for the three things in it that vary
+# (the title, the page's own address in the language links, the body). The frame holds nothing
+# else of the request or the visitor (it is kept whole in the cache for everyone anyway); a test
+# holds it equal to the template rendered for a real request.
+_FRAME_TITLE, _FRAME_PATH, _FRAME_BODY = "\x01title\x01", "/__credit_page_path__/", "\x01body\x01"
+_FRAMES: dict[str, tuple[str, str]] = {}
+
+
+def anonymous_frame(request: HttpRequest, *, title: str, body: str) -> str:
+    """The whole credit page for a visitor who is not signed in, around an escaped ``body``."""
+    language = translation.get_language()
+    frame = _FRAMES.get(language)
+    if frame is None:
+        stand_in = HttpRequest()
+        stand_in.path = stand_in.path_info = _FRAME_PATH
+        stand_in.user = AnonymousUser()
+        stand_in.LANGUAGE_CODE = language
+        html = render_to_string(
+            "lookup/enterprise.html",
+            {"enterprise": {"name": _FRAME_TITLE}, "body_html": mark_safe(_FRAME_BODY)},  # noqa: S308 - a constant
+            request=stand_in,
+        )
+        before, after = html.split(_FRAME_BODY)
+        frame = _FRAMES[language] = (before, after)
+    path = quote(request.get_full_path(), safe="/")
+    return (
+        frame[0].replace(_FRAME_TITLE, escape(title)).replace(_FRAME_PATH, path)
+        + body
+        + frame[1].replace(_FRAME_PATH, path)
+    )
 
 
 def _full_page_key(uscc: str) -> str:
@@ -148,11 +111,12 @@ def visitor_is_anonymous(request: HttpRequest) -> bool:
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """The credit page: registration facts, standing and the public records, by kind.
 
-    For visitors who are not signed in the whole page is the same for everyone, so it is served
-    from the cache: one entry (enterprise id, generation, HTML) per code, language and day, used
-    only while its generation is the enterprise's current one (every public change bumps it; this
-    process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``). The
-    latest pages are also kept in the process, so a popular page costs no round trip at all.
+    Rendered from one query and a Jinja2 body (``lookup.credit_page``), so that a first view is
+    cheap. For visitors who are not signed in the whole page is the same for everyone, so it is also
+    kept: one entry (enterprise id, generation, HTML) per code, language and day, in the shared
+    cache, used only while its generation is the enterprise's current one (every public change bumps
+    it; this process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``).
+    The latest pages are also kept in the process, so a popular page costs no round trip at all.
     """
     anonymous = visitor_is_anonymous(request)
     if anonymous and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
@@ -166,23 +130,29 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         if entry is not None and enterprise_generation(entry[0]) == entry[1]:
             _remember_page(page_key, entry)
             return HttpResponse(entry[2])
-    enterprise = enterprise_in_path(uscc, view_name="lookup:enterprise")
-    if isinstance(enterprise, HttpResponse):
-        return enterprise
-    generation = enterprise_generation(enterprise.id)  # read before rendering: a change meanwhile wins
-    body = credit_page_body(enterprise)
-    response = render(
-        request,
-        "lookup/enterprise.html",
-        {
-            "enterprise": enterprise,
-            "body_html": mark_safe(body),  # noqa: S308 - our own template's output, escaped there
-        },
-    )
+    if uscc_codes.compact(uscc) != uscc:  # spelled otherwise: to the canonical address, or 404
+        return enterprise_in_path(uscc, view_name="lookup:enterprise")
+    page = credit_page_read(uscc=uscc)
+    if page is None:
+        raise Http404(_("No enterprise has this code."))
+    # The generation a kept page is valid for must be read before its data. It can only be read
+    # once the enterprise's id is known, which the page's one query tells: if the enterprise was
+    # never changed (generation 1, most of a registry), no change can have committed since the
+    # read; otherwise the page is read again, now after its generation.
+    generation = enterprise_generation(page.enterprise.id)
+    if generation > 1:
+        page = credit_page_read(uscc=uscc) or page
+    body = mark_safe(credit_page_body(page))  # noqa: S308 - our own template's output, escaped there
+    if anonymous:
+        response = HttpResponse(anonymous_frame(request, title=page.enterprise.name, body=body))
+    else:
+        response = render(
+            request, "lookup/enterprise.html", {"enterprise": page.enterprise, "body_html": body}
+        )
     if anonymous and response.status_code == 200 and generation > 0:  # < 0: Redis down, keep nothing
-        entry = (enterprise.id, generation, response.content)
-        cache.set(_full_page_key(enterprise.uscc), entry, PAGE_CACHE_SECONDS)
-        _remember_page(_full_page_key(enterprise.uscc), entry)
+        entry = (page.enterprise.id, generation, response.content)
+        cache.set(_full_page_key(uscc), entry, PAGE_CACHE_SECONDS)
+        _remember_page(_full_page_key(uscc), entry)
     return response
 
 

@@ -26,6 +26,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from redis.exceptions import ResponseError
 
 from . import cache_backend
 from .near_cache import NearCache, near_cache
@@ -84,6 +85,18 @@ _unknown = itertools.count(1)
 
 
 def _read_generation(key: str) -> int:
+    run = getattr(cache, "run", None)  # Redis (registry.cache_backend): one round trip, not two
+    if run is not None:
+        made = cache.make_key(key)
+        try:
+            # SET NX GET (Redis 7): 1 stored if missing, so that a bump's INCR finds it; the old value.
+            old = run(lambda client: client.set(made, 1, nx=True, get=True))
+        except cache_backend.CacheUnavailable:
+            return -next(_unknown)
+        except ResponseError:  # a Redis before 7.0: NX and GET together are refused
+            pass
+        else:
+            return 1 if old is None else int(old)
     value = cache.get(key)
     if value is None:
         if not getattr(cache, "available", True):  # Redis is down: not a missing key

@@ -218,7 +218,7 @@ def find_personal_data(
         return []
     today = today or dt.date.today()
     folded = text.translate(_FOLD)
-    known_codes = {uscc.compact(c) for c in codes if c}
+    known_codes: set[str] | None = None  # worked out only if an 18-character number turns up
     found: list[Finding] = []
 
     for match in _ID18.finditer(folded):
@@ -226,6 +226,8 @@ def find_personal_data(
         if not is_resident_id(code, today=today):
             continue
         label = _label_before(folded, match.start())
+        if known_codes is None:
+            known_codes = {uscc.compact(c) for c in codes if c}
         if label != "id" and (
             code in known_codes or label == "code" or (code[0] == "9" and uscc.is_valid(code))
         ):

@@ -94,6 +94,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot-path templates only (``<app>/jinja2/``): the credit page's body (lookup/credit_page.py).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # --- Database: DATABASE_URL, or the embedded PostgreSQL under .data/ -------------------------
@@ -109,6 +117,12 @@ DATABASES["default"].setdefault("TEST", {})
 # a request fail (503, config/error_pages.py) after this long, not after the system's TCP timeout.
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+# Server-side prepared statements, for the few statements that ask for them (the credit page's one
+# query, lookup/credit_page.py; Django's own cursors bind on the client and never prepare). Set
+# DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep them (PgBouncer in
+# transaction mode before 1.21): those statements are then planned on every run.
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when REDIS_URL is set; otherwise local memory and eager ---

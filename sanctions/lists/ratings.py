@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -278,13 +278,18 @@ def rating_recompute(*, enterprise_id: int, today: dt.date | None = None) -> lis
 
 def rating_current(*, enterprise: Enterprise, model: RatingModel | None = None) -> EnterpriseRating | None:
     """The enterprise's current grade under a model (default: the default model)."""
-    if model is None:  # the default model, in the same query
-        model = _default_models().values("pk")[:1]
     return (
-        EnterpriseRating.objects.filter(enterprise=enterprise, model=model, is_current=True)
+        EnterpriseRating.objects.filter(rating_current_filter(model), enterprise=enterprise)
         .select_related("model")
         .first()
     )
+
+
+def rating_current_filter(model: RatingModel | None = None) -> Q:
+    """Which ratings are current under a model (default: the default model, in the same query)."""
+    if model is None:
+        model = _default_models().values("pk")[:1]
+    return Q(model=model, is_current=True)
 
 
 def rating_history(*, enterprise: Enterprise, model: RatingModel | None = None) -> QuerySet[EnterpriseRating]:

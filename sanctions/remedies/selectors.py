@@ -133,6 +133,11 @@ def records_under_objection(record_ids: Iterable[int]) -> set[int]:
     )
 
 
+def listing_objection_open() -> QuerySet[Objection]:
+    """For annotating a listing query: its objections not decided yet (wrap in ``Exists``)."""
+    return Objection.objects.filter(status__in=OPEN_OBJECTION_STATUSES, listing=OuterRef("pk"))
+
+
 def listings_under_objection(listing_ids: Iterable[int]) -> set[int]:
     """Which of these listings carry an objection that is not decided yet."""
     ids = list(listing_ids)

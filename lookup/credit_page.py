@@ -1,0 +1,429 @@
+"""What a credit page shows, read in one query, and its body rendered by the hot-path template.
+
+A first view of a credit page (one no cache has seen: most views of a national registry, which is
+read in its long tail) used to cost seven ORM queries and a Django template of some hundred tags,
+about 13 ms of one core. Here the enterprise and everything public about it — former names, public
+records with their objection flag, listings in force, commitments, the current grade — come back
+from PostgreSQL as one row, the sections built by ``jsonb_build_object`` inside ``ARRAY(SELECT …)``
+subqueries. The subqueries are the project's own selectors (``public_records``, ``active_listings``,
+``public_commitments_for``, ``rating_current``'s filter), so what is public is still decided there
+and nowhere else; the rows are turned back into unsaved model instances, so that masking
+(``lookup.masking``) and the standing (``sanctions.lists.standing``) run on them unchanged.
+
+The body is rendered by a Jinja2 template (``lookup/jinja2/lookup/credit_body.html``), several times
+cheaper than the Django template language for a page of this size; its strings are the catalogue's
+(``_("…")`` is found by ``makemessages`` like any ``{% translate %}``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections, models, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Cast, JSONObject
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from config.jinja2 import localized_template
+from registry.models import Agency, Enterprise, EnterpriseFormerName
+from registry.selectors import division_describe
+from sanctions.lists.ratings import rating_current_filter
+from sanctions.lists.selectors import active_listings
+from sanctions.lists.standing import penalty_counts, standing_from
+from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Listing, ListKind, PublicityRule
+from sanctions.records.selectors import public_records
+from sanctions.remedies.selectors import (
+    listing_objection_open,
+    open_objection_on_record,
+    public_commitments_for,
+)
+
+from .masking import (
+    SECTION_KINDS,
+    public_listing_fields,
+    public_text,
+    section_title,
+    sections_of,
+    with_labels,
+)
+
+# The enterprise's own columns the page shows (never the search columns: tsvectors are large).
+ENTERPRISE_FIELDS = (
+    "id",
+    "uscc",
+    "name",
+    "entity_type",
+    "status",
+    "legal_representative",
+    "registered_capital",
+    "established_on",
+    "domicile",
+    "registration_authority",
+    "division_code",
+    "industry",
+    "registration_number",
+    "organization_code",
+    "tax_number",
+    "is_legacy_code",
+    "legacy_reason",
+    "source",
+    "updated_at",
+)
+# What ``lookup.masking.public_record_fields`` and the record's masking read.
+RECORD_FIELDS = (
+    "id",
+    "record_key",
+    "version",
+    "kind",
+    "document_number",
+    "document_name",
+    "party_name",
+    "party_category",
+    "party_uscc",
+    "legal_representative",
+    "legal_rep_id_number",
+    "content",
+    "decision_date",
+    "publicity_end",
+    "authority_name",
+    "authority_uscc",
+    "source_unit_name",
+    "source_unit_uscc",
+    "severity",
+    "is_exempt",
+    "violation_type",
+    "violation_facts",
+    "legal_basis",
+    "penalty_categories",
+    "fine_amount",
+    "confiscated_amount",
+    "suspended_licence",
+    "licence_category",
+    "certificate_name",
+    "certificate_number",
+    "licence_status",
+    "valid_from",
+    "valid_to",
+)
+LISTING_FIELDS = (
+    "id",
+    "list_kind_id",
+    "document_number",
+    "grounds",
+    "legal_basis",
+    "start_date",
+    "end_date",
+    "removal_conditions",
+)
+COMMITMENT_FIELDS = ("id", "kind", "content", "signed_on", "due_date", "status")
+
+
+def _json_of(model: type[models.Model], names: tuple[str, ...], **extra) -> JSONObject:
+    """``jsonb_build_object`` of these columns; decimals as text, so that no digit is lost to a float."""
+    columns: dict[str, Any] = {}
+    for name in names:
+        model_field = model._meta.get_field(name.removesuffix("_id"))
+        attname = model_field.attname
+        if isinstance(model_field, models.DecimalField):
+            columns[attname] = Cast(F(attname), models.TextField())
+        else:
+            columns[attname] = F(attname)
+    return JSONObject(**columns, **extra)
+
+
+def _instance(model: type[models.Model], data: dict[str, Any], names: tuple[str, ...]):
+    """An unsaved instance with these columns, from their JSON (dates, decimals and UUIDs parsed)."""
+    values = {}
+    for name in names:
+        model_field = model._meta.get_field(name.removesuffix("_id"))
+        value = data.get(model_field.attname)
+        values[model_field.attname] = None if value is None else model_field.to_python(value)
+    return model(**values)
+
+
+def _page_queryset(*, uscc: str, today: dt.date):
+    """The enterprise with its public sections as JSON arrays, in one query."""
+    records = (
+        public_records(today=today)
+        .filter(enterprise=OuterRef("pk"))
+        .order_by("-decision_date", "-id")
+        .values(
+            json=_json_of(
+                CreditRecord,
+                RECORD_FIELDS,
+                agency_name=F("agency__name"),
+                agency_uscc=F("agency__uscc"),
+                rule_name=F("publicity_rule__name"),
+                rule_legal_basis=F("publicity_rule__legal_basis"),
+                under_objection=open_objection_on_record(),
+            )
+        )
+    )
+    listings = (
+        active_listings(today=today)
+        .filter(enterprise=OuterRef("pk"))
+        .order_by("list_kind__nature", "-start_date")
+        .values(
+            json=_json_of(
+                Listing,
+                LISTING_FIELDS,
+                kind_name=F("list_kind__name"),
+                kind_name_en=F("list_kind__name_en"),
+                kind_nature=F("list_kind__nature"),
+                agency_name=F("agency__name"),
+                agency_uscc=F("agency__uscc"),
+                under_objection=Exists(listing_objection_open()),
+            )
+        )
+    )
+    commitments = public_commitments_for(enterprise=OuterRef("pk")).values(
+        json=_json_of(Commitment, COMMITMENT_FIELDS, agency_name=F("agency__name"))
+    )
+    former = (
+        EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk"))
+        .order_by("id")
+        .values(json=JSONObject(name="name", used_from="used_from", used_until="used_until"))
+    )
+    rating = (
+        EnterpriseRating.objects.filter(rating_current_filter(), enterprise=OuterRef("pk"))
+        .order_by("id")
+        .values(json=JSONObject(grade="grade", points="points", model_name="model__name"))[:1]
+    )
+    return (
+        Enterprise.objects.filter(uscc=uscc)
+        .only(*ENTERPRISE_FIELDS)
+        .annotate(
+            page_records=ArraySubquery(records),
+            page_listings=ArraySubquery(listings),
+            page_commitments=ArraySubquery(commitments),
+            page_former=ArraySubquery(former),
+            page_rating=Subquery(rating, output_field=models.JSONField()),
+        )
+    )
+
+
+# The query is built once per process with stand-ins for its two values (building and compiling
+# it through the ORM costs several times what PostgreSQL takes to answer it), then executed as a
+# prepared statement: PostgreSQL plans it a few times, then keeps a generic plan.
+_USCC_STAND_IN = "\x00uscc"
+_TODAY_STAND_IN = dt.date(1901, 2, 3)
+_statement: tuple[str, list[int], list[int], tuple, list[str]] | None = None
+
+
+def _page_statement():
+    global _statement
+    if _statement is None:
+        queryset = _page_queryset(uscc=_USCC_STAND_IN, today=_TODAY_STAND_IN)
+        sql, params = queryset.query.sql_with_params()
+        uscc_at = [i for i, value in enumerate(params) if value == _USCC_STAND_IN]
+        today_at = [i for i, value in enumerate(params) if value == _TODAY_STAND_IN]
+        if len(uscc_at) != 1 or not today_at:
+            raise RuntimeError("the credit page's query has not the parameters expected")
+        names = [f.attname for f in Enterprise._meta.concrete_fields if f.attname in ENTERPRISE_FIELDS]
+        _statement = (sql, uscc_at, today_at, tuple(params), names)
+    return _statement
+
+
+class _PreparedCursor(CursorWrapper):
+    """Executes as a prepared statement (Django turns psycopg's preparing off: poolers such as
+    PgBouncer in transaction mode do not keep them; one statement, prepared per connection, is safe
+    behind a session pooler or none, which is how this project connects)."""
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        with self.db.wrap_database_errors:
+            return self.cursor.execute(sql, params, prepare=True)
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    _execute = _PreparedCursor._execute
+
+
+def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
+    """The enterprise (only the columns shown) with its public sections as JSON arrays in ``page_*``
+    attributes, in one query; None when no enterprise has this code."""
+    sql, uscc_at, today_at, template, names = _page_statement()
+    params = list(template)
+    params[uscc_at[0]] = uscc
+    for i in today_at:
+        params[i] = today
+    connection = connections[router.db_for_read(Enterprise)]
+    connection.ensure_connection()
+    # A cursor of psycopg's own class (server-side binding), wrapped as Django wraps its cursors
+    # (query log, execute wrappers, Django's database errors), that prepares the statement.
+    raw = psycopg.Cursor(connection.connection)
+    cursor = (_PreparedDebugCursor if connection.queries_logged else _PreparedCursor)(raw, connection)
+    with cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
+    # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
+    records, listings, commitments, former, rating = row[len(names) :]
+    enterprise.page_records = [json.loads(item) for item in records]
+    enterprise.page_listings = [json.loads(item) for item in listings]
+    enterprise.page_commitments = [json.loads(item) for item in commitments]
+    enterprise.page_former = [json.loads(item) for item in former]
+    enterprise.page_rating = json.loads(rating) if rating is not None else None
+    return enterprise
+
+
+_RECORD_DATES = tuple(
+    name for name in RECORD_FIELDS if isinstance(CreditRecord._meta.get_field(name), models.DateField)
+)
+_RECORD_DECIMALS = tuple(
+    name for name in RECORD_FIELDS if isinstance(CreditRecord._meta.get_field(name), models.DecimalField)
+)
+
+
+class PublicRecord:
+    """A public record as the page reads it: the columns of ``RECORD_FIELDS`` as attributes (dates
+    and amounts parsed), which is all that masking and the standing ask of a ``CreditRecord``.
+    Lighter than an unsaved model instance, which would first set every one of its sixty fields."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.__dict__.update(data)
+        for name in _RECORD_DATES:
+            if (value := data[name]) is not None:
+                setattr(self, name, dt.date.fromisoformat(value))
+        for name in _RECORD_DECIMALS:
+            if (value := data[name]) is not None:
+                setattr(self, name, Decimal(value))
+        self.pk = data["id"]
+
+
+@dataclass
+class CreditPage:
+    """Everything a credit page shows about one enterprise, read at once."""
+
+    enterprise: Enterprise
+    records: list[PublicRecord]
+    listings: list[Listing]
+    commitments: list[Commitment]
+    former_names: list[dict[str, Any]]
+    rating: dict[str, Any] | None
+    today: dt.date
+    objected_listings: set[int] = field(default_factory=set)
+
+
+def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage | None:
+    """The credit page's data for a code as written by us (None: no enterprise has it)."""
+    today = today or timezone.localdate()
+    row = page_row(uscc=uscc, today=today)
+    if row is None:
+        return None
+    agencies: dict[tuple, Agency] = {}
+
+    def agency(name: str, uscc: str) -> Agency:
+        key = (name, uscc)
+        if key not in agencies:
+            agencies[key] = Agency(name=name, uscc=uscc)
+        return agencies[key]
+
+    records = []
+    for data in row.page_records:
+        record = PublicRecord(data)
+        record.agency = agency(data["agency_name"], data["agency_uscc"])
+        record.publicity_rule = (
+            PublicityRule(name=data["rule_name"], legal_basis=data["rule_legal_basis"] or "")
+            if data["rule_name"] is not None
+            else None
+        )
+        records.append(record)
+    listings, objected = [], set()
+    for data in row.page_listings:
+        entry = _instance(Listing, data, LISTING_FIELDS)
+        entry.list_kind = ListKind(
+            code=data["list_kind_id"],
+            name=data["kind_name"],
+            name_en=data["kind_name_en"],
+            nature=data["kind_nature"],
+        )
+        entry.agency = agency(data["agency_name"], data["agency_uscc"])
+        if data["under_objection"]:
+            objected.add(entry.pk)
+        listings.append(entry)
+    commitments = []
+    for data in row.page_commitments:
+        commitment = _instance(Commitment, data, COMMITMENT_FIELDS)
+        commitment.agency = agency(data["agency_name"], "")
+        commitments.append(commitment)
+    former = [
+        {
+            "name": data["name"],
+            "used_from": data["used_from"],
+            "used_until": data["used_until"],
+        }
+        for data in row.page_former
+    ]
+    rating = row.page_rating
+    return CreditPage(
+        enterprise=row,
+        records=records,
+        listings=listings,
+        commitments=commitments,
+        former_names=former,
+        rating=rating,
+        today=today,
+        objected_listings=objected,
+    )
+
+
+def credit_page_context(page: CreditPage) -> dict[str, Any]:
+    """The body template's context, in the active language: masked fields with their labels."""
+    enterprise = page.enterprise
+    by_kind = sections_of(page.records)
+    objected = {record.pk for record in page.records if record.under_objection}
+    sections = [
+        (
+            kind.value,
+            section_title(kind),
+            [{**with_labels(r), "under_objection": r["id"] in objected} for r in by_kind.get(kind.value, [])],
+        )
+        for kind in SECTION_KINDS
+    ]
+    standing = standing_from(
+        enterprise=enterprise, listings=page.listings, penalties=penalty_counts(page.records)
+    )
+    for commitment in page.commitments:
+        commitment.public_content = public_text(commitment.content, codes=(enterprise.uscc,))
+    counts = [(kind, label, len(items)) for kind, label, items in sections]
+    counts += [
+        ("lists", _("Lists"), len(page.listings)),
+        ("commitments", _("Credit commitments"), len(page.commitments)),
+    ]
+    return {
+        "enterprise": enterprise,
+        "division": division_describe(enterprise.division_code),
+        "former_names": page.former_names,
+        "standing": standing.as_dict() | {"details": standing.details},
+        "section_counts": counts,
+        "sections": sections,
+        "rating": page.rating,
+        "listings": [
+            (public_listing_fields(entry, enterprise=enterprise), entry.pk in page.objected_listings)
+            for entry in page.listings
+        ],
+        "commitments": page.commitments,
+        "listed_period": pgettext("period", "Listed"),
+        "updated": timezone.localtime(enterprise.updated_at).strftime("%Y-%m-%d %H:%M")
+        if enterprise.updated_at
+        else "",
+    }
+
+
+def credit_page_body(page: CreditPage) -> str:
+    """The rendered body of a credit page in the active language."""
+    return localized_template("lookup/credit_body.html").render(credit_page_context(page))
+
+
+__all__ = ["CreditPage", "credit_page_body", "credit_page_context", "credit_page_read"]

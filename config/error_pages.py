@@ -18,6 +18,13 @@ bug: ``DatabaseUnavailableMiddleware`` answers a view that failed on it with 503
 does the same for one that failed outside a view (a session saved, a signed-in user loaded). The
 503 page is rendered without the request, so it needs neither the session nor the user; pages that
 need no database (a cached credit page) keep being served.
+
+With read replicas (``DATABASE_REPLICA_URLS``, registry/db_router.py) and the primary down while a
+replica answers, the registry is read-only: public pages keep reading from the replica, and every
+page that writes or needs the primary (forms that post, sign-in, the desk, the admin, the API's
+writes) answers 503 with ``Retry-After`` saying that nothing can be changed right now
+(``503_read_only.html``; on the API, JSON). The request's route refuses such a page before its view
+(``DatabaseUnavailableMiddleware.process_view``); one that fails on the way is marked down.
 """
 
 from __future__ import annotations
@@ -28,9 +35,7 @@ import sys
 import threading
 import time
 
-import psycopg
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import (
     Http404,
     HttpRequest,
@@ -44,6 +49,7 @@ from django.template import loader
 from django.urls import Resolver404
 from django.utils.translation import gettext as _
 
+from registry import db_router
 from registry.api.exceptions import api_error_json
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,7 @@ def page_not_found(request: HttpRequest, exception: BaseException | None = None)
 def server_error(request: HttpRequest) -> HttpResponse:
     exception = sys.exc_info()[1]  # Django calls the handler while handling the exception
     if is_database_outage(exception):
+        db_router.note_outage()
         return service_unavailable(request, exception)
     return HttpResponseServerError(loader.get_template("500.html").render())
 
@@ -87,8 +94,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- 503: the database cannot be reached -----------------------------------------------------------
 
 RETRY_AFTER_SECONDS = 30
-# Django's own (it wraps the driver's), and the driver's where something reached it unwrapped.
-DATABASE_OUTAGE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+DATABASE_OUTAGE_ERRORS = db_router.OUTAGE_ERRORS
 _LOG_EVERY_SECONDS = 10.0
 _log_state = {"at": float("-inf"), "since": 0}
 _log_lock = threading.Lock()
@@ -106,16 +112,28 @@ def is_database_outage(exception: BaseException | None) -> bool:
 
 
 def service_unavailable(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
-    """503 with ``Retry-After``: JSON on the API, else the portal's page (rendered without the request)."""
+    """503 with ``Retry-After``: JSON on the API, else the portal's page (rendered without the request).
+
+    With the primary down and a replica up, the read-only answer: public pages still work, writes do not.
+    """
     _log_outage(request, exception)
+    read_only = db_router.read_only()
     if request.path.startswith("/api/"):
-        message = _(
-            "The registry's database is temporarily unavailable. Try again after the number of seconds "
-            "in the Retry-After header."
-        )
+        if read_only:
+            message = _(
+                "The registry is read-only for the moment: its main database is unavailable, so nothing "
+                "can be created or changed, while public reads still work. Try again after the number of "
+                "seconds in the Retry-After header."
+            )
+        else:
+            message = _(
+                "The registry's database is temporarily unavailable. Try again after the number of "
+                "seconds in the Retry-After header."
+            )
         response = api_error_json(503, message)
     else:
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        template = "503_read_only.html" if read_only else "503.html"
+        response = HttpResponse(loader.get_template(template).render(), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
@@ -129,17 +147,22 @@ def _log_outage(request: HttpRequest, exception: BaseException | None) -> None:
         if now - _log_state["at"] < _LOG_EVERY_SECONDS:
             return
         answered, _log_state["since"], _log_state["at"] = _log_state["since"], 0, now
+    if exception is None:  # refused before its view: the primary is known to be down
+        reason = "the primary is down; read-only" if db_router.read_only() else "the database is down"
+    else:
+        text = str(exception).strip()
+        reason = f"{exception.__class__.__name__}: {text.splitlines()[0] if text else ''}"
     logger.warning(
-        "database unavailable (%s: %s); answered 503 to %s (%d requests since the last message)",
-        exception.__class__.__name__ if exception is not None else "?",
-        str(exception).strip().splitlines()[0] if exception is not None and str(exception).strip() else "",
+        "database unavailable (%s); answered 503 to %s (%d requests since the last message)",
+        reason,
         request.path,
         answered,
     )
 
 
 class DatabaseUnavailableMiddleware:
-    """A view that failed because the database cannot be reached answers 503 (see the module).
+    """A view that failed because the database cannot be reached answers 503 (see the module); with
+    replicas and the primary down, so does a page that writes, before its view runs.
 
     Last in ``MIDDLEWARE``, so that its ``process_exception`` is the first to see the exception.
     """
@@ -150,8 +173,14 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if db_router.writes_refused():
+            return service_unavailable(request)
+        return None
+
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_outage(exception):
+            db_router.note_outage()
             return service_unavailable(request, exception)
         return None
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from redis.exceptions import ResponseError
 
 from . import cache_backend
+from .db_router import after_replicas_replay
 from .near_cache import NearCache, near_cache
 
 _KEY = "ent-gen:{}"
@@ -159,6 +160,9 @@ def enterprise_changed(*enterprise_ids: int | Iterable[int]) -> None:
         return
     _bump(ids)
     transaction.on_commit(lambda: _bump(ids))
+    # With read replicas, once more when they have replayed it: a page read from one before then
+    # (under the generation just bumped) is not kept (registry/db_router.py).
+    after_replicas_replay(lambda: _bump(ids))
 
 
 def enterprise_cache_key(prefix: str, enterprise_id: int, *parts: object) -> str:

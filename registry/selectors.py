@@ -6,7 +6,7 @@ import time
 from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQueryField
-from django.db import connection
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     Case,
@@ -71,7 +71,8 @@ def enterprise_in_path(uscc: str, *, view_name: str | None = None, **url_kwargs)
 def _common_elements(column: str) -> dict[str, float]:
     """Lexemes of a ``tsvector`` column in more than ``COMMON_PAIR_SHARE`` of names, with their share,
     from the statistics ANALYZE keeps."""
-    with connection.cursor() as cursor:
+    # Where the request reads the enterprises (a replica for the public, registry/db_router.py).
+    with connections[router.db_for_read(Enterprise)].cursor() as cursor:
         cursor.execute(
             "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.LanguageMiddleware",
+    # With DATABASE_REPLICA_URLS: which database this request reads from (registry/db_router.py).
+    "registry.replica_middleware.ReplicaRoutingMiddleware",
     # Before anything reads a body (the CSRF check does): too large, refused unread (registry/uploads.py).
     "registry.uploads.UploadLimitMiddleware",
     "lookup.middleware.PageRateLimitMiddleware",
@@ -124,6 +126,35 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DAT
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Read replicas (PostgreSQL streaming replication; registry/db_router.py) ----------------------
+# Comma-separated URLs of hot standbys of DATABASE_URL's server, each an alias replica_1, replica_2…
+# with the default database's options. The public portal's and the public API's reads go to them;
+# writes, the desk, the admin, signed-in visitors and a request that wrote stay on the primary.
+# Unset: one database, exactly as without this setting (no router, no middleware).
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+# A replica that does not answer within this many seconds is skipped (reads go elsewhere).
+REPLICA_CONNECT_TIMEOUT = int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2"))
+# A database that failed is not tried again by this process for this many seconds.
+REPLICA_RETRY_SECONDS = float(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
+# After a write, the visitor's reads stay on the primary this long (a signed cookie).
+REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", "10"))
+# A change's cached pages are invalidated again once every replica has replayed it; a replica that
+# has not within this many seconds is left out of this process' reads for REPLICA_RETRY_SECONDS.
+REPLICA_CATCH_UP_SECONDS = float(os.environ.get("REPLICA_CATCH_UP_SECONDS", "2"))
+# /readyz says "degraded" when a replica's replay is further behind than this.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    _replica["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **_replica.get("OPTIONS", {}),
+        "connect_timeout": REPLICA_CONNECT_TIMEOUT,
+    }
+    # Tests point it at the default test database rather than creating one.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["registry.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
 
 # --- Redis: cache and Celery broker when REDIS_URL is set; otherwise local memory and eager ---
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

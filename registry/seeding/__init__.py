@@ -43,6 +43,7 @@ __all__ = [
     "demo_user_create",
     "enterprises_seed_synthetic",
     "enterprises_seed_synthetic_up_to",
+    "name_indexes_restore",
     "seed_places",
     "synthetic_enterprises",
 ]
@@ -263,10 +264,42 @@ def drop_gin_indexes(cursor) -> list[str]:
 
 
 @transaction.atomic
+def name_indexes_restore() -> list[str]:
+    """Build again any GIN index of the enterprise table that is missing (a bulk seed in parts drops
+    them until its last part; a run stopped before its end leaves them dropped). The definitions are
+    the model's own (``Enterprise.Meta.indexes``). Returns the names built."""
+    from django.contrib.postgres.indexes import GinIndex
+
+    wanted = [index for index in Enterprise._meta.indexes if isinstance(index, GinIndex)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
+            [Enterprise._meta.db_table],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [index for index in wanted if index.name not in present]
+        if not missing:
+            return []
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        with connection.schema_editor(atomic=False) as editor:
+            for index in missing:
+                editor.add_index(Enterprise, index)
+    return [index.name for index in missing]
+
+
+@transaction.atomic
 def enterprises_seed_synthetic(
-    *, count: int, actor=None, progress: Callable[[int], Any] | None = None
+    *,
+    count: int,
+    actor=None,
+    progress: Callable[[int], Any] | None = None,
+    rebuild_indexes: bool = True,
 ) -> int:
-    """Add ``count`` synthetic enterprises with valid, never-repeating codes; returns how many."""
+    """Add ``count`` synthetic enterprises with valid, never-repeating codes; returns how many.
+
+    ``rebuild_indexes=False`` (a part of a larger seed, ``enterprises_seed_synthetic_up_to``): the
+    name indexes dropped for the COPY stay dropped; the caller builds them after its last part.
+    """
     actor = actor or services.system_actor()
     ensure_registry_admin(actor)
     _ensure_demo_allowed()
@@ -291,7 +324,7 @@ def enterprises_seed_synthetic(
                 last = chunk.last_uscc
                 if progress:
                     progress(chunk.rows)
-        if rebuilt:
+        if rebuilt and rebuild_indexes:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for definition in rebuilt:
                 cursor.execute(definition)
@@ -310,14 +343,46 @@ def synthetic_enterprises():
     return Enterprise.objects.filter(source=DataSource.SEED, uscc__regex=f"^.{{8}}{ORG_PREFIX}")
 
 
+# A seed of more than this many enterprises commits in parts of this size (each its own
+# transaction and audit entry), so that a run stopped midway keeps what it made and the next run
+# adds only the rest; the name indexes are dropped by the first part and built after the last.
+SYNTHETIC_PART_ROWS = 1_000_000
+
+
 def enterprises_seed_synthetic_up_to(
-    *, total: int, actor=None, progress: Callable[[int], Any] | None = None
+    *,
+    total: int,
+    actor=None,
+    progress: Callable[[int], Any] | None = None,
+    part_rows: int | None = None,
+    on_part: Callable[[int, int], Any] | None = None,
 ) -> int:
     """Make the synthetic enterprises ``total`` in number, adding only the missing ones; returns how many
-    were added (0 when there are that many already: running it again adds nothing)."""
+    were added (0 when there are that many already: running it again adds nothing).
+
+    Streams: the rows are generated and sent by COPY chunk by chunk, never held as a whole; above
+    ``SYNTHETIC_PART_ROWS`` they are committed part by part. ``on_part(added, missing)`` is called
+    after each committed part."""
     if total < 0:
         raise ValidationError({"count": [_("The number of enterprises cannot be negative.")]})
+    part_rows = part_rows or SYNTHETIC_PART_ROWS
+    # The name indexes of a run that stopped before its last part.
+    name_indexes_restore()
     missing = total - synthetic_enterprises().count()
     if missing <= 0:
         return 0
-    return enterprises_seed_synthetic(count=missing, actor=actor, progress=progress)
+    if missing <= part_rows:
+        return enterprises_seed_synthetic(count=missing, actor=actor, progress=progress)
+    added = 0
+    try:
+        while added < missing:
+            part = min(part_rows, missing - added)
+            added += enterprises_seed_synthetic(
+                count=part, actor=actor, progress=progress, rebuild_indexes=False
+            )
+            if on_part:
+                on_part(added, missing)
+    finally:
+        # After the last part, or after a failed one: the committed parts are searchable.
+        name_indexes_restore()
+    return added

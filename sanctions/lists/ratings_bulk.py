@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
+from registry.batches import run_in_batches
+from registry.cache import enterprise_changed
 from registry.models import Enterprise
 from sanctions.lists.ratings import Engine, Outcome, evaluate_many, lock_enterprises, rating_models_in_force
 from sanctions.lists.selectors import active_listings
@@ -69,7 +71,7 @@ def _base_insert(
         cursor.execute(
             f"INSERT INTO {table} (enterprise_id, model_id, grade, points, explanation, fingerprint, is_current, "  # noqa: S608
             "computed_at) SELECT id, %s, %s, %s, %s::jsonb, %s, true, %s FROM rating_base_ids "
-            "ON CONFLICT (enterprise_id, model_id) WHERE is_current DO NOTHING",
+            "ON CONFLICT (enterprise_id, model_id) WHERE is_current DO NOTHING RETURNING enterprise_id",
             [
                 engine.model.pk,
                 outcome.grade,
@@ -79,7 +81,10 @@ def _base_insert(
                 timezone.now(),
             ],
         )
-        return cursor.rowcount
+        changed = [row[0] for row in cursor.fetchall()]
+    # The grade is on the credit page and in its cache, as for the ratings the engine stores.
+    enterprise_changed(changed)
+    return len(changed)
 
 
 def _with_inputs(low: int, high: int, today: dt.date) -> list[int]:
@@ -106,11 +111,16 @@ def ratings_recompute_bulk(
     models: Sequence[RatingModel] | None = None,
     progress=None,
     between: tuple[int, int] | None = None,
+    analyze: bool = True,
 ) -> BulkResult:
     """Recompute every enterprise's ratings, chunk by chunk of ids (one transaction per chunk).
 
     ``only_missing``: only enterprises that have no current rating yet under a model.
     ``between``: only enterprises whose ids lie between these two, both included.
+    ``analyze=False``: the caller keeps the statistics fresh (the synthetic seed, chunk after chunk).
+    ``progress``: called with a ``registry.batches.BatchProgress`` after each chunk (its ``rows`` are
+    enterprise ids covered). A chunk that fails rolls back alone and raises
+    ``registry.batches.BatchFailed`` naming it; the chunks before it stay committed.
     """
     today = today or timezone.localdate()
     engines = [
@@ -126,36 +136,62 @@ def ratings_recompute_bulk(
     if bounds["low"] is None:
         return result
     base = {engine.model.pk: engine.base_outcome() for engine in engines}
-    with connection.cursor() as cursor:
-        # Fresh statistics, or the planner may take a table that just grew by a million rows for empty.
-        cursor.execute(f"ANALYZE {Enterprise._meta.db_table}, {EnterpriseRating._meta.db_table}")
-    for low in range(bounds["low"], bounds["high"] + 1, chunk):
-        high = min(low + chunk, bounds["high"] + 1)
-        with transaction.atomic():
-            for engine in engines:
-                result.base_rows += _base_insert(
-                    engine=engine,
-                    outcome=base[engine.model.pk],
-                    low=low,
-                    high=high,
-                    today=today,
-                    only_missing=only_missing,
-                )
-            ids = _with_inputs(low, high, today)
-            if only_missing and ids:
-                rated: dict[int, int] = defaultdict(int)
-                for enterprise_id in EnterpriseRating.objects.filter(
-                    enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
-                ).values_list("enterprise_id", flat=True):
-                    rated[enterprise_id] += 1
-                ids = [i for i in ids if rated[i] < len(engines)]
-            for start in range(0, len(ids), EVALUATE_CHUNK):
-                batch = ids[start : start + EVALUATE_CHUNK]
-                lock_enterprises(batch)
-                result.evaluated_rows += evaluate_many(batch, engines, today)
-            result.evaluated += len(ids)
+    if analyze:
+        with connection.cursor() as cursor:
+            # Fresh statistics, or the planner may take a table that just grew by a million rows for empty.
+            cursor.execute(f"ANALYZE {Enterprise._meta.db_table}, {EnterpriseRating._meta.db_table}")
+    first, last = bounds["low"], bounds["high"]
+
+    def step(low: int | None) -> tuple[int, int] | None:
+        low = first if low is None else low
+        if low > last:
+            return None
+        high = min(low + chunk, last + 1)
+        _chunk(result, engines, base, low=low, high=high, today=today, only_missing=only_missing)
         result.chunks += 1
-        result.enterprises = min(high, bounds["high"] + 1) - bounds["low"]
-        if progress:
-            progress(result, high)
+        result.enterprises = high - first
+        return high - low, high
+
+    run_in_batches(step, total=last - first + 1, progress=progress)
     return result
+
+
+@transaction.atomic
+def _chunk(
+    result: BulkResult,
+    engines: list[Engine],
+    base: dict[str, Outcome],
+    *,
+    low: int,
+    high: int,
+    today: dt.date,
+    only_missing: bool,
+) -> None:
+    """The enterprises of ids [low, high): one transaction."""
+    added_base = added_evaluated = evaluated = 0
+    for engine in engines:
+        added_base += _base_insert(
+            engine=engine,
+            outcome=base[engine.model.pk],
+            low=low,
+            high=high,
+            today=today,
+            only_missing=only_missing,
+        )
+    ids = _with_inputs(low, high, today)
+    if only_missing and ids:
+        rated: dict[int, int] = defaultdict(int)
+        for enterprise_id in EnterpriseRating.objects.filter(
+            enterprise_id__in=ids, is_current=True, model__in=[e.model for e in engines]
+        ).values_list("enterprise_id", flat=True):
+            rated[enterprise_id] += 1
+        ids = [i for i in ids if rated[i] < len(engines)]
+    for start in range(0, len(ids), EVALUATE_CHUNK):
+        batch = ids[start : start + EVALUATE_CHUNK]
+        lock_enterprises(batch)
+        added_evaluated += evaluate_many(batch, engines, today)
+    evaluated += len(ids)
+    # Counted once the chunk's work is done (a chunk that fails adds nothing).
+    result.base_rows += added_base
+    result.evaluated_rows += added_evaluated
+    result.evaluated += evaluated

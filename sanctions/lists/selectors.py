@@ -117,3 +117,12 @@ def notifications_of(*, agencies: Iterable[Agency]) -> QuerySet[Notification]:
         .select_related("agency", "listing__enterprise", "listing__list_kind")
         .order_by("-created_at", "-id")
     )
+
+
+def listings_expiry_due_count(*, today: dt.date | None = None) -> int:
+    """Listings in force whose term ended on or before ``today``, not yet removed (the expiry job's
+    total, for its progress): read from the partial index ``listing_term_due``."""
+    today = today or timezone.localdate()
+    return Listing.objects.filter(
+        status=ListingStatus.ACTIVE, end_date__isnull=False, end_date__lte=today
+    ).count()

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -299,16 +300,31 @@ def listings_expire(*, today: dt.date | None = None) -> int:
     """Mark in-force listings whose term has ended as removed (term ended), ``settings.EXPIRY_BATCH_ROWS`` at a time.
 
     Public view never waits for this: ``active_listings`` already stops showing them on their end date.
+    ``listings_expire_batch`` goes on after a position, for a job over millions (``manage.py expire_listings``).
     """
+    done = listings_expire_batch(today=today)
+    return done[0] if done else 0
+
+
+@transaction.atomic
+def listings_expire_batch(
+    *, today: dt.date | None = None, after: tuple[dt.date, int] | None = None, size: int | None = None
+) -> tuple[int, tuple[dt.date, int]] | None:
+    """One batch: the first ``size`` listings in force whose term ended on or before ``today``, in
+    (end date, id) order after ``after``, removed with their audit entries and notifications, their
+    enterprises' cached pages invalidated and ratings queued. Returns (listings removed, the position
+    of the last one), or None when none is left. Found by the partial index ``listing_term_due``."""
     today = today or timezone.localdate()
-    due = list(
-        Listing.objects.select_for_update(skip_locked=True)
-        .filter(status=ListingStatus.ACTIVE, end_date__isnull=False, end_date__lte=today)
-        .select_related("list_kind", "enterprise")
-        .order_by("pk")[: settings.EXPIRY_BATCH_ROWS]
+    size = size or settings.EXPIRY_BATCH_ROWS
+    due = Listing.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        status=ListingStatus.ACTIVE, end_date__isnull=False, end_date__lte=today
     )
+    if after is not None:
+        end, pk = after
+        due = due.filter(Q(end_date__gt=end) | Q(end_date=end, pk__gt=pk))
+    due = list(due.select_related("list_kind", "enterprise").order_by("end_date", "pk")[:size])
     if not due:
-        return 0
+        return None
     actor = system_actor()
     now = timezone.now()
     Listing.objects.filter(pk__in=[x.pk for x in due]).update(
@@ -332,4 +348,4 @@ def listings_expire(*, today: dt.date | None = None) -> int:
     enterprise_ids = {x.enterprise_id for x in due}
     enterprise_changed(enterprise_ids)
     _rating_recompute_on_commit(enterprise_ids)
-    return len(due)
+    return len(due), (due[-1].end_date, due[-1].pk)

@@ -105,7 +105,11 @@ class Listing(models.Model):
                 name="listing_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["enterprise", "status"], name="listing_enterprise_status")]
+        indexes = [
+            models.Index(fields=["enterprise", "status"], name="listing_enterprise_status"),
+            # The daily expiry job's "in force, term ended", without reading the removed ones.
+            models.Index(fields=["end_date", "id"], condition=Q(status="active"), name="listing_term_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.list_kind}"

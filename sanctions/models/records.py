@@ -379,6 +379,12 @@ class CreditRecord(models.Model):
             models.Index(
                 fields=["published_by"], condition=Q(published_by__isnull=False), name="record_published_by"
             ),
+            # The daily expiry job's "published, publicity ended": only the published rows, so that
+            # finding the due ones does not read the ever-growing expired ones (the plain
+            # publicity_end index holds those too).
+            models.Index(
+                fields=["publicity_end", "id"], condition=Q(status="published"), name="record_publicity_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,3 +100,12 @@ def overdue_q(today=None) -> Q:
     """Not yet published although its publish-by deadline has passed (SAMR Order 45: 20 working days)."""
     today = today or timezone.localdate()
     return Q(status__in=PENDING_STATUSES, publish_deadline__lt=today, never_published=False)
+
+
+def records_expiry_due_count(*, today: dt.date | None = None) -> int:
+    """Published records whose publicity ended on or before ``today``, not yet marked expired (the
+    expiry job's total, for its progress): read from the partial index ``record_publicity_due``."""
+    today = today or timezone.localdate()
+    return CreditRecord.objects.filter(
+        status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today
+    ).count()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -397,18 +398,39 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
 
 @transaction.atomic
 def records_expire(*, today: dt.date | None = None) -> int:
-    """Mark published records whose publicity has ended (public view never waits for this)."""
+    """Mark published records whose publicity has ended (public view never waits for this), one
+    batch of ``settings.EXPIRY_BATCH_ROWS``; returns how many. ``records_expire_batch`` goes on after
+    a position, for a job over millions (``manage.py expire_records``)."""
+    done = records_expire_batch(today=today)
+    return done[0] if done else 0
+
+
+@transaction.atomic
+def records_expire_batch(
+    *, today: dt.date | None = None, after: tuple[dt.date, int] | None = None, size: int | None = None
+) -> tuple[int, tuple[dt.date, int]] | None:
+    """One batch of the expiry: the first ``size`` published records whose publicity ended on or
+    before ``today``, in (publicity end, id) order after ``after``, marked expired, each with its
+    history event and audit entry, their enterprises' cached pages invalidated and ratings queued.
+
+    Returns (records marked, the position of the last one), or None when none is left after
+    ``after``. Found by the partial index ``record_publicity_due``: the cost of a batch does not grow
+    with the records already expired. Rows another transaction holds are skipped (the next run takes
+    them)."""
     from registry.services import system_actor
 
     today = today or timezone.localdate()
-    actor = system_actor()
-    due = list(
-        CreditRecord.objects.select_for_update(skip_locked=True)
-        .filter(status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today)
-        .order_by("pk")[: settings.EXPIRY_BATCH_ROWS]
+    size = size or settings.EXPIRY_BATCH_ROWS
+    due = CreditRecord.objects.select_for_update(skip_locked=True).filter(
+        status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today
     )
+    if after is not None:
+        end, pk = after
+        due = due.filter(Q(publicity_end__gt=end) | Q(publicity_end=end, pk__gt=pk))
+    due = list(due.order_by("publicity_end", "pk")[:size])
     if not due:
-        return 0
+        return None
+    actor = system_actor()
     ids = [r.pk for r in due]
     CreditRecord.objects.filter(pk__in=ids).update(status=RecordStatus.EXPIRED, updated_at=timezone.now())
     RecordEvent.objects.bulk_create(
@@ -441,4 +463,4 @@ def records_expire(*, today: dt.date | None = None) -> int:
     enterprise_changed({r.enterprise_id for r in due})
     for enterprise_id in sorted({r.enterprise_id for r in due}):
         task_on_commit(task_names.RATING_RECOMPUTE, enterprise_id)
-    return len(due)
+    return len(due), (due[-1].publicity_end, due[-1].pk)

@@ -29,17 +29,19 @@ plans the same way, in one transaction that ends with ``demo.credit_seed.demo_se
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
 from registry.models import AuditEntry, Enterprise
 from registry.seeding import demo_lock, synthetic_enterprises
-from sanctions.models import CreditRecord, Listing
+from sanctions.models import CreditRecord, EnterpriseRating, Listing, RecordEvent
 from sanctions.records.services import records_expire
 
 from .context import SeedContext
@@ -87,29 +89,81 @@ def credit_seed_synthetic(
     chunk: int = CHUNK_ENTERPRISES,
     progress: Callable[[int], Any] | None = None,
     today: dt.date | None = None,
+    on_chunk: Callable[[ChunkDone], Any] | None = None,
 ) -> BulkReport:
-    """Credit data for every synthetic enterprise not covered yet (see the module's docstring)."""
+    """Credit data for every synthetic enterprise not covered yet (see the module's docstring).
+
+    ``progress(n)`` after each chunk with its number of enterprises; ``on_chunk(ChunkDone)`` with
+    the chunk's ids, time and the totals so far (for a progress line with an ETA)."""
     ctx = SeedContext.load(actor=actor, today=today)
     report = BulkReport()
     with demo_lock():
-        _synthetic(ctx, report, chunk=chunk, progress=progress)
+        _synthetic(ctx, report, chunk=chunk, progress=progress, on_chunk=on_chunk)
     return report
 
 
-def _synthetic(ctx: SeedContext, report: BulkReport, *, chunk: int, progress) -> None:
+@dataclass(frozen=True)
+class ChunkDone:
+    """One committed chunk of ``credit_seed_synthetic``: its enterprise ids and the totals so far."""
+
+    first_id: int
+    last_id: int
+    enterprises: int
+    seconds: float
+    report: BulkReport
+
+
+def remaining_synthetic(after_id: int | None = None) -> int:
+    """Synthetic enterprises the synthetic credit seed has not covered yet (one index range count)."""
+    return synthetic_enterprises().filter(pk__gt=watermark() if after_id is None else after_id).count()
+
+
+def _stale_statistics(table_rows: dict[str, int], written: dict[str, int]) -> list[str]:
+    """The tables that grew by a fifth since their statistics were taken (ANALYZE reads a sample of
+    the same size whatever the table's size, but is not free: taken as the tables grow geometrically,
+    a run of N chunks analyses each table O(log N) times, not N)."""
+    return [table for table, rows in written.items() if rows and rows >= table_rows.get(table, 0) / 5]
+
+
+def _synthetic(ctx: SeedContext, report: BulkReport, *, chunk: int, progress, on_chunk=None) -> None:
     from sanctions.lists.ratings_bulk import ratings_recompute_bulk
 
     last = watermark()
     enterprises = synthetic_enterprises().order_by("pk").values_list(*_FACT_FIELDS)
+    tables = [Enterprise, CreditRecord, Listing, EnterpriseRating, RecordEvent]
+    analysed: dict[str, int] = {}  # rows each table had when last analysed (this run)
+    written: dict[str, int] = {m._meta.db_table: 0 for m in tables}
+    written[Enterprise._meta.db_table] = 1  # analysed once, at the first chunk: it does not grow here
     while True:
+        started = time.perf_counter()
+        # One chunk in memory at a time: its facts, plans and rows, dropped before the next.
         rows = list(enterprises.filter(pk__gt=last)[:chunk])
         if not rows:
             break
         first_id, last_id = rows[0][0], rows[-1][0]
+        before = (report.records, report.listings)
         with transaction.atomic():
             chunk_seed(ctx, _facts(rows), report, label=f"{first_id}-{last_id}")
+            written[CreditRecord._meta.db_table] += report.records - before[0]
+            written[Listing._meta.db_table] += report.listings - before[1]
+            written[RecordEvent._meta.db_table] += 3 * (report.records - before[0])
+            written[EnterpriseRating._meta.db_table] += len(rows)
+            stale = _stale_statistics(analysed, written)
+            if stale:
+                # Fresh statistics for what was just written (visible to this transaction), or the
+                # planner takes the tables for as small as they were and the ratings' queries crawl.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {', '.join(stale)}")
+                    for table in stale:
+                        cursor.execute(
+                            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table]
+                        )
+                        analysed[table] = max(cursor.fetchone()[0], 1)
+                        written[table] = 0
             # The chunk's ratings (base grade in SQL for the clean, the engine for the others).
-            report.ratings += ratings_recompute_bulk(today=ctx.today, between=(first_id, last_id)).base_rows
+            report.ratings += ratings_recompute_bulk(
+                today=ctx.today, between=(first_id, last_id), analyze=False
+            ).base_rows
             audit_write(
                 actor=ctx.admin,
                 action=WATERMARK_ACTION,
@@ -121,10 +175,15 @@ def _synthetic(ctx: SeedContext, report: BulkReport, *, chunk: int, progress) ->
                 after={"first_id": first_id, "last_id": last_id, "enterprises": len(rows)},
             )
         last = last_id
-        report.enterprises += len(rows)
+        count = len(rows)
+        report.enterprises += count
         report.chunks += 1
+        del rows
+        reset_queries()  # under DEBUG, Django keeps the last 9,000 queries' text: not ours to keep
         if progress:
-            progress(len(rows))
+            progress(count)
+        if on_chunk:
+            on_chunk(ChunkDone(first_id, last_id, report.enterprises, time.perf_counter() - started, report))
     return report
 
 
@@ -137,6 +196,8 @@ def demo_set_seed(ctx: SeedContext, enterprises: Iterable[Enterprise]) -> BulkRe
     report = BulkReport(enterprises=len(facts))
     if facts:
         report.touched_ids = chunk_seed(ctx, facts, report, label="demo")
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {CreditRecord._meta.db_table}, {Listing._meta.db_table}")
     audit_write(
         actor=ctx.admin,
         action=DEMO_SET_ACTION,
@@ -169,10 +230,6 @@ def chunk_seed(ctx: SeedContext, facts: list[Facts], report: BulkReport, *, labe
     touched = [plan.facts.pk for plan in plans]
     report.touched += len(touched)
     enterprise_changed(touched)
-    # Fresh statistics for what was just written (visible to this transaction), or the planner takes
-    # the tables for as small as they were and the ratings' queries crawl.
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {CreditRecord._meta.db_table}, {Listing._meta.db_table}")
     return touched
 
 

@@ -126,6 +126,14 @@ class PostgresServer:
     As root it runs as the unprivileged user config/embedded_pg.py uses (PostgreSQL refuses root).
     """
 
+    # Its configuration (a subclass may change it): speed before durability, for tests.
+    SETTINGS = {
+        "listen_addresses": "127.0.0.1",
+        "fsync": "off",
+        "synchronous_commit": "off",
+        "full_page_writes": "off",
+    }
+
     def __init__(self) -> None:
         bin_dir = postgres_bin_dir()
         if bin_dir is None:
@@ -198,14 +206,7 @@ class PostgresServer:
                 str(self.port),
                 "-k",
                 str(self.directory),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
+                *(arg for name, value in self.SETTINGS.items() for arg in ("-c", f"{name}={value}")),
             ],
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -253,9 +254,10 @@ class PostgresServer:
 class Portal:
     """The portal served by gunicorn in a subprocess, with the environment it is given."""
 
-    def __init__(self, env: dict[str, str], directory: Path) -> None:
+    def __init__(self, env: dict[str, str], directory: Path, *, capture_output: bool = False) -> None:
         self.port = free_port()
         self.env = env
+        self.capture_output = capture_output  # the application's own log (stderr) in the log file too
         self.log = directory / "gunicorn.log"
         self.process: subprocess.Popen | None = None
 
@@ -280,6 +282,7 @@ class Portal:
                 "60",
                 "--error-logfile",
                 str(self.log),
+                *(["--capture-output"] if self.capture_output else []),
             ],
             cwd=ROOT,
             env=self.env,

@@ -10,11 +10,14 @@ the demo enterprises to try, one per situation, and the scan path of a badge in 
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from lookup.badges.seeding import badges_seed, demo_badge_states
 from registry.seeding import (
@@ -49,14 +52,33 @@ class Command(BaseCommand):
             help="Also have N synthetic enterprises (only the missing ones are made), with credit data.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--chunk",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Synthetic enterprises per transaction of credit data (default 50,000).",
+        )
+        parser.add_argument(
+            "--progress-file",
+            metavar="PATH",
+            help="Append one JSON line per committed part (enterprises) and chunk (credit data): "
+            "counts, seconds, estimated time left and this process' memory (resident and peak).",
+        )
 
-    def handle(self, *args, enterprises: int, no_progress: bool, **options) -> None:
+    def handle(
+        self, *args, enterprises: int, no_progress: bool, chunk: int = 0, progress_file=None, **options
+    ) -> None:
         refusal = demo_data_refusal()
         if refusal:
             raise CommandError(refusal)
         if enterprises < 0:
             raise CommandError("--enterprises must be 0 or more.")
-        progress_bar = not no_progress and options["verbosity"] > 0
+        progress_bar = not no_progress and options["verbosity"] > 0 and self.stderr.isatty()
+        # Without a terminal (a log file, nohup), a line per part and about one a minute instead.
+        self._lines = not no_progress and options["verbosity"] > 0 and not progress_bar
+        self._chunk = chunk
+        self._progress_file = Path(progress_file) if progress_file else None
         with demo_lock():
             self._seed(enterprises, progress_bar=progress_bar)
         self._accounts()
@@ -94,30 +116,113 @@ class Command(BaseCommand):
 
         return tqdm(total=total, unit=unit, unit_scale=True, file=self.stderr)
 
+    def _record(self, phase: str, done: int, total: int | None, started: float, **extra) -> dict:
+        """One progress sample: appended to --progress-file, and returned for the progress line."""
+        seconds = time.perf_counter() - started
+        rate = done / seconds if seconds > 0 else 0.0
+        eta = (total - done) / rate if total and rate else None
+        sample = {
+            "phase": phase,
+            "done": done,
+            "total": total,
+            "seconds": round(seconds, 2),
+            "rate_per_s": round(rate, 1),
+            "eta_s": None if eta is None else round(eta),
+            **process_memory(),
+            **extra,
+        }
+        if self._progress_file:
+            with self._progress_file.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(sample) + "\n")
+        return sample
+
+    def _line(self, sample: dict, unit: str) -> None:
+        if not self._lines:
+            return
+        total = f" / {sample['total']:,}" if sample["total"] else ""
+        eta = (
+            _("about %(minutes)d min left") % {"minutes": round(sample["eta_s"] / 60)}
+            if sample["eta_s"] is not None
+            else ""
+        )
+        self.stdout.write(
+            _(
+                "%(phase)s: %(done)s%(total)s %(unit)s, %(rate)s/s, %(eta)s; memory %(rss)d MB (peak %(hwm)d MB)"
+            )
+            % {
+                "phase": sample["phase"],
+                "done": f"{sample['done']:,}",
+                "total": total,
+                "unit": unit,
+                "rate": f"{sample['rate_per_s']:,.0f}",
+                "eta": eta,
+                "rss": sample["rss_mb"],
+                "hwm": sample["hwm_mb"],
+            }
+        )
+        self.stdout.flush()
+
     def _synthetic(self, count: int, *, progress_bar: bool) -> None:
         from registry.seeding import synthetic_enterprises
+        from sanctions.seeding.bulk import CHUNK_ENTERPRISES, remaining_synthetic
 
-        bar = self._bar(max(0, count - synthetic_enterprises().count()), "rows", progress_bar)
+        missing = max(0, count - synthetic_enterprises().count())
+        bar = self._bar(missing, "rows", progress_bar)
         started = time.perf_counter()
+        self._record("enterprises", 0, missing, started)
+
+        def on_part(added: int, wanted: int) -> None:
+            self._line(self._record("enterprises", added, wanted, started), _("enterprises"))
+
         try:
-            made = enterprises_seed_synthetic_up_to(total=count, progress=bar.update if bar else None)
+            made = enterprises_seed_synthetic_up_to(
+                total=count, progress=bar.update if bar else None, on_part=on_part
+            )
         finally:
             if bar:
                 bar.close()
         seconds = time.perf_counter() - started
         rate = f" ({made / seconds:,.0f} rows/s)" if made else ""
+        self._record("enterprises_done", made, missing, started)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{made} synthetic enterprises in {seconds:.1f} s{rate}; {count} wanted in all."
             )
         )
-        bar = self._bar(None, "enterprises", progress_bar)
+        remaining = remaining_synthetic()
+        bar = self._bar(remaining, "enterprises", progress_bar)
         started = time.perf_counter()
+        last_line = [started]
+
+        def on_chunk(done) -> None:
+            report = done.report
+            sample = self._record(
+                "credit",
+                report.enterprises,
+                remaining,
+                started,
+                first_id=done.first_id,
+                last_id=done.last_id,
+                chunk_seconds=round(done.seconds, 2),
+                records=report.records,
+                listings=report.listings,
+                ratings=report.ratings,
+            )
+            now = time.perf_counter()
+            if now - last_line[0] >= 60 or report.enterprises >= remaining:
+                last_line[0] = now
+                self._line(sample, _("enterprises given their credit data"))
+
         try:
-            report = credit_seed_synthetic(progress=bar.update if bar else None)
+            report = credit_seed_synthetic(
+                progress=bar.update if bar else None,
+                on_chunk=on_chunk,
+                chunk=self._chunk or CHUNK_ENTERPRISES,
+            )
         finally:
             if bar:
                 bar.close()
+        self._record("credit_done", report.enterprises, remaining, started, records=report.records)
         kinds = report.by_kind
         self.stdout.write(
             self.style.SUCCESS(
@@ -157,3 +262,21 @@ class Command(BaseCommand):
             self.stdout.write("Badges to scan (each answer a scan can give):")
             for state, enterprise, path in states:
                 self.stdout.write(f"  {state:<15} {enterprise.name}  {path}")
+
+
+def process_memory() -> dict[str, int]:
+    """This process' resident memory now and at its peak (VmRSS, VmHWM), in MB (Linux)."""
+    found = {"rss_mb": 0, "hwm_mb": 0}
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    key = "rss_mb" if line.startswith("VmRSS") else "hwm_mb"
+                    found[key] = int(line.split()[1]) // 1024
+    except OSError:  # not Linux: the peak from getrusage (KB on Linux, bytes on macOS)
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        found["hwm_mb"] = peak // (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return found

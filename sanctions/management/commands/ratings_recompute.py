@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from registry.batches import BatchFailed
 from registry.context import request_context
 from registry.models import Enterprise
 from sanctions.lists.ratings import rating_recompute
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Recompute every enterprise.")
         parser.add_argument("--uscc", action="append", default=[], help="Only this enterprise (repeatable).")
         parser.add_argument("--model", help="Only this rating model (its code).")
-        parser.add_argument("--chunk", type=int, default=CHUNK, help="Enterprise ids per transaction.")
+        parser.add_argument(
+            "--chunk", type=int, default=CHUNK, help="Enterprise ids per transaction (a progress line each)."
+        )
 
     def handle(self, *args, **options):
         models = None
@@ -45,16 +48,18 @@ class Command(BaseCommand):
                         )
                 return
 
-            def progress(result, high):
-                if options["verbosity"] > 1:
-                    self.stdout.write(
-                        _("up to id %(high)d: %(rows)d new ratings")
-                        % {"high": high, "rows": result.base_rows + result.evaluated_rows}
-                    )
+            noun = _("enterprise ids covered")
 
-            result = ratings_recompute_bulk(
-                only_missing=not options["all"], chunk=options["chunk"], models=models, progress=progress
-            )
+            def progress(done):
+                if options["verbosity"]:
+                    self.stderr.write(done.line(noun))
+
+            try:
+                result = ratings_recompute_bulk(
+                    only_missing=not options["all"], chunk=options["chunk"], models=models, progress=progress
+                )
+            except BatchFailed as exc:
+                raise CommandError(str(exc)) from exc
         self.stdout.write(
             _(
                 "%(rows)d new ratings (%(base)d with the base grade, %(evaluated)d enterprises with public records or "

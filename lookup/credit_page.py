@@ -216,21 +216,23 @@ def _page_queryset(*, uscc: str, today: dt.date):
 # prepared statement: PostgreSQL plans it a few times, then keeps a generic plan.
 _USCC_STAND_IN = "\x00uscc"
 _TODAY_STAND_IN = dt.date(1901, 2, 3)
-_statement: tuple[str, list[int], list[int], tuple, list[str]] | None = None
+# By database alias: the SQL is compiled for the server it runs on (its version chooses, say,
+# JSON_OBJECT or JSONB_BUILD_OBJECT), so compiling it never opens a connection elsewhere.
+_statements: dict[str, tuple[str, list[int], list[int], tuple, list[str]]] = {}
 
 
-def _page_statement():
-    global _statement
-    if _statement is None:
+def _page_statement(alias: str):
+    statement = _statements.get(alias)
+    if statement is None:
         queryset = _page_queryset(uscc=_USCC_STAND_IN, today=_TODAY_STAND_IN)
-        sql, params = queryset.query.sql_with_params()
+        sql, params = queryset.query.get_compiler(alias).as_sql()
         uscc_at = [i for i, value in enumerate(params) if value == _USCC_STAND_IN]
         today_at = [i for i, value in enumerate(params) if value == _TODAY_STAND_IN]
         if len(uscc_at) != 1 or not today_at:
             raise RuntimeError("the credit page's query has not the parameters expected")
         names = [f.attname for f in Enterprise._meta.concrete_fields if f.attname in ENTERPRISE_FIELDS]
-        _statement = (sql, uscc_at, today_at, tuple(params), names)
-    return _statement
+        statement = _statements[alias] = (sql, uscc_at, today_at, tuple(params), names)
+    return statement
 
 
 class _PreparedCursor(CursorWrapper):
@@ -250,12 +252,12 @@ class _PreparedDebugCursor(CursorDebugWrapper):
 def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     """The enterprise (only the columns shown) with its public sections as JSON arrays in ``page_*``
     attributes, in one query; None when no enterprise has this code."""
-    sql, uscc_at, today_at, template, names = _page_statement()
+    connection = connections[router.db_for_read(Enterprise)]
+    sql, uscc_at, today_at, template, names = _page_statement(connection.alias)
     params = list(template)
     params[uscc_at[0]] = uscc
     for i in today_at:
         params[i] = today
-    connection = connections[router.db_for_read(Enterprise)]
     connection.ensure_connection()
     # A cursor of psycopg's own class (server-side binding), wrapped as Django wraps its cursors
     # (query log, execute wrappers, Django's database errors), that prepares the statement.

@@ -10,6 +10,7 @@ server the portal's queries went to: the portal runs with ``PGAPPNAME=portal``.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -75,5 +76,6 @@ class StatementLog:
         with self.path.open("rb") as log:
             log.seek(since)
             text = log.read().decode(errors="replace")
-        prefix = f"{PORTAL_APP}|LOG:  statement: "
-        return [line.removeprefix(prefix) for line in text.splitlines() if line.startswith(prefix)]
+        # Simple queries log "statement: …"; prepared ones (the credit page's) "execute <name>: …".
+        logged = re.compile(rf"^{re.escape(PORTAL_APP)}\|LOG:  (?:statement|execute [^:]+): (.*)$")
+        return [match.group(1) for line in text.splitlines() if (match := logged.match(line))]

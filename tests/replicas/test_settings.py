@@ -45,7 +45,7 @@ def test_each_replica_url_is_an_alias_with_the_default_databases_options():
         6432,
     )
     assert second["USER"] == "reader" and second["PASSWORD"] == "secret"
-    assert second["OPTIONS"] == {"connect_timeout": 3, "sslmode": "require"}
+    assert second["OPTIONS"] == {"connect_timeout": 3, "sslmode": "require", "prepare_threshold": 5}
     for replica in (first, second):
         assert replica["CONN_MAX_AGE"] == databases["default"]["CONN_MAX_AGE"] == 60
         assert replica["CONN_HEALTH_CHECKS"] is True

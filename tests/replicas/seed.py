@@ -28,11 +28,13 @@ ENTERPRISES = {
 def seed() -> dict:
     from django.test import Client
 
+    from lookup.badges import services as badge_services
     from registry.choices import StaffRoleKind
-    from registry.models import StaffRole
+    from registry.models import Enterprise, StaffRole
     from sanctions.models import CreditRecord
     from sanctions.records import services
     from tests.factories import AgencyFactory, EnterpriseFactory, UserFactory
+    from tests.lookup.badges.support import confirmed_account
     from tests.sanctions.payloads import penalty_data
 
     agency = AgencyFactory(name="浙江省市场监督管理局")
@@ -54,6 +56,16 @@ def seed() -> dict:
             services.record_publish(actor=reviewer, record=record)
         seeded["enterprises"][key] = {"uscc": enterprise.uscc, "name": name}
         seeded["records"][key] = {"id": record.pk, "document": document}
+    # Badges never scanned (a scan's answer is cached): one read while both servers are up, one with
+    # the primary down.
+    admin = UserFactory(username="registry_admin")
+    StaffRole.objects.create(user=admin, role=StaffRoleKind.REGISTRY_ADMIN)
+    seeded["badges"] = {}
+    for key in ("reads", "primary_down"):
+        enterprise = Enterprise.objects.get(uscc=seeded["enterprises"][key]["uscc"])
+        owner = confirmed_account(registry_admin=admin, enterprise=enterprise, username=f"owner_{key}")
+        badge = badge_services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental")
+        seeded["badges"][key] = badge.token
     browser = Client()
     browser.force_login(clerk)
     seeded["session"] = browser.cookies["sessionid"].value

@@ -1,7 +1,8 @@
 """What the replica tests' portal holds, and the publish they watch replicate (no tests here).
 
 Run in a subprocess against the test's own primary, through the services as the desk would:
-``python -m tests.replicas.seed`` prints the enterprises, records and a clerk's session as JSON;
+``python -m tests.replicas.seed`` migrates the database, then prints the enterprises, records, badges
+and a clerk's session as JSON;
 ``python -m tests.replicas.seed publish RECORD_ID`` publishes a submitted record and prints when its
 COMMIT was sent, when it had committed (its first on-commit callback) and when the service returned
 (after the replicas had replayed it), as ``time.time()``.
@@ -97,4 +98,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["publish"]:
         print(json.dumps(publish(int(sys.argv[2]))))
     else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
         print(json.dumps(seed()))

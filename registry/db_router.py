@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import psycopg
 from django.conf import settings
@@ -142,7 +142,6 @@ class Route:
     refuse_writes: bool = False  # a page that writes, with the primary down: 503 (config/error_pages.py)
     wrote: bool = False  # a write was routed: the request's later reads go to the primary
     alias: str | None = None  # the database chosen for this request's replica reads
-    failed: set[str] = field(default_factory=set)
 
 
 _route: ContextVar[Route | None] = ContextVar("database_route", default=None)
@@ -169,24 +168,21 @@ def note_outage() -> None:
     """A request failed on a database outage: mark down the databases whose connection broke."""
     if not replicas_configured():
         return
-    route = _route.get()
     for connection in connections.all(initialized_only=True):
         if connection.errors_occurred:
             mark_down(connection.alias, "a query failed")
-            if route is not None:
-                route.failed.add(connection.alias)
 
 
 _turn = itertools.count()
 
 
-def _pick(route: Route) -> str:
+def _pick() -> str:
     """A replica that answers, taken in turn; the primary when none does."""
     aliases = replica_aliases()
     start = next(_turn)
     for offset in range(len(aliases)):
         alias = aliases[(start + offset) % len(aliases)]
-        if alias not in route.failed and usable(alias):
+        if usable(alias):
             return alias
     return PRIMARY
 
@@ -201,7 +197,7 @@ class ReplicaRouter:
         if not route.primary_down and connections[PRIMARY].in_atomic_block:
             return PRIMARY  # a transaction is open: its reads belong to it
         if route.alias is None:
-            route.alias = _pick(route)
+            route.alias = _pick()
         return route.alias
 
     def db_for_write(self, model, **hints) -> str:

@@ -49,6 +49,13 @@ PUBLIC_READS = frozenset(
         "agency-detail",
         "uscc-explain",
         "badge-verify",
+        # Read nothing, but must keep working with the primary down: the language switch, the public
+        # keys, the API's schema and its documentation.
+        "lookup:language",
+        "signing-keys",
+        "api-root",
+        "api-schema",
+        "api-docs",
     }
 )
 SAFE_METHODS = frozenset({"GET", "HEAD"})

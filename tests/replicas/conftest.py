@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +53,6 @@ def app_env(primary, tmp_path_factory):
     }
     for name in ("DATABASE_REPLICA_URLS", "REDIS_URL"):  # seeded alone; the portal gets its own Redis
         env.pop(name, None)
-    run_python(env, "manage.py", "migrate", "-v0")
     env["SEEDED"] = run_python(env, "-m", "tests.replicas.seed").strip().splitlines()[-1]
     env["DIRECTORY"] = str(directory)
     return env
@@ -92,4 +92,6 @@ def portal(replica_env):
     server = Portal(replica_env, Path(replica_env["DIRECTORY"]), capture_output=True).start()
     server.seeded = json.loads(replica_env["SEEDED"])
     yield server
+    if server.process is not None and server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: its work is done
     server.stop()

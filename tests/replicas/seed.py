@@ -1,7 +1,8 @@
 """What the replica tests' portal holds, and the publish they watch replicate (no tests here).
 
 Run in a subprocess against the test's own primary, through the services as the desk would:
-``python -m tests.replicas.seed`` prints the enterprises, records and a clerk's session as JSON;
+``python -m tests.replicas.seed`` migrates the database, then prints the enterprises, records, badges
+and a clerk's session as JSON;
 ``python -m tests.replicas.seed publish RECORD_ID`` publishes a submitted record and prints when its
 COMMIT was sent, when it had committed (its first on-commit callback) and when the service returned
 (after the replicas had replayed it), as ``time.time()``.
@@ -28,11 +29,13 @@ ENTERPRISES = {
 def seed() -> dict:
     from django.test import Client
 
+    from lookup.badges import services as badge_services
     from registry.choices import StaffRoleKind
-    from registry.models import StaffRole
+    from registry.models import Enterprise, StaffRole
     from sanctions.models import CreditRecord
     from sanctions.records import services
     from tests.factories import AgencyFactory, EnterpriseFactory, UserFactory
+    from tests.lookup.badges.support import confirmed_account
     from tests.sanctions.payloads import penalty_data
 
     agency = AgencyFactory(name="浙江省市场监督管理局")
@@ -54,6 +57,16 @@ def seed() -> dict:
             services.record_publish(actor=reviewer, record=record)
         seeded["enterprises"][key] = {"uscc": enterprise.uscc, "name": name}
         seeded["records"][key] = {"id": record.pk, "document": document}
+    # Badges never scanned (a scan's answer is cached): one read while both servers are up, one with
+    # the primary down.
+    admin = UserFactory(username="registry_admin")
+    StaffRole.objects.create(user=admin, role=StaffRoleKind.REGISTRY_ADMIN)
+    seeded["badges"] = {}
+    for key in ("reads", "primary_down"):
+        enterprise = Enterprise.objects.get(uscc=seeded["enterprises"][key]["uscc"])
+        owner = confirmed_account(registry_admin=admin, enterprise=enterprise, username=f"owner_{key}")
+        badge = badge_services.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental")
+        seeded["badges"][key] = badge.token
     browser = Client()
     browser.force_login(clerk)
     seeded["session"] = browser.cookies["sessionid"].value
@@ -85,4 +98,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["publish"]:
         print(json.dumps(publish(int(sys.argv[2]))))
     else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
         print(json.dumps(seed()))

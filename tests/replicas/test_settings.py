@@ -12,15 +12,16 @@ from django.core.exceptions import MiddlewareNotUsed
 
 from tests.faults.servers import ROOT
 
+# The settings module as Django reads it (no app needs loading for these two values).
 _SHOW = (
-    "import json, django; from django.conf import settings; django.setup(); "
+    "import json; from config.settings import test as settings; "
     "print(json.dumps({'databases': settings.DATABASES, 'routers': settings.DATABASE_ROUTERS}, default=str))"
 )
 
 
 def settings_with(**env: str) -> dict:
     environment = {name: value for name, value in os.environ.items() if name != "DATABASE_REPLICA_URLS"}
-    environment |= {"DJANGO_SETTINGS_MODULE": "config.settings.test", **env}
+    environment |= env
     done = subprocess.run(
         [sys.executable, "-c", _SHOW], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
     )

@@ -18,7 +18,9 @@ cheaper than the Django template language for a page of this size; its strings a
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,7 +31,7 @@ from django.db import connections, models, router
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models.functions import Cast, JSONObject
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -231,6 +233,10 @@ def _page_statement(alias: str):
         if len(uscc_at) != 1 or not today_at:
             raise RuntimeError("the credit page's query has not the parameters expected")
         names = [f.attname for f in Enterprise._meta.concrete_fields if f.attname in ENTERPRISE_FIELDS]
+        # PostgreSQL's own placeholders ($1 …), so that psycopg need not rewrite the statement on every
+        # run (it keeps rewritten statements only up to 4 kB, and this one is longer).
+        numbers = itertools.count(1)
+        sql = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
         statement = _statements[alias] = (sql, uscc_at, today_at, tuple(params), names)
     return statement
 
@@ -259,9 +265,9 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     for i in today_at:
         params[i] = today
     connection.ensure_connection()
-    # A cursor of psycopg's own class (server-side binding), wrapped as Django wraps its cursors
+    # A cursor of psycopg's own (server-side binding, $n placeholders), wrapped as Django wraps its cursors
     # (query log, execute wrappers, Django's database errors), that prepares the statement.
-    raw = psycopg.Cursor(connection.connection)
+    raw = psycopg.RawCursor(connection.connection)
     cursor = (_PreparedDebugCursor if connection.queries_logged else _PreparedCursor)(raw, connection)
     with cursor:
         cursor.execute(sql, params)
@@ -380,6 +386,33 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
     )
 
 
+# Choice labels by language, model and field: ``get_FOO_display()`` builds a dict of every choice
+# on each call, translating all of their labels (some seventy translations for a page).
+_CHOICE_LABELS: dict[tuple[str | None, type, str], dict[Any, str]] = {}
+
+
+def choice_label(model: type[models.Model], name: str, value: Any) -> str:
+    """What ``get_<name>_display()`` says, in the active language."""
+    key = (translation.get_language(), model, name)
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {
+            choice: str(label) for choice, label in model._meta.get_field(name).flatchoices
+        }
+    return labels.get(value, "" if value is None else str(value))
+
+
+class Fields(dict):
+    """A mapping whose keys the template reads as attributes (``r.kind``): Jinja2 tries an attribute
+    before an item, and a plain dict would fail the attribute (an exception) on every field."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def credit_page_context(page: CreditPage) -> dict[str, Any]:
     """The body template's context, in the active language: masked fields with their labels."""
     enterprise = page.enterprise
@@ -389,7 +422,10 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         (
             kind.value,
             section_title(kind),
-            [{**with_labels(r), "under_objection": r["id"] in objected} for r in by_kind.get(kind.value, [])],
+            [
+                Fields(with_labels(r), under_objection=r["id"] in objected)
+                for r in by_kind.get(kind.value, [])
+            ],
         )
         for kind in SECTION_KINDS
     ]
@@ -398,6 +434,8 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
     )
     for commitment in page.commitments:
         commitment.public_content = public_text(commitment.content, codes=(enterprise.uscc,))
+        commitment.kind_display = choice_label(Commitment, "kind", commitment.kind)
+        commitment.status_display = choice_label(Commitment, "status", commitment.status)
     counts = [(kind, label, len(items)) for kind, label, items in sections]
     counts += [
         ("lists", _("Lists"), len(page.listings)),
@@ -405,14 +443,18 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
     ]
     return {
         "enterprise": enterprise,
-        "division": division_describe(enterprise.division_code),
-        "former_names": page.former_names,
-        "standing": standing.as_dict() | {"details": standing.details},
+        "labels": Fields(
+            (name, choice_label(Enterprise, name, getattr(enterprise, name)))
+            for name in ("status", "entity_type", "industry", "source")
+        ),
+        "division": Fields(division) if (division := division_describe(enterprise.division_code)) else None,
+        "former_names": [Fields(former) for former in page.former_names],
+        "standing": Fields(standing.as_dict(), details=standing.details),
         "section_counts": counts,
         "sections": sections,
-        "rating": page.rating,
+        "rating": Fields(page.rating) if page.rating else None,
         "listings": [
-            (public_listing_fields(entry, enterprise=enterprise), entry.pk in page.objected_listings)
+            (Fields(public_listing_fields(entry, enterprise=enterprise)), entry.pk in page.objected_listings)
             for entry in page.listings
         ],
         "commitments": page.commitments,

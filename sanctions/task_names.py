@@ -9,4 +9,6 @@ IMPORT_PROCESS = "sanctions.tasks.import_process"
 IMPORTS_SWEEP = "sanctions.tasks.imports_sweep"
 RECORDS_EXPIRE = "sanctions.tasks.records_expire"
 RATING_RECOMPUTE = "sanctions.rating_tasks.rating_recompute"
+# Many enterprises in one message: a batch of the expiry jobs (one message per 500, not one each).
+RATINGS_RECOMPUTE_MANY = "sanctions.rating_tasks.ratings_recompute_many"
 LISTINGS_EXPIRE = "sanctions.rating_tasks.listings_expire"

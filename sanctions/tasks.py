@@ -104,6 +104,21 @@ def rating_recompute(enterprise_id: int) -> list[str]:
     return [f"{r.model_id}:{r.grade}" for r in ratings]
 
 
+@shared_task(
+    name=task_names.RATINGS_RECOMPUTE_MANY,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def ratings_recompute_many(enterprise_ids: list[int]) -> int:
+    """Recompute the ratings of a batch of enterprises (queued by a batch of the expiry jobs); safe to
+    run twice. Returns the new rating rows."""
+    from sanctions.lists.ratings import ratings_recompute_many as recompute
+
+    with request_context(prefix="task:ratings_recompute_many:"):
+        return recompute(enterprise_ids=enterprise_ids)
+
+
 @shared_task(name=task_names.LISTINGS_EXPIRE)
 def listings_expire() -> int:
     """Daily: mark listings whose term has ended as removed and tell subscribers; recompute the

@@ -273,6 +273,27 @@ def rating_recompute(*, enterprise_id: int, today: dt.date | None = None) -> lis
     )
 
 
+EVALUATE_MANY = 500  # enterprises evaluated together (three queries for their inputs)
+
+
+@transaction.atomic
+def ratings_recompute_many(*, enterprise_ids: Sequence[int], today: dt.date | None = None) -> int:
+    """``rating_recompute`` for many enterprises at once (a batch of the expiry jobs), 500 at a time:
+    the same engine, locks and storing (a new rating only where the outcome changed, its page's cache
+    bumped). Enterprises that no longer exist are skipped. Returns the new rating rows."""
+    today = today or timezone.localdate()
+    engines = [Engine.load(m) for m in rating_models_in_force(today=today)]
+    if not engines:
+        return 0
+    ids = sorted(set(Enterprise.objects.filter(pk__in=list(enterprise_ids)).values_list("pk", flat=True)))
+    added = 0
+    for start in range(0, len(ids), EVALUATE_MANY):
+        batch = ids[start : start + EVALUATE_MANY]
+        lock_enterprises(batch)
+        added += evaluate_many(batch, engines, today)
+    return added
+
+
 # --- Reads ----------------------------------------------------------------------------------------------
 
 

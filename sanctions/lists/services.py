@@ -345,7 +345,9 @@ def listings_expire_batch(
         ]
     )
     notifications_create(listings=due, event=NotificationEvent.LEFT)
-    enterprise_ids = {x.enterprise_id for x in due}
-    enterprise_changed(enterprise_ids)
-    _rating_recompute_on_commit(enterprise_ids)
+    enterprises = sorted({x.enterprise_id for x in due})
+    enterprise_changed(enterprises)
+    # Their ratings, 500 enterprises a message.
+    for start in range(0, len(enterprises), 500):
+        task_on_commit(task_names.RATINGS_RECOMPUTE_MANY, enterprises[start : start + 500])
     return len(due), (due[-1].end_date, due[-1].pk)

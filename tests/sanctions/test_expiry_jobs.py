@@ -181,3 +181,28 @@ def test_a_failing_rating_chunk_is_named_and_the_chunks_before_it_stay(monkeypat
     out, _err = run("ratings_recompute")
     assert "7 new ratings" in out
     assert EnterpriseRating.objects.filter(is_current=True).count() == 12
+
+
+def test_each_expiry_batch_queues_its_enterprises_ratings_in_one_message(due_records, monkeypatch):
+    from sanctions import task_names
+
+    queued = []
+    monkeypatch.setattr(records_services, "task_on_commit", lambda name, *args: queued.append((name, args)))
+
+    run("expire_records", "--batch-size", "3")
+
+    assert [name for name, _args in queued] == [task_names.RATINGS_RECOMPUTE_MANY] * 3
+    assert sorted(i for _name, (ids,) in queued for i in ids) == sorted(r.enterprise_id for r in due_records)
+
+
+def test_the_many_enterprises_rating_task_rates_each_as_the_one_enterprise_task_does(due_records):
+    from sanctions.tasks import ratings_recompute_many
+
+    EnterpriseRating.objects.all().delete()
+    ids = [r.enterprise_id for r in due_records]
+
+    assert ratings_recompute_many.delay([*ids, 10**9]).get() == 7  # an id that is gone is skipped
+    rated = dict(EnterpriseRating.objects.filter(is_current=True).values_list("enterprise_id", "points"))
+    assert rated.keys() == set(ids)
+    assert len(set(rated.values())) == 1  # their penalties no longer public: each the base grade
+    assert ratings_recompute_many.delay(ids).get() == 0  # nothing changed: nothing new

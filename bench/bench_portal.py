@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -310,7 +311,82 @@ LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "ERROR"},
 """
 
 
-def _wrk(url: str, *, duration: int, connections: int, script: Path) -> dict:
+class CpuMeter:
+    """CPU time spent serving a run, by every process that serves it: gunicorn's master and workers,
+    the PostgreSQL backends connected to the bench database, the Redis server, and wrk itself.
+
+    On a machine where other work comes and goes, requests per second move with it; the CPU time a
+    request costs these processes does not (much), so ``cpu_ms_per_request`` and the ratio of those
+    costs say what the machine would serve if it did nothing else."""
+
+    def __init__(self, server_pid: int, redis_url: str | None) -> None:
+        self.server_pid = server_pid
+        self.redis_url = redis_url
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _pids(self) -> set[int]:
+        from django.db import connection
+
+        pids = {self.server_pid}
+        try:
+            for task in Path(f"/proc/{self.server_pid}/task").iterdir():
+                pids.update(int(p) for p in (task / "children").read_text().split())
+        except OSError:
+            pass
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids.update(row[0] for row in cursor.fetchall())
+        if self.redis_url:
+            import redis as redis_client
+
+            pids.add(int(redis_client.Redis.from_url(self.redis_url).info("server")["process_id"]))
+        return pids
+
+    def _ticks(self, pids: set[int]) -> dict[int, int]:
+        ticks = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+        return ticks
+
+    def run(self, action) -> tuple[dict, float]:
+        """``action()``'s result and the CPU seconds the serving processes and wrk spent on it."""
+        before_pids = self._pids()
+        before = self._ticks(before_pids)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = action()
+        after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        after = self._ticks(before_pids | self._pids())
+        by_kind: dict[str, float] = {}
+        for pid in after:
+            try:
+                name = Path(f"/proc/{pid}/comm").read_text().strip()
+            except OSError:
+                name = "gone"
+            kind = "postgres" if name.startswith("postgres") else "redis" if "redis" in name else "web"
+            by_kind[kind] = by_kind.get(kind, 0.0) + (after[pid] - before.get(pid, 0)) / self.tick
+        by_kind["wrk"] = (after_children.ru_utime - children.ru_utime) + (
+            after_children.ru_stime - children.ru_stime
+        )
+        self.last = by_kind
+        return result, sum(by_kind.values())
+
+
+def _wrk(url: str, *, duration: int, connections: int, script: Path, meter: CpuMeter | None = None) -> dict:
+    if meter is not None:
+        data, cpu_seconds = meter.run(
+            lambda: _wrk(url, duration=duration, connections=connections, script=script)
+        )
+        data["cpu_ms_per_request"] = round(cpu_seconds * 1000 / max(data["requests"], 1), 3)
+        data["cpu_ms_per_request_by_process"] = {
+            kind: round(seconds * 1000 / max(data["requests"], 1), 3) for kind, seconds in meter.last.items()
+        }
+        return data
     out = subprocess.run(
         [
             "wrk",
@@ -424,20 +500,26 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
             "connections": args.connections,
             "duration_s": args.duration,
         }
-        hellos = [_wrk(base, duration=args.duration, connections=args.connections, script=hello_script)]
+        meter = CpuMeter(server.pid, redis)
+        hellos = [
+            _wrk(base, duration=args.duration, connections=args.connections, script=hello_script, meter=meter)
+        ]
         for name in ("first_view", "shared_cache", "popular"):
             results[f"credit_page_{name}"] = _wrk(
-                base, duration=args.duration, connections=args.connections, script=scripts[name]
+                base, duration=args.duration, connections=args.connections, script=scripts[name], meter=meter
             )
         results["report_pdf_first_view"] = _wrk(
             base,
             duration=min(args.duration, 10),
             connections=args.connections,
             script=scripts["report_first_view"],
+            meter=meter,
         )
         # The hello view again at the end; the better run counts (other work on the machine comes and
         # goes), which can only make the pages' share smaller.
-        hellos.append(_wrk(base, duration=args.duration, connections=args.connections, script=hello_script))
+        hellos.append(
+            _wrk(base, duration=args.duration, connections=args.connections, script=hello_script, meter=meter)
+        )
         results["hello"] = max(hellos, key=lambda run: run["rps"])
         results["hello_runs_rps"] = [run["rps"] for run in hellos]
         return results
@@ -452,7 +534,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=3_000_000)
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per run (at most 60)")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    # As deployed: docker-compose.yml and the Dockerfile run gunicorn with 4 sync workers (a first
+    # view waits on PostgreSQL and Redis; with one worker per core the cores idle meanwhile).
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
         "--no-redis", dest="redis", action="store_false", help="local-memory cache per worker"
     )
@@ -507,6 +591,13 @@ def main() -> None:
         "selectors_in_process": selectors,
         **load,
         **{f"ratio_{name}_to_hello": round(page["rps"] / hello["rps"], 3) for name, page in pages.items()},
+        # The same ratios from the CPU time a request costs every process that serves it (gunicorn,
+        # PostgreSQL, Redis, wrk): what the machine would serve doing nothing else.
+        **{
+            f"cpu_ratio_{name}_to_hello": round(hello["cpu_ms_per_request"] / page["cpu_ms_per_request"], 3)
+            for name, page in pages.items()
+            if page.get("cpu_ms_per_request")
+        },
         "ratio_report_pdf_first_view_to_hello": round(load["report_pdf_first_view"]["rps"] / hello["rps"], 3),
         # A first view (a page no cache has seen: most views of a registry read in its long tail) at a
         # quarter of hello; a page served from a cache at half.

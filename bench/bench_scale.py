@@ -853,6 +853,10 @@ def _explain(sql: str, params) -> dict:
     }
 
 
+class _RollBack(Exception):
+    pass
+
+
 def measure_explain(codes: list[str]) -> dict:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -883,6 +887,23 @@ def measure_explain(codes: list[str]) -> dict:
     sql, params = due.query.sql_with_params()
     with transaction.atomic():
         found["expire_records_batch"] = _explain(sql + " FOR UPDATE SKIP LOCKED", params) | {"sql": sql[:300]}
+    # The same batch as the job found it before the partial index (ORDER BY id over the plain
+    # publicity_end index, which holds every expired record too): the index dropped in a transaction
+    # that is rolled back.
+    old = CreditRecord.objects.filter(
+        status="published", publicity_end__isnull=False, publicity_end__lte=today
+    ).order_by("pk")[:5000]
+    sql, params = old.query.sql_with_params()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX record_publicity_due")
+            found["expire_records_batch_before_partial_index"] = _explain(
+                sql + " FOR UPDATE SKIP LOCKED", params
+            ) | {"sql": sql[:300]}
+            raise _RollBack
+    except _RollBack:
+        pass
     due_listings = Listing.objects.filter(
         status="active", end_date__isnull=False, end_date__lte=today
     ).order_by("end_date", "pk")[:10000]

@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from . import pinyin as readings_of
 from . import uscc as uscc_codes
@@ -190,6 +190,9 @@ class SearchPlan:
     # pinyin: (rank, tsquery) for ordering: 0 syllables from the start of the name, 1 syllables
     # anywhere, 2 initials from the start; a name matching none of them ranks after.
     pinyin_ranks: tuple[tuple[int, str], ...] = ()
+    # The share of names the column statistics say match at least: the query is one pair of
+    # characters (or one pinyin lexeme) the statistics count (0.0: not known).
+    known_share: float = 0.0
 
     @property
     def is_whole_code(self) -> bool:
@@ -248,8 +251,20 @@ def plan_query(
     parts = [_variant_query(v, common, dropped) for v in variants]
     tsquery = parts[0] if len(parts) == 1 else " | ".join(f"( {p} )" for p in parts)
     return SearchPlan(
-        "name", text=text, variants=tuple(variants), tsquery=tsquery, dropped=tuple(dict.fromkeys(dropped))
+        "name",
+        text=text,
+        variants=tuple(variants),
+        tsquery=tsquery,
+        dropped=tuple(dict.fromkeys(dropped)),
+        known_share=max((_measured(common, v) for v in variants if len(v) == MIN_QUERY), default=0.0),
     )
+
+
+def _measured(shares: Mapping[str, float], lexeme: str) -> float:
+    """A lexeme's share of names as the statistics measured it; 1.0 is only what ``ALWAYS_COMMON``
+    assumes without statistics, never taken as measured."""
+    share = shares.get(lexeme, 0.0)
+    return share if share < 1.0 else 0.0
 
 
 def _phrase(lexemes: list[str]) -> str:
@@ -300,6 +315,9 @@ def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> Search
         # The pair of the first two initials marks the start; the phrase begins at the same position.
         start = _quote(PINYIN_START + PINYIN_INITIALS + initials[:2])
         ranks.append((2, start if len(initials) == 2 else f"{start} <0> {phrases[-1]}"))
+    # A reading of one lexeme (two syllables, two or three initials) matches exactly the names
+    # holding it: its share, when measured, is a share of names matching the query.
+    known = [_measured(common, lexemes[0]) for lexemes in readings if len(lexemes) == 1]
     return SearchPlan(
         "name",
         text=text,
@@ -311,6 +329,7 @@ def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> Search
         pinyin_query=_any_of(phrases),
         pinyin_index_query=_any_of(index),
         pinyin_ranks=tuple(ranks),
+        known_share=max(known, default=0.0),
     )
 
 
@@ -354,11 +373,17 @@ def _check_passes(candidate: str) -> bool:
 # --- Highlighting ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
+def _fold(ch: str) -> str:
+    """One character as names are compared (``normalize``): the folding of a whole name, per character."""
+    return normalize(ch)
+
+
 def _normalized_with_positions(name: str) -> tuple[str, list[int]]:
     out: list[str] = []
     positions: list[int] = []
     for index, ch in enumerate(name):
-        for folded in normalize(ch):
+        for folded in _fold(ch):
             out.append(folded)
             positions.append(index)
     return "".join(out), positions
@@ -366,20 +391,27 @@ def _normalized_with_positions(name: str) -> tuple[str, list[int]]:
 
 def _spans(name: str, plan: SearchPlan) -> list[tuple[int, int]]:
     normalized, positions = _normalized_with_positions(name)
-    spans = []
-    for variant in plan.variants:
-        if not variant:
-            continue
-        candidates = [normalized]
-        candidates += [v for v in script_variants(normalized)[1:] if len(v) == len(normalized)]
-        for target in candidates:
-            start = target.find(variant)
-            while start != -1:
-                spans.append((positions[start], positions[start + len(variant) - 1] + 1))
-                start = target.find(variant, start + len(variant))
+    variants = [variant for variant in plan.variants if variant]
+    spans = _found(normalized, positions, variants)
+    if not spans and variants:
+        # Written in the other script than every form of the query: the name converted, when that
+        # keeps its length (so positions hold). Only then: converting costs more than finding.
+        for converted in script_variants(normalized)[1:]:
+            if len(converted) == len(normalized):
+                spans += _found(converted, positions, variants)
     if plan.pinyin:
         spans += [(positions[a], positions[b - 1] + 1) for a, b in _pinyin_runs(normalized, plan)]
     return _merge(spans)
+
+
+def _found(target: str, positions: list[int], variants: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for variant in variants:
+        start = target.find(variant)
+        while start != -1:
+            spans.append((positions[start], positions[start + len(variant) - 1] + 1))
+            start = target.find(variant, start + len(variant))
+    return spans
 
 
 def _pinyin_runs(normalized: str, plan: SearchPlan) -> list[tuple[int, int]]:
@@ -412,9 +444,10 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def highlight(name: str, plan: SearchPlan) -> SafeString:
     """The name, HTML-escaped, with the parts the query matched in ``<mark>``."""
     spans = _spans(name, plan) if plan.kind == "name" else []
-    html = SafeString("")
+    parts = []
     cursor = 0
     for start, end in spans:
-        html += format_html("{}<mark>{}</mark>", name[cursor:start], name[start:end])
+        parts.append(f"{escape(name[cursor:start])}<mark>{escape(name[start:end])}</mark>")
         cursor = end
-    return html + escape(name[cursor:])
+    parts.append(escape(name[cursor:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part escaped above

@@ -43,13 +43,14 @@ def _fresh_cache():
 
     from lookup import views as lookup_views
     from lookup.badges import verification
-    from registry import throttling
+    from registry import reference_cache, throttling
     from registry.cache import generations_near_cache
 
     cache.clear()
     near = generations_near_cache()
     if near is not None:
         near.clear()  # the flush's invalidation message may still be on its way
+    reference_cache.forget_local()
     lookup_views._LOCAL_PAGES.clear()
     verification.local_clear()
     throttling._tallies.clear()

@@ -11,6 +11,7 @@ from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, Rec
 from sanctions.lists.standing import LEVEL_LABELS, LEVELS
 
 MAX_QUERY = 100
+_CODE_SLOT = "0" * 18  # a code in an address reversed once, replaced by each row's code
 
 
 class SearchQueryInput(serializers.Serializer):
@@ -45,12 +46,21 @@ class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
         return division_ref(obj.division_code)
 
     def get_url(self, obj: Enterprise) -> str:
-        return reverse(
-            "public-enterprise-detail", kwargs={"uscc": obj.uscc}, request=self.context.get("request")
-        )
+        return self._address("public-enterprise-detail", obj.uscc)
 
     def get_page_url(self, obj: Enterprise) -> str:
-        return reverse("lookup:enterprise", kwargs={"uscc": obj.uscc}, request=self.context.get("request"))
+        return self._address("lookup:enterprise", obj.uscc)
+
+    def _address(self, view_name: str, uscc: str) -> str:
+        """The absolute address of a view by code: reversed once per response, not once per row (a
+        page of results has twenty rows, and two addresses each)."""
+        templates = self.__dict__.setdefault("_addresses", {})
+        template = templates.get(view_name)
+        if template is None:
+            template = templates[view_name] = reverse(
+                view_name, kwargs={"uscc": _CODE_SLOT}, request=self.context.get("request")
+            )
+        return template.replace(_CODE_SLOT, uscc)
 
 
 class PublicRecordSerializer(serializers.Serializer):

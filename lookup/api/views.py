@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
 from registry.models import Enterprise
-from registry.selectors import enterprise_in_path, enterprise_list
+from registry.selectors import SearchPage, enterprise_in_path, enterprise_list, enterprise_search_page
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import enterprise_standing
 from sanctions.records.selectors import public_records_for
@@ -66,9 +66,51 @@ COMMON = {
 NO_ENTERPRISE = _error("No enterprise has this code.")
 
 
+class PagedSearch:
+    """The results of a search as the paginator reads them (``count()``, then one slice), each page
+    read with its count in one query (``enterprise_search_page``); ``enterprise_list`` for what that
+    does not page. The count is exact up to ``SEARCH_LIMIT``, and ``SEARCH_LIMIT`` + 1 past it."""
+
+    def __init__(self, query: str, *, per_page: int, number: str) -> None:
+        self.query = query
+        self.per_page = per_page
+        self.number = int(number) if number.isascii() and number.isdigit() and int(number) >= 1 else 1
+        self._pages: dict[int, SearchPage | None] = {}
+
+    def _page(self, number: int) -> SearchPage | None:
+        if number not in self._pages:
+            self._pages[number] = enterprise_search_page(
+                query=self.query, number=number, per_page=self.per_page
+            )
+        return self._pages[number]
+
+    def _fallback(self):
+        return enterprise_list(query=self.query)
+
+    def count(self) -> int:
+        page = self._page(self.number)
+        return self._fallback().count() if page is None else page.count
+
+    def __getitem__(self, part: slice) -> list:
+        number = part.start // self.per_page + 1
+        page = self._page(number)
+        if page is None:
+            return list(self._fallback()[part])
+        if page.number != number:  # past the last page: the paginator has said so already
+            return []
+        return page.hits[: part.stop - part.start]
+
+    def __len__(self) -> int:
+        return self.count()
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search enterprises by name or code",
+        description=(
+            "Best first. `count` is exact up to 200; 201 means more than 200 (narrow the query): only "
+            "the first 200 results (and the 201st) are paged."
+        ),
         parameters=[
             OpenApiParameter(
                 "q",
@@ -107,7 +149,11 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         query = SearchQueryInput(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return enterprise_list(query=query.validated_data["q"])
+        return PagedSearch(
+            query.validated_data["q"],
+            per_page=self.paginator.get_page_size(self.request),
+            number=self.request.query_params.get(self.paginator.page_query_param, "1"),
+        )
 
     def get_object(self) -> Enterprise:
         return enterprise_in_path(self.kwargs["uscc"])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from registry.audit import audit_write, snapshot
 from registry.models import Agency, Enterprise
 from registry.permissions import ensure_registry_admin
+from registry.reference_cache import reference_changed
 from sanctions.choices import ListingStatus, RemovalReason
 from sanctions.models import Listing, ListKind, Measure, Memorandum
 
@@ -63,6 +64,7 @@ def list_kind_save(*, actor: User, list_kind: ListKind) -> ListKind:
     audit_write(
         actor=actor, action="list_kind.save", target=list_kind, before=before, after=snapshot(list_kind)
     )
+    reference_changed()  # the search filter's list of lists, in every process
     return list_kind
 
 

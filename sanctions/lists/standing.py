@@ -26,15 +26,19 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.utils import translation
+from django.db import router
+from django.db.models import Count, Q, Value
+from django.db.models.expressions import RawSQL
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from registry.choices import EnterpriseStatus
+from registry.compiled import QueryShapes, slot
 from registry.models import Enterprise
 from sanctions.choices import ListNature, RecordKind, Severity
 from sanctions.lists.selectors import active_listings
+from sanctions.models import Listing
 from sanctions.records.selectors import public_records
 
 INACTIVE = "inactive"
@@ -239,30 +243,84 @@ def standing_from(*, enterprise: Enterprise, listings: Iterable, penalties: Pena
     )
 
 
-def enterprise_standings(
-    *, enterprises: Iterable[Enterprise], today: dt.date | None = None
-) -> dict[int, Standing]:
-    """The live standing of each enterprise, by id: two queries however many enterprises."""
-    enterprises = list(enterprises)
-    ids = [e.pk for e in enterprises]
-    if not ids:
-        return {}
-    listings: dict[int, list] = {}
-    for entry in active_listings(today=today).filter(enterprise_id__in=ids).order_by("start_date", "id"):
-        listings.setdefault(entry.enterprise_id, []).append(entry)
+@dataclass(frozen=True)
+class _ListedKind:
+    code: str
+    name: str
+    name_en: str
+    nature: str
+
+
+@dataclass(frozen=True)
+class _Listed:
+    list_kind: _ListedKind
+
+
+# The read below is the same on every page of results but for the enterprises and the day: compiled
+# once per day and process (``registry.compiled``), it costs the page no Django compilation.
+_standings_queries = QueryShapes()
+_IDS = RawSQL("SELECT unnest(%s::bigint[])", (slot("ids"),))
+
+
+def _standings_query(today: dt.date):
+    """The listings in force of the enterprises (one row each, with its list), then their penalties in
+    publicity counted (one row each, with an empty list code): one query for both."""
+    listings = (
+        active_listings(today=today)
+        .filter(enterprise_id__in=_IDS)
+        .order_by()
+        .annotate(total=Value(0), serious=Value(0), exempt=Value(0))
+        .values_list(
+            "enterprise_id",
+            "list_kind__code",
+            "list_kind__name",
+            "list_kind__name_en",
+            "list_kind__nature",
+            "total",
+            "serious",
+            "exempt",
+        )
+    )
     not_exempt = Q(is_exempt=False)
-    counts = {
-        row["enterprise_id"]: PenaltyCounts(row["total"], row["serious"], row["exempt"])
-        for row in public_records(today=today)
-        .filter(enterprise_id__in=ids, kind=RecordKind.PENALTY)
+    penalties = (
+        public_records(today=today)
+        .filter(enterprise_id__in=_IDS, kind=RecordKind.PENALTY)
         .order_by()
         .values("enterprise_id")
         .annotate(
             total=Count("id"),
             serious=Count("id", filter=not_exempt & Q(severity__in=SERIOUS_SEVERITIES)),
             exempt=Count("id", filter=Q(is_exempt=True)),
+            code=Value(""),
+            name=Value(""),
+            name_en=Value(""),
+            nature=Value(""),
         )
-    }
+        .values_list("enterprise_id", "code", "name", "name_en", "nature", "total", "serious", "exempt")
+    )
+    return listings.union(penalties, all=True)
+
+
+def enterprise_standings(
+    *, enterprises: Iterable[Enterprise], today: dt.date | None = None
+) -> dict[int, Standing]:
+    """The live standing of each enterprise, by id: one query however many enterprises."""
+    enterprises = list(enterprises)
+    ids = [e.pk for e in enterprises]
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
+    using = router.db_for_read(Listing)
+    listings: dict[int, list] = {}
+    counts: dict[int, PenaltyCounts] = {}
+    query = _standings_queries.get(today, lambda: _standings_query(today), using)
+    for enterprise_id, code, name, name_en, nature, total, serious, exempt in query.fetch(
+        using, {"ids": ids}
+    ):
+        if code:
+            listings.setdefault(enterprise_id, []).append(_Listed(_ListedKind(code, name, name_en, nature)))
+        else:
+            counts[enterprise_id] = PenaltyCounts(total, serious, exempt)
     return {
         e.pk: standing_from(
             enterprise=e, listings=listings.get(e.pk, []), penalties=counts.get(e.pk, PenaltyCounts())
@@ -272,5 +330,5 @@ def enterprise_standings(
 
 
 def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:
-    """The enterprise's live standing (two queries)."""
+    """The enterprise's live standing (one query)."""
     return enterprise_standings(enterprises=[enterprise], today=today)[enterprise.pk]

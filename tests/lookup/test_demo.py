@@ -7,6 +7,7 @@ The demo is seeded once for the module (it takes a while) and the database empti
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -311,11 +312,35 @@ def test_each_badge_state_shows_when_scanned(client, seeded):
 def test_seed_demo_with_synthetic_enterprises_gives_them_credit_data_too(seeded, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     out = io.StringIO()
-    call_command("seed_demo", "--enterprises", "50", "--no-progress", stdout=out)
+    progress = tmp_path / "progress.jsonl"
+    call_command(
+        "seed_demo",
+        "--enterprises",
+        "50",
+        "--no-progress",
+        "--chunk",
+        "20",
+        "--progress-file",
+        progress,
+        stdout=out,
+    )
 
     text = out.getvalue()
     assert "50 synthetic enterprises" in text and "rows/s" in text
     assert "Credit data of 50 synthetic enterprises" in text
+    # A JSON line per phase and per credit chunk, with this process' memory, for the scale bench.
+    samples = [json.loads(line) for line in progress.read_text().splitlines()]
+    assert [s["phase"] for s in samples] == [
+        "enterprises",
+        "enterprises_done",
+        "credit",
+        "credit",
+        "credit",
+        "credit_done",
+    ]
+    assert [s["done"] for s in samples if s["phase"] == "credit"] == [20, 40, 50]
+    assert samples[-2]["eta_s"] == 0 and samples[2]["eta_s"] is not None
+    assert all(s["hwm_mb"] >= s["rss_mb"] > 0 for s in samples)
     from registry.seeding import synthetic_enterprises
 
     assert synthetic_enterprises().count() == 50

@@ -250,3 +250,37 @@ def test_list_memberships_in_force_are_public(api, clerk, reviewer, market_agenc
         ("watch", "attention", "列-9")
     ]
     assert api.get("/api/v1/public/enterprises/91110000600037341L/listings/").status_code == 404
+
+
+def test_search_counts_exactly_up_to_200_and_says_201_past_it(api):
+    from registry.models import Enterprise
+    from registry.search import search_fields
+
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=enterprise_code(8000 + n),
+            name=f"西湖分页{n}有限公司",
+            **search_fields(f"西湖分页{n}有限公司"),
+        )
+        for n in range(205)
+    )
+    first = api.get(f"{BASE}/", {"q": "西湖分页"}).json()
+    assert first["count"] == 201 and len(first["results"]) == 20 and "page=2" in first["next"]
+    second = api.get(f"{BASE}/", {"q": "西湖分页", "page": 2}).json()
+    assert not {e["uscc"] for e in first["results"]} & {e["uscc"] for e in second["results"]}
+    assert second["results"][0]["url"].endswith(f"{BASE}/{second['results'][0]['uscc']}/")
+    last = api.get(f"{BASE}/", {"q": "西湖分页", "page": 11}).json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert api.get(f"{BASE}/", {"q": "西湖分页", "page": 12}).status_code == 404
+    assert api.get(f"{BASE}/", {"q": "西湖分页3"}).json()["count"] == 11  # 3, 30…39
+
+
+def test_search_by_a_code_prefix_and_a_too_short_query(api, enterprise):
+    body = api.get(f"{BASE}/", {"q": enterprise.uscc[:10].lower()}).json()
+    assert [e["uscc"] for e in body["results"]] == [enterprise.uscc] and body["count"] == 1
+    assert api.get(f"{BASE}/", {"q": "杭"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }

@@ -255,3 +255,126 @@ def test_pinyin_of_any_part_of_the_name_is_found_and_highlighted(client):
     assert "深圳市<mark>腾达</mark>科技有限公司" in page(client, q="tengda")
     assert "杭州<mark>西湖</mark>建设有限公司" in page(client, q="xihu")
     assert "<mark>深圳市腾达</mark>科技有限公司" in page(client, q="szstd")
+
+
+# --- Paging, the cap, and what is not rebuilt on every search -----------------------------------
+
+
+def _many(count: int, name: str = "杭州恒{n}科技有限公司", division: str = "330106") -> None:
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=enterprise_code(7000 + n, division=division),
+            name=name.format(n=n),
+            division_code=division,
+            **search_fields(name.format(n=n)),
+        )
+        for n in range(count)
+    )
+
+
+def test_results_come_twenty_a_page_and_every_result_once(client):
+    _many(45)
+    shown = []
+    for number, expected in ((1, 20), (2, 20), (3, 5)):
+        content = page(client, q="科技", page=number)
+        assert "45 enterprises found" in content
+        items = _result_items(content)
+        assert len(items) == expected
+        shown += list(items)
+    assert len(set(shown)) == 45
+    assert 'page=3">Next' not in page(client, q="科技", page=3)
+    # A page past the last shows the last.
+    assert list(_result_items(page(client, q="科技", page=9))) == shown[40:]
+
+
+def test_past_the_limit_the_page_says_more_than_and_pages_stop_at_the_limit(client):
+    _many(registry_selectors.SEARCH_LIMIT + 30)
+    content = page(client, q="科技", page=10)
+    assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
+    assert len(_result_items(content)) == 20
+    assert "Next" not in content.split('class="pager"', 1)[1]
+    # Page 11 is not offered: the tenth is the last.
+    assert _result_items(page(client, q="科技", page=11)) == _result_items(content)
+
+
+def test_a_word_the_statistics_find_in_most_names_is_more_than_the_limit_without_counting(
+    client, monkeypatch, django_assert_num_queries
+):
+    _many(25)
+    _many(3, name="宁波港口{n}物流有限公司", division="330203")
+    # The column statistics of a registry of a million names, where 科技 is in one name in ten.
+    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.1}))
+    monkeypatch.setattr(registry_selectors, "_names_estimate", 1_000_000.0)
+    page(client, q="港口")
+    with django_assert_num_queries(2):  # the page with its number, the standings
+        content = page(client, q="科技")
+    assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
+    items = _result_items(content)
+    assert len(items) == 20 and all(
+        "科技" in item.replace("<mark>", "").replace("</mark>", "") for item in items.values()
+    )
+    # Two characters the statistics do not count are counted.
+    assert "3 enterprises found" in page(client, q="港口")
+
+
+def test_a_search_reads_no_choice_list_and_the_filter_form_is_the_same(client, django_assert_num_queries):
+    _many(3)
+    first = page(client, q="科技")
+    with django_assert_num_queries(2):  # the page with its number, the standings: no division, no list
+        again = page(client, q="科技")
+    form = first.split('<details class="filters"', 1)[1].split("</details>", 1)[0]
+    assert form == again.split('<details class="filters"', 1)[1].split("</details>", 1)[0]
+    assert ">浙江省</option>" in form and ">浙江省宁波市</option>" in form and "<details" not in form
+
+
+def test_a_division_added_to_the_table_shows_in_the_filter(client):
+    from registry.models import Division
+    from registry.reference import divisions_sync
+
+    Division.objects.filter(code="330200").delete()
+    assert ">浙江省宁波市</option>" not in page(client, q="科技")
+    divisions_sync()  # the table brought in line with the shipped data adds it
+    assert '<option value="3302">浙江省宁波市</option>' in page(client, q="科技")
+
+
+def test_a_list_added_shows_in_the_filter_in_the_visitors_language(client, registry_admin):
+    from sanctions.lists.measures import list_kind_save
+    from sanctions.models import ListKind
+
+    assert "Public utility arrears list" not in page(client, q="科技")
+    list_kind_save(
+        actor=registry_admin,
+        list_kind=ListKind(
+            code="utility",
+            name="公用事业欠费名单",
+            name_en="Public utility arrears list",
+            nature="attention",
+            inclusion_conditions="连续欠费",
+            removal_conditions="缴清欠费",
+            legal_basis="测试依据",
+        ),
+    )
+    assert '<option value="utility">Public utility arrears list</option>' in page(client, q="科技")
+    client.cookies["django_language"] = "zh-hans"
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert '<option value="utility">公用事业欠费名单</option>' in page(client, q="科技")
+
+
+def test_a_chosen_filter_stays_selected_and_the_filters_open(client):
+    content = page(client, q="西湖", province="33", city="3302", status="revoked")
+    form = content.split('<details class="filters"', 1)[1].split("</details>", 1)[0]
+    assert content.count('<details class="filters" open>') == 1
+    assert '<option value="33" selected>浙江省</option>' in form
+    assert '<option value="3302" selected>浙江省宁波市</option>' in form
+    assert 'value="revoked" selected' in form
+    assert form.count(" selected") - form.count('value="" selected') == 3  # the empty choice elsewhere
+
+
+def test_filters_alone_count_at_most_past_the_limit(client, django_assert_max_num_queries):
+    _many(registry_selectors.SEARCH_LIMIT + 5)
+    page(client, province="33")
+    # The number counted up to the limit and one, the page, the standings: never the whole match.
+    with django_assert_max_num_queries(3):
+        content = page(client, province="33")
+    assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
+    assert len(_result_items(content)) == 20

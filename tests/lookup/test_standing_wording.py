@@ -300,10 +300,10 @@ def test_a_punishment_list_other_than_the_dishonest_list_is_adverse_too(make, db
         assert standing.reasons == ["Listed on Major tax violation list (1 listing in force)"]
 
 
-def test_standings_of_many_enterprises_take_two_queries(make, django_assert_num_queries):
+def test_standings_of_many_enterprises_take_one_query(make, django_assert_num_queries):
     enterprises = [EnterpriseFactory() for _ in range(5)]
     _fine(enterprises[0], make)
     _abnormal(enterprises[1], make)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         standings = standing_rules.enterprise_standings(enterprises=enterprises)
     assert [standings[e.pk].level for e in enterprises] == ["penalised", "attention", "good", "good", "good"]

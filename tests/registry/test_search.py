@@ -504,3 +504,89 @@ def test_long_or_odd_letter_queries_are_answered_without_error():
         list(enterprise_list(query=query)[:5])
         highlight("深圳市腾达科技有限公司", plan)
     assert len(plan_query("xianxianxianxian").syllables) <= 16
+
+
+# --- A page of results in one compiled query (the search page and the public API) ---------------
+
+
+def _page_codes(query: str, number: int) -> tuple[list[str], int, int]:
+    found = registry_selectors.enterprise_search_page(query=query, number=number)
+    return [hit.uscc for hit in found.hits], found.count, found.number
+
+
+def test_a_page_holds_the_lists_results_in_its_order_and_their_number(generated):
+    rnd = random.Random(5)
+    queries = []
+    for code, name in generated[:25]:
+        core = normalize(name)
+        start = rnd.randrange(0, len(core) - 1)
+        queries += [core[start : start + 2], core[start : start + 3], code[: rnd.randint(4, 12)]]
+        readings = [r for r in name_readings(core)[:2] if r]
+        if len(readings) == 2:
+            queries += ["".join(r[0] for r in readings), "".join(r[0][0] for r in readings)]
+    for query in queries:
+        listed = list(enterprise_list(query=query).values_list("uscc", flat=True))
+        if len(listed) > registry_selectors.SEARCH_LIMIT:
+            continue  # past the limit the list itself is some 201 of the matches, not always the same
+        for number in (1, 2):
+            codes, count, shown = _page_codes(query, number)
+            assert count == len(listed), query
+            assert codes == listed[(shown - 1) * 20 : shown * 20], (query, number)
+
+
+def test_a_page_past_the_last_is_the_last_and_a_former_name_says_which(registry_admin):
+    for n in range(23):
+        EnterpriseFactory(name=f"杭州西湖第{n}建设有限公司")
+    renamed = EnterpriseFactory(name="宁波之江贸易有限公司")
+    renamed.former_names.create(name="西湖第九十九建设有限公司")
+    codes, count, shown = _page_codes("西湖第", 7)
+    assert (count, shown, len(codes)) == (24, 2, 4)
+    found = registry_selectors.enterprise_search_page(query="西湖第", number=2)
+    former = [hit for hit in found.hits if hit.uscc == renamed.uscc]
+    assert former and former[0].rank == 3 and former[0].former_match == "西湖第九十九建设有限公司"
+    assert former[0].get_status_display() and former[0].pk == renamed.pk
+
+
+def test_what_a_page_does_not_answer_is_left_to_the_list():
+    enterprise = EnterpriseFactory()
+    for query in ("", "杭", enterprise.uscc, enterprise.uscc + "1"):
+        assert registry_selectors.enterprise_search_page(query=query) is None, query
+
+
+def test_a_code_prefix_is_exactly_the_codes_beginning_with_it():
+    inside = [EnterpriseFactory(uscc=enterprise_code(n, division="330106")) for n in range(3)]
+    EnterpriseFactory(uscc=enterprise_code(50, division="330206"))
+    EnterpriseFactory(uscc=enterprise_code(51, division="330107"))
+    prefix = inside[0].uscc[:8]  # 9133010 6
+    assert sorted(codes_found(prefix)) == sorted(e.uscc for e in inside)
+    assert sorted(_page_codes(prefix, 1)[0]) == sorted(e.uscc for e in inside)
+    assert len(codes_found("913301")) == 4
+
+
+def test_a_known_common_pair_is_read_without_the_index_and_only_as_far_as_the_page(monkeypatch):
+    for n in range(30):
+        EnterpriseFactory(name=f"杭州恒{n}科技有限公司")
+    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.1}))
+    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("inf"), {"ke-ji": 0.1}))
+    monkeypatch.setattr(registry_selectors, "_names_estimate", 1_000_000.0)
+    assert plan_query("科技", common={"科技": 0.1}).known_share == 0.1
+    assert plan_query("科技有", common={"科技": 0.1}).known_share == 0.0  # three characters: not known
+    assert plan_query("有限", common={}).known_share == 0.0  # the share assumed without statistics
+    assert plan_query("keji", common_pinyin={"ke-ji": 0.1}).known_share == 0.1
+    for query in ("科技", "keji"):
+        found = registry_selectors.enterprise_search_page(query=query, number=1)
+        assert found.is_capped and found.count == registry_selectors.SEARCH_LIMIT + 1
+        assert len(found.hits) == 20 and all("科技" in hit.name for hit in found.hits)
+        second = registry_selectors.enterprise_search_page(query=query, number=2).hits
+        assert {hit.uscc for hit in second} | {hit.uscc for hit in found.hits} == set(
+            Enterprise.objects.values_list("uscc", flat=True)
+        )  # (here only 30 such names: the rest of them)
+    # With the statistics of a registry too small to be sure, it is counted.
+    monkeypatch.setattr(registry_selectors, "_names_estimate", 1000.0)
+    assert registry_selectors.enterprise_search_page(query="科技").count == 30
+
+
+def test_a_name_in_the_other_script_is_highlighted():
+    plan = plan_query("西湖")
+    assert highlight("杭州西湖建設有限公司", plan_query("建设")) == "杭州西湖<mark>建設</mark>有限公司"
+    assert highlight("杭州西湖建设有限公司", plan) == "杭州<mark>西湖</mark>建设有限公司"

@@ -313,6 +313,78 @@ def test_a_large_seed_rebuilds_the_name_indexes_exactly_as_they_were(registry_ad
     assert enterprise_list(query=name[2:6]).filter(name=name).exists()  # the rebuilt index answers
 
 
+def _gin_indexes() -> list[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_enterprise' "
+            "AND indexdef ILIKE '%% USING gin %%' ORDER BY indexname"
+        )
+        return cursor.fetchall()
+
+
+def test_a_large_seed_commits_in_parts_and_builds_the_name_indexes_once_after(registry_admin, monkeypatch):
+    before = _gin_indexes()
+    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    parts = []
+
+    added = seeding.enterprises_seed_synthetic_up_to(
+        total=250,
+        actor=registry_admin,
+        part_rows=100,
+        on_part=lambda done, wanted: parts.append((done, wanted)),
+    )
+
+    assert added == 250 and parts == [(100, 250), (200, 250), (250, 250)]
+    assert seeding.synthetic_enterprises().count() == 250
+    counts = [
+        e.after["count"] for e in AuditEntry.objects.filter(action="enterprise.seed_synthetic").order_by("id")
+    ]
+    assert counts == [100, 100, 50]  # one audit entry per committed part
+    assert _gin_indexes() == before
+    codes = list(seeding.synthetic_enterprises().values_list("uscc", flat=True))
+    assert len(set(codes)) == 250
+
+
+def test_a_large_seed_stopped_midway_keeps_its_parts_and_the_next_run_makes_only_the_rest(
+    registry_admin, monkeypatch
+):
+    before = _gin_indexes()
+    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    real = seeding.enterprises_seed_synthetic
+    calls = {"n": 0}
+
+    def dying(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(seeding, "enterprises_seed_synthetic", dying)
+    with pytest.raises(RuntimeError):
+        seeding.enterprises_seed_synthetic_up_to(total=250, actor=registry_admin, part_rows=100)
+    assert seeding.synthetic_enterprises().count() == 100  # the first part committed
+    assert _gin_indexes() == before  # built again after the failure, so the first part is searchable
+
+    monkeypatch.setattr(seeding, "enterprises_seed_synthetic", real)
+    assert seeding.enterprises_seed_synthetic_up_to(total=250, actor=registry_admin, part_rows=100) == 150
+    assert seeding.synthetic_enterprises().count() == 250
+
+
+def test_name_indexes_a_killed_run_left_dropped_are_built_by_the_next(registry_admin):
+    from django.db import connection
+
+    before = _gin_indexes()
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "enterprise_search_pinyin"')  # as a run killed between two parts leaves it
+    assert len(_gin_indexes()) == len(before) - 1
+
+    seeding.enterprises_seed_synthetic_up_to(total=0, actor=registry_admin)
+
+    assert _gin_indexes() == before
+
+
 @pytest.mark.django_db(transaction=True)
 def test_one_demo_seed_at_a_time():
     """While one seed holds the demo lock, another connection cannot take it; it is released after."""

@@ -36,8 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from config.jinja2 import localized_template
-from registry.models import Agency, Enterprise, EnterpriseFormerName
-from registry.selectors import division_describe
+from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import penalty_counts, standing_from
@@ -200,6 +199,9 @@ def _page_queryset(*, uscc: str, today: dt.date):
         .order_by("id")
         .values(json=JSONObject(grade="grade", points="points", model_name="model__name"))[:1]
     )
+    division = Division.objects.filter(code=OuterRef("division_code")).values(
+        json=JSONObject(name="full_name", level="level", valid_until="valid_until")
+    )[:1]
     return (
         Enterprise.objects.filter(uscc=uscc)
         .only(*ENTERPRISE_FIELDS)
@@ -209,6 +211,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
             page_commitments=ArraySubquery(commitments),
             page_former=ArraySubquery(former),
             page_rating=Subquery(rating, output_field=models.JSONField()),
+            page_division=Subquery(division, output_field=models.JSONField()),
         )
     )
 
@@ -276,12 +279,13 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
         return None
     enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
     # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
-    records, listings, commitments, former, rating = row[len(names) :]
+    records, listings, commitments, former, rating, division = row[len(names) :]
     enterprise.page_records = [json.loads(item) for item in records]
     enterprise.page_listings = [json.loads(item) for item in listings]
     enterprise.page_commitments = [json.loads(item) for item in commitments]
     enterprise.page_former = [json.loads(item) for item in former]
     enterprise.page_rating = json.loads(rating) if rating is not None else None
+    enterprise.page_division = json.loads(division) if division is not None else None
     return enterprise
 
 
@@ -319,6 +323,7 @@ class CreditPage:
     commitments: list[Commitment]
     former_names: list[dict[str, Any]]
     rating: dict[str, Any] | None
+    division: dict[str, Any] | None
     today: dt.date
     objected_listings: set[int] = field(default_factory=set)
 
@@ -381,6 +386,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
         commitments=commitments,
         former_names=former,
         rating=rating,
+        division=row.page_division,
         today=today,
         objected_listings=objected,
     )
@@ -447,7 +453,8 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
             (name, choice_label(Enterprise, name, getattr(enterprise, name)))
             for name in ("status", "entity_type", "industry", "source")
         ),
-        "division": Fields(division) if (division := division_describe(enterprise.division_code)) else None,
+        # What ``division_describe`` says, read with the page.
+        "division": Fields(page.division, code=enterprise.division_code) if page.division else None,
         "former_names": [Fields(former) for former in page.former_names],
         "standing": Fields(standing.as_dict(), details=standing.details),
         "section_counts": counts,

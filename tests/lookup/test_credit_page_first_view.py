@@ -11,7 +11,6 @@ from django.utils import translation
 from config.jinja2 import localized_template
 from lookup import views as lookup_views
 from registry import cache as generations
-from registry.selectors import division_describe
 from sanctions.records import services
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import penalty_data
@@ -69,7 +68,6 @@ def test_the_kept_frame_is_the_template_rendered_for_a_real_request(client, lang
 def test_a_never_changed_enterprise_is_one_query(client, django_assert_num_queries):
     enterprise = EnterpriseFactory()
     client.get("/healthz")
-    division_describe(enterprise.division_code)  # kept per process once read
     with django_assert_num_queries(1):
         response = client.get(f"/enterprises/{enterprise.uscc}/")
     assert response.status_code == 200 and enterprise.name in response.content.decode()
@@ -105,3 +103,17 @@ def test_the_body_template_is_translated_when_compiled_not_when_rendered(monkeyp
                 '_("Registration information")'
                 not in template.environment.loader.get_source(template.environment, template.name)[0]
             )
+
+
+def test_the_division_is_read_with_the_page(client):
+    from registry.models import Division
+
+    division = Division.objects.filter(valid_until__isnull=False).first() or Division.objects.first()
+    named = EnterpriseFactory(division_code=division.code)
+    client.cookies["django_language"] = "en"
+    content = client.get(f"/enterprises/{named.uscc}/").content.decode()
+    assert f"{division.code} · {division.full_name}" in content
+    if division.valid_until:
+        assert f"abolished after {division.valid_until}" in content
+    unknown = EnterpriseFactory(division_code="999999")
+    assert "999999 · not in the division table" in client.get(f"/enterprises/{unknown.uscc}/").content.decode()

@@ -40,6 +40,7 @@ bench: install
 	$(PY) -m bench.bench_records_import
 	$(PY) -m bench.bench_search
 	$(PY) -m bench.bench_portal
+	$(PY) -m bench.bench_search_http
 	$(PY) -m bench.bench_badges
 	@echo "Results: bench/results/"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQueryField
 from django.db import connections, router
@@ -451,10 +450,19 @@ def enterprise_code_suggestions(*, code: str) -> list[Enterprise]:
     return list(Enterprise.objects.filter(wanted).order_by("uscc")[:20])
 
 
-@lru_cache(maxsize=8192)
+@reference_memo
+def _division_table() -> dict[str, tuple[str, str, int | None]]:
+    """Every division, current or abolished (a few thousand rows), read once per process until the
+    division table changes: a page of twenty search results in the API names twenty divisions."""
+    rows = Division.objects.values_list("code", "full_name", "level", "valid_until")
+    return {code: (full_name, level, valid_until) for code, full_name, level, valid_until in rows}
+
+
 def _division_cached(code: str) -> tuple[str, str, int | None] | None:
-    division = Division.objects.filter(code=code).values_list("full_name", "level", "valid_until").first()
-    return division
+    return _division_table().get(code)
+
+
+_division_cached.cache_clear = _division_table.cache_clear  # type: ignore[attr-defined]
 
 
 def division_describe(code: str) -> dict | None:

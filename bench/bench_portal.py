@@ -19,7 +19,7 @@ is measured too) and loads it with ``wrk`` (``apt-get install -y wrk``) for a bo
     which says whether a kept page is still current, is kept fresh by Redis' invalidation messages);
 (e) the credit report (PDF) of enterprises nobody asked for before (each a new numbered report).
 
-Also times the credit page's selectors and queries alone, in process (no HTTP, no cache).
+Also times the credit page's read and body alone, in process (no HTTP, no cache).
 Results go to ``bench/results/portal.json``.
 """
 
@@ -238,13 +238,12 @@ def _seed_records(count: int) -> None:
 
 
 def _time_selectors(codes: list[str]) -> dict:
+    """The credit page's read and body, in process (no HTTP, no cache): ``lookup.credit_page``."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
-    from lookup.masking import public_sections
-    from registry.selectors import enterprise_get
-    from sanctions.lists.standing import enterprise_standing
+    from lookup.credit_page import credit_page_body, credit_page_read
 
     translation.activate("zh-hans")
     timings, queries, records = [], [], []
@@ -252,13 +251,11 @@ def _time_selectors(codes: list[str]) -> dict:
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            enterprise = enterprise_get(uscc=code)
-            list(enterprise.former_names.all())
-            enterprise_standing(enterprise=enterprise)
-            sections = public_sections(enterprise=enterprise)
+            page = credit_page_read(uscc=code)
+            credit_page_body(page)
             timings.append((time.perf_counter() - started) * 1000)
         queries.append(len(captured))
-        records.append(sum(map(len, sections.values())))
+        records.append(len(page.records))
     timings.sort()
     return {
         "enterprises": len(codes),

@@ -16,11 +16,15 @@ instead of passing it as a parameter, makes the compilation fail loudly.
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # Unicode private use: never in a name, a code or pinyin
@@ -42,12 +46,32 @@ def _slots_in(text: str) -> list[str]:
     return names
 
 
+class _Cursor(CursorWrapper):
+    """psycopg's own cursor (server-side binding, PostgreSQL's $n placeholders) as Django wraps its
+    cursors (query log, execute wrappers, Django's database errors); a prepared statement if asked."""
+
+    prepare = False
+
+    def _execute(self, sql, params, *ignored_wrapper_args):
+        with self.db.wrap_database_errors:
+            return self.cursor.execute(sql, params, prepare=self.prepare)
+
+
+class _DebugCursor(CursorDebugWrapper):
+    prepare = False
+    _execute = _Cursor._execute
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
-    """SQL and its parameters, each a constant, a whole slot, or a text with slots in it."""
+    """SQL (with PostgreSQL's own placeholders: psycopg need not rewrite it on every run, which it does
+    for statements over 4 kB or with more than 50 parameters) and its parameters, each a constant, a
+    whole slot, or a text with slots in it. ``prepare``: run as a prepared statement, for a query whose
+    best plan does not depend on its values (PostgreSQL then keeps one plan per connection)."""
 
     sql: str
     params: tuple  # ("const", value) | ("whole", name) | ("text", template, names)
+    prepare: bool = False
 
     def bind(self, values: Mapping[str, object]) -> list:
         bound = []
@@ -68,16 +92,24 @@ class CompiledQuery:
 
     def fetch(self, using: str, values: Mapping[str, object]) -> list[tuple]:
         """The rows of the query with ``values`` in its slots, from the database ``using``."""
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        connection.ensure_connection()
+        cursor = (_DebugCursor if connection.queries_logged else _Cursor)(
+            psycopg.RawCursor(connection.connection), connection
+        )
+        cursor.prepare = self.prepare
+        with cursor:
             cursor.execute(self.sql, self.bind(values))
             return cursor.fetchall()
 
 
-def compile_queryset(queryset: QuerySet, using: str) -> CompiledQuery:
+def compile_queryset(queryset: QuerySet, using: str, *, prepare: bool = False) -> CompiledQuery:
     """The SQL of ``queryset`` (built with ``slot`` values), its parameters sorted into constants and slots."""
     sql, params = queryset.query.get_compiler(using=using).as_sql()
     if _OPEN in sql:
         raise ValueError("a slot was written into the SQL text instead of being passed as a parameter")
+    numbers = itertools.count(1)
+    sql = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
     sorted_params = []
     for param in params:
         if isinstance(param, str) and _OPEN in param:
@@ -88,20 +120,22 @@ def compile_queryset(queryset: QuerySet, using: str) -> CompiledQuery:
                 sorted_params.append(("text", param, tuple(dict.fromkeys(names))))
         else:
             sorted_params.append(("const", param))
-    return CompiledQuery(sql, tuple(sorted_params))
+    return CompiledQuery(sql, tuple(sorted_params), prepare)
 
 
 class QueryShapes:
-    """The compiled queries of one hot read, by shape (a hashable key of whatever changes the SQL)."""
+    """The compiled queries of one hot read, by shape (a hashable key of whatever changes the SQL);
+    ``prepare``: their plans do not depend on their values (see ``CompiledQuery``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, prepare: bool = False) -> None:
         self._compiled: dict[Hashable, CompiledQuery] = {}
         self._lock = threading.Lock()
+        self._prepare = prepare
 
     def get(self, key: Hashable, build: Callable[[], QuerySet], using: str) -> CompiledQuery:
         found = self._compiled.get(key)
         if found is None:
-            found = compile_queryset(build(), using)
+            found = compile_queryset(build(), using, prepare=self._prepare)
             with self._lock:
                 if len(self._compiled) >= _MAX_SHAPES:
                     self._compiled.clear()

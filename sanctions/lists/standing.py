@@ -258,7 +258,7 @@ class _Listed:
 
 # The read below is the same on every page of results but for the enterprises and the day: compiled
 # once per day and process (``registry.compiled``), it costs the page no Django compilation.
-_standings_queries = QueryShapes()
+_standings_queries = QueryShapes(prepare=True)
 _IDS = RawSQL("SELECT unnest(%s::bigint[])", (slot("ids"),))
 
 

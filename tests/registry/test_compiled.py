@@ -24,7 +24,7 @@ def test_a_compiled_query_answers_as_the_queryset_does_for_every_value():
     for name in ("杭州西湖建设有限公司", "杭州滨江科技有限公司", "宁波港口物流有限公司"):
         EnterpriseFactory(name=name)
     compiled = compile_queryset(_names(slot("prefix"), slot("part")), "default")
-    assert "%s" in compiled.sql and "杭州" not in compiled.sql
+    assert "$1" in compiled.sql and "杭州" not in compiled.sql
     for prefix, part in (("杭州", "物流"), ("宁波", "科技"), ("上海", "上海")):
         rows = [name for (name,) in compiled.fetch("default", {"prefix": prefix, "part": part})]
         assert rows == list(_names(prefix, part)), (prefix, part)
@@ -62,3 +62,16 @@ def test_shapes_are_compiled_once(django_assert_num_queries):
         for part in ("西湖", "建设", "港口"):
             shapes.get("names", build, "default").fetch("default", {"prefix": "无", "part": part})
     assert len(built) == 1
+
+
+def test_a_query_compiled_to_be_prepared_answers_for_every_value(django_assert_num_queries):
+    for name in ("杭州西湖建设有限公司", "宁波港口物流有限公司"):
+        EnterpriseFactory(name=name)
+    shapes = QueryShapes(prepare=True)
+    for _ in range(7):  # past psycopg's threshold: the same statement, prepared once per connection
+        for part, expected in (("港口", ["宁波港口物流有限公司"]), ("建设", ["杭州西湖建设有限公司"])):
+            with django_assert_num_queries(1):
+                rows = shapes.get("names", lambda: _names(slot("prefix"), slot("part")), "default").fetch(
+                    "default", {"prefix": "无", "part": part}
+                )
+            assert [name for (name,) in rows] == expected

@@ -116,4 +116,6 @@ def test_the_division_is_read_with_the_page(client):
     if division.valid_until:
         assert f"abolished after {division.valid_until}" in content
     unknown = EnterpriseFactory(division_code="999999")
-    assert "999999 · not in the division table" in client.get(f"/enterprises/{unknown.uscc}/").content.decode()
+    assert (
+        "999999 · not in the division table" in client.get(f"/enterprises/{unknown.uscc}/").content.decode()
+    )

@@ -441,6 +441,16 @@ def _seed_summary(samples: list[dict], total: int) -> dict:
             ],
         }
     summary["phases"] = phases
+    if enterprises and chunks:
+        # Where the seed stood 100 minutes after it began (the enterprises' phase, then the credit chunks).
+        budget = 100 * 60 - enterprises[0]["seconds"]
+        reached = [c for c in chunks if c["seconds"] <= budget]
+        summary["at_100_minutes"] = {
+            "enterprises": enterprises[0]["done"],
+            "enterprises_with_credit_data": reached[-1]["done"] if reached else 0,
+            "records": reached[-1].get("records", 0) if reached else 0,
+            "credit_enterprises_per_s": reached[-1]["rate_per_s"] if reached else None,
+        }
     if samples:
         step = max(1, len(samples) // 25)
         summary["memory"] = {

@@ -40,7 +40,7 @@ from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import penalty_counts, standing_from
-from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Listing, ListKind, PublicityRule
+from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Listing, ListKind
 from sanctions.records.selectors import public_records
 from sanctions.remedies.selectors import (
     listing_objection_open,
@@ -313,6 +313,14 @@ class PublicRecord:
         self.pk = data["id"]
 
 
+class _Shown:
+    """What a public record's masking reads of its agency and publicity rule (names), as attributes:
+    a record's are not model instances, so neither need be theirs (a model's ``__init__`` costs more)."""
+
+    def __init__(self, **values: str) -> None:
+        self.__dict__.update(values)
+
+
 @dataclass
 class CreditPage:
     """Everything a credit page shows about one enterprise, read at once."""
@@ -345,9 +353,9 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
     records = []
     for data in row.page_records:
         record = PublicRecord(data)
-        record.agency = agency(data["agency_name"], data["agency_uscc"])
+        record.agency = _Shown(name=data["agency_name"], uscc=data["agency_uscc"])
         record.publicity_rule = (
-            PublicityRule(name=data["rule_name"], legal_basis=data["rule_legal_basis"] or "")
+            _Shown(name=data["rule_name"], legal_basis=data["rule_legal_basis"] or "")
             if data["rule_name"] is not None
             else None
         )

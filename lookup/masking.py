@@ -25,6 +25,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
@@ -154,16 +155,26 @@ _LABELS = {
 }
 
 
+# Labels by language and field: a choice's ``label`` is a lazy translation, which costs a catalogue
+# lookup each time it is made a string (a page makes some thirty).
+_LABEL_MAPS: dict[tuple[str | None, str], dict[str, str]] = {}
+
+
+def _label_map(name: str) -> dict[str, str]:
+    key = (translation.get_language(), name)
+    labels = _LABEL_MAPS.get(key)
+    if labels is None:
+        labels = _LABEL_MAPS[key] = {choice.value: str(choice.label) for choice in _LABELS[name]}
+    return labels
+
+
 def with_labels(fields: dict[str, Any]) -> dict[str, Any]:
     """The same fields plus ``<name>_display`` labels in the active language, for pages and the PDF."""
     out = dict(fields)
-    for name, choices in _LABELS.items():
+    for name in _LABELS:
         value = fields.get(name)
         if value:
-            try:
-                out[f"{name}_display"] = str(choices(value).label)
-            except ValueError:
-                out[f"{name}_display"] = value
+            out[f"{name}_display"] = _label_map(name).get(value, value)
     return out
 
 

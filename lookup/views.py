@@ -94,6 +94,22 @@ def _full_page_key(uscc: str) -> str:
     return f"credit-page-full:{PAGE_FORMAT}:{uscc}:{translation.get_language()}:{timezone.localdate().isoformat()}"
 
 
+def _shared_page(key: str) -> tuple[tuple[int, int, bytes] | None, bool]:
+    """The page kept in the shared cache under ``key``, if any, and whether it was asked for before
+    (today, in this language), noted by the same call: a page is kept from its second view on.
+
+    Most of a national registry's pages are seen once a day or less, so keeping every page at its
+    first view would fill the cache with pages nobody asks for again and cost each of those views the
+    write, and the generation read that makes a kept page safe (README, "A credit page seen for the
+    first time"). One round trip on Redis; two on another backend (development without Redis)."""
+    note = f"{key}:seen"
+    get_and_note = getattr(cache, "get_and_note", None)
+    if get_and_note is not None:
+        return get_and_note(key, note, PAGE_CACHE_SECONDS)
+    entry = cache.get(key)
+    return entry, entry is not None or not cache.add(note, 1, PAGE_CACHE_SECONDS)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The portal's home page (``lookup.home``): the search box, the ways into the credit system and the
     latest decisions. With a query (``/?q=…``, filters, a page) it is the search, as links have it."""
@@ -112,8 +128,8 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     """The credit page: registration facts, standing and the public records, by kind.
 
     Rendered from one query and a Jinja2 body (``lookup.credit_page``), so that a first view is
-    cheap. For visitors who are not signed in the whole page is the same for everyone, so it is also
-    kept: one entry (enterprise id, generation, HTML) per code, language and day, in the shared
+    cheap. For visitors who are not signed in the whole page is the same for everyone, so from its
+    second view of the day (``_shared_page``) it is also kept: one entry (enterprise id, generation, HTML) per code, language and day, in the shared
     cache, used only while its generation is the enterprise's current one (every public change bumps
     it; this process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``).
     The latest pages are also kept in the process, so a popular page costs no round trip at all.
@@ -126,22 +142,26 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
             if enterprise_generation(entry[0]) == entry[1]:
                 return HttpResponse(entry[2])
             _LOCAL_PAGES.pop(page_key, None)
-        entry = cache.get(page_key)
+        entry, seen_before = _shared_page(page_key)
         if entry is not None and enterprise_generation(entry[0]) == entry[1]:
             _remember_page(page_key, entry)
             return HttpResponse(entry[2])
+    else:
+        seen_before = False
     if uscc_codes.compact(uscc) != uscc:  # spelled otherwise: to the canonical address, or 404
         return enterprise_in_path(uscc, view_name="lookup:enterprise")
     page = credit_page_read(uscc=uscc)
     if page is None:
         raise Http404(_("No enterprise has this code."))
-    # The generation a kept page is valid for must be read before its data. It can only be read
-    # once the enterprise's id is known, which the page's one query tells: if the enterprise was
-    # never changed (generation 1, most of a registry), no change can have committed since the
-    # read; otherwise the page is read again, now after its generation.
-    generation = enterprise_generation(page.enterprise.id)
-    if generation > 1:
-        page = credit_page_read(uscc=uscc) or page
+    generation = 0  # a page not to be kept needs none
+    if anonymous and seen_before:
+        # The generation a kept page is valid for must be read before its data. It can only be
+        # read once the enterprise's id is known, which the page's one query tells: if the
+        # enterprise was never changed (generation 1, most of a registry), no change can have
+        # committed since the read; otherwise the page is read again, now after its generation.
+        generation = enterprise_generation(page.enterprise.id)
+        if generation > 1:
+            page = credit_page_read(uscc=uscc) or page
     body = mark_safe(credit_page_body(page))  # noqa: S308 - our own template's output, escaped there
     if anonymous:
         response = HttpResponse(anonymous_frame(request, title=page.enterprise.name, body=body))
@@ -149,7 +169,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         response = render(
             request, "lookup/enterprise.html", {"enterprise": page.enterprise, "body_html": body}
         )
-    if anonymous and response.status_code == 200 and generation > 0:  # < 0: Redis down, keep nothing
+    if generation > 0 and response.status_code == 200:  # < 0: Redis down, keep nothing
         entry = (page.enterprise.id, generation, response.content)
         cache.set(_full_page_key(uscc), entry, PAGE_CACHE_SECONDS)
         _remember_page(_full_page_key(uscc), entry)

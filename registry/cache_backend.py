@@ -212,6 +212,25 @@ class RedisCache(DjangoRedisCache):
             raise CacheUnavailable(self.circuit.name)
         return result
 
+    def get_and_note(self, key: str, note: str, timeout: int) -> tuple[Any, bool]:
+        """``get(key)``, and set ``note`` (for ``timeout`` seconds) unless it is set already, in one
+        round trip: (the value or None, whether ``note`` was set before). ``(None, False)`` while Redis
+        is being skipped or fails."""
+        made_key, made_note = self.make_key(key), self.make_key(note)
+
+        def both(client):
+            pipe = client.pipeline(transaction=False)
+            pipe.get(made_key)
+            pipe.set(made_note, 1, nx=True, ex=timeout)
+            return pipe.execute()
+
+        try:
+            raw, noted_now = self.run(both)
+        except CacheUnavailable:
+            return None, False
+        value = None if raw is None else self._cache._serializer.loads(raw)
+        return value, not noted_now
+
     # Every method the same way (``_guarded``): an empty cache's answer while Redis is skipped or fails.
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

@@ -196,7 +196,8 @@ def test_a_deregistered_enterprise_is_inactive(client):
 
 def test_publishing_and_revoking_show_up_at_once_despite_the_cache(client, enterprise, publish, reviewer):
     assert "LIVE-1" not in page(client, enterprise)
-    assert "LIVE-1" not in page(client, enterprise)  # now cached
+    assert "LIVE-1" not in page(client, enterprise)  # kept from this, its second view
+    assert "LIVE-1" not in page(client, enterprise)  # from the cache
     record = publish(enterprise, document_number="LIVE-1")
     assert "LIVE-1" in page(client, enterprise)
     services.record_revoke(actor=reviewer, record=record, reason="决定被撤销")
@@ -205,8 +206,9 @@ def test_publishing_and_revoking_show_up_at_once_despite_the_cache(client, enter
 
 def test_each_language_has_its_own_cached_sections(client, enterprise, publish):
     publish(enterprise, document_number="LANG-1")
-    english = page(client, enterprise, HTTP_COOKIE="django_language=en")
-    chinese = page(client, enterprise)
+    for _view in range(2):  # kept from its second view
+        english = page(client, enterprise, HTTP_COOKIE="django_language=en")
+        chinese = page(client, enterprise)
     assert "Administrative penalties" in english and "Registration information" in english
     assert '<html lang="zh-CN">' in chinese and "登记信息" in chinese
     from django.utils import translation
@@ -246,10 +248,47 @@ def test_credit_page_query_count_is_pinned_cold_and_warm(
     # division and grade (the cache was emptied, so its generation is 1 again: read once).
     with django_assert_num_queries(1):
         assert "Q-4" in page(client, enterprise)
+    # Its second view is kept, with its generation (1: the cache was emptied, so no re-read).
+    with django_assert_num_queries(1):
+        assert "Q-4" in page(client, enterprise)
     with django_assert_max_num_queries(
         0
     ):  # a visitor who is not signed in gets the whole page from the cache
         assert "Q-4" in page(client, enterprise)
+
+
+def test_a_page_is_kept_from_its_second_view_of_the_day_in_its_language(client, enterprise, publish):
+    from django.utils import translation
+
+    from lookup import views as lookup_views
+
+    publish(enterprise, document_number="KEPT-1")
+    cache.clear()
+
+    def kept(language: str):
+        with translation.override(language):
+            return cache.get(lookup_views._full_page_key(enterprise.uscc))
+
+    first = page(client, enterprise)
+    assert kept("zh-hans") is None  # seen once: not kept, so no cache write and no generation read
+    assert page(client, enterprise, HTTP_COOKIE="django_language=en")
+    assert kept("en") is None  # its first view in English
+    assert page(client, enterprise) == first
+    entry = kept("zh-hans")
+    assert entry is not None and entry[0] == enterprise.id and entry[2].decode() == first
+    assert kept("en") is None
+
+
+def test_a_signed_in_visitors_views_never_count_towards_keeping_a_page(client, enterprise, reviewer):
+    from django.utils import translation
+
+    from lookup import views as lookup_views
+
+    client.force_login(reviewer)
+    for _view in range(3):
+        assert client.get(f"/enterprises/{enterprise.uscc}/").status_code == 200
+    with translation.override("zh-hans"):
+        assert cache.get(lookup_views._full_page_key(enterprise.uscc)) is None
 
 
 def test_page_has_landmarks_headings_and_the_report_link(client, enterprise):

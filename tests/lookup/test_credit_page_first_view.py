@@ -87,6 +87,8 @@ def test_a_change_committed_between_the_read_and_the_generation_is_not_kept(clie
             publish(enterprise, document_number="RACE-1")  # commits and bumps meanwhile
         return real(enterprise_id)
 
+    assert "RACE-1" not in client.get(f"/enterprises/{enterprise.uscc}/").content.decode()
+    # Its second view is the one kept: its generation is read after its data.
     monkeypatch.setattr(lookup_views, "enterprise_generation", generation_after_a_change)
     first = client.get(f"/enterprises/{enterprise.uscc}/").content.decode()
     assert "RACE-1" in first

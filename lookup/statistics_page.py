@@ -25,6 +25,7 @@ from sanctions.models import StatisticsSnapshot
 from sanctions.statistics.selectors import statistics_current
 
 from . import charts
+from .views import visitor_is_anonymous
 
 BODY_KEY = "statistics-body:v1:{version}:{language}"
 BODY_CACHE_SECONDS = 2 * 60 * 60  # a refresh makes a new version every hour anyway
@@ -42,6 +43,8 @@ PROVINCES_EN = {
 
 _bodies_lock = threading.Lock()
 _bodies: dict[str, str] = {}  # this process' bodies of the current version, by key
+PAGE_KEY = "statistics-page:{version}:{language}"
+_pages: dict[str, bytes] = {}  # whole pages for visitors not signed in, of the current version
 
 
 def _kind_series() -> list[charts.Series]:
@@ -269,7 +272,24 @@ def statistics_body(snapshot: StatisticsSnapshot) -> str:
 
 @require_safe
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Public statistics of the credit data, from the snapshot of the last hourly refresh."""
+    """Public statistics of the credit data, from the snapshot of the last hourly refresh.
+
+    For a visitor who is not signed in (and asks nothing in the query string) the whole page is the
+    same for everyone of a language, so this process keeps it whole, per snapshot version: a visit
+    then costs neither a query nor a template.
+    """
     snapshot = statistics_current()
+    key = None
+    if snapshot is not None and not request.GET and visitor_is_anonymous(request):
+        key = PAGE_KEY.format(version=snapshot.version, language=translation.get_language())
+        page = _pages.get(key)
+        if page is not None:
+            return HttpResponse(page)
     body = mark_safe(statistics_body(snapshot)) if snapshot is not None else None  # noqa: S308 - our template's output
-    return render(request, "lookup/statistics.html", {"body_html": body})
+    response = render(request, "lookup/statistics.html", {"body_html": body})
+    if key is not None and response.status_code == 200:
+        with _bodies_lock:
+            if any(not k.startswith(PAGE_KEY.format(version=snapshot.version, language="")) for k in _pages):
+                _pages.clear()  # an older version's pages
+            _pages[key] = response.content
+    return response

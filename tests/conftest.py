@@ -58,6 +58,7 @@ def _fresh_cache():
     throttling._tallies.clear()
     statistics_memo_clear()
     statistics_page._bodies.clear()
+    statistics_page._pages.clear()
     yield
 
 

@@ -142,7 +142,7 @@ def _seed(enterprises: int, records: int) -> dict:
                 "agency_id": str(agency.id),
                 "kind": "CASE WHEN i % 10 < 5 THEN 'licence' WHEN i % 10 < 9 THEN 'penalty' ELSE 'reward' END",
                 "status": status,
-                "enterprise_id": f"{first} + (i * 7919) % {enterprises}",
+                "enterprise_id": f"{first} + (i::bigint * 7919) % {enterprises}",
                 "party_name": "'统计测试企业'",
                 "document_number": "'统计〔2026〕' || i || '号'",
                 "decision_date": decided,
@@ -165,7 +165,7 @@ def _seed(enterprises: int, records: int) -> dict:
             listings,
             {
                 "list_kind_id": "(ARRAY['dishonest','abnormal','watch','red'])[1 + i % 4]",
-                "enterprise_id": f"{first} + (i * 104729) % {enterprises}",
+                "enterprise_id": f"{first} + (i::bigint * 104729) % {enterprises}",
                 "agency_id": str(agency.id),
                 "status": "CASE WHEN i % 3 = 0 THEN 'removed' ELSE 'active' END",
                 "grounds": "'统计测试'",

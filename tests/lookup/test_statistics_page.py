@@ -168,3 +168,32 @@ def test_before_the_first_refresh_the_page_says_so_and_the_api_asks_to_retry(cli
 def test_portal_links_to_the_statistics(client):
     html = client.get("/").content.decode()
     assert f'href="{PAGE}"' in html and 'id="footer-statistics"' in html
+
+
+def test_a_signed_in_visitor_gets_the_page_with_their_own_navigation(client, counted, django_user_model):
+    assert 'id="nav-enterprise-sign-in"' in client.get(PAGE).content.decode()  # kept for anonymous visitors
+    client.force_login(django_user_model.objects.create_user("statistics-reader", password="pw-for-tests-1"))
+    html = client.get(PAGE).content.decode()
+    assert 'id="nav-sign-out"' in html and 'id="nav-enterprise-sign-in"' not in html
+    assert 'id="chart-industry"' in html
+
+
+def test_names_from_the_data_are_escaped_in_the_charts(client, django_capture_on_commit_callbacks):
+    from sanctions.models import ListKind
+
+    seed_statistics_data()
+    ListKind.objects.filter(pk="watch").update(name="<script>alert(1)</script>名单", name_en="<b>Watch</b>")
+    with django_capture_on_commit_callbacks(execute=True):
+        statistics_refresh()
+    html = client.get(PAGE).content.decode()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;名单" in html
+    assert "<b>Watch</b>" not in _english(client).get(PAGE).content.decode()
+
+
+def test_long_labels_are_cut_to_fit_the_chart():
+    from lookup.charts import fit, text_width
+
+    label = "I Information transmission, software and information technology services"
+    cut = fit(label, 200)
+    assert cut.endswith("…") and text_width(cut) <= 200 and label.startswith(cut[:-1].rstrip())
+    assert fit("C 制造业", 200) == "C 制造业"

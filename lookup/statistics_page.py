@@ -178,7 +178,7 @@ def statistics_context(snapshot: StatisticsSnapshot) -> dict[str, Any]:
             series=[charts.Series("c-outcome", _("Decisions"))],
             label_width=210,
             notes=[
-                _("median %(median)s · p90 %(p90)s")
+                _("(median %(median)s · p90 %(p90)s)")
                 % {"median": _days(r["median_days"]), "p90": _days(r["p90_days"])}
                 if r["count"] and r["median_days"] is not None
                 else ""

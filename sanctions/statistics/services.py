@@ -38,8 +38,9 @@ OBJECTION_PENDING = [ObjectionStatus.RECEIVED, ObjectionStatus.FORWARDED]
 UNCLASSIFIED = ""  # an enterprise with no industry, or a division code of no province
 # Serialises the replacement of the snapshot between concurrent refreshes (beat, a command).
 _REPLACE_LOCK = 0x53544154  # "STAT"
-# The aggregation's hash tables and sorts fit in memory at a few million rows (EXPLAIN, docs/statistics.md).
-_WORK_MEM = "64MB"
+# The hash of the enterprises (id, industry, division) is built in memory in one batch: 58 MB at a
+# million enterprises (EXPLAIN in bench/results/statistics.json), room here for about two million.
+_WORK_MEM = "128MB"
 
 
 def months_ending(today: dt.date, count: int = MONTHS) -> list[dt.date]:

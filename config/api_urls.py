@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from lookup.api.statistics import StatisticsView
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
@@ -27,6 +28,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(), name="enterprise-measures"),
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
+    path("statistics/", StatisticsView.as_view(), name="statistics-api"),
     *router.urls,
     *public_api_urlpatterns,
 ]

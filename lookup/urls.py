@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import search_views, statistics_page, views
 
 app_name = "lookup"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise"),
     path("enterprises/<str:uscc>/report.pdf", views.report_pdf, name="report"),
     path("r/<str:token>", views.report_verify, name="report-verify"),
+    path("statistics/", statistics_page.statistics, name="statistics"),
     path("lang/<str:code>/", views.switch_language, name="language"),
 ]

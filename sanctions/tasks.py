@@ -133,3 +133,18 @@ def listings_expire() -> int:
         for enterprise_id in listings_starting():
             rating_recompute.delay(enterprise_id)
     return total
+
+
+@shared_task(
+    name=task_names.STATISTICS_REFRESH,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def statistics_refresh() -> dict:
+    """Hourly: count the public statistics again and replace the snapshot (idempotent)."""
+    from sanctions.statistics.services import statistics_refresh as refresh
+
+    with request_context(prefix="task:statistics_refresh:"):
+        snapshot = refresh()
+    return {"version": snapshot.version, "duration_ms": snapshot.duration_ms}

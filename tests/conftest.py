@@ -41,10 +41,12 @@ def _fresh_cache():
     """Each test starts with an empty cache (local memory, or Redis in CI) and no page kept in the process."""
     from django.core.cache import cache
 
+    from lookup import statistics_page
     from lookup import views as lookup_views
     from lookup.badges import verification
     from registry import reference_cache, throttling
     from registry.cache import generations_near_cache
+    from sanctions.statistics.selectors import statistics_memo_clear
 
     cache.clear()
     near = generations_near_cache()
@@ -54,6 +56,9 @@ def _fresh_cache():
     lookup_views._LOCAL_PAGES.clear()
     verification.local_clear()
     throttling._tallies.clear()
+    statistics_memo_clear()
+    statistics_page._bodies.clear()
+    statistics_page._pages.clear()
     yield
 
 

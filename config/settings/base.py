@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sanctions.rating_tasks.listings_expire",
         "schedule": crontab(hour=0, minute=10),
     },
+    # The public statistics (docs/statistics.md): counted again every hour, after the expiry jobs' minute.
+    "statistics-refresh-hourly": {
+        "task": "sanctions.tasks.statistics_refresh",
+        "schedule": crontab(minute=20),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,6 +18,7 @@ from sanctions.models.remedies import (
     RepairApplication,
     RepairMaterial,
 )
+from sanctions.models.statistics import StatisticsSnapshot
 
 __all__ = [
     "Commitment",
@@ -41,4 +42,5 @@ __all__ = [
     "RecordEvent",
     "RepairApplication",
     "RepairMaterial",
+    "StatisticsSnapshot",
 ]

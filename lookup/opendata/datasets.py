@@ -35,6 +35,7 @@ from sanctions.models import EnterpriseRating
 from sanctions.records.national_format import FIELDS
 from sanctions.records.selectors import public_records
 
+from ..credit_page import RECORD_FIELDS
 from ..masking import public_listing_fields, public_record_fields
 
 # A row as written: its sort key (text that sorts as the database sorted it), its identifiers
@@ -179,6 +180,11 @@ def record_columns(kind: str) -> tuple[str, ...]:
     return _HEAD_EXTRAS + tuple(record_column(kind, f) for f in record_fields(kind))
 
 
+# What ``public_record_fields`` reads of the agency and the publicity rule (the record's own columns
+# it reads are the credit page's ``RECORD_FIELDS``): the rest is never loaded.
+_RELATED_FIELDS = ("agency__name", "agency__uscc", "publicity_rule__name", "publicity_rule__legal_basis")
+
+
 def record_rows(kind: str) -> Callable[[dt.date], Iterator[Row]]:
     fields = record_fields(kind)
     columns = [record_column(kind, f) for f in fields]
@@ -188,6 +194,7 @@ def record_rows(kind: str) -> Callable[[dt.date], Iterator[Row]]:
             public_records(today=today)
             .filter(kind=kind)
             .select_related("agency", "publicity_rule")
+            .only(*RECORD_FIELDS, *_RELATED_FIELDS)
             .annotate(export_uscc=F("enterprise__uscc"))
             .order_by("record_key")
         )

@@ -23,7 +23,6 @@ def _row(published, kind: str, dataset: str) -> dict:
 
 
 @require_safe
-@cache_control(public=True, max_age=300)
 def open_data(request: HttpRequest) -> HttpResponse:
     """The latest export: every file with its size, rows and SHA-256, the deltas, the signed manifest,
     and how to check them."""

@@ -443,3 +443,77 @@ def test_files_are_served_with_their_content_types(seeded):
     for name in ("../../settings.py", "hashes/../manifest.json", "nothing.csv.gz", ".lock"):
         assert client.get(f"/open-data/{folder.name}/{name}").status_code == 404, name
     assert client.get("/open-data/1999-01-01/manifest.json").status_code == 404
+
+
+def test_the_export_reads_each_dataset_in_a_fixed_number_of_queries(seeded, clerk, reviewer, market_agency):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _export(TODAY - dt.timedelta(days=2))  # the system account and the first audit entry made
+    with CaptureQueriesContext(connection) as few:
+        _export(TODAY - dt.timedelta(days=1))
+    for n in range(6):
+        _publish(
+            clerk,
+            reviewer,
+            market_agency,
+            "penalty",
+            penalty_data(market_agency, seeded["other"], document_number=f"MORE-{n}"),
+        )
+    with CaptureQueriesContext(connection) as more:
+        folder = _export()
+    assert len(_jsonl(folder / "penalties.jsonl.gz")) == 8
+    assert len(more) == len(few)  # no query per row (a deferred column read one by one would add them)
+
+
+def test_applying_the_delta_to_the_previous_files_gives_the_new_ones(
+    seeded, clerk, reviewer, market_agency, registry_admin
+):
+    first = _export(TODAY - dt.timedelta(days=1))
+    _publish(
+        clerk,
+        reviewer,
+        market_agency,
+        "licence",
+        licence_data(market_agency, seeded["other"], document_number="L-2"),
+    )
+    services.record_revoke(actor=reviewer, record=seeded["person"], reason="撤销")
+    enterprise_update(
+        actor=registry_admin, enterprise=seeded["other"], data={"domicile": "浙江省宁波市北仑区新碶街道"}
+    )
+    second = _export(TODAY)
+    for dataset, key in (("enterprises", "uscc"), ("penalties", "record_key"), ("licences", "record_key")):
+        rows = {r[key]: r for r in _jsonl(first / f"{dataset}.jsonl.gz")}
+        for change in _jsonl(second / "delta" / f"{dataset}.jsonl.gz"):
+            op = change.pop("op")
+            if op == "removed":
+                del rows[change[key]]
+            else:
+                assert (change[key] in rows) == (op == "changed")
+                rows[change[key]] = change
+        assert sorted(rows.values(), key=lambda r: r[key]) == sorted(
+            _jsonl(second / f"{dataset}.jsonl.gz"), key=lambda r: r[key]
+        ), dataset
+
+
+def test_the_downloaded_verification_script_runs_on_its_own(seeded, tmp_path):
+    import subprocess
+    import sys
+
+    folder = _export()
+    script = tmp_path / "verify.py"
+    script.write_bytes(b"".join(Client().get("/open-data/verify.py").streaming_content))
+    jwks = _jwks_file(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no DJANGO_SETTINGS_MODULE, no project path
+    command = [sys.executable, str(script)]  # as a file of its own, run outside the project
+    ok = subprocess.run(
+        [*command, str(folder), "--jwks", jwks], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: manifest.json of")
+    (folder / "ratings.jsonl.gz").write_bytes(gzip.compress(b'{"uscc": "x"}\n'))
+    bad = subprocess.run(
+        [*command, str(folder), "--jwks", jwks], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert "FAILED ratings.jsonl.gz" in bad.stderr

@@ -157,3 +157,30 @@ def public_jwks() -> dict:
             for kid, key in sorted(ring.public.items())
         ]
     }
+
+
+def sign_detached(data: bytes) -> dict[str, str]:
+    """A detached signature of ``data`` with the current key: ``{"alg", "kid", "signature"}``, the
+    signature over the exact bytes (not a token carrying them), for files too large to wrap (the open
+    data manifest). Verifiable with the published JWKS alone, or with ``openssl pkeyutl -rawin``."""
+    ring = keyring()
+    return {
+        "alg": "EdDSA",
+        "kid": ring.current_kid,
+        "signature": b64encode(ring.private[ring.current_kid].sign(data)),
+    }
+
+
+def verify_detached(data: bytes, *, kid: str, signature: str) -> None:
+    """Raises BadSignature unless ``signature`` is the key ``kid``'s signature of ``data``."""
+    key = keyring().public.get(kid)
+    if key is None:
+        raise BadSignature("unknown key")
+    try:
+        raw = b64decode(signature)
+    except ValueError:
+        raise BadSignature("malformed signature") from None
+    try:
+        key.verify(raw, data)
+    except InvalidSignature:
+        raise BadSignature("bad signature") from None

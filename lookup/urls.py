@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import search_views, statistics_page, views
+from .opendata import views as open_data_views
 
 app_name = "lookup"
 
@@ -13,4 +14,8 @@ urlpatterns = [
     path("r/<str:token>", views.report_verify, name="report-verify"),
     path("statistics/", statistics_page.statistics, name="statistics"),
     path("lang/<str:code>/", views.switch_language, name="language"),
+    path("open-data/", open_data_views.open_data, name="open-data"),
+    path("open-data/verify.py", open_data_views.open_data_verify_script, name="open-data-verify-script"),
+    path("open-data/latest/<path:name>", open_data_views.open_data_latest, name="open-data-latest"),
+    path("open-data/<str:date>/<path:name>", open_data_views.open_data_file, name="open-data-file"),
 ]

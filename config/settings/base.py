@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sanctions.tasks.statistics_refresh",
         "schedule": crontab(minute=20),
     },
+    # After the day's expiries (00:05, 00:10): the export is judged on the new day.
+    "open-data-export-nightly": {
+        "task": "lookup.tasks.open_data_export",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -276,6 +281,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".data" / "media"))
+
+# --- Bulk open data (lookup/opendata/, docs/open-data.md) -----------------------------------------
+# Where the nightly export writes its dated folders (served at /open-data/); exports older than
+# OPEN_DATA_KEEP_DAYS days are removed; rows read per round trip of the server-side cursors.
+OPEN_DATA_ROOT = Path(os.environ.get("OPEN_DATA_ROOT", MEDIA_ROOT / "open-data"))
+OPEN_DATA_KEEP_DAYS = int(os.environ.get("OPEN_DATA_KEEP_DAYS", "14"))
+OPEN_DATA_CHUNK_ROWS = int(os.environ.get("OPEN_DATA_CHUNK_ROWS", "2000"))
 
 # --- Remedies (sanctions/remedies/): repair materials and objection evidence, objection form -----
 REMEDY_UPLOAD_MAX_BYTES = int(os.environ.get("REMEDY_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -1,0 +1,290 @@
+"""What each open data file holds: its columns, its identifiers, and its rows, streamed in key order.
+
+What is public is decided by the portal's own selectors (``public_records``, ``active_listings``,
+``rating_current_filter``) and presented by its own masking (``public_record_fields``,
+``public_listing_fields``): a row of a file is what the public API shows for the same record or
+listing, never a copy of the rules. Records are written in the national "double publicity" field
+codes (CF_* for penalties and rewards, XK_* for licences; ``sanctions.records.national_format``); a
+field the national format has no code for keeps the API's name (``record_key``, ``agency_name`` …).
+
+Rows come from server-side cursors (``QuerySet.iterator(chunk_size=…)``) in the order of a key
+that never changes for the same thing (the enterprise's id, the record's ``record_key``, the
+listing's id): the delta is a merge of two sorted streams, so memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import JSONObject
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Division, Enterprise, EnterpriseFormerName
+from sanctions.choices import RecordKind
+from sanctions.lists.ratings import rating_current_filter
+from sanctions.lists.selectors import active_listings
+from sanctions.models import EnterpriseRating
+from sanctions.records.national_format import FIELDS
+from sanctions.records.selectors import public_records
+
+from ..credit_page import RECORD_FIELDS
+from ..masking import public_listing_fields, public_record_fields
+
+# A row as written: its sort key (text that sorts as the database sorted it), its identifiers
+# (what a removal in the delta carries), and its values by column.
+Row = tuple[str, dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One file pair (CSV and JSON Lines) of an export."""
+
+    name: str
+    title: Any  # lazy translated text, for the download page
+    columns: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    rows: Callable[[dt.date], Iterator[Row]]
+
+
+def _chunk() -> int:
+    return settings.OPEN_DATA_CHUNK_ROWS
+
+
+def _int_key(value: int) -> str:
+    return f"{value:020d}"
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+# --- Enterprises ---------------------------------------------------------------------------------------
+
+# The registration facts the credit page shows (``lookup.credit_page.ENTERPRISE_FIELDS``, without
+# the surrogate id and the reason a legacy code was accepted), plus the division's name and the
+# former names with their dates.
+ENTERPRISE_COLUMNS = (
+    "uscc",
+    "name",
+    "entity_type",
+    "status",
+    "legal_representative",
+    "registered_capital",
+    "established_on",
+    "domicile",
+    "registration_authority",
+    "division_code",
+    "division_name",
+    "industry",
+    "registration_number",
+    "organization_code",
+    "tax_number",
+    "is_legacy_code",
+    "source",
+    "updated_at",
+    "former_names",
+)
+
+
+def _decoded(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def enterprise_rows(today: dt.date) -> Iterator[Row]:
+    former = (
+        EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk"))
+        .order_by("id")
+        .values(json=JSONObject(name="name", used_from="used_from", used_until="used_until"))
+    )
+    division = Division.objects.filter(code=OuterRef("division_code")).values("full_name")[:1]
+    own = [c for c in ENTERPRISE_COLUMNS if c not in ("division_name", "former_names")]
+    rows = (
+        Enterprise.objects.order_by("id")
+        .values("id", *own)
+        .annotate(export_former=ArraySubquery(former), export_division=Subquery(division))
+    )
+    for row in rows.iterator(chunk_size=_chunk()):
+        values = {c: _iso(row[c]) for c in own}
+        values["division_name"] = row["export_division"] or ""
+        values["former_names"] = [_decoded(f) for f in row["export_former"] or []]
+        yield _int_key(row["id"]), {"uscc": row["uscc"]}, {c: values[c] for c in ENTERPRISE_COLUMNS}
+
+
+# --- Records in the national format ---------------------------------------------------------------------
+
+# The fields ``public_record_fields`` gives every record, and those it adds by kind, in the national
+# format's order; ``publicity_end`` (the end the registry computes and the pages show) is the national
+# format's 公示截止期.
+_COMMON_FIELDS = (
+    "party_name",
+    "party_category",
+    "party_uscc",
+    "legal_representative",
+    "document_name",
+    "document_number",
+)
+_KIND_FIELDS = {
+    RecordKind.PENALTY: (
+        "violation_type",
+        "violation_facts",
+        "legal_basis",
+        "penalty_categories",
+        "content",
+        "fine_amount",
+        "confiscated_amount",
+        "suspended_licence",
+    ),
+    RecordKind.LICENCE: ("licence_category", "certificate_name", "certificate_number", "content"),
+    RecordKind.REWARD: ("content",),
+}
+_DATES = {
+    RecordKind.PENALTY: ("decision_date",),
+    RecordKind.LICENCE: ("decision_date", "valid_from", "valid_to"),
+    RecordKind.REWARD: ("decision_date",),
+}
+_TAIL_FIELDS = ("publicity_end", "authority_name", "authority_uscc")
+_LICENCE_TAIL = ("licence_status",)
+_SOURCE_FIELDS = ("source_unit_name", "source_unit_uscc", "severity")
+# Not in the national format: the registry's own, named as in the public API.
+_HEAD_EXTRAS = ("record_key", "version", "uscc")
+_EXTRAS = ("agency_name", "agency_uscc", "is_exempt", "rule_name", "rule_legal_basis")
+_NATIONAL_ALIAS = {"publicity_end": "declared_publicity_end"}
+
+
+def record_fields(kind: str) -> tuple[str, ...]:
+    """The public fields of a record of this kind, in the file's column order."""
+    tail = _TAIL_FIELDS + (_LICENCE_TAIL if kind == RecordKind.LICENCE else ())
+    return _COMMON_FIELDS + _KIND_FIELDS[kind] + _DATES[kind] + tail + _SOURCE_FIELDS + _EXTRAS
+
+
+def record_column(kind: str, field: str) -> str:
+    """The national code of a field for this kind (CF_*/XK_*), or its API name where there is none."""
+    national = FIELDS.get(_NATIONAL_ALIAS.get(field, field))
+    code = national.code(kind) if national else None
+    return code or field
+
+
+def record_columns(kind: str) -> tuple[str, ...]:
+    return _HEAD_EXTRAS + tuple(record_column(kind, f) for f in record_fields(kind))
+
+
+# What ``public_record_fields`` reads of the agency and the publicity rule (the record's own columns
+# it reads are the credit page's ``RECORD_FIELDS``): the rest is never loaded.
+_RELATED_FIELDS = ("agency__name", "agency__uscc", "publicity_rule__name", "publicity_rule__legal_basis")
+
+
+def record_rows(kind: str) -> Callable[[dt.date], Iterator[Row]]:
+    fields = record_fields(kind)
+    columns = [record_column(kind, f) for f in fields]
+
+    def rows(today: dt.date) -> Iterator[Row]:
+        records = (
+            public_records(today=today)
+            .filter(kind=kind)
+            .select_related("agency", "publicity_rule")
+            .only(*RECORD_FIELDS, *_RELATED_FIELDS)
+            .annotate(export_uscc=F("enterprise__uscc"))
+            .order_by("record_key")
+        )
+        for record in records.iterator(chunk_size=_chunk()):
+            public = public_record_fields(record)
+            values = {"record_key": public["record_key"], "version": public["version"]}
+            values["uscc"] = record.export_uscc
+            values.update({column: public.get(f) for column, f in zip(columns, fields, strict=True)})
+            yield (
+                public["record_key"],
+                {"record_key": public["record_key"], "uscc": record.export_uscc},
+                values,
+            )
+
+    return rows
+
+
+# --- Listings and ratings ------------------------------------------------------------------------------
+
+LISTING_COLUMNS = (
+    "listing_id",
+    "uscc",
+    "list_kind",
+    "list_name",
+    "list_name_en",
+    "nature",
+    "agency",
+    "agency_uscc",
+    "document_number",
+    "grounds",
+    "legal_basis",
+    "start_date",
+    "end_date",
+    "removal_conditions",
+)
+
+
+def listing_rows(today: dt.date) -> Iterator[Row]:
+    listings = active_listings(today=today).annotate(export_uscc=F("enterprise__uscc")).order_by("id")
+    for entry in listings.iterator(chunk_size=_chunk()):
+        public = public_listing_fields(entry, enterprise=Enterprise(uscc=entry.export_uscc))
+        values = {
+            **public,
+            "listing_id": entry.pk,
+            "uscc": entry.export_uscc,
+            "list_name_en": entry.list_kind.name_en,
+        }
+        yield (
+            _int_key(entry.pk),
+            {"listing_id": entry.pk, "uscc": entry.export_uscc},
+            {c: values[c] for c in LISTING_COLUMNS},
+        )
+
+
+RATING_COLUMNS = ("uscc", "grade", "points", "model_name")
+
+
+def rating_rows(today: dt.date) -> Iterator[Row]:
+    ratings = (
+        EnterpriseRating.objects.filter(rating_current_filter())
+        .order_by("enterprise_id")
+        .values("enterprise_id", "grade", "points", uscc=F("enterprise__uscc"), model_name=F("model__name"))
+    )
+    for row in ratings.iterator(chunk_size=_chunk()):
+        yield _int_key(row["enterprise_id"]), {"uscc": row["uscc"]}, {c: row[c] for c in RATING_COLUMNS}
+
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset("enterprises", _("Enterprises"), ENTERPRISE_COLUMNS, ("uscc",), enterprise_rows),
+    Dataset(
+        "penalties",
+        _("Administrative penalties"),
+        record_columns(RecordKind.PENALTY),
+        ("record_key", "uscc"),
+        record_rows(RecordKind.PENALTY),
+    ),
+    Dataset(
+        "licences",
+        _("Administrative licences"),
+        record_columns(RecordKind.LICENCE),
+        ("record_key", "uscc"),
+        record_rows(RecordKind.LICENCE),
+    ),
+    Dataset(
+        "rewards",
+        _("Rewards and commendations"),
+        record_columns(RecordKind.REWARD),
+        ("record_key", "uscc"),
+        record_rows(RecordKind.REWARD),
+    ),
+    Dataset("listings", _("List entries in force"), LISTING_COLUMNS, ("listing_id", "uscc"), listing_rows),
+    Dataset("ratings", _("Current credit ratings"), RATING_COLUMNS, ("uscc",), rating_rows),
+)

@@ -1,0 +1,408 @@
+"""Write, sign and publish one day's open data export (``open_data_export``), and prune old ones.
+
+An export is a folder ``<OPEN_DATA_ROOT>/<YYYY-MM-DD>/``:
+
+- ``<dataset>.csv.gz`` and ``<dataset>.jsonl.gz`` for every dataset (``datasets.DATASETS``): CSV in
+  UTF-8 with a byte order mark, every text cell made inert for spreadsheets (``registry.csv_safety``);
+- ``delta/<dataset>.csv.gz`` and ``.jsonl.gz``: what was added, changed or removed since the previous
+  export (a removal carries the identifiers only), when there is a previous export;
+- ``hashes/<dataset>.tsv.gz``: each row's key, a digest of its values and its identifiers (a JSON
+  array), sorted by key: the next export's delta is a merge of this file with its own rows, never a table in memory;
+- ``manifest.json`` (every file's rows, bytes and SHA-256, the generation and as-of times) and
+  ``manifest.json.sig``, a detached Ed25519 signature of it by the registry's signing key set
+  (``lookup.signing``), verifiable with the published JWKS (``python -m lookup.opendata.verify``).
+
+All of it is read in one REPEATABLE READ transaction (one snapshot: the files agree with each other),
+through server-side cursors, and written through gzip as it is read: memory does not grow with the
+registry. The folder is written under a temporary name and renamed when complete, so a failed run
+leaves the previous export as it was; a rerun for the same day replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import gzip
+import hashlib
+import io
+import json
+import logging
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from registry.audit import audit_write
+from registry.csv_safety import safe_writer
+from registry.models import Enterprise
+from registry.services import system_actor
+
+from ..signing import sign_detached
+from .datasets import DATASETS, Dataset
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "credit-registry-open-data/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.sig"
+JWKS_PATH = "/.well-known/credit-registry-keys.json"
+DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+OPS = ("added", "changed", "removed")
+
+
+class OpenDataExportFailed(Exception):
+    """The export could not be written; the previous one is unchanged."""
+
+
+def export_root(out: str | Path | None = None) -> Path:
+    return Path(out) if out else Path(settings.OPEN_DATA_ROOT)
+
+
+def export_folders(root: Path) -> list[Path]:
+    """Published exports (dated folders with a manifest), oldest first."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if DATE_FOLDER.match(p.name) and (p / MANIFEST).is_file())
+
+
+# --- Files written through gzip, counted and hashed as they go ----------------------------------------
+
+
+class _Digesting(io.RawIOBase):
+    """The raw file under a gzip stream: counts and hashes the compressed bytes as they are written."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.sha256 = hashlib.sha256()
+        self.bytes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.sha256.update(data)
+        self.bytes += len(data)
+        return self.handle.write(data)
+
+
+@dataclass
+class _Output:
+    """One compressed file being written: text goes in, ``entry`` says what came out."""
+
+    folder: Path
+    path: str
+    dataset: str
+    kind: str  # full, delta, hashes
+    format: str  # csv, jsonl, tsv
+    rows: int = 0
+    _raw: IO[bytes] | None = None
+    _digest: _Digesting | None = None
+    _gzip: gzip.GzipFile | None = None
+    text: io.TextIOWrapper = field(init=False)
+
+    def __post_init__(self) -> None:
+        target = self.folder / self.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._raw = open(target, "wb")  # noqa: SIM115 - closed in close()
+        self._digest = _Digesting(self._raw)
+        # No name and a fixed time in the gzip header: the same rows give the same bytes.
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._digest, mtime=0, compresslevel=6)
+        encoding = "utf-8-sig" if self.format == "csv" else "utf-8"
+        self.text = io.TextIOWrapper(self._gzip, encoding=encoding, newline="", write_through=False)
+
+    def close(self) -> dict[str, Any]:
+        self.text.close()  # closes the gzip stream, which writes its trailer to the digest
+        self._raw.close()
+        return {
+            "path": self.path,
+            "dataset": self.dataset,
+            "kind": self.kind,
+            "format": self.format,
+            "rows": self.rows,
+            "bytes": self._digest.bytes,
+            "sha256": self._digest.sha256.hexdigest(),
+        }
+
+    def abandon(self) -> None:
+        # The run has failed already and its folder is removed: a second error here says nothing more.
+        with contextlib.suppress(Exception):
+            self.text.close()
+        if self._raw is not None and not self._raw.closed:
+            self._raw.close()
+
+
+def csv_cell(value: Any) -> Any:
+    """A JSON value as a CSV cell: lists of codes joined by ``;``, objects as JSON, booleans as words."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return ";".join(value)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _json_line(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def row_digest(values: dict[str, Any]) -> str:
+    """What the delta compares: a digest of a row's values (128 bits of BLAKE2b)."""
+    canonical = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+
+
+class _Pair:
+    """A CSV and a JSON Lines file of the same rows."""
+
+    def __init__(self, folder: Path, stem: str, dataset: str, kind: str, header: list[str]) -> None:
+        self.header = header
+        self.csv = _Output(folder, f"{stem}.csv.gz", dataset, kind, "csv")
+        self.jsonl = _Output(folder, f"{stem}.jsonl.gz", dataset, kind, "jsonl")
+        self.writer = safe_writer(self.csv.text)
+        self.writer.writerow(header)
+
+    def write(self, values: dict[str, Any]) -> None:
+        self.writer.writerow([csv_cell(values.get(c)) for c in self.header])
+        self.jsonl.text.write(_json_line(values))
+        self.csv.rows += 1
+        self.jsonl.rows += 1
+
+    def outputs(self) -> list[_Output]:
+        return [self.csv, self.jsonl]
+
+
+def _previous_hashes(previous: Path | None, dataset: str) -> Iterator[tuple[str, str, list[str]]]:
+    """(key, digest, identifiers) of the previous export's rows, in key order, read as streamed."""
+    if previous is None:
+        return
+    path = previous / "hashes" / f"{dataset}.tsv.gz"
+    if not path.is_file():
+        return
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+        for line in handle:
+            key, digest, identifiers = line.rstrip("\n").split("\t", 2)
+            yield key, digest, json.loads(identifiers)
+
+
+def _write_dataset(
+    dataset: Dataset, *, folder: Path, previous: Path | None, today: dt.date
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    outputs: list[_Output] = []
+    try:
+        full = _Pair(folder, dataset.name, dataset.name, "full", list(dataset.columns))
+        outputs += full.outputs()
+        hashes = _Output(folder, f"hashes/{dataset.name}.tsv.gz", dataset.name, "hashes", "tsv")
+        outputs.append(hashes)
+        delta = None
+        if previous is not None:
+            delta = _Pair(folder, f"delta/{dataset.name}", dataset.name, "delta", ["op", *dataset.columns])
+            outputs += delta.outputs()
+        counts = dict.fromkeys(OPS, 0)
+        before = _previous_hashes(previous, dataset.name)
+        old = next(before, None)
+        last_key = ""
+
+        def removed(entry: tuple[str, str, list[str]]) -> None:
+            identifiers = dict(zip(dataset.identifiers, entry[2], strict=False))
+            delta.write({"op": "removed", **identifiers})
+            counts["removed"] += 1
+
+        for key, identifiers, values in dataset.rows(today):
+            if key <= last_key:
+                raise OpenDataExportFailed(f"{dataset.name}: rows not in key order at {key!r}")
+            last_key = key
+            digest = row_digest(values)
+            full.write(values)
+            ids = json.dumps([identifiers[name] for name in dataset.identifiers], ensure_ascii=False)
+            hashes.text.write(f"{key}\t{digest}\t{ids}\n")
+            hashes.rows += 1
+            if delta is None:
+                continue
+            while old is not None and old[0] < key:
+                removed(old)
+                old = next(before, None)
+            if old is not None and old[0] == key:
+                if old[1] != digest:
+                    delta.write({"op": "changed", **values})
+                    counts["changed"] += 1
+                old = next(before, None)
+            else:
+                delta.write({"op": "added", **values})
+                counts["added"] += 1
+        while delta is not None and old is not None:
+            removed(old)
+            old = next(before, None)
+    except BaseException:
+        for output in outputs:
+            output.abandon()
+        raise
+    entries = [output.close() for output in outputs]
+    summary = {
+        "columns": list(dataset.columns),
+        "identifiers": list(dataset.identifiers),
+        "rows": full.csv.rows,
+        "delta": counts if delta is not None else None,
+    }
+    return entries, summary
+
+
+# --- Publication ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A published export: its folder and what its manifest says."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    pruned: list[str]
+
+
+def _snapshot(alias: str, *, own_transaction: bool) -> dt.datetime:
+    """Turn the export's transaction into a read-only REPEATABLE READ snapshot (unless it runs inside a
+    caller's transaction, whose snapshot it then reads); the time the transaction started."""
+    with connections[alias].cursor() as cursor:
+        if own_transaction:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Put a complete folder in place of the day's export (if any) by renames: never half of one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{uuid.uuid4().hex[:8]}")
+        target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _prune(root: Path, *, today: dt.date, keep_days: int) -> list[str]:
+    """Remove exports older than ``keep_days`` days before ``today`` (never the latest)."""
+    folders = export_folders(root)
+    oldest_kept = today - dt.timedelta(days=max(keep_days, 1) - 1)
+    pruned = []
+    for folder in folders[:-1]:
+        if dt.date.fromisoformat(folder.name) < oldest_kept:
+            shutil.rmtree(folder)
+            pruned.append(folder.name)
+    return pruned
+
+
+def _sweep_leftovers(root: Path) -> None:
+    """Staging folders of runs that died (killed, machine restarted): never published, removed."""
+    for path in root.iterdir():
+        if path.is_dir() and (path.name.startswith(".tmp-") or path.name.startswith(".old-")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def open_data_export(*, date: dt.date | None = None, out: str | Path | None = None) -> ExportResult:
+    """Write the complete public dataset and its delta since the previous export, signed, for ``date``.
+
+    ``date`` (default today) names the folder and is the day publicity periods and listings are
+    judged on. Raises OpenDataExportFailed (the previous export left as it was) if anything fails.
+    """
+    date = date or timezone.localdate()
+    root = export_root(out)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OpenDataExportFailed(f"another export is running in {root}") from None
+        _sweep_leftovers(root)
+        earlier = [p for p in export_folders(root) if p.name < date.isoformat()]
+        previous = earlier[-1] if earlier else None
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{date.isoformat()}-", dir=root))
+        try:
+            manifest = _write_export(staging, date=date, previous=previous)
+            staging.chmod(0o755)  # mkdtemp's 0700 would hide it from a web server serving the files
+            _publish(staging, root / date.isoformat())
+        except BaseException as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            logger.exception("open data export for %s failed; the previous export is unchanged", date)
+            if isinstance(exc, OpenDataExportFailed | KeyboardInterrupt | SystemExit):
+                raise
+            raise OpenDataExportFailed(f"{type(exc).__name__}: {exc}") from exc
+        pruned = _prune(root, today=date, keep_days=settings.OPEN_DATA_KEEP_DAYS)
+    _audit(date=date, manifest=manifest)
+    logger.info(
+        "open data export %s published: %s",
+        date,
+        ", ".join(f"{name} {d['rows']}" for name, d in manifest["datasets"].items()),
+    )
+    return ExportResult(root / date.isoformat(), manifest, pruned)
+
+
+def _write_export(folder: Path, *, date: dt.date, previous: Path | None) -> dict[str, Any]:
+    alias = router.db_for_read(Enterprise)
+    files: list[dict[str, Any]] = []
+    datasets: dict[str, Any] = {}
+    own_transaction = not connections[alias].in_atomic_block
+    with transaction.atomic(using=alias):
+        as_of = _snapshot(alias, own_transaction=own_transaction)
+        for dataset in DATASETS:
+            entries, summary = _write_dataset(dataset, folder=folder, previous=previous, today=date)
+            files += entries
+            datasets[dataset.name] = summary
+    manifest = {
+        "format": FORMAT,
+        "date": date.isoformat(),
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "previous": previous.name if previous is not None else None,
+        "jwks": JWKS_PATH,
+        "signature": SIGNATURE,
+        "datasets": datasets,
+        "files": files,
+    }
+    body = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    (folder / MANIFEST).write_bytes(body)
+    signature = {
+        **sign_detached(body),
+        "signed_file": MANIFEST,
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "jwks": JWKS_PATH,
+    }
+    (folder / SIGNATURE).write_text(json.dumps(signature, indent=2) + "\n")
+    return manifest
+
+
+@transaction.atomic
+def _audit(*, date: dt.date, manifest: dict[str, Any]) -> None:
+    rows = {name: d["rows"] for name, d in manifest["datasets"].items()}
+    audit_write(
+        actor=system_actor(),
+        action="open_data.export",
+        target=("open_data.export", date.isoformat(), f"open data {date.isoformat()}"),
+        after={"rows": rows, "as_of": manifest["as_of"], "previous": manifest["previous"]},
+    )
+
+
+def parse_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date, or ValueError naming the expected form."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date of the form YYYY-MM-DD: {text!r}") from None

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import re
 
-from django.template import engines
-from django.templatetags.static import static
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template import engines
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, translation
 from jinja2 import BaseLoader, Environment, Template

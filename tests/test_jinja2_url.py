@@ -60,7 +60,9 @@ def test_an_address_first_built_with_an_argument_found_twice_in_it_keeps_no_shap
     hot._URL_SHAPES.clear()
     # "s" is also in "/credit-system/ratings/": where the argument went cannot be told from the address.
     assert hot.url("lists:public-rating", "s") == "/credit-system/ratings/s/"
-    assert hot.url("lists:public-rating", "91110000100000000A") == "/credit-system/ratings/91110000100000000A/"
+    assert (
+        hot.url("lists:public-rating", "91110000100000000A") == "/credit-system/ratings/91110000100000000A/"
+    )
     assert hot.url("lists:public-rating", "t") == "/credit-system/ratings/t/"
 
 

@@ -45,6 +45,8 @@ from registry.audit import audit_write
 from registry.csv_safety import safe_writer
 from registry.models import Enterprise
 from registry.services import system_actor
+from sanctions.statistics.selectors import CSV_COLUMNS as STATISTICS_COLUMNS
+from sanctions.statistics.selectors import statistics_rows, statistics_snapshot
 
 from ..signing import sign_detached
 from .datasets import DATASETS, Dataset
@@ -260,6 +262,30 @@ def _write_dataset(
     return entries, summary
 
 
+def _write_statistics(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The public statistics' figures (``/statistics/``, ``GET /api/v1/statistics/``) as of their last
+    refresh, as long rows in the same two formats; nothing before the first refresh."""
+    document = statistics_snapshot()
+    if document is None:
+        return [], None
+    pair = _Pair(folder, "statistics", "statistics", "full", list(STATISTICS_COLUMNS))
+    try:
+        for row in statistics_rows(document):
+            pair.write(row)
+    except BaseException:
+        for output in pair.outputs():
+            output.abandon()
+        raise
+    entries = [output.close() for output in pair.outputs()]
+    summary = {
+        "columns": list(STATISTICS_COLUMNS),
+        "rows": pair.csv.rows,
+        "version": document["version"],
+        "computed_at": document["computed_at"],
+    }
+    return entries, summary
+
+
 # --- Publication ---------------------------------------------------------------------------------------
 
 
@@ -366,6 +392,8 @@ def _write_export(folder: Path, *, date: dt.date, previous: Path | None) -> dict
             entries, summary = _write_dataset(dataset, folder=folder, previous=previous, today=date)
             files += entries
             datasets[dataset.name] = summary
+        statistics_files, statistics = _write_statistics(folder)
+        files += statistics_files
     manifest = {
         "format": FORMAT,
         "date": date.isoformat(),
@@ -375,6 +403,7 @@ def _write_export(folder: Path, *, date: dt.date, previous: Path | None) -> dict
         "jwks": JWKS_PATH,
         "signature": SIGNATURE,
         "datasets": datasets,
+        "statistics": statistics,
         "files": files,
     }
     body = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()

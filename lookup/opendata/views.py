@@ -7,6 +7,7 @@ from pathlib import Path
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -20,6 +21,24 @@ def _row(published, kind: str, dataset: str) -> dict:
     for entry in files.values():
         entry["url"] = reverse("lookup:open-data-file", args=[published.date, entry["path"]])
     return files
+
+
+def _statistics_row(published) -> list[dict]:
+    """The statistics' files (the figures of ``/statistics/``), listed with the datasets; they have no
+    delta: each export carries the figures of the latest refresh whole."""
+    summary = published.manifest.get("statistics")
+    if not summary:
+        return []
+    return [
+        {
+            "name": "statistics",
+            "title": _("Statistics (the figures of the statistics page)"),
+            "rows": summary["rows"],
+            "delta": None,
+            "full": _row(published, "full", "statistics"),
+            "changes": {},
+        }
+    ]
 
 
 @require_safe
@@ -47,7 +66,8 @@ def open_data(request: HttpRequest) -> HttpResponse:
                     }
                     for d in DATASETS
                     if d.name in summaries
-                ],
+                ]
+                + _statistics_row(published),
                 "manifest_url": reverse("lookup:open-data-file", args=[published.date, MANIFEST]),
                 "signature_url": reverse("lookup:open-data-file", args=[published.date, SIGNATURE]),
                 "base_url": request.build_absolute_uri(reverse("lookup:open-data-latest", args=["x"]))[:-1],

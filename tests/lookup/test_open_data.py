@@ -517,3 +517,25 @@ def test_the_downloaded_verification_script_runs_on_its_own(seeded, tmp_path):
     )
     assert bad.returncode == 1
     assert "FAILED ratings.jsonl.gz" in bad.stderr
+
+
+def test_the_statistics_are_in_the_export_as_the_api_gives_them(api, seeded, client):
+    from sanctions.statistics.services import statistics_refresh
+
+    assert "statistics" not in {e["dataset"] for e in json.loads((_export() / "manifest.json").read_text())["files"]}
+    statistics_refresh()
+    folder = _export()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {e["path"] for e in manifest["files"] if e["dataset"] == "statistics"} == {
+        "statistics.csv.gz",
+        "statistics.jsonl.gz",
+    }
+    answer = api.get("/api/v1/statistics/").json()
+    assert manifest["statistics"]["version"] == answer["version"]
+    rows = _jsonl(folder / "statistics.jsonl.gz")
+    assert manifest["statistics"]["rows"] == len(rows) == len(_csv(folder / "statistics.csv.gz"))
+    totals = {row["series"]: row["value"] for row in rows if row["figure"] == "records_total"}
+    assert totals == answer["records"]["total"]
+    assert totals["penalty"] >= 1
+    page = client.get("/open-data/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "statistics.csv.gz" in page and "statistics.jsonl.gz" in page

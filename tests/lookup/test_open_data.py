@@ -522,7 +522,9 @@ def test_the_downloaded_verification_script_runs_on_its_own(seeded, tmp_path):
 def test_the_statistics_are_in_the_export_as_the_api_gives_them(api, seeded, client):
     from sanctions.statistics.services import statistics_refresh
 
-    assert "statistics" not in {e["dataset"] for e in json.loads((_export() / "manifest.json").read_text())["files"]}
+    assert "statistics" not in {
+        e["dataset"] for e in json.loads((_export() / "manifest.json").read_text())["files"]
+    }
     statistics_refresh()
     folder = _export()
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -170,11 +170,27 @@ def test_listings_enter_and_leave_the_feed(clerk, reviewer, market_agency, enter
     }
 
 
-def test_a_listing_that_starts_later_is_not_in_the_feed_yet(
+def test_a_listing_that_starts_later_enters_the_feed_on_its_start_date_once(
     clerk, reviewer, market_agency, enterprise, clean_feed
 ):
-    publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() + dt.timedelta(days=3))
-    assert kinds() == []
+    start = TODAY() + dt.timedelta(days=3)
+    listing = publish_listing(clerk, reviewer, market_agency, enterprise, start_date=start)
+    assert kinds() == []  # not public yet
+    assert lists_services.listings_started_emit(today=start - dt.timedelta(days=1)) == 0
+    assert lists_services.listings_started_emit(today=start) == 1
+    entered = last("listing.entered")
+    assert entered.subject == str(listing.pk) and entered.payload["start_date"] == start.isoformat()
+    assert lists_services.listings_started_emit(today=start) == 0  # the job run again
+    assert lists_services.listings_started_emit(today=start + dt.timedelta(days=1)) == 0
+    assert kinds() == ["listing.entered"]
+
+
+def test_a_listing_in_force_when_published_is_not_entered_twice_by_the_daily_job(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    publish_listing(clerk, reviewer, market_agency, enterprise)
+    assert lists_services.listings_started_emit() == 0
+    assert kinds() == ["listing.entered"]
 
 
 def test_listings_whose_term_ended_leave_the_feed_in_the_expiry_batch(

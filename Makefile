@@ -44,6 +44,7 @@ bench: install
 	$(PY) -m bench.bench_badges
 	$(PY) -m bench.bench_statistics
 	$(PY) -m bench.bench_export
+	$(PY) -m bench.bench_changes
 	@echo "Results: bench/results/"
 
 # The registry at 1 M and at 10 M enterprises (not part of `make bench`: the 10 M database takes hours to

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,12 +29,14 @@ from django.utils.translation import pgettext
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
 from registry.cache import enterprise_changed
-from registry.models import Agency, Enterprise
+from registry.choices import ChangeKind
+from registry.models import Agency, ChangeEvent, Enterprise
 from registry.permissions import is_registry_admin
 from registry.services import system_actor
 from sanctions import task_names
 from sanctions.choices import ListingStatus, NotificationEvent, RemovalReason
 from sanctions.lists.notifications import notifications_create
+from sanctions.lists.public import listing_change_emit, listings_removal_emit
 from sanctions.lists.validation import LISTING_FIELDS, cited_records_clean, listing_clean
 from sanctions.models import CreditRecord, Listing, ListKind
 from sanctions.permissions import ensure_can_correct, ensure_can_edit, ensure_can_review
@@ -221,6 +224,9 @@ def listing_publish(*, actor: User, listing: Listing) -> Listing:
         },
     )
     notifications_create(listings=[listing], event=NotificationEvent.ENTERED)
+    # In the change feed once it is in force; a listing that starts later is not public yet.
+    if listing.start_date <= today:
+        listing_change_emit(kind=ChangeKind.LISTING_ENTERED, listing=listing)
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
     return listing
@@ -290,9 +296,38 @@ def listing_remove(*, actor: User, listing: Listing, reason: str, note: str = ""
     # A listing that had not started yet was never visible: nobody saw the enterprise enter.
     if listing.start_date <= today:
         notifications_create(listings=[listing], event=NotificationEvent.LEFT)
+        listing_change_emit(kind=ChangeKind.LISTING_REMOVED, listing=listing)
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
     return listing
+
+
+@transaction.atomic
+def listings_started_emit(*, today: dt.date | None = None) -> int:
+    """Write ``listing.entered`` for listings published ahead of their start date that are in force
+    now and not yet in the change feed (they were not public when published); returns how many.
+    Run daily (``sanctions.tasks.listings_expire``); a day missed is caught up, within the feed's
+    retention, and a run repeated writes nothing twice."""
+    today = today or timezone.localdate()
+    entered = ChangeEvent.objects.filter(
+        kind=ChangeKind.LISTING_ENTERED, subject=Cast(OuterRef("pk"), output_field=CharField())
+    )
+    due = list(
+        Listing.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("list_kind", "agency", "enterprise")
+        .filter(
+            status=ListingStatus.ACTIVE,
+            start_date__lte=today,
+            start_date__gt=today - dt.timedelta(days=settings.CHANGE_FEED_RETENTION_DAYS),
+            published_at__date__lt=F("start_date"),
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        .exclude(Exists(entered))
+        .order_by("pk")
+    )
+    for listing in due:
+        listing_change_emit(kind=ChangeKind.LISTING_ENTERED, listing=listing)
+    return len(due)
 
 
 @transaction.atomic
@@ -322,7 +357,7 @@ def listings_expire_batch(
     if after is not None:
         end, pk = after
         due = due.filter(Q(end_date__gt=end) | Q(end_date=end, pk__gt=pk))
-    due = list(due.select_related("list_kind", "enterprise").order_by("end_date", "pk")[:size])
+    due = list(due.select_related("list_kind", "enterprise", "agency").order_by("end_date", "pk")[:size])
     if not due:
         return None
     actor = system_actor()
@@ -345,6 +380,7 @@ def listings_expire_batch(
         ]
     )
     notifications_create(listings=due, event=NotificationEvent.LEFT)
+    listings_removal_emit(listings=[x for x in due if x.start_date <= today])
     enterprises = sorted({x.enterprise_id for x in due})
     enterprise_changed(enterprises)
     # Their ratings, 500 enterprises a message.

@@ -60,14 +60,25 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, seeded once and committed; its first output, its counts, and the second run's output."""
     from django.test import override_settings
 
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, OPEN_DATA_ROOT=media / "open-data"):
         first = io.StringIO()
         call_command("seed_demo", "--no-progress", stdout=first)
         before = counts()
         second = io.StringIO()
         call_command("seed_demo", "--no-progress", stdout=second)
         after = counts()
-        yield {"first": first.getvalue(), "second": second.getvalue(), "before": before, "after": after}
+        from registry.models import ChangeEvent
+
+        feed = list(ChangeEvent.objects.order_by("txid", "id").values_list("kind", "subject"))
+        with override_settings(MEDIA_ROOT=media, OPEN_DATA_ROOT=media / "open-data"):
+            yield {
+                "first": first.getvalue(),
+                "second": second.getvalue(),
+                "before": before,
+                "after": after,
+                "feed": feed,
+            }
         call_command("flush", interactive=False, verbosity=0)
         ensure_reference_data()
 
@@ -361,3 +372,35 @@ def test_seed_demo_refuses_under_production_settings(monkeypatch):
         pytest.raises(CommandError, match="never created by production settings"),
     ):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_a_partner_finds_the_demos_public_data_in_the_feed_and_the_open_data(client, seeded):
+    from lookup.opendata.store import export_get
+    from sanctions.lists.selectors import active_listings
+
+    kinds = [kind for kind, _subject in seeded["feed"]]
+    assert kinds.count("enterprise.registered") == Enterprise.objects.count()
+    published = set()  # what a mirror following the feed from its start holds
+    for kind, subject in seeded["feed"]:
+        if kind in ("record.published", "record.corrected"):
+            published.add(subject)
+        elif kind.startswith("record."):
+            published.discard(subject)
+    assert published == {str(key) for key in public_records().values_list("record_key", flat=True)}
+    entered = set()
+    for kind, subject in seeded["feed"]:
+        if kind == "listing.entered":
+            entered.add(subject)
+        elif kind.startswith("listing."):
+            entered.discard(subject)
+    assert entered == {str(pk) for pk in active_listings().values_list("pk", flat=True)} != set()
+    assert "Change feed:" in seeded["first"] and "Change feed:" not in seeded["second"]
+    events = client.get("/api/v1/changes/", {"limit": 1000}).json()["events"]
+    assert len(events) == min(len(kinds), 1000)
+    published = export_get()
+    assert published is not None
+    assert (
+        published.manifest["datasets"]["penalties"]["rows"]
+        == public_records().filter(kind=RecordKind.PENALTY).count()
+    )
+    assert "penalties.csv.gz" in client.get("/open-data/").content.decode()

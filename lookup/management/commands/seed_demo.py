@@ -16,10 +16,18 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from lookup.badges.seeding import badges_seed, demo_badge_states
+from lookup.opendata.export import open_data_export
+from lookup.opendata.store import export_get
+from registry.changes import enterprises_change_emit
+from registry.choices import ChangeKind
+from registry.models import ChangeEvent, Enterprise
 from registry.seeding import (
     DEMO_PASSWORD,
     DEMO_PERSONAS,
@@ -29,6 +37,10 @@ from registry.seeding import (
     demo_seed,
     enterprises_seed_synthetic_up_to,
 )
+from sanctions.lists.public import listing_change_emit
+from sanctions.lists.selectors import active_listings
+from sanctions.records.public import record_change_emit
+from sanctions.records.selectors import public_records
 from sanctions.seeding import (
     BADGE_ENTERPRISES,
     credit_seed_demo,
@@ -36,6 +48,38 @@ from sanctions.seeding import (
     situation_enterprises,
 )
 from sanctions.statistics.services import statistics_refresh
+
+
+@transaction.atomic
+def demo_feed_baseline() -> int:
+    """The demo's public state in the change feed: most of the demo is written in bulk, not through
+    the services that write the feed, and a partner trying the demo's feed (``/api/v1/changes/``)
+    should find what its pages show. Each enterprise, public record and listing in force that has
+    no event yet gets one (registered, published, entered); a second run writes nothing."""
+    told = ChangeEvent.objects.values("subject")
+    enterprises = Enterprise.objects.exclude(
+        uscc__in=ChangeEvent.objects.filter(kind__startswith="enterprise.").values("enterprise_uscc")
+    )
+    written = enterprises_change_emit(
+        dict.fromkeys(enterprises.values_list("id", flat=True), ChangeKind.ENTERPRISE_REGISTERED)
+    )
+    records = (
+        public_records()
+        .annotate(key_text=Cast("record_key", CharField()))
+        .exclude(key_text__in=told.filter(kind__startswith="record."))
+    )
+    for record in records.select_related("enterprise", "agency", "publicity_rule").order_by("id"):
+        record_change_emit(kind=ChangeKind.RECORD_PUBLISHED, record=record)
+        written += 1
+    listings = (
+        active_listings()
+        .annotate(key_text=Cast("pk", CharField()))
+        .exclude(key_text__in=told.filter(kind__startswith="listing."))
+    )
+    for listing in listings.select_related("enterprise").order_by("id"):
+        listing_change_emit(kind=ChangeKind.LISTING_ENTERED, listing=listing)
+        written += 1
+    return written
 
 
 class Command(BaseCommand):
@@ -84,6 +128,15 @@ class Command(BaseCommand):
             self._seed(enterprises, progress_bar=progress_bar)
         snapshot = statistics_refresh()  # the statistics page shows the demo at once, not after the hour
         self.stdout.write(self.style.SUCCESS(f"Statistics counted in {snapshot.duration_ms} ms."))
+        if enterprises == 0:  # the demo alone: small enough for the feed and the open data at once
+            events = demo_feed_baseline()
+            if events:
+                self.stdout.write(
+                    self.style.SUCCESS(f"Change feed: {events} events of the demo's public data.")
+                )
+            if export_get() is None:
+                result = open_data_export()
+                self.stdout.write(self.style.SUCCESS(f"Open data: the first export, {result.folder.name}."))
         self._accounts()
         self._to_try()
 

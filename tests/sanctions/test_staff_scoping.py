@@ -286,6 +286,8 @@ NOT_ONE_AGENCYS = {
     "agency-detail": "public registry data",
     "uscc-explain": "public",
     "badge-verify": "public",
+    "changes": "public: the change feed of what the public pages show (lookup.api.changes)",
+    "statistics-api": "public: the statistics of what the public pages show",
     "agency-token-list": "an agency's API tokens: its agency administrators' (registry.api.token_views)",
     "agency-token-revoke": "an agency's API tokens: its agency administrators' (registry.api.token_views)",
 }

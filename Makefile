@@ -58,7 +58,7 @@ fuzz: install
 	@bash scripts/fuzz.sh
 
 worker: install
-	$(PY) -m celery -A config worker --loglevel=INFO
+	$(PY) -m celery -A config worker -Q celery,webhooks --loglevel=INFO
 
 beat: install
 	$(PY) -m celery -A config beat --loglevel=INFO --schedule=.data/celerybeat-schedule

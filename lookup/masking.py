@@ -15,14 +15,12 @@ The policy (``docs/domain.md`` §2, "Personal data on public pages"):
   party's name.
 
 Which records are public at all is decided by ``sanctions.records.selectors.public_records_for``,
-never here.
+never here. The builders themselves live with what they present (``sanctions.records.public``,
+``sanctions.lists.public``), where the services that write change-feed events use them too.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -30,14 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import Enterprise
 from registry.personal_data import mask_person_name
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
-from sanctions.lists.standing import list_display_name
-from sanctions.models import CreditRecord
-from sanctions.records.personal_data import (
-    public_legal_representative,
-    public_party_name,
-    public_text,
-    record_text_masker,
-)
+from sanctions.lists.public import public_listing_fields
+from sanctions.records.personal_data import public_text
+from sanctions.records.public import public_record_fields, record_masker
 from sanctions.records.selectors import public_records_for
 
 __all__ = [
@@ -47,102 +40,6 @@ __all__ = [
     "public_text",
     "record_masker",
 ]
-
-
-def record_masker(record: CreditRecord) -> Callable[[str | None], str]:
-    """The masking of one record's free text: its natural-person party's name and its identity
-    document number, besides any ID or phone number (which persons: ``sanctions.records.personal_data``)."""
-    return record_text_masker(record)
-
-
-def _amount(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
-
-
-def _date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def public_record_fields(record: CreditRecord) -> dict[str, Any]:
-    """The fields of a public record as anyone may see them: plain JSON values, personal data masked.
-
-    Expects ``agency`` and ``publicity_rule`` loaded with the record (the selector does that).
-    """
-    natural_person = record.party_category == PartyCategory.NATURAL_PERSON
-    mask = record_masker(record)
-    rule = record.publicity_rule
-    fields: dict[str, Any] = {
-        "id": record.pk,
-        "record_key": str(record.record_key),
-        "version": record.version,
-        "kind": record.kind,
-        "document_number": record.document_number,
-        "document_name": mask(record.document_name),
-        "party_name": public_party_name(record),
-        "party_category": record.party_category,
-        "party_uscc": "" if natural_person else record.party_uscc,
-        "legal_representative": public_legal_representative(record),
-        "content": mask(record.content),
-        "decision_date": _date(record.decision_date),
-        "publicity_end": _date(record.publicity_end),
-        "authority_name": record.authority_name,
-        "authority_uscc": record.authority_uscc,
-        "source_unit_name": record.source_unit_name,
-        "source_unit_uscc": record.source_unit_uscc,
-        "agency_name": record.agency.name,
-        "agency_uscc": record.agency.uscc,
-        "severity": record.severity,
-        "is_exempt": record.is_exempt,
-        "rule_name": rule.name if rule else "",
-        "rule_legal_basis": rule.legal_basis if rule else "",
-    }
-    if record.kind == RecordKind.PENALTY:
-        fields.update(
-            {
-                "violation_type": mask(record.violation_type),
-                "violation_facts": mask(record.violation_facts),
-                "legal_basis": mask(record.legal_basis),
-                "penalty_categories": list(record.penalty_categories or []),
-                "fine_amount": _amount(record.fine_amount),
-                "confiscated_amount": _amount(record.confiscated_amount),
-                "suspended_licence": mask(record.suspended_licence),
-            }
-        )
-    elif record.kind == RecordKind.LICENCE:
-        fields.update(
-            {
-                "licence_category": record.licence_category,
-                "certificate_name": mask(record.certificate_name),
-                "certificate_number": mask(record.certificate_number),
-                "licence_status": record.licence_status,
-                "valid_from": _date(record.valid_from),
-                "valid_to": _date(record.valid_to),
-            }
-        )
-    return fields
-
-
-def public_listing_fields(entry, *, enterprise: Enterprise | None = None) -> dict[str, Any]:
-    """A listing in force as anyone may see it (its grounds masked like any free text).
-
-    Expects ``list_kind`` and ``agency`` loaded with it (``active_listings_for`` does that).
-    """
-    codes = (enterprise.uscc,) if enterprise is not None else ()
-    return {
-        "id": entry.pk,
-        "list_kind": entry.list_kind_id,
-        "list_name": entry.list_kind.name,
-        "list_name_display": list_display_name(entry.list_kind.name, entry.list_kind.name_en),
-        "nature": entry.list_kind.nature,
-        "agency": entry.agency.name,
-        "agency_uscc": entry.agency.uscc,
-        "document_number": entry.document_number,
-        "grounds": public_text(entry.grounds, codes=codes),
-        "legal_basis": public_text(entry.legal_basis, codes=codes),
-        "start_date": _date(entry.start_date),
-        "end_date": _date(entry.end_date),
-        "removal_conditions": entry.removal_conditions,
-    }
 
 
 _LABELS = {

@@ -91,3 +91,20 @@ class SignInChannel(models.TextChoices):
 
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Mobile phone")
+
+
+class ChangeKind(models.TextChoices):
+    """What a change-feed event says happened to public data (``registry.changes``)."""
+
+    RECORD_PUBLISHED = "record.published", _("Record published")
+    RECORD_CORRECTED = "record.corrected", _("Record corrected")
+    RECORD_WITHDRAWN = "record.withdrawn", _("Record withdrawn from public view by a correction")
+    RECORD_REVOKED = "record.revoked", _("Record revoked")
+    RECORD_EXPIRED = "record.expired", _("Record's publicity ended")
+    RECORD_REPAIRED = "record.repaired", _("Record's publicity ended by credit repair")
+    LISTING_ENTERED = "listing.entered", _("Enterprise entered a list")
+    LISTING_REMOVED = "listing.removed", _("Enterprise removed from a list")
+    ENTERPRISE_REGISTERED = "enterprise.registered", _("Enterprise registered")
+    ENTERPRISE_CHANGED = "enterprise.changed", _("Enterprise's registration changed")
+    ENTERPRISE_DEREGISTERED = "enterprise.deregistered", _("Enterprise deregistered")
+    BADGE_REVOKED = "badge.revoked", _("Badge revoked")

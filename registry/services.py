@@ -19,7 +19,16 @@ from . import uscc as uscc_codes
 from .audit import audit_write, snapshot
 from .cache import enterprise_changed
 from .calendar import calendar_changed
-from .choices import AgencyLevel, DataSource, Industry, PublicitySystem, StaffRoleKind
+from .changes import change_emit, enterprise_public_payload
+from .choices import (
+    AgencyLevel,
+    ChangeKind,
+    DataSource,
+    EnterpriseStatus,
+    Industry,
+    PublicitySystem,
+    StaffRoleKind,
+)
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
 from .search import search_fields
@@ -62,6 +71,18 @@ def _clean_former_names(former_names: list[dict] | None) -> list[dict]:
     if errors:
         raise ValidationError({"former_names": errors})
     return cleaned
+
+
+def _enterprise_change_emit(kind: str, enterprise: Enterprise) -> None:
+    """The enterprise's change-feed event, as the public enterprise API shows it (registration
+    facts are public; a deregistered enterprise stays in the registry with its status)."""
+    fresh = Enterprise.objects.prefetch_related("former_names").get(pk=enterprise.pk)
+    change_emit(
+        kind=kind,
+        enterprise_uscc=fresh.uscc,
+        subject=fresh.uscc,
+        payload=enterprise_public_payload(fresh),
+    )
 
 
 @transaction.atomic
@@ -114,6 +135,7 @@ def enterprise_register(
     after = snapshot(enterprise, _AUDITED)
     after["former_names"] = [n["name"] for n in names]
     audit_write(actor=actor, action="enterprise.register", target=enterprise, after=after)
+    _enterprise_change_emit(ChangeKind.ENTERPRISE_REGISTERED, enterprise)
     enterprise_changed(enterprise.pk)
     return enterprise
 
@@ -155,6 +177,10 @@ def enterprise_update(*, actor, enterprise: Enterprise, data: dict[str, Any]) ->
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
+    deregistered = "status" in changed and enterprise.status == EnterpriseStatus.DEREGISTERED
+    _enterprise_change_emit(
+        ChangeKind.ENTERPRISE_DEREGISTERED if deregistered else ChangeKind.ENTERPRISE_CHANGED, enterprise
+    )
     enterprise_changed(enterprise.pk)
     return enterprise
 
@@ -180,6 +206,7 @@ def enterprise_add_former_name(
         target=enterprise,
         after={"former_name": item["name"], "used_from": item["used_from"], "used_until": item["used_until"]},
     )
+    _enterprise_change_emit(ChangeKind.ENTERPRISE_CHANGED, enterprise)
     enterprise_changed(enterprise.pk)
     return former
 

@@ -346,6 +346,10 @@ RECORD_IMPORT_SWEEP_SECONDS = float(os.environ.get("RECORD_IMPORT_SWEEP_SECONDS"
 RECORD_IMPORT_PENDING_SECONDS = float(os.environ.get("RECORD_IMPORT_PENDING_SECONDS", "60"))
 RECORD_IMPORT_STALE_SECONDS = float(os.environ.get("RECORD_IMPORT_STALE_SECONDS", "45"))
 RECORD_IMPORT_MAX_RUNS = int(os.environ.get("RECORD_IMPORT_MAX_RUNS", "5"))
+CELERY_BEAT_SCHEDULE["changes-prune-daily"] = {
+    "task": "registry.tasks.changes_prune",
+    "schedule": crontab(hour=3, minute=30),
+}
 CELERY_BEAT_SCHEDULE["imports-sweep"] = {
     "task": "sanctions.tasks.imports_sweep",
     "schedule": RECORD_IMPORT_SWEEP_SECONDS,
@@ -358,6 +362,15 @@ RECORD_IMPORT_MAX_ERROR_RATE = float(os.environ.get("RECORD_IMPORT_MAX_ERROR_RAT
 RECORD_IMPORT_ERROR_RATE_MIN_ROWS = int(os.environ.get("RECORD_IMPORT_ERROR_RATE_MIN_ROWS", "1000"))
 # Records or listings whose publicity or term ended, marked per transaction by the daily jobs.
 EXPIRY_BATCH_ROWS = int(os.environ.get("EXPIRY_BATCH_ROWS", "5000"))
+
+# --- Change feed (registry/changes.py, GET /api/v1/changes/) --------------------------------------
+# This platform's code, the provenance of every event it writes (partners name it when they import).
+PLATFORM_CODE = os.environ.get("PLATFORM_CODE", "national")
+# Events older than this are deleted by the daily prune; a cursor before them gets 410 (bulk files).
+CHANGE_FEED_RETENTION_DAYS = int(os.environ.get("CHANGE_FEED_RETENTION_DAYS", "30"))
+# The longest a reader may wait for new events (``wait``), and how often a waiting request looks.
+CHANGE_FEED_MAX_WAIT_SECONDS = int(os.environ.get("CHANGE_FEED_MAX_WAIT_SECONDS", "25"))
+CHANGE_FEED_POLL_SECONDS = float(os.environ.get("CHANGE_FEED_POLL_SECONDS", "0.25"))
 
 # --- Abuse protection for the public portal and API (registry/throttling.py) ---------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")

@@ -23,6 +23,8 @@ from lookup.models import Badge, BadgeReport, BadgeSector, BadgeStaff, BadgeStat
 from registry.accounts import enterprise_of
 from registry.audit import audit_write
 from registry.cache import enterprise_changed
+from registry.changes import change_emit
+from registry.choices import ChangeKind
 from registry.models import Enterprise
 from registry.permissions import is_registry_admin
 
@@ -244,6 +246,13 @@ def badge_revoke(*, actor: User, badge: Badge, reason: str = "") -> Badge:
         target=badge,
         before={"status": BadgeStatus.ACTIVE},
         after={"status": BadgeStatus.REVOKED, "reason": badge.revoke_reason},
+    )
+    # The reason stays with the enterprise: a scanner of the badge learns only that it is revoked.
+    change_emit(
+        kind=ChangeKind.BADGE_REVOKED,
+        enterprise_uscc=badge.enterprise.uscc,
+        subject=str(badge.serial),
+        payload={"serial": badge.serial, "enterprise_uscc": badge.enterprise.uscc, "status": badge.status},
     )
     enterprise_changed(badge.enterprise_id)
     return badge

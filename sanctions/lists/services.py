@@ -28,12 +28,14 @@ from django.utils.translation import pgettext
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
 from registry.cache import enterprise_changed
+from registry.choices import ChangeKind
 from registry.models import Agency, Enterprise
 from registry.permissions import is_registry_admin
 from registry.services import system_actor
 from sanctions import task_names
 from sanctions.choices import ListingStatus, NotificationEvent, RemovalReason
 from sanctions.lists.notifications import notifications_create
+from sanctions.lists.public import listing_change_emit, listings_removal_emit
 from sanctions.lists.validation import LISTING_FIELDS, cited_records_clean, listing_clean
 from sanctions.models import CreditRecord, Listing, ListKind
 from sanctions.permissions import ensure_can_correct, ensure_can_edit, ensure_can_review
@@ -221,6 +223,9 @@ def listing_publish(*, actor: User, listing: Listing) -> Listing:
         },
     )
     notifications_create(listings=[listing], event=NotificationEvent.ENTERED)
+    # In the change feed once it is in force; a listing that starts later is not public yet.
+    if listing.start_date <= today:
+        listing_change_emit(kind=ChangeKind.LISTING_ENTERED, listing=listing)
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
     return listing
@@ -290,6 +295,7 @@ def listing_remove(*, actor: User, listing: Listing, reason: str, note: str = ""
     # A listing that had not started yet was never visible: nobody saw the enterprise enter.
     if listing.start_date <= today:
         notifications_create(listings=[listing], event=NotificationEvent.LEFT)
+        listing_change_emit(kind=ChangeKind.LISTING_REMOVED, listing=listing)
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
     return listing
@@ -322,7 +328,7 @@ def listings_expire_batch(
     if after is not None:
         end, pk = after
         due = due.filter(Q(end_date__gt=end) | Q(end_date=end, pk__gt=pk))
-    due = list(due.select_related("list_kind", "enterprise").order_by("end_date", "pk")[:size])
+    due = list(due.select_related("list_kind", "enterprise", "agency").order_by("end_date", "pk")[:size])
     if not due:
         return None
     actor = system_actor()
@@ -345,6 +351,7 @@ def listings_expire_batch(
         ]
     )
     notifications_create(listings=due, event=NotificationEvent.LEFT)
+    listings_removal_emit(listings=[x for x in due if x.start_date <= today])
     enterprises = sorted({x.enterprise_id for x in due})
     enterprise_changed(enterprises)
     # Their ratings, 500 enterprises a message.

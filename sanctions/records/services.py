@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
 from registry.cache import enterprise_changed
+from registry.choices import ChangeKind
 from registry.models import Agency
 from sanctions import task_names
-from sanctions.choices import RecordKind, RecordStatus
+from sanctions.choices import RecordKind, RecordStatus, UsageScope
 from sanctions.models import CreditRecord, RecordEvent
 from sanctions.permissions import ensure_can_correct, ensure_can_edit, ensure_can_review
+from sanctions.records.public import record_change_emit, record_is_public, records_removal_emit
 from sanctions.records.publicity import publicity_for
 from sanctions.records.validation import RECORD_FIELDS, clean_record
 
@@ -267,8 +269,10 @@ def record_publish(*, actor: User, record: CreditRecord) -> CreditRecord:
         raise ValidationError(_("You wrote this record: another reviewer must approve it (four eyes)."))
     _apply_publicity(record)
     now = timezone.now()
+    previous_was_public = False
     if record.previous_id:
         previous = _locked(record.previous)
+        previous_was_public = record_is_public(previous)
         previous.status = RecordStatus.CORRECTED
         previous.is_current = False
         previous.save(update_fields=["status", "is_current", "updated_at"])
@@ -293,6 +297,13 @@ def record_publish(*, actor: User, record: CreditRecord) -> CreditRecord:
     record.review_comment = ""
     record.save()
     _event(record, actor=actor, action="publish")
+    # The change feed: a version nobody may see (internal scope, never published, not yet in its
+    # period) says nothing; a correction that takes a public record out of view says only that.
+    if record_is_public(record):
+        kind = ChangeKind.RECORD_CORRECTED if record.previous_id else ChangeKind.RECORD_PUBLISHED
+        record_change_emit(kind=kind, record=record)
+    elif previous_was_public:
+        record_change_emit(kind=ChangeKind.RECORD_WITHDRAWN, record=record)
     audit_write(
         actor=actor,
         action="record.publish",
@@ -379,11 +390,14 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
         correction.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
         _event(correction, actor=actor, action="revoke", comment=reason.strip())
     before_status = record.status
+    was_shown = _was_shown(record)
     record.status = RecordStatus.REVOKED
     record.revoked_at = timezone.now()
     record.revoked_reason = reason.strip()
     record.save(update_fields=["status", "revoked_at", "revoked_reason", "updated_at"])
     _event(record, actor=actor, action="revoke", comment=reason.strip())
+    if was_shown:
+        record_change_emit(kind=ChangeKind.RECORD_REVOKED, record=record)
     audit_write(
         actor=actor,
         action="record.revoke",
@@ -394,6 +408,18 @@ def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRe
     enterprise_changed(record.enterprise_id)
     task_on_commit(task_names.RATING_RECOMPUTE, record.enterprise_id)
     return record
+
+
+def _was_shown(record: CreditRecord) -> bool:
+    """Whether the record, published or expired, was one the public could see in its period: a
+    mirror may hold it, so its revocation or expiry goes to the change feed."""
+    return (
+        record.status in (RecordStatus.PUBLISHED, RecordStatus.EXPIRED)
+        and record.is_current
+        and record.usage_scope == UsageScope.PUBLIC
+        and not record.never_published
+        and record.repaired_at is None
+    )
 
 
 @transaction.atomic
@@ -421,8 +447,10 @@ def records_expire_batch(
 
     today = today or timezone.localdate()
     size = size or settings.EXPIRY_BATCH_ROWS
-    due = CreditRecord.objects.select_for_update(skip_locked=True).filter(
-        status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today
+    due = (
+        CreditRecord.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("agency", "enterprise")
+        .filter(status=RecordStatus.PUBLISHED, publicity_end__isnull=False, publicity_end__lte=today)
     )
     if after is not None:
         end, pk = after
@@ -460,6 +488,7 @@ def records_expire_batch(
             for r in due
         ]
     )
+    records_removal_emit(kind=ChangeKind.RECORD_EXPIRED, records=[r for r in due if _was_shown(r)])
     enterprises = sorted({r.enterprise_id for r in due})
     enterprise_changed(enterprises)
     # Their ratings, 500 enterprises a message (one message each cost more than the batch's writes).

@@ -20,11 +20,13 @@ from registry.accounts import ensure_acts_for
 from registry.audit import audit_write
 from registry.background import task_on_commit
 from registry.cache import enterprise_changed
+from registry.choices import ChangeKind
 from sanctions import task_names
 from sanctions.choices import ApplicationStatus, DeadlineKind, MaterialKind, RecordStatus, RemovalReason
 from sanctions.lists.services import listing_remove
 from sanctions.models import CreditRecord, Listing, RecordEvent, RepairApplication, RepairMaterial
 from sanctions.permissions import ensure_can_review
+from sanctions.records.public import record_change_emit, record_is_public
 from sanctions.remedies.deadlines import deadline
 from sanctions.remedies.eligibility import listing_repair_eligibility, record_repair_eligibility
 from sanctions.remedies.selectors import record_current_version
@@ -205,8 +207,11 @@ def repair_approve(*, actor: User, application: RepairApplication, reason: str) 
                     "application with this reason."
                 )
             )
+        was_public = record_is_public(record)
         record.repaired_at = now
         record.save(update_fields=["repaired_at", "updated_at"])
+        if was_public:
+            record_change_emit(kind=ChangeKind.RECORD_REPAIRED, record=record)
         RecordEvent.objects.create(
             record=record,
             record_key=record.record_key,

@@ -341,3 +341,19 @@ def test_a_deadline_rule_changed_by_an_administrator_applies_from_its_effective_
                 kind="repair_decision", working_days=3, legal_basis="x", effective_from=old.effective_from
             ),
         )
+
+
+def test_approval_puts_the_end_of_the_records_publicity_in_the_change_feed(
+    application, reviewer, old_fine, enterprise
+):
+    from registry.models import ChangeEvent
+
+    repair.repair_approve(actor=reviewer, application=application, reason="已履行处罚，消除影响。")
+    event = ChangeEvent.objects.get(kind="record.repaired")
+    assert event.subject == str(old_fine.record_key) and event.enterprise_uscc == enterprise.uscc
+    assert event.payload == {
+        "record_key": str(old_fine.record_key),
+        "version": old_fine.version,
+        "document_number": old_fine.document_number,
+        "agency_uscc": old_fine.agency.uscc,
+    }

@@ -1,0 +1,288 @@
+"""The change feed's outbox: every service that changes what the public sees writes one event in its
+own transaction, with the payload the public API shows; nothing that is not public gets in; the
+feed reads back in commit-safe order and prunes with a horizon."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from registry import services as registry_services
+from registry.changes import (
+    CursorExpired,
+    InvalidCursor,
+    change_emit,
+    change_emit_many,
+    changes_after,
+    changes_prune,
+    cursor_decode,
+)
+from registry.models import ChangeEvent
+from sanctions.lists import services as lists_services
+from sanctions.models import CreditRecord
+from sanctions.records import services
+from sanctions.records.public import public_record_fields
+from sanctions.records.selectors import public_records_for
+from tests.factories import EnterpriseFactory, enterprise_code
+from tests.sanctions.lists.helpers import publish_listing, publish_record
+from tests.sanctions.payloads import penalty_data
+
+pytestmark = [pytest.mark.django_db]
+
+TODAY = timezone.localdate
+
+
+def kinds() -> list[str]:
+    return list(ChangeEvent.objects.order_by("id").values_list("kind", flat=True))
+
+
+def last(kind: str) -> ChangeEvent:
+    return ChangeEvent.objects.filter(kind=kind).latest("id")
+
+
+@pytest.fixture
+def enterprise(db):
+    return EnterpriseFactory(name="杭州西湖建设工程有限公司")
+
+
+@pytest.fixture
+def clean_feed(enterprise):
+    """The feed emptied of the set-up's events (registering the enterprise is one)."""
+    ChangeEvent.objects.all().delete()
+
+
+def test_publishing_a_record_emits_its_public_fields(clerk, reviewer, market_agency, enterprise, clean_feed):
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    event = last("record.published")
+    shown = public_records_for(enterprise=enterprise).get(pk=record.pk)
+    assert event.payload == public_record_fields(shown)
+    assert event.subject == str(record.record_key)
+    assert event.enterprise_uscc == enterprise.uscc
+    assert event.agency_code == market_agency.uscc
+    assert event.source_platform == "national"
+    assert event.txid > 0
+
+
+def test_drafts_and_submitted_records_are_not_in_the_feed(clerk, market_agency, enterprise, clean_feed):
+    record, _ = services.record_create(
+        actor=clerk, agency=market_agency, kind="penalty", data=penalty_data(market_agency, enterprise)
+    )
+    services.record_submit(actor=clerk, record=record)
+    assert kinds() == []
+
+
+def test_a_record_outside_public_scope_emits_nothing_when_published(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    publish_record(clerk, reviewer, market_agency, enterprise, usage_scope="government")
+    assert kinds() == []
+
+
+def test_a_natural_persons_name_is_masked_in_the_payload(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    publish_record(
+        clerk,
+        reviewer,
+        market_agency,
+        enterprise,
+        party_category="natural_person",
+        party_name="张三丰",
+        legal_representative="张三丰",
+        violation_facts="张三丰（身份证330106199001011234）销售假冒商品。",
+    )
+    payload = last("record.published").payload
+    text = str(payload)
+    assert payload["party_name"] == "张*丰"
+    assert "张三丰" not in text and "330106199001011234" not in text
+
+
+def test_a_correction_is_in_the_feed_once_approved(clerk, reviewer, market_agency, enterprise, clean_feed):
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    new = services.record_correct(
+        actor=clerk, record=record, data={"content": "罚款人民币三万元"}, reason="金额笔误"
+    )
+    assert kinds() == ["record.published"]  # the correction under review is not public
+    services.record_publish(actor=reviewer, record=new)
+    event = last("record.corrected")
+    assert event.subject == str(record.record_key)
+    assert event.payload["version"] == 2 and event.payload["content"] == "罚款人民币三万元"
+
+
+def test_a_correction_that_takes_a_record_out_of_public_view_is_a_withdrawal(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    new = services.record_correct(
+        actor=clerk, record=record, data={"usage_scope": "government"}, reason="仅供政务共享"
+    )
+    services.record_publish(actor=reviewer, record=new)
+    event = last("record.withdrawn")
+    assert set(event.payload) == {"record_key", "version", "document_number", "agency_uscc"}
+
+
+def test_a_revocation_is_in_the_feed_with_only_the_identifiers(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    services.record_revoke(actor=reviewer, record=record, reason="复议撤销")
+    event = last("record.revoked")
+    assert event.subject == str(record.record_key)
+    assert event.payload == {
+        "record_key": str(record.record_key),
+        "version": 1,
+        "document_number": record.document_number,
+        "agency_uscc": market_agency.uscc,
+    }
+
+
+def test_the_expiry_job_emits_one_removal_per_record_that_was_public(
+    clerk, reviewer, market_agency, clean_feed
+):
+    shown = [publish_record(clerk, reviewer, market_agency, EnterpriseFactory()) for _ in range(3)]
+    hidden = publish_record(clerk, reviewer, market_agency, EnterpriseFactory(), usage_scope="government")
+    CreditRecord.objects.filter(pk__in=[r.pk for r in [*shown, hidden]]).update(
+        publicity_end=TODAY() - dt.timedelta(days=1)
+    )
+    assert services.records_expire() == 4
+    expired = ChangeEvent.objects.filter(kind="record.expired")
+    assert sorted(e.subject for e in expired) == sorted(str(r.record_key) for r in shown)
+    assert len({e.txid for e in expired}) == 1  # written in the job's own transaction
+
+
+def test_listings_enter_and_leave_the_feed(clerk, reviewer, market_agency, enterprise, clean_feed):
+    listing = publish_listing(clerk, reviewer, market_agency, enterprise)
+    entered = last("listing.entered")
+    assert entered.subject == str(listing.pk)
+    assert entered.payload["list_kind"] == "dishonest"
+    assert entered.payload["document_number"] == listing.document_number
+    lists_services.listing_remove(actor=reviewer, listing=listing, reason="revoked", note="复议撤销")
+    removed = last("listing.removed")
+    assert removed.payload == {
+        "id": listing.pk,
+        "list_kind": "dishonest",
+        "document_number": listing.document_number,
+        "agency_uscc": market_agency.uscc,
+    }
+
+
+def test_a_listing_that_starts_later_is_not_in_the_feed_yet(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() + dt.timedelta(days=3))
+    assert kinds() == []
+
+
+def test_listings_whose_term_ended_leave_the_feed_in_the_expiry_batch(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    listing = publish_listing(
+        clerk, reviewer, market_agency, enterprise, end_date=TODAY() + dt.timedelta(days=30)
+    )
+    type(listing).objects.filter(pk=listing.pk).update(end_date=TODAY())
+    assert lists_services.listings_expire() == 1
+    assert last("listing.removed").subject == str(listing.pk)
+
+
+def test_enterprise_registration_change_and_deregistration(registry_admin, admin_api):
+    code = enterprise_code(77)
+    enterprise = registry_services.enterprise_register(
+        actor=registry_admin, data={"uscc": code, "name": "杭州新设科技有限公司"}
+    )
+    registered = last("enterprise.registered")
+    assert registered.subject == code and registered.payload["name"] == "杭州新设科技有限公司"
+    registry_services.enterprise_update(
+        actor=registry_admin, enterprise=enterprise, data={"name": "杭州更名科技有限公司"}
+    )
+    changed = last("enterprise.changed")
+    assert changed.payload["name"] == "杭州更名科技有限公司"
+    assert [n["name"] for n in changed.payload["former_names"]] == ["杭州新设科技有限公司"]
+    registry_services.enterprise_update(
+        actor=registry_admin, enterprise=enterprise, data={"status": "deregistered"}
+    )
+    assert last("enterprise.deregistered").payload["status"] == "deregistered"
+
+
+def test_the_enterprise_payload_is_the_public_enterprise_api_response(registry_admin, api):
+    code = enterprise_code(78)
+    registry_services.enterprise_register(
+        actor=registry_admin, data={"uscc": code, "name": "杭州对照科技有限公司"}
+    )
+    response = api.get(f"/api/v1/enterprises/{code}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    assert last("enterprise.registered").payload == response.json()
+
+
+def test_a_failed_service_leaves_no_event(clerk, reviewer, market_agency, enterprise, clean_feed):
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    before = kinds()
+    with pytest.raises(ValidationError):
+        services.record_revoke(actor=reviewer, record=record, reason=" ")
+    assert kinds() == before
+
+
+def test_emitting_outside_a_transaction_is_refused(enterprise):
+    with pytest.raises(RuntimeError):
+        # pytest-django wraps the test in a transaction: leave it to see the guard.
+        from django.db import connection
+
+        saved = connection.in_atomic_block
+        connection.in_atomic_block = False
+        try:
+            change_emit(kind="badge.revoked", enterprise_uscc=enterprise.uscc, subject="1", payload={})
+        finally:
+            connection.in_atomic_block = saved
+
+
+def test_events_read_back_in_order_and_the_cursor_moves_on(enterprise, clean_feed):
+    with transaction.atomic():
+        change_emit_many(
+            {
+                "kind": "badge.revoked",
+                "enterprise_uscc": enterprise.uscc,
+                "subject": str(n),
+                "payload": {"n": n},
+            }
+            for n in range(5)
+        )
+    # In the test's own transaction the events are its own, still running: the feed holds them back.
+    assert changes_after(None, 10).events == []
+
+
+def test_a_cursor_that_was_not_handed_out_is_invalid():
+    for bad in ("%%%", "bm90LWEtY3Vyc29y", "LTEuMg"):
+        with pytest.raises(InvalidCursor):
+            cursor_decode(bad)
+    assert cursor_decode("") == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_events_are_read_in_pages_and_pruning_expires_older_cursors(market_agency):
+    enterprise = EnterpriseFactory()
+    with transaction.atomic():
+        change_emit_many(
+            {
+                "kind": "badge.revoked",
+                "enterprise_uscc": enterprise.uscc,
+                "subject": str(n),
+                "payload": {"n": n},
+            }
+            for n in range(5)
+        )
+    first = changes_after(None, 2)
+    assert [e.payload["n"] for e in first.events] == [0, 1]
+    rest = changes_after(first.next, 10)
+    assert [e.payload["n"] for e in rest.events] == [2, 3, 4]
+    assert changes_after(rest.next, 10).events == [] and changes_after(rest.next, 10).next == rest.next
+    ChangeEvent.objects.filter(payload__n__in=[0, 1, 2]).update(
+        recorded_at=timezone.now() - dt.timedelta(days=31)
+    )
+    assert changes_prune(retention_days=30, batch=2) == 3
+    with pytest.raises(CursorExpired):
+        changes_after(first.next, 10)
+    assert [e.payload["n"] for e in changes_after(rest.next, 10).events] == []
+    assert [e.payload["n"] for e in changes_after(None, 10).events] == [3, 4]

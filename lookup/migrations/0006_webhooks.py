@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('lookup', '0005_record_public_latest_index'),
-        ('registry', '0014_search_name_statistics'),
+        ('registry', '0015_change_feed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -44,14 +44,18 @@ class WebhookSubscription(models.Model):
     )
     url = models.CharField(_("URL"), max_length=2000)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    kinds = ArrayField(models.CharField(max_length=40), default=list, blank=True, verbose_name=_("event kinds"))
+    kinds = ArrayField(
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("event kinds")
+    )
     agency_codes = ArrayField(
         models.CharField(max_length=18), default=list, blank=True, verbose_name=_("agencies")
     )
     division_prefixes = ArrayField(
         models.CharField(max_length=6), default=list, blank=True, verbose_name=_("divisions")
     )
-    usccs = ArrayField(models.CharField(max_length=18), default=list, blank=True, verbose_name=_("enterprises"))
+    usccs = ArrayField(
+        models.CharField(max_length=18), default=list, blank=True, verbose_name=_("enterprises")
+    )
     # AES-256-GCM under WEBHOOK_SECRET_KEYS (lookup/webhooks/sealing.py): the secret must be read back
     # to sign, so it cannot be hashed like a token; a database dump alone does not reveal it.
     secret_sealed = models.TextField(_("signing secret (encrypted)"))

@@ -107,7 +107,7 @@ def refusal(address: IPAddress) -> str | None:
     if embedded is not None:
         reason = refusal(embedded)
         if reason is not None:
-            return reason
+            return _("%(reason)s (%(ipv4)s inside an IPv6 address)") % {"reason": reason, "ipv4": embedded}
         if address.ipv4_mapped is None:
             # 6to4, Teredo and NAT64 reach their IPv4 address through a relay the registry does not choose.
             return str(gettext_lazy("an IPv6 address that carries an IPv4 address"))
@@ -142,9 +142,7 @@ def parse_url(url: str) -> tuple[str, str, int, str]:
     if not url:
         raise ValidationError({"url": [_("Give the URL that will receive the deliveries.")]})
     if len(url) > MAX_URL_LENGTH:
-        raise ValidationError(
-            {"url": [_("A URL has at most %(max)d characters.") % {"max": MAX_URL_LENGTH}]}
-        )
+        raise ValidationError({"url": [_("A URL has at most %(max)d characters.") % {"max": MAX_URL_LENGTH}]})
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ValidationError({"url": [_("A URL cannot contain spaces or control characters.")]})
     try:
@@ -203,9 +201,7 @@ def resolve_target(url: str) -> Target:
                     "The host “%(host)s” resolves to %(address)s, %(reason)s: webhooks go only to "
                     "public internet addresses."
                 )
-            raise ValidationError(
-                {"url": [message % {"host": host, "address": address, "reason": reason}]}
-            )
+            raise ValidationError({"url": [message % {"host": host, "address": address, "reason": reason}]})
     first = addresses[0]
     mapped = _embedded_ipv4(first) if isinstance(first, ipaddress.IPv6Address) and first.ipv4_mapped else None
     return Target(scheme=scheme, host=host, port=port, path=path, address=str(mapped or first))

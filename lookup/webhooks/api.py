@@ -79,7 +79,7 @@ class WebhookInput(serializers.Serializer):
         help_text="Deciding agencies' USCCs; empty: any agency.",
     )
     division_prefixes = serializers.ListField(
-        child=serializers.RegexField(r"^\d{2}(\d{2}){0,2}$", max_length=6),
+        child=serializers.CharField(max_length=6),
         required=False,
         max_length=services.MAX_DIVISIONS,
         help_text="Enterprises' administrative divisions (GB/T 2260): 2, 4 or 6 digits; empty: anywhere.",
@@ -135,7 +135,9 @@ FORBIDDEN = _error("A read-only token tried to change a webhook.")
 NOT_FOUND = _error("You have no webhook with this id (another subscriber's webhooks are never shown).")
 TOO_MANY = _error("Too many requests; retry after the number of seconds in Retry-After.")
 INVALID = _error("Invalid input: `errors` lists each field and message (an address that is not public, …).")
-ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The webhook's id.")
+ID_PARAMETER = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The webhook's id."
+)
 DELIVERY_PARAMETER = OpenApiParameter(
     "delivery_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The delivery's id."
 )
@@ -259,7 +261,10 @@ class WebhookViewSet(viewsets.GenericViewSet):
         parameters=[
             ID_PARAMETER,
             OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=DeliveryStatus.values, description="Only deliveries in this state."
+                "status",
+                OpenApiTypes.STR,
+                enum=DeliveryStatus.values,
+                description="Only deliveries in this state.",
             ),
         ],
         responses={200: DeliverySerializer(many=True), 400: INVALID, 404: NOT_FOUND, **COMMON},

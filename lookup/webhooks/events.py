@@ -33,9 +33,7 @@ def event_document(event: ChangeEvent) -> dict[str, Any]:
 
 def event_body(event: ChangeEvent) -> str:
     """The body of a delivery: the event's JSON, UTF-8 text (the signature covers its exact bytes)."""
-    return json.dumps(
-        event_document(event), cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
-    )
+    return json.dumps(event_document(event), cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
 def feed_end() -> str:

@@ -34,7 +34,9 @@ class WebhookForm(forms.Form):
     division_prefixes = forms.CharField(
         label=_("Divisions"),
         required=False,
-        help_text=_("Division codes of the enterprises: 2 digits for a province, 4 for a city, 6 for a county; empty: anywhere."),
+        help_text=_(
+            "Division codes of the enterprises: 2 digits for a province, 4 for a city, 6 for a county; empty: anywhere."
+        ),
     )
     usccs = forms.CharField(
         label=_("Enterprises (USCC)"),

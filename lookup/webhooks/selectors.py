@@ -50,7 +50,5 @@ def delivery_get(*, webhook: WebhookSubscription, delivery_id) -> WebhookDeliver
 def delivery_counts(*, webhook: WebhookSubscription) -> dict[str, int]:
     from django.db.models import Count
 
-    counts = dict(
-        webhook.deliveries.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
+    counts = dict(webhook.deliveries.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in DeliveryStatus.values}

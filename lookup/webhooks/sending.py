@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -80,10 +81,8 @@ def post(
         expired.set()
         sock = conn.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     watchdog = threading.Timer(timeout, cut_off)
     watchdog.daemon = True
@@ -105,10 +104,12 @@ def post(
         response = conn.getresponse()
         status = response.status
         if 300 <= status < 400:
-            error = f"HTTP {status}: redirects are not followed (Location: {response.getheader('Location', '')})"
+            error = (
+                f"HTTP {status}: redirects are not followed (Location: {response.getheader('Location', '')})"
+            )
         elif not 200 <= status < 300:
             error = f"HTTP {status} {response.reason}"
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         error = f"timed out after {timeout:g} s"
     except ssl.SSLError as exc:
         error = f"TLS: {exc.reason or exc}"
@@ -122,4 +123,6 @@ def post(
         conn.close()
     if status is None and expired.is_set():
         error = f"timed out after {timeout:g} s"
-    return Outcome(status=status, error=error[:MAX_ERROR], duration_ms=int((time.monotonic() - started) * 1000))
+    return Outcome(
+        status=status, error=error[:MAX_ERROR], duration_ms=int((time.monotonic() - started) * 1000)
+    )

@@ -111,9 +111,7 @@ def clean_filters(
             % {"kinds": ", ".join(unknown), "known": ", ".join(events.ChangeKind.values)}
         )
     if len(agency_codes) > MAX_AGENCIES:
-        errors.setdefault("agency_codes", []).append(
-            _("At most %(max)d agencies.") % {"max": MAX_AGENCIES}
-        )
+        errors.setdefault("agency_codes", []).append(_("At most %(max)d agencies.") % {"max": MAX_AGENCIES})
     elif agency_codes:
         known = set(Agency.objects.filter(uscc__in=agency_codes).values_list("uscc", flat=True))
         missing = [c for c in agency_codes if c not in known]
@@ -220,10 +218,13 @@ def webhook_create(
     )
     if owned.count() >= MAX_WEBHOOKS_PER_OWNER:
         errors.setdefault("__all__", []).append(
-            _("At most %(max)d webhooks each: delete one you no longer use.") % {"max": MAX_WEBHOOKS_PER_OWNER}
+            _("At most %(max)d webhooks each: delete one you no longer use.")
+            % {"max": MAX_WEBHOOKS_PER_OWNER}
         )
     if errors:
         raise ValidationError(errors)
+    # The first webhook starts the dispatcher at the feed's end: it receives what happens from now on.
+    WebhookDispatchCursor.objects.get_or_create(name=CURSOR_NAME, defaults={"cursor": events.feed_end()})
     secret = sealing.secret_new()
     webhook = WebhookSubscription.objects.create(
         developer_key=owner if isinstance(owner, DeveloperKey) else None,
@@ -281,7 +282,11 @@ def webhook_update(
         setattr(webhook, field, value)
     webhook.save()
     audit_write(
-        actor=_audit_actor(actor), action="webhook.update", target=webhook, before=before, after=_snapshot(webhook)
+        actor=_audit_actor(actor),
+        action="webhook.update",
+        target=webhook,
+        before=before,
+        after=_snapshot(webhook),
     )
     return webhook
 
@@ -519,7 +524,9 @@ def webhook_deliver(*, delivery_id, attempt: int) -> float | None:
         target = addresses.resolve_target(webhook.url)
         secret = sealing.unseal(webhook.secret_sealed)
     except ValidationError as exc:
-        outcome = sending.Outcome(status=None, error=" ".join(exc.messages)[: sending.MAX_ERROR], duration_ms=0)
+        outcome = sending.Outcome(
+            status=None, error=" ".join(exc.messages)[: sending.MAX_ERROR], duration_ms=0
+        )
     except sealing.SecretUnreadable as exc:
         logger.error("webhooks: the secret of webhook #%s cannot be read: %s", webhook.pk, exc)
         outcome = sending.Outcome(status=None, error="the signing secret cannot be read", duration_ms=0)
@@ -574,4 +581,3 @@ def _record(delivery: WebhookDelivery, *, attempt: int, outcome: sending.Outcome
                 % {"count": webhook.consecutive_dead},
             )
     return delay
-

@@ -54,4 +54,6 @@ def queue_delivery(delivery_id, attempt: int, *, countdown: float | None = None)
     try:
         webhook_deliver.apply_async((str(delivery_id), attempt), **options)
     except Exception as error:  # noqa: BLE001 - only the broker can fail here
-        logger.warning("webhooks: could not queue delivery %s (%s: %s)", delivery_id, type(error).__name__, error)
+        logger.warning(
+            "webhooks: could not queue delivery %s (%s: %s)", delivery_id, type(error).__name__, error
+        )

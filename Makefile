@@ -42,6 +42,7 @@ bench: install
 	$(PY) -m bench.bench_portal
 	$(PY) -m bench.bench_search_http
 	$(PY) -m bench.bench_badges
+	$(PY) -m bench.bench_webhooks
 	@echo "Results: bench/results/"
 
 # The registry at 1 M and at 10 M enterprises (not part of `make bench`: the 10 M database takes hours to

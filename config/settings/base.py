@@ -470,6 +470,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "EnterpriseStatusEnum": "registry.choices.EnterpriseStatus",
+        "WebhookStatusEnum": "lookup.webhooks.choices.WebhookStatus",
+        "DeliveryStatusEnum": "lookup.webhooks.choices.DeliveryStatus",
         "EntityTypeEnum": "registry.choices.EntityType",
         "IndustryEnum": "registry.choices.Industry",
         "AgencyLevelEnum": "registry.choices.AgencyLevel",

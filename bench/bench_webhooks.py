@@ -147,7 +147,11 @@ def emit(count: int, *, start: int = 0) -> None:
                 "kind": "record.published",
                 "enterprise_uscc": f"91330106MA{n:08d}",
                 "subject": f"bench-{n}",
-                "payload": {"document_number": f"杭市监罚〔2026〕{n}号", "fine_yuan": 5000, "text": "x" * 400},
+                "payload": {
+                    "document_number": f"杭市监罚〔2026〕{n}号",
+                    "fine_yuan": 5000,
+                    "text": "x" * 400,
+                },
                 "agency_code": "113300000000000000",
             }
             for n in range(start, start + count)
@@ -214,7 +218,9 @@ def main() -> None:
         from lookup.models import WebhookDelivery
 
         durations = sorted(
-            WebhookDelivery.objects.filter(event_kind="record.published").values_list("duration_ms", flat=True)
+            WebhookDelivery.objects.filter(event_kind="record.published").values_list(
+                "duration_ms", flat=True
+            )
         )
         attempts = WebhookDelivery.objects.aggregate(m=Max("attempts"))["m"]
         result = {

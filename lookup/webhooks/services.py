@@ -395,6 +395,12 @@ def _queue_on_commit(delivery_id, attempt: int) -> None:
     transaction.on_commit(lambda: queue_delivery(delivery_id, attempt))
 
 
+def _queue_many_on_commit(attempts: list) -> None:
+    from .tasks import queue_deliveries
+
+    transaction.on_commit(lambda: queue_deliveries(attempts))
+
+
 def _divisions(usccs: Iterable[str]) -> dict[str, str]:
     return dict(Enterprise.objects.filter(uscc__in=set(usccs)).values_list("uscc", "division_code"))
 
@@ -452,8 +458,8 @@ def webhooks_dispatch(*, batch: int = DISPATCH_BATCH, max_batches: int = 20) -> 
             WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
             row.cursor = page.next
             row.save(update_fields=["cursor", "updated_at"])
-            for delivery in deliveries:
-                _queue_on_commit(delivery.pk, 1)
+            if deliveries:
+                _queue_many_on_commit([(delivery.pk, 1) for delivery in deliveries])
         total += len(deliveries)
         if len(page.events) < batch:
             break
@@ -470,12 +476,11 @@ def webhooks_requeue_lost() -> int:
         next_attempt_at__lt=now - LOST_AFTER,
         subscription__status=WebhookStatus.ACTIVE,
     ).values_list("id", "attempts")[:1000]
-    from .tasks import queue_delivery
+    from .tasks import queue_deliveries
 
-    count = 0
-    for delivery_id, attempts in lost:
-        queue_delivery(delivery_id, attempts + 1)
-        count += 1
+    due = [(delivery_id, attempts + 1) for delivery_id, attempts in lost]
+    queue_deliveries(due)
+    count = len(due)
     if count:
         logger.warning("webhooks: queued %d deliveries again whose task never ran", count)
     return count

@@ -45,15 +45,26 @@ def webhook_deliver(delivery_id: str, attempt: int) -> None:
 def queue_delivery(delivery_id, attempt: int, *, countdown: float | None = None) -> None:
     """Queue an attempt of a delivery on the webhooks' queue (a broker outage is logged; the
     dispatcher queues deliveries whose task never ran again)."""
+    queue_deliveries([(delivery_id, attempt)], countdown=countdown)
+
+
+def queue_deliveries(attempts, *, countdown: float | None = None) -> None:
+    """Queue attempts ``[(delivery id, attempt), …]`` through one connection to the broker."""
     options = {"queue": settings.WEBHOOKS_QUEUE, "ignore_result": True}
     if countdown:
         options["countdown"] = countdown
     if webhook_deliver.app.conf.task_always_eager:
-        webhook_deliver.apply_async((str(delivery_id), attempt), **options)
+        for delivery_id, attempt in attempts:
+            webhook_deliver.apply_async((str(delivery_id), attempt), **options)
         return
     try:
-        webhook_deliver.apply_async((str(delivery_id), attempt), **options)
+        with webhook_deliver.app.producer_or_acquire() as producer:
+            for delivery_id, attempt in attempts:
+                webhook_deliver.apply_async((str(delivery_id), attempt), producer=producer, **options)
     except Exception as error:  # noqa: BLE001 - only the broker can fail here
         logger.warning(
-            "webhooks: could not queue delivery %s (%s: %s)", delivery_id, type(error).__name__, error
+            "webhooks: could not queue %d deliveries (%s: %s); the dispatcher queues them again later",
+            len(attempts),
+            type(error).__name__,
+            error,
         )

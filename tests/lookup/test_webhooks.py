@@ -616,7 +616,7 @@ def test_a_slow_receiver_fails_its_own_delivery_without_delaying_another_subscri
     subscribe(other_partner, receiver.url("/fast"))
     queued = []
     monkeypatch.setattr(
-        tasks, "queue_delivery", lambda delivery_id, attempt, **kw: queued.append(delivery_id)
+        tasks, "queue_deliveries", lambda attempts, **kw: queued.extend(d for d, _ in attempts)
     )
     emit("record.published", enterprise)
     dispatch()

@@ -419,7 +419,13 @@ WEBHOOKS_PAUSE_AFTER_DEAD_LETTERS = int(os.environ.get("WEBHOOKS_PAUSE_AFTER_DEA
 # the deliveries themselves (a worker of its own: a slow receiver never holds up other work).
 WEBHOOKS_DISPATCH_SECONDS = float(os.environ.get("WEBHOOKS_DISPATCH_SECONDS", "5"))
 WEBHOOKS_QUEUE = os.environ.get("WEBHOOKS_QUEUE", "webhooks")
+# Days a finished delivery (delivered or dead letter) stays in the log; pruned daily.
+WEBHOOKS_LOG_RETENTION_DAYS = int(os.environ.get("WEBHOOKS_LOG_RETENTION_DAYS", "30"))
 CELERY_IMPORTS = [*CELERY_IMPORTS, "lookup.webhooks.tasks"]
+CELERY_BEAT_SCHEDULE["webhooks-log-prune-daily"] = {
+    "task": "lookup.webhooks.log_prune",
+    "schedule": crontab(hour=3, minute=40),
+}
 CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {
     "task": "lookup.webhooks.dispatch",
     "schedule": WEBHOOKS_DISPATCH_SECONDS,

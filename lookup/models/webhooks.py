@@ -115,6 +115,8 @@ class WebhookDelivery(models.Model):
         related_name="redeliveries",
         verbose_name=_("redelivery of"),
     )
+    # Kept when the first delivery leaves the log (``redelivery_of`` then becomes empty).
+    is_redelivery = models.BooleanField(_("redelivered by hand"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -137,7 +139,7 @@ class WebhookDelivery(models.Model):
             # The dispatcher may run a batch twice (a retried task): one delivery per event and webhook.
             models.UniqueConstraint(
                 fields=["subscription", "event_id"],
-                condition=Q(redelivery_of__isnull=True),
+                condition=Q(is_redelivery=False),
                 name="webhook_delivery_once",
             )
         ]

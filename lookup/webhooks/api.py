@@ -112,6 +112,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "last_attempt_at",
             "next_attempt_at",
             "delivered_at",
+            "is_redelivery",
             "redelivery_of",
         ]
         read_only_fields = fields

@@ -363,6 +363,7 @@ def webhook_redeliver(*, actor: User | DeveloperKey, delivery: WebhookDelivery) 
         event_kind=delivery.event_kind,
         body=delivery.body,
         redelivery_of=original,
+        is_redelivery=True,
         next_attempt_at=timezone.now(),
     )
     audit_write(
@@ -484,6 +485,26 @@ def webhooks_requeue_lost() -> int:
     if count:
         logger.warning("webhooks: queued %d deliveries again whose task never ran", count)
     return count
+
+
+def webhook_log_prune(*, days: int | None = None, batch: int = 5000) -> int:
+    """Delete finished deliveries (delivered or dead letters) older than the log's retention,
+    ``batch`` per transaction; returns how many. Deliveries still waiting or retrying stay."""
+    days = settings.WEBHOOKS_LOG_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                WebhookDelivery.objects.filter(
+                    created_at__lt=cutoff, status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD]
+                ).values_list("id", flat=True)[:batch]
+            )
+            if not ids:
+                return total
+            total += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+        if len(ids) < batch:
+            return total
 
 
 # --- Delivery: one attempt ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 DISPATCH = "lookup.webhooks.dispatch"
 DELIVER = "lookup.webhooks.deliver"
+LOG_PRUNE = "lookup.webhooks.log_prune"
 
 
 @shared_task(name=DISPATCH, ignore_result=True)
@@ -29,6 +30,15 @@ def webhooks_dispatch() -> int:
 
     with request_context(prefix="task:webhooks_dispatch:"):
         return dispatch()
+
+
+@shared_task(name=LOG_PRUNE)
+def webhooks_log_prune() -> int:
+    """Daily: finished deliveries leave the log after ``WEBHOOKS_LOG_RETENTION_DAYS``."""
+    from .services import webhook_log_prune
+
+    with request_context(prefix="task:webhooks_log_prune:"):
+        return webhook_log_prune()
 
 
 @shared_task(name=DELIVER, ignore_result=True)

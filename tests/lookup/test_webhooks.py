@@ -577,7 +577,7 @@ def test_after_the_last_attempt_a_delivery_is_a_dead_letter_and_can_be_redeliver
     response = partner.post(f"{path}{dead['id']}/redeliver/")
     assert response.status_code == 202
     again = response.json()
-    assert again["redelivery_of"] == dead["id"] and again["id"] != dead["id"]
+    assert again["redelivery_of"] == dead["id"] and again["id"] != dead["id"] and again["is_redelivery"]
     got = receiver.wait_for("/down", 4)
     assert got[-1].headers["X-Registry-Delivery"] == again["id"]
     assert got[-1].body == got[0].body
@@ -703,6 +703,37 @@ def test_a_delivery_connects_to_the_checked_address_and_never_follows_a_redirect
     assert moved.status == "dead" and moved.response_status == 302
     assert "redirects are not followed" in moved.last_error
     assert len(receiver.to("/moved")) == 3
+
+
+@pytest.mark.django_db
+def test_finished_deliveries_leave_the_log_after_its_retention_and_waiting_ones_stay(partner):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    webhook = WebhookSubscription.objects.get(pk=subscribe(partner, "https://hooks.partner.example/h")["id"])
+    old = timezone.now() - dt.timedelta(days=31)
+    made = {}
+    for n, status in enumerate(["succeeded", "dead", "retrying", "pending"]):
+        made[status] = WebhookDelivery.objects.create(
+            subscription=webhook, event_id=n, event_kind="record.published", body="{}", status=status
+        )
+    recent = WebhookDelivery.objects.create(
+        subscription=webhook, event_id=9, event_kind="record.published", body="{}", status="succeeded"
+    )
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in made.values()]).update(created_at=old)
+    again = WebhookDelivery.objects.create(
+        subscription=webhook,
+        event_id=1,
+        event_kind="record.published",
+        body="{}",
+        status="succeeded",
+        redelivery_of=made["dead"],
+        is_redelivery=True,
+    )
+    assert services.webhook_log_prune(days=30) == 2
+    left = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert left == {made["retrying"].pk, made["pending"].pk, recent.pk, again.pk}
 
 
 # --- The desk ------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The project's one API (version 1): one router for the viewsets, plus the plain views."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
+from lookup.api.changes import ChangeFeedView
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
 from lookup.webhooks.api import WebhookViewSet
@@ -29,6 +30,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/measures", EnterpriseMeasuresView.as_view(), name="enterprise-measures"),
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
+    re_path(r"^changes/?$", ChangeFeedView.as_view(), name="changes"),
     *router.urls,
     *public_api_urlpatterns,
 ]

@@ -34,11 +34,13 @@ import base64
 import binascii
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
 
@@ -60,6 +62,7 @@ REMOVAL_KINDS = frozenset(
 # The feed is read on the primary: a replica's snapshot horizon is its own.
 DATABASE = DEFAULT_DB_ALIAS
 _START = (0, 0)
+logger = logging.getLogger(__name__)
 
 
 class InvalidCursor(ValueError):
@@ -101,6 +104,32 @@ def _event(
 def _ensure_in_transaction() -> None:
     if not connections[DATABASE].in_atomic_block:
         raise RuntimeError("change_emit must be called inside the service's transaction.atomic block")
+    transaction.on_commit(_signal_commit, using=DATABASE)
+
+
+# Waiting readers (``GET /api/v1/changes/?wait=``) watch this counter in the cache (Redis) instead
+# of asking the database again and again: it moves after each commit that wrote events. Only a hint:
+# a reader still asks the database now and then (an event can be held back by an older transaction
+# that wrote none), and with Redis down it asks the database at every check.
+COMMITS_KEY = "change-feed:commits"
+
+
+def _signal_commit() -> None:
+    try:
+        try:
+            cache.incr(COMMITS_KEY)
+        except ValueError:
+            cache.set(COMMITS_KEY, 1, None)
+    except Exception:  # noqa: BLE001 - a hint only: readers fall back to asking the database
+        logger.warning("change feed: could not signal a commit to waiting readers", exc_info=True)
+
+
+def commits_seen() -> int | None:
+    """The commit counter, or None when the cache cannot be read."""
+    try:
+        return int(cache.get(COMMITS_KEY) or 0)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def change_emit(

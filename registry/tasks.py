@@ -20,3 +20,12 @@ def audit_verify() -> dict:
     if not report.ok:
         logger.error("audit chain broken at entry #%s: %s", report.first_broken_id, report.reason)
     return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}
+
+
+@shared_task(name="registry.tasks.changes_prune")
+def changes_prune() -> int:
+    """Daily: delete change-feed events past CHANGE_FEED_RETENTION_DAYS, in batches."""
+    from .changes import changes_prune as prune
+
+    with request_context(prefix="task:changes_prune:"):
+        return prune()

@@ -205,3 +205,12 @@ def test_outside_production_the_development_key_is_a_warning_not_an_outage(clien
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["signing_keys"].startswith("warning: lookup.W001")
+
+
+def test_web_keeps_threads_for_pages_while_change_feed_readers_wait():
+    from django.conf import settings
+
+    command = SERVICES["web"]["command"]
+    assert command[command.index("--worker-class") + 1] == "gthread"
+    threads = int(command[command.index("--threads") + 1])
+    assert threads > settings.CHANGE_FEED_WAITERS_PER_PROCESS

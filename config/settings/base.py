@@ -371,6 +371,8 @@ CHANGE_FEED_RETENTION_DAYS = int(os.environ.get("CHANGE_FEED_RETENTION_DAYS", "3
 # The longest a reader may wait for new events (``wait``), and how often a waiting request looks.
 CHANGE_FEED_MAX_WAIT_SECONDS = int(os.environ.get("CHANGE_FEED_MAX_WAIT_SECONDS", "25"))
 CHANGE_FEED_POLL_SECONDS = float(os.environ.get("CHANGE_FEED_POLL_SECONDS", "0.25"))
+# Requests of one web process that may wait at once; more answer at once (keep it below the threads).
+CHANGE_FEED_WAITERS_PER_PROCESS = int(os.environ.get("CHANGE_FEED_WAITERS_PER_PROCESS", "4"))
 
 # --- Abuse protection for the public portal and API (registry/throttling.py) ---------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")

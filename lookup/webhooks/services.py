@@ -564,6 +564,7 @@ def webhook_deliver(*, delivery_id, attempt: int) -> float | None:
                 signatures.SIGNATURE_HEADER: signatures.signature_header(secret=secret, body=body),
                 signatures.DELIVERY_HEADER: str(delivery.pk),
                 signatures.EVENT_HEADER: delivery.event_kind,
+                signatures.EVENT_ID_HEADER: str(delivery.event_id),
             },
             connect_timeout=settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS,
             timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,

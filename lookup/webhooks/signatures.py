@@ -15,6 +15,7 @@ import time
 SIGNATURE_HEADER = "X-Registry-Signature"
 DELIVERY_HEADER = "X-Registry-Delivery"
 EVENT_HEADER = "X-Registry-Event"
+EVENT_ID_HEADER = "X-Registry-Event-Id"
 TOLERANCE_SECONDS = 300
 
 

@@ -34,6 +34,7 @@ from registry.models import ChangeEvent
 from registry.tokens import token_issue
 from tests.conftest import IN_CI, worker_environment
 from tests.factories import EnterpriseFactory, enterprise_code
+from tests.sanctions.lists.helpers import publish_listing, publish_record
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOKS = "/api/v1/webhooks/"
@@ -412,10 +413,21 @@ def test_a_delivery_is_signed_and_carries_its_headers_and_the_event(
     assert not signatures.signature_verify(
         secret="whsec_other", body=got.body, header=got.headers["X-Registry-Signature"]
     )
+    assert got.headers["X-Registry-Event-Id"] == str(event.id)
     document = json.loads(got.body)
-    assert document["id"] == event.id and document["kind"] == "enterprise.changed"
-    assert document["enterprise_uscc"] == enterprise.uscc
+    assert set(document) == {
+        "kind",
+        "occurred_at",
+        "enterprise",
+        "subject",
+        "agency",
+        "source_platform",
+        "payload",
+    }
+    assert document["kind"] == "enterprise.changed" and document["enterprise"] == enterprise.uscc
     assert document["payload"]["name"] == "杭州西湖建设有限公司"
+    feed = APIClient(HTTP_ACCEPT_LANGUAGE=settings.LANGUAGE_CODE).get("/api/v1/changes/").json()["events"]
+    assert feed == [document]  # the event as the change feed shows it
     log = partner.get(f"{WEBHOOKS}{webhook['id']}/deliveries/").json()["results"]
     assert [(d["status"], d["attempts"], d["response_status"], d["last_error"]) for d in log] == [
         ("succeeded", 1, 200, "")
@@ -471,7 +483,7 @@ def test_the_documented_snippets_verify_a_real_delivery(
 
 @pytest.mark.django_db(transaction=True)
 def test_each_filter_lets_through_only_what_it_names(
-    partner, receiver, deliver_locally, market_agency, other_agency
+    partner, receiver, deliver_locally, clerk, reviewer, market_agency, other_agency
 ):
     hangzhou = EnterpriseFactory(uscc=enterprise_code(1, "330106"))
     ningbo = EnterpriseFactory(uscc=enterprise_code(2, "330203"))
@@ -483,23 +495,45 @@ def test_each_filter_lets_through_only_what_it_names(
     subscribe(partner, receiver.url("/one"), usccs=[nanjing.uscc])
     subscribe(partner, receiver.url("/both"), kinds=["record.published"], usccs=[hangzhou.uscc, ningbo.uscc])
     subscribe(partner, receiver.url("/all"))
-    emit("record.published", hangzhou, agency=market_agency, subject="a")
-    emit("record.revoked", ningbo, agency=other_agency, subject="b")
-    emit("listing.entered", nanjing, agency=market_agency, subject="c")
-    emit("enterprise.changed", nanjing, subject="d")
+    publish_record(clerk, reviewer, market_agency, hangzhou)  # a
+    emit("record.revoked", ningbo, agency=other_agency)  # b
+    publish_listing(clerk, reviewer, market_agency, nanjing)  # c
+    emit("enterprise.changed", nanjing)  # d
+    labels = {
+        ("record.published", hangzhou.uscc): "a",
+        ("record.revoked", ningbo.uscc): "b",
+        ("listing.entered", nanjing.uscc): "c",
+        ("enterprise.changed", nanjing.uscc): "d",
+    }
     dispatch()
     receiver.wait_for("/all", 4)
 
-    def subjects(path: str) -> list[str]:
-        return sorted(json.loads(r.body)["subject"] for r in receiver.to(path))
+    def seen(path: str) -> list[str]:
+        documents = [json.loads(r.body) for r in receiver.to(path)]
+        return sorted(labels[(d["kind"], d["enterprise"])] for d in documents)
 
-    assert subjects("/kinds") == ["a", "c"]
-    assert subjects("/agency") == ["a", "c"]
-    assert subjects("/hangzhou") == ["a"]
-    assert subjects("/zhejiang") == ["a", "b"]
-    assert subjects("/one") == ["c", "d"]
-    assert subjects("/both") == ["a"]
-    assert subjects("/all") == ["a", "b", "c", "d"]
+    assert seen("/all") == ["a", "b", "c", "d"]
+    assert seen("/kinds") == ["a", "c"]
+    assert seen("/agency") == ["a", "c"]
+    assert seen("/hangzhou") == ["a"]
+    assert seen("/zhejiang") == ["a", "b"]
+    assert seen("/one") == ["c", "d"]
+    assert seen("/both") == ["a"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_the_feed_cannot_present_is_delivered_as_stored_and_holds_nothing_up(
+    partner, receiver, deliver_locally, enterprise
+):
+    subscribe(partner, receiver.url("/hook"))
+    emit("record.published", enterprise, subject="odd", payload={"unexpected": True})
+    emit("record.revoked", enterprise, subject="next")
+    dispatch()
+    got = [json.loads(r.body) for r in receiver.wait_for("/hook", 2)]
+    assert [(d["subject"], d["payload"]) for d in got] == [
+        ("odd", {"unexpected": True}),
+        ("next", {"uscc": enterprise.uscc, "name": enterprise.name}),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -507,7 +541,7 @@ def test_a_paused_webhook_receives_nothing(partner, receiver, deliver_locally, e
     webhook = subscribe(partner, receiver.url("/paused"))
     subscribe(partner, receiver.url("/active"))
     partner.post(f"{WEBHOOKS}{webhook['id']}/pause/")
-    emit("record.published", enterprise)
+    emit("record.revoked", enterprise)
     dispatch()
     receiver.wait_for("/active")
     assert receiver.to("/paused") == []
@@ -529,7 +563,7 @@ def test_a_failing_receiver_is_retried_with_growing_waits_until_it_answers(
 
     monkeypatch.setattr(tasks.webhook_deliver, "apply_async", spy)
     webhook = subscribe(partner, receiver.url("/flaky"))
-    emit("record.published", enterprise)
+    emit("record.revoked", enterprise)
     dispatch()
     got = receiver.wait_for("/flaky", 3)
     assert len({r.headers["X-Registry-Delivery"] for r in got}) == 1  # one delivery, three attempts
@@ -560,7 +594,7 @@ def test_after_the_last_attempt_a_delivery_is_a_dead_letter_and_can_be_redeliver
 ):
     receiver.statuses["/down"] = [500]
     webhook = subscribe(partner, receiver.url("/down"))
-    emit("record.published", enterprise)
+    emit("record.revoked", enterprise)
     dispatch()
     assert len(receiver.wait_for("/down", 3)) == 3
     path = f"{WEBHOOKS}{webhook['id']}/deliveries/"
@@ -591,13 +625,13 @@ def test_a_webhook_is_paused_after_dead_letters_in_a_row(partner, receiver, deli
     deliver_locally.WEBHOOKS_PAUSE_AFTER_DEAD_LETTERS = 2
     receiver.statuses["/gone"] = [410]
     webhook = subscribe(partner, receiver.url("/gone"))
-    emit("record.published", enterprise, subject="1")
-    emit("record.revoked", enterprise, subject="2")
+    emit("record.revoked", enterprise, subject="1")
+    emit("record.expired", enterprise, subject="2")
     dispatch()
     state = partner.get(f"{WEBHOOKS}{webhook['id']}/").json()
     assert state["status"] == "paused"
     assert "2 deliveries in a row became dead letters" in state["paused_reason"]
-    emit("record.published", enterprise, subject="3")
+    emit("record.revoked", enterprise, subject="3")
     dispatch()
     assert len(receiver.to("/gone")) == 2
     refused = partner.post(
@@ -618,7 +652,7 @@ def test_a_slow_receiver_fails_its_own_delivery_without_delaying_another_subscri
     monkeypatch.setattr(
         tasks, "queue_deliveries", lambda attempts, **kw: queued.extend(d for d, _ in attempts)
     )
-    emit("record.published", enterprise)
+    emit("record.revoked", enterprise)
     dispatch()
     assert len(queued) == 2
 
@@ -652,7 +686,7 @@ def test_the_address_is_checked_again_at_delivery_time(partner, receiver, enterp
     try:
         webhook = subscribe(partner, "http://moving.partner.example/hook")
         DNS["moving.partner.example"] = ["127.0.0.1"]  # the name now points inside (DNS rebinding)
-        emit("record.published", enterprise)
+        emit("record.revoked", enterprise)
         dispatch()
     finally:
         del DNS["moving.partner.example"]
@@ -692,7 +726,7 @@ def test_a_delivery_connects_to_the_checked_address_and_never_follows_a_redirect
         subscribe(partner, f"http://pinned.partner.example:{receiver.port}/hook")
         subscribe(partner, receiver.url("/moved"))
         calls.clear()
-        emit("record.published", enterprise)
+        emit("record.revoked", enterprise)
         dispatch()
     finally:
         del DNS["pinned.partner.example"]
@@ -751,7 +785,7 @@ def test_agency_staff_create_a_webhook_at_the_desk_see_its_log_and_redeliver(
             "agency": market_agency.pk,
             "url": receiver.url("/desk"),
             "description": "省平台",
-            "kinds": ["record.published"],
+            "kinds": ["record.revoked"],
             "usccs": enterprise.uscc,
         },
     )
@@ -760,13 +794,13 @@ def test_agency_staff_create_a_webhook_at_the_desk_see_its_log_and_redeliver(
     webhook = WebhookSubscription.objects.get()
     assert (webhook.agency, webhook.kinds, webhook.usccs) == (
         market_agency,
-        ["record.published"],
+        ["record.revoked"],
         [enterprise.uscc],
     )
     assert sealing.unseal(webhook.secret_sealed) == secret
     assert secret not in client.get("/desk/webhooks/").content.decode()
 
-    emit("record.published", enterprise)
+    emit("record.revoked", enterprise)
     dispatch()
     detail = client.get(f"/desk/webhooks/{webhook.pk}/")
     html = detail.content.decode()
@@ -894,7 +928,7 @@ def test_a_real_worker_dispatches_and_delivers_an_event_end_to_end(
     [got] = receiver.wait_for("/worker", 1, timeout=60)
     document = json.loads(got.body)
     assert document["kind"] == "enterprise.registered"
-    assert document["enterprise_uscc"] == enterprise_code(77)
+    assert document["enterprise"] == enterprise_code(77)
     assert signatures.signature_verify(
         secret=webhook["secret"], body=got.body, header=got.headers["X-Registry-Signature"]
     )

@@ -479,6 +479,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnterpriseStatusEnum": "registry.choices.EnterpriseStatus",
         "WebhookStatusEnum": "lookup.webhooks.choices.WebhookStatus",
+        "ChangeKindEnum": "registry.choices.ChangeKind",  # the change feed's and the webhooks' filters
         "DeliveryStatusEnum": "lookup.webhooks.choices.DeliveryStatus",
         "EntityTypeEnum": "registry.choices.EntityType",
         "IndustryEnum": "registry.choices.Industry",

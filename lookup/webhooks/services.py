@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,8 @@ DISPATCH_BATCH = 500
 # A delivery due this long ago whose task never ran (its message lost) is queued again by the dispatcher.
 LOST_AFTER = dt.timedelta(minutes=5)
 CURSOR_NAME = "default"
+# pg_advisory_xact_lock key of the dispatcher ("webhook" in ASCII): one dispatcher at a time.
+DISPATCH_LOCK = 0x776562686F6F6B
 
 
 # --- Who may manage a webhook ---------------------------------------------------------------------
@@ -412,20 +414,20 @@ def webhooks_dispatch(*, batch: int = DISPATCH_BATCH, max_batches: int = 20) -> 
 
     The feed gives events in commit-safe order (``registry.changes.changes_after``), so none is
     skipped; the deliveries and the cursor move commit together, so none is made twice. One
-    dispatcher at a time: another finding the cursor locked returns at once. A new registry's
+    dispatcher at a time: another finding its lock taken returns at once. A new registry's
     dispatcher starts at the end of the feed: a webhook receives what happens after it is created.
     """
     WebhookDispatchCursor.objects.get_or_create(name=CURSOR_NAME, defaults={"cursor": events.feed_end()})
     total = 0
     for _round in range(max_batches):
         with transaction.atomic():
-            row = (
-                WebhookDispatchCursor.objects.select_for_update(skip_locked=True)
-                .filter(name=CURSOR_NAME)
-                .first()
-            )
-            if row is None:
-                return total  # another dispatcher is at work
+            # An advisory lock, not a row lock: it gives this transaction no id until it writes, so
+            # it does not hold back the change feed's horizon (registry.changes) while it reads.
+            with connection.cursor() as db:
+                db.execute("SELECT pg_try_advisory_xact_lock(%s)", [DISPATCH_LOCK])
+                if not db.fetchone()[0]:
+                    return total  # another dispatcher is at work
+            row = WebhookDispatchCursor.objects.get(name=CURSOR_NAME)
             try:
                 page = events.changes_after(row.cursor or None, batch)
             except events.CursorExpired:

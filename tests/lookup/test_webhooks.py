@@ -537,6 +537,25 @@ def test_an_event_the_feed_cannot_present_is_delivered_as_stored_and_holds_nothi
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_second_dispatcher_returns_at_once_while_one_is_at_work(
+    partner, receiver, deliver_locally, enterprise
+):
+    import psycopg
+
+    subscribe(partner, receiver.url("/hook"))
+    emit("record.revoked", enterprise)
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"]
+    ) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [services.DISPATCH_LOCK])
+        assert dispatch() == 0
+        assert not WebhookDelivery.objects.exists()
+    assert dispatch() == 1
+    assert len(receiver.wait_for("/hook")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_paused_webhook_receives_nothing(partner, receiver, deliver_locally, enterprise):
     webhook = subscribe(partner, receiver.url("/paused"))
     subscribe(partner, receiver.url("/active"))

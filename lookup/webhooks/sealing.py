@@ -14,6 +14,7 @@ key's SHA-256, so the right key is found without trying each.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets as random
 
@@ -40,15 +41,20 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _derived_key() -> bytes:
+def _derived_key(secret_key: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"webhook-secrets").derive(
-        settings.SECRET_KEY.encode()
+        secret_key.encode()
     )
 
 
-def _keys() -> list[bytes]:
+def _keys() -> tuple[bytes, ...]:
+    return _keys_for(tuple(settings.WEBHOOK_SECRET_KEYS), settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _keys_for(configured: tuple[str, ...], secret_key: str) -> tuple[bytes, ...]:
     keys = []
-    for text in settings.WEBHOOK_SECRET_KEYS:
+    for text in configured:
         try:
             key = base64.b64decode(text, validate=True)
         except ValueError:
@@ -56,8 +62,8 @@ def _keys() -> list[bytes]:
         if len(key) != 32:
             raise ImproperlyConfigured("Each WEBHOOK_SECRET_KEYS entry is the base64 of 32 random bytes.")
         keys.append(key)
-    keys.append(_derived_key())  # opens what was sealed before WEBHOOK_SECRET_KEYS was set
-    return keys
+    keys.append(_derived_key(secret_key))  # opens what was sealed before WEBHOOK_SECRET_KEYS was set
+    return tuple(keys)
 
 
 def _key_id(key: bytes) -> str:

@@ -381,6 +381,14 @@ def webhook_redeliver(*, actor: User | DeveloperKey, delivery: WebhookDelivery) 
 # --- Dispatch: new events become deliveries --------------------------------------------------------
 
 
+def webhooks_live():
+    """Webhooks that receive deliveries: active, and not of a revoked developer key."""
+    return WebhookSubscription.objects.filter(
+        Q(developer_key__isnull=True) | Q(developer_key__revoked_at__isnull=True),
+        status=WebhookStatus.ACTIVE,
+    )
+
+
 def matches(webhook: WebhookSubscription, event, division: str) -> bool:
     """Whether ``event`` passes every filter of ``webhook`` (an empty filter passes everything)."""
     if webhook.kinds and event.kind not in webhook.kinds:
@@ -439,7 +447,7 @@ def webhooks_dispatch(*, batch: int = DISPATCH_BATCH, max_batches: int = 20) -> 
                 page = events.changes_after(None, batch)
             if not page.events:
                 break
-            webhooks = list(WebhookSubscription.objects.filter(status=WebhookStatus.ACTIVE))
+            webhooks = list(webhooks_live())
             divisions = _divisions(e.enterprise_uscc for e in page.events) if webhooks else {}
             now = timezone.now()
             deliveries = []
@@ -477,7 +485,7 @@ def webhooks_requeue_lost() -> int:
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
         next_attempt_at__lt=now - LOST_AFTER,
-        subscription__status=WebhookStatus.ACTIVE,
+        subscription__in=webhooks_live(),
     ).values_list("id", "attempts")[:1000]
     from .tasks import queue_deliveries
 
@@ -531,7 +539,7 @@ def _claim(delivery_id, attempt: int) -> bool:
             pk=delivery_id,
             status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
             attempts=attempt - 1,
-            subscription__status=WebhookStatus.ACTIVE,
+            subscription__in=webhooks_live(),
         ).update(claimed_until=now + hold, attempts=attempt, last_attempt_at=now)
     )
 

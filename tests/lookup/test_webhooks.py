@@ -556,6 +556,22 @@ def test_a_second_dispatcher_returns_at_once_while_one_is_at_work(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_revoked_developer_keys_webhooks_receive_nothing(
+    partner, other_partner, receiver, deliver_locally, enterprise, registry_admin
+):
+    from lookup.developer_keys import developer_key_revoke
+
+    subscribe(partner, receiver.url("/revoked"))
+    subscribe(other_partner, receiver.url("/live"))
+    developer_key_revoke(actor=registry_admin, key=partner.key)
+    emit("record.revoked", enterprise)
+    dispatch()
+    receiver.wait_for("/live")
+    assert receiver.to("/revoked") == []
+    assert partner.get(WEBHOOKS).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_paused_webhook_receives_nothing(partner, receiver, deliver_locally, enterprise):
     webhook = subscribe(partner, receiver.url("/paused"))
     subscribe(partner, receiver.url("/active"))

@@ -107,7 +107,11 @@ def webhook_resume_view(request, pk: int):
 @require_POST
 @desk_view
 def webhook_delete_view(request, pk: int):
-    services.webhook_delete(actor=request.user, webhook=_webhook(request, pk))
+    """Without JavaScript a confirmation page first; with it, the browser's dialog (confirm.js)."""
+    webhook = _webhook(request, pk)
+    if request.POST.get("confirmed") != "1":
+        return render_desk(request, "webhooks/confirm_delete.html", {"webhook": webhook})
+    services.webhook_delete(actor=request.user, webhook=webhook)
     messages.success(request, _("The webhook was deleted."))
     return redirect("webhooks:list")
 

@@ -869,6 +869,26 @@ def test_the_desk_form_shows_the_address_refusal_next_to_the_url(client, clerk, 
 
 
 @pytest.mark.django_db
+def test_staff_pause_resume_and_delete_a_webhook_at_the_desk_after_confirming(client, clerk, market_agency):
+    webhook, _secret = services.webhook_create(
+        actor=clerk, owner=market_agency, url="https://hooks.partner.example/h"
+    )
+    client.force_login(clerk)
+    assert client.post(f"/desk/webhooks/{webhook.pk}/pause/").status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.status == "paused"
+    client.post(f"/desk/webhooks/{webhook.pk}/resume/")
+    webhook.refresh_from_db()
+    assert webhook.status == "active"
+    asked = client.post(f"/desk/webhooks/{webhook.pk}/delete/")
+    assert asked.status_code == 200 and 'id="confirm-delete"' in asked.content.decode()
+    assert WebhookSubscription.objects.filter(pk=webhook.pk).exists()
+    done = client.post(f"/desk/webhooks/{webhook.pk}/delete/", {"confirmed": "1"})
+    assert done.status_code == 302 and done["Location"] == "/desk/webhooks/"
+    assert not WebhookSubscription.objects.filter(pk=webhook.pk).exists()
+
+
+@pytest.mark.django_db
 def test_a_citizen_cannot_open_the_desks_webhook_pages(client):
     response = client.get("/desk/webhooks/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -15,7 +15,9 @@ class WebhookForm(forms.Form):
         label=_("URL"),
         max_length=MAX_URL_LENGTH,
         help_text=_("An https:// address on the public internet that will receive the POSTs."),
-        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+        # A text input with the URL keyboard: the desk's fields are styled as text, and the browser's
+        # own URL check would stand in front of the registry's clearer messages.
+        widget=forms.TextInput(attrs={"placeholder": "https://", "autocomplete": "off", "inputmode": "url"}),
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     kinds = forms.MultipleChoiceField(

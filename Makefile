@@ -42,6 +42,7 @@ bench: install
 	$(PY) -m bench.bench_portal
 	$(PY) -m bench.bench_search_http
 	$(PY) -m bench.bench_badges
+	$(PY) -m bench.bench_changes
 	$(PY) -m bench.bench_webhooks
 	@echo "Results: bench/results/"
 

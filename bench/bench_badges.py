@@ -122,7 +122,9 @@ def start_redis(port: int) -> subprocess.Popen:
     raise RuntimeError("redis-server did not start")
 
 
-def start_gunicorn(*, port: int, workers: int, database: str, redis_url: str = "") -> subprocess.Popen:
+def start_gunicorn(
+    *, port: int, workers: int, database: str, redis_url: str = "", threads: int = 1
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -143,7 +145,9 @@ def start_gunicorn(*, port: int, workers: int, database: str, redis_url: str = "
             "--workers",
             str(workers),
             "--worker-class",
-            "sync",
+            "sync" if threads == 1 else "gthread",
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
         ],

@@ -33,19 +33,22 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone, translation
 
-from .choices import ChangeKind
-from .models import ChangeEvent, ChangeFeedPrune, Enterprise
+from .choices import ChangeKind, EnterpriseStatus, EntityType, Industry
+from .models import ChangeEvent, ChangeFeedPrune, Enterprise, EnterpriseFormerName
 
 # The kinds that take something out of public view: their payload is only the identifiers, so that
 # a mirror can delete what it holds and nothing more is said.
@@ -155,39 +158,154 @@ def change_emit(
     ).save(using=DATABASE)
 
 
+_COPY_COLUMNS = ["kind", "enterprise_uscc", "subject", "agency_code", "source_platform", "payload"]
+
+
 def change_emit_many(events: Iterable[Mapping[str, Any]]) -> int:
     """Write many events (each a mapping of ``change_emit``'s arguments) in the current transaction
-    with multi-row INSERTs, for the batch paths (expiry jobs); returns how many."""
+    with COPY, for the batch paths (expiry jobs, imports); returns how many. The database sets each
+    row's ``txid`` (and ``occurred_at`` when not given) as for ``change_emit``."""
     _ensure_in_transaction()
-    rows = [_event(**event) for event in events]
-    # Rows with and without an explicit occurred_at go in separate statements: one INSERT has one
-    # column list.
-    for group in (
-        [r for r in rows if not _has_time(r)],
-        [r for r in rows if _has_time(r)],
-    ):
-        if group:
-            ChangeEvent.objects.using(DATABASE).bulk_create(group, batch_size=1000)
-    return len(rows)
-
-
-def _has_time(event: ChangeEvent) -> bool:
-    return isinstance(event.occurred_at, dt.datetime)
+    platform = settings.PLATFORM_CODE
+    kinds = set(ChangeKind.values)
+    untimed, timed = [], []
+    for event in events:
+        if event["kind"] not in kinds:
+            raise ValueError(f"unknown change kind {event['kind']!r}")
+        row = [
+            str(event["kind"]),
+            event["enterprise_uscc"],
+            str(event["subject"]),
+            event.get("agency_code") or None,
+            event.get("source_platform") or platform,
+            json.dumps(event["payload"], cls=DjangoJSONEncoder, ensure_ascii=False),
+        ]
+        if event.get("occurred_at") is not None:
+            timed.append([*row, event["occurred_at"]])
+        else:
+            untimed.append(row)
+    # Rows with and without an explicit time go in separate statements: one COPY has one column list.
+    with connections[DATABASE].cursor() as cursor:
+        for columns, rows in ((_COPY_COLUMNS, untimed), ([*_COPY_COLUMNS, "occurred_at"], timed)):
+            if rows:
+                with cursor.cursor.copy(
+                    f"COPY registry_changeevent ({', '.join(columns)}) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+    return len(untimed) + len(timed)
 
 
 # --- The public payload of an enterprise ---------------------------------------------------------
 
 
-def enterprise_public_payload(enterprise: Enterprise) -> dict[str, Any]:
-    """An enterprise as ``GET /api/v1/enterprises/{uscc}/`` shows it, labels in the platform's
-    language: the one builder of an enterprise's event payload."""
-    from rest_framework.utils.encoders import JSONEncoder
+def _iso_datetime(value: dt.datetime | None) -> str | None:
+    # As DRF's DateTimeField gives it: in the current time zone, ISO 8601, UTC as "Z".
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    from .api.serializers import EnterpriseSerializer
 
+def _iso_date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@functools.lru_cache(maxsize=512)
+def _label_in(language: str, choices: type, value: str) -> str:
+    with translation.override(language):
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return value
+
+
+def _label(choices: type, value: str) -> str:
+    return _label_in(translation.get_language() or settings.LANGUAGE_CODE, choices, value)
+
+
+def enterprise_public_payload(
+    enterprise: Enterprise, *, former_names: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """An enterprise exactly as ``GET /api/v1/enterprises/{uscc}/`` shows it
+    (``registry.api.serializers.EnterpriseSerializer``), labels in the platform's language: the one
+    builder of an enterprise's event payload, in plain Python because imports write it for every
+    enterprise they touch (a test holds it equal to the API's answer). ``former_names`` as
+    ``_former_names`` reads them for many enterprises at once; else they are read here."""
+    from .api.serializers import division_ref
+
+    capital = enterprise.registered_capital
+    division = division_ref(enterprise.division_code)
     with translation.override(settings.LANGUAGE_CODE):
-        data = EnterpriseSerializer(enterprise).data
-        return json.loads(json.dumps(data, cls=JSONEncoder))
+        return {
+            "uscc": enterprise.uscc,
+            "name": enterprise.name,
+            "status": enterprise.status,
+            "status_display": _label(EnterpriseStatus, enterprise.status),
+            "entity_type": enterprise.entity_type,
+            "entity_type_display": _label(EntityType, enterprise.entity_type),
+            "legal_representative": enterprise.legal_representative,
+            "registered_capital": None
+            if capital is None
+            else format(capital.quantize(Decimal("0.0001")), "f"),
+            "established_on": _iso_date(enterprise.established_on),
+            "domicile": enterprise.domicile,
+            "registration_authority": enterprise.registration_authority,
+            "authority": {"code": enterprise.uscc[0], "name": enterprise.authority_name},
+            "category": {"code": enterprise.uscc[1], "name": enterprise.category_name},
+            "division": {**division, "abolished_after": _json_value(division["abolished_after"])},
+            "industry": enterprise.industry,
+            "industry_display": _label(Industry, enterprise.industry),
+            "registration_number": enterprise.registration_number,
+            "organization_code": enterprise.organization_code,
+            "tax_number": enterprise.tax_number,
+            "is_legacy_code": enterprise.is_legacy_code,
+            "legacy_reason": enterprise.legacy_reason,
+            "former_names": (
+                former_names
+                if former_names is not None
+                else _former_names([enterprise.pk]).get(enterprise.pk, [])
+            ),
+            "updated_at": _iso_datetime(enterprise.updated_at),
+        }
+
+
+def _former_names(enterprise_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The former names of these enterprises as the API lists them (the model's order), one query."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        EnterpriseFormerName.objects.filter(enterprise_id__in=enterprise_ids)
+        .order_by("enterprise_id", *EnterpriseFormerName._meta.ordering)
+        .values_list("enterprise_id", "name", "used_from", "used_until")
+    )
+    for enterprise_id, name, used_from, used_until in rows:
+        found.setdefault(enterprise_id, []).append(
+            {"name": name, "used_from": _iso_date(used_from), "used_until": _iso_date(used_until)}
+        )
+    return found
+
+
+def enterprises_change_emit(kinds: Mapping[int, str]) -> int:
+    """The events of many enterprises ({enterprise id: kind}) in the current transaction, payloads
+    as ``enterprise_public_payload`` builds them, written with one COPY (the import's chunks)."""
+    if not kinds:
+        return 0
+    enterprises = list(Enterprise.objects.filter(pk__in=list(kinds)).order_by("pk"))
+    former = _former_names([e.pk for e in enterprises])
+    with translation.override(settings.LANGUAGE_CODE):
+        return change_emit_many(
+            {
+                "kind": kinds[e.pk],
+                "enterprise_uscc": e.uscc,
+                "subject": e.uscc,
+                "payload": enterprise_public_payload(e, former_names=former.get(e.pk, [])),
+            }
+            for e in enterprises
+        )
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -94,8 +94,15 @@ class ChangeEventSerializer(serializers.Serializer):
     )
 
     def get_payload(self, event: ChangeEvent) -> dict:
-        presenter = _PRESENTERS.get(event.kind)
-        return presenter(event.payload).data if presenter else event.payload
+        presenter_class = _PRESENTERS.get(event.kind)
+        if presenter_class is None:
+            return event.payload
+        # One presenter per kind and answer: building a serializer's fields costs more than using them.
+        presenters = self.__dict__.setdefault("_presenters", {})
+        presenter = presenters.get(presenter_class)
+        if presenter is None:
+            presenter = presenters[presenter_class] = presenter_class()
+        return presenter.to_representation(event.payload)
 
 
 class ChangesPageSerializer(serializers.Serializer):

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from registry.audit import PendingEntry, audit_write_many
 from registry.cache import enterprise_changed
-from registry.choices import DataSource
+from registry.changes import enterprises_change_emit
+from registry.choices import ChangeKind, DataSource, EnterpriseStatus
 from registry.models import Enterprise
 
 from .report import ImportReport, ProgressCallback
@@ -183,6 +184,15 @@ def _upsert_chunk(
     return entries, len(created_rows), updated
 
 
+def _change_kind(entry: PendingEntry) -> str:
+    """The change-feed kind of an enterprise the import created or changed."""
+    if entry.action == "enterprise.import_create":
+        return ChangeKind.ENTERPRISE_REGISTERED
+    if (entry.after or {}).get("status") == EnterpriseStatus.DEREGISTERED:
+        return ChangeKind.ENTERPRISE_DEREGISTERED
+    return ChangeKind.ENTERPRISE_CHANGED
+
+
 def upsert(
     cursor, *, actor: User, last_row: int, report: ImportReport, progress: ProgressCallback | None
 ) -> None:
@@ -195,6 +205,7 @@ def upsert(
         high = low + _CHUNK
         entries, created, updated = _upsert_chunk(cursor, actor=actor, low=low, high=high, today=today)
         audit_write_many(entries)
+        enterprises_change_emit({int(e.target_id): _change_kind(e) for e in entries})
         enterprise_changed([int(e.target_id) for e in entries if e.action == "enterprise.import_update"])
         report.created += created
         report.updated += updated

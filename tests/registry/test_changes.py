@@ -209,12 +209,31 @@ def test_enterprise_registration_change_and_deregistration(registry_admin, admin
 
 def test_the_enterprise_payload_is_the_public_enterprise_api_response(registry_admin, api):
     code = enterprise_code(78)
-    registry_services.enterprise_register(
-        actor=registry_admin, data={"uscc": code, "name": "杭州对照科技有限公司"}
+    enterprise = registry_services.enterprise_register(
+        actor=registry_admin,
+        data={
+            "uscc": code,
+            "name": "杭州对照科技有限公司",
+            "entity_type": "joint_stock",
+            "legal_representative": "王小明",
+            "registered_capital": "812.5",
+            "established_on": "2015-03-09",
+            "domicile": "浙江省杭州市西湖区文三路 1 号",
+            "registration_authority": "杭州市西湖区市场监督管理局",
+            "industry": "I",
+        },
+        former_names=[
+            {"name": "杭州旧名科技有限公司", "used_from": "2015-03-09", "used_until": "2020-01-01"}
+        ],
+    )
+    registry_services.enterprise_update(
+        actor=registry_admin, enterprise=enterprise, data={"name": "杭州新名科技有限公司"}
     )
     response = api.get(f"/api/v1/enterprises/{code}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
-    assert last("enterprise.registered").payload == response.json()
+    payload = last("enterprise.changed").payload
+    assert payload == response.json()
+    assert payload["registered_capital"] == "812.5000" and len(payload["former_names"]) == 2
 
 
 def test_a_failed_service_leaves_no_event(clerk, reviewer, market_agency, enterprise, clean_feed):
@@ -286,3 +305,31 @@ def test_committed_events_are_read_in_pages_and_pruning_expires_older_cursors(ma
         changes_after(first.next, 10)
     assert [e.payload["n"] for e in changes_after(rest.next, 10).events] == []
     assert [e.payload["n"] for e in changes_after(None, 10).events] == [3, 4]
+
+
+def test_an_enterprise_import_writes_one_event_per_enterprise_created_or_changed(registry_admin, tmp_path):
+    import csv
+
+    from registry.importing import enterprise_import
+
+    existing = EnterpriseFactory(uscc=enterprise_code(4), name="宁波港口物流有限公司")
+    untouched = EnterpriseFactory(uscc=enterprise_code(6), name="宁波不变贸易有限公司")
+    path = tmp_path / "enterprises.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["uscc", "name", "status"],
+                [enterprise_code(4), "宁波港口物流有限公司", "注销"],
+                [enterprise_code(5), "宁波新设贸易有限公司", ""],
+                [enterprise_code(6), "宁波不变贸易有限公司", ""],
+            ]
+        )
+    report = enterprise_import(actor=registry_admin, path=path)
+    assert (report.created, report.updated) == (1, 1)
+    events = {e.subject: e for e in ChangeEvent.objects.all()}
+    assert set(events) == {existing.uscc, enterprise_code(5)}
+    assert events[existing.uscc].kind == "enterprise.deregistered"
+    assert events[existing.uscc].payload["status"] == "deregistered"
+    assert events[enterprise_code(5)].kind == "enterprise.registered"
+    assert events[enterprise_code(5)].payload["name"] == "宁波新设贸易有限公司"
+    assert untouched.uscc not in events

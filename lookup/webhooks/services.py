@@ -43,7 +43,7 @@ MAX_DIVISIONS = 100
 MAX_USCCS = 1000
 DISPATCH_BATCH = 500
 # A delivery due this long ago whose task never ran (its message lost) is queued again by the dispatcher.
-LOST_AFTER = dt.timedelta(minutes=5)
+LOST_AFTER = dt.timedelta(minutes=10)
 CURSOR_NAME = "default"
 # pg_advisory_xact_lock key of the dispatcher ("webhook" in ASCII): one dispatcher at a time.
 DISPATCH_LOCK = 0x776562686F6F6B
@@ -478,23 +478,31 @@ def webhooks_dispatch(*, batch: int = DISPATCH_BATCH, max_batches: int = 20) -> 
     return total
 
 
-def webhooks_requeue_lost() -> int:
-    """Queue again deliveries long due whose task never ran (a message lost with the broker)."""
+def webhooks_requeue_lost(*, limit: int = 200) -> int:
+    """Queue again deliveries long due whose task never ran (a message lost with the broker, a
+    worker killed in the middle of an attempt). Each is marked due now as it is queued, so that a
+    delivery still waiting behind a long queue is queued again at most once per ``LOST_AFTER``;
+    a copy that finds its delivery already sent or taken does nothing."""
     now = timezone.now()
-    lost = WebhookDelivery.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
-        next_attempt_at__lt=now - LOST_AFTER,
-        subscription__in=webhooks_live(),
-    ).values_list("id", "attempts")[:1000]
-    from .tasks import queue_deliveries
-
-    due = [(delivery_id, attempts + 1) for delivery_id, attempts in lost]
-    queue_deliveries(due)
-    count = len(due)
-    if count:
-        logger.warning("webhooks: queued %d deliveries again whose task never ran", count)
-    return count
+    with transaction.atomic():
+        lost = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+                status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
+                next_attempt_at__lt=now - LOST_AFTER,
+                subscription__in=webhooks_live(),
+            )
+            .values_list("id", "attempts")[:limit]
+        )
+        if not lost:
+            return 0
+        WebhookDelivery.objects.filter(pk__in=[delivery_id for delivery_id, _ in lost]).update(
+            next_attempt_at=now
+        )
+        _queue_many_on_commit([(delivery_id, attempts + 1) for delivery_id, attempts in lost])
+    logger.warning("webhooks: queued %d deliveries again whose task never ran", len(lost))
+    return len(lost)
 
 
 def webhook_log_prune(*, days: int | None = None, batch: int = 5000) -> int:

@@ -775,6 +775,45 @@ def test_a_delivery_connects_to_the_checked_address_and_never_follows_a_redirect
 
 
 @pytest.mark.django_db
+def test_a_delivery_whose_task_never_ran_is_queued_again_once_per_interval(
+    partner, monkeypatch, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    webhook = WebhookSubscription.objects.get(pk=subscribe(partner, "https://hooks.partner.example/h")["id"])
+    long_ago = timezone.now() - services.LOST_AFTER - dt.timedelta(minutes=1)
+    lost = WebhookDelivery.objects.create(
+        subscription=webhook, event_id=1, event_kind="record.revoked", body="{}", next_attempt_at=long_ago
+    )
+    WebhookDelivery.objects.create(
+        subscription=webhook,
+        event_id=2,
+        event_kind="record.revoked",
+        body="{}",
+        next_attempt_at=timezone.now(),
+    )
+    retrying = WebhookDelivery.objects.create(
+        subscription=webhook,
+        event_id=3,
+        event_kind="record.revoked",
+        body="{}",
+        status="retrying",
+        attempts=2,
+        next_attempt_at=long_ago,
+    )
+    queued = []
+    monkeypatch.setattr(tasks, "queue_deliveries", lambda attempts, **kw: queued.extend(attempts))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.webhooks_requeue_lost() == 2
+    assert sorted(queued, key=lambda a: a[1]) == [(lost.pk, 1), (retrying.pk, 3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.webhooks_requeue_lost() == 0
+    assert len(queued) == 2
+
+
+@pytest.mark.django_db
 def test_finished_deliveries_leave_the_log_after_its_retention_and_waiting_ones_stay(partner):
     import datetime as dt
 

@@ -15,6 +15,7 @@ read as the address they mean, so they are refused for what they are.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
 import socket
@@ -70,6 +71,11 @@ class Target:
     port: int
     path: str
     address: str
+
+
+# The C library's resolver has no timeout of its own: a lookup runs in one of these threads and is
+# waited for at most WEBHOOKS_CONNECT_TIMEOUT_SECONDS, so a slow DNS server never holds a request.
+_resolver = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
 def _getaddrinfo(host: str, port: int) -> list[str]:
@@ -180,8 +186,19 @@ def resolve_target(url: str) -> Target:
     if literal is not None:
         addresses = [literal]
     else:
+        seconds = settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS
+        lookup = _resolver.submit(_getaddrinfo, host, port)
         try:
-            found = _getaddrinfo(host, port)
+            found = lookup.result(timeout=seconds)
+        except concurrent.futures.TimeoutError:
+            raise ValidationError(
+                {
+                    "url": [
+                        _("The host “%(host)s” could not be resolved within %(seconds)g s.")
+                        % {"host": host, "seconds": seconds}
+                    ]
+                }
+            ) from None
         except (OSError, UnicodeError):
             found = []
         if not found:

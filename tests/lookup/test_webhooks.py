@@ -261,6 +261,26 @@ def test_a_public_url_is_accepted_and_the_secret_is_shown_once(partner, url):
 
 
 @pytest.mark.django_db
+def test_a_host_whose_name_does_not_resolve_in_time_is_refused_without_holding_the_request(
+    partner, settings, monkeypatch
+):
+    settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 0.3
+    release = threading.Event()
+
+    def hanging(host, port):
+        release.wait(5)
+        return ["93.184.216.34"]
+
+    monkeypatch.setattr(addresses, "_getaddrinfo", hanging)
+    started = time.monotonic()
+    response = partner.post(WEBHOOKS, {"url": "https://slow-dns.partner.example/hook"}, format="json")
+    release.set()
+    assert time.monotonic() - started < 2
+    assert response.status_code == 400
+    assert "could not be resolved within 0.3 s" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.django_db
 def test_a_network_named_in_the_settings_is_accepted_though_private(partner, settings):
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["10.1.0.0/16"]
     assert subscribe(partner, "https://internal.partner.example/hook")["url"].startswith("https://internal")

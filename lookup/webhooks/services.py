@@ -452,7 +452,9 @@ def webhooks_dispatch(*, batch: int = DISPATCH_BATCH, max_batches: int = 20) -> 
             now = timezone.now()
             deliveries = []
             for event in page.events:
-                division = divisions.get(event.enterprise_uscc, "")
+                # An enterprise this registry does not hold (another platform's): the division of
+                # its registering authority, characters 3-8 of its USCC (GB 32100-2015).
+                division = divisions.get(event.enterprise_uscc) or event.enterprise_uscc[2:8]
                 body = None
                 for webhook in webhooks:
                     if matches(webhook, event, division):

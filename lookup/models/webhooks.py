@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lookup.webhooks.choices import DeliveryStatus, WebhookStatus
+from registry.choices import ChangeKind
 from registry.models import Agency
 
 from .developers import DeveloperKey
@@ -90,6 +91,11 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"webhook #{self.pk} → {self.url}"
+
+    @property
+    def kind_labels(self) -> list[str]:
+        """The event kinds it receives, as people read them (empty: every kind)."""
+        return [str(ChangeKind(kind).label) if kind in ChangeKind.values else kind for kind in self.kinds]
 
 
 class WebhookDelivery(models.Model):

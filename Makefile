@@ -45,6 +45,7 @@ bench: install
 	$(PY) -m bench.bench_statistics
 	$(PY) -m bench.bench_export
 	$(PY) -m bench.bench_changes
+	$(PY) -m bench.bench_webhooks
 	@echo "Results: bench/results/"
 
 # The registry at 1 M and at 10 M enterprises (not part of `make bench`: the 10 M database takes hours to
@@ -61,7 +62,7 @@ fuzz: install
 	@bash scripts/fuzz.sh
 
 worker: install
-	$(PY) -m celery -A config worker --loglevel=INFO
+	$(PY) -m celery -A config worker -Q celery,webhooks --loglevel=INFO
 
 beat: install
 	$(PY) -m celery -A config beat --loglevel=INFO --schedule=.data/celerybeat-schedule

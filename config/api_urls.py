@@ -7,6 +7,7 @@ from lookup.api.changes import ChangeFeedView
 from lookup.api.statistics import StatisticsView
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
+from lookup.webhooks.api import WebhookViewSet
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
 from sanctions.lists.api import EnterpriseMeasuresView
@@ -23,6 +24,7 @@ router.register(TOKENS_ROUTE, AgencyTokenViewSet, basename="agency-token")
 router.register("repair-applications", RepairApplicationViewSet, basename="repair-application")
 router.register("objections", ObjectionViewSet, basename="objection")
 router.register("commitments", CommitmentViewSet, basename="commitment")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     # Ahead of the router, whose enterprise routes would otherwise take it.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/login/", account_views.StaffSignInView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("desk/", include("sanctions.records.urls")),
+    path("", include("lookup.webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from our own static files, its set-up script served apart (?script): no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -413,6 +413,43 @@ BADGE_SCAN_FLUSH_SECONDS = float(os.environ.get("BADGE_SCAN_FLUSH_SECONDS", "5")
 # strictly live); a change then shows in every process at most that long after.
 BADGE_LIVE_MEMO_SECONDS = float(os.environ.get("BADGE_LIVE_MEMO_SECONDS", "0"))
 
+# --- Webhooks (lookup/webhooks/; docs/webhooks.md) -------------------------------------------------
+# Only addresses on the public internet receive deliveries: loopback, private, link-local (cloud
+# metadata), shared, multicast and reserved ranges are refused at registration and at each delivery.
+# True only for tests that deliver to a receiver on 127.0.0.1, never in production.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+# Networks (CIDR, comma-separated) accepted even though not public, e.g. a government extranet's
+# range where partner platforms receive deliveries. Empty: none.
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS", "")
+# AES-256-GCM keys (base64 of 32 bytes, comma-separated; the first seals new secrets, all open old
+# ones) for the subscribers' signing secrets. Empty: a key derived from SECRET_KEY.
+WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS", "")
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", "3"))
+# The whole exchange (connect, send, the response's status line and headers) ends after this.
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "5"))
+# Attempts of one delivery before it becomes a dead letter; the n-th retry waits about
+# WEBHOOKS_RETRY_BASE_SECONDS * 2^(n-1), at most WEBHOOKS_RETRY_MAX_SECONDS, less up to a quarter (jitter).
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "10"))
+WEBHOOKS_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", "1800"))
+# A webhook whose deliveries became dead letters this many times in a row is paused (0: never).
+WEBHOOKS_PAUSE_AFTER_DEAD_LETTERS = int(os.environ.get("WEBHOOKS_PAUSE_AFTER_DEAD_LETTERS", "20"))
+# How often the dispatcher reads the change feed for new events (beat), and the Celery queue of
+# the deliveries themselves (a worker of its own: a slow receiver never holds up other work).
+WEBHOOKS_DISPATCH_SECONDS = float(os.environ.get("WEBHOOKS_DISPATCH_SECONDS", "5"))
+WEBHOOKS_QUEUE = os.environ.get("WEBHOOKS_QUEUE", "webhooks")
+# Days a finished delivery (delivered or dead letter) stays in the log; pruned daily.
+WEBHOOKS_LOG_RETENTION_DAYS = int(os.environ.get("WEBHOOKS_LOG_RETENTION_DAYS", "30"))
+CELERY_IMPORTS = [*CELERY_IMPORTS, "lookup.webhooks.tasks"]
+CELERY_BEAT_SCHEDULE["webhooks-log-prune-daily"] = {
+    "task": "lookup.webhooks.log_prune",
+    "schedule": crontab(hour=3, minute=40),
+}
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {
+    "task": "lookup.webhooks.dispatch",
+    "schedule": WEBHOOKS_DISPATCH_SECONDS,
+}
+
 # --- Signing keys (Ed25519) for credit reports and QR badges: see lookup/signing.py -------------
 SIGNING_KEYS = json.loads(os.environ.get("SIGNING_KEYS", "") or "{}")
 SIGNING_PUBLIC_KEYS = json.loads(os.environ.get("SIGNING_PUBLIC_KEYS", "") or "{}")
@@ -458,6 +495,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "EnterpriseStatusEnum": "registry.choices.EnterpriseStatus",
+        "WebhookStatusEnum": "lookup.webhooks.choices.WebhookStatus",
+        "ChangeKindEnum": "registry.choices.ChangeKind",  # the change feed's and the webhooks' filters
+        "DeliveryStatusEnum": "lookup.webhooks.choices.DeliveryStatus",
         "EntityTypeEnum": "registry.choices.EntityType",
         "IndustryEnum": "registry.choices.Industry",
         "AgencyLevelEnum": "registry.choices.AgencyLevel",

@@ -29,3 +29,10 @@ X_FRAME_OPTIONS = "DENY"
 SIGNING_REQUIRE_CONFIGURED_KEYS = True
 # Staff accounts must sign in with a second factor (registry/two_factor.py).
 OTP_REQUIRED_FOR_STAFF = True
+# Deliveries to loopback, private or metadata addresses are for tests only (docs/webhooks.md): a
+# partner on a private network is named by WEBHOOKS_ALLOWED_NETWORKS instead.
+if WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:  # noqa: F405
+    raise ImproperlyConfigured(
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES must be off in production; name a partner's private network "
+        "in WEBHOOKS_ALLOWED_NETWORKS instead."
+    )

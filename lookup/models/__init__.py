@@ -3,5 +3,12 @@
 from .badges import *  # noqa: F403 - the badge models (lookup.models.badges.__all__)
 from .developers import DeveloperKey
 from .reports import CreditReport
+from .webhooks import WebhookDelivery, WebhookDispatchCursor, WebhookSubscription
 
-__all__ = ["CreditReport", "DeveloperKey"]
+__all__ = [
+    "CreditReport",
+    "DeveloperKey",
+    "WebhookDelivery",
+    "WebhookDispatchCursor",
+    "WebhookSubscription",
+]

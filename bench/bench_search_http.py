@@ -337,7 +337,9 @@ def _serve_and_load(args, queries: dict[str, list[str]], workdir: Path) -> dict:
         "-w",
         str(args.workers),
         "--worker-class",
-        "sync",
+        "sync" if args.threads == 1 else "gthread",
+        "--threads",
+        str(args.threads),
         "--log-level",
         "error",
     ]
@@ -385,6 +387,7 @@ def _serve_and_load(args, queries: dict[str, list[str]], workdir: Path) -> dict:
         results: dict = {
             "redis": bool(redis),
             "workers": args.workers,
+            "threads": args.threads,
             "connections": args.connections,
             "duration_s": args.duration,
             "queries_available": {kind: len(halves[kind][0]) for kind in KINDS},
@@ -435,6 +438,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per run (at most 60)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2))
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker, as deployed (1: sync)")
     parser.add_argument("--samples", type=int, default=30_000, help="names the queries are drawn from")
     parser.add_argument(
         "--reseed", action="store_true", help="empty the bench database's records and enterprises first"

@@ -923,6 +923,9 @@ def test_the_desk_form_shows_the_address_refusal_next_to_the_url(client, clerk, 
     client.force_login(clerk)
     page = client.post("/desk/webhooks/", {"agency": market_agency.pk, "url": "http://169.254.169.254/"})
     assert page.status_code == 400
+    assert "云平台元数据地址" in page.content.decode()  # the desk speaks Chinese first
+    client.cookies["django_language"] = "en"
+    page = client.post("/desk/webhooks/", {"agency": market_agency.pk, "url": "http://169.254.169.254/"})
     assert "a cloud metadata address" in page.content.decode()
     assert not WebhookSubscription.objects.exists()
 

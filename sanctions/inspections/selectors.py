@@ -135,7 +135,9 @@ def inspection_rates(*, plans: QuerySet[InspectionPlan] | None = None) -> list[G
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     order: list[str] = []
     plan_ids = []
-    for plan in plans.only("id", "strata", "rating_model__grades"):
+    for plan in (
+        plans.select_related(None).select_related("rating_model").only("id", "strata", "rating_model__grades")
+    ):
         plan_ids.append(plan.pk)
         for g in [str(g["grade"]) for g in plan.rating_model.grades] + [UNGRADED]:
             if g not in order:

@@ -33,7 +33,9 @@ def inspectors(market_agency, agency_admin):
         user = UserFactory(username=f"inspector{n}")
         StaffRole.objects.create(user=user, agency=market_agency, role=StaffRoleKind.CLERK)
         roster.append(
-            services.inspector_add(actor=agency_admin, agency=market_agency, user=user, badge_number=f"ZJ-{n:04d}")
+            services.inspector_add(
+                actor=agency_admin, agency=market_agency, user=user, badge_number=f"ZJ-{n:04d}"
+            )
         )
     return roster
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -270,3 +271,31 @@ def test_statistics_give_the_realised_rate_per_grade(approved_plan, clerk, revie
     assert (rates["A"].population, rates["A"].drawn, str(rates["A"].rate)) == (50, 1, "2.00")
     assert (rates["D"].population, rates["D"].drawn, str(rates["D"].rate)) == (5, 4, "80.00")
     assert (rates["D"].published, rates["D"].problems) == (1, 1)
+
+
+def test_the_verify_command_reproduces_a_draw_and_catches_a_tampered_one(drawn, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("inspection_draw_verify", str(drawn.pk), stdout=out)
+    assert "reproduced" in out.getvalue()
+    downloaded = tmp_path / "snapshot.json"
+    downloaded.write_bytes(drawn.snapshot.encode())
+    call_command(
+        "inspection_draw_verify",
+        str(drawn.pk),
+        "--snapshot",
+        str(downloaded),
+        "--seed",
+        drawn.seed,
+        stdout=io.StringIO(),
+    )
+    with pytest.raises(CommandError, match="NOT reproduced"):
+        call_command(
+            "inspection_draw_verify",
+            str(drawn.pk),
+            "--seed",
+            "0" * 64,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )

@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from lookup.api.inspections import EnterpriseInspectionsView
 from lookup.api.statistics import StatisticsView
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
@@ -29,6 +30,11 @@ urlpatterns = [
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
     path("statistics/", StatisticsView.as_view(), name="statistics-api"),
+    path(
+        "public/enterprises/<str:uscc>/inspections",
+        EnterpriseInspectionsView.as_view(),
+        name="public-enterprise-inspections",
+    ),
     *router.urls,
     *public_api_urlpatterns,
 ]

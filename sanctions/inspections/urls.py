@@ -29,4 +29,5 @@ urlpatterns = [
     path("inspections/", public.inspections_home, name="public"),
     path("inspections/<int:pk>/", public.plan_public, name="public-plan"),
     path("inspections/<int:pk>/snapshot.json", public.plan_snapshot, name="public-snapshot"),
+    path("inspections/enterprises/<str:uscc>/", public.enterprise_results, name="public-enterprise"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from registry.selectors import enterprise_in_path
 from sanctions.choices import InspectionResultStatus
 from sanctions.desk.views import paginate
 from sanctions.inspections import selectors
@@ -50,3 +51,18 @@ def plan_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="inspection-plan-{pk}-snapshot.json"'
     return response
+
+
+def enterprise_results(request: HttpRequest, uscc: str) -> HttpResponse:
+    """Every published inspection result of one enterprise (the credit page shows the latest)."""
+    enterprise = enterprise_in_path(uscc, view_name="inspections:public-enterprise")
+    if isinstance(enterprise, HttpResponse):
+        return enterprise
+    return render(
+        request,
+        "inspections/public_enterprise.html",
+        {
+            "enterprise": enterprise,
+            "page": paginate(request, selectors.published_results_for(enterprise=enterprise)),
+        },
+    )

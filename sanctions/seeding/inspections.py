@@ -1,4 +1,4 @@
-"""The demo's random inspection (双随机、一公开): the Zhejiang market regulator's roster of
+"""The demo's random inspection (双随机、一公开): the national market regulator's roster of
 inspectors, a plan graded by credit, reviewed and drawn, and results entered and published (one of
 them an enterprise not found at its address, which enters the abnormal-operations list)."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from registry.choices import StaffRoleKind
@@ -19,8 +20,8 @@ from sanctions.models import InspectionPlan
 
 from .context import SeedContext
 
-AGENCY = "zj"
-TITLE = "浙江省市场监管领域信用分级分类“双随机、一公开”抽查（演示）"
+AGENCY = "samr"
+TITLE = "市场监管领域信用分级分类“双随机、一公开”抽查（演示）"
 RESULTS = [
     (InspectionOutcome.NO_PROBLEM, "", ""),
     (InspectionOutcome.PROBLEMS_CORRECTED, "未按规定公示即时信息（股东认缴出资信息）", "责令限期公示"),
@@ -29,6 +30,7 @@ RESULTS = [
 ]
 
 
+@transaction.atomic
 def inspections_seed(ctx: SeedContext) -> int:
     """The demo plan with its draw and some results, once; returns how many results were published."""
     if AGENCY not in ctx.models or default_rating_model() is None:
@@ -41,14 +43,13 @@ def inspections_seed(ctx: SeedContext) -> int:
         user, _created = demo_user_create(actor=ctx.admin, username=f"{AGENCY}_inspector{n}")
         if not StaffRole.objects.filter(user=user, agency=agency).exists():
             staff_role_grant(actor=ctx.admin, user=user, role=StaffRoleKind.CLERK, agency=agency)
-        services.inspector_add(actor=ctx.admin, agency=agency, user=user, badge_number=f"33010020{n:04d}")
+        services.inspector_add(actor=ctx.admin, agency=agency, user=user, badge_number=f"10000020{n:04d}")
     today = timezone.localdate()
     plan = services.plan_create(
         actor=clerk,
         agency=agency,
         data={
             "title": TITLE,
-            "division_prefix": "33",
             "period_start": today,
             "period_end": today + dt.timedelta(days=180),
             "rating_model": default_rating_model(),

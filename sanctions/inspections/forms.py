@@ -63,9 +63,9 @@ class PlanForm(DeskForm):
         self.model = model or default_rating_model()
         for grade in grades_of(self.model):
             label = (
-                _("Rate for ungraded enterprises (%)")
+                _("Rate for ungraded enterprises (per cent)")
                 if grade == UNGRADED
-                else _("Rate for grade %(grade)s (%%)") % {"grade": grade}
+                else _("Rate for grade %(grade)s (per cent)") % {"grade": grade}
             )
             self.fields[f"rate_{grade}"] = forms.CharField(
                 label=label, max_length=8, widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6})

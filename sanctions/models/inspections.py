@@ -99,7 +99,7 @@ class InspectionPlan(models.Model):
         RatingModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("rating model")
     )
     rates = models.JSONField(
-        _("sampling rate per grade (%)"),
+        _("sampling rate per grade (per cent)"),
         help_text=_(
             'Per grade of the rating model and "ungraded": {"A": "2", "B": "5", …, "ungraded": "10"}.'
         ),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from sanctions.choices import InspectionOutcome
 from sanctions.inspections import services
 from tests.factories import EnterpriseFactory
-from tests.sanctions.inspections.conftest import graded, inspectors, plan_data  # noqa: F401
+from tests.sanctions.inspections.helpers import graded, plan_data, roster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,8 @@ NAME = "杭州西湖食品经营有限公司"
 
 
 @pytest.fixture
-def inspected(clerk, reviewer, market_agency, inspectors):  # noqa: F811
+def inspected(clerk, reviewer, market_agency, agency_admin):
+    roster(market_agency, agency_admin)
     enterprise = graded("D", name=NAME)
     EnterpriseFactory(name="宁波港口物流有限公司", status="deregistered")
     plan = services.plan_create(

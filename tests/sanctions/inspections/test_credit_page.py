@@ -8,7 +8,7 @@ from django.utils import timezone
 from sanctions.choices import InspectionOutcome
 from sanctions.inspections import services
 
-from .conftest import SEED, graded
+from .helpers import SEED, graded
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from sanctions.choices import InspectionOutcome, InspectionPlanStatus, Inspectio
 from sanctions.inspections import services
 from sanctions.models import InspectionPlan, Inspector
 
-from .conftest import SEED, graded
+from .helpers import SEED, graded
 
 pytestmark = pytest.mark.django_db
 

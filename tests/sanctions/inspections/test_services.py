@@ -17,7 +17,7 @@ from sanctions.inspections.draw import draw_verify, snapshot_sha256
 from sanctions.inspections.selectors import inspection_rates, recorded_draw
 from sanctions.models import Inspection, InspectionPlan, Listing
 
-from .conftest import SEED, graded, plan_data
+from .helpers import SEED, graded, plan_data
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 """The project's one API (version 1): one router for the viewsets, plus the plain views."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from lookup.api.inspections import EnterpriseInspectionsView
@@ -30,8 +30,8 @@ urlpatterns = [
     path("uscc/<str:code>", USCCExplainView.as_view(), name="uscc-explain"),
     path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
     path("statistics/", StatisticsView.as_view(), name="statistics-api"),
-    path(
-        "public/enterprises/<str:uscc>/inspections",
+    re_path(
+        r"^public/enterprises/(?P<uscc>[^/.]+)/inspections/?$",
         EnterpriseInspectionsView.as_view(),
         name="public-enterprise-inspections",
     ),

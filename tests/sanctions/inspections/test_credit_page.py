@@ -58,6 +58,7 @@ def test_the_credit_page_stays_one_query_with_inspection_results(
 def test_the_public_api_gives_an_enterprises_published_inspection_results(api, inspected, reviewer):
     enterprise, inspection = inspected
     url = f"/api/v1/public/enterprises/{enterprise.uscc}/inspections"
+    assert api.get(url + "/").status_code == 200
     assert api.get(url).json()["results"] == []
     services.inspection_result_publish(actor=reviewer, inspection=inspection)
     body = api.get(url).json()

@@ -9,6 +9,7 @@ from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
+from sanctions.inspections.api import InspectionPlanViewSet, InspectionViewSet
 from sanctions.lists.api import EnterpriseMeasuresView
 from sanctions.records.api.views import RecordViewSet
 from sanctions.records.importing.api import ImportViewSet
@@ -23,6 +24,8 @@ router.register(TOKENS_ROUTE, AgencyTokenViewSet, basename="agency-token")
 router.register("repair-applications", RepairApplicationViewSet, basename="repair-application")
 router.register("objections", ObjectionViewSet, basename="objection")
 router.register("commitments", CommitmentViewSet, basename="commitment")
+router.register("inspection-plans", InspectionPlanViewSet, basename="inspection-plan")
+router.register("inspections", InspectionViewSet, basename="inspection")
 
 urlpatterns = [
     # Ahead of the router, whose enterprise routes would otherwise take it.

@@ -478,9 +478,9 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         commitment.status_display = choice_label(Commitment, "status", commitment.status)
     counts = [(kind, label, len(items)) for kind, label, items in sections]
     counts += [
+        ("inspections", _("Inspection results"), page.inspections[0]["total"] if page.inspections else 0),
         ("lists", _("Lists"), len(page.listings)),
         ("commitments", _("Credit commitments"), len(page.commitments)),
-        ("inspections", _("Inspection results"), page.inspections[0]["total"] if page.inspections else 0),
     ]
     return {
         "enterprise": enterprise,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from registry.models import Enterprise
 from sanctions.choices import InspectionOutcome, InspectionPlanStatus, InspectionResultStatus
@@ -145,11 +145,16 @@ def inspection_rates(*, plans: QuerySet[InspectionPlan] | None = None) -> list[G
         for stratum, counts in (plan.strata or {}).items():
             totals[stratum][0] += int(counts.get("population", 0))
             totals[stratum][1] += int(counts.get("drawn", 0))
-    results = published_results().filter(plan_id__in=plan_ids).values_list("grade", "outcome")
-    for grade, outcome in results:
-        stratum = grade or UNGRADED
-        totals[stratum][2] += 1
-        if outcome in PROBLEM_OUTCOMES:
-            totals[stratum][3] += 1
+    results = (
+        published_results()
+        .filter(plan_id__in=plan_ids)
+        .values("grade")
+        .annotate(published=Count("id"), problems=Count("id", filter=Q(outcome__in=PROBLEM_OUTCOMES)))
+        .order_by()
+    )
+    for row in results:
+        stratum = row["grade"] or UNGRADED
+        totals[stratum][2] += row["published"]
+        totals[stratum][3] += row["problems"]
     order += sorted(set(totals) - set(order))
     return [GradeRate(g, *totals[g]) for g in order if g in totals]

@@ -148,3 +148,23 @@ def test_the_public_page_shows_the_realised_rate_per_grade(client, approved_plan
 def test_a_plan_not_drawn_has_no_public_page(client, approved_plan):
     assert client.get(f"/inspections/{approved_plan.pk}/").status_code == 404
     assert client.get(f"/inspections/{approved_plan.pk}/snapshot.json").status_code == 404
+
+
+def test_the_public_pages_cost_a_few_queries_however_many_plans_and_results(
+    client, approved_plan, clerk, reviewer, django_assert_max_num_queries
+):
+    for _ in range(6):
+        graded("D")
+    plan = services.inspection_draw(actor=clerk, plan=approved_plan, seed=SEED)
+    for inspection in plan.inspections.all():
+        services.inspection_result_enter(
+            actor=clerk,
+            inspection=inspection,
+            data={"outcome": InspectionOutcome.NO_PROBLEM, "inspected_on": timezone.localdate()},
+        )
+        services.inspection_result_publish(actor=reviewer, inspection=inspection)
+    client.get("/inspections/")  # the frame's caches warmed
+    with django_assert_max_num_queries(6):
+        assert client.get("/inspections/").status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/inspections/{plan.pk}/").status_code == 200

@@ -4,12 +4,14 @@ from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from lookup.api.changes import ChangeFeedView
+from lookup.api.inspections import EnterpriseInspectionsView
 from lookup.api.statistics import StatisticsView
 from lookup.api.urls import urlpatterns as public_api_urlpatterns
 from lookup.badges.api import BadgeVerifyView
 from lookup.webhooks.api import WebhookViewSet
 from registry.api.token_views import TOKENS_ROUTE, AgencyTokenViewSet
 from registry.api.views import AgencyViewSet, EnterpriseViewSet, USCCExplainView
+from sanctions.inspections.api import InspectionPlanViewSet, InspectionViewSet
 from sanctions.lists.api import EnterpriseMeasuresView
 from sanctions.records.api.views import RecordViewSet
 from sanctions.records.importing.api import ImportViewSet
@@ -25,6 +27,8 @@ router.register("repair-applications", RepairApplicationViewSet, basename="repai
 router.register("objections", ObjectionViewSet, basename="objection")
 router.register("commitments", CommitmentViewSet, basename="commitment")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("inspection-plans", InspectionPlanViewSet, basename="inspection-plan")
+router.register("inspections", InspectionViewSet, basename="inspection")
 
 urlpatterns = [
     # Ahead of the router, whose enterprise routes would otherwise take it.
@@ -33,6 +37,11 @@ urlpatterns = [
     path("badges/verify", BadgeVerifyView.as_view(), name="badge-verify"),
     path("statistics/", StatisticsView.as_view(), name="statistics-api"),
     re_path(r"^changes/?$", ChangeFeedView.as_view(), name="changes"),
+    re_path(
+        r"^public/enterprises/(?P<uscc>[^/.]+)/inspections/?$",
+        EnterpriseInspectionsView.as_view(),
+        name="public-enterprise-inspections",
+    ),
     *router.urls,
     *public_api_urlpatterns,
 ]

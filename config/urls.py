@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("sanctions.records.public_urls")),
     path("", include("sanctions.lists.urls")),
     path("", include("sanctions.remedies.urls")),
+    path("", include("sanctions.inspections.urls")),
 ]
 
 # The portal's pages, and JSON under /api/ (registry/api/exceptions.py).

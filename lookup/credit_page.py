@@ -29,7 +29,7 @@ import psycopg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, models, router
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Window
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,10 +37,11 @@ from django.utils.translation import pgettext
 
 from config.jinja2 import localized_template
 from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
+from sanctions.inspections.selectors import published_results
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import penalty_counts, standing_from
-from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Listing, ListKind
+from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Inspection, Listing, ListKind
 from sanctions.records.selectors import public_records
 from sanctions.remedies.selectors import (
     listing_objection_open,
@@ -126,6 +127,9 @@ LISTING_FIELDS = (
     "removal_conditions",
 )
 COMMITMENT_FIELDS = ("id", "kind", "content", "signed_on", "due_date", "status")
+# Inspection results (抽查检查结果): the latest few on the page, every one on the enterprise's
+# inspections page (sanctions.inspections).
+INSPECTIONS_SHOWN = 10
 
 
 def _json_of(model: type[models.Model], names: tuple[str, ...], **extra) -> JSONObject:
@@ -199,6 +203,23 @@ def _page_queryset(*, uscc: str, today: dt.date):
         .order_by("id")
         .values(json=JSONObject(grade="grade", points="points", model_name="model__name"))[:1]
     )
+    inspections = (
+        published_results()
+        .filter(enterprise=OuterRef("pk"))
+        .order_by("-inspected_on", "-id")
+        .values(
+            json=JSONObject(
+                plan_id="plan_id",
+                plan_title="plan__title",
+                agency_name="plan__agency__name",
+                outcome="outcome",
+                inspected_on="inspected_on",
+                findings="findings",
+                consequences="consequences",
+                total=Window(Count("id")),
+            )
+        )[:INSPECTIONS_SHOWN]
+    )
     division = Division.objects.filter(code=OuterRef("division_code")).values(
         json=JSONObject(name="full_name", level="level", valid_until="valid_until")
     )[:1]
@@ -212,6 +233,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
             page_former=ArraySubquery(former),
             page_rating=Subquery(rating, output_field=models.JSONField()),
             page_division=Subquery(division, output_field=models.JSONField()),
+            page_inspections=ArraySubquery(inspections),
         )
     )
 
@@ -279,13 +301,14 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
         return None
     enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
     # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
-    records, listings, commitments, former, rating, division = row[len(names) :]
+    records, listings, commitments, former, rating, division, inspections = row[len(names) :]
     enterprise.page_records = [json.loads(item) for item in records]
     enterprise.page_listings = [json.loads(item) for item in listings]
     enterprise.page_commitments = [json.loads(item) for item in commitments]
     enterprise.page_former = [json.loads(item) for item in former]
     enterprise.page_rating = json.loads(rating) if rating is not None else None
     enterprise.page_division = json.loads(division) if division is not None else None
+    enterprise.page_inspections = [json.loads(item) for item in inspections]
     return enterprise
 
 
@@ -334,6 +357,8 @@ class CreditPage:
     division: dict[str, Any] | None
     today: dt.date
     objected_listings: set[int] = field(default_factory=set)
+    # --- inspections: published results of random inspections, latest first (at most INSPECTIONS_SHOWN)
+    inspections: list[dict[str, Any]] = field(default_factory=list)
 
 
 def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage | None:
@@ -397,6 +422,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
         division=row.page_division,
         today=today,
         objected_listings=objected,
+        inspections=row.page_inspections,
     )
 
 
@@ -452,6 +478,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         commitment.status_display = choice_label(Commitment, "status", commitment.status)
     counts = [(kind, label, len(items)) for kind, label, items in sections]
     counts += [
+        ("inspections", _("Inspection results"), page.inspections[0]["total"] if page.inspections else 0),
         ("lists", _("Lists"), len(page.listings)),
         ("commitments", _("Credit commitments"), len(page.commitments)),
     ]
@@ -473,6 +500,16 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
             for entry in page.listings
         ],
         "commitments": page.commitments,
+        "inspections": [
+            Fields(
+                item,
+                outcome_display=choice_label(Inspection, "outcome", item["outcome"]),
+                findings=public_text(item["findings"], codes=(enterprise.uscc,)),
+                consequences=public_text(item["consequences"], codes=(enterprise.uscc,)),
+            )
+            for item in page.inspections
+        ],
+        "inspections_total": page.inspections[0]["total"] if page.inspections else 0,
         "listed_period": pgettext("period", "Listed"),
         "updated": timezone.localtime(enterprise.updated_at).strftime("%Y-%m-%d %H:%M")
         if enterprise.updated_at

@@ -170,3 +170,28 @@ class DeadlineKind(models.TextChoices):
     OBJECTION_SOURCE_DECISION = "objection_source_decision", _("Source agency decides an objection")
     REVOKED_REMOVAL = "revoked_removal", _("Remove a record whose decision was revoked")
     REPAIR_REMOVAL = "repair_removal", _("Remove a repaired record from queries")
+
+
+class InspectionPlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting review")
+    APPROVED = "approved", _("Approved, not drawn yet")
+    DRAWN = "drawn", _("Drawn")
+
+
+class InspectionOutcome(models.TextChoices):
+    """The results of a random inspection as the State Administration for Market Regulation
+    publishes them (市场监管总局 抽查检查结果 categories)."""
+
+    NO_PROBLEM = "no_problem", _("No problem found")
+    PROBLEMS_CORRECTED = "problems_corrected", _("Problems found, ordered to correct them")
+    PROBLEMS_PENDING = "problems_pending", _("Problems found, to be dealt with further")
+    NOT_FOUND = "not_found", _("Not found at the registered address")
+    NO_ACTIVITY = "no_activity", _("None of the inspected activities carried on")
+    REFUSED = "refused", _("Refused the inspection, seriously")
+
+
+class InspectionResultStatus(models.TextChoices):
+    PENDING = "pending", _("Not inspected yet")
+    SUBMITTED = "submitted", _("Result awaiting review")
+    PUBLISHED = "published", _("Result published")

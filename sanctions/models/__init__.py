@@ -1,5 +1,6 @@
 """Credit records and their consequences, one module per feature."""
 
+from sanctions.models.inspections import Inspection, InspectionPlan, Inspector, InspectorConflict
 from sanctions.models.lists import Listing, ListKind, ListSubscription, Measure, Memorandum, Notification
 from sanctions.models.ratings import EnterpriseRating, RatingModel, RatingRule
 from sanctions.models.records import (
@@ -27,6 +28,10 @@ __all__ = [
     "EnterpriseRating",
     "ImportBatch",
     "ImportRowError",
+    "Inspection",
+    "InspectionPlan",
+    "Inspector",
+    "InspectorConflict",
     "ListKind",
     "ListSubscription",
     "Listing",

@@ -15,6 +15,7 @@ from sanctions.models import EnterpriseRating
 
 from .bulk import demo_set_seed
 from .context import SeedContext
+from .inspections import inspections_seed
 from .measures import measures_seed
 from .scenarios import scenario_names, scenarios_seed
 
@@ -26,6 +27,7 @@ class DemoReport:
     enterprises: int = 0  # other demo enterprises given credit data
     expired: int = 0
     ratings: int = 0
+    inspections: int = 0  # inspection results published by the demo's drawn plan
     touched: list[int] = field(default_factory=list)
 
     @property
@@ -88,4 +90,5 @@ def credit_seed_demo(*, actor=None, today: dt.date | None = None) -> DemoReport:
         report.touched = touched + more
         report.expired = _expire_due(ctx.today)
         report.ratings = _ratings(report.touched, ctx.today)
+        report.inspections = inspections_seed(ctx)
     return report

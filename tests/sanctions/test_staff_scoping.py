@@ -33,11 +33,13 @@ from registry.accounts import claim_code_issue, enterprise_account_confirm, ente
 from registry.choices import StaffRoleKind
 from registry.models import StaffRole
 from sanctions.choices import ImportStatus
+from sanctions.inspections import services as inspections
 from sanctions.lists import notifications
 from sanctions.models import ImportBatch, Notification
 from sanctions.records import services as records
 from sanctions.remedies import commitments, objections, repair
 from tests.factories import EnterpriseFactory, UserFactory
+from tests.sanctions.inspections.helpers import graded, plan_data, roster
 from tests.sanctions.lists.helpers import draft_listing, publish_listing, publish_record
 from tests.sanctions.payloads import penalty_data
 
@@ -191,6 +193,39 @@ DESK = [
         data={"outcome": "fulfilled", "note": ""},
         admin=REACHES,
     ),
+    # random inspections (sanctions/inspections)
+    Endpoint("inspections:plans", "draft_plan", lists=link("inspections:plan")),
+    Endpoint("inspections:plan", "draft_plan"),
+    Endpoint("inspections:plan-edit", "draft_plan", admin=REACHES),
+    Endpoint("inspections:plan-submit", "draft_plan", method="post", admin=REACHES),
+    Endpoint("inspections:plan-approve", "submitted_plan", role="reviewer", method="post", admin=REACHES),
+    Endpoint(
+        "inspections:plan-send-back",
+        "submitted_plan",
+        role="reviewer",
+        method="post",
+        data={"comment": "请调整抽查比例。"},
+        admin=REACHES,
+    ),
+    Endpoint("inspections:plan-draw", "approved_plan", method="post", admin=REACHES),
+    Endpoint("inspections:inspection", "pending_inspection"),
+    Endpoint(
+        "inspections:inspection-publish",
+        "submitted_inspection",
+        role="reviewer",
+        method="post",
+        admin=REACHES,
+    ),
+    Endpoint(
+        "inspections:inspection-send-back",
+        "submitted_inspection",
+        role="reviewer",
+        method="post",
+        data={"comment": "请补充检查发现的问题。"},
+        admin=REACHES,
+    ),
+    # the agency's own roster: the administrator keeps none
+    Endpoint("inspections:roster", "inspector", lists=lambda inspector: inspector.badge_number, admin=403),
 ]
 
 
@@ -268,6 +303,38 @@ API = [
         data={"outcome": "fulfilled", "note": ""},
         admin=REACHES,
     ),
+    # random inspections (sanctions/inspections/api.py)
+    Endpoint("inspection-plan-list", "draft_plan", lists=api_item),
+    Endpoint("inspection-plan-detail", "draft_plan"),
+    Endpoint("inspection-plan-submit", "draft_plan", method="post", admin=REACHES),
+    Endpoint("inspection-plan-approve", "submitted_plan", role="reviewer", method="post", admin=REACHES),
+    Endpoint(
+        "inspection-plan-send-back",
+        "submitted_plan",
+        role="reviewer",
+        method="post",
+        data={"comment": "请调整抽查比例。"},
+        admin=REACHES,
+    ),
+    Endpoint("inspection-plan-draw", "approved_plan", method="post", admin=REACHES),
+    Endpoint("inspection-list", "pending_inspection", lists=api_item),
+    Endpoint("inspection-detail", "pending_inspection"),
+    Endpoint(
+        "inspection-result",
+        "pending_inspection",
+        method="post",
+        data={"outcome": "no_problem", "inspected_on": timezone.localdate().isoformat()},
+        admin=REACHES,
+    ),
+    Endpoint("inspection-publish", "submitted_inspection", role="reviewer", method="post", admin=REACHES),
+    Endpoint(
+        "inspection-send-back",
+        "submitted_inspection",
+        role="reviewer",
+        method="post",
+        data={"comment": "请补充检查发现的问题。"},
+        admin=REACHES,
+    ),
 ]
 
 # Desk pages and API endpoints that are not about one agency's object, and why.
@@ -277,6 +344,7 @@ NOT_ONE_AGENCYS = {
     "import-columns": "the columns an import reads, the same for every agency",
     "import-template": "a blank file to import, the same for every agency",
     "lists:listing-new": "a form for a new listing",
+    "inspections:plan-new": "a form for a new inspection plan",
     "remedies:commitment-new": "a form for a new commitment",
     "api-root": "the API's index",
     "enterprise-list": "public registry data",
@@ -446,6 +514,40 @@ class AgencyWork:
             signed_on=timezone.localdate() - dt.timedelta(days=40),
             due_date=timezone.localdate() - dt.timedelta(days=10),
         )
+
+    def _plan(self, *, submit: bool = False):
+        return inspections.plan_create(actor=self.clerk, agency=self.agency, data=plan_data(), submit=submit)
+
+    @cached_property
+    def draft_plan(self):
+        return self._plan()
+
+    @cached_property
+    def submitted_plan(self):
+        return self._plan(submit=True)
+
+    @cached_property
+    def approved_plan(self):
+        roster(self.agency, self.registry_admin)
+        graded("D")
+        return inspections.plan_approve(actor=self.reviewer, plan=self._plan(submit=True))
+
+    @cached_property
+    def pending_inspection(self):
+        plan = inspections.inspection_draw(actor=self.clerk, plan=self.approved_plan)
+        return plan.inspections.get()
+
+    @cached_property
+    def submitted_inspection(self):
+        return inspections.inspection_result_enter(
+            actor=self.clerk,
+            inspection=self.pending_inspection,
+            data={"outcome": "no_problem", "inspected_on": timezone.localdate()},
+        )
+
+    @cached_property
+    def inspector(self):
+        return roster(self.agency, self.registry_admin)[0]
 
 
 @pytest.fixture

@@ -157,7 +157,8 @@ class Command(BaseCommand):
                     f"Credit data: {credit.scenarios} situations and {credit.enterprises} other enterprises given "
                     f"their records, lists and commitments, {credit.measures} joint measures published, "
                     f"badges for {badges} enterprises, {credit.expired} records past their publicity marked expired, "
-                    f"{credit.ratings} ratings computed ({time.perf_counter() - started:.1f} s)."
+                    f"{credit.ratings} ratings computed, {credit.inspections} inspection results published "
+                    f"({time.perf_counter() - started:.1f} s)."
                 )
             )
             if enterprises:

@@ -1,0 +1,21 @@
+"""Personas and a plan ready to draw, for the random-inspection tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanctions.inspections import services
+
+from .helpers import plan_data, roster
+
+
+@pytest.fixture
+def inspectors(market_agency, agency_admin):
+    """Four inspectors on the market agency's roster (clerks of the agency)."""
+    return roster(market_agency, agency_admin)
+
+
+@pytest.fixture
+def approved_plan(market_agency, clerk, reviewer, inspectors):
+    plan = services.plan_create(actor=clerk, agency=market_agency, data=plan_data(), submit=True)
+    return services.plan_approve(actor=reviewer, plan=plan)

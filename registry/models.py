@@ -493,3 +493,6 @@ class SignInAddress(models.Model):
 
     def __str__(self) -> str:  # no address: this shows in the audit trail
         return f"{self.get_channel_display()} #{self.pk}"
+
+
+from registry.annual_reports.models import AnnualReport, AnnualReportReminder  # noqa: E402, F401  (registered with the app)

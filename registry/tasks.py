@@ -20,3 +20,12 @@ def audit_verify() -> dict:
     if not report.ok:
         logger.error("audit chain broken at entry #%s: %s", report.first_broken_id, report.reason)
     return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}
+
+
+@shared_task(name="registry.tasks.annual_report_reminders")
+def annual_report_reminders() -> int:
+    """Daily: on and after 1 and 20 June, remind enterprise users whose report is missing (once each)."""
+    from .annual_reports.services import annual_report_reminders_send
+
+    with request_context(prefix="task:annual_report_reminders:"):
+        return annual_report_reminders_send()

@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from config.jinja2 import localized_template
-from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public_report_json, report_decoded
 from registry.annual_reports.rules import OPTIONAL_FIELDS as ANNUAL_REPORT_OPTIONAL
+from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public_report_json, report_decoded
 from registry.models import Agency, AnnualReport, Division, Enterprise, EnterpriseFormerName
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings

@@ -16,9 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from registry.annual_reports.selectors import annual_reports_public
 from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
-from registry.annual_reports.selectors import annual_reports_public
 from registry.models import Enterprise
 from registry.selectors import SearchPage, enterprise_in_path, enterprise_list, enterprise_search_page
 from sanctions.lists.selectors import active_listings_for

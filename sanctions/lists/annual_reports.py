@@ -12,7 +12,8 @@ The job enters, for each enterprise in operation that was established by 31 Dece
 has no report for Y, one listing whose document number names the year and the enterprise
 (``年报Y-<USCC>``): that number is what makes the job idempotent, even after a removal. Listings are
 made through ``listings_enter_by_rule`` for the competent agency: the agency named as the
-enterprise's registration authority when the registry has it, else ``ANNUAL_REPORTS_AGENCY``.
+enterprise's registration authority when the registry has it; else the provincial market regulator
+of the enterprise's province (its division's first two digits); else ``ANNUAL_REPORTS_AGENCY``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 from registry.accounts import ensure_acts_for
 from registry.annual_reports import rules
 from registry.audit import audit_write
-from registry.choices import EnterpriseStatus
+from registry.choices import AgencyLevel, EnterpriseStatus, PublicitySystem
 from registry.models import Agency, AnnualReport, Enterprise
 from registry.services import system_actor
 from sanctions.choices import ListingStatus, RemovalReason
@@ -77,15 +78,24 @@ def not_filed(*, year: int) -> QuerySet[Enterprise]:
     )
 
 
-def _agencies() -> tuple[dict[str, int], int | None]:
+def _agencies() -> tuple[dict[str, int], dict[str, int], int | None]:
     by_name = dict(Agency.objects.values_list("name", "pk"))
+    # The provincial market regulator, by the first two digits of its division.
+    by_province = {
+        code[:2]: pk
+        for code, pk in Agency.objects.filter(
+            publicity_system=PublicitySystem.MARKET_REGULATION, level=AgencyLevel.PROVINCIAL
+        )
+        .order_by("-pk")
+        .values_list("division_id", "pk")
+    }
     fallback = None
     code = getattr(settings, "ANNUAL_REPORTS_AGENCY", "")
     if code:
         fallback = Agency.objects.filter(uscc=code).values_list("pk", flat=True).first()
         if fallback is None:
             logger.error("ANNUAL_REPORTS_AGENCY %s is not an agency of the registry", code)
-    return by_name, fallback
+    return by_name, by_province, fallback
 
 
 @transaction.atomic
@@ -102,18 +112,20 @@ def annual_reports_enforce_batch(
     due = not_filed(year=year)
     if after is not None:
         due = due.filter(pk__gt=after)
-    rows = list(due.order_by("pk").values_list("pk", "uscc", "registration_authority")[:size])
+    rows = list(
+        due.order_by("pk").values_list("pk", "uscc", "registration_authority", "division_code")[:size]
+    )
     if not rows:
         return None
-    by_name, fallback = _agencies()
+    by_name, by_province, fallback = _agencies()
     list_kind = ListKind.objects.get(code=LIST_KIND)
     grounds = (
         f"未在{rules.deadline(year).year}年6月30日前通过企业信用信息公示系统报送并公示{year}年度报告"
         "（《企业信息公示暂行条例》第八条）。"
     )
     entries, orphans = [], 0
-    for pk, uscc, authority in rows:
-        agency_id = by_name.get(authority) or fallback
+    for pk, uscc, authority, division in rows:
+        agency_id = by_name.get(authority) or by_province.get(division[:2]) or fallback
         if agency_id is None:
             orphans += 1
             continue
@@ -196,6 +208,13 @@ def annual_report_removal_apply(*, actor: User, enterprise: Enterprise, year: in
         target=listing,
         after={"year": year, "report_filed_at": report.filed_at},
     )
+    return listing_remove_for_report(listing=listing, report=report)
+
+
+def listing_remove_for_report(*, listing: Listing, report: AnnualReport) -> Listing:
+    """Take the listing off once the enterprise has filed the missing report and applied
+    (企业经营异常名录管理暂行办法 art. 11); the platform's system account decides, the rule being a fact."""
+    year = report.year
     filed = timezone.localdate(report.filed_at)
     note = (
         f"{year}年度报告已于{filed.isoformat()}补报并公示；企业于{timezone.localdate().isoformat()}申请移出"

@@ -153,11 +153,29 @@ def test_a_list_kind_that_wants_review_gets_a_submitted_listing_for_its_agencys_
     assert enterprise_standing(enterprise=enterprise).level == "attention"
 
 
+def test_the_provincial_market_regulator_acts_when_the_registration_authority_is_not_an_agency_here(
+    monkeypatch, market_agency
+):
+    market_agency.publicity_system = "market_regulation"
+    market_agency.save(update_fields=["publicity_system"])
+    enterprise = EnterpriseFactory(
+        established_on=dt.date(2021, 1, 1),
+        status="in_operation",
+        registration_authority="杭州市西湖区市场监督管理局",
+    )
+    at(monkeypatch, dt.date(2026, 7, 1))
+    annual_reports_enforce()
+    assert Listing.objects.get(enterprise=enterprise).agency == market_agency
+
+
 def test_without_a_matching_agency_the_configured_one_acts_and_otherwise_none(
     monkeypatch, settings, other_agency
 ):
     enterprise = EnterpriseFactory(
-        established_on=dt.date(2021, 1, 1), status="in_operation", registration_authority="某区市场监督管理局"
+        established_on=dt.date(2021, 1, 1),
+        status="in_operation",
+        registration_authority="北京市朝阳区市场监督管理局",
+        division_code="110105",
     )
     at(monkeypatch, dt.date(2026, 7, 1))
     settings.ANNUAL_REPORTS_AGENCY = ""

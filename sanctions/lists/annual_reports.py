@@ -100,7 +100,11 @@ def _agencies() -> tuple[dict[str, int], dict[str, int], int | None]:
 
 @transaction.atomic
 def annual_reports_enforce_batch(
-    *, today: dt.date | None = None, after: int | None = None, size: int | None = None
+    *,
+    today: dt.date | None = None,
+    after: int | None = None,
+    size: int | None = None,
+    enterprise_ids: list[int] | None = None,
 ) -> tuple[int, int] | None:
     """One batch of the daily job: the next ``size`` enterprises (by id, after ``after``) that have
     not filed the report for the year whose period has ended, entered into the abnormal operations
@@ -110,6 +114,8 @@ def annual_reports_enforce_batch(
     size = size or settings.EXPIRY_BATCH_ROWS
     year = year_to_enforce(today)
     due = not_filed(year=year)
+    if enterprise_ids is not None:  # the demo's seeding: only its own enterprises
+        due = due.filter(pk__in=enterprise_ids)
     if after is not None:
         due = due.filter(pk__gt=after)
     rows = list(
@@ -150,10 +156,14 @@ def annual_reports_enforce_due_count(*, today: dt.date | None = None) -> int:
     return not_filed(year=year_to_enforce(today or timezone.localdate())).count()
 
 
-def annual_reports_enforce(*, today: dt.date | None = None, size: int | None = None) -> int:
+def annual_reports_enforce(
+    *, today: dt.date | None = None, size: int | None = None, enterprise_ids: list[int] | None = None
+) -> int:
     """The whole daily job, batch after batch (each its own transaction). Returns enterprises handled."""
     total, after = 0, None
-    while done := annual_reports_enforce_batch(today=today, after=after, size=size):
+    while done := annual_reports_enforce_batch(
+        today=today, after=after, size=size, enterprise_ids=enterprise_ids
+    ):
         total += done[0]
         after = done[1]
     return total

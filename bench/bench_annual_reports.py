@@ -81,7 +81,9 @@ def _seed(enterprises: int) -> dict:
         )
         timings["reports_s"] = round(time.perf_counter() - started, 1)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE registry_enterprise; ANALYZE registry_annualreport; ANALYZE sanctions_listing")
+        cursor.execute(
+            "ANALYZE registry_enterprise; ANALYZE registry_annualreport; ANALYZE sanctions_listing"
+        )
     return timings
 
 

@@ -195,3 +195,34 @@ def test_another_enterprises_user_cannot_apply_for_removal(monkeypatch, owner, r
     annual_reports_enforce()
     with pytest.raises(PermissionDenied):
         annual_report_removal_apply(actor=stranger, enterprise=enterprise, year=2025)
+
+
+def test_the_daily_tasks_are_scheduled_and_run_the_services(monkeypatch, settings, owner):
+    from config.celery import app
+    from registry.tasks import annual_report_reminders
+    from sanctions.tasks import annual_reports_enforce as enforce_task
+
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"sanctions.tasks.annual_reports_enforce", "registry.tasks.annual_report_reminders"} <= schedule
+    assert {"sanctions.tasks.annual_reports_enforce", "registry.tasks.annual_report_reminders"} <= set(
+        app.tasks
+    )
+    enterprise, _user = owner
+    at(monkeypatch, dt.date(2026, 6, 1))
+    assert annual_report_reminders() == 1
+    at(monkeypatch, dt.date(2026, 7, 1))
+    assert enforce_task() == 1
+    assert Listing.objects.get(enterprise=enterprise).status == "active"
+
+
+def test_each_rule_listing_has_its_audit_entry_by_the_system_account(monkeypatch, owner):
+    from registry.models import AuditEntry
+    from registry.services import system_actor
+
+    enterprise, _user = owner
+    at(monkeypatch, dt.date(2026, 7, 1))
+    annual_reports_enforce()
+    listing = Listing.objects.get(enterprise=enterprise)
+    entry = AuditEntry.objects.get(action="listing.create.rule.active", target_id=str(listing.pk))
+    assert entry.actor_id == system_actor().pk
+    assert listing.created_by == system_actor() and listing.published_by == system_actor()

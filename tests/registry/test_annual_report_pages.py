@@ -119,3 +119,15 @@ def test_pages_need_a_signed_in_enterprise_account(client):
     assert response.status_code == 302
     follow = client.get(response["Location"])  # the staff sign-in sends /account/ pages to the enterprise one
     assert follow.status_code == 302 and follow["Location"].startswith("/account/sign-in/")
+
+
+def test_an_administrator_sees_every_version_in_the_admin_but_cannot_change_it(
+    monkeypatch, client, admin_client, signed_in
+):
+    at(monkeypatch, dt.date(2026, 3, 3))
+    client.post("/account/annual-reports/2025/", _form())
+    report = AnnualReport.objects.get()
+    assert admin_client.get("/admin/registry/annualreport/").status_code == 200
+    assert admin_client.get(f"/admin/registry/annualreport/{report.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/registry/annualreport/add/").status_code == 403
+    assert admin_client.post(f"/admin/registry/annualreport/{report.pk}/change/", {}).status_code == 403

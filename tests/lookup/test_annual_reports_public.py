@@ -84,3 +84,15 @@ def test_the_api_answers_404_in_json_for_an_unknown_code(api):
     response = api.get("/api/v1/public/enterprises/91330106MA27XXXXX1/annual-reports/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_credit_report_pdf_carries_the_annual_reports_with_only_the_published_figures(client, filed):
+    from tests.lookup.report.test_report import pdf_text
+
+    response = client.get(f"/enterprises/{filed.uscc}/report.pdf", HTTP_COOKIE="django_language=en")
+    assert response.status_code == 200
+    text = "".join(pdf_text(response.content).split())
+    assert "Annualreportfor2025" in text and "correctedon2026-05-06" in text
+    assert "浙江省杭州市西湖区文三路90号" in text
+    assert "12345.67" not in text  # tax paid: not published
+    assert "Notpublishedbytheenterprise" in text

@@ -105,11 +105,13 @@ def annual_reports_enforce_batch(
     after: int | None = None,
     size: int | None = None,
     enterprise_ids: list[int] | None = None,
+    fallback_agency_id: int | None = None,
 ) -> tuple[int, int] | None:
     """One batch of the daily job: the next ``size`` enterprises (by id, after ``after``) that have
     not filed the report for the year whose period has ended, entered into the abnormal operations
     list. Returns (enterprises handled, the last id) or None when none is left. An enterprise with
-    no competent agency in the registry is skipped and logged (it is picked up once one is set)."""
+    no competent agency in the registry (nor ``fallback_agency_id``, the demo's national regulator)
+    is skipped and logged: it is picked up once one is set."""
     today = today or timezone.localdate()
     size = size or settings.EXPIRY_BATCH_ROWS
     year = year_to_enforce(today)
@@ -131,7 +133,7 @@ def annual_reports_enforce_batch(
     )
     entries, orphans = [], 0
     for pk, uscc, authority, division in rows:
-        agency_id = by_name.get(authority) or by_province.get(division[:2]) or fallback
+        agency_id = by_name.get(authority) or by_province.get(division[:2]) or fallback or fallback_agency_id
         if agency_id is None:
             orphans += 1
             continue
@@ -157,12 +159,20 @@ def annual_reports_enforce_due_count(*, today: dt.date | None = None) -> int:
 
 
 def annual_reports_enforce(
-    *, today: dt.date | None = None, size: int | None = None, enterprise_ids: list[int] | None = None
+    *,
+    today: dt.date | None = None,
+    size: int | None = None,
+    enterprise_ids: list[int] | None = None,
+    fallback_agency_id: int | None = None,
 ) -> int:
     """The whole daily job, batch after batch (each its own transaction). Returns enterprises handled."""
     total, after = 0, None
     while done := annual_reports_enforce_batch(
-        today=today, after=after, size=size, enterprise_ids=enterprise_ids
+        today=today,
+        after=after,
+        size=size,
+        enterprise_ids=enterprise_ids,
+        fallback_agency_id=fallback_agency_id,
     ):
         total += done[0]
         after = done[1]

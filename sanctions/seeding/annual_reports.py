@@ -20,7 +20,7 @@ from django.utils import timezone
 from registry.annual_reports.rules import deadline
 from registry.annual_reports.services import annual_report_file
 from registry.choices import EnterpriseStatus
-from registry.models import AnnualReport, Enterprise
+from registry.models import Agency, AnnualReport, Enterprise
 from registry.seeding import demo_enterprise_codes
 from registry.services import system_actor
 from sanctions.lists.annual_reports import (
@@ -127,7 +127,11 @@ def annual_reports_seed(*, today: dt.date | None = None) -> dict[str, int]:
     # 1 July: the daily job lists every demo enterprise still without a report (only the demo's: the
     # synthetic ones are left to the scheduled job and the bench).
     ids = [e.pk for n, e in todo if kind(n, e) in ("late", "missing")]
-    counts["listed"] = annual_reports_enforce(today=deadline(year) + dt.timedelta(days=1), enterprise_ids=ids)
+    # The demo has provincial regulators for a few provinces only: the national one acts for the rest.
+    national = Agency.objects.filter(name="国家市场监督管理总局").values_list("pk", flat=True).first()
+    counts["listed"] = annual_reports_enforce(
+        today=deadline(year) + dt.timedelta(days=1), enterprise_ids=ids, fallback_agency_id=national
+    )
     for n, e in todo:
         if kind(n, e) == "late":
             report = annual_report_file(

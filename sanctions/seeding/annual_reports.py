@@ -91,6 +91,11 @@ def annual_reports_seed(*, today: dt.date | None = None) -> dict[str, int]:
         ).order_by("uscc")
     )
     done = set(AnnualReport.objects.filter(year=year).values_list("enterprise_id", flat=True))
+    done |= set(
+        Listing.objects.filter(document_number__startswith=document_prefix(year)).values_list(
+            "enterprise_id", flat=True
+        )
+    )
     todo = [(n, e) for n, e in enumerate(enterprises) if e.pk not in done]
     if not todo:
         return counts

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -87,8 +87,6 @@ def annual_report_file_view(request: HttpRequest, year: int) -> HttpResponse:
                 report = annual_report_file(
                     enterprise=enterprise, year=year, data=form.service_data(), actor=request.user
                 )
-            except PermissionDenied:
-                raise
             except ValidationError as exc:
                 form.add_service_error(exc)
             else:

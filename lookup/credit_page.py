@@ -36,7 +36,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from config.jinja2 import localized_template
-from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
+from registry.annual_reports.rules import OPTIONAL_FIELDS as ANNUAL_REPORT_OPTIONAL
+from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public_report_json, report_decoded
+from registry.models import Agency, AnnualReport, Division, Enterprise, EnterpriseFormerName
 from sanctions.inspections.selectors import published_results
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
@@ -223,6 +225,10 @@ def _page_queryset(*, uscc: str, today: dt.date):
     division = Division.objects.filter(code=OuterRef("division_code")).values(
         json=JSONObject(name="full_name", level="level", valid_until="valid_until")
     )[:1]
+    # The latest years' annual reports, only the figures chosen public (registry.annual_reports.selectors).
+    annual_reports = (
+        latest_reports().filter(enterprise=OuterRef("pk")).order_by("-year").values(json=public_report_json())
+    )[:PAGE_YEARS]
     return (
         Enterprise.objects.filter(uscc=uscc)
         .only(*ENTERPRISE_FIELDS)
@@ -234,6 +240,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
             page_rating=Subquery(rating, output_field=models.JSONField()),
             page_division=Subquery(division, output_field=models.JSONField()),
             page_inspections=ArraySubquery(inspections),
+            page_annual_reports=ArraySubquery(annual_reports),
         )
     )
 
@@ -301,7 +308,7 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
         return None
     enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
     # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
-    records, listings, commitments, former, rating, division, inspections = row[len(names) :]
+    records, listings, commitments, former, rating, division, inspections, annual_reports = row[len(names) :]
     enterprise.page_records = [json.loads(item) for item in records]
     enterprise.page_listings = [json.loads(item) for item in listings]
     enterprise.page_commitments = [json.loads(item) for item in commitments]
@@ -309,6 +316,7 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     enterprise.page_rating = json.loads(rating) if rating is not None else None
     enterprise.page_division = json.loads(division) if division is not None else None
     enterprise.page_inspections = [json.loads(item) for item in inspections]
+    enterprise.page_annual_reports = [json.loads(item) for item in annual_reports]
     return enterprise
 
 
@@ -359,6 +367,7 @@ class CreditPage:
     objected_listings: set[int] = field(default_factory=set)
     # --- inspections: published results of random inspections, latest first (at most INSPECTIONS_SHOWN)
     inspections: list[dict[str, Any]] = field(default_factory=list)
+    annual_reports: list[dict[str, Any]] = field(default_factory=list)
 
 
 def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage | None:
@@ -423,6 +432,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
         today=today,
         objected_listings=objected,
         inspections=row.page_inspections,
+        annual_reports=[report_decoded(data) for data in row.page_annual_reports],
     )
 
 
@@ -482,6 +492,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         ("lists", _("Lists"), len(page.listings)),
         ("commitments", _("Credit commitments"), len(page.commitments)),
     ]
+    counts.insert(len(sections), ("annual-reports", _("Annual reports"), len(page.annual_reports)))
     return {
         "enterprise": enterprise,
         "labels": Fields(
@@ -510,6 +521,14 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
             for item in page.inspections
         ],
         "inspections_total": page.inspections[0]["total"] if page.inspections else 0,
+        "annual_reports": [
+            Fields(
+                report,
+                status_display=choice_label(AnnualReport, "operating_status", report["operating_status"]),
+            )
+            for report in page.annual_reports
+        ],
+        "annual_report_optional": ANNUAL_REPORT_OPTIONAL,
         "listed_period": pgettext("period", "Listed"),
         "updated": timezone.localtime(enterprise.updated_at).strftime("%Y-%m-%d %H:%M")
         if enterprise.updated_at

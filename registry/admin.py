@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import services
 from .models import (
     Agency,
+    AnnualReport,
     ApiToken,
     AuditEntry,
     CalendarDay,
@@ -383,3 +384,14 @@ class TOTPDeviceAdmin(ReadOnlyModelAdmin):
                 self.message_user(request, f"{user}: {exc}", messages.ERROR)
                 return
             self.message_user(request, _("%(name)s sets up a new app at the next sign-in.") % {"name": user})
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(ReadOnlyModelAdmin):
+    """Filed and corrected by the enterprise (``annual_report_file``); shown here, every version."""
+
+    list_display = ["enterprise", "year", "version", "filed_at", "is_late"]
+    list_filter = ["year", "is_late"]
+    search_fields = ["enterprise__uscc", "enterprise__name"]
+    list_select_related = ["enterprise"]
+    show_full_result_count = False

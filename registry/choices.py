@@ -108,3 +108,18 @@ class ChangeKind(models.TextChoices):
     ENTERPRISE_CHANGED = "enterprise.changed", _("Enterprise's registration changed")
     ENTERPRISE_DEREGISTERED = "enterprise.deregistered", _("Enterprise deregistered")
     BADGE_REVOKED = "badge.revoked", _("Badge revoked")
+
+
+class AnnualReportStatus(models.TextChoices):
+    """The enterprise's state of existence as its annual report declares it (存续状态)."""
+
+    OPERATING = "operating", _("Operating")
+    SUSPENDED = "suspended", _("Business suspended")
+    LIQUIDATING = "liquidating", _("In liquidation")
+
+
+class ReminderStage(models.TextChoices):
+    """Which of the reminders before the annual report's deadline (30 June)."""
+
+    FIRST = "first", _("First reminder (1 June)")
+    FINAL = "final", _("Final reminder (20 June)")

@@ -550,3 +550,6 @@ class ChangeFeedPrune(models.Model):
 
     def __str__(self) -> str:
         return f"{self.through_txid}.{self.through_id}"
+
+
+from registry.annual_reports.models import AnnualReport, AnnualReportReminder  # noqa: E402, F401  (registered with the app)

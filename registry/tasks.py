@@ -29,3 +29,12 @@ def changes_prune() -> int:
 
     with request_context(prefix="task:changes_prune:"):
         return prune()
+
+
+@shared_task(name="registry.tasks.annual_report_reminders")
+def annual_report_reminders() -> int:
+    """Daily: on and after 1 and 20 June, remind enterprise users whose report is missing (once each)."""
+    from .annual_reports.services import annual_report_reminders_send
+
+    with request_context(prefix="task:annual_report_reminders:"):
+        return annual_report_reminders_send()

@@ -151,3 +151,13 @@ def statistics_refresh() -> dict:
     with request_context(prefix="task:statistics_refresh:"):
         snapshot = refresh()
     return {"version": snapshot.version, "duration_ms": snapshot.duration_ms}
+
+
+@shared_task(name=task_names.ANNUAL_REPORTS_ENFORCE)
+def annual_reports_enforce() -> int:
+    """Daily: enter the enterprises that have not filed last year's annual report by 30 June into the
+    abnormal operations list (nothing before 1 July; idempotent, in batches)."""
+    from sanctions.lists.annual_reports import annual_reports_enforce as enforce
+
+    with request_context(prefix="task:annual_reports_enforce:"):
+        return enforce()

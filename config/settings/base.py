@@ -379,6 +379,17 @@ RECORD_IMPORT_MAX_ERROR_RATE = float(os.environ.get("RECORD_IMPORT_MAX_ERROR_RAT
 RECORD_IMPORT_ERROR_RATE_MIN_ROWS = int(os.environ.get("RECORD_IMPORT_ERROR_RATE_MIN_ROWS", "1000"))
 # Records or listings whose publicity or term ended, marked per transaction by the daily jobs.
 EXPIRY_BATCH_ROWS = int(os.environ.get("EXPIRY_BATCH_ROWS", "5000"))
+# Annual reports (docs/annual-reports.md): the agency (by USCC) that enters non-filers into the
+# abnormal operations list when the enterprise's registration authority is not an agency of the registry.
+ANNUAL_REPORTS_AGENCY = os.environ.get("ANNUAL_REPORTS_AGENCY", "")
+CELERY_BEAT_SCHEDULE["annual-reports-enforce-daily"] = {
+    "task": "sanctions.tasks.annual_reports_enforce",
+    "schedule": crontab(hour=0, minute=15),
+}
+CELERY_BEAT_SCHEDULE["annual-report-reminders-daily"] = {
+    "task": "registry.tasks.annual_report_reminders",
+    "schedule": crontab(hour=8, minute=0),
+}
 
 # --- Change feed (registry/changes.py, GET /api/v1/changes/) --------------------------------------
 # This platform's code, the provenance of every event it writes (partners name it when they import).

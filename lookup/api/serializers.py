@@ -183,3 +183,60 @@ class PublicListingSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
     removal_conditions = serializers.CharField()
+
+
+# --- annual ---
+_OPTIONAL_HELP = "Null unless the enterprise chose to publish it (see `published_fields`)."
+
+
+def _amount(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True, help_text=help_text)
+
+
+class AnnualReportInvestmentSerializer(serializers.Serializer):
+    uscc = serializers.CharField(help_text="The unified social credit code of the enterprise invested in.")
+    name = serializers.CharField()
+
+
+class AnnualReportWebsiteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["website", "shop"], help_text="A website or an online shop.")
+    name = serializers.CharField()
+    url = serializers.CharField()
+
+
+class PublicAnnualReportSerializer(serializers.Serializer):
+    """One year's annual report (its current version) as anyone may see it. Amounts in 10,000 yuan."""
+
+    year = serializers.IntegerField(help_text="The year reported on (filed in the next year).")
+    version = serializers.IntegerField(help_text="1 for the first filing; each correction adds one.")
+    first_filed_on = serializers.DateField(help_text="When the report for this year was first filed.")
+    corrected_on = serializers.ListField(
+        child=serializers.DateField(), help_text="The day of each correction."
+    )
+    is_late = serializers.BooleanField(help_text="First filed after 30 June of the next year.")
+    published_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="The optional figures the enterprise chose to publish."
+    )
+    operating_status = serializers.ChoiceField(choices=["operating", "suspended", "liquidating"])
+    address = serializers.CharField()
+    postal_code = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField()
+    email = serializers.CharField(allow_blank=True)
+    subscribed_capital = _amount("Subscribed capital.")
+    paid_in_capital = _amount("Paid-in capital.")
+    investments = AnnualReportInvestmentSerializer(many=True)
+    websites = AnnualReportWebsiteSerializer(many=True)
+    employees = serializers.IntegerField(allow_null=True, help_text=_OPTIONAL_HELP)
+    total_assets = _amount(_OPTIONAL_HELP)
+    total_liabilities = _amount(_OPTIONAL_HELP)
+    owners_equity = _amount(_OPTIONAL_HELP)
+    total_revenue = _amount(_OPTIONAL_HELP)
+    main_business_revenue = _amount(_OPTIONAL_HELP)
+    total_profit = _amount(_OPTIONAL_HELP)
+    net_profit = _amount(_OPTIONAL_HELP)
+    tax_paid = _amount(_OPTIONAL_HELP)
+    insured_employees = serializers.IntegerField(allow_null=True, help_text=_OPTIONAL_HELP)
+    social_insurance_contributions = _amount(_OPTIONAL_HELP)
+
+
+# --- end annual ---

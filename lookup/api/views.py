@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from registry.annual_reports.selectors import annual_reports_public
 from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
 from registry.models import Enterprise
@@ -28,6 +29,7 @@ from ..developer_keys import DeveloperKeyAuthentication
 from ..masking import public_listing_fields, public_record_fields
 from . import schema  # noqa: F401 - registers the developer key's OpenAPI security scheme
 from .serializers import (
+    PublicAnnualReportSerializer,
     PublicEnterpriseSummarySerializer,
     PublicListingSerializer,
     PublicRecordSerializer,
@@ -230,4 +232,29 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         standing = enterprise_standing(enterprise=enterprise, today=today)
         return Response(
             StandingSerializer({"uscc": enterprise.uscc, **standing.as_dict(), "as_of": today}).data
+        )
+
+    @extend_schema(
+        summary="An enterprise's annual reports, year by year, with only the figures it chose to publish",
+        description=(
+            "Each year's current version (corrections replace what is shown and are dated in "
+            "`corrected_on`), newest year first. Contact details, state of operation, capital, "
+            "investments and websites are always public (企业信息公示暂行条例 art. 9); employees, "
+            "financial figures, tax and social insurance are null unless the enterprise published them."
+        ),
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={200: PublicAnnualReportSerializer(many=True), 404: NO_ENTERPRISE, **COMMON},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="annual-reports",
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PublicAnnualReportSerializer,
+    )
+    def annual_reports(self, request, uscc: str):
+        enterprise = self.get_object()
+        return Response(
+            PublicAnnualReportSerializer(annual_reports_public(enterprise=enterprise), many=True).data
         )

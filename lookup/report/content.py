@@ -10,6 +10,8 @@ from typing import Any
 from django.utils import translation
 
 from lookup.masking import public_listing_fields, sections_of
+from registry.annual_reports import rules
+from registry.annual_reports.selectors import PAGE_YEARS, annual_reports_public
 from registry.models import Enterprise
 from registry.selectors import division_describe
 from sanctions.lists.selectors import active_listings_for
@@ -76,7 +78,24 @@ def report_content(
             "standing": standing.as_dict() | {"details": standing.details},
             "records": sections_of(records),
             "listings": [public_listing_fields(entry, enterprise=enterprise) for entry in listings],
+            # Added within format 2: a report issued before has no such key and renders without it.
+            "annual_reports": annual_reports_content(enterprise=enterprise),
         }
+
+
+def annual_reports_content(*, enterprise: Enterprise) -> list[dict[str, Any]]:
+    """The latest years' annual reports as the credit page shows them (only the published figures)."""
+    return [
+        {
+            "year": report["year"],
+            "first_filed_on": _iso(report["first_filed_on"]),
+            "corrected_on": [_iso(day) for day in report["corrected_on"]],
+            "is_late": report["is_late"],
+            **{name: report[name] for name in (*rules.PUBLIC_FIELDS, *rules.OPTIONAL_FIELDS)},
+            "published_fields": report["published_fields"],
+        }
+        for report in annual_reports_public(enterprise=enterprise)[:PAGE_YEARS]
+    ]
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:

@@ -186,6 +186,17 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
                 # A heading never stays alone at the foot of a page.
                 story.append(KeepTogether(([title_para] if index == 0 else []) + block))
 
+        # --- annual ---
+        annual = content.get("annual_reports")
+        if annual is not None:  # reports issued before annual reports were shown have no such key
+            title_para = p(f"{_('Annual reports')} ({len(annual)})", heading)
+            if not annual:
+                story.append(KeepTogether([title_para, p(_("No annual report filed."), small)]))
+            for index, report in enumerate(annual):
+                block = [_annual_report_table(report, facts_table), Spacer(1, 3 * mm)]
+                story.append(KeepTogether(([title_para] if index == 0 else []) + block))
+        # --- end annual ---
+
         listings = content.get("listings", [])
         title_para = p(f"{_('Lists')} ({len(listings)})", heading)
         if not listings:
@@ -236,6 +247,62 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
         )
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
+
+
+def _annual_report_table(report: dict[str, Any], facts_table):
+    from registry.annual_reports.rules import OPTIONAL_FIELDS
+    from registry.choices import AnnualReportStatus
+
+    filed = report["first_filed_on"] or ""
+    for day in report["corrected_on"]:
+        filed += " · " + _("corrected on %(date)s") % {"date": day}
+    if report["is_late"]:
+        filed += " · " + _("Filed late")
+    rows: list[tuple[str, Any]] = [
+        (_("Annual report for %(year)s") % {"year": report["year"]}, filed),
+        (_("State of operation"), _choice_label(AnnualReportStatus, report["operating_status"])),
+        (
+            _("Postal address"),
+            report["address"] + (f" ({report['postal_code']})" if report["postal_code"] else ""),
+        ),
+        (_("Telephone"), report["phone"]),
+        (_("E-mail"), report["email"] or None),
+    ]
+    for key, label in (
+        ("subscribed_capital", _("Subscribed capital")),
+        ("paid_in_capital", _("Paid-in capital")),
+    ):
+        if report[key] is not None:
+            rows.append((label, _("%(amount)s × 10,000 yuan") % {"amount": report[key]}))
+    for key, label in OPTIONAL_FIELDS.items():
+        if key not in report["published_fields"]:
+            rows.append((str(label), _("Not published by the enterprise")))
+        elif key in ("employees", "insured_employees"):
+            rows.append((str(label), str(report[key])))
+        else:
+            rows.append((str(label), _("%(amount)s × 10,000 yuan") % {"amount": report[key]}))
+    if report["investments"]:
+        rows.append(
+            (
+                _("Investments in other enterprises"),
+                "、".join(f"{i['name']} {i['uscc']}" for i in report["investments"]),
+            )
+        )
+    if report["websites"]:
+        rows.append(
+            (
+                _("Websites and online shops"),
+                "、".join(
+                    f"{_('Online shop') if w['kind'] == 'shop' else _('Website')}: {w['name']} {w['url']}"
+                    for w in report["websites"]
+                ),
+            )
+        )
+    table = facts_table(rows)
+    table.setStyle(
+        [("BACKGROUND", (0, 0), (-1, 0), "#eaeef2"), ("LINEABOVE", (0, 0), (-1, 0), 0.75, "#57606a")]
+    )
+    return table
 
 
 def _listing_table(entry: dict[str, Any], facts_table):

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from sanctions.lists.views import desk, public
+from sanctions.lists.views import account, desk, public
 
 app_name = "lists"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("desk/subscriptions/", desk.subscription_list, name="subscriptions"),
     path("desk/subscriptions/<int:pk>/delete/", desk.subscription_delete_view, name="subscription-delete"),
     path("desk/notifications/", desk.notification_list, name="notifications"),
+    path(
+        "account/annual-reports/abnormal-list/",
+        account.annual_report_listings_view,
+        name="annual-report-listings",
+    ),
     path("credit-system/lists/", public.credit_lists, name="public-lists"),
     path("credit-system/lists/<str:code>/", public.credit_list, name="public-list"),
     path("credit-system/measures/", public.credit_measures, name="public-measures"),

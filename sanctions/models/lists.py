@@ -32,6 +32,14 @@ class ListKind(models.Model):
         default=False,
         help_text=_("While an enterprise is on this list, none of its records can end publicity early."),
     )
+    rule_listings_reviewed = models.BooleanField(
+        _("listings made by a rule wait for a reviewer"),
+        default=True,
+        help_text=_(
+            "A listing that a scheduled rule makes (e.g. a missing annual report) goes to the competent "
+            "agency's reviewers (four eyes); unticked, it is in force at once."
+        ),
+    )
     active = models.BooleanField(_("in use"), default=True)
 
     class Meta:

@@ -404,3 +404,34 @@ def test_a_partner_finds_the_demos_public_data_in_the_feed_and_the_open_data(cli
         == public_records().filter(kind=RecordKind.PENALTY).count()
     )
     assert "penalties.csv.gz" in client.get("/open-data/").content.decode()
+
+
+def test_the_demo_shows_each_annual_report_situation(client, seeded):
+    found = dict(
+        re.findall(
+            r"^  annual report \d{4} ([^\n]+)\n +\S+  /enterprises/([0-9A-Z]{18})/", seeded["first"], re.M
+        )
+    )
+    keys = {
+        "filed on time": "on time",
+        "filed late": "filed late",
+        "corrected": "corrected",
+        "missing": "missing",
+    }
+    by_start = {
+        key: uscc for label, uscc in found.items() for start, key in keys.items() if label.startswith(start)
+    }
+    assert set(by_start) == set(keys.values())
+    assert (
+        "Annual reports: 0 filed on time (0 of them corrected), 0 filed late, 0 missing" in seeded["second"]
+    )
+
+    def annual(uscc: str) -> str:
+        return section(page(client, Enterprise.objects.get(uscc=uscc)), "annual-reports")
+
+    assert "Filed late" in annual(by_start["filed late"])
+    assert "corrected on" in annual(by_start["corrected"])
+    missing = page(client, Enterprise.objects.get(uscc=by_start["missing"]))
+    assert "经营异常名录" in section(missing, "lists") and "No annual report filed." not in section(
+        missing, "lists"
+    )

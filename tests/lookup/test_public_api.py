@@ -212,6 +212,7 @@ def test_schema_documents_every_status_of_the_public_api(api):
         f"{BASE}/{{uscc}}/listings/",
         f"{BASE}/{{uscc}}/standing/",
         f"{BASE}/{{uscc}}/inspections/",
+        f"{BASE}/{{uscc}}/annual-reports/",
     }
     for path, operations in paths.items():
         statuses = set(operations["get"]["responses"])

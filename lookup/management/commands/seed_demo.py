@@ -47,6 +47,7 @@ from sanctions.seeding import (
     credit_seed_synthetic,
     situation_enterprises,
 )
+from sanctions.seeding.annual_reports import annual_report_examples, annual_reports_seed
 from sanctions.statistics.services import statistics_refresh
 
 
@@ -159,6 +160,13 @@ class Command(BaseCommand):
                     f"badges for {badges} enterprises, {credit.expired} records past their publicity marked expired, "
                     f"{credit.ratings} ratings computed, {credit.inspections} inspection results published "
                     f"({time.perf_counter() - started:.1f} s)."
+                )
+            )
+            annual = annual_reports_seed()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Annual reports: {filed} filed on time ({corrected} of them corrected), {late} filed late, "
+                    "{missing} missing; {listed} entered into the abnormal operations list.".format(**annual)
                 )
             )
             if enterprises:
@@ -311,6 +319,9 @@ class Command(BaseCommand):
                 continue
             path = reverse("lookup:enterprise", args=[enterprise.uscc])
             self.stdout.write(f"  {situation.label}\n      {enterprise.name}  {path}")
+        for label, enterprise in annual_report_examples():
+            path = reverse("lookup:enterprise", args=[enterprise.uscc])
+            self.stdout.write(f"  {label}\n      {enterprise.name}  {path}#section-annual-reports")
         self.stdout.write(
             f"  enterprises with penalties still public: {reverse('lookup:search')}?has_penalties=on"
         )

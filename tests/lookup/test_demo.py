@@ -429,9 +429,10 @@ def test_the_demo_shows_each_annual_report_situation(client, seeded):
     def annual(uscc: str) -> str:
         return section(page(client, Enterprise.objects.get(uscc=uscc)), "annual-reports")
 
-    assert "Filed late" in annual(by_start["filed late"])
-    assert "corrected on" in annual(by_start["corrected"])
+    # The portal speaks Chinese unless the visitor chose English (its cookie, not Accept-Language).
+    assert "逾期报送" in annual(by_start["filed late"])
+    assert re.search(r"\d{4}-\d{2}-\d{2} 更正", annual(by_start["corrected"]))
     missing = page(client, Enterprise.objects.get(uscc=by_start["missing"]))
-    assert "经营异常名录" in section(missing, "lists") and "No annual report filed." not in section(
+    assert "经营异常名录" in section(missing, "lists") and "尚未报送年度报告。" not in section(
         missing, "lists"
     )

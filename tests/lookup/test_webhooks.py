@@ -368,6 +368,55 @@ def test_an_agency_token_manages_the_agencys_webhooks_and_a_read_only_token_only
 
 
 @pytest.mark.django_db
+def test_an_agency_token_reaches_only_its_agencys_webhooks_and_deliveries(
+    registry_admin, clerk, other_clerk, market_agency, other_agency
+):
+    """Agency A's system neither sees nor changes agency B's webhooks or their delivery logs (404,
+    as if they did not exist), nor redelivers B's deliveries through a webhook of its own."""
+
+    def token_client(agency) -> APIClient:
+        _token, key = token_issue(actor=registry_admin, agency=agency, name="省平台")
+        return APIClient(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
+
+    def webhook_with_a_dead_letter(actor, agency, path: str):
+        webhook, _secret = services.webhook_create(
+            actor=actor, owner=agency, url=f"https://hooks.partner.example{path}"
+        )
+        dead = WebhookDelivery.objects.create(
+            subscription=webhook, event_id=1, event_kind="record.published", body="{}", status="dead"
+        )
+        return webhook, dead
+
+    mine, my_dead = webhook_with_a_dead_letter(clerk, market_agency, "/a")
+    theirs, their_dead = webhook_with_a_dead_letter(other_clerk, other_agency, "/b")
+    agency_a, agency_b = token_client(market_agency), token_client(other_agency)
+
+    assert [w["id"] for w in agency_a.get(WEBHOOKS).json()["results"]] == [mine.pk]
+    assert [w["id"] for w in agency_b.get(WEBHOOKS).json()["results"]] == [theirs.pk]
+    for method, path in [
+        ("get", f"{WEBHOOKS}{theirs.pk}/"),
+        ("get", f"{WEBHOOKS}{theirs.pk}/deliveries/"),
+        ("patch", f"{WEBHOOKS}{theirs.pk}/"),
+        ("delete", f"{WEBHOOKS}{theirs.pk}/"),
+        ("post", f"{WEBHOOKS}{theirs.pk}/pause/"),
+        ("post", f"{WEBHOOKS}{theirs.pk}/resume/"),
+        ("post", f"{WEBHOOKS}{theirs.pk}/deliveries/{their_dead.pk}/redeliver/"),
+        ("post", f"{WEBHOOKS}{mine.pk}/deliveries/{their_dead.pk}/redeliver/"),
+    ]:
+        response = getattr(agency_a, method)(path, {"url": "https://hooks.partner.example/x"}, format="json")
+        assert response.status_code == 404, (method, path, response.content)
+        assert response.json()["detail"], (method, path)
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.url) == ("active", "https://hooks.partner.example/b")
+    assert not their_dead.redeliveries.exists()
+
+    logged = agency_a.get(f"{WEBHOOKS}{mine.pk}/deliveries/").json()["results"]
+    assert [d["id"] for d in logged] == [str(my_dead.pk)]
+    again = agency_a.post(f"{WEBHOOKS}{mine.pk}/deliveries/{my_dead.pk}/redeliver/")
+    assert again.status_code == 202 and again.json()["redelivery_of"] == str(my_dead.pk)
+
+
+@pytest.mark.django_db
 def test_a_partner_changes_filters_pauses_resumes_and_deletes_with_an_audit_trail(partner):
     from registry.models import AuditEntry
 

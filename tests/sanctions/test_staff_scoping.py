@@ -29,9 +29,13 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from lookup.models import WebhookDelivery
+from lookup.webhooks import events as webhook_events
+from lookup.webhooks import services as webhooks
+from lookup.webhooks.choices import DeliveryStatus
 from registry.accounts import claim_code_issue, enterprise_account_confirm, enterprise_claim
 from registry.choices import StaffRoleKind
-from registry.models import StaffRole
+from registry.models import ChangeEvent, StaffRole
 from sanctions.choices import ImportStatus
 from sanctions.inspections import services as inspections
 from sanctions.lists import notifications
@@ -71,6 +75,7 @@ class Endpoint:
     lists: Callable[[Any], str] | None = None  # for a list: what of the object appears in it
     admin: str | int = SEES
     own: int | None = None  # agency A's own visitor, when the endpoint is not theirs to use
+    args: Callable[[Any], list] | None = None  # the URL's arguments, when not just the object's pk
 
     @property
     def id(self) -> str:
@@ -226,6 +231,19 @@ DESK = [
     ),
     # the agency's own roster: the administrator keeps none
     Endpoint("inspections:roster", "inspector", lists=lambda inspector: inspector.badge_number, admin=403),
+    # webhooks (lookup/webhooks/views.py): any of the agency's staff manage its webhooks; the registry
+    # administrator manages every agency's (lookup.webhooks.services.can_manage_webhooks)
+    Endpoint("webhooks:list", "webhook", lists=link("webhooks:detail")),
+    Endpoint("webhooks:detail", "webhook"),
+    Endpoint("webhooks:pause", "webhook", method="post"),
+    Endpoint("webhooks:resume", "paused_webhook", method="post"),
+    Endpoint("webhooks:delete", "webhook", method="post", data={"confirmed": "1"}),
+    Endpoint(
+        "webhooks:redeliver",
+        "webhook_delivery",
+        method="post",
+        args=lambda delivery: [delivery.subscription_id, delivery.pk],
+    ),
 ]
 
 
@@ -358,6 +376,23 @@ NOT_ONE_AGENCYS = {
     "statistics-api": "public: the statistics of what the public pages show",
     "agency-token-list": "an agency's API tokens: its agency administrators' (registry.api.token_views)",
     "agency-token-revoke": "an agency's API tokens: its agency administrators' (registry.api.token_views)",
+    # /api/v1/webhooks/ answers only a developer key or an agency's API token, never a staff session
+    # (lookup.webhooks.api.IsWebhookSubscriber), so a signed-in staff member or registry administrator
+    # cannot ask it; its scoping by subscriber is tested in tests/lookup/test_webhooks.py:
+    # test_a_partner_sees_and_changes_only_its_own_webhooks_and_deliveries (key against key) and
+    # test_an_agency_token_reaches_only_its_agencys_webhooks_and_deliveries (token against token).
+    **{
+        name: "answers developer keys and agency API tokens only, scoped by subscriber: "
+        "tests/lookup/test_webhooks.py::test_an_agency_token_reaches_only_its_agencys_webhooks_and_deliveries"
+        for name in (
+            "webhook-list",
+            "webhook-detail",
+            "webhook-pause",
+            "webhook-resume",
+            "webhook-deliveries",
+            "webhook-redeliver",
+        )
+    },
 }
 PUBLIC_API_PREFIX = "public-"
 
@@ -549,6 +584,41 @@ class AgencyWork:
     def inspector(self):
         return roster(self.agency, self.registry_admin)[0]
 
+    def _webhook(self):
+        webhook, _secret = webhooks.webhook_create(
+            actor=self.clerk,
+            owner=self.agency,
+            url=f"https://93.184.216.34/agency-a/{next(self.numbers)}",  # a public address: no DNS
+            description="省平台",
+        )
+        return webhook
+
+    @cached_property
+    def webhook(self):
+        return self._webhook()
+
+    @cached_property
+    def paused_webhook(self):
+        return webhooks.webhook_pause(actor=self.clerk, webhook=self._webhook())
+
+    @cached_property
+    def webhook_delivery(self):
+        """A dead letter of a published record's event. The dispatcher (``webhooks_dispatch``) reads
+        only committed events, and this test's transaction never commits: the delivery is the row
+        it would write."""
+        webhook = self.webhook
+        record = self.published_record
+        event = ChangeEvent.objects.filter(enterprise_uscc=record.enterprise.uscc).latest("id")
+        return WebhookDelivery.objects.create(
+            subscription=webhook,
+            event_id=event.id,
+            event_kind=event.kind,
+            body=webhook_events.event_body(event),
+            status=DeliveryStatus.DEAD,
+            attempts=8,
+            last_error="HTTP 500 Internal Server Error",
+        )
+
 
 @pytest.fixture
 def other_reviewer(other_agency):
@@ -577,7 +647,7 @@ def visitor(request, endpoint: Endpoint, persona: str):
 
 
 def ask(endpoint: Endpoint, obj, user, *, api: bool):
-    args = [] if endpoint.lists else [obj.pk]
+    args = [] if endpoint.lists else (endpoint.args(obj) if endpoint.args else [obj.pk])
     url = reverse(endpoint.name, args=args)
     if api:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="en")

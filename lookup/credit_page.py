@@ -114,6 +114,8 @@ RECORD_FIELDS = (
     "licence_status",
     "valid_from",
     "valid_to",
+    "source_platform",
+    "source_platform_name",
 )
 LISTING_FIELDS = (
     "id",
@@ -124,6 +126,8 @@ LISTING_FIELDS = (
     "start_date",
     "end_date",
     "removal_conditions",
+    "source_platform",
+    "source_platform_name",
 )
 COMMITMENT_FIELDS = ("id", "kind", "content", "signed_on", "due_date", "status")
 

@@ -12,3 +12,4 @@ RATING_RECOMPUTE = "sanctions.rating_tasks.rating_recompute"
 # Many enterprises in one message: a batch of the expiry jobs (one message per 500, not one each).
 RATINGS_RECOMPUTE_MANY = "sanctions.rating_tasks.ratings_recompute_many"
 LISTINGS_EXPIRE = "sanctions.rating_tasks.listings_expire"
+PARTNERS_SYNC = "sanctions.tasks.partners_sync"

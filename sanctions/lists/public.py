@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+
 from registry.changes import change_emit, change_emit_many
 from registry.choices import ChangeKind
 from registry.models import Enterprise
@@ -38,6 +40,8 @@ def public_listing_fields(entry, *, enterprise: Enterprise | None = None) -> dic
         "start_date": _date(entry.start_date),
         "end_date": _date(entry.end_date),
         "removal_conditions": entry.removal_conditions,
+        "source_platform": entry.source_platform or settings.PLATFORM_CODE,
+        "source_platform_name": entry.source_platform_name,
     }
 
 
@@ -48,6 +52,7 @@ def listing_removal_payload(entry: Listing) -> dict[str, Any]:
         "list_kind": entry.list_kind_id,
         "document_number": entry.document_number,
         "agency_uscc": entry.agency.uscc,
+        "source_platform": entry.source_platform or settings.PLATFORM_CODE,
     }
 
 
@@ -64,6 +69,7 @@ def listing_change_emit(*, kind: str, listing: Listing) -> None:
         subject=str(listing.pk),
         payload=payload,
         agency_code=listing.agency.uscc,
+        source_platform=listing.source_platform or None,
     )
 
 
@@ -76,6 +82,7 @@ def listings_removal_emit(*, listings: list[Listing]) -> int:
             "subject": str(x.pk),
             "payload": listing_removal_payload(x),
             "agency_code": x.agency.uscc,
+            "source_platform": x.source_platform or None,
         }
         for x in listings
     )

@@ -18,6 +18,7 @@ from sanctions.models.remedies import (
     RepairApplication,
     RepairMaterial,
 )
+from sanctions.models.sync import PartnerPlatform, SyncConflict, SyncRejection
 
 __all__ = [
     "Commitment",
@@ -33,6 +34,7 @@ __all__ = [
     "Memorandum",
     "Notification",
     "Objection",
+    "PartnerPlatform",
     "ObjectionEvidence",
     "PenaltyCategory",
     "PublicityRule",
@@ -41,4 +43,6 @@ __all__ = [
     "RecordEvent",
     "RepairApplication",
     "RepairMaterial",
+    "SyncConflict",
+    "SyncRejection",
 ]

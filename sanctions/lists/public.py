@@ -66,7 +66,9 @@ def listing_change_emit(*, kind: str, listing: Listing) -> None:
     change_emit(
         kind=kind,
         enterprise_uscc=listing.enterprise.uscc,
-        subject=str(listing.pk),
+        # A partner's listing keeps the id it has at its source, so that every platform following
+        # the copies names it alike.
+        subject=listing.original_id or str(listing.pk),
         payload=payload,
         agency_code=listing.agency.uscc,
         source_platform=listing.source_platform or None,
@@ -79,7 +81,7 @@ def listings_removal_emit(*, listings: list[Listing]) -> int:
         {
             "kind": ChangeKind.LISTING_REMOVED,
             "enterprise_uscc": x.enterprise.uscc,
-            "subject": str(x.pk),
+            "subject": x.original_id or str(x.pk),
             "payload": listing_removal_payload(x),
             "agency_code": x.agency.uscc,
             "source_platform": x.source_platform or None,

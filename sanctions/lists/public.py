@@ -52,7 +52,6 @@ def listing_removal_payload(entry: Listing) -> dict[str, Any]:
         "list_kind": entry.list_kind_id,
         "document_number": entry.document_number,
         "agency_uscc": entry.agency.uscc,
-        "source_platform": entry.source_platform or settings.PLATFORM_CODE,
     }
 
 

@@ -114,7 +114,6 @@ def record_removal_payload(record: CreditRecord) -> dict[str, Any]:
         "version": record.version,
         "document_number": record.document_number,
         "agency_uscc": record.agency.uscc,
-        "source_platform": record.source_platform or settings.PLATFORM_CODE,
     }
 
 

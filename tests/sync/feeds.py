@@ -110,7 +110,6 @@ def record_event(
             "version": version,
             "document_number": document_number,
             "agency_uscc": AGENCY,
-            "source_platform": source,
         }
     return {
         "kind": kind,

@@ -11,6 +11,7 @@ from django.db import OperationalError
 from registry.models import ChangeEvent, Enterprise
 from sanctions.models import CreditRecord, PartnerPlatform, SyncConflict, SyncRejection
 from sanctions.records import services as record_services
+from sanctions.remedies import objections
 from sanctions.sync import services as sync
 from sanctions.sync.keys import key_unseal
 from tests.factories import EnterpriseFactory
@@ -114,7 +115,7 @@ def test_an_enterprise_whose_registration_facts_differ_is_reported_not_changed(r
     assert "伙伴登记的名称有限公司" in SyncConflict.objects.get().message
 
 
-def test_a_partners_record_cannot_be_corrected_or_revoked_here(registry_admin, market_agency):
+def test_a_partners_record_cannot_be_corrected_revoked_or_objected_to_here(registry_admin, client):
     from tests.factories import UserFactory
 
     with FakeFeed([enterprise_event(), record_event()]) as feed:
@@ -133,8 +134,12 @@ def test_a_partners_record_cannot_be_corrected_or_revoked_here(registry_admin, m
         with pytest.raises(ValidationError) as refused:
             attempt()
         assert "浙江省信用平台" in " ".join(refused.value.messages)
+    with pytest.raises(ValidationError, match="浙江省信用平台"):
+        objections.objection_submit(objector_name="张三", contact="13800000000", reason="不实", record=copy)
     copy.refresh_from_db()
     assert copy.status == "published" and copy.version == 1
+    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Source: 浙江省信用平台" in page and "Object to this record" not in page
 
 
 def test_a_replayed_feed_changes_nothing(registry_admin):

@@ -69,7 +69,9 @@ def copied_kinds(events: list[dict]) -> list[tuple[str, str]]:
 def b_partner_events() -> list[tuple[str, str]]:
     """B's own feed events about A's data (what a third platform following B would read)."""
     return list(
-        ChangeEvent.objects.filter(source_platform=A_CODE).order_by("txid", "id").values_list("kind", "subject")
+        ChangeEvent.objects.filter(source_platform=A_CODE)
+        .order_by("txid", "id")
+        .values_list("kind", "subject")
     )
 
 
@@ -79,13 +81,18 @@ def records_on_b(client, uscc: str, **query) -> list[dict]:
     return answer.json()["results"]
 
 
-def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(seeded_a, registry_admin, client, b_signing_key):
+def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(
+    seeded_a, registry_admin, client, b_signing_key
+):
     instance, seeded = seeded_a
     firm, other = seeded["firm"], seeded["other"]
     partner = follow_a(instance, registry_admin)
 
     # Each instance signs with its own key.
-    a_keys = {k["kid"] for k in json.loads(_get(f"{instance.portal.base}/.well-known/credit-registry-keys.json"))["keys"]}
+    a_keys = {
+        k["kid"]
+        for k in json.loads(_get(f"{instance.portal.base}/.well-known/credit-registry-keys.json"))["keys"]
+    }
     b_keys = {k["kid"] for k in client.get("/.well-known/credit-registry-keys.json").json()["keys"]}
     assert a_keys == {"zj-2026"} and b_keys == {"national-2026"}
 
@@ -100,7 +107,11 @@ def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(seeded_a, registry
     ]
     assert {(r["source_platform"], r["source_platform_name"]) for r in theirs} == {(A_CODE, A_NAME)}
     fine = next(r for r in theirs if r["document_number"] == "浙市监罚〔2026〕1号")
-    assert (fine["record_key"], fine["version"], fine["content"]) == (seeded["fine_key"], 1, "罚款人民币五万元")
+    assert (fine["record_key"], fine["version"], fine["content"]) == (
+        seeded["fine_key"],
+        1,
+        "罚款人民币五万元",
+    )
     assert records_on_b(client, firm, source="national") == []
     page = client.get(f"/enterprises/{firm}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Source: {A_NAME}" in page and "浙市监罚〔2026〕1号" in page
@@ -178,7 +189,10 @@ def test_a_sync_killed_mid_way_and_run_again_loses_and_doubles_nothing(seeded_a,
     assert partner.events_imported == len(expected) and partner.last_status == "ok"
     assert b_partner_events() == copied_kinds(expected)
     published = {e["subject"] for e in expected if e["kind"] == "record.published"}
-    assert set(CreditRecord.objects.filter(source_platform=A_CODE).values_list("original_id", flat=True)) == published
+    assert (
+        set(CreditRecord.objects.filter(source_platform=A_CODE).values_list("original_id", flat=True))
+        == published
+    )
     assert Listing.objects.filter(source_platform=A_CODE).count() == 1
     assert not SyncRejection.objects.exists()
 

@@ -525,7 +525,11 @@ class ChangeEvent(models.Model):
     class Meta:
         verbose_name = _("change event")
         verbose_name_plural = _("change events")
-        indexes = [models.Index(fields=["txid", "id"], name="change_event_order")]
+        indexes = [
+            models.Index(fields=["txid", "id"], name="change_event_order"),
+            # "Has this thing's event been written?" (a listing that enters on its start date).
+            models.Index(fields=["subject", "kind"], name="change_event_subject"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject}"

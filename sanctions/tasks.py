@@ -123,9 +123,11 @@ def ratings_recompute_many(enterprise_ids: list[int]) -> int:
 @shared_task(name=task_names.LISTINGS_EXPIRE)
 def listings_expire() -> int:
     """Daily: mark listings whose term has ended as removed and tell subscribers; recompute the
-    ratings of enterprises whose listing starts today (visibility itself never waits for this)."""
+    ratings of enterprises whose listing starts today (visibility itself never waits for this), and
+    put the listings that started into the change feed."""
     from sanctions.lists.selectors import listings_starting
     from sanctions.lists.services import listings_expire as listings_expire_batch
+    from sanctions.lists.services import listings_started_emit
 
     total = 0
     with request_context(prefix="task:listings_expire:"):
@@ -133,6 +135,7 @@ def listings_expire() -> int:
             total += count
         for enterprise_id in listings_starting():
             rating_recompute.delay(enterprise_id)
+        listings_started_emit()
     return total
 
 

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, F, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -29,7 +30,7 @@ from registry.audit import PendingEntry, audit_write, audit_write_many, snapshot
 from registry.background import task_on_commit
 from registry.cache import enterprise_changed
 from registry.choices import ChangeKind
-from registry.models import Agency, Enterprise
+from registry.models import Agency, ChangeEvent, Enterprise
 from registry.permissions import is_registry_admin
 from registry.services import system_actor
 from sanctions import task_names
@@ -299,6 +300,34 @@ def listing_remove(*, actor: User, listing: Listing, reason: str, note: str = ""
     enterprise_changed(listing.enterprise_id)
     _rating_recompute_on_commit([listing.enterprise_id])
     return listing
+
+
+@transaction.atomic
+def listings_started_emit(*, today: dt.date | None = None) -> int:
+    """Write ``listing.entered`` for listings published ahead of their start date that are in force
+    now and not yet in the change feed (they were not public when published); returns how many.
+    Run daily (``sanctions.tasks.listings_expire``); a day missed is caught up, within the feed's
+    retention, and a run repeated writes nothing twice."""
+    today = today or timezone.localdate()
+    entered = ChangeEvent.objects.filter(
+        kind=ChangeKind.LISTING_ENTERED, subject=Cast(OuterRef("pk"), output_field=CharField())
+    )
+    due = list(
+        Listing.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("list_kind", "agency", "enterprise")
+        .filter(
+            status=ListingStatus.ACTIVE,
+            start_date__lte=today,
+            start_date__gt=today - dt.timedelta(days=settings.CHANGE_FEED_RETENTION_DAYS),
+            published_at__date__lt=F("start_date"),
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=today))
+        .exclude(Exists(entered))
+        .order_by("pk")
+    )
+    for listing in due:
+        listing_change_emit(kind=ChangeKind.LISTING_ENTERED, listing=listing)
+    return len(due)
 
 
 @transaction.atomic

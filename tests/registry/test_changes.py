@@ -170,11 +170,27 @@ def test_listings_enter_and_leave_the_feed(clerk, reviewer, market_agency, enter
     }
 
 
-def test_a_listing_that_starts_later_is_not_in_the_feed_yet(
+def test_a_listing_that_starts_later_enters_the_feed_on_its_start_date_once(
     clerk, reviewer, market_agency, enterprise, clean_feed
 ):
-    publish_listing(clerk, reviewer, market_agency, enterprise, start_date=TODAY() + dt.timedelta(days=3))
-    assert kinds() == []
+    start = TODAY() + dt.timedelta(days=3)
+    listing = publish_listing(clerk, reviewer, market_agency, enterprise, start_date=start)
+    assert kinds() == []  # not public yet
+    assert lists_services.listings_started_emit(today=start - dt.timedelta(days=1)) == 0
+    assert lists_services.listings_started_emit(today=start) == 1
+    entered = last("listing.entered")
+    assert entered.subject == str(listing.pk) and entered.payload["start_date"] == start.isoformat()
+    assert lists_services.listings_started_emit(today=start) == 0  # the job run again
+    assert lists_services.listings_started_emit(today=start + dt.timedelta(days=1)) == 0
+    assert kinds() == ["listing.entered"]
+
+
+def test_a_listing_in_force_when_published_is_not_entered_twice_by_the_daily_job(
+    clerk, reviewer, market_agency, enterprise, clean_feed
+):
+    publish_listing(clerk, reviewer, market_agency, enterprise)
+    assert lists_services.listings_started_emit() == 0
+    assert kinds() == ["listing.entered"]
 
 
 def test_listings_whose_term_ended_leave_the_feed_in_the_expiry_batch(
@@ -333,3 +349,27 @@ def test_an_enterprise_import_writes_one_event_per_enterprise_created_or_changed
     assert events[enterprise_code(5)].kind == "enterprise.registered"
     assert events[enterprise_code(5)].payload["name"] == "宁波新设贸易有限公司"
     assert untouched.uscc not in events
+
+
+def test_a_former_name_added_is_an_enterprise_change(registry_admin, enterprise, clean_feed):
+    registry_services.enterprise_add_former_name(
+        actor=registry_admin, enterprise=enterprise, name="杭州西湖旧名有限公司"
+    )
+    event = last("enterprise.changed")
+    assert event.subject == enterprise.uscc
+    assert [n["name"] for n in event.payload["former_names"]] == ["杭州西湖旧名有限公司"]
+
+
+def test_a_revoked_badge_is_in_the_feed_without_its_reason(registry_admin, enterprise, clean_feed):
+    from lookup.badges import services as badges
+    from tests.lookup.badges.support import confirmed_account
+
+    owner = confirmed_account(registry_admin=registry_admin, enterprise=enterprise, username="landlord")
+    badge = badges.badge_issue(actor=owner, enterprise=enterprise, sector="housing_rental")
+    assert kinds() == []  # issuing is not a removal, and a badge is verified by its token, not listed
+    badges.badge_revoke(actor=owner, badge=badge, reason="工牌遗失，联系电话13800138000")
+    event = last("badge.revoked")
+    assert event.subject == str(badge.serial)
+    assert event.payload == {"serial": badge.serial, "enterprise_uscc": enterprise.uscc, "status": "revoked"}
+    badges.badge_revoke(actor=owner, badge=badge)
+    assert kinds() == ["badge.revoked"]  # revoking again changes nothing

@@ -134,3 +134,32 @@ def enterprise_event(
         "source_platform": source,
         "payload": {"uscc": uscc, "name": name, "legal_representative": "王小明", "status": "in_operation"},
     }
+
+
+def listing_event(
+    *, original: str = "41", start: str, list_kind: str = "dishonest", source: str = "zhejiang"
+) -> dict:
+    return {
+        "kind": "listing.entered",
+        "occurred_at": "2026-12-01T11:00:00Z",
+        "enterprise": FIRM,
+        "subject": original,
+        "agency": AGENCY,
+        "source_platform": source,
+        "payload": {
+            "id": int(original),
+            "list_kind": list_kind,
+            "list_name": "严重失信主体名单",
+            "nature": "punishment",
+            "agency": "浙江省市场监督管理局",
+            "agency_uscc": AGENCY,
+            "document_number": f"浙市监信〔2026〕{original}号",
+            "grounds": "拒不履行行政处罚决定。",
+            "legal_basis": "《严重违法失信名单管理办法》",
+            "start_date": start,
+            "end_date": None,
+            "removal_conditions": "履行完毕",
+            "source_platform": source,
+            "source_platform_name": "",
+        },
+    }

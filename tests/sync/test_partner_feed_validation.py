@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
 from registry.models import ChangeEvent, Enterprise
-from sanctions.models import CreditRecord, PartnerPlatform, SyncConflict, SyncRejection
+from sanctions.models import CreditRecord, Listing, PartnerPlatform, SyncConflict, SyncRejection
 from sanctions.records import services as record_services
 from sanctions.remedies import objections
 from sanctions.sync import services as sync
@@ -210,3 +210,20 @@ def test_the_public_api_filters_records_by_source(registry_admin, clerk, reviewe
     assert [(r["source_platform"], r["source_platform_name"]) for r in mine] == [("national", "")]
     assert len(client.get(url).json()["results"]) == 2
     assert AGENCY in {r["agency_uscc"] for r in theirs}
+
+
+def test_a_partners_listing_starting_later_enters_our_feed_once_on_its_start_date(registry_admin):
+    import datetime as dt
+
+    from sanctions.lists.services import listings_started_emit
+    from tests.sync.feeds import listing_event
+
+    start = dt.date.today() + dt.timedelta(days=3)
+    with FakeFeed([enterprise_event(), listing_event(original="41", start=start.isoformat())]) as feed:
+        sync.partner_sync(partner=follow(feed, registry_admin))
+    copy = Listing.objects.get(source_platform="zhejiang")
+    assert copy.original_id == "41" and not ChangeEvent.objects.filter(kind="listing.entered").exists()
+    assert listings_started_emit(today=start) == 1
+    assert listings_started_emit(today=start + dt.timedelta(days=1)) == 0
+    entered = ChangeEvent.objects.get(kind="listing.entered")
+    assert (entered.subject, entered.source_platform) == ("41", "zhejiang")

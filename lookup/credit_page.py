@@ -38,6 +38,7 @@ from django.utils.translation import pgettext
 from config.jinja2 import localized_template
 from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
 from sanctions.lists.ratings import rating_current_filter
+from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import penalty_counts, standing_from
 from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Listing, ListKind, PublicityRule
@@ -170,6 +171,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
                 rule_name=F("publicity_rule__name"),
                 rule_legal_basis=F("publicity_rule__legal_basis"),
                 under_objection=open_objection_on_record(),
+                uncounted=record_unrecognised(STANDING),
             )
         )
     )
@@ -187,6 +189,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
                 agency_name=F("agency__name"),
                 agency_uscc=F("agency__uscc"),
                 under_objection=Exists(listing_objection_open()),
+                uncounted=listing_unrecognised(STANDING),
             )
         )
     )
@@ -366,6 +369,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
             nature=data["kind_nature"],
         )
         entry.agency = agency(data["agency_name"], data["agency_uscc"])
+        entry.uncounted = data["uncounted"]
         if data["under_objection"]:
             objected.add(entry.pk)
         listings.append(entry)

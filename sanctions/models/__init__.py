@@ -18,7 +18,7 @@ from sanctions.models.remedies import (
     RepairApplication,
     RepairMaterial,
 )
-from sanctions.models.sync import PartnerPlatform, SyncConflict, SyncRejection
+from sanctions.models.sync import PartnerPlatform, PartnerRecognition, SyncConflict, SyncRejection
 
 __all__ = [
     "Commitment",
@@ -35,6 +35,7 @@ __all__ = [
     "Notification",
     "Objection",
     "PartnerPlatform",
+    "PartnerRecognition",
     "ObjectionEvidence",
     "PenaltyCategory",
     "PublicityRule",

@@ -4,7 +4,10 @@ what their events left behind when they could not be applied (``sanctions.sync``
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from sanctions.choices import RecordKind
 
 
 class PartnerPlatform(models.Model):
@@ -111,3 +114,53 @@ class SyncRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner.code} {self.reason} {self.subject}"
+
+
+class PartnerRecognition(models.Model):
+    """Whether a partner platform's records of one kind, or its listings on one list, count here for
+    ratings and for the standing (an administrator's decision on recognising another region's data).
+    Without a rule a partner's public data counts like this platform's own."""
+
+    partner = models.ForeignKey(
+        PartnerPlatform, on_delete=models.CASCADE, related_name="recognitions", verbose_name=_("partner")
+    )
+    record_kind = models.CharField(
+        _("record kind"),
+        max_length=16,
+        choices=RecordKind.choices,
+        blank=True,
+    )
+    list_kind = models.ForeignKey(
+        "sanctions.ListKind",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("list"),
+    )
+    counts_for_rating = models.BooleanField(_("counts for ratings"), default=True)
+    counts_for_standing = models.BooleanField(_("counts for the standing"), default=True)
+
+    class Meta:
+        verbose_name = _("recognition rule")
+        verbose_name_plural = _("recognition rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(record_kind="") & Q(list_kind__isnull=False))
+                | (~Q(record_kind="") & Q(list_kind__isnull=True)),
+                name="recognition_one_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "record_kind"],
+                condition=~Q(record_kind=""),
+                name="recognition_unique_record_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "list_kind"],
+                condition=Q(list_kind__isnull=False),
+                name="recognition_unique_list_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} · {self.record_kind or self.list_kind_id}"

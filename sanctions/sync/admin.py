@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin import ReadOnlyModelAdmin
-from sanctions.models import PartnerPlatform, SyncConflict, SyncRejection
-from sanctions.sync.services import partner_register
+from sanctions.models import PartnerPlatform, PartnerRecognition, SyncConflict, SyncRejection
+from sanctions.sync.services import partner_recognition_delete, partner_recognition_save, partner_register
 
 
 class PartnerPlatformForm(forms.ModelForm):
@@ -27,9 +27,18 @@ class PartnerPlatformForm(forms.ModelForm):
         fields = ["code", "name", "name_en", "feed_url", "relays", "enabled"]
 
 
+class PartnerRecognitionInline(admin.TabularInline):
+    """Which of the partner's kinds count here for ratings and the standing (none listed: all count)."""
+
+    model = PartnerRecognition
+    extra = 0
+    fields = ["record_kind", "list_kind", "counts_for_rating", "counts_for_standing"]
+
+
 @admin.register(PartnerPlatform)
 class PartnerPlatformAdmin(admin.ModelAdmin):
     form = PartnerPlatformForm
+    inlines = [PartnerRecognitionInline]
     list_display = ["code", "name", "enabled", "last_run_at", "last_status", "events_imported"]
     readonly_fields = [
         "last_cursor",
@@ -59,6 +68,13 @@ class PartnerPlatformAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             raise ValidationError(exc.messages) from None
         obj.pk = saved.pk
+
+    def save_formset(self, request, form, formset, change):
+        for recognition in formset.save(commit=False):
+            recognition.partner_id = form.instance.pk
+            partner_recognition_save(actor=request.user, recognition=recognition)
+        for recognition in formset.deleted_objects:
+            partner_recognition_delete(actor=request.user, recognition=recognition)
 
 
 @admin.register(SyncConflict)

@@ -41,7 +41,15 @@ from registry.services import enterprise_register, system_actor
 from sanctions import task_names
 from sanctions.choices import ListingStatus, RecordStatus, RemovalReason, UsageScope
 from sanctions.lists.public import listing_change_emit
-from sanctions.models import CreditRecord, Listing, ListKind, PartnerPlatform, SyncConflict, SyncRejection
+from sanctions.models import (
+    CreditRecord,
+    Listing,
+    ListKind,
+    PartnerPlatform,
+    PartnerRecognition,
+    SyncConflict,
+    SyncRejection,
+)
 from sanctions.models.records import RecordEvent
 from sanctions.records.public import record_change_emit, record_is_public
 from sanctions.sync import validation as v
@@ -114,6 +122,56 @@ def partner_register(
         after={"name": name, "feed_url": feed_url, "key_changed": bool(key)},
     )
     return partner
+
+
+def _recognition_changed(partner: PartnerPlatform) -> None:
+    """Ratings and pages of the enterprises holding this partner's copies follow the new rule."""
+    ids = sorted(
+        set(CreditRecord.objects.filter(source_platform=partner.code).values_list("enterprise_id", flat=True))
+        | set(Listing.objects.filter(source_platform=partner.code).values_list("enterprise_id", flat=True))
+    )
+    if not ids:
+        return
+    enterprise_changed(ids)
+    for start in range(0, len(ids), 500):
+        task_on_commit(task_names.RATINGS_RECOMPUTE_MANY, ids[start : start + 500])
+
+
+@transaction.atomic
+def partner_recognition_save(*, actor, recognition: PartnerRecognition) -> PartnerRecognition:
+    """Decide whether a partner's records of a kind (or listings on a list) count here for ratings
+    and for the standing; the affected ratings are recomputed."""
+    from registry.permissions import ensure_registry_admin
+
+    ensure_registry_admin(actor)
+    recognition.full_clean()
+    recognition.save()
+    audit_write(
+        actor=actor,
+        action="partner.recognition",
+        target=recognition,
+        after={
+            "partner": recognition.partner.code,
+            "record_kind": recognition.record_kind,
+            "list_kind": recognition.list_kind_id,
+            "counts_for_rating": recognition.counts_for_rating,
+            "counts_for_standing": recognition.counts_for_standing,
+        },
+    )
+    _recognition_changed(recognition.partner)
+    return recognition
+
+
+@transaction.atomic
+def partner_recognition_delete(*, actor, recognition: PartnerRecognition) -> None:
+    """Remove a rule: the partner's data of that kind count again."""
+    from registry.permissions import ensure_registry_admin
+
+    ensure_registry_admin(actor)
+    partner = recognition.partner
+    audit_write(actor=actor, action="partner.recognition_delete", target=recognition)
+    recognition.delete()
+    _recognition_changed(partner)
 
 
 @dataclass

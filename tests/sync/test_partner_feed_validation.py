@@ -227,3 +227,59 @@ def test_a_partners_listing_starting_later_enters_our_feed_once_on_its_start_dat
     assert listings_started_emit(today=start + dt.timedelta(days=1)) == 0
     entered = ChangeEvent.objects.get(kind="listing.entered")
     assert (entered.subject, entered.source_platform) == ("41", "zhejiang")
+
+
+def test_recognition_rules_decide_whether_a_partners_penalties_count_for_standing_and_rating(
+    registry_admin, client
+):
+    from sanctions.lists.standing import enterprise_standing
+    from sanctions.models import EnterpriseRating, PartnerRecognition, RatingModel
+
+    with FakeFeed([enterprise_event(), record_event(severity="serious", fine_amount="50")]) as feed:
+        partner = follow(feed, registry_admin)
+        sync.partner_sync(partner=partner)
+    firm = Enterprise.objects.get(uscc=FIRM)
+    base = RatingModel.objects.get(pk="registry-default").base_points
+
+    def rating():
+        return EnterpriseRating.objects.get(enterprise=firm, model="registry-default", is_current=True)
+
+    # Without a rule the partner's penalty counts like ours.
+    assert enterprise_standing(enterprise=firm).level == "attention"
+    assert rating().points < base
+    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Source: 浙江省信用平台" in page and 'class="standing standing-attention"' in page
+
+    # An administrator decides that Zhejiang's penalties do not count here, for either.
+    rule = sync.partner_recognition_save(
+        actor=registry_admin,
+        recognition=PartnerRecognition(
+            partner=partner, record_kind="penalty", counts_for_rating=False, counts_for_standing=False
+        ),
+    )
+    assert enterprise_standing(enterprise=firm).level == "good"
+    assert (rating().points, rating().explanation) == (base, [])
+    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="standing standing-good"' in page and "浙市监罚〔2026〕501号" in page
+    standing_on_page = client.get(f"/api/v1/public/enterprises/{FIRM}/records/").json()["results"]
+    assert len(standing_on_page) == 1  # still shown, with its source: only its weight changed
+
+    # Counted again for the rating only.
+    rule.counts_for_rating = True
+    sync.partner_recognition_save(actor=registry_admin, recognition=rule)
+    assert rating().points < base and enterprise_standing(enterprise=firm).level == "good"
+
+
+def test_only_a_registry_administrator_sets_recognition_rules(registry_admin, clerk):
+    from django.core.exceptions import PermissionDenied
+
+    from sanctions.models import PartnerRecognition
+
+    with FakeFeed([]) as feed:
+        partner = follow(feed, registry_admin)
+    with pytest.raises(PermissionDenied):
+        sync.partner_recognition_save(
+            actor=clerk,
+            recognition=PartnerRecognition(partner=partner, record_kind="penalty", counts_for_rating=False),
+        )
+    assert not PartnerRecognition.objects.exists()

@@ -283,3 +283,47 @@ def test_only_a_registry_administrator_sets_recognition_rules(registry_admin, cl
             recognition=PartnerRecognition(partner=partner, record_kind="penalty", counts_for_rating=False),
         )
     assert not PartnerRecognition.objects.exists()
+
+
+def test_the_beat_job_pulls_every_enabled_partner(registry_admin, settings):
+    from sanctions.tasks import partners_sync
+
+    assert settings.CELERY_BEAT_SCHEDULE["partners-sync"]["task"] == "sanctions.tasks.partners_sync"
+    with FakeFeed([enterprise_event(), record_event()]) as feed, FakeFeed([record_event()]) as paused:
+        follow(feed, registry_admin)
+        sync.partner_register(
+            actor=registry_admin, code="jiangsu", name="江苏省信用平台", feed_url=paused.url, enabled=False
+        )
+        done = partners_sync()
+    assert set(done) == {"zhejiang"} and done["zhejiang"]["outcomes"] == {"applied": 2}
+    assert paused.requests == []
+    assert PartnerPlatform.objects.get(code="zhejiang").last_status == "ok"
+
+
+def test_an_administrator_registers_a_partner_and_its_recognition_rules_in_the_admin(admin_client):
+    from sanctions.models import PartnerRecognition
+
+    answer = admin_client.post(
+        "/admin/sanctions/partnerplatform/add/",
+        {
+            "code": "zhejiang",
+            "name": "浙江省信用平台",
+            "name_en": "Zhejiang credit platform",
+            "feed_url": "https://credit.zj.example.cn/api/v1/changes/",
+            "relays": "",
+            "enabled": "on",
+            "key": "dk_from_zhejiang",
+            "recognitions-TOTAL_FORMS": "1",
+            "recognitions-INITIAL_FORMS": "0",
+            "recognitions-0-record_kind": "penalty",
+            "recognitions-0-list_kind": "",
+            "recognitions-0-counts_for_standing": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[-3000:]
+    partner = PartnerPlatform.objects.get(code="zhejiang")
+    assert key_unseal(partner.key_sealed) == "dk_from_zhejiang"
+    rule = PartnerRecognition.objects.get(partner=partner)
+    assert (rule.record_kind, rule.counts_for_rating, rule.counts_for_standing) == ("penalty", False, True)
+    page = admin_client.get(f"/admin/sanctions/partnerplatform/{partner.pk}/change/").content.decode()
+    assert "dk_from_zhejiang" not in page

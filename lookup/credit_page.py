@@ -117,6 +117,7 @@ RECORD_FIELDS = (
     "valid_to",
     "source_platform",
     "source_platform_name",
+    "source_platform_name_en",
 )
 LISTING_FIELDS = (
     "id",
@@ -129,6 +130,7 @@ LISTING_FIELDS = (
     "removal_conditions",
     "source_platform",
     "source_platform_name",
+    "source_platform_name_en",
 )
 COMMITMENT_FIELDS = ("id", "kind", "content", "signed_on", "due_date", "status")
 
@@ -469,7 +471,10 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         "sections": sections,
         "rating": Fields(page.rating) if page.rating else None,
         "listings": [
-            (Fields(public_listing_fields(entry, enterprise=enterprise)), entry.pk in page.objected_listings)
+            (
+                Fields(with_labels(public_listing_fields(entry, enterprise=enterprise))),
+                entry.pk in page.objected_listings,
+            )
             for entry in page.listings
         ],
         "commitments": page.commitments,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
@@ -61,6 +62,12 @@ def with_labels(fields: dict[str, Any]) -> dict[str, Any]:
                 out[f"{name}_display"] = str(choices(value).label)
             except ValueError:
                 out[f"{name}_display"] = value
+    if fields.get("source_platform_name"):
+        # A partner platform's copy: its source named in the reader's language when it has that name.
+        english = (translation.get_language() or "").startswith("en")
+        out["source_platform_display"] = (english and fields.get("source_platform_name_en")) or fields[
+            "source_platform_name"
+        ]
     return out
 
 

@@ -107,6 +107,9 @@ class PublicRecordSerializer(serializers.Serializer):
     source_platform_name = serializers.CharField(
         allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
     )
+    source_platform_name_en = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
+    )
     severity = serializers.ChoiceField(choices=Severity.choices)
     is_exempt = serializers.BooleanField(help_text="Exempt (force majeure): no credit consequence.")
     rule_name = serializers.CharField(allow_blank=True, help_text="The publicity rule that set the period.")
@@ -202,4 +205,7 @@ class PublicListingSerializer(serializers.Serializer):
     )
     source_platform_name = serializers.CharField(
         allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
+    )
+    source_platform_name_en = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
     )

@@ -42,6 +42,7 @@ def public_listing_fields(entry, *, enterprise: Enterprise | None = None) -> dic
         "removal_conditions": entry.removal_conditions,
         "source_platform": entry.source_platform or settings.PLATFORM_CODE,
         "source_platform_name": entry.source_platform_name,
+        "source_platform_name_en": entry.source_platform_name_en,
     }
 
 

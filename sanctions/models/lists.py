@@ -94,6 +94,9 @@ class Listing(models.Model):
     # Provenance of a copy imported from a partner platform (see CreditRecord); empty: our own.
     source_platform = models.CharField(_("source platform"), max_length=32, blank=True, default="")
     source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
+    source_platform_name_en = models.CharField(
+        _("source platform's English name"), max_length=200, blank=True, default=""
+    )
     original_id = models.CharField(_("id at the source"), max_length=64, blank=True, default="")
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     received_from = models.ForeignKey(

@@ -352,6 +352,9 @@ class CreditRecord(models.Model):
         help_text=_("Empty: this platform's own."),
     )
     source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
+    source_platform_name_en = models.CharField(
+        _("source platform's English name"), max_length=200, blank=True, default=""
+    )
     source_agency_code = models.CharField(_("agency at the source"), max_length=18, blank=True, default="")
     source_agency_name = models.CharField(
         _("agency name at the source"), max_length=200, blank=True, default=""

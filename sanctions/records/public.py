@@ -70,6 +70,7 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
         "agency_uscc": record.agency.uscc,
         "source_platform": record.source_platform or settings.PLATFORM_CODE,
         "source_platform_name": record.source_platform_name,
+        "source_platform_name_en": record.source_platform_name_en,
         "severity": record.severity,
         "is_exempt": record.is_exempt,
         "rule_name": rule.name if rule else "",

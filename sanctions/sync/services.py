@@ -260,14 +260,20 @@ def _apply(partner: PartnerPlatform, event: Any) -> Applied:
 # --- Provenance -------------------------------------------------------------------------------
 
 
-def _platform_name(partner: PartnerPlatform, event: dict) -> str:
+def _platform_names(partner: PartnerPlatform, event: dict) -> tuple[str, str]:
+    """The source platform's name and English name: ours for it when it is a partner of ours,
+    else what the relaying partner's payload says."""
     source = event["source_platform"]
     if source == partner.code:
-        return partner.name
-    known = PartnerPlatform.objects.filter(code=source).values_list("name", flat=True).first()
+        return partner.name, partner.name_en
+    known = PartnerPlatform.objects.filter(code=source).values_list("name", "name_en").first()
     if known:
         return known
-    return v.text(event["payload"], "source_platform_name") or source
+    payload = event["payload"]
+    return (
+        v.text(payload, "source_platform_name", column="source_platform_name") or source,
+        v.text(payload, "source_platform_name_en", column="source_platform_name_en"),
+    )
 
 
 def _agency_for(event: dict, payload: dict, *, name_field: str) -> Agency:
@@ -368,9 +374,11 @@ def _record_upsert(partner, event: dict, key: uuid.UUID, version: int, copy: Cre
     actor = system_actor()
     now = timezone.now()
     was_public = copy is not None and record_is_public(copy)
+    names = _platform_names(partner, event)
     provenance = {
         "source_platform": event["source_platform"],
-        "source_platform_name": _platform_name(partner, event),
+        "source_platform_name": names[0],
+        "source_platform_name_en": names[1],
         "source_agency_code": agency.uscc,
         "source_agency_name": v.text(payload, "agency_name", model=Agency, column="name"),
         "original_id": str(key),
@@ -545,7 +553,7 @@ def _listing_event(partner: PartnerPlatform, event: dict) -> Applied:
     copy.published_by, copy.published_at = actor, now
     copy.removed_at, copy.removal_reason, copy.removal_note = None, "", ""
     copy.source_platform = event["source_platform"]
-    copy.source_platform_name = _platform_name(partner, event)
+    copy.source_platform_name, copy.source_platform_name_en = _platform_names(partner, event)
     copy.original_id = original
     copy.received_at, copy.received_from = now, partner
     copy.save()

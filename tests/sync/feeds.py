@@ -163,3 +163,13 @@ def listing_event(
             "source_platform_name": "",
         },
     }
+
+
+def credit_page(client, uscc: str, language: str) -> str:
+    """The credit page as a visitor sees it in ``language`` (pages follow the language switch's cookie)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(f"/enterprises/{uscc}/")
+    assert response.status_code == 200
+    return response.content.decode()

@@ -16,7 +16,7 @@ from sanctions.sync import services as sync
 from sanctions.sync.keys import key_unseal
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import penalty_data
-from tests.sync.feeds import AGENCY, FIRM, FakeFeed, enterprise_event, record_event
+from tests.sync.feeds import AGENCY, FIRM, FakeFeed, credit_page, enterprise_event, record_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,9 +66,11 @@ def test_hostile_events_are_rejected_and_logged_and_the_sync_goes_on(registry_ad
     assert feed.requests[0]["key"] == "dk_partner_secret"
     assert key_unseal(PartnerPlatform.objects.get().key_sealed) == "dk_partner_secret"
     assert "dk_partner_secret" not in PartnerPlatform.objects.get().key_sealed
-    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = credit_page(client, FIRM, "en")
     assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
-    assert "Source: 浙江省信用平台" in page
+    assert "Source: Zhejiang credit platform" in page
+    chinese = credit_page(client, FIRM, "zh-hans")
+    assert "浙江省信用平台</dd>" in chinese and "Zhejiang credit platform" not in chinese
 
 
 def test_a_relayed_platform_is_accepted_only_when_registered(registry_admin):
@@ -138,8 +140,8 @@ def test_a_partners_record_cannot_be_corrected_revoked_or_objected_to_here(regis
         objections.objection_submit(objector_name="张三", contact="13800000000", reason="不实", record=copy)
     copy.refresh_from_db()
     assert copy.status == "published" and copy.version == 1
-    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Source: 浙江省信用平台" in page and "Object to this record" not in page
+    page = credit_page(client, FIRM, "en")
+    assert "Source: Zhejiang credit platform" in page and "Object to this record" not in page
 
 
 def test_a_replayed_feed_changes_nothing(registry_admin):
@@ -247,8 +249,8 @@ def test_recognition_rules_decide_whether_a_partners_penalties_count_for_standin
     # Without a rule the partner's penalty counts like ours.
     assert enterprise_standing(enterprise=firm).level == "attention"
     assert rating().points < base
-    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Source: 浙江省信用平台" in page and 'class="standing standing-attention"' in page
+    page = credit_page(client, FIRM, "en")
+    assert "Source: Zhejiang credit platform" in page and 'class="standing standing-attention"' in page
 
     # An administrator decides that Zhejiang's penalties do not count here, for either.
     rule = sync.partner_recognition_save(
@@ -259,7 +261,7 @@ def test_recognition_rules_decide_whether_a_partners_penalties_count_for_standin
     )
     assert enterprise_standing(enterprise=firm).level == "good"
     assert (rating().points, rating().explanation) == (base, [])
-    page = client.get(f"/enterprises/{FIRM}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = credit_page(client, FIRM, "en")
     assert 'class="standing standing-good"' in page and "浙市监罚〔2026〕501号" in page
     standing_on_page = client.get(f"/api/v1/public/enterprises/{FIRM}/records/").json()["results"]
     assert len(standing_on_page) == 1  # still shown, with its source: only its weight changed

@@ -21,6 +21,7 @@ from sanctions.sync.client import feed_page
 from sanctions.sync.services import partner_register, partner_sync
 from tests.conftest import worker_environment
 from tests.sync.conftest import A_CODE, A_NAME, ROOT, new_signing_key
+from tests.sync.feeds import credit_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COPIED = ("record.", "listing.")
@@ -105,7 +106,9 @@ def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(
         "浙市监罚〔2026〕2号",
         "浙市监罚〔2026〕3号",
     ]
-    assert {(r["source_platform"], r["source_platform_name"]) for r in theirs} == {(A_CODE, A_NAME)}
+    assert {
+        (r["source_platform"], r["source_platform_name"], r["source_platform_name_en"]) for r in theirs
+    } == {(A_CODE, A_NAME, "Zhejiang credit platform")}
     fine = next(r for r in theirs if r["document_number"] == "浙市监罚〔2026〕1号")
     assert (fine["record_key"], fine["version"], fine["content"]) == (
         seeded["fine_key"],
@@ -113,8 +116,10 @@ def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(
         "罚款人民币五万元",
     )
     assert records_on_b(client, firm, source="national") == []
-    page = client.get(f"/enterprises/{firm}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"Source: {A_NAME}" in page and "浙市监罚〔2026〕1号" in page
+    page = credit_page(client, firm, "en")
+    assert "Source: Zhejiang credit platform" in page and "浙市监罚〔2026〕1号" in page
+    chinese = credit_page(client, firm, "zh-hans")
+    assert f"{A_NAME}</dd>" in chinese
     assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
     listings = client.get(f"/api/v1/public/enterprises/{other}/listings/").json()
     listings = listings["results"] if isinstance(listings, dict) else listings
@@ -135,7 +140,7 @@ def test_publish_correct_revoke_and_repair_on_a_are_seen_on_b(
     instance.run("revoke")
     partner_sync(partner=partner)
     assert seeded["fine_key"] not in {r["record_key"] for r in records_on_b(client, firm)}
-    assert "浙市监罚〔2026〕1号" not in client.get(f"/enterprises/{firm}/").content.decode()
+    assert "浙市监罚〔2026〕1号" not in credit_page(client, firm, "zh-hans")
     assert CreditRecord.objects.get(original_id=seeded["fine_key"]).status == "revoked"
 
     # Repaired on A (credit repair approved there) → gone from B's public view too.

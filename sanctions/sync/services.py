@@ -37,7 +37,7 @@ from registry.background import task_on_commit
 from registry.cache import enterprise_changed
 from registry.choices import AgencyLevel, ChangeKind, DataSource
 from registry.models import Agency, Division, Enterprise
-from registry.services import enterprise_register, system_actor
+from registry.services import enterprise_register, enterprise_update, system_actor
 from sanctions import task_names
 from sanctions.choices import ListingStatus, RecordStatus, RemovalReason, UsageScope
 from sanctions.lists.public import listing_change_emit
@@ -596,13 +596,24 @@ def _enterprise_event(partner: PartnerPlatform, event: dict) -> Applied:
         raise EventRejected(
             Reason.BAD_VALUE, "; ".join(f"payload.{k}: {' '.join(m)}" for k, m in errors.items())
         )
+    # Facts this platform does not have yet (an enterprise first known from a partner's record) are
+    # filled in; a fact it has is never replaced.
+    blanks = {
+        name: value
+        for name, value in cleaned.items()
+        if name in ENTERPRISE_FACTS and getattr(enterprise, name) in (None, "") and value not in (None, "")
+    }
     differs = {
         name: [getattr(enterprise, name), value]
         for name, value in cleaned.items()
-        if name in ENTERPRISE_FACTS and getattr(enterprise, name) != value
+        if name in ENTERPRISE_FACTS and name not in blanks and getattr(enterprise, name) != value
     }
+    if blanks:
+        enterprise_update(actor=system_actor(), enterprise=enterprise, data=blanks)
     if not differs:
-        return Applied(UNCHANGED, "same registration facts")
+        return (
+            Applied(APPLIED, "filled in " + ", ".join(blanks)) if blanks else Applied(UNCHANGED, "same facts")
+        )
     described = ", ".join(f"{k}: {_show(a)} here, {_show(b)} there" for k, (a, b) in differs.items())
     return _conflict(
         partner, event, f"the enterprise's registration facts differ ({described}); this platform's are kept"

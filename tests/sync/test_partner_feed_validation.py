@@ -329,3 +329,20 @@ def test_an_administrator_registers_a_partner_and_its_recognition_rules_in_the_a
     assert (rule.record_kind, rule.counts_for_rating, rule.counts_for_standing) == ("penalty", False, True)
     page = admin_client.get(f"/admin/sanctions/partnerplatform/{partner.pk}/change/").content.decode()
     assert "dk_from_zhejiang" not in page
+
+
+def test_an_enterprise_first_known_from_a_record_gets_its_missing_facts_from_its_enterprise_event(
+    registry_admin,
+):
+    event = enterprise_event()
+    event["payload"]["domicile"] = "浙江省杭州市西湖区文三路1号"
+    with FakeFeed([record_event(), event]) as feed:
+        result = sync.partner_sync(partner=follow(feed, registry_admin))
+    assert result.outcomes == {"applied": 2}
+    firm = Enterprise.objects.get(uscc=FIRM)
+    assert (firm.name, firm.legal_representative, firm.domicile) == (
+        "杭州西湖伙伴测试有限公司",
+        "王小明",
+        "浙江省杭州市西湖区文三路1号",
+    )
+    assert not SyncConflict.objects.exists()

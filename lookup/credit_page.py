@@ -41,6 +41,7 @@ from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public
 from registry.models import Agency, AnnualReport, Division, Enterprise, EnterpriseFormerName
 from sanctions.inspections.selectors import published_results
 from sanctions.lists.ratings import rating_current_filter
+from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import penalty_counts, standing_from
 from sanctions.models import Commitment, CreditRecord, EnterpriseRating, Inspection, Listing, ListKind
@@ -117,6 +118,9 @@ RECORD_FIELDS = (
     "licence_status",
     "valid_from",
     "valid_to",
+    "source_platform",
+    "source_platform_name",
+    "source_platform_name_en",
 )
 LISTING_FIELDS = (
     "id",
@@ -127,6 +131,9 @@ LISTING_FIELDS = (
     "start_date",
     "end_date",
     "removal_conditions",
+    "source_platform",
+    "source_platform_name",
+    "source_platform_name_en",
 )
 COMMITMENT_FIELDS = ("id", "kind", "content", "signed_on", "due_date", "status")
 # Inspection results (抽查检查结果): the latest few on the page, every one on the enterprise's
@@ -172,6 +179,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
                 rule_name=F("publicity_rule__name"),
                 rule_legal_basis=F("publicity_rule__legal_basis"),
                 under_objection=open_objection_on_record(),
+                uncounted=record_unrecognised(STANDING),
             )
         )
     )
@@ -189,6 +197,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
                 agency_name=F("agency__name"),
                 agency_uscc=F("agency__uscc"),
                 under_objection=Exists(listing_objection_open()),
+                uncounted=listing_unrecognised(STANDING),
             )
         )
     )
@@ -404,6 +413,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
             nature=data["kind_nature"],
         )
         entry.agency = agency(data["agency_name"], data["agency_uscc"])
+        entry.uncounted = data["uncounted"]
         if data["under_objection"]:
             objected.add(entry.pk)
         listings.append(entry)
@@ -507,7 +517,10 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         "sections": sections,
         "rating": Fields(page.rating) if page.rating else None,
         "listings": [
-            (Fields(public_listing_fields(entry, enterprise=enterprise)), entry.pk in page.objected_listings)
+            (
+                Fields(with_labels(public_listing_fields(entry, enterprise=enterprise))),
+                entry.pk in page.objected_listings,
+            )
             for entry in page.listings
         ],
         "commitments": page.commitments,

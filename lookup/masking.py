@@ -72,6 +72,12 @@ def with_labels(fields: dict[str, Any]) -> dict[str, Any]:
         value = fields.get(name)
         if value:
             out[f"{name}_display"] = _label_map(name).get(value, value)
+    if fields.get("source_platform_name"):
+        # A partner platform's copy: its source named in the reader's language when it has that name.
+        english = (translation.get_language() or "").startswith("en")
+        out["source_platform_display"] = (english and fields.get("source_platform_name_en")) or fields[
+            "source_platform_name"
+        ]
     return out
 
 

@@ -6,6 +6,7 @@ the task bodies: this module sits above every layer of the app.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import shared_task
@@ -161,3 +162,33 @@ def annual_reports_enforce() -> int:
 
     with request_context(prefix="task:annual_reports_enforce:"):
         return enforce()
+
+
+@shared_task(name=task_names.PARTNERS_SYNC)
+def partners_sync() -> dict[str, dict]:
+    """Pull every enabled partner platform's change feed (beat, every PARTNER_SYNC_SECONDS). One run
+    per partner at a time: a run still going when the next is due is left alone."""
+    from django.core.cache import cache
+
+    from sanctions.models import PartnerPlatform
+    from sanctions.sync.services import partner_sync
+
+    done: dict[str, dict] = {}
+    for partner in PartnerPlatform.objects.filter(enabled=True):
+        lock = f"partner-sync:{partner.code}"
+        try:
+            if not cache.add(lock, 1, timeout=3600):
+                continue
+        except Exception:  # noqa: BLE001 - without Redis the stored position still keeps runs in step
+            logger.warning("partner sync: no lock for %s (cache down)", partner.code)
+        try:
+            with request_context(prefix=f"task:partners_sync:{partner.code}:"):
+                result = partner_sync(partner=partner)
+            done[partner.code] = {"events": result.events, "outcomes": result.outcomes, "error": result.error}
+        except Exception:
+            logger.exception("partner sync of %s failed", partner.code)
+            done[partner.code] = {"error": "failed"}
+        finally:
+            with contextlib.suppress(Exception):  # the lock expires by itself
+                cache.delete(lock)
+    return done

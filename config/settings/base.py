@@ -402,6 +402,15 @@ CHANGE_FEED_POLL_SECONDS = float(os.environ.get("CHANGE_FEED_POLL_SECONDS", "0.2
 # Requests of one web process that may wait at once; more answer at once (keep it below the threads).
 CHANGE_FEED_WAITERS_PER_PROCESS = int(os.environ.get("CHANGE_FEED_WAITERS_PER_PROCESS", "4"))
 
+# --- Platform-to-platform sync (sanctions/sync/, docs/partner-sync.md) -----------------------------
+# How often beat pulls every enabled partner platform's change feed, and the HTTP timeout per page.
+PARTNER_SYNC_SECONDS = float(os.environ.get("PARTNER_SYNC_SECONDS", "300"))
+PARTNER_SYNC_TIMEOUT_SECONDS = float(os.environ.get("PARTNER_SYNC_TIMEOUT_SECONDS", "30"))
+CELERY_BEAT_SCHEDULE["partners-sync"] = {
+    "task": "sanctions.tasks.partners_sync",
+    "schedule": PARTNER_SYNC_SECONDS,
+}
+
 # --- Abuse protection for the public portal and API (registry/throttling.py) ---------------------
 PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
 # How often a worker adds its page counts to the shared counters in Redis (0: every request).

@@ -26,6 +26,12 @@ class RecordsQueryInput(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=RecordKind.choices, required=False, help_text="Only records of this kind."
     )
+    source = serializers.SlugField(
+        required=False,
+        max_length=32,
+        help_text="Only records of this source platform: a partner's code, or this platform's own "
+        "PLATFORM_CODE for its own records.",
+    )
 
 
 class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
@@ -94,6 +100,16 @@ class PublicRecordSerializer(serializers.Serializer):
     source_unit_uscc = serializers.CharField()
     agency_name = serializers.CharField(help_text="The agency that recorded and published it.")
     agency_uscc = serializers.CharField()
+    source_platform = serializers.CharField(
+        help_text="The platform the record belongs to (its deciding agency's): this platform's "
+        "PLATFORM_CODE for its own, a partner's code for a copy received by platform-to-platform sync."
+    )
+    source_platform_name = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
+    )
+    source_platform_name_en = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
+    )
     severity = serializers.ChoiceField(choices=Severity.choices)
     is_exempt = serializers.BooleanField(help_text="Exempt (force majeure): no credit consequence.")
     rule_name = serializers.CharField(allow_blank=True, help_text="The publicity rule that set the period.")
@@ -238,5 +254,14 @@ class PublicAnnualReportSerializer(serializers.Serializer):
     insured_employees = serializers.IntegerField(allow_null=True, help_text=_OPTIONAL_HELP)
     social_insurance_contributions = _amount(_OPTIONAL_HELP)
 
-
-# --- end annual ---
+    # --- end annual ---
+    source_platform = serializers.CharField(
+        help_text="The platform the listing belongs to (its deciding agency's): this platform's "
+        "PLATFORM_CODE for its own, a partner's code for a copy received by platform-to-platform sync."
+    )
+    source_platform_name = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
+    )
+    source_platform_name_en = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
+    )

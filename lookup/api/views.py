@@ -8,6 +8,7 @@ client address, or per developer key (``X-Api-Key``) with the key's higher quota
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -186,6 +187,9 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         records = public_records_for(enterprise=enterprise).order_by("-decision_date", "-id")
         if query.validated_data.get("kind"):
             records = records.filter(kind=query.validated_data["kind"])
+        if "source" in query.validated_data:
+            source = query.validated_data["source"]
+            records = records.filter(source_platform="" if source == settings.PLATFORM_CODE else source)
         page = self.paginate_queryset(records)
         return self.get_paginated_response(
             PublicRecordSerializer([public_record_fields(r) for r in page], many=True).data

@@ -14,6 +14,7 @@ from registry.annual_reports import rules
 from registry.annual_reports.selectors import PAGE_YEARS, annual_reports_public
 from registry.models import Enterprise
 from registry.selectors import division_describe
+from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import penalty_counts, standing_from
 from sanctions.records.selectors import public_records_for
@@ -65,8 +66,16 @@ def report_content(
     The standing is worked out from the very records and listings the report lists (read once),
     so that its summary can never contradict them.
     """
-    records = list(public_records_for(enterprise=enterprise).order_by("-decision_date", "-id"))
-    listings = list(active_listings_for(enterprise=enterprise).order_by("list_kind__nature", "-start_date"))
+    records = list(
+        public_records_for(enterprise=enterprise)
+        .annotate(uncounted=record_unrecognised(STANDING))
+        .order_by("-decision_date", "-id")
+    )
+    listings = list(
+        active_listings_for(enterprise=enterprise)
+        .annotate(uncounted=listing_unrecognised(STANDING))
+        .order_by("list_kind__nature", "-start_date")
+    )
     with translation.override(language):
         standing = standing_from(enterprise=enterprise, listings=listings, penalties=penalty_counts(records))
         return {

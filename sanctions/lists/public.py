@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+
 from registry.changes import change_emit, change_emit_many
 from registry.choices import ChangeKind
 from registry.models import Enterprise
@@ -38,6 +40,9 @@ def public_listing_fields(entry, *, enterprise: Enterprise | None = None) -> dic
         "start_date": _date(entry.start_date),
         "end_date": _date(entry.end_date),
         "removal_conditions": entry.removal_conditions,
+        "source_platform": entry.source_platform or settings.PLATFORM_CODE,
+        "source_platform_name": entry.source_platform_name,
+        "source_platform_name_en": entry.source_platform_name_en,
     }
 
 
@@ -61,9 +66,12 @@ def listing_change_emit(*, kind: str, listing: Listing) -> None:
     change_emit(
         kind=kind,
         enterprise_uscc=listing.enterprise.uscc,
-        subject=str(listing.pk),
+        # A partner's listing keeps the id it has at its source, so that every platform following
+        # the copies names it alike.
+        subject=listing.original_id or str(listing.pk),
         payload=payload,
         agency_code=listing.agency.uscc,
+        source_platform=listing.source_platform or None,
     )
 
 
@@ -73,9 +81,10 @@ def listings_removal_emit(*, listings: list[Listing]) -> int:
         {
             "kind": ChangeKind.LISTING_REMOVED,
             "enterprise_uscc": x.enterprise.uscc,
-            "subject": str(x.pk),
+            "subject": x.original_id or str(x.pk),
             "payload": listing_removal_payload(x),
             "agency_code": x.agency.uscc,
+            "source_platform": x.source_platform or None,
         }
         for x in listings
     )

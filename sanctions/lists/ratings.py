@@ -34,6 +34,7 @@ from registry.cache import enterprise_changed
 from registry.models import Enterprise
 from registry.permissions import ensure_registry_admin
 from sanctions.choices import RatingRuleKind
+from sanctions.lists.recognition import RATING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
 from sanctions.models import CreditRecord, EnterpriseRating, Listing, RatingModel, RatingRule
 from sanctions.records.selectors import public_records
@@ -239,11 +240,19 @@ def evaluate_many(enterprise_ids: Sequence[int], engines: Sequence[Engine], toda
     """Evaluate a batch of enterprises under each model (three queries for the inputs) and store."""
     records: dict[int, list[CreditRecord]] = defaultdict(list)
     listings: dict[int, list[Listing]] = defaultdict(list)
+    # A partner platform's data count unless a recognition rule says otherwise (``recognition``).
     for record in (
-        public_records(today=today).filter(enterprise_id__in=enterprise_ids).select_related("agency")
+        public_records(today=today)
+        .filter(enterprise_id__in=enterprise_ids)
+        .exclude(record_unrecognised(RATING))
+        .select_related("agency")
     ):
         records[record.enterprise_id].append(record)
-    for listing in active_listings(today=today).filter(enterprise_id__in=enterprise_ids):
+    for listing in (
+        active_listings(today=today)
+        .filter(enterprise_id__in=enterprise_ids)
+        .exclude(listing_unrecognised(RATING))
+    ):
         listings[listing.enterprise_id].append(listing)
     added = 0
     for engine in engines:

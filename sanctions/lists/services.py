@@ -21,8 +21,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -310,9 +310,11 @@ def listings_started_emit(*, today: dt.date | None = None) -> int:
     Run daily (``sanctions.tasks.listings_expire``); a day missed is caught up, within the feed's
     retention, and a run repeated writes nothing twice."""
     today = today or timezone.localdate()
-    entered = ChangeEvent.objects.filter(
-        kind=ChangeKind.LISTING_ENTERED, subject=Cast(OuterRef("pk"), output_field=CharField())
+    # A partner's listing is named in the feed by its id at the source (``listing_change_emit``).
+    subject = Coalesce(
+        NullIf(OuterRef("original_id"), Value("")), Cast(OuterRef("pk"), output_field=CharField())
     )
+    entered = ChangeEvent.objects.filter(kind=ChangeKind.LISTING_ENTERED, subject=subject)
     due = list(
         Listing.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("list_kind", "agency", "enterprise")

@@ -37,6 +37,7 @@ from registry.choices import EnterpriseStatus
 from registry.compiled import QueryShapes, slot
 from registry.models import Enterprise
 from sanctions.choices import ListNature, RecordKind, Severity
+from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
 from sanctions.models import Listing
 from sanctions.records.selectors import public_records
@@ -195,7 +196,7 @@ def penalty_counts(records: Iterable) -> PenaltyCounts:
     """The counts of records already read (public records of one enterprise, as listed)."""
     total = serious = exempt = 0
     for record in records:
-        if record.kind != RecordKind.PENALTY:
+        if record.kind != RecordKind.PENALTY or getattr(record, "uncounted", False):
             continue
         total += 1
         if record.is_exempt:
@@ -212,7 +213,7 @@ def standing_from(*, enterprise: Enterprise, listings: Iterable, penalties: Pena
     lists: dict[str, list] = {}
     for entry in listings:
         kind = entry.list_kind
-        if kind.nature in ADVERSE_NATURES:
+        if kind.nature in ADVERSE_NATURES and not getattr(entry, "uncounted", False):
             lists.setdefault(kind.code, [kind, 0])[1] += 1
     counted = tuple(
         ListCount(kind.code, kind.name, kind.name_en, kind.nature, count)
@@ -268,6 +269,7 @@ def _standings_query(today: dt.date):
     listings = (
         active_listings(today=today)
         .filter(enterprise_id__in=_IDS)
+        .exclude(listing_unrecognised(STANDING))
         .order_by()
         .annotate(total=Value(0), serious=Value(0), exempt=Value(0))
         .values_list(
@@ -285,6 +287,7 @@ def _standings_query(today: dt.date):
     penalties = (
         public_records(today=today)
         .filter(enterprise_id__in=_IDS, kind=RecordKind.PENALTY)
+        .exclude(record_unrecognised(STANDING))
         .order_by()
         .values("enterprise_id")
         .annotate(

@@ -20,6 +20,7 @@ from sanctions.models.remedies import (
     RepairMaterial,
 )
 from sanctions.models.statistics import StatisticsSnapshot
+from sanctions.models.sync import PartnerPlatform, PartnerRecognition, SyncConflict, SyncRejection
 
 __all__ = [
     "Commitment",
@@ -39,6 +40,8 @@ __all__ = [
     "Memorandum",
     "Notification",
     "Objection",
+    "PartnerPlatform",
+    "PartnerRecognition",
     "ObjectionEvidence",
     "PenaltyCategory",
     "PublicityRule",
@@ -48,4 +51,6 @@ __all__ = [
     "RepairApplication",
     "RepairMaterial",
     "StatisticsSnapshot",
+    "SyncConflict",
+    "SyncRejection",
 ]

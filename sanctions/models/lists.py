@@ -99,6 +99,22 @@ class Listing(models.Model):
     )
     removal_note = models.TextField(_("removal note"), blank=True)
     review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # Provenance of a copy imported from a partner platform (see CreditRecord); empty: our own.
+    source_platform = models.CharField(_("source platform"), max_length=32, blank=True, default="")
+    source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
+    source_platform_name_en = models.CharField(
+        _("source platform's English name"), max_length=200, blank=True, default=""
+    )
+    original_id = models.CharField(_("id at the source"), max_length=64, blank=True, default="")
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_from = models.ForeignKey(
+        "sanctions.PartnerPlatform",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received from"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -108,6 +124,11 @@ class Listing(models.Model):
         verbose_name_plural = _("listings")
         constraints = [
             models.UniqueConstraint(fields=["agency", "document_number"], name="listing_unique_document"),
+            models.UniqueConstraint(
+                fields=["source_platform", "original_id"],
+                condition=~Q(source_platform=""),
+                name="listing_unique_partner_copy",
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
                 name="listing_end_after_start",

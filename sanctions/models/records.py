@@ -341,6 +341,37 @@ class CreditRecord(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001 - NULL (no key) is outside the unique constraint
         _("idempotency key"), max_length=100, null=True, blank=True
     )
+    # Provenance: set on a copy imported from a partner platform's change feed (``sanctions.sync``);
+    # empty on this platform's own. A copy belongs to the platform of its deciding agency and cannot
+    # be edited, corrected, revoked or repaired here.
+    source_platform = models.CharField(
+        _("source platform"),
+        max_length=32,
+        blank=True,
+        default="",
+        help_text=_("Empty: this platform's own."),
+    )
+    source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
+    source_platform_name_en = models.CharField(
+        _("source platform's English name"), max_length=200, blank=True, default=""
+    )
+    source_agency_code = models.CharField(_("agency at the source"), max_length=18, blank=True, default="")
+    source_agency_name = models.CharField(
+        _("agency name at the source"), max_length=200, blank=True, default=""
+    )
+    original_id = models.CharField(
+        _("id at the source"), max_length=64, blank=True, default="", help_text=_("Its public id there.")
+    )
+    source_version = models.PositiveIntegerField(_("version at the source"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_from = models.ForeignKey(
+        "sanctions.PartnerPlatform",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received from"),
+    )
     import_batch = models.ForeignKey(
         "ImportBatch",
         on_delete=models.SET_NULL,
@@ -369,6 +400,11 @@ class CreditRecord(models.Model):
                 name="record_unique_idempotency_key",
             ),
             models.UniqueConstraint(fields=["record_key", "version"], name="record_unique_version"),
+            models.UniqueConstraint(
+                fields=["source_platform", "original_id"],
+                condition=~Q(source_platform=""),
+                name="record_unique_partner_copy",
+            ),
             models.CheckConstraint(
                 condition=Q(is_exempt=False) | ~Q(exemption_reason=""), name="record_exemption_needs_reason"
             ),

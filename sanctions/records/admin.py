@@ -71,8 +71,9 @@ class CreditRecordAdmin(ReadOnlyModelAdmin):
         "decision_date",
         "publicity_end",
         "version",
+        "source_platform",
     ]
-    list_filter = ["kind", "status", "usage_scope", "severity"]
+    list_filter = ["kind", "status", "usage_scope", "severity", "source_platform"]
     search_fields = ["document_number", "party_name", "party_uscc"]
     show_full_result_count = False
     inlines = [RecordEventInline]

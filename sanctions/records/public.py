@@ -13,6 +13,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from registry.changes import REMOVAL_KINDS, change_emit, change_emit_many
 from sanctions.choices import PartyCategory, RecordKind
 from sanctions.models import CreditRecord
@@ -66,6 +68,9 @@ def public_record_fields(record: CreditRecord) -> dict[str, Any]:
         "source_unit_uscc": record.source_unit_uscc,
         "agency_name": record.agency.name,
         "agency_uscc": record.agency.uscc,
+        "source_platform": record.source_platform or settings.PLATFORM_CODE,
+        "source_platform_name": record.source_platform_name,
+        "source_platform_name_en": record.source_platform_name_en,
         "severity": record.severity,
         "is_exempt": record.is_exempt,
         "rule_name": rule.name if rule else "",
@@ -123,6 +128,7 @@ def record_change_emit(*, kind: str, record: CreditRecord) -> None:
         subject=str(record.record_key),
         payload=payload,
         agency_code=record.agency.uscc,
+        source_platform=record.source_platform or None,
     )
 
 
@@ -136,6 +142,7 @@ def records_removal_emit(*, kind: str, records: list[CreditRecord]) -> int:
             "subject": str(r.record_key),
             "payload": record_removal_payload(r),
             "agency_code": r.agency.uscc,
+            "source_platform": r.source_platform or None,
         }
         for r in records
     )

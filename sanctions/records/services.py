@@ -54,6 +54,29 @@ class DuplicateRecord(ValidationError):
         )
 
 
+class PartnerRecordLocked(ValidationError):
+    """A copy received from a partner platform: it belongs to the platform of its deciding agency."""
+
+    def __init__(self, record: CreditRecord):
+        super().__init__(
+            _(
+                "This record was received from %(platform)s and belongs to the platform of its deciding "
+                "agency (%(agency)s): it cannot be edited, corrected, revoked or repaired here. Ask "
+                "%(platform)s; its changes reach this platform by the sync."
+            )
+            % {
+                "platform": record.source_platform_name or record.source_platform,
+                "agency": record.source_agency_name or record.agency.name,
+            }
+        )
+
+
+def ensure_local_record(record: CreditRecord) -> None:
+    """Refuse any local change of a partner platform's record (the authority rule)."""
+    if record.source_platform:
+        raise PartnerRecordLocked(record)
+
+
 def _record_values(record: CreditRecord) -> dict[str, Any]:
     values = snapshot(record, [f if f != "enterprise" else "enterprise_id" for f in EDITABLE])
     values["status"] = record.status
@@ -178,6 +201,7 @@ def _refuse(status_now: str, allowed: set[str], what: str) -> None:
 def record_update(*, actor: User, record: CreditRecord, data: dict[str, Any]) -> CreditRecord:
     """Edit a draft (a record sent back by the reviewer is a draft again)."""
     record = _locked(record)
+    ensure_local_record(record)
     ensure_can_edit(actor, record.agency)
     _refuse(
         record.status, {RecordStatus.DRAFT}, _("edited (only drafts can; correct a published record instead)")
@@ -217,6 +241,7 @@ def record_update(*, actor: User, record: CreditRecord, data: dict[str, Any]) ->
 def record_submit(*, actor: User, record: CreditRecord) -> CreditRecord:
     """Send a draft to the agency's reviewers."""
     record = _locked(record)
+    ensure_local_record(record)
     ensure_can_edit(actor, record.agency)
     _refuse(record.status, {RecordStatus.DRAFT}, pgettext("cannot be", "submitted"))
     record.status = RecordStatus.SUBMITTED
@@ -326,6 +351,7 @@ def record_publish(*, actor: User, record: CreditRecord) -> CreditRecord:
 def record_correct(*, actor: User, record: CreditRecord, data: dict[str, Any], reason: str) -> CreditRecord:
     """Correct a published record: a new version goes to review; the published one stays until approved."""
     record = _locked(record)
+    ensure_local_record(record)
     ensure_can_correct(actor, record.agency)
     _refuse(record.status, {RecordStatus.PUBLISHED}, pgettext("cannot be", "corrected"))
     if not (reason or "").strip():
@@ -376,6 +402,7 @@ def record_correct(*, actor: User, record: CreditRecord, data: dict[str, Any], r
 def record_revoke(*, actor: User, record: CreditRecord, reason: str) -> CreditRecord:
     """The decision was annulled: the record leaves public view at once; its history stays."""
     record = _locked(record)
+    ensure_local_record(record)
     ensure_can_correct(actor, record.agency)
     _refuse(record.status, {RecordStatus.PUBLISHED, RecordStatus.EXPIRED}, pgettext("cannot be", "revoked"))
     if not (reason or "").strip():

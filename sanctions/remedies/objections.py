@@ -104,6 +104,12 @@ def objection_submit(
         target = active_listings(today=today).filter(pk=listing.pk).first()
     if target is None:
         raise ValidationError(_("Only a record or listing that is public can be objected to."))
+    if target.source_platform:
+        # The deciding agency's platform decides objections (docs/partner-sync.md, authority rules).
+        raise ValidationError(
+            _("This comes from %(platform)s: object to it there, where its deciding agency answers.")
+            % {"platform": target.source_platform_name or target.source_platform}
+        )
     errors: dict[str, list] = {}
     try:
         text = _check_text({"objector_name": objector_name, "contact": contact, "reason": reason})

@@ -27,6 +27,7 @@ from sanctions.lists.services import listing_remove
 from sanctions.models import CreditRecord, Listing, RecordEvent, RepairApplication, RepairMaterial
 from sanctions.permissions import ensure_can_review
 from sanctions.records.public import record_change_emit, record_is_public
+from sanctions.records.services import ensure_local_record
 from sanctions.remedies.deadlines import deadline
 from sanctions.remedies.eligibility import listing_repair_eligibility, record_repair_eligibility
 from sanctions.remedies.selectors import record_current_version
@@ -92,6 +93,7 @@ def repair_apply(
             .select_related("agency", "publicity_rule")
             .get(pk=record.pk)
         )
+        ensure_local_record(record)
         eligibility = record_repair_eligibility(record=record, today=today)
     else:
         listing = (
@@ -200,6 +202,7 @@ def repair_approve(*, actor: User, application: RepairApplication, reason: str) 
     now = timezone.now()
     if application.record_id:
         record = record_current_version(record=application.record, lock=True)
+        ensure_local_record(record)
         if record.status != RecordStatus.PUBLISHED or record.repaired_at is not None:
             raise ValidationError(
                 _(

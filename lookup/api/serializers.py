@@ -199,6 +199,16 @@ class PublicListingSerializer(serializers.Serializer):
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
     removal_conditions = serializers.CharField()
+    source_platform = serializers.CharField(
+        help_text="The platform the listing belongs to (its deciding agency's): this platform's "
+        "PLATFORM_CODE for its own, a partner's code for a copy received by platform-to-platform sync."
+    )
+    source_platform_name = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
+    )
+    source_platform_name_en = serializers.CharField(
+        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
+    )
 
 
 # --- annual ---
@@ -255,13 +265,3 @@ class PublicAnnualReportSerializer(serializers.Serializer):
     social_insurance_contributions = _amount(_OPTIONAL_HELP)
 
     # --- end annual ---
-    source_platform = serializers.CharField(
-        help_text="The platform the listing belongs to (its deciding agency's): this platform's "
-        "PLATFORM_CODE for its own, a partner's code for a copy received by platform-to-platform sync."
-    )
-    source_platform_name = serializers.CharField(
-        allow_blank=True, help_text="The partner platform's name (来源); empty for this platform's own."
-    )
-    source_platform_name_en = serializers.CharField(
-        allow_blank=True, help_text="The partner platform's English name; empty for this platform's own."
-    )

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from config.jinja2 import localized_template
+from registry.details.public import public_registration_details, registration_details_subquery
 from registry.models import Agency, Division, Enterprise, EnterpriseFormerName
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
@@ -202,6 +203,9 @@ def _page_queryset(*, uscc: str, today: dt.date):
     division = Division.objects.filter(code=OuterRef("division_code")).values(
         json=JSONObject(name="full_name", level="level", valid_until="valid_until")
     )[:1]
+    # --- regdetails ---
+    details = registration_details_subquery()
+    # --- end regdetails ---
     return (
         Enterprise.objects.filter(uscc=uscc)
         .only(*ENTERPRISE_FIELDS)
@@ -212,6 +216,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
             page_former=ArraySubquery(former),
             page_rating=Subquery(rating, output_field=models.JSONField()),
             page_division=Subquery(division, output_field=models.JSONField()),
+            page_regdetails=ArraySubquery(details),
         )
     )
 
@@ -279,13 +284,14 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
         return None
     enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
     # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
-    records, listings, commitments, former, rating, division = row[len(names) :]
+    records, listings, commitments, former, rating, division, regdetails = row[len(names) :]
     enterprise.page_records = [json.loads(item) for item in records]
     enterprise.page_listings = [json.loads(item) for item in listings]
     enterprise.page_commitments = [json.loads(item) for item in commitments]
     enterprise.page_former = [json.loads(item) for item in former]
     enterprise.page_rating = json.loads(rating) if rating is not None else None
     enterprise.page_division = json.loads(division) if division is not None else None
+    enterprise.page_regdetails = json.loads(regdetails[0]) if regdetails else None
     return enterprise
 
 
@@ -334,6 +340,7 @@ class CreditPage:
     division: dict[str, Any] | None
     today: dt.date
     objected_listings: set[int] = field(default_factory=set)
+    registration_details: dict[str, Any] | None = None
 
 
 def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage | None:
@@ -397,6 +404,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
         division=row.page_division,
         today=today,
         objected_listings=objected,
+        registration_details=row.page_regdetails,
     )
 
 
@@ -474,6 +482,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         ],
         "commitments": page.commitments,
         "listed_period": pgettext("period", "Listed"),
+        "regdetails": Fields(public_registration_details(page.registration_details or {})),
         "updated": timezone.localtime(enterprise.updated_at).strftime("%Y-%m-%d %H:%M")
         if enterprise.updated_at
         else "",

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import translation
 
 from lookup.masking import public_listing_fields, sections_of
+from registry.details.public import public_registration_details, registration_details_read
 from registry.models import Enterprise
 from registry.selectors import division_describe
 from sanctions.lists.selectors import active_listings_for
@@ -76,6 +77,8 @@ def report_content(
             "standing": standing.as_dict() | {"details": standing.details},
             "records": sections_of(records),
             "listings": [public_listing_fields(entry, enterprise=enterprise) for entry in listings],
+            # --- regdetails --- (natural-person shareholders masked, as on the page)
+            "registration_details": public_registration_details(registration_details_read(enterprise)),
         }
 
 

@@ -94,19 +94,26 @@ def change_write(
     )
 
 
+def _field_value(name: str, value: Any) -> Any:
+    if name == "registered_capital" and value not in (None, ""):
+        return _value(Decimal(str(value)))
+    return _value(value)
+
+
 def field_changes(
     enterprise_id: int, before: dict[str, Any], after: dict[str, Any], *, changed_on: dt.date
 ) -> list[EnterpriseChange]:
     """Unsaved entries for the enterprise fields that differ between two snapshots."""
     entries = []
     for name in FIELD_ITEMS:
-        if name in after and _value(before.get(name)) != _value(after.get(name)):
+        old, new = _field_value(name, before.get(name)), _field_value(name, after.get(name))
+        if name in after and old != new:
             entries.append(
                 EnterpriseChange(
                     enterprise_id=enterprise_id,
                     item=name,
-                    before=_value(before.get(name)),
-                    after=_value(after.get(name)),
+                    before=old,
+                    after=new,
                     changed_on=changed_on,
                 )
             )

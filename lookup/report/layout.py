@@ -317,7 +317,10 @@ def _registration_details(details: dict, p, heading, facts_table) -> list:
         rows.append((_("Shareholder"), shareholder_text(holder)))
     if details.get("personnel"):
         rows.append(
-            (_("Key personnel"), "、".join(f"{x['name']} ({x['role_display']})" for x in details["personnel"]))
+            (
+                _("Key personnel"),
+                "、".join(f"{x['name']} ({x['role_display']})" for x in details["personnel"]),
+            )
         )
     for branch in details.get("branches", []):
         rows.append((_("Branch"), f"{branch['name']} ({branch['uscc']})"))

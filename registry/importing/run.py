@@ -62,7 +62,7 @@ def enterprise_import(
     sources = _detail_sources(path, details)
     if path is None and not sources:
         raise ValidationError(_("Give an enterprise file or at least one file of registration details."))
-    rows, total, columns = iter(()), 0, None
+    rows, total, columns = (row for row in ()), 0, None
     if path is not None:
         rows, total = open_rows(path)
         try:

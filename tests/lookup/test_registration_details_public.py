@@ -32,20 +32,34 @@ def company(registry_admin):
     services.shareholder_add(
         actor=registry_admin,
         enterprise=company,
-        data={"name": "张三丰", "kind": "natural_person", "subscribed_amount": "300", "paid_in_amount": "120"},
+        data={
+            "name": "张三丰",
+            "kind": "natural_person",
+            "subscribed_amount": "300",
+            "paid_in_amount": "120",
+        },
     )
     services.shareholder_add(
         actor=registry_admin,
         enterprise=company,
-        data={"name": "杭州投资控股有限公司", "kind": "enterprise", "uscc": enterprise_code(88), "subscribed_amount": "700"},
+        data={
+            "name": "杭州投资控股有限公司",
+            "kind": "enterprise",
+            "uscc": enterprise_code(88),
+            "subscribed_amount": "700",
+        },
     )
     services.personnel_set(
         actor=registry_admin,
         enterprise=company,
         people=[{"name": "王小明", "role": "chair"}, {"name": "李秋水", "role": "supervisor"}],
     )
-    services.branch_link(actor=registry_admin, parent=company, data={"uscc": branch.uscc, "name": branch.name})
-    services.enterprise_update(actor=registry_admin, enterprise=company, data={"domicile": "杭州市西湖区文三路1号"})
+    services.branch_link(
+        actor=registry_admin, parent=company, data={"uscc": branch.uscc, "name": branch.name}
+    )
+    services.enterprise_update(
+        actor=registry_admin, enterprise=company, data={"domicile": "杭州市西湖区文三路1号"}
+    )
     company.branch = branch
     return company
 
@@ -80,7 +94,10 @@ def test_the_public_api_gives_the_details_and_the_history_masked(api, company):
 
     assert [h["name"] for h in details["shareholders"]] == ["张*丰", "杭州投资控股有限公司"]
     assert details["shareholders"][0]["uscc"] == "" and details["shareholders"][0]["paid_in_amount"] == "120"
-    assert [(p["name"], p["role"]) for p in details["personnel"]] == [("王小明", "chair"), ("李秋水", "supervisor")]
+    assert [(p["name"], p["role"]) for p in details["personnel"]] == [
+        ("王小明", "chair"),
+        ("李秋水", "supervisor"),
+    ]
     assert details["branches"] == [
         {"uscc": company.branch.uscc, "name": company.branch.name, "registered_here": True}
     ]

@@ -75,7 +75,10 @@ def test_updating_and_removing_a_shareholder_keep_before_and_after(registry_admi
     services.shareholder_remove(actor=registry_admin, shareholder=Shareholder.objects.get(pk=holder.pk))
 
     changes = history(company, ChangeItem.SHAREHOLDER)
-    assert [(before and before["paid_in_amount"], after and after["paid_in_amount"]) for _i, before, after in changes] == [
+    assert [
+        (before and before["paid_in_amount"], after and after["paid_in_amount"])
+        for _i, before, after in changes
+    ] == [
         (None, "100"),
         ("100", "300"),
         ("300", None),
@@ -93,7 +96,11 @@ def test_an_update_that_changes_nothing_leaves_no_history(registry_admin, compan
     ("data", "field", "message"),
     [
         ({"paid_in_amount": "400"}, "paid_in_amount", "more than the subscribed amount"),
-        ({"subscribed_amount": "-5"}, "subscribed_amount", "is not an amount in 10,000 yuan that is zero or more"),
+        (
+            {"subscribed_amount": "-5"},
+            "subscribed_amount",
+            "is not an amount in 10,000 yuan that is zero or more",
+        ),
         ({"subscribed_on": "1850-01-01"}, "subscribed_on", "before 1949"),
         ({"paid_in_on": "2040-01-01"}, "paid_in_on", "future"),
         ({"kind": "enterprise"}, "uscc", "needs its unified social credit code"),
@@ -103,7 +110,9 @@ def test_an_update_that_changes_nothing_leaves_no_history(registry_admin, compan
         ({"name": ""}, "name", "A name is required"),
     ],
 )
-def test_a_bad_shareholder_is_refused_with_a_message_on_its_field(registry_admin, company, data, field, message):
+def test_a_bad_shareholder_is_refused_with_a_message_on_its_field(
+    registry_admin, company, data, field, message
+):
     with pytest.raises(ValidationError) as refused:
         services.shareholder_add(actor=registry_admin, enterprise=company, data={**PERSON, **data})
 
@@ -172,8 +181,12 @@ def test_bad_personnel_are_refused_person_by_person(registry_admin, company):
 def test_a_branch_is_linked_both_ways_also_when_registered_later(registry_admin, company):
     registered = EnterpriseFactory(name="杭州西湖明亮科技有限公司滨江分公司")
     later_code = enterprise_code(4321)
-    services.branch_link(actor=registry_admin, parent=company, data={"uscc": registered.uscc, "name": registered.name})
-    services.branch_link(actor=registry_admin, parent=company, data={"uscc": later_code, "name": "明亮科技余杭分公司"})
+    services.branch_link(
+        actor=registry_admin, parent=company, data={"uscc": registered.uscc, "name": registered.name}
+    )
+    services.branch_link(
+        actor=registry_admin, parent=company, data={"uscc": later_code, "name": "明亮科技余杭分公司"}
+    )
 
     assert Branch.objects.get(uscc=registered.uscc).branch_enterprise == registered
     assert registered.parent_links.get().parent == company
@@ -188,7 +201,9 @@ def test_a_branch_is_linked_both_ways_also_when_registered_later(registry_admin,
 
 def test_a_branch_code_is_checked(registry_admin, company):
     with pytest.raises(ValidationError) as refused:
-        services.branch_link(actor=registry_admin, parent=company, data={"uscc": "91330106MA00000000", "name": "x"})
+        services.branch_link(
+            actor=registry_admin, parent=company, data={"uscc": "91330106MA00000000", "name": "x"}
+        )
     assert "uscc" in refused.value.message_dict
     with pytest.raises(ValidationError) as own:
         services.branch_link(actor=registry_admin, parent=company, data={"uscc": company.uscc, "name": "x"})
@@ -200,7 +215,11 @@ def test_enterprise_update_writes_one_change_per_field_and_the_renaming(registry
     services.enterprise_update(
         actor=registry_admin,
         enterprise=company,
-        data={"name": "杭州西湖光明科技有限公司", "status": EnterpriseStatus.SUSPENDED, "registered_capital": "800"},
+        data={
+            "name": "杭州西湖光明科技有限公司",
+            "status": EnterpriseStatus.SUSPENDED,
+            "registered_capital": "800",
+        },
     )
 
     assert sorted(history(company)) == [

@@ -28,6 +28,7 @@ from ..audit import audit_write
 from ..choices import DataSource, StaffRoleKind
 from ..models import Agency, Division, Enterprise, StaffRole
 from ..permissions import ensure_registry_admin
+from .details import registration_details_seed
 from .names import Place, places_from_divisions
 from .synthetic import COLUMNS, ORG_PREFIX, seed_index, synthetic_chunks
 
@@ -221,7 +222,41 @@ def demo_seed(*, actor=None) -> dict[str, int]:
     agencies = _agencies_seed(actor)
     users, roles = _personas_seed(actor)
     enterprises = _enterprises_seed(actor)
-    return {"agencies": agencies, "users": users, "roles": roles, "enterprises": enterprises}
+    details = _details_seed(actor)
+    return {
+        "agencies": agencies,
+        "users": users,
+        "roles": roles,
+        "enterprises": enterprises,
+        "registration_details": details,
+    }
+
+
+def _details_seed(actor) -> int:
+    """Shareholders, key personnel, branches and changes for the demo enterprises that have none yet;
+    returns how many rows were made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(e.id) FROM registry_enterprise e WHERE e.uscc = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_keyperson k WHERE k.enterprise_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_shareholder s WHERE s.enterprise_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_enterprisechange c WHERE c.enterprise_id = e.id)",
+            [demo_enterprise_codes()],
+        )
+        ids = cursor.fetchone()[0] or []
+        if not ids:
+            return 0
+        made = registration_details_seed(
+            cursor, targets="SELECT unnest(%(ids)s::bigint[]) AS id", params={"ids": ids}
+        )
+    if made:
+        audit_write(
+            actor=actor,
+            action="enterprise.seed_details",
+            target=("registry.enterprise", "seed", f"registration details of {len(ids)} demo enterprises"),
+            after={"enterprises": len(ids), "rows": made},
+        )
+    return made
 
 
 # --- Synthetic enterprises in bulk ---------------------------------------------------------------
@@ -315,6 +350,8 @@ def enterprises_seed_synthetic(
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNTHETIC_LOCK])
         start = _next_seed_index(cursor)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM registry_enterprise")
+        before_id = cursor.fetchone()[0]
         rebuilt = drop_gin_indexes(cursor) if count >= BULK_REBUILD_THRESHOLD else []
         sql = f"COPY registry_enterprise ({', '.join(COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
@@ -324,6 +361,12 @@ def enterprises_seed_synthetic(
                 last = chunk.last_uscc
                 if progress:
                     progress(chunk.rows)
+        # Their shareholders, key personnel, branches and changes, set-based (``details``).
+        registration_details_seed(
+            cursor,
+            targets="SELECT id FROM registry_enterprise WHERE id > %(low)s AND source = 'seed'",
+            params={"low": before_id},
+        )
         if rebuilt and rebuild_indexes:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for definition in rebuilt:

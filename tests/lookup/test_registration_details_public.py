@@ -120,3 +120,14 @@ def test_the_pdf_report_shows_the_details_masked(client, company):
 
     assert "张*丰" in text and "张三丰" not in text
     assert "李秋水" in text and "Changehistory" in text
+
+
+def test_a_change_shows_on_a_page_seen_before(client, registry_admin, company):
+    assert "赵敏" not in page_text(client, company.uscc)
+    services.personnel_set(
+        actor=registry_admin,
+        enterprise=company,
+        people=[{"name": "王小明", "role": "chair"}, {"name": "赵敏", "role": "manager"}],
+    )
+    page = page_text(client, company.uscc)
+    assert "赵敏" in page and "Manager" in page

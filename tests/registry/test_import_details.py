@@ -166,3 +166,20 @@ def test_the_command_takes_detail_files_and_prints_the_file_of_each_error(
     with pytest.raises(CommandError):
         call_command("import_enterprises", str(files["path"]), "--personnel", str(bad), "--no-progress")
     assert "p_bad.csv, row 2, column role" in capsys.readouterr().err
+
+
+def test_an_import_that_changes_an_enterprise_writes_its_change_history(registry_admin, tmp_path):
+    first = write_csv(
+        tmp_path / "1.csv", [["uscc", "name", "domicile"], [PARENT, "杭州明亮科技有限公司", "文三路1号"]]
+    )
+    second = write_csv(
+        tmp_path / "2.csv", [["uscc", "name", "domicile"], [PARENT, "杭州光明科技有限公司", "文三路9号"]]
+    )
+    enterprise_import(actor=registry_admin, path=first)
+    enterprise_import(actor=registry_admin, path=second)
+    enterprise_import(actor=registry_admin, path=second)
+
+    assert sorted(EnterpriseChange.objects.values_list("item", "before", "after")) == [
+        ("domicile", "文三路1号", "文三路9号"),
+        ("name", "杭州明亮科技有限公司", "杭州光明科技有限公司"),
+    ]

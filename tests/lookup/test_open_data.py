@@ -543,16 +543,19 @@ def test_the_statistics_are_in_the_export_as_the_api_gives_them(api, seeded, cli
     assert "statistics.csv.gz" in page and "statistics.jsonl.gz" in page
 
 
-def test_the_enterprise_file_and_the_changes_file_carry_registration_details_masked(
-    seeded, registry_admin
-):
+def test_the_enterprise_file_and_the_changes_file_carry_registration_details_masked(seeded, registry_admin):
     from registry import services as registry_services
 
     enterprise = seeded["enterprise"]
     registry_services.shareholder_add(
         actor=registry_admin,
         enterprise=enterprise,
-        data={"name": "张三丰", "kind": "natural_person", "subscribed_amount": "300", "paid_in_amount": "100"},
+        data={
+            "name": "张三丰",
+            "kind": "natural_person",
+            "subscribed_amount": "300",
+            "paid_in_amount": "100",
+        },
     )
     registry_services.personnel_set(
         actor=registry_admin, enterprise=enterprise, people=[{"name": "李秋水", "role": "supervisor"}]

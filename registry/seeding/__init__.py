@@ -9,6 +9,7 @@ audit entry. Neither runs under production settings.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -232,6 +233,41 @@ def demo_seed(*, actor=None) -> dict[str, int]:
     }
 
 
+# Cities a few demo companies have a branch in that is registered elsewhere (not in this registry).
+_BRANCH_CITIES = ("上海", "北京", "广州", "成都", "武汉", "西安")
+
+
+def _demo_branches_elsewhere(ids: list[int]) -> int:
+    """About 3 % of the demo companies get a branch that is not registered here: its own valid code
+    (organisation code ``MC`` + the parent's), shown on the parent's page without a link."""
+    from ..details.changes import change_write
+    from ..models import Branch
+    from ..uscc import make_code
+
+    made = 0
+    companies = Enterprise.objects.filter(pk__in=ids, entity_type="llc", established_on__isnull=False)
+    for index, parent in enumerate(companies.order_by("id")):
+        if index % 33 != 5:
+            continue
+        city = _BRANCH_CITIES[(index // 33) % len(_BRANCH_CITIES)]
+        code = make_code(
+            authority="9", category="1", division=parent.uscc[2:8], organization="MC" + parent.uscc[10:16]
+        )
+        name = f"{parent.name}{city}分公司"
+        Branch.objects.create(
+            parent=parent, uscc=code, name=name, registration_authority=parent.registration_authority
+        )
+        change_write(
+            enterprise=parent,
+            item="branch",
+            before=None,
+            after={"uscc": code, "name": name},
+            changed_on=parent.established_on + dt.timedelta(days=400 + index),
+        )
+        made += 2
+    return made
+
+
 def _details_seed(actor) -> int:
     """Shareholders, key personnel, branches and changes for the demo enterprises that have none yet;
     returns how many rows were made."""
@@ -249,6 +285,7 @@ def _details_seed(actor) -> int:
         made = registration_details_seed(
             cursor, targets="SELECT unnest(%(ids)s::bigint[]) AS id", params={"ids": ids}
         )
+    made += _demo_branches_elsewhere(ids)
     if made:
         audit_write(
             actor=actor,

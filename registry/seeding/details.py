@@ -6,8 +6,8 @@ Rates, after what GSXT shows of ordinary enterprises: a limited or joint stock c
 shareholders (the legal representative among them), a partnership 2–4 partners, a sole
 proprietorship its investor; a company 3–7 key personnel (the legal representative as chair or
 executive director, a supervisor, a manager, directors); about half the enterprises registered as
-branches are linked to a company registered just before them (some 3 % of enterprises have a
-branch); and 0–3 changes each (domicile, registered capital, legal representative), dated after
+branches are named after a company registered just before them and linked to it (some 3 % of
+enterprises have a branch registered here; a few demo companies also have one that is not); and 0–3 changes each (domicile, registered capital, legal representative), dated after
 establishment. Values are drawn from a hash of the enterprise's id, so a seed is reproducible, and
 obey the rules the services check (paid-in within subscribed, nothing negative, valid codes).
 """
@@ -94,20 +94,22 @@ def _statements(targets: str) -> list[str]:
         WHERE e.entity_type IN {_COMPANIES} AND e.legal_representative <> ''
         ON CONFLICT DO NOTHING
     """
-    # Each branch's parent: the last company registered before it among the targets (one ordered pass).
+    # A branch is linked to the company its name begins with (…有限公司杭州分公司), when that company is
+    # among the targets (the closest one registered before it, names being not unique).
     branches = f"""
         WITH targets AS ({targets}),
-        ordered AS (
-            SELECT e.id, e.uscc, e.name, e.registration_authority, e.entity_type,
-                   max(CASE WHEN e.entity_type = 'llc' THEN e.id END)
-                       OVER (ORDER BY e.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS parent_id
-            FROM targets t JOIN registry_enterprise e ON e.id = t.id
+        b AS (
+            SELECT e.id, e.uscc, e.name, e.registration_authority, substring(e.name from '^(.*?公司)') AS home
+            FROM targets t JOIN registry_enterprise e ON e.id = t.id WHERE e.entity_type = 'branch'
+        ),
+        p AS (
+            SELECT e.id, e.name FROM targets t JOIN registry_enterprise e ON e.id = t.id
+            WHERE e.entity_type IN {_COMPANIES}
         )
         INSERT INTO registry_branch (parent_id, uscc, name, registration_authority, branch_enterprise_id)
-        SELECT b.parent_id, b.uscc, b.name, b.registration_authority, b.id
-        FROM ordered b
-        WHERE b.entity_type = 'branch' AND b.parent_id IS NOT NULL AND b.id - b.parent_id <= 50
-          AND {_h("b.id", 20)} %% 2 = 0
+        SELECT DISTINCT ON (b.id) p.id, b.uscc, b.name, b.registration_authority, b.id
+        FROM b JOIN p ON p.name = b.home
+        ORDER BY b.id, (p.id < b.id) DESC, p.id DESC
         ON CONFLICT DO NOTHING
     """
     changes = f"""

@@ -38,6 +38,7 @@ from django.utils.translation import pgettext
 from config.jinja2 import localized_template
 from registry.annual_reports.rules import OPTIONAL_FIELDS as ANNUAL_REPORT_OPTIONAL
 from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public_report_json, report_decoded
+from registry.details.public import public_registration_details, registration_details_subquery
 from registry.models import Agency, AnnualReport, Division, Enterprise, EnterpriseFormerName
 from sanctions.inspections.selectors import published_results
 from sanctions.lists.ratings import rating_current_filter
@@ -238,6 +239,9 @@ def _page_queryset(*, uscc: str, today: dt.date):
     annual_reports = (
         latest_reports().filter(enterprise=OuterRef("pk")).order_by("-year").values(json=public_report_json())
     )[:PAGE_YEARS]
+    # --- regdetails ---
+    details = registration_details_subquery()
+    # --- end regdetails ---
     return (
         Enterprise.objects.filter(uscc=uscc)
         .only(*ENTERPRISE_FIELDS)
@@ -250,6 +254,7 @@ def _page_queryset(*, uscc: str, today: dt.date):
             page_division=Subquery(division, output_field=models.JSONField()),
             page_inspections=ArraySubquery(inspections),
             page_annual_reports=ArraySubquery(annual_reports),
+            page_regdetails=ArraySubquery(details),
         )
     )
 
@@ -317,7 +322,9 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
         return None
     enterprise = Enterprise.from_db(connection.alias, names, row[: len(names)])
     # Django's connection reads jsonb as text (its JSONField decodes it): decoded here.
-    records, listings, commitments, former, rating, division, inspections, annual_reports = row[len(names) :]
+    records, listings, commitments, former, rating, division, inspections, annual_reports, regdetails = row[
+        len(names) :
+    ]
     enterprise.page_records = [json.loads(item) for item in records]
     enterprise.page_listings = [json.loads(item) for item in listings]
     enterprise.page_commitments = [json.loads(item) for item in commitments]
@@ -326,6 +333,7 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     enterprise.page_division = json.loads(division) if division is not None else None
     enterprise.page_inspections = [json.loads(item) for item in inspections]
     enterprise.page_annual_reports = [json.loads(item) for item in annual_reports]
+    enterprise.page_regdetails = json.loads(regdetails[0]) if regdetails else None
     return enterprise
 
 
@@ -377,6 +385,7 @@ class CreditPage:
     # --- inspections: published results of random inspections, latest first (at most INSPECTIONS_SHOWN)
     inspections: list[dict[str, Any]] = field(default_factory=list)
     annual_reports: list[dict[str, Any]] = field(default_factory=list)
+    registration_details: dict[str, Any] | None = None
 
 
 def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage | None:
@@ -443,6 +452,7 @@ def credit_page_read(*, uscc: str, today: dt.date | None = None) -> CreditPage |
         objected_listings=objected,
         inspections=row.page_inspections,
         annual_reports=[report_decoded(data) for data in row.page_annual_reports],
+        registration_details=row.page_regdetails,
     )
 
 
@@ -543,6 +553,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
         ],
         "annual_report_optional": ANNUAL_REPORT_OPTIONAL,
         "listed_period": pgettext("period", "Listed"),
+        "regdetails": Fields(public_registration_details(page.registration_details or {})),
         "updated": timezone.localtime(enterprise.updated_at).strftime("%Y-%m-%d %H:%M")
         if enterprise.updated_at
         else "",

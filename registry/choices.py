@@ -123,3 +123,62 @@ class ReminderStage(models.TextChoices):
 
     FIRST = "first", _("First reminder (1 June)")
     FINAL = "final", _("Final reminder (20 June)")
+
+
+class ShareholderKind(models.TextChoices):
+    """Who a shareholder or contributor is: a natural person's name is masked on public outputs."""
+
+    NATURAL_PERSON = "natural_person", _("Natural person")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    OTHER = "other", _("Other")
+
+
+class ContributionForm(models.TextChoices):
+    """The form of a capital contribution (Company Law art. 48: money, or property valued in money
+    and transferable by law)."""
+
+    CURRENCY = "currency", _("Currency")
+    IN_KIND = "in_kind", _("In kind")
+    INTELLECTUAL_PROPERTY = "intellectual_property", _("Intellectual property")
+    LAND_USE_RIGHT = "land_use_right", _("Land use right")
+    EQUITY = "equity", _("Equity")
+    CREDITOR_RIGHT = "creditor_right", _("Creditor's right")
+    OTHER = "other", _("Other")
+
+
+class PersonnelRole(models.TextChoices):
+    """A key person's office, as the registration authority records it (主要人员)."""
+
+    CHAIR = "chair", _("Chair of the board")
+    VICE_CHAIR = "vice_chair", _("Vice chair of the board")
+    EXECUTIVE_DIRECTOR = "executive_director", _("Executive director")
+    DIRECTOR = "director", _("Director")
+    CHAIR_OF_SUPERVISORS = "chair_of_supervisors", _("Chair of the board of supervisors")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MANAGER = "manager", _("Manager")
+    DEPUTY_MANAGER = "deputy_manager", _("Deputy manager")
+    FINANCIAL_OFFICER = "financial_officer", _("Chief financial officer")
+    BOARD_SECRETARY = "board_secretary", _("Secretary of the board")
+    EXECUTIVE_PARTNER = "executive_partner", _("Executive partner")
+    PERSON_IN_CHARGE = "person_in_charge", _("Person in charge")
+    OTHER = "other", _("Other")
+
+
+class ChangeItem(models.TextChoices):
+    """What a change-history entry (变更记录) changed."""
+
+    NAME = "name", _("Name")
+    ENTITY_TYPE = "entity_type", _("Entity type")
+    STATUS = "status", _("Registration status")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    REGISTERED_CAPITAL = "registered_capital", _("Registered capital")
+    ESTABLISHED_ON = "established_on", _("Date of establishment")
+    DOMICILE = "domicile", _("Domicile")
+    REGISTRATION_AUTHORITY = "registration_authority", _("Registration authority")
+    INDUSTRY = "industry", _("Industry")
+    REGISTRATION_NUMBER = "registration_number", _("Business registration number")
+    ORGANIZATION_CODE = "organization_code", _("Organisation code")
+    TAX_NUMBER = "tax_number", _("Tax registration number")
+    SHAREHOLDER = "shareholder", _("Shareholders (contributors)")
+    PERSONNEL = "personnel", _("Key personnel")
+    BRANCH = "branch", _("Branches")

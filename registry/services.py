@@ -22,6 +22,7 @@ from .calendar import calendar_changed
 from .changes import change_emit, enterprise_public_payload
 from .choices import (
     AgencyLevel,
+    ChangeItem,
     ChangeKind,
     DataSource,
     EnterpriseStatus,
@@ -29,6 +30,8 @@ from .choices import (
     PublicitySystem,
     StaffRoleKind,
 )
+from .details.changes import change_write, field_changes_write
+from .details.services import branches_link_registered
 from .models import Agency, CalendarDay, Division, Enterprise, EnterpriseFormerName, StaffRole
 from .permissions import ensure_can_manage_agency_staff, ensure_registry_admin, is_registry_admin
 from .search import search_fields
@@ -132,6 +135,8 @@ def enterprise_register(
         ) from None
     for item in names:
         EnterpriseFormerName.objects.create(enterprise=enterprise, **item)
+    # A branch recorded before its own registration is linked to it now.
+    branches_link_registered(uscc_codes=[enterprise.uscc])
     after = snapshot(enterprise, _AUDITED)
     after["former_names"] = [n["name"] for n in names]
     audit_write(actor=actor, action="enterprise.register", target=enterprise, after=after)
@@ -170,6 +175,8 @@ def enterprise_update(*, actor, enterprise: Enterprise, data: dict[str, Any]) ->
             name=old_name,
             defaults={"used_until": timezone.localdate()},
         )
+    # The change history (变更记录), a name change included: the former name above is the same fact.
+    field_changes_write(enterprise, before, after)
     audit_write(
         actor=actor,
         action="enterprise.update",
@@ -200,6 +207,24 @@ def enterprise_add_former_name(
     if enterprise.former_names.filter(name=item["name"]).exists() or item["name"] == enterprise.name:
         raise ValidationError({"name": [_("This name is already recorded for the enterprise.")]})
     former = EnterpriseFormerName.objects.create(enterprise=enterprise, **item)
+    # The change history holds the renaming too: from this name to the next one used (a later former
+    # name, or the present name), on the day this one ceased to be used.
+    following = (
+        enterprise.former_names.exclude(pk=former.pk)
+        .filter(
+            used_from__isnull=False, used_from__gte=item["used_until"] or item["used_from"] or dt.date.max
+        )
+        .order_by("used_from")
+        .values_list("name", flat=True)
+        .first()
+    )
+    change_write(
+        enterprise=enterprise,
+        item=ChangeItem.NAME,
+        before=item["name"],
+        after=following or enterprise.name,
+        changed_on=item["used_until"],
+    )
     audit_write(
         actor=actor,
         action="enterprise.former_name_add",
@@ -419,3 +444,15 @@ def calendar_day_remove(*, actor, day: CalendarDay) -> None:
     audit_write(actor=actor, action="calendar.remove", target=target, before=before)
     calendar_changed()  # this transaction sees its own change at once
     transaction.on_commit(calendar_changed)  # and others, once it is committed
+
+
+# --- Registration details (shareholders, key personnel, branches): ``registry.details`` ---------
+
+from .details.services import (  # noqa: E402, F401 - re-exported: every registry write is found here
+    branch_link,
+    branch_unlink,
+    personnel_set,
+    shareholder_add,
+    shareholder_remove,
+    shareholder_update,
+)

@@ -265,3 +265,76 @@ class PublicAnnualReportSerializer(serializers.Serializer):
     social_insurance_contributions = _amount(_OPTIONAL_HELP)
 
     # --- end annual ---
+
+
+class PublicShareholderSerializer(serializers.Serializer):
+    """A shareholder or contributor: a natural person's name masked (张*丰), its code never given."""
+
+    name = serializers.CharField(help_text="A natural person's name is masked: 张*丰.")
+    kind = serializers.CharField(help_text="natural_person, enterprise or other")
+    kind_display = serializers.CharField()
+    uscc = serializers.CharField(help_text="An enterprise shareholder's code; empty for a natural person.")
+    subscribed_amount = serializers.CharField(
+        allow_null=True, help_text="In 10,000 yuan, as a decimal string."
+    )
+    subscribed_on = serializers.DateField(allow_null=True)
+    paid_in_amount = serializers.CharField(allow_null=True, help_text="In 10,000 yuan, as a decimal string.")
+    paid_in_on = serializers.DateField(allow_null=True)
+    contribution_form = serializers.CharField(
+        help_text="currency, in_kind, intellectual_property, land_use_right, equity, creditor_right, other"
+    )
+    contribution_form_display = serializers.CharField()
+
+
+class PublicKeyPersonSerializer(serializers.Serializer):
+    """A key person, named in full as registered (like the legal representative)."""
+
+    name = serializers.CharField()
+    role = serializers.CharField(help_text="chair, director, supervisor, manager, …")
+    role_display = serializers.CharField()
+
+
+class PublicBranchSerializer(serializers.Serializer):
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+    registered_here = serializers.BooleanField(
+        help_text="The branch is registered here too: /enterprises/{uscc}/ gives it."
+    )
+
+
+class PublicParentSerializer(serializers.Serializer):
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PublicChangeSerializer(serializers.Serializer):
+    """An entry of the change history (变更记录)."""
+
+    item = serializers.CharField(
+        help_text="name, domicile, legal_representative, shareholder, personnel, branch, …"
+    )
+    item_display = serializers.CharField()
+    before = serializers.JSONField(
+        allow_null=True,
+        help_text="The value before: a field's stored value, a shareholder object (name masked if a natural "
+        "person), a list of {name, role}, or a branch {uscc, name}; null when something was added.",
+    )
+    after = serializers.JSONField(
+        allow_null=True, help_text="The value after; null when something was removed."
+    )
+    before_text = serializers.CharField(help_text="The value before, in words, in the language asked for.")
+    after_text = serializers.CharField()
+    changed_on = serializers.DateField()
+
+
+class PublicRegistrationSerializer(serializers.Serializer):
+    """An enterprise's registration details as GSXT publishes them."""
+
+    uscc = serializers.CharField()
+    shareholders = PublicShareholderSerializer(many=True)
+    shareholders_count = serializers.IntegerField()
+    personnel = PublicKeyPersonSerializer(many=True)
+    branches = PublicBranchSerializer(many=True)
+    branches_count = serializers.IntegerField()
+    parents = PublicParentSerializer(many=True, help_text="The enterprise(s) this one is a branch of.")
+    changes_count = serializers.IntegerField(help_text="All entries of the change history: see /changes/.")

@@ -20,7 +20,9 @@ from rest_framework.response import Response
 from registry.annual_reports.selectors import annual_reports_public
 from registry.api.token_views import ApiErrorSerializer
 from registry.api.views import USCC_PATH_REGEX
-from registry.models import Enterprise
+from registry.details.changes import public_change
+from registry.details.public import public_registration_details, registration_details_read
+from registry.models import Enterprise, EnterpriseChange
 from registry.selectors import SearchPage, enterprise_in_path, enterprise_list, enterprise_search_page
 from sanctions.lists.selectors import active_listings_for
 from sanctions.lists.standing import enterprise_standing
@@ -31,9 +33,11 @@ from ..masking import public_listing_fields, public_record_fields
 from . import schema  # noqa: F401 - registers the developer key's OpenAPI security scheme
 from .serializers import (
     PublicAnnualReportSerializer,
+    PublicChangeSerializer,
     PublicEnterpriseSummarySerializer,
     PublicListingSerializer,
     PublicRecordSerializer,
+    PublicRegistrationSerializer,
     RecordsQueryInput,
     SearchQueryInput,
     StandingSerializer,
@@ -261,4 +265,54 @@ class PublicEnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         enterprise = self.get_object()
         return Response(
             PublicAnnualReportSerializer(annual_reports_public(enterprise=enterprise), many=True).data
+        )
+
+    @extend_schema(
+        summary="An enterprise's registration details: shareholders, key personnel, branches, its parent",
+        description=(
+            "As the National Enterprise Credit Information Publicity System publishes them. A shareholder who "
+            "is a natural person is named only in part (张*丰); key personnel are registration facts, named in "
+            "full like the legal representative. Up to 50 of each; the counts say how many there are."
+        ),
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={200: PublicRegistrationSerializer, 404: NO_ENTERPRISE, **COMMON},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="registration",
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PublicRegistrationSerializer,
+    )
+    def registration(self, request, uscc: str):
+        enterprise = self.get_object()
+        details = public_registration_details(registration_details_read(enterprise))
+        details.pop("changes", None)
+        return Response(PublicRegistrationSerializer({"uscc": enterprise.uscc, **details}).data)
+
+    @extend_schema(
+        summary="An enterprise's change history (变更记录), newest first",
+        description="Every change of a registration fact, a renaming included; shareholders who are natural "
+        "persons named only in part.",
+        parameters=[USCC_PARAMETER, RETRY_AFTER],
+        responses={
+            200: PublicChangeSerializer(many=True),
+            404: _error("No enterprise has this code, or a page past the last result."),
+            **COMMON,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="changes",
+        filter_backends=[],
+        serializer_class=PublicChangeSerializer,
+    )
+    def changes(self, request, uscc: str):
+        enterprise = self.get_object()
+        changes = EnterpriseChange.objects.filter(enterprise=enterprise).order_by("-changed_on", "-id")
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(
+            PublicChangeSerializer([public_change(c) for c in page], many=True).data
         )

@@ -23,11 +23,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import F, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Division, Enterprise, EnterpriseFormerName
+from registry.details.changes import SHAREHOLDER_FIELDS, public_change, public_shareholder
+from registry.models import (
+    Branch,
+    Division,
+    Enterprise,
+    EnterpriseChange,
+    EnterpriseFormerName,
+    KeyPerson,
+    Shareholder,
+)
 from sanctions.choices import RecordKind
 from sanctions.lists.ratings import rating_current_filter
 from sanctions.lists.selectors import active_listings
@@ -95,7 +104,12 @@ ENTERPRISE_COLUMNS = (
     "source",
     "updated_at",
     "former_names",
+    # --- regdetails --- (natural-person shareholders masked, as on the page and in the API)
+    "shareholders",
+    "personnel",
+    "branches",
 )
+_DETAIL_COLUMNS = ("shareholders", "personnel", "branches")
 
 
 def _decoded(value: Any) -> Any:
@@ -109,17 +123,77 @@ def enterprise_rows(today: dt.date) -> Iterator[Row]:
         .values(json=JSONObject(name="name", used_from="used_from", used_until="used_until"))
     )
     division = Division.objects.filter(code=OuterRef("division_code")).values("full_name")[:1]
-    own = [c for c in ENTERPRISE_COLUMNS if c not in ("division_name", "former_names")]
+    own = [c for c in ENTERPRISE_COLUMNS if c not in ("division_name", "former_names", *_DETAIL_COLUMNS)]
+    shareholders = (
+        Shareholder.objects.filter(enterprise=OuterRef("pk"))
+        .order_by("position", "id")
+        .values(
+            json=JSONObject(
+                **{name: name for name in SHAREHOLDER_FIELDS if not name.endswith("_amount")},
+                subscribed_amount=Cast("subscribed_amount", TextField()),
+                paid_in_amount=Cast("paid_in_amount", TextField()),
+            )
+        )
+    )
+    personnel = (
+        KeyPerson.objects.filter(enterprise=OuterRef("pk"))
+        .order_by("position", "id")
+        .values(json=JSONObject(name="name", role="role"))
+    )
+    branches = (
+        Branch.objects.filter(parent=OuterRef("pk"))
+        .order_by("uscc")
+        .values(json=JSONObject(uscc="uscc", name="name"))
+    )
     rows = (
         Enterprise.objects.order_by("id")
         .values("id", *own)
-        .annotate(export_former=ArraySubquery(former), export_division=Subquery(division))
+        .annotate(
+            export_former=ArraySubquery(former),
+            export_division=Subquery(division),
+            export_shareholders=ArraySubquery(shareholders),
+            export_personnel=ArraySubquery(personnel),
+            export_branches=ArraySubquery(branches),
+        )
     )
     for row in rows.iterator(chunk_size=_chunk()):
         values = {c: _iso(row[c]) for c in own}
         values["division_name"] = row["export_division"] or ""
         values["former_names"] = [_decoded(f) for f in row["export_former"] or []]
+        values["shareholders"] = [
+            public_shareholder(_shareholder(_decoded(h))) for h in row["export_shareholders"] or []
+        ]
+        values["personnel"] = [_decoded(p) for p in row["export_personnel"] or []]
+        values["branches"] = [_decoded(b) for b in row["export_branches"] or []]
         yield _int_key(row["id"]), {"uscc": row["uscc"]}, {c: values[c] for c in ENTERPRISE_COLUMNS}
+
+
+def _shareholder(data: dict[str, Any]) -> dict[str, Any]:
+    """Amounts as plain decimals, without the stored trailing zeros (300, not 300.0000)."""
+    for name in ("subscribed_amount", "paid_in_amount"):
+        if data.get(name) is not None:
+            data[name] = format(Decimal(data[name]).normalize(), "f")
+    return data
+
+
+# --- Change history (变更记录) ------------------------------------------------------------------------
+
+CHANGE_COLUMNS = ("change_id", "uscc", "item", "before", "after", "changed_on")
+
+
+def change_rows(today: dt.date) -> Iterator[Row]:
+    changes = EnterpriseChange.objects.order_by("id").annotate(export_uscc=F("enterprise__uscc"))
+    for change in changes.iterator(chunk_size=_chunk()):
+        shown = public_change(change)
+        values = {
+            "change_id": change.pk,
+            "uscc": change.export_uscc,
+            "item": change.item,
+            "before": shown["before"],
+            "after": shown["after"],
+            "changed_on": shown["changed_on"],
+        }
+        yield _int_key(change.pk), {"change_id": change.pk, "uscc": change.export_uscc}, values
 
 
 # --- Records in the national format ---------------------------------------------------------------------
@@ -287,4 +361,11 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset("listings", _("List entries in force"), LISTING_COLUMNS, ("listing_id", "uscc"), listing_rows),
     Dataset("ratings", _("Current credit ratings"), RATING_COLUMNS, ("uscc",), rating_rows),
+    Dataset(
+        "changes",
+        _("Change history of registration facts"),
+        CHANGE_COLUMNS,
+        ("change_id", "uscc"),
+        change_rows,
+    ),
 )

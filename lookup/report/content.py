@@ -12,6 +12,7 @@ from django.utils import translation
 from lookup.masking import public_listing_fields, sections_of
 from registry.annual_reports import rules
 from registry.annual_reports.selectors import PAGE_YEARS, annual_reports_public
+from registry.details.public import public_registration_details, registration_details_read
 from registry.models import Enterprise
 from registry.selectors import division_describe
 from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
@@ -89,6 +90,8 @@ def report_content(
             "listings": [public_listing_fields(entry, enterprise=enterprise) for entry in listings],
             # Added within format 2: a report issued before has no such key and renders without it.
             "annual_reports": annual_reports_content(enterprise=enterprise),
+            # --- regdetails --- (natural-person shareholders masked, as on the page)
+            "registration_details": public_registration_details(registration_details_read(enterprise)),
         }
 
 

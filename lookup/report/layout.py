@@ -175,6 +175,9 @@ def render_pdf(content: dict[str, Any], *, checksum: str, url: str) -> bytes:
                 rows.append((label, ent[key]))
         story.append(facts_table(rows))
         story.append(p(_("Source:") + " " + _choice_label(DataSource, ent["source"]), small))
+        # --- regdetails ---
+        story += _registration_details(content.get("registration_details") or {}, p, heading, facts_table)
+        # --- end regdetails ---
 
         for kind in SECTION_KINDS:
             items = content["records"].get(kind.value, [])
@@ -368,3 +371,40 @@ def _record_table(r: dict[str, Any], p, facts_table):
         [("BACKGROUND", (0, 0), (-1, 0), "#eaeef2"), ("LINEABOVE", (0, 0), (-1, 0), 0.75, "#57606a")]
     )
     return table
+
+
+def _registration_details(details: dict, p, heading, facts_table) -> list:
+    """Shareholders (natural persons masked), key personnel, branches, the parent and the latest changes."""
+    from registry.details.changes import shareholder_text
+
+    rows = []
+    for parent in details.get("parents", []):
+        rows.append((_("Branch of"), f"{parent['name']} ({parent['uscc']})"))
+    for holder in details.get("shareholders", []):
+        rows.append((_("Shareholder"), shareholder_text(holder)))
+    if details.get("personnel"):
+        rows.append(
+            (
+                _("Key personnel"),
+                "、".join(f"{x['name']} ({x['role_display']})" for x in details["personnel"]),
+            )
+        )
+    for branch in details.get("branches", []):
+        rows.append((_("Branch"), f"{branch['name']} ({branch['uscc']})"))
+    story = []
+    if rows:
+        story += [p(_("Shareholders, key personnel and branches"), heading), facts_table(rows)]
+    changes = details.get("changes", [])
+    if changes:
+        story.append(
+            p(f"{_('Change history')} ({len(changes)}/{details.get('changes_count', len(changes))})", heading)
+        )
+        story.append(
+            facts_table(
+                [
+                    (f"{c['changed_on']} {c['item_display']}", f"{c['before_text']} → {c['after_text']}")
+                    for c in changes
+                ]
+            )
+        )
+    return story

@@ -63,6 +63,7 @@ class ImportReport:
     errors_not_kept: int = 0  # past MAX_KEPT_ERRORS
     warnings: list[str] = field(default_factory=list)
     applied: bool = False
+    details_changed: int = 0  # change-history entries written from detail files (``details``)
     timings: dict[str, float] = field(default_factory=dict)
 
     def add_error(self, error: RowError) -> None:
@@ -87,6 +88,12 @@ class ImportReport:
             "unchanged": self.unchanged,
             "invalid": self.invalid,
         }
+        if self.details_changed:
+            text += " " + ngettext(
+                "%(count)d registration detail changed.",
+                "%(count)d registration details changed.",
+                self.details_changed,
+            ) % {"count": self.details_changed}
         if not self.applied and self.invalid:
             text += " " + _("Strict mode: nothing was written.")
         return text
@@ -104,12 +111,17 @@ class ImportReport:
     def _write_errors(self, handle: IO[str]) -> None:
         # Every cell made inert: a value from the file may be a formula (registry.csv_safety).
         writer = safe_writer(handle)
-        writer.writerow([_("row"), _("column"), _("value"), _("reason")])
+        # Errors of the detail files (shareholders …) name their file too.
+        files = any(getattr(error, "file", "") for error in self.errors)
+        head = [_("file")] if files else []
+        writer.writerow([*head, _("row"), _("column"), _("value"), _("reason")])
         for error in self.errors:
-            writer.writerow([error.row, error.column, error.value, error.reason])
+            cells = [getattr(error, "file", "") or self.path] if files else []
+            writer.writerow([*cells, error.row, error.column, error.value, error.reason])
         if self.errors_not_kept:
             writer.writerow(
                 [
+                    *([""] if files else []),
                     "",
                     "",
                     "",

@@ -17,7 +17,8 @@ from registry.audit import PendingEntry, audit_write_many
 from registry.cache import enterprise_changed
 from registry.changes import enterprises_change_emit
 from registry.choices import ChangeKind, DataSource, EnterpriseStatus
-from registry.models import Enterprise
+from registry.details.changes import field_changes
+from registry.models import Enterprise, EnterpriseChange
 
 from .report import ImportReport, ProgressCallback
 from .staging import DATA_FIELDS, STAGING
@@ -101,6 +102,14 @@ def _upsert_chunk(
         )
     updated = len(entries)
     if updated:
+        # The change history (变更记录) of each field an import changes, a new name included.
+        EnterpriseChange.objects.bulk_create(
+            [
+                change
+                for entry in entries
+                for change in field_changes(int(entry.target_id), entry.before, entry.after, changed_on=today)
+            ]
+        )
         # As with a single update: a new name keeps the old one as a former name.
         cursor.execute(
             f"""

@@ -9,6 +9,7 @@ audit entry. Neither runs under production settings.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from ..audit import audit_write
 from ..choices import DataSource, StaffRoleKind
 from ..models import Agency, Division, Enterprise, StaffRole
 from ..permissions import ensure_registry_admin
+from .details import registration_details_seed
 from .names import Place, places_from_divisions
 from .synthetic import COLUMNS, ORG_PREFIX, seed_index, synthetic_chunks
 
@@ -221,7 +223,77 @@ def demo_seed(*, actor=None) -> dict[str, int]:
     agencies = _agencies_seed(actor)
     users, roles = _personas_seed(actor)
     enterprises = _enterprises_seed(actor)
-    return {"agencies": agencies, "users": users, "roles": roles, "enterprises": enterprises}
+    details = _details_seed(actor)
+    return {
+        "agencies": agencies,
+        "users": users,
+        "roles": roles,
+        "enterprises": enterprises,
+        "registration_details": details,
+    }
+
+
+# Cities a few demo companies have a branch in that is registered elsewhere (not in this registry).
+_BRANCH_CITIES = ("上海", "北京", "广州", "成都", "武汉", "西安")
+
+
+def _demo_branches_elsewhere(ids: list[int]) -> int:
+    """About 3 % of the demo companies get a branch that is not registered here: its own valid code
+    (organisation code ``MC`` + the parent's), shown on the parent's page without a link."""
+    from ..details.changes import change_write
+    from ..models import Branch
+    from ..uscc import make_code
+
+    made = 0
+    companies = Enterprise.objects.filter(pk__in=ids, entity_type="llc", established_on__isnull=False)
+    for index, parent in enumerate(companies.order_by("id")):
+        if index % 33 != 5:
+            continue
+        city = _BRANCH_CITIES[(index // 33) % len(_BRANCH_CITIES)]
+        code = make_code(
+            authority="9", category="1", division=parent.uscc[2:8], organization="MC" + parent.uscc[10:16]
+        )
+        name = f"{parent.name}{city}分公司"
+        Branch.objects.create(
+            parent=parent, uscc=code, name=name, registration_authority=parent.registration_authority
+        )
+        change_write(
+            enterprise=parent,
+            item="branch",
+            before=None,
+            after={"uscc": code, "name": name},
+            changed_on=parent.established_on + dt.timedelta(days=400 + index),
+        )
+        made += 2
+    return made
+
+
+def _details_seed(actor) -> int:
+    """Shareholders, key personnel, branches and changes for the demo enterprises that have none yet;
+    returns how many rows were made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(e.id) FROM registry_enterprise e WHERE e.uscc = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_keyperson k WHERE k.enterprise_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_shareholder s WHERE s.enterprise_id = e.id) "
+            "AND NOT EXISTS (SELECT 1 FROM registry_enterprisechange c WHERE c.enterprise_id = e.id)",
+            [demo_enterprise_codes()],
+        )
+        ids = cursor.fetchone()[0] or []
+        if not ids:
+            return 0
+        made = registration_details_seed(
+            cursor, targets="SELECT unnest(%(ids)s::bigint[]) AS id", params={"ids": ids}
+        )
+    made += _demo_branches_elsewhere(ids)
+    if made:
+        audit_write(
+            actor=actor,
+            action="enterprise.seed_details",
+            target=("registry.enterprise", "seed", f"registration details of {len(ids)} demo enterprises"),
+            after={"enterprises": len(ids), "rows": made},
+        )
+    return made
 
 
 # --- Synthetic enterprises in bulk ---------------------------------------------------------------
@@ -315,6 +387,8 @@ def enterprises_seed_synthetic(
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNTHETIC_LOCK])
         start = _next_seed_index(cursor)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM registry_enterprise")
+        before_id = cursor.fetchone()[0]
         rebuilt = drop_gin_indexes(cursor) if count >= BULK_REBUILD_THRESHOLD else []
         sql = f"COPY registry_enterprise ({', '.join(COLUMNS)}) FROM STDIN"
         with cursor.cursor.copy(sql) as copy:
@@ -324,6 +398,12 @@ def enterprises_seed_synthetic(
                 last = chunk.last_uscc
                 if progress:
                     progress(chunk.rows)
+        # Their shareholders, key personnel, branches and changes, set-based (``details``).
+        registration_details_seed(
+            cursor,
+            targets="SELECT id FROM registry_enterprise WHERE id > %(low)s AND source = 'seed'",
+            params={"low": before_id},
+        )
         if rebuilt and rebuild_indexes:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for definition in rebuilt:

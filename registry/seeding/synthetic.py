@@ -144,6 +144,7 @@ def synthetic_chunks(
         lines = []
         first = ""
         code = ""
+        last_company = ""  # the last limited company's name: about half the branches are its
         for n in range(index, stop):
             p = int(rnd() * n_places)
             place = places[p]
@@ -162,7 +163,9 @@ def synthetic_chunks(
                 prefix = place.prefixes[int(rnd() * len(place.prefixes))]
                 if kind == "branch":
                     home = places[int(rnd() * n_places)]
-                    name = f"{home.city_short or home.county}{trade}{word}有限公司{place.city_short or place.county_short}分公司"
+                    parent = last_company if rnd() < 0.5 else ""
+                    parent = parent or f"{home.city_short or home.county}{trade}{word}有限公司"
+                    name = f"{parent}{place.city_short or place.county_short}分公司"
                 elif kind == "sole_proprietorship":
                     name = f"{prefix}{trade}{_TRADE_GOODS[int(rnd() * n_goods)]}商行"
                     industry = "F"
@@ -173,6 +176,8 @@ def synthetic_chunks(
                     industry = "L"
                 else:
                     name = f"{prefix}{trade}{word}{form}"
+                    if kind == "llc":
+                        last_company = name
                 capitals = _CAPITAL.get(kind, _CAPITAL["llc"])
                 capital = capitals[int(rnd() * len(capitals))]
             elif category == "2":

@@ -541,3 +541,30 @@ def test_the_statistics_are_in_the_export_as_the_api_gives_them(api, seeded, cli
     assert totals["penalty"] >= 1
     page = client.get("/open-data/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "statistics.csv.gz" in page and "statistics.jsonl.gz" in page
+
+
+def test_the_enterprise_file_and_the_changes_file_carry_registration_details_masked(seeded, registry_admin):
+    from registry import services as registry_services
+
+    enterprise = seeded["enterprise"]
+    registry_services.shareholder_add(
+        actor=registry_admin,
+        enterprise=enterprise,
+        data={
+            "name": "张三丰",
+            "kind": "natural_person",
+            "subscribed_amount": "300",
+            "paid_in_amount": "100",
+        },
+    )
+    registry_services.personnel_set(
+        actor=registry_admin, enterprise=enterprise, people=[{"name": "李秋水", "role": "supervisor"}]
+    )
+    folder = _export()
+
+    row = next(r for r in _jsonl(folder / "enterprises.jsonl.gz") if r["uscc"] == enterprise.uscc)
+    assert row["shareholders"][0]["name"] == "张*丰" and row["shareholders"][0]["paid_in_amount"] == "100"
+    assert row["personnel"] == [{"name": "李秋水", "role": "supervisor"}]
+    changes = [c for c in _jsonl(folder / "changes.jsonl.gz") if c["uscc"] == enterprise.uscc]
+    assert {c["item"] for c in changes} == {"shareholder", "personnel"}
+    assert "张三丰" not in _everything(folder)

@@ -213,6 +213,8 @@ def test_schema_documents_every_status_of_the_public_api(api):
         f"{BASE}/{{uscc}}/standing/",
         f"{BASE}/{{uscc}}/inspections/",
         f"{BASE}/{{uscc}}/annual-reports/",
+        f"{BASE}/{{uscc}}/registration/",
+        f"{BASE}/{{uscc}}/changes/",
     }
     for path, operations in paths.items():
         statuses = set(operations["get"]["responses"])

@@ -79,6 +79,7 @@ def test_demo_seed_creates_agencies_personas_and_enterprises():
         "users": len(personas),
         "roles": len(personas),
         "enterprises": len(DEMO_ENTERPRISES),
+        "registration_details": created["registration_details"],
     }
     assert len(personas) == len(seeding.DEMO_PERSONAS) + 2 * (len(DEMO_AGENCIES) - 2)
     zhejiang = Agency.objects.get(name="浙江省市场监督管理局")
@@ -128,7 +129,7 @@ def test_demo_seed_twice_creates_nothing_new():
 
     again = seeding.demo_seed()
 
-    assert again == {"agencies": 0, "users": 0, "roles": 0, "enterprises": 0}
+    assert again == {"agencies": 0, "users": 0, "roles": 0, "enterprises": 0, "registration_details": 0}
     assert counts == (
         Agency.objects.count(),
         get_user_model().objects.count(),
@@ -211,6 +212,15 @@ def test_synthetic_seeding_never_reuses_a_code_after_rows_were_deleted():
     seeding.enterprises_seed_synthetic(count=100)
     oldest = sorted(Enterprise.objects.values_list("uscc", flat=True), key=seed_index)[:50]
     with connection.cursor() as cursor:  # plain SQL: no cascade through other apps' tables
+        ids = "(SELECT id FROM registry_enterprise WHERE uscc = ANY(%(codes)s))"
+        for table, column in (
+            ("registry_shareholder", "enterprise_id"),
+            ("registry_keyperson", "enterprise_id"),
+            ("registry_enterprisechange", "enterprise_id"),
+            ("registry_branch", "parent_id"),
+            ("registry_branch", "branch_enterprise_id"),
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN {ids}", {"codes": oldest})  # noqa: S608
         cursor.execute("DELETE FROM registry_enterprise WHERE uscc = ANY(%s)", [oldest])
 
     seeding.enterprises_seed_synthetic(count=60)
@@ -413,3 +423,51 @@ def test_one_demo_seed_at_a_time():
         assert free()
     finally:
         other.close()
+
+
+# --- Registration details of seeded enterprises -----------------------------------------------------
+
+
+def test_synthetic_enterprises_get_registration_details_at_realistic_rates_that_obey_the_rules():
+    from collections import Counter
+
+    from registry.details.validation import clean_shareholder
+    from registry.models import Branch, EnterpriseChange, KeyPerson, Shareholder
+
+    seeding.enterprises_seed_synthetic(count=3000)
+
+    companies = Enterprise.objects.filter(
+        entity_type__in=["llc", "joint_stock", "foreign_invested", "state_owned"]
+    )
+    holders = Counter(
+        Shareholder.objects.filter(enterprise__entity_type="llc").values_list("enterprise", flat=True)
+    )
+    assert (
+        set(holders.values()) <= {1, 2, 3, 4, 5}
+        and len(holders) == companies.filter(entity_type="llc").count()
+    )
+    people = Counter(KeyPerson.objects.values_list("enterprise", flat=True))
+    assert set(people.values()) <= set(range(3, 8)) and len(people) == companies.count()
+    for holder in Shareholder.objects.all()[:500]:
+        fields = {
+            f: getattr(holder, f) for f in ("name", "kind", "uscc", "subscribed_amount", "paid_in_amount")
+        }
+        assert clean_shareholder({**fields, "paid_in_on": holder.paid_in_on})[1] == {}
+    with_branches = Branch.objects.values("parent").distinct().count()
+    assert 0.01 < with_branches / 3000 < 0.06
+    assert all(
+        b.branch_enterprise.entity_type == "branch"
+        for b in Branch.objects.select_related("branch_enterprise")
+    )
+    changes = Counter(EnterpriseChange.objects.values_list("enterprise", flat=True))
+    assert max(changes.values()) <= 3 and len(changes) > 1500
+
+
+def test_the_demo_enterprises_get_registration_details_once():
+    from registry.models import KeyPerson, Shareholder
+
+    seeding.demo_seed()
+    counts = (Shareholder.objects.count(), KeyPerson.objects.count())
+    assert counts[0] > 200 and counts[1] > 800
+    assert seeding.demo_seed()["registration_details"] == 0
+    assert (Shareholder.objects.count(), KeyPerson.objects.count()) == counts

@@ -147,7 +147,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     "Demo set loaded: {agencies} agencies, {users} accounts, {roles} roles, "
-                    "{enterprises} enterprises created (existing ones left as they were).".format(**created)
+                    "{enterprises} enterprises created (existing ones left as they were), "
+                    "{registration_details} rows of shareholders, key personnel, branches and changes.".format(
+                        **created
+                    )
                 )
             )
             badges = badges_seed()

@@ -67,8 +67,9 @@ def _member(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
         return None
 
 
-def open_workbook(path: Path) -> tuple[zipfile.ZipFile, Workbook]:
-    """The zip and its parts, checked against the limits (sizes, ratios): ValidationError if not."""
+def open_workbook(path: Path, *, sheet_name: str | None = None) -> tuple[zipfile.ZipFile, Workbook]:
+    """The zip and its parts (the first sheet, or the one named), checked against the limits (sizes,
+    ratios): ValidationError if not."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -76,7 +77,7 @@ def open_workbook(path: Path) -> tuple[zipfile.ZipFile, Workbook]:
             _("The spreadsheet cannot be read: it is not an XLSX file (a zip archive of XML).")
         ) from None
     try:
-        book = _find_parts(archive)
+        book = _find_parts(archive, sheet_name=sheet_name)
         _check_sizes(book)
         _read_styles(archive, book)
     except BaseException:
@@ -85,9 +86,18 @@ def open_workbook(path: Path) -> tuple[zipfile.ZipFile, Workbook]:
     return archive, book
 
 
-def _find_parts(archive: zipfile.ZipFile) -> Workbook:
-    if any(info.flag_bits & 0x1 for info in archive.infolist()):
-        raise ValidationError(_("The spreadsheet is encrypted: save it without a password and try again."))
+def sheet_names(path: Path) -> list[str]:
+    """The names of a workbook's sheets, in order."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [name for name, _path in _sheets(archive)[0]]
+    except (zipfile.BadZipFile, OSError, ValueError, ValidationError):
+        return []
+
+
+def _sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool, dict, zipfile.ZipInfo]:
+    """The worksheets (name, part) in order, the 1904 calendar flag, the workbook's relationships and
+    the workbook part."""
     office = next(
         (r["path"] for r in _relationships(archive, "") if r["type"].endswith("/officeDocument")), None
     )
@@ -96,14 +106,32 @@ def _find_parts(archive: zipfile.ZipFile) -> Workbook:
     if workbook_info is None:
         raise ValidationError(_("The spreadsheet cannot be read: it has no workbook (is it an XLSX file?)."))
     rels = {r["id"]: r for r in _relationships(archive, office)}
-    sheet_path, date1904 = None, False
+    sheets, date1904 = [], False
     for tag, attrs, _depth in elements(archive, workbook_info):
         if tag == "workbookPr":
             date1904 = attrs.get("date1904", "").lower() in {"1", "true"}
-        elif tag == "sheet" and sheet_path is None:
+        elif tag == "sheet":
             rel = rels.get(attrs.get("id"))
             if rel is not None and rel["type"].endswith("/worksheet"):
-                sheet_path = rel["path"]
+                sheets.append((attrs.get("name", ""), rel["path"]))
+    return sheets, date1904, rels, workbook_info
+
+
+def _find_parts(archive: zipfile.ZipFile, *, sheet_name: str | None = None) -> Workbook:
+    if any(info.flag_bits & 0x1 for info in archive.infolist()):
+        raise ValidationError(_("The spreadsheet is encrypted: save it without a password and try again."))
+    sheets, date1904, rels, _workbook = _sheets(archive)
+    if sheet_name is None:
+        sheet_path = sheets[0][1] if sheets else None
+    else:
+        sheet_path = next((part for name, part in sheets if name == sheet_name), None)
+        if sheet_path is None:
+            raise ValidationError(_("The spreadsheet has no sheet “%(name)s”.") % {"name": sheet_name})
+    return _workbook_parts(archive, rels, sheet_path, date1904)
+
+
+def _workbook_parts(archive: zipfile.ZipFile, rels: dict, sheet_path: str | None, date1904: bool) -> Workbook:
+    """The parts of the chosen sheet."""
     sheet = _member(archive, sheet_path) if sheet_path else None
     if sheet is None:
         raise ValidationError(_("The spreadsheet cannot be read: it has no worksheet."))

@@ -200,10 +200,12 @@ def _column(ref: str) -> int:
     return column
 
 
-def sheet_rows(path: Path, *, count: bool = True) -> tuple[Iterator[list[Any]], int | None]:
-    """The first sheet's rows (lists of cells), checked first (``open_workbook``; ``count``: its rows
-    too), and the number of rows (None if not counted)."""
-    archive, book = open_workbook(path)
+def sheet_rows(
+    path: Path, *, count: bool = True, sheet_name: str | None = None
+) -> tuple[Iterator[list[Any]], int | None]:
+    """The first sheet's rows (or those of the sheet named; lists of cells), checked first
+    (``open_workbook``; ``count``: its rows too), and the number of rows (None if not counted)."""
+    archive, book = open_workbook(path, sheet_name=sheet_name)
     try:
         total = count_rows(archive, book) if count else None
         strings = SharedTexts(archive, book.strings)

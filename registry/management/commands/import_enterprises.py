@@ -16,7 +16,17 @@ class Command(BaseCommand):
     help = "Register or update enterprises from a CSV or XLSX file (Chinese or English column headers)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV (UTF-8 or GB18030, comma or tab) or XLSX file")
+        parser.add_argument(
+            "file",
+            nargs="?",
+            help="CSV (UTF-8 or GB18030, comma or tab) or XLSX file of enterprises; an XLSX file's sheets "
+            "named 股东/shareholders, 主要人员/personnel and 分支机构/branches are read as registration details",
+        )
+        parser.add_argument("--shareholders", metavar="FILE", help="shareholders and their contributions")
+        parser.add_argument(
+            "--personnel", metavar="FILE", help="key personnel (directors, supervisors, managers)"
+        )
+        parser.add_argument("--branches", metavar="FILE", help="branches, each under its own code")
         parser.add_argument("--strict", action="store_true", help="write nothing if any row is invalid")
         parser.add_argument(
             "--errors-out", metavar="REPORT.csv", help="write the invalid rows and reasons here"
@@ -50,6 +60,11 @@ class Command(BaseCommand):
                 report = enterprise_import(
                     actor=actor,
                     path=options["file"],
+                    details={
+                        kind: options[kind]
+                        for kind in ("shareholders", "personnel", "branches")
+                        if options.get(kind)
+                    },
                     strict=options["strict"],
                     progress=progress if show_progress else None,
                 )
@@ -62,10 +77,14 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
         for error in report.errors[:SHOWN_ERRORS]:
-            self.stderr.write(
-                _("row %(row)d, column %(column)s: %(reason)s")
-                % {"row": error.row, "column": error.column, "reason": error.reason}
-            )
+            line = _("row %(row)d, column %(column)s: %(reason)s") % {
+                "row": error.row,
+                "column": error.column,
+                "reason": error.reason,
+            }
+            if getattr(error, "file", ""):
+                line = f"{error.file}, {line}"
+            self.stderr.write(line)
         if len(report.errors) > SHOWN_ERRORS:
             self.stderr.write(
                 _("... and %(count)d more; see --errors-out") % {"count": len(report.errors) - SHOWN_ERRORS}

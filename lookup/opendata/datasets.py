@@ -231,9 +231,12 @@ _DATES = {
 _TAIL_FIELDS = ("publicity_end", "authority_name", "authority_uscc")
 _LICENCE_TAIL = ("licence_status",)
 _SOURCE_FIELDS = ("source_unit_name", "source_unit_uscc", "severity")
+# Which platform a record or listing belongs to (this one's PLATFORM_CODE, or a partner's for a copy
+# received by platform-to-platform sync: docs/partner-sync.md), as the public API names it.
+_PROVENANCE = ("source_platform", "source_platform_name", "source_platform_name_en")
 # Not in the national format: the registry's own, named as in the public API.
 _HEAD_EXTRAS = ("record_key", "version", "uscc")
-_EXTRAS = ("agency_name", "agency_uscc", "is_exempt", "rule_name", "rule_legal_basis")
+_EXTRAS = ("agency_name", "agency_uscc", "is_exempt", "rule_name", "rule_legal_basis", *_PROVENANCE)
 _NATIONAL_ALIAS = {"publicity_end": "declared_publicity_end"}
 
 
@@ -303,6 +306,7 @@ LISTING_COLUMNS = (
     "start_date",
     "end_date",
     "removal_conditions",
+    *_PROVENANCE,
 )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -26,6 +26,8 @@ from sanctions.statistics.selectors import CSV_COLUMNS, snapshot_document, stati
 from ..developer_keys import DeveloperKeyAuthentication
 from .throttles import PublicApiThrottle
 from .views import COMMON, RETRY_AFTER, _error
+
+FORMATS = ("json", "csv")
 
 
 class StatisticsCsvRenderer(BaseRenderer):
@@ -150,6 +152,14 @@ class StatisticsView(APIView):
     throttle_classes = [PublicApiThrottle]
     renderer_classes = [JSONRenderer, StatisticsCsvRenderer]
 
+    def perform_content_negotiation(self, request, force=False):
+        # DRF answers an unknown ``?format=`` with a 404 and takes an empty one as none: refuse both,
+        # as the schema does (``force``: the error's own answer is being rendered, in JSON).
+        wanted = request.query_params.get("format")
+        if not force and wanted is not None and wanted not in FORMATS:
+            raise ValidationError({"format": [_("Ask for json or csv.")]})
+        return super().perform_content_negotiation(request, force)
+
     @extend_schema(
         summary="Public statistics of the credit data",
         description="Public records by industry, province and month of decision; list entries and exits by "
@@ -158,13 +168,14 @@ class StatisticsView(APIView):
         "rows (figure, key, name, series, value).",
         parameters=[
             OpenApiParameter(
-                "format", OpenApiTypes.STR, enum=["json", "csv"], description="json (default) or csv."
+                "format", OpenApiTypes.STR, enum=list(FORMATS), description="json (default) or csv."
             ),
             RETRY_AFTER,
         ],
         responses={
             (200, "application/json"): StatisticsSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
+            400: _error("`format` is neither json nor csv."),
             503: _error("Not counted yet (a new registry before its first hourly refresh)."),
             **COMMON,
         },

@@ -178,6 +178,14 @@ class WebhookViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
     lookup_value_regex = "[0-9]+"
 
+    def perform_authentication(self, request):
+        """Whichever credential authenticates the request, every one it presents must be valid: a
+        wrong agency token beside a right developer key (or the reverse) is a 401, never a request
+        let through on the other one. Each raises for a presented, wrong credential."""
+        super().perform_authentication(request)
+        for authenticator in (DeveloperKeyAuthentication(), TokenAuthentication()):
+            authenticator.authenticate(request)
+
     def _subscriber(self):
         """(actor, owner): the key itself, or the token's service account and its agency."""
         auth = self.request.auth

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -40,6 +41,7 @@ AUTH = {
 INVALID = _error(gettext_lazy("Invalid input or a refused step: `errors` lists each field and message."))
 NO_PLAN = _error(gettext_lazy("None of your agencies' inspection plans has this id."))
 NO_INSPECTION = _error(gettext_lazy("None of your agencies' inspections has this id."))
+BAD_PLAN_FILTER = _error(gettext_lazy("`plan` is not a plan's number."))
 
 
 class IsAgencyStaff(RecordsApiStaff):
@@ -241,7 +243,7 @@ class InspectionPlanViewSet(mixins.CreateModelMixin, _StaffViewSet):
     list=extend_schema(
         summary=gettext_lazy("Your agencies' drawn inspections"),
         parameters=[OpenApiParameter("plan", int, description="Only this plan's inspections.")],
-        responses={200: InspectionSerializer(many=True), **AUTH},
+        responses={200: InspectionSerializer(many=True), 400: BAD_PLAN_FILTER, **AUTH},
     ),
     retrieve=extend_schema(
         summary=gettext_lazy("One drawn inspection"),
@@ -258,8 +260,12 @@ class InspectionViewSet(_StaffViewSet):
             self.request.user,
             agency_field="plan__agency",
         ).order_by("plan_id", "position")
-        plan = self.request.query_params.get("plan", "")
-        return queryset.filter(plan_id=int(plan)) if plan.isdigit() else queryset
+        plan = self.request.query_params.get("plan")
+        if plan is None:
+            return queryset
+        if not plan.isdigit():
+            raise ValidationError({"plan": [gettext_lazy("A plan's number.")]})
+        return queryset.filter(plan_id=int(plan))
 
     @_step(
         gettext_lazy("Enter an inspection's result and send it to review (a clerk)"),

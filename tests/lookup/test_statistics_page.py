@@ -197,3 +197,12 @@ def test_long_labels_are_cut_to_fit_the_chart():
     cut = fit(label, 200)
     assert cut.endswith("…") and text_width(cut) <= 200 and label.startswith(cut[:-1].rstrip())
     assert fit("C 制造业", 200) == "C 制造业"
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_format_it_does_not_give_with_a_json_400(client):
+    for wanted in ("AAA", ""):
+        response = client.get("/api/v1/statistics/", {"format": wanted}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, wanted
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["errors"][0]["field"] == "format"

@@ -1105,3 +1105,12 @@ def test_a_real_worker_dispatches_and_delivers_an_event_end_to_end(
             break
         time.sleep(0.1)
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("succeeded", 1, 200)
+
+
+@pytest.mark.django_db
+def test_a_wrong_token_beside_a_right_developer_key_is_refused(partner):
+    assert partner.get(WEBHOOKS).status_code == 200
+    partner.credentials(HTTP_AUTHORIZATION="Bearer crt_00000000_wrong")
+    response = partner.get(WEBHOOKS)
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")

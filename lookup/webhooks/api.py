@@ -8,9 +8,10 @@ its staff see at the desk. Nobody sees or touches another subscriber's webhooks:
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -183,8 +184,12 @@ class WebhookViewSet(viewsets.GenericViewSet):
         wrong agency token beside a right developer key (or the reverse) is a 401, never a request
         let through on the other one. Each raises for a presented, wrong credential."""
         super().perform_authentication(request)
-        for authenticator in (DeveloperKeyAuthentication(), TokenAuthentication()):
-            authenticator.authenticate(request)
+        if "HTTP_X_API_KEY" in request.META and not request.META["HTTP_X_API_KEY"].strip():
+            raise exceptions.AuthenticationFailed(_("The X-Api-Key header is empty."))
+        DeveloperKeyAuthentication().authenticate(request)
+        if "HTTP_AUTHORIZATION" in request.META and TokenAuthentication().authenticate(request) is None:
+            # An Authorization header that is no agency token (another scheme, a malformed value).
+            raise exceptions.AuthenticationFailed(_("The Authorization header holds no agency API token."))
 
     def _subscriber(self):
         """(actor, owner): the key itself, or the token's service account and its agency."""

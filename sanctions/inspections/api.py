@@ -263,7 +263,7 @@ class InspectionViewSet(_StaffViewSet):
         plan = self.request.query_params.get("plan")
         if plan is None:
             return queryset
-        if not plan.isdigit():
+        if not plan.removeprefix("-").isdigit():  # a negative number is a plan nobody has
             raise ValidationError({"plan": [gettext_lazy("A plan's number.")]})
         return queryset.filter(plan_id=int(plan))
 

@@ -1110,7 +1110,8 @@ def test_a_real_worker_dispatches_and_delivers_an_event_end_to_end(
 @pytest.mark.django_db
 def test_a_wrong_token_beside_a_right_developer_key_is_refused(partner):
     assert partner.get(WEBHOOKS).status_code == 200
-    partner.credentials(HTTP_AUTHORIZATION="Bearer crt_00000000_wrong")
-    response = partner.get(WEBHOOKS)
-    assert response.status_code == 401
-    assert response["Content-Type"].startswith("application/json")
+    for wrong in ("Bearer crt_00000000_wrong", "Bearer 0", "Basic Zm9vOmJhcg==", ""):
+        partner.credentials(HTTP_AUTHORIZATION=wrong)
+        response = partner.get(WEBHOOKS)
+        assert response.status_code == 401, wrong
+        assert response["Content-Type"].startswith("application/json")

@@ -189,6 +189,35 @@ def test_free_text_says_it_takes_no_nul_and_required_text_no_blank(schema):
     assert revoke["pattern"] == NOT_BLANK_TEXT
 
 
+def _schemas(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _schemas(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas(value)
+
+
+def test_an_empty_text_the_api_takes_is_valid_by_the_schema(schema):
+    # schemathesis' find: drf-spectacular offered "" as the second choice of a ``oneOf`` whose first
+    # choice (no NUL, at most 200) takes "" too, so a valid empty ``after=`` matched both choices
+    # and the schema called it invalid. Every "or empty" is an ``anyOf``.
+    from jsonschema import Draft4Validator
+
+    blank = {"type": "string", "maxLength": 0}
+    assert not [s for s in _schemas(schema) if blank in s.get("oneOf", [])]
+    after = next(
+        p["schema"]
+        for p in schema["paths"]["/api/v1/changes/"]["get"]["parameters"]
+        if p["name"] == "after"
+    )
+    assert Draft4Validator(after).is_valid("")
+    assert not Draft4Validator(after).is_valid("x" * 201)
+    note = schema["components"]["schemas"]["CommitmentDecisionInputRequest"]["properties"]["note"]
+    assert Draft4Validator(note).is_valid("") and not Draft4Validator(note).is_valid("a\x00")
+
+
 def test_not_blank_means_what_drfs_trimming_means():
     # schemathesis' find: a token of U+FEFF and spaces is blank to ECMA's \s but not to str.strip().
     trimmed = re.compile(f"[{TRIMMED}]")

@@ -47,7 +47,7 @@ class AutoSchema(openapi.AutoSchema):
             return operation
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "query":
-                without_nul(parameter.get("schema", {}))
+                blank_as_any_of(without_nul(parameter.get("schema", {})))
         responses = operation["responses"]
         for code, description in self._error_statuses(operation).items():
             if code not in responses:
@@ -73,6 +73,10 @@ class AutoSchema(openapi.AutoSchema):
                 meta.setdefault("pattern", NOT_BLANK)
             without_nul(meta)
         return meta
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        blank_as_any_of(schema)
 
     def _map_serializer_field_as_stored(self, field, direction, bypass_extensions):
         # A read-only field says what the model holds: DRF drops ``allow_blank`` from read-only
@@ -134,6 +138,23 @@ def without_nul(schema: dict) -> dict:
         schema["pattern"] = NO_NUL
     elif pattern == NOT_BLANK:
         schema["pattern"] = NOT_BLANK_TEXT
+    return schema
+
+
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def blank_as_any_of(schema: dict) -> dict:
+    """Say "this text, or empty" with ``anyOf``, where drf-spectacular says it with ``oneOf``.
+
+    For a text that may be blank and has a pattern, a length or a format, drf-spectacular offers
+    the empty string as a second choice of a ``oneOf``. When the first choice also takes the empty
+    string (no NUL, ``^(\\d{15})?$``), an empty value matches both, which ``oneOf`` forbids: the
+    schema would call a valid empty value invalid. ``anyOf`` says what the API does.
+    """
+    choices = schema.get("oneOf")
+    if isinstance(choices, list) and BLANK in choices:
+        schema["anyOf"] = schema.pop("oneOf")
     return schema
 
 

@@ -9,3 +9,6 @@ class LookupConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 - registers the signing keys' deployment check
+        from .profiles import connect_signals
+
+        connect_signals()

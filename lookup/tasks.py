@@ -24,3 +24,31 @@ def open_data_export() -> dict:
         "rows": {name: d["rows"] for name, d in result.manifest["datasets"].items()},
         "pruned": result.pruned,
     }
+
+
+@shared_task(name="lookup.tasks.profiles_refresh")
+def profiles_refresh(enterprise_ids: list[int]) -> dict:
+    """Render again the public profiles of enterprises that changed (queued on commit)."""
+    from .profiles import profiles_build
+
+    result = profiles_build(enterprise_ids)
+    return {"stored": result.stored, "changed_meanwhile": result.changed_meanwhile, "missing": result.missing}
+
+
+@shared_task(name="lookup.tasks.profiles_nightly")
+def profiles_nightly() -> dict:
+    """Nightly, after midnight: render every profile that is missing or no longer current (a record
+    whose publicity ended, a new deployment, renamed reference data), then verify a sample; a
+    difference fails the task loudly (``manage.py profiles_verify``)."""
+    from .profiles import profiles_build_due, profiles_verify
+
+    with request_context(prefix="task:profiles_nightly:"):
+        built = profiles_build_due()
+        compared, differences = profiles_verify()
+    if differences:
+        for difference in differences[:20]:
+            logger.error(
+                "profiles_verify: %s (%s): %s", difference.uscc, difference.language, difference.reason
+            )
+        raise RuntimeError(f"profiles_verify: {len(differences)} differences in {compared} profiles compared")
+    return {"stored": built.stored, "compared": compared}

@@ -29,6 +29,7 @@ from .masking import (
     SECTION_KINDS,
     section_title,
 )
+from .profiles import profile_body, profile_check, profiles_build
 from .report.services import MAX_UPLOAD_BYTES, credit_report_issue, credit_report_verify, pdf_matches
 from .signing import public_jwks
 
@@ -133,6 +134,8 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     cache, used only while its generation is the enterprise's current one (every public change bumps
     it; this process' copy of the generations is kept fresh by Redis, see ``registry.near_cache``).
     The latest pages are also kept in the process, so a popular page costs no round trip at all.
+    A page no cache has seen is read as its public profile (``lookup.profiles``: the body rendered
+    ahead of time, one row) when that is current, and rendered from the database otherwise.
     """
     anonymous = visitor_is_anonymous(request)
     if anonymous and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
@@ -150,6 +153,20 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         seen_before = False
     if uscc_codes.compact(uscc) != uscc:  # spelled otherwise: to the canonical address, or 404
         return enterprise_in_path(uscc, view_name="lookup:enterprise")
+    if anonymous:
+        # The page rendered ahead of its first view (``lookup.profiles``), if it is current.
+        profile = profile_body(uscc)
+        if profile is not None:
+            generation = enterprise_generation(profile.enterprise_id) if seen_before else 0
+            if generation > 1:  # read again after the generation, as below
+                profile = profile_body(uscc)
+            if profile is not None:
+                if settings.PUBLIC_PROFILE_CHECK:
+                    profile_check(uscc, profile.body)
+                body = mark_safe(profile.body)  # noqa: S308 - our own template's output, escaped there
+                response = HttpResponse(anonymous_frame(request, title=profile.name, body=body))
+                _keep(uscc, profile.enterprise_id, generation, response)
+                return response
     page = credit_page_read(uscc=uscc)
     if page is None:
         raise Http404(_("No enterprise has this code."))
@@ -165,15 +182,23 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     body = mark_safe(credit_page_body(page))  # noqa: S308 - our own template's output, escaped there
     if anonymous:
         response = HttpResponse(anonymous_frame(request, title=page.enterprise.name, body=body))
+        if settings.PUBLIC_PROFILE_CHECK:
+            profiles_build([page.enterprise.id])
     else:
         response = render(
             request, "lookup/enterprise.html", {"enterprise": page.enterprise, "body_html": body}
         )
-    if generation > 0 and response.status_code == 200:  # < 0: Redis down, keep nothing
-        entry = (page.enterprise.id, generation, response.content)
+    _keep(uscc, page.enterprise.id, generation, response)
+    return response
+
+
+def _keep(uscc: str, enterprise_id: int, generation: int, response: HttpResponse) -> None:
+    """Keep a page seen before today in the shared cache and this process (generation 0: not to be
+    kept; below 0: Redis is down, keep nothing)."""
+    if generation > 0 and response.status_code == 200:
+        entry = (enterprise_id, generation, response.content)
         cache.set(_full_page_key(uscc), entry, PAGE_CACHE_SECONDS)
         _remember_page(_full_page_key(uscc), entry)
-    return response
 
 
 @require_http_methods(["GET"])

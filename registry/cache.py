@@ -31,6 +31,7 @@ from redis.exceptions import ResponseError
 from . import cache_backend
 from .db_router import after_replicas_replay
 from .near_cache import NearCache, near_cache
+from .profiles.store import profiles_invalidate
 
 _KEY = "ent-gen:{}"
 
@@ -158,6 +159,9 @@ def enterprise_changed(*enterprise_ids: int | Iterable[int]) -> None:
         ids.extend(item if isinstance(item, list | tuple | set) else [item])
     if not ids:
         return
+    # The enterprises' public profiles (pages rendered ahead of their first view) are emptied in
+    # this transaction: none is shown once the change commits.
+    profiles_invalidate(ids)
     _bump(ids)
     transaction.on_commit(lambda: _bump(ids))
     # With read replicas, once more when they have replayed it: a page read from one before then

@@ -685,3 +685,4 @@ class EnterpriseChange(models.Model):
 
 
 from registry.annual_reports.models import AnnualReport, AnnualReportReminder  # noqa: E402, F401  (registered with the app)
+from registry.profiles.models import PublicProfile, PublicProfileEpoch  # noqa: E402, F401  (registered with the app)

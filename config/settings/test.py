@@ -26,3 +26,7 @@ PUBLIC_API_ANON_RATE = "100000/min"
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_EAGER", "true") != "false"
 CELERY_TASK_EAGER_PROPAGATES = True
 SIGN_IN_RATE = "100000/min"
+
+# Every anonymous credit page view in the suite checks its public profile against the database
+# (lookup/profiles.py, ``profile_check``) and stores one when it rendered the page.
+PUBLIC_PROFILE_CHECK = True

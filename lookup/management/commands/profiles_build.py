@@ -1,0 +1,42 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lookup.profiles import profiles_build, profiles_build_due
+from registry.models import Enterprise
+
+
+class Command(BaseCommand):
+    help = (
+        "Render the public profiles (credit page bodies ahead of their first view, lookup/profiles.py) "
+        "that are missing or no longer current, or those of the codes given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "uscc", nargs="*", help="only these enterprises (their profiles are rendered again)"
+        )
+        parser.add_argument("--limit", type=int, help="at most this many profiles")
+        parser.add_argument("--batch", type=int, default=500, help="profiles per batch (default 500)")
+
+    def handle(self, *args, uscc=(), limit=None, batch=500, **options):
+        started = time.monotonic()
+        if uscc:
+            ids = list(Enterprise.objects.filter(uscc__in=uscc).values_list("id", flat=True))
+            unknown = set(uscc) - set(Enterprise.objects.filter(id__in=ids).values_list("uscc", flat=True))
+            if unknown:
+                raise CommandError(f"No enterprise has these codes: {', '.join(sorted(unknown))}")
+            result = profiles_build(ids)
+        else:
+
+            def progress(total, last_id):
+                seconds = time.monotonic() - started
+                rate = total.stored / seconds if seconds else 0
+                self.stdout.write(f"  {total.stored} stored (to id {last_id}), {rate:.0f} a second")
+
+            result = profiles_build_due(limit=limit, batch=max(1, batch), progress=progress)
+        self.stdout.write(
+            f"Public profiles: {result.stored} stored, {result.changed_meanwhile} changed while rendered "
+            f"(left to their own refresh), {result.missing} without an enterprise, "
+            f"in {time.monotonic() - started:.1f} s"
+        )

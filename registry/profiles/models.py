@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class PublicProfile(models.Model):
+    """One enterprise's credit page body, rendered ahead of its first view (``registry.profiles``).
+
+    The bodies are zlib-compressed UTF-8 (``lookup.profiles``); empty while invalidated."""
+
+    enterprise = models.OneToOneField(
+        "registry.Enterprise", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # Raised by every change of what is public about the enterprise (``profiles_invalidate``).
+    version = models.BigIntegerField(default=0, db_default=0)
+    # The version the bodies were rendered at; they are shown only while it is still ``version``.
+    built_version = models.BigIntegerField(null=True)
+    format = models.CharField(max_length=32, blank=True, default="", db_default="")
+    epoch = models.BigIntegerField(default=0, db_default=0)
+    built_at = models.DateTimeField(null=True)
+    valid_until = models.DateField(null=True)
+    body_zh = models.BinaryField(null=True)
+    body_en = models.BinaryField(null=True)
+
+    class Meta:
+        app_label = "registry"
+
+    def __str__(self) -> str:
+        return f"profile {self.enterprise_id} v{self.version}"
+
+
+class PublicProfileEpoch(models.Model):
+    """One row: raised when reference data a page shows changes (``profiles_epoch_bump``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    epoch = models.BigIntegerField(default=1)
+
+    class Meta:
+        app_label = "registry"
+
+    def __str__(self) -> str:
+        return f"epoch {self.epoch}"

@@ -1,0 +1,124 @@
+"""Storing public profiles (``registry.profiles``): invalidation, the epoch, the versioned write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .models import PublicProfile, PublicProfileEpoch
+
+# Sent once the transaction that invalidated profiles commits, with ``enterprise_ids``: the portal
+# queues their rendering again (``lookup.profiles``); this layer does not render pages.
+profiles_invalidated = Signal()
+
+
+def _enabled() -> bool:
+    return getattr(settings, "PUBLIC_PROFILES", True)
+
+
+def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
+    """Empty these enterprises' profiles and raise their version, in the current transaction.
+
+    Called by ``registry.cache.enterprise_changed``, which every service that changes what is public
+    calls: a profile can never be shown after the change commits, and a builder that read the data
+    before the change cannot store what it rendered (``profile_store``). Ids with no enterprise
+    (deleted meanwhile) are skipped."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    if not ids or not _enabled():
+        return
+    alias = router.db_for_write(PublicProfile)
+    table = PublicProfile._meta.db_table
+    with connections[alias].cursor() as cursor:
+        # In id order, so that two transactions invalidating overlapping sets take the rows' locks
+        # in the same order (no deadlock between them).
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (enterprise_id, version)
+            SELECT id, 1 FROM registry_enterprise WHERE id = ANY(%s) ORDER BY id
+            ON CONFLICT (enterprise_id) DO UPDATE
+               SET version = {table}.version + 1, built_version = NULL, body_zh = NULL, body_en = NULL
+            """,  # noqa: S608 - the table name is the model's
+            [ids],
+        )
+    transaction.on_commit(
+        lambda: profiles_invalidated.send(sender=PublicProfile, enterprise_ids=ids), using=alias
+    )
+
+
+def profile_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:
+    """The current version of each enterprise's profile (0: none yet). Read *before* the page's data."""
+    ids = list(enterprise_ids)
+    found = dict(
+        PublicProfile.objects.using(router.db_for_write(PublicProfile))
+        .filter(enterprise_id__in=ids)
+        .values_list("enterprise_id", "version")
+    )
+    return {i: found.get(i, 0) for i in ids}
+
+
+def profile_store(
+    *,
+    enterprise_id: int,
+    version: int,
+    format: str,
+    epoch: int,
+    valid_until: dt.date,
+    body_zh: bytes,
+    body_en: bytes,
+) -> bool:
+    """Store the bodies rendered from data read at ``version``; False (nothing stored) if the
+    enterprise changed since (its version moved on): the change's own refresh renders it again."""
+    alias = router.db_for_write(PublicProfile)
+    table = PublicProfile._meta.db_table
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (enterprise_id, version, built_version, format, epoch, built_at, valid_until, body_zh, body_en)
+            SELECT id, %(version)s, %(version)s, %(format)s, %(epoch)s, %(now)s, %(valid_until)s,
+                   %(body_zh)s, %(body_en)s
+              FROM registry_enterprise WHERE id = %(id)s
+            ON CONFLICT (enterprise_id) DO UPDATE
+               SET built_version = EXCLUDED.built_version, format = EXCLUDED.format,
+                   epoch = EXCLUDED.epoch, built_at = EXCLUDED.built_at,
+                   valid_until = EXCLUDED.valid_until, body_zh = EXCLUDED.body_zh, body_en = EXCLUDED.body_en
+             WHERE {table}.version = EXCLUDED.version
+            """,  # noqa: S608 - the table name is the model's
+            {
+                "id": enterprise_id,
+                "version": version,
+                "format": format,
+                "epoch": epoch,
+                "now": timezone.now(),
+                "valid_until": valid_until,
+                "body_zh": body_zh,
+                "body_en": body_en,
+            },
+        )
+        return cursor.rowcount == 1
+
+
+def profiles_epoch(*, using: str | None = None) -> int:
+    """The reference data's epoch (a profile of another epoch is not shown)."""
+    alias = using or router.db_for_write(PublicProfileEpoch)
+    epoch = PublicProfileEpoch.objects.using(alias).filter(pk=1).values_list("epoch", flat=True).first()
+    return epoch or 1
+
+
+def profiles_epoch_bump() -> None:
+    """Reference data a page shows changed (an agency's or a list's name…): no profile built before
+    is shown any more. Called in the transaction that makes the change."""
+    if not _enabled():
+        return
+    alias = router.db_for_write(PublicProfileEpoch)
+    with connections[alias].cursor() as cursor:
+        table = PublicProfileEpoch._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {table} (id, epoch) VALUES (1, 2) "  # noqa: S608 - the model's table
+            f"ON CONFLICT (id) DO UPDATE SET epoch = {table}.epoch + 1"
+        )

@@ -1,0 +1,212 @@
+"""Public profiles (lookup/profiles.py, registry/profiles/): a credit page's body rendered ahead of
+its first view, read as one row, and never shown once it differs from the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from lookup import profiles
+from lookup import views as lookup_views
+from registry.models import Agency, PublicProfile
+from registry.profiles.store import profile_versions, profiles_invalidate
+from registry.services import agency_update, enterprise_update
+from sanctions.models import CreditRecord
+from sanctions.records import services
+from tests.factories import EnterpriseFactory
+from tests.sanctions.payloads import penalty_data
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    lookup_views._LOCAL_PAGES.clear()
+    yield
+    cache.clear()
+    lookup_views._LOCAL_PAGES.clear()
+
+
+@pytest.fixture
+def publish(clerk, reviewer, market_agency):
+    def make(enterprise, **overrides):
+        data = penalty_data(market_agency, enterprise, **overrides)
+        record, _created = services.record_create(
+            actor=clerk, agency=market_agency, kind="penalty", data=data
+        )
+        services.record_submit(actor=clerk, record=record)
+        return services.record_publish(actor=reviewer, record=record)
+
+    return make
+
+
+def view(client, enterprise, language="zh-hans") -> str:
+    cache.clear()  # a first view: no page kept anywhere
+    lookup_views._LOCAL_PAGES.clear()
+    cookie = {"HTTP_COOKIE": f"django_language={language}"} if language == "en" else {}
+    response = client.get(f"/enterprises/{enterprise.uscc}/", **cookie)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def live(client, enterprise, settings, language="zh-hans") -> str:
+    """The page rendered from the database (profiles off)."""
+    settings.PUBLIC_PROFILES = False
+    try:
+        return view(client, enterprise, language)
+    finally:
+        settings.PUBLIC_PROFILES = True
+
+
+def test_a_first_view_reads_the_profile_as_one_row_and_shows_the_same_page(
+    client, publish, settings, django_assert_num_queries
+):
+    settings.PUBLIC_PROFILE_CHECK = False
+    enterprise = EnterpriseFactory()
+    publish(enterprise, document_number="PROFILE-1")
+    assert profiles.profiles_build([enterprise.id]).stored == 1
+    for language in ("zh-hans", "en"):
+        expected = live(client, enterprise, settings, language)
+        client.get("/healthz")
+        with django_assert_num_queries(1):
+            shown = view(client, enterprise, language)
+        assert shown == expected and "PROFILE-1" in shown
+    stored = PublicProfile.objects.get(pk=enterprise.id)
+    assert len(stored.body_zh) < 4000  # compressed against the page's frame
+
+
+@pytest.mark.parametrize("change", ["publish", "revoke", "enterprise_update"])
+def test_a_change_through_a_service_is_never_shown_from_an_older_profile(
+    client, publish, settings, reviewer, registry_admin, change
+):
+    settings.PUBLIC_PROFILE_CHECK = False
+    enterprise = EnterpriseFactory()
+    record = publish(enterprise, document_number="BEFORE-1")
+    profiles.profiles_build([enterprise.id])
+    before = view(client, enterprise)
+    assert "BEFORE-1" in before
+    if change == "publish":
+        publish(enterprise, document_number="AFTER-1")
+    elif change == "revoke":
+        services.record_revoke(actor=reviewer, record=record, reason="决定已被撤销")
+    else:
+        enterprise_update(actor=registry_admin, enterprise=enterprise, data={"name": "杭州改名后有限公司"})
+    assert profiles.profile_body(enterprise.uscc) is None  # emptied in the change's transaction
+    after = view(client, enterprise)
+    assert after == live(client, enterprise, settings) and after != before
+    profiles.profiles_build([enterprise.id])  # rendered again (on commit, by the worker)
+    assert view(client, enterprise) == after
+
+
+def test_a_profile_is_not_read_after_the_day_a_record_leaves_public_view(client, publish, settings):
+    enterprise = EnterpriseFactory()
+    today = timezone.localdate()
+    record = publish(enterprise, document_number="ENDS-1")
+    CreditRecord.objects.filter(pk=record.pk).update(publicity_end=today + dt.timedelta(days=3))
+    other = EnterpriseFactory()
+    assert profiles.valid_until([enterprise.id, other.id], today=today) == {
+        enterprise.id: today + dt.timedelta(days=2),
+        other.id: today + dt.timedelta(days=profiles.max_days()),
+    }
+    profiles.profiles_build([enterprise.id], today=today)
+    assert profiles.profile_body(enterprise.uscc, today=today + dt.timedelta(days=2)) is not None
+    assert profiles.profile_body(enterprise.uscc, today=today + dt.timedelta(days=3)) is None
+    # A record decided in the future ends the profile the day before it becomes public.
+    later = publish(EnterpriseFactory(), document_number="LATER-1")
+    CreditRecord.objects.filter(pk=later.pk).update(decision_date=today + dt.timedelta(days=5))
+    assert profiles.valid_until([later.enterprise_id], today=today)[
+        later.enterprise_id
+    ] == today + dt.timedelta(days=4)
+
+
+def test_a_body_rendered_from_data_read_before_a_change_is_not_stored(publish):
+    enterprise = EnterpriseFactory()
+    versions = profile_versions([enterprise.id])
+    profiles_invalidate([enterprise.id])  # a change commits while the body is rendered
+    bodies = profiles.render_bodies(enterprise.uscc, today=timezone.localdate())
+    from registry.profiles.store import profile_store
+
+    stored = profile_store(
+        enterprise_id=enterprise.id,
+        version=versions[enterprise.id],
+        format=profiles.profile_format(),
+        epoch=1,
+        valid_until=timezone.localdate(),
+        body_zh=profiles.compress(bodies["zh-hans"], "zh-hans"),
+        body_en=profiles.compress(bodies["en"], "en"),
+    )
+    assert stored is False and profiles.profile_body(enterprise.uscc) is None
+    # The builder reads the version first, so its next run stores it.
+    assert profiles.profiles_build([enterprise.id]).stored == 1
+    assert profiles.profile_body(enterprise.uscc) is not None
+
+
+def test_renaming_an_agency_retires_every_profile(client, publish, registry_admin, market_agency, settings):
+    enterprise = EnterpriseFactory()
+    publish(enterprise, document_number="AGENCY-1")
+    profiles.profiles_build([enterprise.id])
+    assert profiles.profile_body(enterprise.uscc) is not None
+    Agency.objects.filter(pk=market_agency.pk).update(publicity_system="")  # no shown field saved: kept
+    market_agency.refresh_from_db()
+    market_agency.save(update_fields=["publicity_system"])
+    assert profiles.profile_body(enterprise.uscc) is not None
+    agency_update(actor=registry_admin, agency=market_agency, data={"name": "杭州市市场监督管理局（新）"})
+    assert profiles.profile_body(enterprise.uscc) is None
+    assert enterprise.id in profiles.profiles_due()  # the nightly job renders it again
+    assert "杭州市市场监督管理局（新）" in view(client, enterprise)
+
+
+def test_a_profile_of_another_format_is_not_read(monkeypatch):
+    enterprise = EnterpriseFactory()
+    profiles.profiles_build([enterprise.id])
+    assert profiles.profile_body(enterprise.uscc) is not None
+    monkeypatch.setitem(profiles._memo, "format", "another-deployment")
+    assert profiles.profile_body(enterprise.uscc) is None
+    assert enterprise.id in profiles.profiles_due()
+
+
+def test_profiles_verify_names_a_profile_that_differs_from_its_page(capsys):
+    kept, tampered = EnterpriseFactory(), EnterpriseFactory()
+    call_command("profiles_build")
+    call_command("profiles_verify", "--sample", "10")
+    assert "all equal" in capsys.readouterr().out
+    PublicProfile.objects.filter(pk=tampered.pk).update(
+        body_zh=profiles.compress("<p>not the page</p>", "zh-hans")
+    )
+    with pytest.raises(CommandError, match="1 differences"):
+        call_command("profiles_verify", "--sample", "10")
+    assert tampered.uscc in capsys.readouterr().err
+    assert kept.uscc
+
+
+def test_the_suites_oracle_catches_a_change_that_went_around_the_services(client, publish, settings):
+    """With PUBLIC_PROFILE_CHECK (on in the test settings) a stale profile fails the view: every
+    test that changes data through a service and views the page again checks the invalidation."""
+    settings.PUBLIC_PROFILE_CHECK = True
+    enterprise = EnterpriseFactory()
+    record = publish(enterprise, document_number="ORACLE-1")
+    view(client, enterprise)  # rendered, and its profile stored
+    assert profiles.profile_body(enterprise.uscc) is not None
+    CreditRecord.objects.filter(pk=record.pk).update(
+        document_number="ORACLE-2"
+    )  # no service: no invalidation
+    with pytest.raises(profiles.StaleProfile):
+        view(client, enterprise)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_renders_the_profile_again(publish):
+    enterprise = EnterpriseFactory()
+    profiles.profiles_build([enterprise.id])
+    with transaction.atomic():
+        publish(enterprise, document_number="COMMIT-1")
+        assert profiles.profile_body(enterprise.uscc) is None
+    # After the commit, the refresh task (eager here; the worker in production) rendered it again.
+    profile = profiles.profile_body(enterprise.uscc)
+    assert profile is not None and "COMMIT-1" in profile.body

@@ -39,7 +39,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BENCH_DB = "credit_registry_portal_bench"
@@ -277,12 +280,14 @@ def _free_port() -> int:
 
 
 def _database_url(db: dict) -> str:
+    """The URL of Django's database (the bench's, named by ``use_bench_database``) for the server."""
+    name = db["NAME"]
     if db.get("HOST", "").startswith("/"):
-        return f"postgresql://{db.get('USER') or 'postgres'}@/{BENCH_DB}?host={db['HOST']}"
+        return f"postgresql://{db.get('USER') or 'postgres'}@/{name}?host={db['HOST']}"
     auth = db.get("USER") or "postgres"
     if db.get("PASSWORD"):
         auth += f":{db['PASSWORD']}"
-    return f"postgresql://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{BENCH_DB}"
+    return f"postgresql://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{name}"
 
 
 def _redis_url() -> str | None:
@@ -413,7 +418,11 @@ def _wrk(url: str, *, duration: int, connections: int, script: Path, meter: CpuM
     return data
 
 
-def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
+@contextmanager
+def _serve(workdir: Path, *, workers: int, threads: int = 1, redis: str | None) -> Iterator[tuple[str, int]]:
+    """The app served by gunicorn on 127.0.0.1 from the bench database (settings ``SETTINGS``, with
+    ``redis`` as its cache or local memory), ``threads`` > 1 as gthread workers; yields its base URL
+    and its master's pid once ``/healthz`` answers, and stops it on leaving."""
     from django.conf import settings
 
     port = _free_port()
@@ -425,13 +434,9 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
         "DATABASE_URL": _database_url(settings.DATABASES["default"]),
         "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
     }
-    redis = _redis_url() if args.redis else None
+    env.pop("DATABASE_REPLICA_URLS", None)  # every read from the bench database
     if redis:
         env["REDIS_URL"] = redis
-        # The bench's own Redis database starts empty: pages cached by an earlier run are not first views.
-        import redis as redis_client
-
-        redis_client.Redis.from_url(redis).flushdb()
     else:
         env.pop("REDIS_URL", None)
     gunicorn = [
@@ -440,25 +445,47 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
         "-b",
         f"127.0.0.1:{port}",
         "-w",
-        str(args.workers),
+        str(workers),
         "--worker-class",
-        "sync" if args.threads == 1 else "gthread",
+        "sync" if threads == 1 else "gthread",
         "--threads",
-        str(args.threads),
+        str(threads),
         "--log-level",
         "error",
     ]
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        import urllib.request
-
         for _ in range(100):
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310 - our own 127.0.0.1 server
                 break
             except OSError:
                 time.sleep(0.2)
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _machine() -> dict:
+    """The machine a result was measured on, and how busy it was."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
+    redis = _redis_url() if args.redis else None
+    if redis:
+        # The bench's own Redis database starts empty: pages cached by an earlier run are not first views.
+        import redis as redis_client
+
+        redis_client.Redis.from_url(redis).flushdb()
+    with _serve(workdir, workers=args.workers, threads=args.threads, redis=redis) as (base, server_pid):
         # Three sets of pages: first views (20,000 codes, almost none seen before), pages already in
         # the shared cache (2,000: more than a worker keeps in memory, so most come from Redis) and
         # popular pages (50: a worker keeps these itself).
@@ -502,7 +529,7 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
             "connections": args.connections,
             "duration_s": args.duration,
         }
-        meter = CpuMeter(server.pid, redis)
+        meter = CpuMeter(server_pid, redis)
         hellos = [
             _wrk(base, duration=args.duration, connections=args.connections, script=hello_script, meter=meter)
         ]
@@ -525,9 +552,6 @@ def _serve_and_load(args, codes: list[str], workdir: Path) -> dict:
         results["hello"] = max(hellos, key=lambda run: run["rps"])
         results["hello_runs_rps"] = [run["rps"] for run in hellos]
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -585,12 +609,7 @@ def main() -> None:
     result = {
         "bench": "portal",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": _machine(),
         "data": {"enterprises": total, "records": CreditRecord.objects.count()},
         "selectors_in_process": selectors,
         **load,

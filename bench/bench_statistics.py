@@ -2,18 +2,18 @@
 serves against the plain "hello" view.
 
     .venv/bin/python -m bench.bench_statistics [--enterprises 1000000 --records 3000000]
-        [--duration 10] [--connections 4] [--workers 4] [--reseed]
+        [--duration 10] [--connections 4] [--workers 4] [--reseed] [--database NAME]
 
-Runs in a database of its own (``credit_registry_statistics_bench``). Seeds it in SQL
-(``generate_series``, a minute or two at the default sizes, kept for the next run): enterprises over
-every GB/T 4754 section and every province, credit records of the three kinds (nine in ten published
-and public, the rest drafts, revoked or expired, all in the records' real table with its indexes),
-listings on the four lists, a current rating per enterprise, repair applications and objections
-with their outcomes. Then runs ``statistics_refresh`` twice (the second shows the idempotent rerun
-costs the same), keeps ``EXPLAIN (ANALYZE, BUFFERS)`` of its record query, and serves the app with
-gunicorn, loading ``/healthz`` (hello) and ``/statistics/`` with ``wrk`` in turn (the better of two
-hello runs counts). Results go to ``bench/results/statistics.json``; the goal is a page at ≥ 50 % of
-hello.
+Runs in the portal bench's database (``credit_registry_portal_bench``, ``bench/bench_portal.py``;
+another ``*_bench`` with ``--database``), on its enterprises (every GB/T 4754 section, every
+province) and its published, public credit records of the three kinds, seeded by its helpers if
+missing. Adds what the statistics count besides, in SQL (``generate_series``; seconds, kept for the
+next run): listings on the four lists, a current rating per enterprise, repair applications and
+objections with their outcomes. Then runs ``statistics_refresh`` twice (the second shows the
+idempotent rerun costs the same), keeps ``EXPLAIN (ANALYZE, BUFFERS)`` of its record query, and
+serves the app with gunicorn (the portal bench's server), loading ``/healthz`` (hello) and
+``/statistics/`` with ``wrk`` in turn (the better of two hello runs counts). Results go to
+``bench/results/statistics.json``; the goal is a page at ≥ 50 % of hello.
 """
 
 from __future__ import annotations
@@ -22,44 +22,42 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
+import urllib.request
 from pathlib import Path
 
 from bench.bench_portal import (
+    BENCH_DB,
     DONE_LUA,
     HELLO_LUA,
-    SETTINGS,
     CpuMeter,
-    _free_port,
+    _agencies,
+    _machine,
     _redis_url,
+    _seed_enterprises,
+    _seed_records,
+    _serve,
     _wrk,
 )
 
-BENCH_DB = "credit_registry_statistics_bench"
 RESULTS = Path(__file__).resolve().parent / "results" / "statistics.json"
-ROOT = Path(__file__).resolve().parent.parent
+# What this bench adds to the portal bench's data (``--reseed`` empties these, never its enterprises
+# and records: the portal bench's own ``--reseed`` does).
+OWN_TABLES = (
+    "sanctions_objection",
+    "sanctions_repairapplication",
+    "sanctions_enterpriserating",
+    "sanctions_listing",
+)
 
 PAGE_LUA = r"""
 request = function()
   return wrk.format("GET", "/statistics/")
 end
 """
-
-
-def _database_url(db: dict) -> str:
-    """This bench's database on the server Django uses (bench_portal's helper names its own)."""
-    if db.get("HOST", "").startswith("/"):
-        return f"postgresql://{db.get('USER') or 'postgres'}@/{BENCH_DB}?host={db['HOST']}"
-    auth = db.get("USER") or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgresql://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{BENCH_DB}"
 
 
 # --- Seeding in SQL ---------------------------------------------------------------------------------
@@ -83,111 +81,72 @@ def _insert_select(model, count: int, expressions: dict[str, str], *, extra_from
             params.append(field.get_db_prep_save(default, connection))
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM generate_series(1, {int(count)}) AS i {extra_from}"
+        f"SELECT {', '.join(values)} FROM generate_series(1, {int(count)}) AS i "
+        + extra_from.replace("%", "%%")
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def _seed(enterprises: int, records: int) -> dict:
+def _numbered(table: str, *, alias: str, columns: str = "id", where: str = "", limit: int = 0) -> str:
+    """A join on ``table``'s rows numbered 1… by id as ``alias.n`` (ids need not be contiguous)."""
+    return (
+        f"(SELECT {columns}, row_number() OVER (ORDER BY id) AS n FROM {table} {where} ORDER BY id"
+        + (f" LIMIT {int(limit)}" if limit else "")
+        + f") AS {alias}"
+    )
+
+
+_UNRATED = (
+    "WHERE NOT EXISTS (SELECT 1 FROM sanctions_enterpriserating r "
+    "WHERE r.enterprise_id = registry_enterprise.id AND r.is_current)"
+)
+
+
+def _seed_counted() -> float:
+    """Listings, current ratings, repair applications and objections over the portal bench's
+    enterprises and records, each where there are none yet; returns how long it took."""
     from django.db import connection, transaction
 
-    from registry.models import Agency, Division, Enterprise
+    from registry.models import Enterprise
     from registry.services import system_actor
-    from sanctions.models import CreditRecord, EnterpriseRating, Listing, Objection, RepairApplication
-    from tests.factories import agency_code
+    from sanctions.models import EnterpriseRating, Listing, Objection, RepairApplication
 
-    timings = {}
-    if Enterprise.objects.exists():
-        print("data present (use --reseed to start again)")
-        return timings
-    user = system_actor()
-    agency, _ = Agency.objects.get_or_create(
-        name="浙江省市场监督管理局（统计测试）",
-        defaults={
-            "uscc": agency_code(9100, "330000"),
-            "level": "provincial",
-            "division": Division.objects.get(code="330000"),
-        },
-    )
-    provinces = [c[:2] for c in Division.objects.filter(level="province").values_list("code", flat=True)]
-    province_array = "ARRAY[" + ",".join(f"'{p}'" for p in provinces) + "]"
+    user, agency = system_actor(), _agencies()[0]
+    enterprises = Enterprise.objects.count()
+    started = time.perf_counter()
     with transaction.atomic():
-        started = time.perf_counter()
-        _insert_select(
-            Enterprise,
-            enterprises,
-            {
-                "uscc": "'S' || lpad(i::text, 17, '0')",
-                "name": "'统计测试企业' || i || '号有限公司'",
-                "division_code": f"({province_array})[1 + i % {len(provinces)}] || '0106'",
-                "industry": "CASE WHEN i % 50 = 0 THEN '' ELSE chr(65 + (i * 7) % 20) END",
-                "created_at": "now()",
-                "updated_at": "now()",
-            },
-        )
-        timings["enterprises_s"] = round(time.perf_counter() - started, 1)
-        first = Enterprise.objects.order_by("id").values_list("id", flat=True).first()
-        started = time.perf_counter()
-        status = "CASE WHEN i % 20 = 0 THEN 'draft' WHEN i % 20 = 1 THEN 'revoked' WHEN i % 20 = 2 THEN 'expired' ELSE 'published' END"
-        decided = "current_date - (i * 37 % 1000)"
-        # The agency's name and code (our own, quote-free) go in as literals: the helper's parameters
-        # are the defaults'.
-        name, code = agency.name, agency.uscc
-        _insert_select(
-            CreditRecord,
-            records,
-            {
-                "record_key": "md5(i::text || 'stat')::uuid",
-                "agency_id": str(agency.id),
-                "kind": "CASE WHEN i % 10 < 5 THEN 'licence' WHEN i % 10 < 9 THEN 'penalty' ELSE 'reward' END",
-                "status": status,
-                "enterprise_id": f"{first} + (i::bigint * 7919) % {enterprises}",
-                "party_name": "'统计测试企业'",
-                "document_number": "'统计〔2026〕' || i || '号'",
-                "decision_date": decided,
-                "publicity_end": f"{decided} + 1095",
-                "authority_name": f"'{name}'",
-                "authority_uscc": f"'{code}'",
-                "source_unit_name": f"'{name}'",
-                "source_unit_uscc": f"'{code}'",
-                "created_by_id": str(user.id),
-                "published_at": "now()",
-                "created_at": "now()",
-                "updated_at": "now()",
-            },
-        )
-        timings["records_s"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        listings = max(enterprises // 100, 10)
-        _insert_select(
-            Listing,
-            listings,
-            {
-                "list_kind_id": "(ARRAY['dishonest','abnormal','watch','red'])[1 + i % 4]",
-                "enterprise_id": f"{first} + (i::bigint * 104729) % {enterprises}",
-                "agency_id": str(agency.id),
-                "status": "CASE WHEN i % 3 = 0 THEN 'removed' ELSE 'active' END",
-                "grounds": "'统计测试'",
-                "legal_basis": "'统计测试'",
-                "document_number": "'统计名单〔2026〕' || i || '号'",
-                "start_date": "current_date - (i * 13 % 900)",
-                "end_date": "current_date - (i * 13 % 900) + 365",
-                "removed_at": "CASE WHEN i % 3 = 0 THEN now() - make_interval(days => i % 200) END",
-                "removal_reason": "CASE WHEN i % 3 = 0 THEN (ARRAY['repaired','term_ended','revoked'])[1 + i % 3] ELSE '' END",
-                "inclusion_conditions": "'—'",
-                "removal_conditions": "'—'",
-                "created_by_id": str(user.id),
-                "published_at": "now()",
-                "created_at": "now()",
-                "updated_at": "now()",
-            },
-        )
-        _insert_select(
+        if not Listing.objects.exists():
+            _insert_select(
+                Listing,
+                max(enterprises // 100, 10),
+                {
+                    "list_kind_id": "(ARRAY['dishonest','abnormal','watch','red'])[1 + i % 4]",
+                    "enterprise_id": "e.id",
+                    "agency_id": str(agency.id),
+                    "status": "CASE WHEN i % 3 = 0 THEN 'removed' ELSE 'active' END",
+                    "grounds": "'统计测试'",
+                    "legal_basis": "'统计测试'",
+                    "document_number": "'统计名单〔2026〕' || i || '号'",
+                    "start_date": "current_date - (i * 13 % 900)",
+                    "end_date": "current_date - (i * 13 % 900) + 365",
+                    "removed_at": "CASE WHEN i % 3 = 0 THEN now() - make_interval(days => i % 200) END",
+                    "removal_reason": "CASE WHEN i % 3 = 0 THEN (ARRAY['repaired','term_ended','revoked'])[1 + i % 3] ELSE '' END",
+                    "inclusion_conditions": "'—'",
+                    "removal_conditions": "'—'",
+                    "created_by_id": str(user.id),
+                    "published_at": "now()",
+                    "created_at": "now()",
+                    "updated_at": "now()",
+                },
+                extra_from=f"JOIN {_numbered('registry_enterprise', alias='e')} "
+                f"ON e.n = 1 + (i::bigint * 104729) % {enterprises}",
+            )
+        _insert_select(  # the enterprises without a current rating
             EnterpriseRating,
             enterprises,
             {
-                "enterprise_id": f"{first} + i - 1",
+                "enterprise_id": "e.id",
                 "model_id": "'registry-default'",
                 "grade": "CASE WHEN i % 100 < 85 THEN 'A' WHEN i % 100 < 95 THEN 'B' WHEN i % 100 < 99 THEN 'C' ELSE 'D' END",
                 "points": "100",
@@ -195,52 +154,71 @@ def _seed(enterprises: int, records: int) -> dict:
                 "is_current": "true",
                 "computed_at": "now()",
             },
+            extra_from=f"JOIN {_numbered('registry_enterprise', alias='e', where=_UNRATED)} ON e.n = i",
         )
         remedies = max(enterprises // 200, 10)
-        first_record = CreditRecord.objects.order_by("id").values_list("id", flat=True).first()
-        _insert_select(
-            RepairApplication,
-            remedies,
-            {
-                "enterprise_id": str(first),
-                "record_id": f"{first_record} + i",
-                "agency_id": str(agency.id),
-                "applicant_id": str(user.id),
-                "status": "(ARRAY['approved','approved','rejected','withdrawn'])[1 + i % 4]",
-                "statement": "'已整改'",
-                "submitted_at": "now() - interval '60 days'",
-                "decide_by": "current_date",
-                "decided_at": "now() - interval '60 days' + make_interval(days => 1 + i % 20)",
-            },
-        )
-        _insert_select(
-            Objection,
-            remedies,
-            {
-                "reference": "'B' || lpad(i::text, 12, '0')",
-                "follow_token_hash": "md5(i::text)",
-                "record_id": f"{first_record} + i",
-                "agency_id": str(agency.id),
-                "objector_name": "'张三'",
-                "contact": "'bench@example.com'",
-                "reason": "'有误'",
-                "status": "(ARRAY['corrected','revoked','upheld','upheld','received'])[1 + i % 5]",
-                "received_at": "now() - interval '40 days'",
-                "mark_by": "current_date",
-                "forward_by": "current_date",
-                "decide_by": "current_date",
-                "decided_at": "CASE WHEN i % 5 < 4 THEN now() - interval '40 days' + make_interval(days => 2 + i % 15) END",
-            },
-        )
-        timings["listings_ratings_remedies_s"] = round(time.perf_counter() - started, 1)
-    with connection.cursor() as cursor:
-        for table in (
-            "registry_enterprise",
+        penalties = _numbered(
             "sanctions_creditrecord",
-            "sanctions_listing",
-            "sanctions_enterpriserating",
-        ):
+            alias="r",
+            columns="id, enterprise_id, agency_id",
+            where="WHERE kind = 'penalty'",
+            limit=remedies,
+        )
+        if not RepairApplication.objects.exists():
+            _insert_select(
+                RepairApplication,
+                remedies,
+                {
+                    "enterprise_id": "r.enterprise_id",
+                    "record_id": "r.id",
+                    "agency_id": "r.agency_id",
+                    "applicant_id": str(user.id),
+                    "status": "(ARRAY['approved','approved','rejected','withdrawn'])[1 + i % 4]",
+                    "statement": "'已整改'",
+                    "submitted_at": "now() - interval '60 days'",
+                    "decide_by": "current_date",
+                    "decided_at": "now() - interval '60 days' + make_interval(days => 1 + i % 20)",
+                },
+                extra_from=f"JOIN {penalties} ON r.n = i",
+            )
+        if not Objection.objects.exists():
+            _insert_select(
+                Objection,
+                remedies,
+                {
+                    "reference": "'B' || lpad(i::text, 12, '0')",
+                    "follow_token_hash": "md5(i::text)",
+                    "record_id": "r.id",
+                    "agency_id": "r.agency_id",
+                    "objector_name": "'张三'",
+                    "contact": "'bench@example.com'",
+                    "reason": "'有误'",
+                    "status": "(ARRAY['corrected','revoked','upheld','upheld','received'])[1 + i % 5]",
+                    "received_at": "now() - interval '40 days'",
+                    "mark_by": "current_date",
+                    "forward_by": "current_date",
+                    "decide_by": "current_date",
+                    "decided_at": "CASE WHEN i % 5 < 4 THEN now() - interval '40 days' + make_interval(days => 2 + i % 15) END",
+                },
+                extra_from=f"JOIN {penalties} ON r.n = i",
+            )
+    with connection.cursor() as cursor:
+        for table in OWN_TABLES:
             cursor.execute(f"VACUUM ANALYZE {table}")
+    return round(time.perf_counter() - started, 1)
+
+
+def _seed(enterprises: int, records: int) -> dict:
+    """The portal bench's enterprises and records (its helpers: only what is missing), then what the
+    statistics count besides; how long each part took (nothing to add takes no time)."""
+    timings = {}
+    started = time.perf_counter()
+    _seed_enterprises(enterprises)
+    timings["enterprises_s"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    _seed_records(records)
+    timings["records_s"] = round(time.perf_counter() - started, 1)
+    timings["listings_ratings_remedies_s"] = _seed_counted()
     return timings
 
 
@@ -288,52 +266,14 @@ def _explain_records() -> dict:
 
 
 def _serve_and_load(args, workdir: Path) -> dict:
-    from django.conf import settings
-
-    port = _free_port()
-    (workdir / "statistics_bench_settings.py").write_text(SETTINGS)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "statistics_bench_settings",
-        "PYTHONPATH": f"{workdir}{os.pathsep}{ROOT}",
-        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
-        "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
-    }
-    env.pop("DATABASE_REPLICA_URLS", None)
     redis = os.environ.get("REDIS_URL") or _redis_url()
-    if redis:
-        env["REDIS_URL"] = redis
-    else:
-        env.pop("REDIS_URL", None)
-    gunicorn = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi:application",
-        "-b",
-        f"127.0.0.1:{port}",
-        "-w",
-        str(args.workers),
-        "--worker-class",
-        "sync",
-        "--log-level",
-        "error",
-    ]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import urllib.request
-
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310 - our own server
-                break
-            except OSError:
-                time.sleep(0.2)
+    with _serve(workdir, workers=args.workers, redis=redis) as (base, server_pid):
         for _ in range(args.workers * 8):  # every worker reads the snapshot and renders once, untimed
             page = urllib.request.urlopen(base + "/statistics/", timeout=30).read()  # noqa: S310
         hello_script, page_script = workdir / "hello.lua", workdir / "page.lua"
         hello_script.write_text(HELLO_LUA + DONE_LUA)
         page_script.write_text(PAGE_LUA + DONE_LUA)
-        meter = CpuMeter(server.pid, redis)
+        meter = CpuMeter(server_pid, redis)
         run = {"duration": args.duration, "connections": args.connections, "meter": meter}
         hellos = [_wrk(base, script=hello_script, **run)]
         statistics_page = _wrk(base, script=page_script, **run)
@@ -355,9 +295,6 @@ def _serve_and_load(args, workdir: Path) -> dict:
             if statistics_page.get("cpu_ms_per_request")
             else None,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -367,7 +304,17 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per run (at most 60)")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--reseed", action="store_true", help="empty the bench database's data first")
+    parser.add_argument(
+        "--reseed",
+        action="store_true",
+        help="empty the listings, ratings, repair applications and objections this bench adds first "
+        "(the enterprises and records are the portal bench's: its --reseed)",
+    )
+    parser.add_argument(
+        "--database",
+        default=BENCH_DB,
+        help="a database of its own, named *_bench (default: the portal bench's)",
+    )
     args = parser.parse_args()
     args.duration = max(1, min(args.duration, 60))
     if not shutil.which("wrk"):
@@ -375,15 +322,12 @@ def main() -> None:
 
     from bench._db import use_bench_database
 
-    use_bench_database(name=BENCH_DB)
+    use_bench_database(name=args.database)
     from django.db import connection
 
     if args.reseed:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE sanctions_objection, sanctions_repairapplication, sanctions_enterpriserating, "
-                "sanctions_listing, sanctions_creditrecord, registry_enterprise RESTART IDENTITY CASCADE"
-            )
+            cursor.execute(f"TRUNCATE {', '.join(OWN_TABLES)} RESTART IDENTITY CASCADE")
     seeding = _seed(args.enterprises, args.records)
 
     from registry.models import Enterprise
@@ -402,17 +346,12 @@ def main() -> None:
     result = {
         "bench": "statistics",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": _machine(),
         "data": {
             "enterprises": Enterprise.objects.count(),
             "records": CreditRecord.objects.count(),
             "public_records": snapshot.data["records"]["total"]["all"],
-            "seeding_s": seeding or "kept from an earlier run",
+            "seeding_s": seeding,
         },
         "refresh_s": refreshes,
         "refresh_duration_ms_in_snapshot": snapshot.duration_ms,

@@ -21,6 +21,7 @@ from rest_framework import authentication, exceptions
 
 from registry.audit import audit_write
 from registry.permissions import ensure_registry_admin
+from registry.tokens import TokenAuthentication
 
 from .models import DeveloperKey
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 HEADER = "X-Api-Key"
+HEADER_META = "HTTP_X_API_KEY"
 KEY_PREFIX = "dk_"
 MAX_REQUESTS_PER_MINUTE = 100_000
 
@@ -120,13 +122,36 @@ class DeveloperKeyAuthentication(authentication.BaseAuthentication):
     """
 
     def authenticate(self, request):
-        presented = request.META.get("HTTP_X_API_KEY", "").strip()
+        presented = request.META.get(HEADER_META, "").strip()
         if not presented:
             return None
         found = developer_key_find(presented)
         if found is None:
             raise exceptions.AuthenticationFailed(_("This API key is unknown or revoked."))
         return AnonymousUser(), found
+
+    def authenticate_header(self, request):
+        return HEADER
+
+
+class KeyOrAgencyTokenAuthentication(authentication.BaseAuthentication):
+    """A developer key (``X-Api-Key: dk_…``) or an agency API token (``Authorization: Bearer crt_…``),
+    for the endpoints that serve both (the webhooks API): the key wins where both are valid.
+
+    Every credential presented must be valid, whichever would authenticate the request: a wrong
+    token beside a right key (or the reverse), an empty ``X-Api-Key`` or an ``Authorization`` header
+    that holds no agency token (another scheme) beside another credential is a 401, never a request
+    let through on the other one.
+    """
+
+    def authenticate(self, request):
+        key = DeveloperKeyAuthentication().authenticate(request)  # raises for a wrong key
+        token = TokenAuthentication().authenticate(request)  # raises for a wrong or malformed token
+        if HEADER_META in request.META and not request.META[HEADER_META].strip():
+            raise exceptions.AuthenticationFailed(_("The X-Api-Key header is empty."))
+        if "HTTP_AUTHORIZATION" in request.META and token is None:
+            raise exceptions.AuthenticationFailed(_("The Authorization header holds no agency API token."))
+        return key or token
 
     def authenticate_header(self, request):
         return HEADER

@@ -216,6 +216,15 @@ def test_an_empty_text_the_api_takes_is_valid_by_the_schema(schema):
     assert Draft4Validator(note).is_valid("") and not Draft4Validator(note).is_valid("a\x00")
 
 
+def test_the_webhooks_api_documents_either_credential(schema):
+    # One authentication class takes a developer key or an agency token: the schema offers either
+    # (two alternatives), under the schemes' names the other endpoints use.
+    for operation in schema["paths"]["/api/v1/webhooks/"].values():
+        assert operation["security"] == [{"DeveloperKey": []}, {"agencyToken": []}]
+    schemes = schema["components"]["securitySchemes"]
+    assert (schemes["DeveloperKey"]["name"], schemes["agencyToken"]["scheme"]) == ("X-Api-Key", "bearer")
+
+
 def test_not_blank_means_what_drfs_trimming_means():
     # schemathesis' find: a token of U+FEFF and spaces is blank to ECMA's \s but not to str.strip().
     trimmed = re.compile(f"[{TRIMMED}]")

@@ -8,10 +8,9 @@ its staff see at the desk. Nobody sees or touches another subscriber's webhooks:
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -19,10 +18,11 @@ from rest_framework.response import Response
 from registry.api.serializers import ApiErrorSerializer
 from registry.models import ApiToken
 from registry.throttling import UserRateThrottle
-from registry.tokens import ReadOnlyTokenPermission, TokenAuthentication
+from registry.tokens import ReadOnlyTokenPermission
 
+from ..api import schema  # noqa: F401 - registers the credentials' OpenAPI security schemes
 from ..api.throttles import PublicApiThrottle
-from ..developer_keys import DeveloperKeyAuthentication
+from ..developer_keys import KeyOrAgencyTokenAuthentication
 from ..models import DeveloperKey, WebhookDelivery, WebhookSubscription
 from . import selectors, services
 from .addresses import MAX_URL_LENGTH
@@ -172,24 +172,12 @@ class _SubscriberThrottle(UserRateThrottle):
 class WebhookViewSet(viewsets.GenericViewSet):
     queryset = WebhookSubscription.objects.none()  # the schema's model; _webhooks() decides
     serializer_class = WebhookSerializer
-    authentication_classes = [DeveloperKeyAuthentication, TokenAuthentication]
+    authentication_classes = [KeyOrAgencyTokenAuthentication]
     permission_classes = [IsWebhookSubscriber, ReadOnlyTokenPermission]
     throttle_classes = [_SubscriberThrottle]
     parser_classes = [JSONParser]
     filter_backends: list = []
     lookup_value_regex = "[0-9]+"
-
-    def perform_authentication(self, request):
-        """Whichever credential authenticates the request, every one it presents must be valid: a
-        wrong agency token beside a right developer key (or the reverse) is a 401, never a request
-        let through on the other one. Each raises for a presented, wrong credential."""
-        super().perform_authentication(request)
-        if "HTTP_X_API_KEY" in request.META and not request.META["HTTP_X_API_KEY"].strip():
-            raise exceptions.AuthenticationFailed(_("The X-Api-Key header is empty."))
-        DeveloperKeyAuthentication().authenticate(request)
-        if "HTTP_AUTHORIZATION" in request.META and TokenAuthentication().authenticate(request) is None:
-            # An Authorization header that is no agency token (another scheme, a malformed value).
-            raise exceptions.AuthenticationFailed(_("The Authorization header holds no agency API token."))
 
     def _subscriber(self):
         """(actor, owner): the key itself, or the token's service account and its agency."""

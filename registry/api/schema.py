@@ -13,6 +13,13 @@ from rest_framework import serializers
 
 from .serializers import ApiErrorSerializer
 
+AGENCY_TOKEN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "crt_<prefix>_<secret>",
+    "description": "An agency API token, issued by the agency's administrator.",
+}
+
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     """How the schema describes ``Authorization: Bearer crt_…``."""
@@ -21,12 +28,7 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "agencyToken"
 
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "crt_<prefix>_<secret>",
-            "description": "An agency API token, issued by the agency's administrator.",
-        }
+        return AGENCY_TOKEN_SCHEME
 
 
 class AutoSchema(openapi.AutoSchema):

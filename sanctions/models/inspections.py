@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
 from sanctions.choices import InspectionOutcome, InspectionPlanStatus, InspectionResultStatus
+from sanctions.models.bases import Reviewed
 from sanctions.models.lists import Listing
 from sanctions.models.ratings import RatingModel
 
@@ -162,7 +163,7 @@ class InspectionPlan(models.Model):
         return self.title
 
 
-class Inspection(models.Model):
+class Inspection(Reviewed, models.Model):
     """One enterprise drawn by a plan, its two drawn inspectors and the inspection's result."""
 
     plan = models.ForeignKey(
@@ -197,16 +198,7 @@ class Inspection(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("published by"),
-    )
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
+    # Published by a reviewer, or sent back (``Reviewed``).
     listing = models.ForeignKey(
         Listing,
         on_delete=models.PROTECT,

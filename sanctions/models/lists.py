@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Enterprise
 from sanctions.choices import ListingStatus, ListNature, MeasureNature, NotificationEvent, RemovalReason
+from sanctions.models.bases import PartnerCopy, Reviewed
 from sanctions.models.records import CreditRecord
 
 
@@ -51,7 +52,7 @@ class ListKind(models.Model):
         return self.name
 
 
-class Listing(models.Model):
+class Listing(PartnerCopy, Reviewed, models.Model):
     """An agency's decision to put an enterprise on a list, reviewed like a record (four eyes)."""
 
     list_kind = models.ForeignKey(
@@ -84,37 +85,12 @@ class Listing(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author")
     )
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("published by"),
-    )
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     removal_reason = models.CharField(
         _("removal reason"), max_length=12, choices=RemovalReason.choices, blank=True
     )
     removal_note = models.TextField(_("removal note"), blank=True)
-    review_comment = models.TextField(_("reviewer's comment"), blank=True)
-    # Provenance of a copy imported from a partner platform (see CreditRecord); empty: our own.
-    source_platform = models.CharField(_("source platform"), max_length=32, blank=True, default="")
-    source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
-    source_platform_name_en = models.CharField(
-        _("source platform's English name"), max_length=200, blank=True, default=""
-    )
-    original_id = models.CharField(_("id at the source"), max_length=64, blank=True, default="")
-    received_at = models.DateTimeField(_("received"), null=True, blank=True)
-    received_from = models.ForeignKey(
-        "sanctions.PartnerPlatform",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("received from"),
-    )
+    # Published, reviewed (``Reviewed``), and the provenance of a partner's copy (``PartnerCopy``).
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -23,6 +23,7 @@ from sanctions.choices import (
     Severity,
     UsageScope,
 )
+from sanctions.models.bases import PartnerCopy
 
 
 class PenaltyCategory(models.Model):
@@ -176,7 +177,7 @@ class PublicityRule(models.Model):
         )
 
 
-class CreditRecord(models.Model):
+class CreditRecord(PartnerCopy, models.Model):
     """One version of a credit record in the "double publicity" format (docs/domain.md §3).
 
     A correction is a new version with the same ``record_key``; the old one stays in the history.
@@ -341,19 +342,13 @@ class CreditRecord(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001 - NULL (no key) is outside the unique constraint
         _("idempotency key"), max_length=100, null=True, blank=True
     )
-    # Provenance: set on a copy imported from a partner platform's change feed (``sanctions.sync``);
-    # empty on this platform's own. A copy belongs to the platform of its deciding agency and cannot
-    # be edited, corrected, revoked or repaired here.
+    # Provenance (``PartnerCopy``), with the help texts of the record's, and what only a record keeps.
     source_platform = models.CharField(
         _("source platform"),
         max_length=32,
         blank=True,
         default="",
         help_text=_("Empty: this platform's own."),
-    )
-    source_platform_name = models.CharField(_("source platform name"), max_length=200, blank=True, default="")
-    source_platform_name_en = models.CharField(
-        _("source platform's English name"), max_length=200, blank=True, default=""
     )
     source_agency_code = models.CharField(_("agency at the source"), max_length=18, blank=True, default="")
     source_agency_name = models.CharField(
@@ -363,15 +358,6 @@ class CreditRecord(models.Model):
         _("id at the source"), max_length=64, blank=True, default="", help_text=_("Its public id there.")
     )
     source_version = models.PositiveIntegerField(_("version at the source"), null=True, blank=True)
-    received_at = models.DateTimeField(_("received"), null=True, blank=True)
-    received_from = models.ForeignKey(
-        "sanctions.PartnerPlatform",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("received from"),
-    )
     import_batch = models.ForeignKey(
         "ImportBatch",
         on_delete=models.SET_NULL,

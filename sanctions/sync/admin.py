@@ -4,13 +4,20 @@ refused or could not apply, for a registry administrator to review."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from registry.admin import ReadOnlyModelAdmin
 from sanctions.models import PartnerPlatform, PartnerRecognition, SyncConflict, SyncRejection
-from sanctions.sync.services import partner_recognition_delete, partner_recognition_save, partner_register
+from sanctions.sync.services import (
+    partner_recognition_delete,
+    partner_recognition_save,
+    partner_register,
+    sync_conflict_reopen,
+    sync_conflict_resolve,
+)
 
 
 class PartnerPlatformForm(forms.ModelForm):
@@ -95,9 +102,33 @@ class SyncConflictAdmin(admin.ModelAdmin):
         "resolved",
     ]
     readonly_fields = [f for f in fields if f != "resolved"]
+    actions = ["resolve"]
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Ticking or unticking "resolved" (the one field that can change) goes through the service."""
+        if "resolved" not in form.changed_data:
+            return
+        mark = sync_conflict_resolve if obj.resolved else sync_conflict_reopen
+        try:
+            mark(actor=request.user, conflict=obj)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.WARNING)
+
+    @admin.action(description=_("Mark the selected conflicts as resolved"))
+    def resolve(self, request, queryset):
+        done = 0
+        for conflict in queryset.filter(resolved=False):
+            sync_conflict_resolve(actor=request.user, conflict=conflict)
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%(n)d conflict marked as resolved.", "%(n)d conflicts marked as resolved.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(SyncRejection)

@@ -174,6 +174,40 @@ def partner_recognition_delete(*, actor, recognition: PartnerRecognition) -> Non
     _recognition_changed(partner)
 
 
+@transaction.atomic
+def sync_conflict_resolve(*, actor, conflict: SyncConflict) -> SyncConflict:
+    """Mark a partner's event that conflicted with this platform's data as decided by a person
+    (what was done about it, in the partner's data or ours, is done through the usual services)."""
+    return _conflict_mark(actor=actor, conflict=conflict, resolved=True)
+
+
+@transaction.atomic
+def sync_conflict_reopen(*, actor, conflict: SyncConflict) -> SyncConflict:
+    """Put a conflict marked as resolved back among those left to decide."""
+    return _conflict_mark(actor=actor, conflict=conflict, resolved=False)
+
+
+def _conflict_mark(*, actor, conflict: SyncConflict, resolved: bool) -> SyncConflict:
+    from registry.permissions import ensure_registry_admin
+
+    ensure_registry_admin(actor)
+    conflict = SyncConflict.objects.select_for_update().get(pk=conflict.pk)
+    if conflict.resolved == resolved:
+        raise ValidationError(
+            _("This conflict is already resolved.") if resolved else _("This conflict is not resolved.")
+        )
+    conflict.resolved = resolved
+    conflict.save(update_fields=["resolved"])
+    audit_write(
+        actor=actor,
+        action="sync.conflict_resolve" if resolved else "sync.conflict_reopen",
+        target=conflict,
+        before={"resolved": not resolved},
+        after={"resolved": resolved, "partner": conflict.partner.code, "subject": conflict.subject},
+    )
+    return conflict
+
+
 @dataclass
 class Applied:
     outcome: str

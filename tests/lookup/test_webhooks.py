@@ -1115,3 +1115,23 @@ def test_a_wrong_token_beside_a_right_developer_key_is_refused(partner):
         response = partner.get(WEBHOOKS)
         assert response.status_code == 401, wrong
         assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_a_wrong_or_empty_developer_key_beside_a_right_agency_token_is_refused(
+    registry_admin, partner, clerk, market_agency
+):
+    """Both credentials are checked whichever would let the request in: the agency's own webhook is
+    listed with its token alone, and the key is the one that counts when both are right."""
+    webhook, _secret = services.webhook_create(
+        actor=clerk, owner=market_agency, url="https://hooks.partner.example/agency"
+    )
+    _token, token = token_issue(actor=registry_admin, agency=market_agency, name="省平台")
+    agency = APIClient(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    assert [w["id"] for w in agency.get(WEBHOOKS).json()["results"]] == [webhook.pk]
+    for wrong in ("dk_00000000_nope", "", "   "):
+        response = agency.get(WEBHOOKS, HTTP_X_API_KEY=wrong)
+        assert response.status_code == 401, repr(wrong)
+        assert response["Content-Type"].startswith("application/json")
+    both = agency.get(WEBHOOKS, HTTP_X_API_KEY=partner.defaults["HTTP_X_API_KEY"])
+    assert (both.status_code, both.json()["results"]) == (200, [])

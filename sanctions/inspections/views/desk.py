@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from sanctions.choices import InspectionPlanStatus, InspectionResultStatus
 from sanctions.desk.forms import CommentForm
+from sanctions.desk.review import desk_step, review_rights
 from sanctions.desk.views import desk_view, paginate, render_desk
 from sanctions.inspections import selectors, services
 from sanctions.inspections.forms import ConflictForm, InspectorForm, PlanForm, ResultForm, plan_initial
@@ -100,15 +101,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _plan_detail(
     request: HttpRequest, plan: InspectionPlan, *, comment_form=None, status: int = 200
 ) -> HttpResponse:
-    desk = request.desk
-    can_edit, can_review = desk.can_edit(plan.agency_id), desk.can_review(plan.agency_id)
-    is_author = plan.created_by_id == request.user.pk
-    actions = {
-        "edit": plan.status == InspectionPlanStatus.DRAFT and can_edit,
-        "review": plan.status == InspectionPlanStatus.SUBMITTED and can_review and not is_author,
-        "author_is_reviewer": plan.status == InspectionPlanStatus.SUBMITTED and can_review and is_author,
-        "draw": plan.status == InspectionPlanStatus.APPROVED and (can_edit or can_review),
-    }
+    rights = review_rights(request, plan, statuses=InspectionPlanStatus)
+    actions = {**rights.actions, "draw": plan.status == InspectionPlanStatus.APPROVED and rights.of_agency}
     return render_desk(
         request,
         "inspections/plan_detail.html",
@@ -119,8 +113,8 @@ def _plan_detail(
             if plan.status == InspectionPlanStatus.DRAWN
             else [],
             "actions": actions,
-            "can_edit": can_edit,
-            "can_review": can_review,
+            "can_edit": rights.can_edit,
+            "can_review": rights.can_review,
             "comment_form": comment_form or CommentForm(),
         },
         status=status,
@@ -134,14 +128,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _plan_step(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
     plan = selectors.plan_get_for_staff(user=request.user, pk=pk)
-    try:
-        run(plan)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done)
-    return redirect("inspections:plan", plan.pk)
+    return desk_step(request, plan, run, done, page="inspections:plan")
 
 
 @require_POST
@@ -239,15 +226,13 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_view
 def inspection_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    inspection = selectors.inspection_get_for_staff(user=request.user, pk=pk)
-    try:
-        services.inspection_result_publish(actor=request.user, inspection=inspection)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Result published."))
-    return redirect("inspections:inspection", inspection.pk)
+    return desk_step(
+        request,
+        selectors.inspection_get_for_staff(user=request.user, pk=pk),
+        lambda i: services.inspection_result_publish(actor=request.user, inspection=i),
+        _("Result published."),
+        page="inspections:inspection",
+    )
 
 
 @require_POST

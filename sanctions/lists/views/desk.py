@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from sanctions.choices import ListingStatus
 from sanctions.desk.forms import CommentForm
+from sanctions.desk.review import desk_step, review_rights
 from sanctions.desk.views import desk_view, paginate, render_desk
 from sanctions.lists import notifications, selectors, services
 from sanctions.lists.forms import ListingForm, RemoveForm, SubscribeForm
@@ -130,15 +131,8 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _listing_detail(
     request: HttpRequest, listing: Listing, *, comment_form=None, remove_form=None, status: int = 200
 ) -> HttpResponse:
-    desk = request.desk
-    can_edit, can_review = desk.can_edit(listing.agency_id), desk.can_review(listing.agency_id)
-    is_author = listing.created_by_id == request.user.pk
-    actions = {
-        "edit": listing.status == ListingStatus.DRAFT and can_edit,
-        "review": listing.status == ListingStatus.SUBMITTED and can_review and not is_author,
-        "author_is_reviewer": listing.status == ListingStatus.SUBMITTED and can_review and is_author,
-        "remove": listing.status == ListingStatus.ACTIVE and (can_edit or can_review),
-    }
+    rights = review_rights(request, listing, statuses=ListingStatus)
+    actions = {**rights.actions, "remove": listing.status == ListingStatus.ACTIVE and rights.of_agency}
     return render_desk(
         request,
         "lists/listing_detail.html",
@@ -161,14 +155,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _step(request: HttpRequest, pk: int, run, done: str) -> HttpResponse:
     listing = selectors.listing_get_for_staff(user=request.user, pk=pk)
-    try:
-        run(listing)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, done)
-    return redirect("lists:listing", listing.pk)
+    return desk_step(request, listing, run, done, page="lists:listing")
 
 
 @require_POST

@@ -483,11 +483,46 @@ class Fields(dict):
             raise AttributeError(name) from None
 
 
-def credit_page_context(page: CreditPage) -> dict[str, Any]:
-    """The body template's context, in the active language: masked fields with their labels."""
+# ``?source=`` of the credit page: the records and listings of this platform (theirs have no source
+# platform), or of one partner platform by its code.
+LOCAL_SOURCE = "local"
+
+
+def _source_of(item: Any) -> str:
+    return getattr(item, "source_platform", "") or LOCAL_SOURCE
+
+
+def source_choices(page: CreditPage, selected: str | None) -> list[tuple[str, str, bool]]:
+    """The sources of the page's records and listings, as (code, name, selected), this platform first;
+    empty when every one is this platform's (nothing to filter)."""
+    english = (translation.get_language() or "").startswith("en")
+    names: dict[str, str] = {}
+    for item in [*page.records, *page.listings]:
+        code = _source_of(item)
+        if code not in names:
+            if code == LOCAL_SOURCE:
+                names[code] = _("This platform")
+            else:
+                names[code] = (english and getattr(item, "source_platform_name_en", "")) or getattr(
+                    item, "source_platform_name", code
+                )
+    if set(names) <= {LOCAL_SOURCE} and selected is None:
+        return []
+    ordered = sorted(names.items(), key=lambda pair: (pair[0] != LOCAL_SOURCE, pair[1]))
+    return [("", _("All sources"), selected is None)] + [
+        (code, name, code == selected) for code, name in ordered
+    ]
+
+
+def credit_page_context(page: CreditPage, *, source: str | None = None) -> dict[str, Any]:
+    """The body template's context, in the active language: masked fields with their labels.
+
+    ``source`` (``LOCAL_SOURCE`` or a partner platform's code) keeps only the records and listings of
+    that source; the standing is still the enterprise's, from all of them."""
     enterprise = page.enterprise
-    by_kind = sections_of(page.records)
-    objected = {record.pk for record in page.records if record.under_objection}
+    records = page.records if source is None else [r for r in page.records if _source_of(r) == source]
+    by_kind = sections_of(records)
+    objected = {record.pk for record in records if record.under_objection}
     sections = [
         (
             kind.value,
@@ -502,6 +537,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
     standing = standing_from(
         enterprise=enterprise, listings=page.listings, penalties=penalty_counts(page.records)
     )
+    listings = page.listings if source is None else [e for e in page.listings if _source_of(e) == source]
     for commitment in page.commitments:
         commitment.public_content = public_text(commitment.content, codes=(enterprise.uscc,))
         commitment.kind_display = choice_label(Commitment, "kind", commitment.kind)
@@ -509,7 +545,7 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
     counts = [(kind, label, len(items)) for kind, label, items in sections]
     counts += [
         ("inspections", _("Inspection results"), page.inspections[0]["total"] if page.inspections else 0),
-        ("lists", _("Lists"), len(page.listings)),
+        ("lists", _("Lists"), len(listings)),
         ("commitments", _("Credit commitments"), len(page.commitments)),
     ]
     counts.insert(len(sections), ("annual-reports", _("Annual reports"), len(page.annual_reports)))
@@ -531,8 +567,10 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
                 Fields(with_labels(public_listing_fields(entry, enterprise=enterprise))),
                 entry.pk in page.objected_listings,
             )
-            for entry in page.listings
+            for entry in listings
         ],
+        "source_filter": source_choices(page, source),
+        "source_selected": source,
         "commitments": page.commitments,
         "inspections": [
             Fields(
@@ -560,9 +598,9 @@ def credit_page_context(page: CreditPage) -> dict[str, Any]:
     }
 
 
-def credit_page_body(page: CreditPage) -> str:
-    """The rendered body of a credit page in the active language."""
-    return localized_template("lookup/credit_body.html").render(credit_page_context(page))
+def credit_page_body(page: CreditPage, *, source: str | None = None) -> str:
+    """The rendered body of a credit page in the active language (``source``: only its records)."""
+    return localized_template("lookup/credit_body.html").render(credit_page_context(page, source=source))
 
 
 __all__ = ["CreditPage", "credit_page_body", "credit_page_context", "credit_page_read"]

@@ -138,7 +138,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     ahead of time, one row) when that is current, and rendered from the database otherwise.
     """
     anonymous = visitor_is_anonymous(request)
-    if anonymous and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
+    # ``?source=``: only the records and lists of one source platform (``lookup.credit_page``),
+    # rendered from the database: a filtered page is neither kept nor read from a profile.
+    source = request.GET.get("source", "").strip()[:40] or None
+    kept = anonymous and source is None
+    if kept and len(uscc) == uscc_codes.LENGTH and uscc.isalnum():  # only a code as written by us
         page_key = _full_page_key(uscc)
         entry = _LOCAL_PAGES.get(page_key)
         if entry is not None:
@@ -153,7 +157,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         seen_before = False
     if uscc_codes.compact(uscc) != uscc:  # spelled otherwise: to the canonical address, or 404
         return enterprise_in_path(uscc, view_name="lookup:enterprise")
-    if anonymous:
+    if kept:
         # The page rendered ahead of its first view (``lookup.profiles``), if it is current.
         profile = profile_body(uscc)
         if profile is not None:
@@ -171,7 +175,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     if page is None:
         raise Http404(_("No enterprise has this code."))
     generation = 0  # a page not to be kept needs none
-    if anonymous and seen_before:
+    if kept and seen_before:
         # The generation a kept page is valid for must be read before its data. It can only be
         # read once the enterprise's id is known, which the page's one query tells: if the
         # enterprise was never changed (generation 1, most of a registry), no change can have
@@ -179,10 +183,10 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         generation = enterprise_generation(page.enterprise.id)
         if generation > 1:
             page = credit_page_read(uscc=uscc) or page
-    body = mark_safe(credit_page_body(page))  # noqa: S308 - our own template's output, escaped there
+    body = mark_safe(credit_page_body(page, source=source))  # noqa: S308 - our own template's output, escaped there
     if anonymous:
         response = HttpResponse(anonymous_frame(request, title=page.enterprise.name, body=body))
-        if settings.PUBLIC_PROFILE_CHECK:
+        if settings.PUBLIC_PROFILE_CHECK and kept:
             profiles_build([page.enterprise.id])
     else:
         response = render(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from lookup.badges.seeding import badges_seed, demo_badge_states
 from lookup.opendata.export import open_data_export
 from lookup.opendata.store import export_get
+from lookup.profiles import profiles_build_due
 from registry.changes import enterprises_change_emit
 from registry.choices import ChangeKind
 from registry.models import ChangeEvent, Enterprise
@@ -138,6 +139,9 @@ class Command(BaseCommand):
             if export_get() is None:
                 result = open_data_export()
                 self.stdout.write(self.style.SUCCESS(f"Open data: the first export, {result.folder.name}."))
+            # The credit pages rendered ahead of their first view, as the nightly job keeps them.
+            built = profiles_build_due()
+            self.stdout.write(self.style.SUCCESS(f"Public profiles: {built.stored} credit pages rendered ahead."))
         self._accounts()
         self._to_try()
 

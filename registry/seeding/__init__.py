@@ -398,6 +398,10 @@ def enterprises_seed_synthetic(
                 last = chunk.last_uscc
                 if progress:
                     progress(chunk.rows)
+        # Statistics of the rows just copied (visible to this transaction): without them the planner
+        # takes the table for as small as before and joins the branches to their companies by a
+        # nested loop, quadratic in the rows (a 200,000-row part ran for over 20 minutes).
+        cursor.execute(f"ANALYZE {Enterprise._meta.db_table}")
         # Their shareholders, key personnel, branches and changes, set-based (``details``).
         registration_details_seed(
             cursor,

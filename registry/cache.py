@@ -16,6 +16,7 @@ answers, so no page cached before the outage outlives a change made during it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Iterable
@@ -148,10 +149,9 @@ def _bump(ids: list[int]) -> None:
     run = getattr(cache, "run", None)  # Redis (registry.cache_backend): pipelined, not 2 trips a key
     if run is not None and len(ids) > 1:
         made = [cache.make_key(_KEY.format(enterprise_id)) for enterprise_id in ids]
-        try:
+        # Unavailable: kept below, bumped again when Redis answers.
+        with contextlib.suppress(cache_backend.CacheUnavailable):
             _bump_pipelined(run, made)
-        except cache_backend.CacheUnavailable:
-            pass  # kept below, bumped again when Redis answers
         if near is not None:
             for key in made:
                 near.forget(key)

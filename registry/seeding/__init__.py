@@ -398,6 +398,12 @@ def enterprises_seed_synthetic(
                 last = chunk.last_uscc
                 if progress:
                     progress(chunk.rows)
+        # Statistics of the rows just copied (visible to this transaction): without them the planner
+        # takes the table for as small as before and joins the branches to their companies by a
+        # nested loop, quadratic in the rows (a 200,000-row part ran for over 20 minutes).
+        # Only the columns the details' statements select and join on: the table's size comes with any
+        # ANALYZE, and the name and search columns cost most of a whole one (10 s at 300,000 rows).
+        cursor.execute(f"ANALYZE {Enterprise._meta.db_table} (id, source, entity_type, name)")
         # Their shareholders, key personnel, branches and changes, set-based (``details``).
         registration_details_seed(
             cursor,

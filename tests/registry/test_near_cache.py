@@ -186,3 +186,33 @@ def test_no_copy_with_replicas_or_without_redis(redis_client):
     local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with override_settings(CACHES=local):
         assert registry_cache.generations_near_cache() is None
+
+
+@pytest.mark.django_db
+def test_bumping_many_generations_at_once_is_the_same_as_one_by_one(redis_cache, redis_client, monkeypatch):
+    """Many enterprises bumped together (a bulk seed, a rating chunk) go to Redis pipelined, a thousand
+    to a round trip; each ends where single bumps would leave it: a missing generation (1) at 2, a
+    stored one one higher; and the process' copy does not keep the old value."""
+    from registry import cache as registry_cache
+
+    monkeypatch.setattr(registry_cache, "_PIPELINE", 3)  # several round trips for a few ids
+    near = registry_cache.generations_near_cache()
+    assert near is not None and near.wait_healthy()
+    key = lambda pk: redis_cache.make_key(registry_cache.enterprise_generation_key(pk))  # noqa: E731
+    redis_client.set(key(7), 5)
+    ids = [7, 8, 9, 10, 11, 12, 13]
+    assert registry_cache.enterprise_generation(7) == 5  # now in the process' copy
+    assert registry_cache.enterprise_generation(9) == 1  # missing: stored as 1 by the read
+    sent = []
+    original = registry_cache._bump_pipelined
+    monkeypatch.setattr(
+        registry_cache, "_bump_pipelined", lambda run, keys: (sent.append(len(keys)), original(run, keys))
+    )
+    registry_cache._bump(ids)
+    assert sent == [len(ids)]
+    assert [int(redis_client.get(key(pk))) for pk in ids] == [6, 2, 2, 2, 2, 2, 2]
+    assert registry_cache.enterprise_generation(7) == 6  # seen at once, with no message to wait for
+    assert registry_cache.enterprise_generation(9) == 2
+    registry_cache._bump([8])  # a single id: as before, one by one
+    registry_cache._bump(ids[:2])
+    assert [int(redis_client.get(key(pk))) for pk in ids[:3]] == [7, 4, 2]

@@ -32,8 +32,11 @@ import logging
 import re
 import shutil
 import tempfile
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
@@ -101,7 +104,23 @@ class _Digesting(io.RawIOBase):
 # Text is gathered and compressed in blocks of about this many characters: one encode and one
 # compressor call per block, not per row.
 _BLOCK = 1 << 18
+# Blocks of one file handed to the compressing thread and not yet written: what it may lag behind.
+_AHEAD = 2
 _BOM = "\ufeff"  # a CSV file starts with a byte order mark (spreadsheet programs then read UTF-8)
+
+_compressor: ThreadPoolExecutor | None = None
+_compressor_lock = threading.Lock()
+
+
+def _compressing_thread() -> ThreadPoolExecutor:
+    """The one thread that compresses, hashes and writes the blocks of every file, in the order they
+    were handed over. zlib, SHA-256 and the file writes let go of the interpreter's lock, so this
+    runs beside the thread that reads and formats the rows, on a second core when there is one."""
+    global _compressor
+    with _compressor_lock:
+        if _compressor is None:
+            _compressor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-data-gzip")
+        return _compressor
 
 
 @dataclass
@@ -119,6 +138,7 @@ class _Output:
     _gzip: gzip.GzipFile | None = None
     _parts: list[str] = field(default_factory=list)
     _size: int = 0
+    _pending: deque[Future] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         target = self.folder / self.path
@@ -138,18 +158,27 @@ class _Output:
             self._flush()
 
     def _flush(self) -> None:
-        if self._parts:
-            self._gzip.write("".join(self._parts).encode())
-            self._parts.clear()
-            self._size = 0
+        if not self._parts:
+            return
+        block = "".join(self._parts).encode()
+        self._parts.clear()
+        self._size = 0
+        while len(self._pending) >= _AHEAD:
+            self._pending.popleft().result()  # raises what the compressing thread met
+        self._pending.append(_compressing_thread().submit(self._gzip.write, block))
 
-    def close(self) -> dict[str, Any]:
-        self._flush()
+    def _finish(self) -> None:
         # A sync flush before the end, as the text stream this replaced made on closing: the same
         # rows give the same bytes as the exports before, block by block.
         self._gzip.flush()
         self._gzip.close()  # writes the gzip trailer to the digest
         self._raw.close()
+
+    def close(self) -> dict[str, Any]:
+        self._flush()
+        self._pending.append(_compressing_thread().submit(self._finish))
+        while self._pending:
+            self._pending.popleft().result()
         return {
             "path": self.path,
             "dataset": self.dataset,
@@ -162,6 +191,9 @@ class _Output:
 
     def abandon(self) -> None:
         # The run has failed already and its folder is removed: a second error here says nothing more.
+        while self._pending:
+            with contextlib.suppress(Exception):
+                self._pending.popleft().result()
         with contextlib.suppress(Exception):
             self._gzip.close()
         if self._raw is not None and not self._raw.closed:

@@ -35,8 +35,9 @@ def database_for(size: int) -> str:
     return PORTAL_DB if size == PORTAL_SIZE else f"credit_registry_export_{size}_bench"
 
 
-def _child(args: list[str]) -> tuple[int, dict, float, int]:
-    """Run this module in a child process; (exit status, its JSON output, seconds, peak RSS in KiB)."""
+def _child(args: list[str]) -> tuple[int, dict, float, int, float]:
+    """Run this module in a child process; (exit status, its JSON output, seconds, peak RSS in KiB,
+    CPU seconds of the child: user and system, all its threads)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.bench_export", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
@@ -46,7 +47,8 @@ def _child(args: list[str]) -> tuple[int, dict, float, int]:
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     lines = [line for line in output.splitlines() if line.startswith("{")]
-    return process.returncode, json.loads(lines[-1]) if lines else {}, seconds, usage.ru_maxrss
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, json.loads(lines[-1]) if lines else {}, seconds, usage.ru_maxrss, cpu
 
 
 # --- In the child -------------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ def _export(db: str, out: str, date: str) -> dict:
 
 def _measure(size: int, per_enterprise: int) -> dict:
     db = database_for(size)
-    status, seeded, seed_seconds, _ = _child(
+    status, seeded, seed_seconds, _, _ = _child(
         ["--child", "seed", "--db", db, "--enterprises", str(size), "--records", str(size * per_enterprise)]
     )
     if status != 0:
@@ -99,7 +101,7 @@ def _measure(size: int, per_enterprise: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="export-bench-") as out:
         today = dt.date.today()
         for name, day in (("first_day", today - dt.timedelta(days=1)), ("next_day_with_delta", today)):
-            status, report, seconds, peak_kib = _child(
+            status, report, seconds, peak_kib, cpu = _child(
                 ["--child", "export", "--db", db, "--out", out, "--date", day.isoformat()]
             )
             if status != 0:
@@ -110,9 +112,15 @@ def _measure(size: int, per_enterprise: int) -> dict:
                 "process_seconds": round(seconds, 2),
                 "peak_rss_mib": round(peak_kib / 1024, 1),
                 "rows_per_second": round(rows / report["seconds"]) if report["seconds"] else None,
+                # On a shared machine the clock says more about the others' load than about the
+                # export: the CPU time it used is the figure that compares between runs.
+                "process_cpu_seconds": round(cpu, 2),
+                "rows_per_cpu_second": round(rows / cpu) if cpu else None,
+                "load_average_1_min": round(os.getloadavg()[0], 2),
             }
             print(
-                f"  {name}: {report['seconds']:.1f} s, {rows} rows, peak RSS {peak_kib / 1024:.0f} MiB, "
+                f"  {name}: {report['seconds']:.1f} s ({cpu:.1f} s CPU), {rows} rows, "
+                f"peak RSS {peak_kib / 1024:.0f} MiB, "
                 f"{report['bytes_all'] / 1e6:.1f} MB written",
                 flush=True,
             )
@@ -151,7 +159,8 @@ def main() -> None:
         },
         "what": "open_data_export (lookup/opendata/export.py) in a child process per run: all six datasets "
         "as CSV and JSON Lines (gzip), the row digests, the signed manifest; the next day's run also "
-        "merges the previous digests into the delta. Peak RSS of the child, from wait4.",
+        "merges the previous digests into the delta. Peak RSS and CPU time (user + system, all threads) "
+        "of the child, from wait4.",
         "sizes": measured,
         # Flat: the largest size's peak over the smallest's (1.0 = the same memory whatever the size).
         "peak_rss_ratio_largest_to_smallest": round(peaks[-1] / peaks[0], 3) if len(peaks) > 1 else None,

@@ -182,18 +182,22 @@ CHANGE_COLUMNS = ("change_id", "uscc", "item", "before", "after", "changed_on")
 
 
 def change_rows(today: dt.date) -> Iterator[Row]:
-    changes = EnterpriseChange.objects.order_by("id").annotate(export_uscc=F("enterprise__uscc"))
+    # Plain values, not model instances: ``public_change`` reads a mapping as well as an instance.
+    changes = EnterpriseChange.objects.order_by("id").values(
+        "id", "item", "before", "after", "changed_on", export_uscc=F("enterprise__uscc")
+    )
     for change in changes.iterator(chunk_size=_chunk()):
         shown = public_change(change)
+        pk, uscc = change["id"], change["export_uscc"]
         values = {
-            "change_id": change.pk,
-            "uscc": change.export_uscc,
-            "item": change.item,
+            "change_id": pk,
+            "uscc": uscc,
+            "item": change["item"],
             "before": shown["before"],
             "after": shown["after"],
             "changed_on": shown["changed_on"],
         }
-        yield _int_key(change.pk), {"change_id": change.pk, "uscc": change.export_uscc}, values
+        yield _int_key(pk), {"change_id": pk, "uscc": uscc}, values
 
 
 # --- Records in the national format ---------------------------------------------------------------------
@@ -262,29 +266,78 @@ def record_columns(kind: str) -> tuple[str, ...]:
 _RELATED_FIELDS = ("agency__name", "agency__uscc", "publicity_rule__name", "publicity_rule__legal_basis")
 
 
+class _Related:
+    """The agency or publicity rule of an exported record: the two attributes the builder reads."""
+
+    __slots__ = ("legal_basis", "name", "uscc")
+
+    def __init__(self, name: str, second: str, *, rule: bool = False) -> None:
+        self.name = name
+        if rule:
+            self.legal_basis = second
+        else:
+            self.uscc = second
+
+
+class _RecordRow:
+    """A record's columns as attributes (``record.content``, ``record.agency.name``, ``record.pk``),
+    read with ``values_list`` rather than built as a model instance: what ``public_record_fields`` and
+    the record's masking read of a ``CreditRecord``, at a fraction of the cost per row. The columns are
+    ``RECORD_FIELDS``, converted by the same model fields (dates, decimals, UUIDs, arrays) as the ORM's."""
+
+    def __init__(self, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        self.__dict__.update(zip(names, values, strict=True))
+        self.pk = self.id
+
+
+_RECORD_VALUES = (
+    *RECORD_FIELDS,
+    "export_uscc",
+    "agency__name",
+    "agency__uscc",
+    "publicity_rule_id",
+    "publicity_rule__name",
+    "publicity_rule__legal_basis",
+)
+
+_RECORD_OWN = _RECORD_VALUES[:-5]
+
+
+def _record_row(values: tuple[Any, ...], agencies: dict[tuple[str, str], _Related]) -> _RecordRow:
+    *own, agency_name, agency_uscc, rule_id, rule_name, rule_basis = values
+    record = _RecordRow(_RECORD_OWN, tuple(own))
+    agency = agencies.get((agency_name, agency_uscc))
+    if agency is None:
+        agency = agencies[agency_name, agency_uscc] = _Related(agency_name, agency_uscc)
+    record.agency = agency
+    record.publicity_rule = None if rule_id is None else _Related(rule_name, rule_basis, rule=True)
+    return record
+
+
 def record_rows(kind: str) -> Callable[[dt.date], Iterator[Row]]:
     fields = record_fields(kind)
     columns = [record_column(kind, f) for f in fields]
+    pairs = list(zip(columns, fields, strict=True))
 
     def rows(today: dt.date) -> Iterator[Row]:
         records = (
             public_records(today=today)
             .filter(kind=kind)
-            .select_related("agency", "publicity_rule")
-            .only(*RECORD_FIELDS, *_RELATED_FIELDS)
             .annotate(export_uscc=F("enterprise__uscc"))
             .order_by("record_key")
+            .values_list(*_RECORD_VALUES)
         )
-        for record in records.iterator(chunk_size=_chunk()):
+        agencies: dict[tuple[str, str], _Related] = {}
+        for row in records.iterator(chunk_size=_chunk()):
+            record = _record_row(row, agencies)
             public = public_record_fields(record)
-            values = {"record_key": public["record_key"], "version": public["version"]}
-            values["uscc"] = record.export_uscc
-            values.update({column: public.get(f) for column, f in zip(columns, fields, strict=True)})
-            yield (
-                public["record_key"],
-                {"record_key": public["record_key"], "uscc": record.export_uscc},
-                values,
-            )
+            key = public["record_key"]
+            uscc = record.export_uscc
+            values = {"record_key": key, "version": public["version"], "uscc": uscc}
+            get = public.get
+            for column, f in pairs:
+                values[column] = get(f)
+            yield key, {"record_key": key, "uscc": uscc}, values
 
     return rows
 

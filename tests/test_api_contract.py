@@ -208,9 +208,7 @@ def test_an_empty_text_the_api_takes_is_valid_by_the_schema(schema):
     blank = {"type": "string", "maxLength": 0}
     assert not [s for s in _schemas(schema) if blank in s.get("oneOf", [])]
     after = next(
-        p["schema"]
-        for p in schema["paths"]["/api/v1/changes/"]["get"]["parameters"]
-        if p["name"] == "after"
+        p["schema"] for p in schema["paths"]["/api/v1/changes/"]["get"]["parameters"] if p["name"] == "after"
     )
     assert Draft4Validator(after).is_valid("")
     assert not Draft4Validator(after).is_valid("x" * 201)

@@ -12,6 +12,7 @@ language and reference generation (``lookup.filters.blank_filters_html``).
 
 from __future__ import annotations
 
+import html
 from urllib.parse import quote
 
 from django.conf import settings
@@ -21,13 +22,13 @@ from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.jinja2 import url
 from registry import uscc as uscc_codes
 from registry.api.views import explain_code
 from registry.choices import EnterpriseStatus
@@ -93,32 +94,47 @@ def _page_number(request) -> int:
         return 1
 
 
+def _row_words() -> tuple[dict, dict, str, str, str]:
+    """The labels and titles every row of a page uses, escaped, in the active language: read once per
+    language and process (the catalogue does not change while it runs)."""
+    language = translation.get_language()
+    words = _ROW_WORDS.get(language)
+    if words is None:
+        words = _ROW_WORDS[language] = (
+            {value: escape(str(label)) for value, label in EnterpriseStatus.choices},
+            {level: escape(str(label)) for level, label in LEVEL_LABELS.items()},
+            escape(_("Registration status")),
+            escape(_("Credit standing")),
+            escape(_("Former name:")),
+        )
+    return words
+
+
+_ROW_WORDS: dict[str, tuple[dict, dict, str, str, str]] = {}
+
+
 def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     """The list items of a page of results: name (the matched part marked), code, registration status,
     credit standing and, when the match was a former name, that name.
 
     Written here in one pass rather than in the template's loop, where twenty rows of a dozen
-    variables each cost more than the search itself. Every value is escaped; ``highlight`` escapes
-    the names.
+    variables each cost more than the search itself. Every value is escaped (``html.escape``, which
+    Django's ``escape`` calls after checking for lazy text); ``highlight`` escapes the names.
     """
     standings = enterprise_standings(enterprises=enterprises)
     code = "0" * uscc_codes.LENGTH
-    address = reverse("lookup:enterprise", kwargs={"uscc": code})
-    status_labels = {value: escape(str(label)) for value, label in EnterpriseStatus.choices}
-    level_labels = {level: escape(str(label)) for level, label in LEVEL_LABELS.items()}
-    status_title = escape(_("Registration status"))
-    standing_title = escape(_("Credit standing"))
-    former_title = escape(_("Former name:"))
+    address = url("lookup:enterprise", uscc=code)
+    status_labels, level_labels, status_title, standing_title, former_title = _row_words()
     wording: dict = {}
     items = []
     for enterprise in enterprises:
         standing = standings[enterprise.pk]
-        uscc = escape(enterprise.uscc)
+        uscc = html.escape(enterprise.uscc)
         item = (
-            f'<li><a href="{escape(address.replace(code, enterprise.uscc))}" title="{escape(enterprise.name)}">'
+            f'<li><a href="{html.escape(address.replace(code, enterprise.uscc))}" title="{html.escape(enterprise.name)}">'
             f'<strong class="hit">{highlight(enterprise.name, plan)}</strong></a> '
             f'<span class="code">{uscc}</span> '
-            f'<span class="status status-{escape(enterprise.status)}"><span class="visually-hidden">'
+            f'<span class="status status-{html.escape(enterprise.status)}"><span class="visually-hidden">'
             f"{status_title}: </span>{status_labels.get(enterprise.status, '')}</span> "
             f'<span class="standing standing-{standing.level}"><span class="visually-hidden">'
             f"{standing_title}: </span>{level_labels[standing.level]}</span>"
@@ -266,7 +282,7 @@ def search(request):
         found = (
             None
             if filterset is not None
-            else enterprise_search_page(query=query, number=number, per_page=PAGE_SIZE)
+            else enterprise_search_page(query=query, number=number, per_page=PAGE_SIZE, plan=plan)
         )
         if found is not None:
             page = _found_page(found)

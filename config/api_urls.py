@@ -42,6 +42,8 @@ urlpatterns = [
         EnterpriseInspectionsView.as_view(),
         name="public-enterprise-inspections",
     ),
-    *router.urls,
+    # The public API ahead of the router: its search is the API's busiest address, and every one of the
+    # router's hundred patterns would be tried before it.
     *public_api_urlpatterns,
+    *router.urls,
 ]

@@ -12,14 +12,23 @@ language and reference generation (``lookup.filters.blank_filters_html``).
 
 from __future__ import annotations
 
+import html
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from config.jinja2 import url
 from registry import uscc as uscc_codes
 from registry.api.views import explain_code
 from registry.choices import EnterpriseStatus
@@ -85,32 +94,47 @@ def _page_number(request) -> int:
         return 1
 
 
+def _row_words() -> tuple[dict, dict, str, str, str]:
+    """The labels and titles every row of a page uses, escaped, in the active language: read once per
+    language and process (the catalogue does not change while it runs)."""
+    language = translation.get_language()
+    words = _ROW_WORDS.get(language)
+    if words is None:
+        words = _ROW_WORDS[language] = (
+            {value: escape(str(label)) for value, label in EnterpriseStatus.choices},
+            {level: escape(str(label)) for level, label in LEVEL_LABELS.items()},
+            escape(_("Registration status")),
+            escape(_("Credit standing")),
+            escape(_("Former name:")),
+        )
+    return words
+
+
+_ROW_WORDS: dict[str, tuple[dict, dict, str, str, str]] = {}
+
+
 def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     """The list items of a page of results: name (the matched part marked), code, registration status,
     credit standing and, when the match was a former name, that name.
 
     Written here in one pass rather than in the template's loop, where twenty rows of a dozen
-    variables each cost more than the search itself. Every value is escaped; ``highlight`` escapes
-    the names.
+    variables each cost more than the search itself. Every value is escaped (``html.escape``, which
+    Django's ``escape`` calls after checking for lazy text); ``highlight`` escapes the names.
     """
     standings = enterprise_standings(enterprises=enterprises)
     code = "0" * uscc_codes.LENGTH
-    address = reverse("lookup:enterprise", kwargs={"uscc": code})
-    status_labels = {value: escape(str(label)) for value, label in EnterpriseStatus.choices}
-    level_labels = {level: escape(str(label)) for level, label in LEVEL_LABELS.items()}
-    status_title = escape(_("Registration status"))
-    standing_title = escape(_("Credit standing"))
-    former_title = escape(_("Former name:"))
+    address = url("lookup:enterprise", uscc=code)
+    status_labels, level_labels, status_title, standing_title, former_title = _row_words()
     wording: dict = {}
     items = []
     for enterprise in enterprises:
         standing = standings[enterprise.pk]
-        uscc = escape(enterprise.uscc)
+        uscc = html.escape(enterprise.uscc)
         item = (
-            f'<li><a href="{escape(address.replace(code, enterprise.uscc))}" title="{escape(enterprise.name)}">'
+            f'<li><a href="{html.escape(address.replace(code, enterprise.uscc))}" title="{html.escape(enterprise.name)}">'
             f'<strong class="hit">{highlight(enterprise.name, plan)}</strong></a> '
             f'<span class="code">{uscc}</span> '
-            f'<span class="status status-{escape(enterprise.status)}"><span class="visually-hidden">'
+            f'<span class="status status-{html.escape(enterprise.status)}"><span class="visually-hidden">'
             f"{status_title}: </span>{status_labels.get(enterprise.status, '')}</span> "
             f'<span class="standing standing-{standing.level}"><span class="visually-hidden">'
             f"{standing_title}: </span>{level_labels[standing.level]}</span>"
@@ -127,6 +151,106 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
             item += f' <span class="former">{former_title} {highlight(former, plan)}</span>'
         items.append(item + "</li>")
     return mark_safe("\n".join(items))  # noqa: S308 - every value escaped above
+
+
+def _pager_link(request: HttpRequest, number: int) -> str:
+    """``?`` and the request's query without its page, then ``page=number``, as a pager link writes it."""
+    kept = "".join(
+        f"{escape(key)}={escape(quote(value))}&amp;" for key, value in request.GET.items() if key != "page"
+    )
+    return f"?{kept}page={number}"
+
+
+def results_section_html(request: HttpRequest, page: Page | None, rows: SafeString | None) -> SafeString:
+    """The results of a search: their number ("more than" past ``SEARCH_LIMIT``), the rows and the pager;
+    nothing when nothing was searched."""
+    if page is None:
+        return mark_safe("")
+    paginator = page.paginator
+    if paginator.is_capped:
+        heading = ngettext(
+            "More than %(counter)s enterprise found", "More than %(counter)s enterprises found", SEARCH_LIMIT
+        ) % {"counter": SEARCH_LIMIT}
+    else:
+        heading = ngettext(
+            "%(counter)s enterprise found", "%(counter)s enterprises found", paginator.count
+        ) % {"counter": paginator.count}
+    parts = [f'<section aria-labelledby="results-title">\n  <h2 id="results-title">{escape(heading)}</h2>\n']
+    if paginator.is_capped:
+        parts.append(
+            f'  <p class="muted">{escape(_("Add more of the name or a filter to narrow the list."))}</p>\n'
+        )
+    if page.object_list:
+        parts.append(f'  <ol class="results">\n{rows or ""}\n  </ol>\n')
+        if page.has_other_pages():
+            parts.append(f'  <nav class="pager" aria-label="{escape(_("Pages"))}">\n    ')
+            if page.has_previous():
+                link = _pager_link(request, page.previous_page_number())
+                parts.append(f'<a href="{link}">{escape(_("Previous"))}</a>')
+            parts.append(f"\n    <span>{escape(_('Page %(n)s') % {'n': page.number})}</span>\n    ")
+            if page.has_next() and page.number < MAX_PAGES:
+                link = _pager_link(request, page.next_page_number())
+                parts.append(f'<a href="{link}">{escape(_("Next"))}</a>')
+            parts.append("\n  </nav>\n")
+    else:
+        parts.append(
+            f"  <p>{escape(_('Nothing matches. Check the spelling, or try part of the name.'))}</p>\n"
+        )
+    parts.append("</section>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
+
+
+# The search page for a visitor without a session, per language: rendered once with stand-ins for
+# what varies (the query, in the title and the box; the page's own address, in the language links;
+# the filter form; the results), like the credit page's frame (``lookup.views.anonymous_frame``).
+# The site frame alone costs more to render than a page of results; a test holds the page equal to
+# the template rendered for the request.
+_QUERY, _PATH, _FILTERS, _RESULTS = "\x01query\x01", "/__search_path__/", "\x01filters\x01", "\x01results\x01"
+_FRAMES: dict[str, tuple[str, ...]] = {}
+
+
+def _frame() -> tuple[str, ...]:
+    """The page in pieces, split at the stand-ins: text, then a stand-in's name, then text, and so on."""
+    language = translation.get_language()
+    frame = _FRAMES.get(language)
+    if frame is None:
+        stand_in = HttpRequest()
+        stand_in.path = stand_in.path_info = _PATH
+        stand_in.user = AnonymousUser()
+        stand_in.LANGUAGE_CODE = language
+        html = render_to_string(
+            "lookup/search.html",
+            {
+                "query": _QUERY,
+                "filters_html": mark_safe(_FILTERS),  # noqa: S308 - constants
+                "results_html": mark_safe(_RESULTS),  # noqa: S308
+                "plan": None,
+            },
+            request=stand_in,
+        )
+        pieces: list[str] = []
+        rest = html
+        while True:
+            at = {mark: rest.find(mark) for mark in (_QUERY, _PATH, _FILTERS, _RESULTS) if mark in rest}
+            if not at:
+                pieces.append(rest)
+                break
+            mark = min(at, key=at.get)
+            pieces += (rest[: at[mark]], mark)
+            rest = rest[at[mark] + len(mark) :]
+        frame = _FRAMES[language] = tuple(pieces)
+    return frame
+
+
+def _framed(request: HttpRequest, *, query: str, filters: str, results: str) -> str:
+    values = {
+        _QUERY: escape(query),
+        _PATH: quote(request.get_full_path(), safe="/"),
+        _FILTERS: filters,
+        _RESULTS: results,
+    }
+    frame = _frame()
+    return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(frame))
 
 
 def search(request):
@@ -158,7 +282,7 @@ def search(request):
         found = (
             None
             if filterset is not None
-            else enterprise_search_page(query=query, number=number, per_page=PAGE_SIZE)
+            else enterprise_search_page(query=query, number=number, per_page=PAGE_SIZE, plan=plan)
         )
         if found is not None:
             page = _found_page(found)
@@ -169,18 +293,24 @@ def search(request):
         else:
             page = search_page(Enterprise.objects.none(), number)
         rows = results_html(page.object_list, plan)
+    filters = blank_filters_html() if filterset is None else filters_html(filterset)
+    results = results_section_html(request, page, rows)
+    if (
+        query
+        and explanation is None
+        and plan.kind != "too_short"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    ):
+        return HttpResponse(_framed(request, query=query, filters=filters, results=results))
     return render(
         request,
         "lookup/search.html",
         {
             "query": query,
-            "filters_html": blank_filters_html() if filterset is None else filters_html(filterset),
-            "page": page,
-            "rows": rows,
+            "filters_html": filters,
+            "results_html": results,
             "plan": plan,
             "explanation": explanation,
             "suggestions": suggestions,
-            "search_limit": SEARCH_LIMIT,
-            "max_pages": MAX_PAGES,
         },
     )

@@ -23,6 +23,7 @@ Pure functions: nothing here touches the database.
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import unicodedata
@@ -30,7 +31,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import pinyin as readings_of
@@ -379,7 +379,11 @@ def _fold(ch: str) -> str:
     return normalize(ch)
 
 
-def _normalized_with_positions(name: str) -> tuple[str, list[int]]:
+def _normalized_with_positions(name: str) -> tuple[str, list[int] | range]:
+    parts = list(map(_fold, name))
+    folded = "".join(parts)
+    if len(folded) == len(name) and "" not in parts:  # each character folded to one, as in most names
+        return folded, range(len(name))
     out: list[str] = []
     positions: list[int] = []
     for index, ch in enumerate(name):
@@ -446,8 +450,9 @@ def highlight(name: str, plan: SearchPlan) -> SafeString:
     spans = _spans(name, plan) if plan.kind == "name" else []
     parts = []
     cursor = 0
+    # ``html.escape``, which Django's ``escape`` calls after checking for lazy text (names are not).
     for start, end in spans:
-        parts.append(f"{escape(name[cursor:start])}<mark>{escape(name[start:end])}</mark>")
+        parts.append(f"{html.escape(name[cursor:start])}<mark>{html.escape(name[start:end])}</mark>")
         cursor = end
-    parts.append(escape(name[cursor:]))
+    parts.append(html.escape(name[cursor:]))
     return mark_safe("".join(parts))  # noqa: S308 - every part escaped above

@@ -383,7 +383,9 @@ def _slotted(plan: search.SearchPlan) -> tuple[tuple, search.SearchPlan, dict[st
     return shape, slotted, values
 
 
-def enterprise_search_page(*, query: str, number: int = 1, per_page: int = 20) -> SearchPage | None:
+def enterprise_search_page(
+    *, query: str, number: int = 1, per_page: int = 20, plan: search.SearchPlan | None = None
+) -> SearchPage | None:
     """A page of ``enterprise_list(query=query)`` with the number of results, in one query whose SQL is
     compiled once per shape of query (``registry.compiled``); ``None`` for what it does not page (an
     empty, too short or whole code, a code too long, letters Django would have escaped).
@@ -395,7 +397,7 @@ def enterprise_search_page(*, query: str, number: int = 1, per_page: int = 20) -
     once, and the names holding it anywhere are the first found in the table, only as many as the
     page needs, instead of every match read from the index to keep 201 of them.
     """
-    plan = enterprise_search_plan(query)
+    plan = plan or enterprise_search_plan(query)  # the caller's plan of the same query, when it has one
     if plan.kind not in ("name", "code") or plan.is_whole_code or len(plan.code) > uscc_codes.LENGTH:
         return None
     shape, slotted, values = _slotted(plan)

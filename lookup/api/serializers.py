@@ -34,6 +34,29 @@ class RecordsQueryInput(serializers.Serializer):
     )
 
 
+class PublicEnterpriseSummaryListSerializer(serializers.ListSerializer):
+    """A page of search results written row by row without the fields' machinery: the same dictionaries
+    as ``PublicEnterpriseSummarySerializer``'s (a test holds them equal), for a fraction of the cost
+    (eight fields of twenty rows, each a method call or two through DRF, cost more than the search)."""
+
+    def to_representation(self, data) -> list[dict]:
+        child = self.child
+        statuses = {value: str(label) for value, label in EnterpriseStatus.choices}
+        return [
+            {
+                "uscc": str(obj.uscc),
+                "name": str(obj.name),
+                "status": obj.status,
+                "status_display": statuses.get(obj.status) or str(obj.get_status_display()),
+                "entity_type": obj.entity_type,
+                "division": division_ref(obj.division_code),
+                "url": child._address("public-enterprise-detail", obj.uscc),
+                "page_url": child._address("lookup:enterprise", obj.uscc),
+            }
+            for obj in data
+        ]
+
+
 class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=EnterpriseStatus.choices)
     status_display = serializers.CharField(source="get_status_display")
@@ -46,6 +69,7 @@ class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
         model = Enterprise
         fields = ["uscc", "name", "status", "status_display", "entity_type", "division", "url", "page_url"]
         read_only_fields = fields
+        list_serializer_class = PublicEnterpriseSummaryListSerializer
 
     @extend_schema_field(DivisionRefSerializer)
     def get_division(self, obj: Enterprise) -> dict:

@@ -288,3 +288,34 @@ def test_search_by_a_code_prefix_and_a_too_short_query(api, enterprise):
         "previous": None,
         "results": [],
     }
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_page_of_results_is_what_the_field_serializer_writes(api, rf, language):
+    """The results are written row by row (``PublicEnterpriseSummaryListSerializer``); each row is the
+    dictionary the serializer's fields write, for search hits and for enterprises alike."""
+    from django.utils import translation
+
+    from lookup.api.serializers import PublicEnterpriseSummarySerializer
+    from registry.models import Enterprise
+    from registry.selectors import enterprise_search_page
+
+    EnterpriseFactory(name="杭州西湖建设工程有限公司", status="deregistered", division_code="330106")
+    EnterpriseFactory(name="宁波西湖<b>贸易</b>有限公司", entity_type="branch", division_code="999999")
+    request = rf.get("/api/v1/public/enterprises/", {"q": "西湖"}, HTTP_HOST="testserver")
+    with translation.override(language):
+        hits = enterprise_search_page(query="西湖").hits
+        for rows in (hits, list(Enterprise.objects.order_by("id"))):
+            written = PublicEnterpriseSummarySerializer(rows, many=True, context={"request": request}).data
+            one_by_one = [
+                super(
+                    PublicEnterpriseSummarySerializer,
+                    PublicEnterpriseSummarySerializer(context={"request": request}),
+                ).to_representation(row)
+                for row in rows
+            ]
+            assert len(written) == 2
+            assert [dict(row) for row in written] == [dict(row) for row in one_by_one]
+            assert written[0]["url"].startswith("http://testserver/api/v1/public/enterprises/")
+    response = api.get(BASE + "/", {"q": "西湖"})
+    assert response.status_code == 200 and response.json()["count"] == 2

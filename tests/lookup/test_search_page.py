@@ -378,3 +378,30 @@ def test_filters_alone_count_at_most_past_the_limit(client, django_assert_max_nu
         content = page(client, province="33")
     assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
     assert len(_result_items(content)) == 20
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_page_for_a_visitor_without_a_session_is_the_template_rendered(client, language):
+    """A visitor with no session cookie gets the page put together from its frame, rendered once per
+    language (``search_views._frame``); it is the page the template renders for a visitor with one."""
+    from django.test import Client
+
+    _many(45)
+    EnterpriseFactory(name="杭州<b>&西湖</b>建设有限公司")
+    queries = [
+        {"q": "科技", "page": "2"},
+        {"q": "科技", "page": "3", "status": "active"},
+        {"q": "西湖</b>建"},
+        {"q": "没有这个名字的企业"},
+        {"q": "\"<script>'x", "industry": "I"},
+    ]
+    for params in queries:
+        fresh, with_session = Client(), Client()
+        for visitor in (fresh, with_session):
+            visitor.cookies["django_language"] = language
+        with_session.cookies["sessionid"] = "no-such-session"
+        framed = fresh.get("/search", params)
+        rendered = with_session.get("/search", params)
+        assert framed.status_code == rendered.status_code == 200
+        assert framed.content.decode() == rendered.content.decode(), params
+        assert "sessionid" not in framed.wsgi_request.COOKIES

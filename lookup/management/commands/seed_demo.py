@@ -141,7 +141,9 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"Open data: the first export, {result.folder.name}."))
             # The credit pages rendered ahead of their first view, as the nightly job keeps them.
             built = profiles_build_due()
-            self.stdout.write(self.style.SUCCESS(f"Public profiles: {built.stored} credit pages rendered ahead."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Public profiles: {built.stored} credit pages rendered ahead.")
+            )
         self._accounts()
         self._to_try()
 

@@ -12,9 +12,7 @@ from config.jinja2 import localized_template
 from lookup import views as lookup_views
 from lookup.profiles import profiles_build
 from registry import cache as generations
-from sanctions.records import services
 from tests.factories import EnterpriseFactory
-from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
 
@@ -26,19 +24,6 @@ def _empty_cache():
     yield
     cache.clear()
     lookup_views._LOCAL_PAGES.clear()
-
-
-@pytest.fixture
-def publish(clerk, reviewer, market_agency):
-    def make(enterprise, **overrides):
-        data = penalty_data(market_agency, enterprise, **overrides)
-        record, _created = services.record_create(
-            actor=clerk, agency=market_agency, kind="penalty", data=data
-        )
-        services.record_submit(actor=clerk, record=record)
-        return services.record_publish(actor=reviewer, record=record)
-
-    return make
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

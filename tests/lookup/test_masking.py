@@ -21,10 +21,8 @@ from pypdf import PdfReader
 from registry.personal_data import resident_id_check
 from sanctions.lists import services as lists
 from sanctions.models import ListKind
-from sanctions.records import services
 from sanctions.remedies import commitments
 from tests.factories import EnterpriseFactory
-from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
 
@@ -39,21 +37,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def publish(clerk, reviewer, market_agency):
-    def make(enterprise, **overrides):
-        record, _ = services.record_create(
-            actor=clerk,
-            agency=market_agency,
-            kind="penalty",
-            data=penalty_data(market_agency, enterprise, **overrides),
-        )
-        services.record_submit(actor=clerk, record=record)
-        return services.record_publish(actor=reviewer, record=record)
-
-    return make
 
 
 @pytest.fixture

@@ -19,31 +19,8 @@ from registry.services import agency_update, enterprise_update
 from sanctions.models import CreditRecord
 from sanctions.records import services
 from tests.factories import EnterpriseFactory
-from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    lookup_views._LOCAL_PAGES.clear()
-    yield
-    cache.clear()
-    lookup_views._LOCAL_PAGES.clear()
-
-
-@pytest.fixture
-def publish(clerk, reviewer, market_agency):
-    def make(enterprise, **overrides):
-        data = penalty_data(market_agency, enterprise, **overrides)
-        record, _created = services.record_create(
-            actor=clerk, agency=market_agency, kind="penalty", data=data
-        )
-        services.record_submit(actor=clerk, record=record)
-        return services.record_publish(actor=reviewer, record=record)
-
-    return make
 
 
 def view(client, enterprise, language="zh-hans") -> str:

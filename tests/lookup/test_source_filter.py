@@ -4,7 +4,6 @@ partner platform (sanctions.sync), rendered from the database and never kept."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from lookup import views as lookup_views
 from sanctions.models import CreditRecord
@@ -13,15 +12,6 @@ from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import penalty_data
 
 pytestmark = [pytest.mark.django_db]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    lookup_views._LOCAL_PAGES.clear()
-    yield
-    cache.clear()
-    lookup_views._LOCAL_PAGES.clear()
 
 
 @pytest.fixture

@@ -224,9 +224,13 @@ def profiles_build(enterprise_ids: Iterable[int], *, today: dt.date | None = Non
     return result
 
 
-def profiles_due(*, today: dt.date | None = None, after_id: int = 0, limit: int = 1000) -> list[int]:
-    """Enterprises, in id order after ``after_id``, whose profile is missing or not current."""
+def profiles_due(
+    *, today: dt.date | None = None, after_id: int = 0, limit: int = 1000, shard: tuple[int, int] = (0, 1)
+) -> list[int]:
+    """Enterprises, in id order after ``after_id``, whose profile is missing or not current; with
+    ``shard`` (k, n) only those whose id is k modulo n, so that n processes share the work."""
     today = today or timezone.localdate()
+    number, shards = shard
     table = PublicProfile._meta.db_table
     epoch_table = PublicProfileEpoch._meta.db_table
     with connections[router.db_for_write(PublicProfile)].cursor() as cursor:
@@ -234,13 +238,13 @@ def profiles_due(*, today: dt.date | None = None, after_id: int = 0, limit: int 
             f"""
             SELECT e.id FROM registry_enterprise e
               LEFT JOIN {table} p ON p.enterprise_id = e.id
-             WHERE e.id > %s
+             WHERE e.id > %s AND e.id %% %s = %s
                AND (p.enterprise_id IS NULL OR p.built_version IS DISTINCT FROM p.version
                     OR p.format <> %s OR p.valid_until < %s
                     OR p.epoch <> COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1))
              ORDER BY e.id LIMIT %s
             """,  # noqa: S608 - the models' tables
-            [after_id, profile_format(), today, limit],
+            [after_id, shards, number, profile_format(), today, limit],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -421,7 +425,12 @@ def connect_signals() -> None:
 
 
 def profiles_build_due(
-    *, today: dt.date | None = None, batch: int = 500, limit: int | None = None, progress=None
+    *,
+    today: dt.date | None = None,
+    batch: int = 500,
+    limit: int | None = None,
+    progress=None,
+    shard: tuple[int, int] = (0, 1),
 ) -> BuildResult:
     """Render every profile that is missing or not current, in id order, ``batch`` at a time (each
     batch reads versions, data and epoch afresh); ``progress(result, last_id)`` after each."""
@@ -434,7 +443,7 @@ def profiles_build_due(
             if limit is None
             else min(batch, limit - (total.stored + total.changed_meanwhile + total.missing))
         )
-        ids = profiles_due(today=today, after_id=last, limit=size)
+        ids = profiles_due(today=today, after_id=last, limit=size, shard=shard)
         if not ids:
             break
         result = profiles_build(ids, today=today)

@@ -187,3 +187,18 @@ def test_a_committed_change_renders_the_profile_again(publish):
     # After the commit, the refresh task (eager here; the worker in production) rendered it again.
     profile = profiles.profile_body(enterprise.uscc)
     assert profile is not None and "COMMIT-1" in profile.body
+
+
+def test_a_large_rebuild_is_shared_by_shards_that_cover_every_enterprise_once():
+    enterprises = [EnterpriseFactory() for _ in range(5)]
+    ids = sorted(e.id for e in enterprises)
+    shards = [profiles.profiles_due(shard=(k, 3)) for k in range(3)]
+    assert sorted(i for shard in shards for i in shard if i in ids) == ids
+    assert not set(shards[0]) & set(shards[1])
+    call_command("profiles_build", "--shard", "1/3")
+    assert not [i for i in profiles.profiles_due() if i in ids and i % 3 == 1]
+    assert [i for i in profiles.profiles_due() if i in ids and i % 3 != 1]
+    with pytest.raises(CommandError, match="K/N"):
+        call_command("profiles_build", "--shard", "two")
+    with pytest.raises(CommandError, match="less than N"):
+        call_command("profiles_build", "--shard", "3/3")

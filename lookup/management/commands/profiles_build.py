@@ -18,8 +18,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, help="at most this many profiles")
         parser.add_argument("--batch", type=int, default=500, help="profiles per batch (default 500)")
+        parser.add_argument(
+            "--shard",
+            default="0/1",
+            help="K/N: only enterprises whose id is K modulo N, so that N processes (or machines) share "
+            "a large rebuild (default 0/1: all)",
+        )
 
-    def handle(self, *args, uscc=(), limit=None, batch=500, **options):
+    def handle(self, *args, uscc=(), limit=None, batch=500, shard="0/1", **options):
+        try:
+            number, shards = (int(part) for part in shard.split("/"))
+        except ValueError:
+            raise CommandError(f"--shard must be K/N, such as 0/4, not {shard!r}") from None
+        if not 0 <= number < shards:
+            raise CommandError(f"--shard {shard}: K must be at least 0 and less than N")
         started = time.monotonic()
         if uscc:
             ids = list(Enterprise.objects.filter(uscc__in=uscc).values_list("id", flat=True))
@@ -34,7 +46,9 @@ class Command(BaseCommand):
                 rate = total.stored / seconds if seconds else 0
                 self.stdout.write(f"  {total.stored} stored (to id {last_id}), {rate:.0f} a second")
 
-            result = profiles_build_due(limit=limit, batch=max(1, batch), progress=progress)
+            result = profiles_build_due(
+                limit=limit, batch=max(1, batch), progress=progress, shard=(number, shards)
+            )
         self.stdout.write(
             f"Public profiles: {result.stored} stored, {result.changed_meanwhile} changed while rendered "
             f"(left to their own refresh), {result.missing} without an enterprise, "

@@ -33,6 +33,11 @@ def divisions_sync(model=None) -> tuple[int, int]:
     _division_cached.cache_clear()
     if create or update:
         reference_changed()  # the search filters' choice lists, in every process
+        if model.__module__ == "registry.models":  # not a migration's historical model
+            from .profiles.store import profiles_epoch_bump
+
+            # Bulk writes send no post_save: the credit pages' profiles name divisions.
+            profiles_epoch_bump()
     return len(create), len(update)
 
 

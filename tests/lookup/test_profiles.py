@@ -202,3 +202,17 @@ def test_a_large_rebuild_is_shared_by_shards_that_cover_every_enterprise_once():
         call_command("profiles_build", "--shard", "two")
     with pytest.raises(CommandError, match="less than N"):
         call_command("profiles_build", "--shard", "3/3")
+
+
+def test_a_division_table_sync_that_changes_a_name_retires_every_profile():
+    from registry.models import Division
+    from registry.reference import divisions_sync
+
+    enterprise = EnterpriseFactory()
+    profiles.profiles_build([enterprise.id])
+    assert profiles.profile_body(enterprise.uscc) is not None
+    assert divisions_sync() == (0, 0)  # nothing to change: the profiles stay
+    assert profiles.profile_body(enterprise.uscc) is not None
+    Division.objects.filter(code=enterprise.division_code).update(full_name="改名前的区划")
+    divisions_sync()  # bulk writes, no post_save: the sync raises the epoch itself
+    assert profiles.profile_body(enterprise.uscc) is None

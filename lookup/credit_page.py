@@ -25,10 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, models, router
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Window
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone, translation
@@ -38,6 +36,7 @@ from django.utils.translation import pgettext
 from config.jinja2 import localized_template
 from registry.annual_reports.rules import OPTIONAL_FIELDS as ANNUAL_REPORT_OPTIONAL
 from registry.annual_reports.selectors import PAGE_YEARS, latest_reports, public_report_json, report_decoded
+from registry.compiled import server_cursor
 from registry.details.public import public_registration_details, registration_details_subquery
 from registry.models import Agency, AnnualReport, Division, Enterprise, EnterpriseFormerName
 from sanctions.inspections.selectors import published_results
@@ -287,20 +286,6 @@ def _page_statement(alias: str):
     return statement
 
 
-class _PreparedCursor(CursorWrapper):
-    """Executes as a prepared statement (Django turns psycopg's preparing off: poolers such as
-    PgBouncer in transaction mode do not keep them; one statement, prepared per connection, is safe
-    behind a session pooler or none, which is how this project connects)."""
-
-    def _execute(self, sql, params, *ignored_wrapper_args):
-        with self.db.wrap_database_errors:
-            return self.cursor.execute(sql, params, prepare=True)
-
-
-class _PreparedDebugCursor(CursorDebugWrapper):
-    _execute = _PreparedCursor._execute
-
-
 def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     """The enterprise (only the columns shown) with its public sections as JSON arrays in ``page_*``
     attributes, in one query; None when no enterprise has this code."""
@@ -310,12 +295,8 @@ def page_row(*, uscc: str, today: dt.date) -> Enterprise | None:
     params[uscc_at[0]] = uscc
     for i in today_at:
         params[i] = today
-    connection.ensure_connection()
-    # A cursor of psycopg's own (server-side binding, $n placeholders), wrapped as Django wraps its cursors
-    # (query log, execute wrappers, Django's database errors), that prepares the statement.
-    raw = psycopg.RawCursor(connection.connection)
-    cursor = (_PreparedDebugCursor if connection.queries_logged else _PreparedCursor)(raw, connection)
-    with cursor:
+    # Prepared: PostgreSQL plans it a few times per connection, then keeps a generic plan.
+    with server_cursor(connection, prepare=True) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

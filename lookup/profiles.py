@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import Min, Q
 from django.utils import timezone, translation
 
+from registry.compiled import server_cursor
 from registry.models import Enterprise, PublicProfile
 from registry.profiles.models import PublicProfileEpoch
 from registry.profiles.store import profile_store, profile_versions, profiles_epoch
@@ -282,13 +282,8 @@ def profile_body(uscc: str, *, today: dt.date | None = None) -> Profile | None:
     language = translation.get_language()
     if language not in COLUMNS or not getattr(settings, "PUBLIC_PROFILES", True):
         return None
-    from .credit_page import _PreparedCursor, _PreparedDebugCursor
-
     connection = connections[router.db_for_read(PublicProfile)]
-    connection.ensure_connection()
-    raw = psycopg.RawCursor(connection.connection)
-    cursor = (_PreparedDebugCursor if connection.queries_logged else _PreparedCursor)(raw, connection)
-    with cursor:
+    with server_cursor(connection, prepare=True) as cursor:
         cursor.execute(
             _read_statement(connection.alias, language),
             [uscc, profile_format(), today or timezone.localdate()],

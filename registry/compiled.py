@@ -62,6 +62,17 @@ class _DebugCursor(CursorDebugWrapper):
     _execute = _Cursor._execute
 
 
+def server_cursor(connection, *, prepare: bool = False) -> CursorWrapper:
+    """A cursor of psycopg's own on ``connection`` (server-side binding: the SQL uses ``$n``),
+    wrapped as Django wraps its cursors; running each statement as a prepared one if asked."""
+    connection.ensure_connection()
+    cursor = (_DebugCursor if connection.queries_logged else _Cursor)(
+        psycopg.RawCursor(connection.connection), connection
+    )
+    cursor.prepare = prepare
+    return cursor
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
     """SQL (with PostgreSQL's own placeholders: psycopg need not rewrite it on every run, which it does
@@ -92,13 +103,7 @@ class CompiledQuery:
 
     def fetch(self, using: str, values: Mapping[str, object]) -> list[tuple]:
         """The rows of the query with ``values`` in its slots, from the database ``using``."""
-        connection = connections[using]
-        connection.ensure_connection()
-        cursor = (_DebugCursor if connection.queries_logged else _Cursor)(
-            psycopg.RawCursor(connection.connection), connection
-        )
-        cursor.prepare = self.prepare
-        with cursor:
+        with server_cursor(connections[using], prepare=self.prepare) as cursor:
             cursor.execute(self.sql, self.bind(values))
             return cursor.fetchall()
 

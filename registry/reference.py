@@ -10,6 +10,7 @@ from .divisions import load_rows
 @transaction.atomic
 def divisions_sync(model=None) -> tuple[int, int]:
     """Bring the division table in line with python-stdnum's; returns (created, updated)."""
+    historical = model is not None  # a migration's model: no later table (the profiles) exists yet
     if model is None:
         from .models import Division as model
     rows = load_rows()
@@ -33,7 +34,7 @@ def divisions_sync(model=None) -> tuple[int, int]:
     _division_cached.cache_clear()
     if create or update:
         reference_changed()  # the search filters' choice lists, in every process
-        if model.__module__ == "registry.models":  # not a migration's historical model
+        if not historical:
             from .profiles.store import profiles_epoch_bump
 
             # Bulk writes send no post_save: the credit pages' profiles name divisions.

@@ -3,13 +3,15 @@ enterprise without a report into the abnormal operations list, and how long its 
 
     .venv/bin/python -m bench.bench_annual_reports [--enterprises 1000000] [--reseed]
 
-Runs in a database of its own (``credit_registry_annual_reports_bench``). Seeds it in SQL
+Runs in a database of its own (``credit_registry_annual_reports_bench``; for another size than a
+million, ``credit_registry_annual_reports_<size>_bench``, such as ``…_10m_bench``). Seeds it in SQL
 (``generate_series``): enterprises over every province, most in operation, some deregistered or
 revoked, some established after the report year; an annual report for the year from nine in ten of
 them. Then runs the job as of 1 July (the batches of ``EXPIRY_BATCH_ROWS``, each with its listings,
 audit entries, notifications and cache invalidation; the ratings it queues are counted, not run: a
 worker does them), and runs it again (nothing left: the cost of finding that out). Results go to
-``bench/results/annual_reports.json``.
+``bench/results/annual_reports.json`` (another size: ``annual_reports_<size>.json``, such as
+``annual_reports_10m.json``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,24 @@ from pathlib import Path
 
 BENCH_DB = "credit_registry_annual_reports_bench"
 RESULTS = Path(__file__).resolve().parent / "results" / "annual_reports.json"
+DEFAULT_SIZE = 1_000_000
+
+
+def _label(enterprises: int) -> str:
+    """10m for 10,000,000, 250k for 250,000: the suffix of another size's database and results."""
+    for unit, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if enterprises % unit == 0:
+            return f"{enterprises // unit}{suffix}"
+    return str(enterprises)
+
+
+def database_and_results(enterprises: int) -> tuple[str, Path]:
+    if enterprises == DEFAULT_SIZE:
+        return BENCH_DB, RESULTS
+    label = _label(enterprises)
+    return f"credit_registry_annual_reports_{label}_bench", RESULTS.with_name(f"annual_reports_{label}.json")
+
+
 YEAR = 2025
 
 
@@ -89,15 +109,16 @@ def _seed(enterprises: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--enterprises", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
     os.environ.pop("REDIS_URL", None)  # tasks are counted, not sent; the cache is the process' own
 
     from bench._db import use_bench_database
 
+    database, results = database_and_results(args.enterprises)
     if args.reseed:
-        use_bench_database(BENCH_DB, migrate=False)
+        use_bench_database(database, migrate=False)
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -105,7 +126,7 @@ def main() -> None:
                 "TRUNCATE registry_enterprise, registry_annualreport, sanctions_listing, registry_auditentry CASCADE"
             )
     else:
-        use_bench_database(BENCH_DB)
+        use_bench_database(database)
     from django.conf import settings
     from django.db import connection
 
@@ -166,7 +187,7 @@ def main() -> None:
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     connection.close()
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    results.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

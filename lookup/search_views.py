@@ -35,6 +35,7 @@ from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
 from registry.search import SearchPlan, highlight
 from registry.selectors import (
+    FORMER_RANK,
     SEARCH_LIMIT,
     SearchPage,
     enterprise_code_suggestions,
@@ -147,7 +148,7 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
             )
         item += line
         former = getattr(enterprise, "former_match", None)
-        if former and getattr(enterprise, "rank", None) == 3:
+        if former and getattr(enterprise, "rank", None) == FORMER_RANK:
             item += f' <span class="former">{former_title} {highlight(former, plan)}</span>'
         items.append(item + "</li>")
     return mark_safe("\n".join(items))  # noqa: S308 - every value escaped above

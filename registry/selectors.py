@@ -40,6 +40,8 @@ _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
 # rows plus one: a result list is never counted past it, whatever the query ("more than N"). Every
 # row of it is a heap visit, so it bounds the time of the commonest words (bench_search).
 SEARCH_LIMIT = 200
+# The rank of a result matched by a former name only (0: the exact name, 1: its start, 2: within it).
+FORMER_RANK = 3
 # A pair in more than this share of names is left out of a query that has a rarer pair.
 COMMON_PAIR_SHARE = 0.01
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
@@ -154,6 +156,17 @@ def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
     return q
 
 
+def _by_former_name(
+    probe: QuerySet[Enterprise], tsquery: str, variants: tuple[str, ...]
+) -> QuerySet[Enterprise]:
+    """The enterprises with a former name that matches the query and holds one of its variants: both
+    tests in one ``filter``, so that they are of the same former name, one join (two ``filter`` calls
+    on a many-valued relation would join it twice, each test to a former name of its own)."""
+    return probe.filter(
+        _matches("former_names__search_vector", tsquery), _contains_any("former_names__search_name", variants)
+    )
+
+
 def _exact_names(variants: tuple[str, ...]) -> list[str]:
     return [variant + form for variant in variants for form in ("", *search.LEGAL_FORMS)]
 
@@ -226,11 +239,10 @@ def _planned_list(
         by_name = probe.filter(_matches("search_vector", plan.tsquery))
     else:
         by_name = probe.filter(_matches_unindexed("search_vector", plan.tsquery))
-    by_former = probe.filter(_matches("former_names__search_vector", plan.tsquery))
     variants = plan.variants
+    by_former = _by_former_name(probe, plan.tsquery, variants)
     exact = _exact_names(variants)
     by_name = by_name.filter(_contains_any("search_name", variants))
-    by_former = by_former.filter(_contains_any("former_names__search_name", variants))
     starts = Q()
     for variant in variants:
         starts |= Q(search_name__startswith=variant)
@@ -255,7 +267,7 @@ def _planned_list(
                 When(search_name__in=exact, then=Value(0)),
                 When(starts, then=Value(1)),
                 When(_contains_any("search_name", variants), then=Value(2)),
-                default=Value(3),
+                default=Value(FORMER_RANK),
                 output_field=IntegerField(),
             ),
             position=position,
@@ -292,10 +304,7 @@ def _pinyin_list(
     parts.append(
         probe.filter(_matches("search_vector", plan.tsquery)).filter(letters).values("pk")[: limit + 1]
     )
-    former = probe.filter(_matches("former_names__search_vector", plan.tsquery)).filter(
-        _contains_any("former_names__search_name", plan.variants)
-    )
-    parts.append(former.values("pk")[: limit + 1])
+    parts.append(_by_former_name(probe, plan.tsquery, plan.variants).values("pk")[: limit + 1])
     found = parts[0].union(*parts[1:], all=True)
     # The first matching level wins: the levels are in ascending order.
     levels = [(0, Q(search_name__startswith=plan.variants[0])), (1, letters)]
@@ -403,7 +412,9 @@ def enterprise_search_page(
     shape, slotted, values = _slotted(plan)
     using = router.db_for_read(Enterprise)
     number = max(1, number)
-    extra = ("rank", "former_match") if shape[0] == "name" else ()
+    # The former name a result matched is read for the page's rows matched by a former name only
+    # (``_former_matches``), not by a subquery run for every candidate the page was ranked among.
+    extra = ("rank",) if shape[0] == "name" else ()
     known_more = plan.known_share * names_estimate() >= KNOWN_MORE_FACTOR * SEARCH_LIMIT
 
     def fetch(page: int) -> list[tuple]:
@@ -433,10 +444,28 @@ def enterprise_search_page(
     except ValueError:  # a value that cannot go into its slot: not a query a person types
         return None
     hits = [SearchHit(*row[: len(_HIT_FIELDS)], *row[len(_HIT_FIELDS) : -1]) for row in rows]
+    by_former = [hit.id for hit in hits if hit.rank == FORMER_RANK]
+    if by_former:
+        matches = _former_matches(by_former, plan.variants)
+        for hit in hits:
+            hit.former_match = matches.get(hit.id)
     count = rows[0][-1] if rows else 0
     if known_more and rows:
         count = SEARCH_LIMIT + 1
     return SearchPage(hits=hits, number=number, count=min(count, SEARCH_LIMIT + 1))
+
+
+def _former_matches(ids: list[int], variants: tuple[str, ...]) -> dict[int, str]:
+    """For each of these enterprises, the former name holding one of ``variants`` that ``enterprise_list``
+    would name (``former_match``: the one used last, then by name), in one query."""
+    rows = (
+        EnterpriseFormerName.objects.filter(enterprise_id__in=ids)
+        .filter(_contains_any("search_name", variants))
+        .order_by("enterprise_id", "-used_until", "name")
+        .distinct("enterprise_id")
+        .values_list("enterprise_id", "name")
+    )
+    return dict(rows)
 
 
 def enterprise_code_suggestions(*, code: str) -> list[Enterprise]:

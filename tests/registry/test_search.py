@@ -547,6 +547,24 @@ def test_a_page_past_the_last_is_the_last_and_a_former_name_says_which(registry_
     assert former[0].get_status_display() and former[0].pk == renamed.pk
 
 
+def test_a_page_names_the_same_former_name_as_the_list_and_only_for_a_former_match():
+    import datetime as dt
+
+    twice = EnterpriseFactory(name="宁波之江贸易有限公司")
+    twice.former_names.create(name="西湖甲建设有限公司", used_until=dt.date(2010, 1, 1))
+    twice.former_names.create(name="西湖乙建设有限公司", used_until=dt.date(2019, 6, 30))
+    twice.former_names.create(name="宁波旧名商贸有限公司", used_until=dt.date(2024, 1, 1))  # no match
+    both = EnterpriseFactory(name="西湖丙建设有限公司")
+    both.former_names.create(name="西湖丁建设有限公司")
+    listed = {e.uscc: (e.rank, e.former_match) for e in enterprise_list(query="西湖")}
+    page = registry_selectors.enterprise_search_page(query="西湖")
+    hits = {hit.uscc: hit for hit in page.hits}
+    assert listed[twice.uscc] == (3, "西湖乙建设有限公司")  # the one used last
+    assert (hits[twice.uscc].rank, hits[twice.uscc].former_match) == listed[twice.uscc]
+    # Found by its own name: no former name is read for it (the page shows none).
+    assert hits[both.uscc].rank == 1 and hits[both.uscc].former_match is None
+
+
 def test_what_a_page_does_not_answer_is_left_to_the_list():
     enterprise = EnterpriseFactory()
     for query in ("", "杭", enterprise.uscc, enterprise.uscc + "1"):

@@ -1,6 +1,7 @@
 """How long the open data export takes, and how much memory it needs, as the registry grows.
 
     .venv/bin/python -m bench.bench_export [--sizes 100000,1000000] [--records-per-enterprise 3]
+    .venv/bin/python -m bench.bench_export --reuse credit_registry_10m_bench [--days 1]
 
 For each size N (enterprises; N × 3 published, public records, as ``bench_portal`` seeds them): a
 database of its own (``credit_registry_export_<N>_bench``; for 1,000,000 the portal bench's
@@ -9,7 +10,9 @@ with what is missing. Then, each in a child process of its own, two runs of ``op
 into a temporary folder: the first day (full files only) and the next day (full files and the delta
 against the first). The child's peak resident memory is read from the kernel (``wait4``'s
 ``ru_maxrss``), its time from the clock: if the export streams, the peak stays the same whatever N.
-Results go to ``bench/results/export.json``.
+Results go to ``bench/results/export.json``. ``--reuse DB`` times the export of a bench database seeded
+otherwise (``make bench-10m``'s ten million enterprises), without seeding it; its figures go to the same
+file under ``reused``. ``EXPORT_BENCH_DIR``: where the files are written (a temporary folder in it).
 """
 
 from __future__ import annotations
@@ -97,10 +100,15 @@ def _measure(size: int, per_enterprise: int) -> dict:
     if status != 0:
         sys.exit(f"seeding {db} failed (exit status {status})")
     print(f"{db}: {seeded} ready in {seed_seconds:.0f} s", flush=True)
+    return {"database": db, "data": seeded, "seed_seconds": round(seed_seconds, 1), **_runs(db)}
+
+
+def _runs(db: str, *, days: int = 2) -> dict:
+    """The first day's export of ``db`` and, with ``days=2``, the next day's with its delta."""
     runs = {}
-    with tempfile.TemporaryDirectory(prefix="export-bench-") as out:
+    with tempfile.TemporaryDirectory(prefix="export-bench-", dir=os.environ.get("EXPORT_BENCH_DIR")) as out:
         today = dt.date.today()
-        for name, day in (("first_day", today - dt.timedelta(days=1)), ("next_day_with_delta", today)):
+        for name, day in (("first_day", today - dt.timedelta(days=1)), ("next_day_with_delta", today))[:days]:
             status, report, seconds, peak_kib, cpu = _child(
                 ["--child", "export", "--db", db, "--out", out, "--date", day.isoformat()]
             )
@@ -124,13 +132,22 @@ def _measure(size: int, per_enterprise: int) -> dict:
                 f"{report['bytes_all'] / 1e6:.1f} MB written",
                 flush=True,
             )
-    return {"database": db, "data": seeded, "seed_seconds": round(seed_seconds, 1), **runs}
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=f"100000,{PORTAL_SIZE}", help="enterprises, comma-separated")
     parser.add_argument("--records-per-enterprise", type=int, default=3)
+    parser.add_argument(
+        "--reuse",
+        metavar="DB",
+        help="time the export of an existing bench database instead (such as make bench-10m's "
+        "credit_registry_10m_bench), unseeded; added to the results under 'reused'",
+    )
+    parser.add_argument(
+        "--days", type=int, choices=[1, 2], default=2, help="with --reuse: 1, the first day only"
+    )
     parser.add_argument("--child", choices=["seed", "export"], help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--enterprises", type=int, help=argparse.SUPPRESS)
@@ -145,6 +162,9 @@ def main() -> None:
         print(json.dumps(_export(args.db, args.out, args.date)))
         return
 
+    if args.reuse:
+        _reuse(args.reuse, args.days)
+        return
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     measured = {str(size): _measure(size, args.records_per_enterprise) for size in sizes}
     peaks = [m["next_day_with_delta"]["peak_rss_mib"] for m in measured.values()]
@@ -164,6 +184,26 @@ def main() -> None:
         "sizes": measured,
         # Flat: the largest size's peak over the smallest's (1.0 = the same memory whatever the size).
         "peak_rss_ratio_largest_to_smallest": round(peaks[-1] / peaks[0], 3) if len(peaks) > 1 else None,
+    }
+    if RESULTS.exists():  # a database measured with --reuse keeps its figures
+        result["reused"] = json.loads(RESULTS.read_text()).get("reused", {})
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"Results: {RESULTS}")
+
+
+def _reuse(db: str, days: int) -> None:
+    """The export of an existing bench database, added to the results (the sizes measured before kept)."""
+    if not db.endswith("_bench"):
+        sys.exit("a bench database name ends with _bench")
+    runs = _runs(db, days=days)
+    first = runs["first_day"]
+    result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"bench": "export"}
+    result.setdefault("reused", {})[db] = {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+        "data": {"enterprises": first["rows"]["enterprises"], "penalties": first["rows"]["penalties"]},
+        **runs,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

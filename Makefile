@@ -50,12 +50,16 @@ bench: install
 
 # The registry at 1 M and at 10 M enterprises (not part of `make bench`: the 10 M database takes hours to
 # seed and tens of GB): seeds credit_registry_<size>_bench with seed_demo (or reuses it), then measures
-# search, first views, imports and the batch jobs with the portal serving alongside. Results:
-# bench/results/seed_<size>.json and scale_<size>.json (README, "At 10 million enterprises").
+# search, first views, imports and the batch jobs with the portal serving alongside; then the open-data
+# export of that database and the annual-report listing job at the same size. Results:
+# bench/results/seed_<size>.json, scale_<size>.json, export.json ("reused") and annual_reports[_10m].json
+# (README, "At 10 million enterprises").
 bench-1m bench-10m: install
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) \
 		|| { echo "wrk is needed for the HTTP benchmarks: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.bench_scale all --size $(subst bench-,,$@)
+	$(PY) -m bench.bench_export --reuse credit_registry_$(subst bench-,,$@)_bench
+	$(PY) -m bench.bench_annual_reports --enterprises $(if $(filter bench-10m,$@),10000000,1000000)
 
 # Fuzz the API from its OpenAPI schema (schemathesis, every check) against a local server: 0 failures.
 fuzz: install

@@ -854,7 +854,10 @@ def _job(name: str, command: list[str], portal, *, window: int, every: int) -> d
     }
 
 
-def measure_jobs(name: str, codes: list[str], *, window: int = 10) -> dict:
+JOBS = ("expire_records", "expire_listings", "ratings_recompute_all")
+
+
+def measure_jobs(name: str, codes: list[str], *, window: int = 10, jobs: tuple[str, ...] = JOBS) -> dict:
     due = _make_due(DUE_SHARE)
     print(f"  made due: {due}", flush=True)
     result: dict = {"made_due": due}
@@ -867,6 +870,8 @@ def measure_jobs(name: str, codes: list[str], *, window: int = 10) -> dict:
             ("expire_listings", ["expire_listings", "--batch-size", "10000"], 20),
             ("ratings_recompute_all", ["ratings_recompute", "--all", "--chunk", "10000"], 60),
         ):
+            if key not in jobs:
+                continue
             print(f"  {key}…", flush=True)
             result[key] = _job(name, command, portal, window=window, every=every)
             print(
@@ -999,7 +1004,7 @@ def measure_explain(codes: list[str]) -> dict:
 # --- Main ---------------------------------------------------------------------------------------------
 
 
-def measure(size: str, *, only: set[str], queries: int, duration: int) -> dict:
+def measure(size: str, *, only: set[str], queries: int, duration: int, jobs: tuple[str, ...] = JOBS) -> dict:
     name, total = SIZES[size]
     from bench._db import use_bench_database
 
@@ -1041,7 +1046,7 @@ def measure(size: str, *, only: set[str], queries: int, duration: int) -> dict:
         save()
     if "jobs" in only:
         print("jobs, with the portal serving alongside…", flush=True)
-        result["jobs"] = measure_jobs(name, codes[:20000])
+        result["jobs"] = measure_jobs(name, codes[:20000], jobs=jobs)
         save()
     print(f"Written to {output}")
     return result
@@ -1061,6 +1066,9 @@ def main(argv: list[str] | None = None) -> int:
         default="search,explain,portal,import,jobs",
         help="measure: which measurements, comma-separated",
     )
+    parser.add_argument(
+        "--jobs", default=",".join(JOBS), help=f"measure: which jobs, comma-separated ({', '.join(JOBS)})"
+    )
     parser.add_argument("--queries", type=int, default=200, help="measure: search queries of each kind")
     parser.add_argument(
         "--duration", type=int, default=15, help="measure: seconds of each wrk run of bench_portal"
@@ -1071,7 +1079,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.step in ("seed", "all"):
         seed(args.size, fresh=args.fresh, raw_copy=not args.no_raw_copy, redo_raw_copy=args.redo_raw_copy)
     if args.step in ("measure", "all"):
-        measure(args.size, only=set(args.only.split(",")), queries=args.queries, duration=args.duration)
+        jobs = tuple(job for job in args.jobs.split(",") if job)
+        unknown = set(jobs) - set(JOBS)
+        if unknown:
+            parser.error(f"unknown jobs: {', '.join(sorted(unknown))}")
+        measure(
+            args.size, only=set(args.only.split(",")), queries=args.queries, duration=args.duration, jobs=jobs
+        )
     return 0
 
 

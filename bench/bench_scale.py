@@ -259,7 +259,9 @@ def _columns(model) -> list[str]:
     return [f.column for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
-def seed(size: str, *, fresh: bool = False, raw_copy: bool = True, redo_raw_copy: bool = False) -> dict:
+def seed(
+    size: str, *, fresh: bool = False, raw_copy: bool = True, redo_raw_copy: bool = False, run: bool = True
+) -> dict:
     name, total = SIZES[size]
     WORK.mkdir(parents=True, exist_ok=True)
     if fresh:
@@ -277,15 +279,25 @@ def seed(size: str, *, fresh: bool = False, raw_copy: bool = True, redo_raw_copy
     have, uncovered = _seeded(total)
     output = RESULTS / f"seed_{size}.json"
     result = json.loads(output.read_text()) if output.exists() and not fresh else {}
-    if have < total or uncovered:
+    if (have < total or uncovered) and not run:
+        # --no-seed: the figures of a seed stopped part of the way (where it stands is in "data").
+        print(
+            f"{name}: {have:,} synthetic enterprises, {uncovered:,} without credit data: not seeding",
+            flush=True,
+        )
+        result["incomplete"] = {
+            "synthetic_enterprises": have,
+            "without_credit_data": uncovered,
+            "note": "the seed was stopped before the end; the figures are of the database as it stood",
+        }
+    elif have < total or uncovered:
         print(
             f"{name}: {have:,} synthetic enterprises, {uncovered:,} without credit data; seeding to {total:,}…",
             flush=True,
         )
         if have == 0:
             progress_file.unlink(missing_ok=True)
-        run = _run_seed(name, total, progress_file, log)
-        result = {"seed_run": run}
+        result = {"seed_run": _run_seed(name, total, progress_file, log)}
     else:
         print(f"{name}: {total:,} synthetic enterprises with their credit data present: reused", flush=True)
     samples = (
@@ -1059,6 +1071,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="seed: drop the bench database first")
     parser.add_argument("--no-raw-copy", action="store_true", help="seed: skip the raw COPY comparison")
     parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="seed: only the figures of the database as it stands (a seed stopped)",
+    )
+    parser.add_argument(
         "--redo-raw-copy", action="store_true", help="seed: time the raw COPY again on a database reused"
     )
     parser.add_argument(
@@ -1077,7 +1094,13 @@ def main(argv: list[str] | None = None) -> int:
     # This process: imports eager and no shared cache; the servers and the jobs get our Redis database.
     os.environ.pop("REDIS_URL", None)
     if args.step in ("seed", "all"):
-        seed(args.size, fresh=args.fresh, raw_copy=not args.no_raw_copy, redo_raw_copy=args.redo_raw_copy)
+        seed(
+            args.size,
+            fresh=args.fresh,
+            raw_copy=not args.no_raw_copy,
+            redo_raw_copy=args.redo_raw_copy,
+            run=not args.no_seed,
+        )
     if args.step in ("measure", "all"):
         jobs = tuple(job for job in args.jobs.split(",") if job)
         unknown = set(jobs) - set(JOBS)

@@ -163,6 +163,8 @@ def main() -> None:
     queued: list = []
     list_services.task_on_commit = lambda name, *args: queued.append((name, len(args[0]) if args else 0))
 
+    from django.utils.translation import gettext
+
     from registry.batches import run_in_batches
     from sanctions.lists.annual_reports import annual_reports_enforce_batch
 
@@ -175,7 +177,7 @@ def main() -> None:
     run = run_in_batches(
         lambda after: annual_reports_enforce_batch(today=today, after=after),
         total=due,
-        progress=lambda p: lines.append(p.line("enterprises listed")),
+        progress=lambda p: lines.append(p.line(gettext("enterprises listed"))),  # as the command words it
     )
     first_s = time.perf_counter() - started
     started = time.perf_counter()

@@ -45,9 +45,43 @@ def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
             """,  # noqa: S608 - the table name is the model's
             [ids],
         )
-    transaction.on_commit(
-        lambda: profiles_invalidated.send(sender=PublicProfile, enterprise_ids=ids), using=alias
-    )
+    _announce_on_commit(alias, ids)
+
+
+def _announce_on_commit(alias: str, ids: list[int]) -> None:
+    """``profiles_invalidated`` once per transaction, with every enterprise it invalidated.
+
+    A bulk change calls ``profiles_invalidate`` many times (a seed chunk of 50,000 enterprises, an
+    import's chunks): one signal for all of them lets the portal see the change's whole size (which
+    it renders in the background, or not at all without a worker) instead of a run of small ones it
+    would render one after the other. The ids gather in the hook this transaction registered; one
+    rolled back with its savepoint is no longer registered, and the next call registers another."""
+    connection = connections[alias]
+    if not connection.in_atomic_block:
+        profiles_invalidated.send(sender=PublicProfile, enterprise_ids=ids)
+        return
+    hook = getattr(connection, "_profiles_hook", None)
+    if (
+        hook is None
+        or hook.spent
+        or not any(func is hook for _sids, func, _robust in connection.run_on_commit)
+    ):
+        hook = _Announcement()
+        connection._profiles_hook = hook
+        transaction.on_commit(hook, using=alias)
+    hook.gathered.update(ids)
+
+
+class _Announcement:
+    """The on-commit hook of one transaction: the enterprises it invalidated, announced once."""
+
+    def __init__(self) -> None:
+        self.gathered: set[int] = set()
+        self.spent = False
+
+    def __call__(self) -> None:
+        self.spent = True  # a later transaction registers a hook of its own
+        profiles_invalidated.send(sender=PublicProfile, enterprise_ids=sorted(self.gathered))
 
 
 def profile_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:

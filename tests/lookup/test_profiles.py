@@ -216,3 +216,52 @@ def test_a_division_table_sync_that_changes_a_name_retires_every_profile():
     Division.objects.filter(code=enterprise.division_code).update(full_name="改名前的区划")
     divisions_sync()  # bulk writes, no post_save: the sync raises the epoch itself
     assert profiles.profile_body(enterprise.uscc) is None
+
+
+def test_a_transaction_announces_everything_it_invalidated_once(django_capture_on_commit_callbacks):
+    """One signal per transaction (a bulk change calls profiles_invalidate many times); a hook whose
+    savepoint was rolled back is replaced by the next call's."""
+    from registry.profiles.store import profiles_invalidated
+
+    a, b, c = EnterpriseFactory.create_batch(3)
+    sent: list[list[int]] = []
+
+    def receiver(sender, enterprise_ids, **kwargs):
+        sent.append(list(enterprise_ids))
+
+    profiles_invalidated.connect(receiver, dispatch_uid="test-announce")
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                profiles_invalidate([b.id])
+                profiles_invalidate([a.id, b.id])
+        assert len(callbacks) == 1 and sent == [sorted([a.id, b.id])]
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                with pytest.raises(RuntimeError), transaction.atomic():
+                    profiles_invalidate([c.id])
+                    raise RuntimeError
+                profiles_invalidate([a.id])
+        assert len(callbacks) == 1 and sent == [[a.id]]
+    finally:
+        profiles_invalidated.disconnect(dispatch_uid="test-announce")
+
+
+def test_without_a_worker_a_large_change_made_in_small_calls_is_not_rendered_inline(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """Eager Celery (no worker): a change of more than a refresh chunk is left to the nightly job, even
+    when it invalidated its enterprises a few at a time (a seed's or an import's chunk)."""
+    monkeypatch.setattr(profiles, "REFRESH_CHUNK", 2)
+    enterprises = EnterpriseFactory.create_batch(3)
+    ids = [e.id for e in enterprises]
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            for enterprise_id in ids:
+                profiles_invalidate([enterprise_id])
+    assert not PublicProfile.objects.filter(enterprise_id__in=ids, built_version__isnull=False).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            profiles_invalidate(ids[:2])  # within a chunk: rendered at once
+    assert PublicProfile.objects.filter(enterprise_id__in=ids[:2], built_version__isnull=False).count() == 2

@@ -422,7 +422,6 @@ def _seed_summary(samples: list[dict], total: int) -> dict:
     """Phase times and memory from seed_demo's own samples (a run resumed is summed over its runs)."""
     enterprises = [s for s in samples if s["phase"] == "enterprises_done"]
     chunks = [s for s in samples if s["phase"] == "credit"]
-    credit_done = [s for s in samples if s["phase"] == "credit_done"]
     summary: dict = {"enterprises_wanted": total}
     phases: dict = {}
     if enterprises:
@@ -435,7 +434,16 @@ def _seed_summary(samples: list[dict], total: int) -> dict:
             "includes": "COPY in committed parts of 1,000,000, the name indexes (GIN) rebuilt once after",
         }
     if chunks:
-        runs = credit_done or [chunks[-1]]
+        # Each run (a seed stopped and run again resumes) ends with its last credit sample.
+        runs, current = [], None
+        for sample in samples:
+            if sample["phase"] == "enterprises" and sample["done"] == 0 and current:
+                runs.append(current)  # a new run begins
+                current = None
+            if sample["phase"] in ("credit", "credit_done"):
+                current = sample
+        if current:
+            runs.append(current)
         seconds = sum(s["seconds"] for s in runs)
         covered = sum(s["done"] for s in runs)
         records = sum(s.get("records", 0) for s in runs)
@@ -445,6 +453,14 @@ def _seed_summary(samples: list[dict], total: int) -> dict:
             "seconds": round(seconds, 1),
             "enterprises_per_s": round(covered / seconds) if seconds else None,
             "records_per_s": round(records / seconds) if seconds else None,
+            "runs": [
+                {
+                    "enterprises": s["done"],
+                    "seconds": s["seconds"],
+                    "enterprises_per_s": round(s["done"] / s["seconds"]) if s["seconds"] else None,
+                }
+                for s in runs
+            ],
             "chunks": len(chunks),
             "chunk_seconds_first_last_median": [
                 chunks[0]["chunk_seconds"],

@@ -231,18 +231,16 @@ def test_a_transaction_announces_everything_it_invalidated_once(django_capture_o
 
     profiles_invalidated.connect(receiver, dispatch_uid="test-announce")
     try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with transaction.atomic():
-                profiles_invalidate([b.id])
-                profiles_invalidate([a.id, b.id])
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            profiles_invalidate([b.id])
+            profiles_invalidate([a.id, b.id])
         assert len(callbacks) == 1 and sent == [sorted([a.id, b.id])]
         sent.clear()
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with transaction.atomic():
-                with pytest.raises(RuntimeError), transaction.atomic():
-                    profiles_invalidate([c.id])
-                    raise RuntimeError
-                profiles_invalidate([a.id])
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                profiles_invalidate([c.id])
+                raise RuntimeError
+            profiles_invalidate([a.id])
         assert len(callbacks) == 1 and sent == [[a.id]]
     finally:
         profiles_invalidated.disconnect(dispatch_uid="test-announce")
@@ -256,12 +254,10 @@ def test_without_a_worker_a_large_change_made_in_small_calls_is_not_rendered_inl
     monkeypatch.setattr(profiles, "REFRESH_CHUNK", 2)
     enterprises = EnterpriseFactory.create_batch(3)
     ids = [e.id for e in enterprises]
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            for enterprise_id in ids:
-                profiles_invalidate([enterprise_id])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for enterprise_id in ids:
+            profiles_invalidate([enterprise_id])
     assert not PublicProfile.objects.filter(enterprise_id__in=ids, built_version__isnull=False).exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            profiles_invalidate(ids[:2])  # within a chunk: rendered at once
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        profiles_invalidate(ids[:2])  # within a chunk: rendered at once
     assert PublicProfile.objects.filter(enterprise_id__in=ids[:2], built_version__isnull=False).count() == 2

@@ -793,7 +793,9 @@ def _portal(name: str, codes: list[str], workdir: Path):
         codes_file = workdir / "codes.txt"
         codes_file.write_text("\n".join(codes) + "\n")
         pages = workdir / "pages.lua"
-        pages.write_text(bench_portal.LUA % {"codes": codes_file, "seed": 11} + bench_portal.DONE_LUA)
+        pages.write_text(
+            bench_portal.LUA % {"codes": codes_file, "seed": 11, "suffix": ""} + bench_portal.DONE_LUA
+        )
         hello = workdir / "hello.lua"
         hello.write_text(bench_portal.HELLO_LUA + bench_portal.DONE_LUA)
         yield SimpleNamespace(base=base, pages=pages, hello=hello, wrk=bench_portal._wrk)
@@ -864,7 +866,7 @@ def _job(name: str, command: list[str], portal, *, window: int, every: int) -> d
     if child.returncode:
         raise SystemExit(f"{command} failed; see {log}")
     lines = log.read_text(encoding="utf-8").splitlines()
-    progress = [line for line in lines if line.startswith("batch ")]
+    progress = [line for line in lines if line.startswith(("batch ", "第 "))]  # English or Chinese
     return {
         "command": " ".join(command),
         "seconds": round(seconds, 1),
@@ -986,7 +988,7 @@ def measure_explain(codes: list[str]) -> dict:
         enterprise_standing(enterprise=enterprise)
         public_sections(enterprise=enterprise)
     for n, query in enumerate(captured.captured_queries):
-        sql = query["sql"]
+        sql = query["sql"] or ""  # a compiled query's server-side cursor logs no text
         if sql.lstrip().upper().startswith("SELECT"):  # captured with its parameters inlined
             found[f"credit_page_{n + 1}"] = _explain(sql, None) | {"sql": sql[:300]}
     due = CreditRecord.objects.filter(

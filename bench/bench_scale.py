@@ -1076,7 +1076,8 @@ def measure(size: str, *, only: set[str], queries: int, duration: int, jobs: tup
         save()
     if "jobs" in only:
         print("jobs, with the portal serving alongside…", flush=True)
-        result["jobs"] = measure_jobs(name, codes[:20000], jobs=jobs)
+        # Jobs timed in another run (--jobs picks them) keep their figures.
+        result["jobs"] = {**result.get("jobs", {}), **measure_jobs(name, codes[:20000], jobs=jobs)}
         save()
     print(f"Written to {output}")
     return result

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..audit import audit_write
 from ..choices import DataSource, StaffRoleKind
-from ..models import Agency, Division, Enterprise, StaffRole
+from ..models import Agency, Branch, Division, Enterprise, EnterpriseChange, KeyPerson, Shareholder, StaffRole
 from ..permissions import ensure_registry_admin
 from .details import registration_details_seed
 from .names import Place, places_from_divisions
@@ -413,9 +413,8 @@ def enterprises_seed_synthetic(
         # And of the details just made: a server without autovacuum (this machine's) would otherwise
         # plan the credit page's lookups of them blind, such as walking every branch in id order to
         # find the five that name an enterprise (150 ms a page at 10 M enterprises instead of 2).
-        cursor.execute(
-            "ANALYZE registry_shareholder, registry_keyperson, registry_branch, registry_enterprisechange"
-        )
+        details = (Shareholder, KeyPerson, Branch, EnterpriseChange)
+        cursor.execute(f"ANALYZE {', '.join(model._meta.db_table for model in details)}")
         if rebuilt and rebuild_indexes:
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for definition in rebuilt:

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from lookup import profiles
@@ -175,6 +176,24 @@ def test_the_suites_oracle_catches_a_change_that_went_around_the_services(client
     )  # no service: no invalidation
     with pytest.raises(profiles.StaleProfile):
         view(client, enterprise)
+
+
+def test_the_oracle_passes_a_profile_read_just_before_a_change_committed(client, publish, settings):
+    """The view reads the profile, then the check renders the page: a change committing (or a replica
+    replaying it) in between shows on the page only. The profile it emptied tells the two apart."""
+    settings.PUBLIC_PROFILE_CHECK = True
+    enterprise = EnterpriseFactory()
+    view(client, enterprise)
+    before = profiles.profile_body(enterprise.uscc)
+    assert before is not None
+    publish(enterprise, document_number="BETWEEN-1")  # commits between the two reads
+    profiles.profile_check(enterprise.uscc, before.body)  # no StaleProfile: the profile was right when read
+    # The same body still current after the page changed is stale.
+    PublicProfile.objects.filter(pk=enterprise.pk).update(
+        built_version=F("version"), body_zh=profiles.compress(before.body, "zh-hans")
+    )
+    with pytest.raises(profiles.StaleProfile):
+        profiles.profile_check(enterprise.uscc, before.body)
 
 
 @pytest.mark.django_db(transaction=True)

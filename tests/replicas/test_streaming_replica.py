@@ -383,16 +383,19 @@ def test_with_the_replica_down_reads_fall_back_to_the_primary(primary, standby, 
             answer = get(portal, path)
             assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
 
-    on_primary, _ = where(primary, standby, public_pages)
-    assert data_reads(on_primary), on_primary
-    ready = get(portal, "/readyz")
-    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
-    assert ready.json()["checks"]["replica_1"].startswith("error")
-    assert "Traceback" not in app_log(portal)
-    assert app_log(portal).count("database replica_1 unavailable") >= 1
+    try:
+        on_primary, _ = where(primary, standby, public_pages)
+        assert data_reads(on_primary), on_primary
+        ready = get(portal, "/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["replica_1"].startswith("error")
+        assert "Traceback" not in app_log(portal)
+        assert app_log(portal).count("database replica_1 unavailable") >= 1
+    finally:
+        # Back (also when a check above failed: the next test needs the standby).
+        standby.start()
 
-    # Back: once REPLICA_RETRY_SECONDS (1 s here) have passed, the reads are the replica's again.
-    standby.start()
+    # Once REPLICA_RETRY_SECONDS (1 s here) have passed, the reads are the replica's again.
     deadline = time.monotonic() + 20
     while get(portal, "/readyz").json()["status"] != "ok":
         assert time.monotonic() < deadline, get(portal, "/readyz").json()

@@ -1038,12 +1038,20 @@ def measure_explain(codes: list[str]) -> dict:
 # --- Main ---------------------------------------------------------------------------------------------
 
 
-def measure(size: str, *, only: set[str], queries: int, duration: int, jobs: tuple[str, ...] = JOBS) -> dict:
+def measure(
+    size: str,
+    *,
+    only: set[str],
+    queries: int,
+    duration: int,
+    jobs: tuple[str, ...] = JOBS,
+    output: Path | None = None,
+) -> dict:
     name, total = SIZES[size]
     from bench._db import use_bench_database
 
     use_bench_database(name)
-    output = RESULTS / f"scale_{size}.json"
+    output = output or RESULTS / f"scale_{size}.json"
     result = json.loads(output.read_text()) if output.exists() else {}
     from django.db import connection
 
@@ -1113,6 +1121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--duration", type=int, default=15, help="measure: seconds of each wrk run of bench_portal"
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="measure: the results file (default bench/results/scale_SIZE.json), for a database that is not "
+        "the one the default file describes",
+    )
     args = parser.parse_args(argv)
     # This process: imports eager and no shared cache; the servers and the jobs get our Redis database.
     os.environ.pop("REDIS_URL", None)
@@ -1130,7 +1144,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown jobs: {', '.join(sorted(unknown))}")
         measure(
-            args.size, only=set(args.only.split(",")), queries=args.queries, duration=args.duration, jobs=jobs
+            args.size,
+            only=set(args.only.split(",")),
+            queries=args.queries,
+            duration=args.duration,
+            jobs=jobs,
+            output=args.output,
         )
     return 0
 

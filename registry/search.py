@@ -51,6 +51,8 @@ LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司")
 # column add the ones the data makes common, see ``selectors.common_pairs``).
 ALWAYS_COMMON = frozenset({"有限", "限公", "公司", "责任", "任公", "股份", "份有"})
 MIN_QUERY = 2
+# A lexeme in more than this share of names is left out of an index query when a rarer one remains.
+COMMON_SHARE = 0.01
 PINYIN_INITIALS = "~"  # before the initials of two characters: ``~td``
 PINYIN_START = "^"  # before the pairs of a name's first two characters
 SYLLABLE_JOINER = "-"  # between the syllables of two characters: ``teng-da``
@@ -223,9 +225,10 @@ def plan_query(
 ) -> SearchPlan:
     """Read a query: a code (whole or its start), a Chinese name or part of one, or pinyin.
 
-    ``common`` maps the commonest pairs to their share of names; they are left out of the index
-    query when a rarer pair remains (the re-check on the stored name keeps the result exact).
-    ``common_pinyin`` does the same for the lexemes of ``search_pinyin``.
+    ``common`` maps pairs to their share of names as the statistics measured it; those in more than
+    ``COMMON_SHARE`` of names are left out of the index query when a rarer pair remains (the re-check
+    on the stored name keeps the result exact), and every measured share of a two-character query
+    is its ``known_share``. ``common_pinyin`` does the same for the lexemes of ``search_pinyin``.
     """
     text = " ".join((query or "").split())
     if not text:
@@ -233,9 +236,10 @@ def plan_query(
     code = uscc_codes.compact(text)
     if looks_like_code(code):
         return SearchPlan("code", text=text, code=code)
-    common = dict(common) if isinstance(common, Mapping) else dict.fromkeys(common, 1.0)
+    shares = dict(common) if isinstance(common, Mapping) else dict.fromkeys(common, 1.0)
     for pair in ALWAYS_COMMON:
-        common.setdefault(pair, 1.0)
+        shares.setdefault(pair, 1.0)
+    common = _above_common(shares)
     folded = unicodedata.normalize("NFKC", text).lower()
     toneless = readings_of.toneless(folded)  # pinyin typed with its tone marks: téng dá, lǜ
     if _LATIN_QUERY.match(toneless):
@@ -256,8 +260,13 @@ def plan_query(
         variants=tuple(variants),
         tsquery=tsquery,
         dropped=tuple(dict.fromkeys(dropped)),
-        known_share=max((_measured(common, v) for v in variants if len(v) == MIN_QUERY), default=0.0),
+        known_share=max((_measured(shares, v) for v in variants if len(v) == MIN_QUERY), default=0.0),
     )
+
+
+def _above_common(shares: Mapping[str, float]) -> dict[str, float]:
+    """The lexemes in more than ``COMMON_SHARE`` of names, of all those whose share was measured."""
+    return {lexeme: share for lexeme, share in shares.items() if share > COMMON_SHARE}
 
 
 def _measured(shares: Mapping[str, float], lexeme: str) -> float:
@@ -288,7 +297,7 @@ def _index_lexemes(lexemes: list[str], common: Mapping[str, float]) -> list[str]
     return list(dict.fromkeys(rare)) or [min(lexemes, key=lambda lexeme: common[lexeme])]
 
 
-def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> SearchPlan:
+def _plan_letters(text: str, folded: str, shares: Mapping[str, float]) -> SearchPlan:
     """Letters only: pinyin syllables (``tengda``, ``teng da``, ``xi'an``) or initials (``szstd``) of
     any run of the name, or Latin letters written in it (``tcl``). Spaces and apostrophes are
     syllable boundaries; at least two syllables or two initials, as at least two characters.
@@ -296,6 +305,7 @@ def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> Search
     The index is asked for the rarer lexemes of each reading of the query (``common``: the share of
     names holding the common ones, from the column statistics); the phrase, which also checks that
     they follow each other, is checked on the rows found."""
+    common = _above_common(shares)
     chunks = [c for c in _PINYIN_BOUNDARY.split(folded) if c]
     letters = "".join(chunks)
     if len(letters) < MIN_QUERY:
@@ -317,7 +327,7 @@ def _plan_letters(text: str, folded: str, common: Mapping[str, float]) -> Search
         ranks.append((2, start if len(initials) == 2 else f"{start} <0> {phrases[-1]}"))
     # A reading of one lexeme (two syllables, two or three initials) matches exactly the names
     # holding it: its share, when measured, is a share of names matching the query.
-    known = [_measured(common, lexemes[0]) for lexemes in readings if len(lexemes) == 1]
+    known = [_measured(shares, lexemes[0]) for lexemes in readings if len(lexemes) == 1]
     return SearchPlan(
         "name",
         text=text,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -43,9 +44,15 @@ SEARCH_LIMIT = 200
 # The rank of a result matched by a former name only (0: the exact name, 1: its start, 2: within it).
 FORMER_RANK = 3
 # A pair in more than this share of names is left out of a query that has a rarer pair.
-COMMON_PAIR_SHARE = 0.01
+COMMON_PAIR_SHARE = search.COMMON_SHARE
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
 KNOWN_MORE_FACTOR = 20
+# ... and its names are the first found in the table (no index) when that is the cheaper way to a
+# page: reading the table finds a page's 21 names after 21 / share of them, at about 1.5 µs each (a
+# scan with the tsquery and substring filters); the index builds a bitmap of share × names entries,
+# at about 0.34 µs each (64 ms for 188,502 at 10 M). The table is cheaper from a share of
+# sqrt(FIRST_FOUND_BREAK_EVEN / names): 1% at 1 M names, 0.3% at 10 M (docs/scaling.md, §3).
+FIRST_FOUND_BREAK_EVEN = 93.0
 _COMMON_TTL = 600.0
 _common_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
 _common_pinyin_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
@@ -78,8 +85,11 @@ def enterprise_in_path(uscc: str, *, view_name: str | None = None, **url_kwargs)
 
 
 def _common_elements(column: str) -> dict[str, float]:
-    """Lexemes of a ``tsvector`` column in more than ``COMMON_PAIR_SHARE`` of names, with their share,
-    from the statistics ANALYZE keeps (which also tell how many names there are: ``names_estimate``)."""
+    """Lexemes of a ``tsvector`` column with their share of names, as the statistics ANALYZE keeps
+    measured them (its most common elements: down to about 0.5% of the names at 1 M and 10 M), which
+    also tell how many names there are (``names_estimate``). Those in more than ``COMMON_PAIR_SHARE``
+    are left out of an index query (``registry.search``); every measured share can make a query
+    "more than" at once (``enterprise_search_page``)."""
     global _names_estimate
     # Where the request reads the enterprises (a replica for the public, registry/db_router.py).
     with connections[router.db_for_read(Enterprise)].cursor() as cursor:
@@ -94,7 +104,7 @@ def _common_elements(column: str) -> dict[str, float]:
     if not row or not row[0]:
         return {}
     _names_estimate = max(float(row[2] or 0), 0.0)
-    return {lexeme: share for lexeme, share in zip(row[0], row[1], strict=False) if share > COMMON_PAIR_SHARE}
+    return dict(zip(row[0], row[1], strict=False))
 
 
 def names_estimate() -> float:
@@ -415,7 +425,7 @@ def enterprise_search_page(
     # The former name a result matched is read for the page's rows matched by a former name only
     # (``_former_matches``), not by a subquery run for every candidate the page was ranked among.
     extra = ("rank",) if shape[0] == "name" else ()
-    known_more = plan.known_share * names_estimate() >= KNOWN_MORE_FACTOR * SEARCH_LIMIT
+    known_more = _known_more(plan.known_share, names_estimate())
 
     def fetch(page: int) -> list[tuple]:
         offset = (page - 1) * per_page
@@ -453,6 +463,16 @@ def enterprise_search_page(
     if known_more and rows:
         count = SEARCH_LIMIT + 1
     return SearchPage(hits=hits, number=number, count=min(count, SEARCH_LIMIT + 1))
+
+
+def _known_more(share: float, names: float) -> bool:
+    """A query measured in this share of ``names`` is "more than" ``SEARCH_LIMIT`` without counting, and
+    its page is the first names found in the table rather than a bitmap of all of them from the index."""
+    if share <= 0.0 or names <= 0.0:
+        return False
+    return share * names >= KNOWN_MORE_FACTOR * SEARCH_LIMIT and share >= math.sqrt(
+        FIRST_FOUND_BREAK_EVEN / names
+    )
 
 
 def _former_matches(ids: list[int], variants: tuple[str, ...]) -> dict[int, str]:

@@ -604,6 +604,31 @@ def test_a_known_common_pair_is_read_without_the_index_and_only_as_far_as_the_pa
     assert registry_selectors.enterprise_search_page(query="科技").count == 30
 
 
+def test_a_measured_share_below_the_common_one_is_known_but_still_asked_of_the_index():
+    """The statistics measure pairs down to about 0.5% of names: such a pair stays in the index query
+    (only those over ``COMMON_SHARE`` are left out) and its share is known."""
+    assert plan_query("星盛", common={"星盛": 0.004}).known_share == 0.004
+    plan = plan_query("星盛达", common={"星盛": 0.004})
+    assert "( '星盛' & '盛达' )" in plan.tsquery and plan.dropped == ()
+    assert "星盛" not in plan_query("星盛达", common={"星盛": 0.02}).tsquery  # a common pair is left out
+    assert plan_query("xingsheng", common_pinyin={"xing-sheng": 0.004}).known_share == 0.004
+    pinyin = plan_query("xingshengda", common_pinyin={"xing-sheng": 0.004})
+    assert "'xing-sheng' & 'sheng-da'" in pinyin.pinyin_index_query
+    # Only common pairs: the least common one alone.
+    assert plan_query("有限公司", common={"有限": 0.8, "公司": 0.79, "限公": 0.7}).tsquery == "'限公'"
+
+
+def test_the_table_is_read_for_a_pair_from_a_share_that_falls_with_the_registrys_size():
+    """First found in the table once the share reaches sqrt(FIRST_FOUND_BREAK_EVEN / names): reading
+    21 / share names costs less than a bitmap of share × names entries from the index."""
+    known_more = registry_selectors._known_more
+    assert known_more(0.01, 1_000_000) and not known_more(0.005, 1_000_000)
+    assert known_more(0.005, 10_000_000) and known_more(0.0031, 10_000_000)
+    assert not known_more(0.0025, 10_000_000)
+    assert not known_more(0.5, 1000)  # too few names to be sure of "more than"
+    assert not known_more(0.0, 10_000_000) and not known_more(0.01, 0.0)
+
+
 def test_a_name_in_the_other_script_is_highlighted():
     plan = plan_query("西湖")
     assert highlight("杭州西湖建設有限公司", plan_query("建设")) == "杭州西湖<mark>建設</mark>有限公司"

@@ -214,3 +214,25 @@ def test_web_keeps_threads_for_pages_while_change_feed_readers_wait():
     assert command[command.index("--worker-class") + 1] == "gthread"
     threads = int(command[command.index("--threads") + 1])
     assert threads > settings.CHANGE_FEED_WAITERS_PER_PROCESS
+
+
+@pytest.mark.parametrize(("redis_url", "level"), [(None, "WARNING"), ("redis://127.0.0.1:6379/9", "NOTSET")])
+def test_without_redis_the_inline_tasks_successes_are_not_logged(redis_url, level):
+    """`make run` without Redis runs every task inline: a line for each success is noise there (one
+    per demo enterprise), not with a worker."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    code = (
+        "import logging, django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.local'; "
+        "django.setup(); print(logging.getLevelName(logging.getLogger('celery.app.trace').level))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == level

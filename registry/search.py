@@ -236,9 +236,11 @@ def plan_query(
     code = uscc_codes.compact(text)
     if looks_like_code(code):
         return SearchPlan("code", text=text, code=code)
-    shares = dict(common) if isinstance(common, Mapping) else dict.fromkeys(common, 1.0)
-    for pair in ALWAYS_COMMON:
-        shares.setdefault(pair, 1.0)
+    if not isinstance(common, Mapping):
+        common = dict.fromkeys(common, 1.0)
+    # ``selectors.common_pairs`` (a thousand measured shares, the same mapping for ten minutes) holds
+    # ALWAYS_COMMON already: read as it is, not copied for every query.
+    shares = common if common.keys() >= ALWAYS_COMMON else {**dict.fromkeys(ALWAYS_COMMON, 1.0), **common}
     common = _above_common(shares)
     folded = unicodedata.normalize("NFKC", text).lower()
     toneless = readings_of.toneless(folded)  # pinyin typed with its tone marks: téng dá, lǜ
@@ -264,9 +266,20 @@ def plan_query(
     )
 
 
+_above_memo: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
+
+
 def _above_common(shares: Mapping[str, float]) -> dict[str, float]:
-    """The lexemes in more than ``COMMON_SHARE`` of names, of all those whose share was measured."""
-    return {lexeme: share for lexeme, share in shares.items() if share > COMMON_SHARE}
+    """The lexemes in more than ``COMMON_SHARE`` of names, of all those whose share was measured;
+    kept for the last few mappings (the statistics' shares are one mapping for ten minutes)."""
+    kept = _above_memo.get(id(shares))
+    if kept is not None and kept[0] is shares:
+        return kept[1]
+    found = {lexeme: share for lexeme, share in shares.items() if share > COMMON_SHARE}
+    if len(_above_memo) >= 8:
+        _above_memo.clear()
+    _above_memo[id(shares)] = (shares, found)
+    return found
 
 
 def _measured(shares: Mapping[str, float], lexeme: str) -> float:

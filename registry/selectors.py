@@ -43,8 +43,6 @@ _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
 SEARCH_LIMIT = 200
 # The rank of a result matched by a former name only (0: the exact name, 1: its start, 2: within it).
 FORMER_RANK = 3
-# A pair in more than this share of names is left out of a query that has a rarer pair.
-COMMON_PAIR_SHARE = search.COMMON_SHARE
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
 KNOWN_MORE_FACTOR = 20
 # ... and its names are the first found in the table (no index) when that is the cheaper way to a
@@ -87,7 +85,7 @@ def enterprise_in_path(uscc: str, *, view_name: str | None = None, **url_kwargs)
 def _common_elements(column: str) -> dict[str, float]:
     """Lexemes of a ``tsvector`` column with their share of names, as the statistics ANALYZE keeps
     measured them (its most common elements: down to about 0.5% of the names at 1 M and 10 M), which
-    also tell how many names there are (``names_estimate``). Those in more than ``COMMON_PAIR_SHARE``
+    also tell how many names there are (``names_estimate``). Those in more than ``search.COMMON_SHARE``
     are left out of an index query (``registry.search``); every measured share can make a query
     "more than" at once (``enterprise_search_page``)."""
     global _names_estimate

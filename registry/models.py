@@ -166,6 +166,29 @@ class EnterpriseFormerName(models.Model):
         return self.name
 
 
+class SearchSample(models.Model):
+    """A random sample of the enterprises' search documents (``registry.search_sample``): a statistic,
+    like the planner's, from which a search estimates how many names a query of several characters or
+    syllables matches before choosing how to read them. Rebuilt whole, never edited; not a link to
+    the enterprise (one deregistered or renamed since only makes the estimate a day old)."""
+
+    enterprise_id = models.BigIntegerField(primary_key=True)
+    search_name = models.TextField(default="")
+    search_vector = SearchVectorField(null=True)
+    search_pinyin = SearchVectorField(null=True)
+
+    class Meta:
+        verbose_name = _("search sample")
+        verbose_name_plural = _("search sample")
+        indexes = [
+            GinIndex(name="search_sample_bigrams", fields=["search_vector"]),
+            GinIndex(name="search_sample_pinyin", fields=["search_pinyin"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.search_name
+
+
 class Agency(models.Model):
     """A government body that decides or supplies credit records, identified by its own USCC."""
 

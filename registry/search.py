@@ -195,6 +195,9 @@ class SearchPlan:
     # The share of names the column statistics say match at least: the query is one pair of
     # characters (or one pinyin lexeme) the statistics count (0.0: not known).
     known_share: float = 0.0
+    # The lexemes the index is asked for, one group (all of them in a name) per alternative (a
+    # variant, a reading of the letters): how large a bitmap the index builds (``registry.search_sample``).
+    index_lexemes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_whole_code(self) -> bool:
@@ -206,7 +209,7 @@ class SearchPlan:
         return self.kind == "code" and len(self.code) >= uscc_codes.LENGTH - 1 and not self.is_whole_code
 
 
-def _variant_query(variant: str, common: Mapping[str, float], dropped: list[str]) -> str:
+def _variant_lexemes(variant: str, common: Mapping[str, float], dropped: list[str]) -> list[str]:
     pairs = bigrams(variant)
     rare = [p for p in pairs if p not in common]
     if not rare:
@@ -214,7 +217,7 @@ def _variant_query(variant: str, common: Mapping[str, float], dropped: list[str]
         # a bitmap of most of the table, and the planner, seeing one pair, estimates it truly.
         rare = [min(pairs, key=lambda p: common[p])]
     dropped.extend(p for p in pairs if p not in rare)
-    return " & ".join(map(_quote, rare))
+    return rare
 
 
 def plan_query(
@@ -254,7 +257,8 @@ def plan_query(
     if not variants:
         return SearchPlan("too_short", text=text)
     dropped: list[str] = []
-    parts = [_variant_query(v, common, dropped) for v in variants]
+    lexemes = [_variant_lexemes(v, common, dropped) for v in variants]
+    parts = [" & ".join(map(_quote, rare)) for rare in lexemes]
     tsquery = parts[0] if len(parts) == 1 else " | ".join(f"( {p} )" for p in parts)
     return SearchPlan(
         "name",
@@ -263,6 +267,7 @@ def plan_query(
         tsquery=tsquery,
         dropped=tuple(dict.fromkeys(dropped)),
         known_share=max((_measured(shares, v) for v in variants if len(v) == MIN_QUERY), default=0.0),
+        index_lexemes=tuple(map(tuple, lexemes)),
     )
 
 
@@ -329,7 +334,8 @@ def _plan_letters(text: str, folded: str, shares: Mapping[str, float]) -> Search
     if initials:
         readings.append(_initials_lexemes(initials))
     phrases = [_phrase(lexemes) for lexemes in readings]
-    index = [" & ".join(map(_quote, _index_lexemes(lexemes, common))) for lexemes in readings]
+    asked = [_index_lexemes(lexemes, common) for lexemes in readings]
+    index = [" & ".join(map(_quote, lexemes)) for lexemes in asked]
     ranks = []
     if runs:
         starts = [_phrase([PINYIN_START + lexemes[0], *lexemes[1:]]) for lexemes in readings[: len(runs)]]
@@ -353,6 +359,7 @@ def _plan_letters(text: str, folded: str, shares: Mapping[str, float]) -> Search
         pinyin_index_query=_any_of(index),
         pinyin_ranks=tuple(ranks),
         known_share=max(known, default=0.0),
+        index_lexemes=tuple(map(tuple, asked)),
     )
 
 

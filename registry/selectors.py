@@ -6,14 +6,10 @@ import math
 import time
 from dataclasses import dataclass, replace
 
-from django.contrib.postgres.search import SearchQueryField
 from django.db import connections, router
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
-    F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -23,18 +19,20 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Least, Length, NullIf, StrIndex
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Coalesce, Least, Length, NullIf, StrIndex
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from . import search
+from . import search, search_sample
 from . import uscc as uscc_codes
 from .choices import DivisionLevel, EnterpriseStatus, EntityType
 from .compiled import QueryShapes, slot
 from .models import Agency, Division, Enterprise, EnterpriseFormerName
 from .reference_cache import reference_memo
+from .search_sql import contains_any as _contains_any
+from .search_sql import matches as _matches
+from .search_sql import matches_unindexed as _matches_unindexed
 
 _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
 # Each way of matching (bigrams, former names, prefix, code prefix) contributes at most this many
@@ -55,6 +53,9 @@ _COMMON_TTL = 600.0
 _common_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
 _common_pinyin_cache: tuple[float, dict[str, float]] = (float("-inf"), {})
 _names_estimate = 0.0
+# Per column, the smallest share among the lexemes the statistics measured: one they did not measure
+# is in fewer names than about this (ANALYZE keeps every lexeme above a cut-off).
+_unmeasured: dict[str, float] = {}
 
 
 def enterprise_get(*, uscc: str) -> Enterprise | None:
@@ -100,9 +101,13 @@ def _common_elements(column: str) -> dict[str, float]:
         )
         row = cursor.fetchone()
     if not row or not row[0]:
+        _unmeasured[column] = 0.0
         return {}
     _names_estimate = max(float(row[2] or 0), 0.0)
-    return dict(zip(row[0], row[1], strict=False))
+    elements, freqs = row[0], row[1]
+    # The frequencies are followed by their minimum, their maximum and (maybe) the null elements'.
+    _unmeasured[column] = float(freqs[len(elements)]) if len(freqs) > len(elements) else 0.0
+    return dict(zip(elements, freqs, strict=False))
 
 
 def names_estimate() -> float:
@@ -132,36 +137,6 @@ def common_pinyin() -> dict[str, float]:
     lexemes = _common_elements("search_pinyin")
     _common_pinyin_cache = (now, lexemes)
     return lexemes
-
-
-class _Matches(Func):
-    """``vector @@ query`` with a query written as tsquery text (lexemes quoted, never parsed)."""
-
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
-def _matches(field: str, tsquery: str) -> _Matches:
-    return _Matches(F(field), Cast(Value(tsquery), output_field=SearchQueryField()))
-
-
-def _matches_unindexed(field: str, tsquery: str) -> Func:
-    """The same test as a function call, which the planner never turns into an index condition: a
-    re-check of the rows the index found (phrases, common lexemes left out of the index query)."""
-    return Func(
-        F(field),
-        Cast(Value(tsquery), output_field=SearchQueryField()),
-        function="ts_match_vq",
-        output_field=BooleanField(),
-    )
-
-
-def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
-    q = Q()
-    for variant in variants:
-        q |= Q(GreaterThan(StrIndex(field, Value(variant)), 0))
-    return q
 
 
 def _by_former_name(
@@ -423,7 +398,7 @@ def enterprise_search_page(
     # The former name a result matched is read for the page's rows matched by a former name only
     # (``_former_matches``), not by a subquery run for every candidate the page was ranked among.
     extra = ("rank",) if shape[0] == "name" else ()
-    known_more = _known_more(plan.known_share, names_estimate())
+    known_more = _known_more(plan.known_share, names_estimate()) or _sampled_more(plan, names_estimate())
 
     def fetch(page: int) -> list[tuple]:
         offset = (page - 1) * per_page
@@ -471,6 +446,34 @@ def _known_more(share: float, names: float) -> bool:
     return share * names >= KNOWN_MORE_FACTOR * SEARCH_LIMIT and share >= math.sqrt(
         FIRST_FOUND_BREAK_EVEN / names
     )
+
+
+def _first_found_share(names: float) -> float:
+    """The share of names from which a query's page is read first found in the table (``_known_more``)."""
+    return max(math.sqrt(FIRST_FOUND_BREAK_EVEN / names), KNOWN_MORE_FACTOR * SEARCH_LIMIT / names)
+
+
+def _index_share(plan: search.SearchPlan) -> float:
+    """At most how large a share of the names the index's bitmap for the plan holds: per alternative,
+    its rarest lexeme's share (measured, or below what the statistics measure), summed."""
+    column = "search_pinyin" if plan.pinyin else "search_vector"
+    shares = common_pinyin() if plan.pinyin else common_pairs()
+    unmeasured = _unmeasured.get(column, 0.0)
+    return sum(
+        min((shares.get(lexeme, unmeasured) for lexeme in group), default=0.0) for group in plan.index_lexemes
+    )
+
+
+def _sampled_more(plan: search.SearchPlan, names: float) -> bool:
+    """``_known_more`` for a query of several lexemes, whose share no statistic gives: when the index
+    would build a bitmap of more names than a page read first found costs, the search sample tells
+    whether the query is in that many (``registry.search_sample``)."""
+    if plan.known_share or names <= 0.0 or plan.kind != "name":
+        return False
+    share = _first_found_share(names)
+    if share >= 1.0 or _index_share(plan) < share:
+        return False
+    return search_sample.sample_says_more(plan, share)
 
 
 def _former_matches(ids: list[int], variants: tuple[str, ...]) -> dict[int, str]:

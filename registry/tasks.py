@@ -38,3 +38,12 @@ def annual_report_reminders() -> int:
 
     with request_context(prefix="task:annual_report_reminders:"):
         return annual_report_reminders_send()
+
+
+@shared_task(name="registry.tasks.search_sample_refresh")
+def search_sample_refresh() -> int:
+    """Nightly: draw the search sample again (registry/search_sample.py)."""
+    from .search_sample import search_sample_refresh as refresh
+
+    with request_context(prefix="task:search_sample_refresh:"):
+        return refresh()

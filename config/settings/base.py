@@ -363,6 +363,12 @@ RECORD_IMPORT_SWEEP_SECONDS = float(os.environ.get("RECORD_IMPORT_SWEEP_SECONDS"
 RECORD_IMPORT_PENDING_SECONDS = float(os.environ.get("RECORD_IMPORT_PENDING_SECONDS", "60"))
 RECORD_IMPORT_STALE_SECONDS = float(os.environ.get("RECORD_IMPORT_STALE_SECONDS", "45"))
 RECORD_IMPORT_MAX_RUNS = int(os.environ.get("RECORD_IMPORT_MAX_RUNS", "5"))
+# Names drawn at random for the search sample (registry/search_sample.py), drawn again every night.
+SEARCH_SAMPLE_SIZE = int(os.environ.get("SEARCH_SAMPLE_SIZE", "20000"))
+CELERY_BEAT_SCHEDULE["search-sample-nightly"] = {
+    "task": "registry.tasks.search_sample_refresh",
+    "schedule": crontab(hour=4, minute=10),
+}
 CELERY_BEAT_SCHEDULE["changes-prune-daily"] = {
     "task": "registry.tasks.changes_prune",
     "schedule": crontab(hour=3, minute=30),

@@ -125,6 +125,17 @@ def test_running_the_seed_again_creates_nothing(seeded):
     assert "Credit data: 0 situations and 0 other enterprises" in seeded["second"]
 
 
+def test_the_seed_draws_the_search_sample(seeded):
+    """A registry smaller than SEARCH_SAMPLE_SIZE is its own sample (registry/search_sample.py)."""
+    from registry.models import SearchSample
+
+    drawn = Enterprise.objects.count()
+    assert f"Search sample: {drawn} names drawn at random." in seeded["second"]
+    assert set(SearchSample.objects.values_list("enterprise_id", flat=True)) == set(
+        Enterprise.objects.values_list("pk", flat=True)
+    )
+
+
 # --- Each situation on its public page -----------------------------------------------------------
 
 

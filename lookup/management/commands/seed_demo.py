@@ -29,6 +29,7 @@ from lookup.profiles import profiles_build_due
 from registry.changes import enterprises_change_emit
 from registry.choices import ChangeKind
 from registry.models import ChangeEvent, Enterprise
+from registry.search_sample import search_sample_refresh
 from registry.seeding import (
     DEMO_PASSWORD,
     DEMO_PERSONAS,
@@ -130,6 +131,8 @@ class Command(BaseCommand):
             self._seed(enterprises, progress_bar=progress_bar)
         snapshot = statistics_refresh()  # the statistics page shows the demo at once, not after the hour
         self.stdout.write(self.style.SUCCESS(f"Statistics counted in {snapshot.duration_ms} ms."))
+        drawn = search_sample_refresh()  # what a search of several characters estimates its matches from
+        self.stdout.write(self.style.SUCCESS(f"Search sample: {drawn} names drawn at random."))
         if enterprises == 0:  # the demo alone: small enough for the feed and the open data at once
             events = demo_feed_baseline()
             if events:

@@ -1,0 +1,139 @@
+"""A random sample of the enterprises' search documents, to tell how many names a query of several
+lexemes matches before the search chooses how to read them (docs/scaling.md, §3).
+
+The column statistics (``selectors.common_pairs``, ``selectors.common_pinyin``) give the share of
+names holding one pair of characters or one pinyin lexeme. A query of several (三个字, 四个字,
+``zhiyouxian``) asks the index for its rarer lexemes and checks the whole phrase on what it finds,
+and no statistic says how many names hold the phrase. When the index would build a large bitmap for
+it, its matches are counted in this sample instead: ``SEARCH_SAMPLE_SIZE`` names drawn at random,
+with the same GIN indexes, about a millisecond. A query found in enough of the sample is in so many
+names that reading the table in its order finds a page sooner than the index's bitmap of all of them
+(``selectors.enterprise_search_page``); the page holds the same kind of names either way, and the
+sample only chooses the way.
+
+The sample is a statistic, like ANALYZE's: drawn again every night (beat ``search-sample-nightly``),
+after a seed, or by hand (``manage.py search_sample_refresh``). An empty or small sample estimates
+nothing, and every search reads the index as before.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.db import connections, router, transaction
+
+from . import search
+from .models import Enterprise, SearchSample
+from .search_sql import contains_any, matches, matches_unindexed
+
+# A sample smaller than this tells nothing worth a query (a new registry, the test database).
+MIN_SAMPLE = 1_000
+# How many standard deviations below the hits counted the share must still clear its threshold: the
+# sample says "more" only for a query whose share is above it with near certainty.
+SIGMAS = 2.0
+_TTL = 600.0  # the sample's size and the estimates made on it are kept this long in each process
+_MEMO_MAX = 10_000
+_state: tuple[float, int] = (float("-inf"), 0)  # (read at, rows in the sample)
+_memo: dict[tuple, bool] = {}
+
+
+def search_sample_refresh(*, size: int | None = None) -> int:
+    """Draw the sample again: ``size`` enterprises at random (default ``SEARCH_SAMPLE_SIZE``), replacing
+    the last sample in one transaction (searches use the old one until it commits). Returns the
+    number drawn.
+
+    The table's pages are sampled (``TABLESAMPLE SYSTEM``, about three times the rows wanted, read at
+    random pages rather than the whole table: about a second at 10 M enterprises), then ``size`` of
+    their rows at random."""
+    size = settings.SEARCH_SAMPLE_SIZE if size is None else size
+    if size < 0:
+        raise ValueError("size: a number of enterprises, 0 or more")
+    table = Enterprise._meta.db_table
+    sample = SearchSample._meta.db_table
+    using = router.db_for_write(SearchSample)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        rows = float(cursor.fetchone()[0])  # -1 before the table's first ANALYZE
+        percent = 100.0 if rows <= 0 else min(100.0, 100.0 * 3 * size / rows)
+        while True:
+            cursor.execute(f"DELETE FROM {sample}")  # noqa: S608 - the model's table
+            cursor.execute(
+                f"INSERT INTO {sample} (enterprise_id, search_name, search_vector, search_pinyin) "  # noqa: S608 - the models' tables
+                f"SELECT id, search_name, search_vector, search_pinyin FROM {table} TABLESAMPLE SYSTEM (%s) "
+                "ORDER BY random() LIMIT %s",
+                [percent, size],
+            )
+            drawn = cursor.rowcount
+            # The table's size as last measured may be far off (rows added or deleted since): fewer
+            # drawn than asked, a larger part of its pages is sampled, up to all of them.
+            if drawn >= size or percent >= 100.0:
+                break
+            percent = min(100.0, percent * 4)
+        cursor.execute(f"ANALYZE {sample}")
+    forget()
+    return drawn
+
+
+def forget() -> None:
+    """Read the sample's size again and drop the estimates made on the old one (this process)."""
+    global _state
+    _state = (float("-inf"), 0)
+    _memo.clear()
+
+
+def sample_size() -> int:
+    """The names in the sample (read every ten minutes)."""
+    global _state
+    read_at, rows = _state
+    now = time.monotonic()
+    if now - read_at < _TTL:
+        return rows
+    rows = SearchSample.objects.using(router.db_for_read(Enterprise)).count()
+    _memo.clear()
+    _state = (now, rows)
+    return rows
+
+
+def hits_needed(share: float, size: int) -> int | None:
+    """How many of ``size`` names drawn at random must match for the share of all names matching to be
+    at least ``share`` with near certainty: hits h with h - SIGMAS·√h ≥ share·size (a binomial count's
+    spread is about √h). None: the sample is too small to tell."""
+    if size < MIN_SAMPLE or not 0.0 < share < 1.0:
+        return None
+    expected = share * size
+    needed = math.ceil((SIGMAS / 2 + math.sqrt(SIGMAS**2 / 4 + expected)) ** 2)
+    return needed if needed <= size else None
+
+
+def sample_matches(plan: search.SearchPlan, limit: int) -> int:
+    """How many names of the sample match the plan's query, counted up to ``limit``: for letters, the
+    pinyin phrase; for characters, the pairs and the substring (a lower bound of the whole search,
+    which also matches former names and letters written in the name)."""
+    qs = SearchSample.objects.using(router.db_for_read(Enterprise))
+    if plan.pinyin:
+        qs = qs.filter(matches("search_pinyin", plan.pinyin_index_query))
+        if plan.pinyin_index_query != plan.pinyin_query:
+            qs = qs.filter(matches_unindexed("search_pinyin", plan.pinyin_query))
+    else:
+        qs = qs.filter(matches("search_vector", plan.tsquery)).filter(
+            contains_any("search_name", plan.variants)
+        )
+    return qs.values("pk")[:limit].count()
+
+
+def sample_says_more(plan: search.SearchPlan, share: float) -> bool:
+    """Whether the plan's query is in at least ``share`` of all names, as the sample shows with near
+    certainty (False when the sample is too small to tell); kept per query for ten minutes."""
+    needed = hits_needed(share, sample_size())
+    if needed is None:
+        return False
+    key = (plan.pinyin, plan.tsquery, plan.variants, plan.pinyin_query, needed)
+    found = _memo.get(key)
+    if found is None:
+        found = sample_matches(plan, needed) >= needed
+        if len(_memo) >= _MEMO_MAX:
+            _memo.clear()
+        _memo[key] = found
+    return found

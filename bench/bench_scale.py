@@ -1046,6 +1046,7 @@ def measure(
     duration: int,
     jobs: tuple[str, ...] = JOBS,
     output: Path | None = None,
+    search_sample: str = "draw",
 ) -> dict:
     name, total = SIZES[size]
     from bench._db import use_bench_database
@@ -1069,8 +1070,15 @@ def measure(
         output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     if "search" in only:
+        from registry.search_sample import search_sample_refresh
+
+        # Drawn as the nightly job does ("empty": the search as it reads without a sample).
+        started = time.perf_counter()
+        drawn = search_sample_refresh(size=0 if search_sample == "empty" else None)
+        drawn_in = round(time.perf_counter() - started, 1)
+        print(f"search sample: {drawn:,} names in {drawn_in} s", flush=True)
         print("search (in process)…", flush=True)
-        result["search"] = measure_search(queries)
+        result["search"] = measure_search(queries) | {"search_sample": {"names": drawn, "seconds": drawn_in}}
         save()
     if "explain" in only:
         print("EXPLAIN (ANALYZE, BUFFERS)…", flush=True)
@@ -1119,6 +1127,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--queries", type=int, default=200, help="measure: search queries of each kind")
     parser.add_argument(
+        "--search-sample",
+        choices=["draw", "empty"],
+        default="draw",
+        help="measure: draw the search sample first, as the nightly job does (default), or empty it",
+    )
+    parser.add_argument(
         "--duration", type=int, default=15, help="measure: seconds of each wrk run of bench_portal"
     )
     parser.add_argument(
@@ -1150,6 +1164,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration,
             jobs=jobs,
             output=args.output,
+            search_sample=args.search_sample,
         )
     return 0
 

@@ -470,6 +470,9 @@ def main() -> None:
         _seed_records(args.records)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE registry_enterprise")  # the common pairs come from its statistics
+    from registry.search_sample import search_sample_refresh
+
+    search_sample_refresh()  # as the nightly job draws it (a database reused may hold none)
 
     from registry.models import Enterprise
     from sanctions.models import CreditRecord

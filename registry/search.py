@@ -23,6 +23,7 @@ Pure functions: nothing here touches the database.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -271,20 +272,21 @@ def plan_query(
     )
 
 
-_above_memo: dict[int, tuple[Mapping[str, float], dict[str, float]]] = {}
+class Shares(dict):
+    """Lexemes and their share of names, as the statistics measured them, with the part above
+    ``COMMON_SHARE`` worked out once (``selectors.common_pairs``: one mapping for ten minutes, a
+    thousand lexemes, read by every query). Never changed after it is built."""
+
+    @functools.cached_property
+    def common(self) -> dict[str, float]:
+        return {lexeme: share for lexeme, share in self.items() if share > COMMON_SHARE}
 
 
 def _above_common(shares: Mapping[str, float]) -> dict[str, float]:
-    """The lexemes in more than ``COMMON_SHARE`` of names, of all those whose share was measured;
-    kept for the last few mappings (the statistics' shares are one mapping for ten minutes)."""
-    kept = _above_memo.get(id(shares))
-    if kept is not None and kept[0] is shares:
-        return kept[1]
-    found = {lexeme: share for lexeme, share in shares.items() if share > COMMON_SHARE}
-    if len(_above_memo) >= 8:
-        _above_memo.clear()
-    _above_memo[id(shares)] = (shares, found)
-    return found
+    """The lexemes in more than ``COMMON_SHARE`` of names, of all those whose share was measured."""
+    if isinstance(shares, Shares):
+        return shares.common
+    return {lexeme: share for lexeme, share in shares.items() if share > COMMON_SHARE}
 
 
 def _measured(shares: Mapping[str, float], lexeme: str) -> float:

@@ -122,7 +122,7 @@ def common_pairs() -> dict[str, float]:
     now = time.monotonic()
     if now - fetched_at < _COMMON_TTL:
         return pairs
-    pairs = dict.fromkeys(search.ALWAYS_COMMON, 1.0) | _common_elements("search_vector")
+    pairs = search.Shares(dict.fromkeys(search.ALWAYS_COMMON, 1.0) | _common_elements("search_vector"))
     _common_cache = (now, pairs)
     return pairs
 
@@ -134,7 +134,7 @@ def common_pinyin() -> dict[str, float]:
     now = time.monotonic()
     if now - fetched_at < _COMMON_TTL:
         return lexemes
-    lexemes = _common_elements("search_pinyin")
+    lexemes = search.Shares(_common_elements("search_pinyin"))
     _common_pinyin_cache = (now, lexemes)
     return lexemes
 

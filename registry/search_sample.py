@@ -5,11 +5,11 @@ The column statistics (``selectors.common_pairs``, ``selectors.common_pinyin``) 
 names holding one pair of characters or one pinyin lexeme. A query of several (三个字, 四个字,
 ``zhiyouxian``) asks the index for its rarer lexemes and checks the whole phrase on what it finds,
 and no statistic says how many names hold the phrase. When the index would build a large bitmap for
-it, its matches are counted in this sample instead: ``SEARCH_SAMPLE_SIZE`` names drawn at random,
-with the same GIN indexes, about a millisecond. A query found in enough of the sample is in so many
-names that reading the table in its order finds a page sooner than the index's bitmap of all of them
-(``selectors.enterprise_search_page``); the page holds the same kind of names either way, and the
-sample only chooses the way.
+it, what the index finds and what matches the whole query are counted in this sample instead:
+``SEARCH_SAMPLE_SIZE`` names drawn at random, with the same GIN indexes, about a millisecond. From
+the two shares the search tells whether reading the table in its order finds a page sooner than the
+index's bitmap (``selectors._sampled_more``); the page holds the same kind of names either way, and
+the sample only chooses the way.
 
 The sample is a statistic, like ANALYZE's: drawn again every night (beat ``search-sample-nightly``),
 after a seed, or by hand (``manage.py search_sample_refresh``). An empty or small sample estimates
@@ -23,6 +23,7 @@ import time
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import Count, Q
 
 from . import search
 from .models import Enterprise, SearchSample
@@ -33,10 +34,13 @@ MIN_SAMPLE = 1_000
 # How many standard deviations below the hits counted the share must still clear its threshold: the
 # sample says "more" only for a query whose share is above it with near certainty.
 SIGMAS = 2.0
+# The sample's names the index query finds are counted up to this many (a tenth of the default
+# sample): past it the index's bitmap is large whatever the exact number.
+INDEX_HITS_MAX = 2_000
 _TTL = 600.0  # the sample's size and the estimates made on it are kept this long in each process
 _MEMO_MAX = 10_000
 _state: tuple[float, int] = (float("-inf"), 0)  # (read at, rows in the sample)
-_memo: dict[tuple, bool] = {}
+_memo: dict[tuple, tuple[int, int, int]] = {}
 
 
 def search_sample_refresh(*, size: int | None = None) -> int:
@@ -96,44 +100,46 @@ def sample_size() -> int:
     return rows
 
 
-def hits_needed(share: float, size: int) -> int | None:
-    """How many of ``size`` names drawn at random must match for the share of all names matching to be
-    at least ``share`` with near certainty: hits h with h - SIGMAS·√h ≥ share·size (a binomial count's
-    spread is about √h). None: the sample is too small to tell."""
-    if size < MIN_SAMPLE or not 0.0 < share < 1.0:
-        return None
-    expected = share * size
-    needed = math.ceil((SIGMAS / 2 + math.sqrt(SIGMAS**2 / 4 + expected)) ** 2)
-    return needed if needed <= size else None
+def share_at_least(hits: int, size: int) -> float:
+    """The share of all names a count of ``hits`` among ``size`` names drawn at random shows with near
+    certainty: ``SIGMAS`` standard deviations (about √hits for a binomial count) below the count
+    (0.0: a sample too small to tell)."""
+    if size < MIN_SAMPLE or hits <= 0:
+        return 0.0
+    return max(hits - SIGMAS * math.sqrt(hits), 0.0) / size
 
 
-def sample_matches(plan: search.SearchPlan, limit: int) -> int:
-    """How many names of the sample match the plan's query, counted up to ``limit``: for letters, the
-    pinyin phrase; for characters, the pairs and the substring (a lower bound of the whole search,
-    which also matches former names and letters written in the name)."""
-    qs = SearchSample.objects.using(router.db_for_read(Enterprise))
+def _conditions(plan: search.SearchPlan) -> tuple[Q, Q]:
+    """What the index is asked for the plan, and the whole query (checked on what the index finds)."""
     if plan.pinyin:
-        qs = qs.filter(matches("search_pinyin", plan.pinyin_index_query))
-        if plan.pinyin_index_query != plan.pinyin_query:
-            qs = qs.filter(matches_unindexed("search_pinyin", plan.pinyin_query))
-    else:
-        qs = qs.filter(matches("search_vector", plan.tsquery)).filter(
-            contains_any("search_name", plan.variants)
+        return Q(matches("search_pinyin", plan.pinyin_index_query)), Q(
+            matches_unindexed("search_pinyin", plan.pinyin_query)
         )
-    return qs.values("pk")[:limit].count()
+    return Q(matches("search_vector", plan.tsquery)), contains_any("search_name", plan.variants)
 
 
-def sample_says_more(plan: search.SearchPlan, share: float) -> bool:
-    """Whether the plan's query is in at least ``share`` of all names, as the sample shows with near
-    certainty (False when the sample is too small to tell); kept per query for ten minutes."""
-    needed = hits_needed(share, sample_size())
-    if needed is None:
-        return False
-    key = (plan.pinyin, plan.tsquery, plan.variants, plan.pinyin_query, needed)
-    found = _memo.get(key)
-    if found is None:
-        found = sample_matches(plan, needed) >= needed
+def sample_counts(plan: search.SearchPlan) -> tuple[int, int, int]:
+    """Of the sample's names: how many there are, how many the index query finds (counted up to
+    ``INDEX_HITS_MAX``) and how many of those match the whole query; kept per query for ten minutes.
+
+    For letters the whole query is the pinyin phrase; for characters, the pairs and the substring (a
+    lower bound of the search, which also matches former names and letters written in a name)."""
+    size = sample_size()
+    if size < MIN_SAMPLE:
+        return size, 0, 0
+    key = (plan.pinyin, plan.tsquery, plan.variants, plan.pinyin_query, plan.pinyin_index_query)
+    counted = _memo.get(key)
+    if counted is None:
+        index, whole = _conditions(plan)
+        found = SearchSample.objects.using(router.db_for_read(Enterprise)).filter(index)
+        ids = found.values("pk")[:INDEX_HITS_MAX]
+        counts = (
+            SearchSample.objects.using(router.db_for_read(Enterprise))
+            .filter(pk__in=ids)
+            .aggregate(index=Count("pk"), whole=Count("pk", filter=whole))
+        )
+        counted = (size, counts["index"], counts["whole"])
         if len(_memo) >= _MEMO_MAX:
             _memo.clear()
-        _memo[key] = found
-    return found
+        _memo[key] = counted
+    return counted

@@ -465,15 +465,24 @@ def _index_share(plan: search.SearchPlan) -> float:
 
 
 def _sampled_more(plan: search.SearchPlan, names: float) -> bool:
-    """``_known_more`` for a query of several lexemes, whose share no statistic gives: when the index
-    would build a bitmap of more names than a page read first found costs, the search sample tells
-    whether the query is in that many (``registry.search_sample``)."""
+    """``_known_more`` for a query of several lexemes, whose share no statistic gives, from the search
+    sample (``registry.search_sample``). The index would build a bitmap of share_index × names
+    entries; reading the table finds a page after 21 / share_query rows. The table is the cheaper way
+    when share_query ≥ FIRST_FOUND_BREAK_EVEN / (share_index × names) (for one lexeme the two shares
+    are one: sqrt(93 / names) again), both as counted in the sample; and "more than" SEARCH_LIMIT must
+    hold beyond doubt (``search_sample.share_at_least``)."""
     if plan.known_share or names <= 0.0 or plan.kind != "name":
         return False
-    share = _first_found_share(names)
-    if share >= 1.0 or _index_share(plan) < share:
+    least = KNOWN_MORE_FACTOR * SEARCH_LIMIT / names
+    # The query's share is at most the index's: from the statistics, can the index's be large enough?
+    if least >= 1.0 or _index_share(plan) < _first_found_share(names):
         return False
-    return search_sample.sample_says_more(plan, share)
+    size, index_hits, whole_hits = search_sample.sample_counts(plan)
+    if search_sample.share_at_least(whole_hits, size) < least:
+        return False
+    # A count of a few dozen is off by a sixth or so: either way costs about the same there, and a
+    # share far below the line is beyond doubt (it would have to be SIGMAS off and more).
+    return whole_hits / size >= FIRST_FOUND_BREAK_EVEN / (index_hits / size * names)
 
 
 def _former_matches(ids: list[int], variants: tuple[str, ...]) -> dict[int, str]:

@@ -25,15 +25,13 @@ def fresh_estimates():
     search_sample.forget()
 
 
-def test_hits_needed_clear_the_share_by_two_standard_deviations():
-    # 0.3% of 20,000 names is 60 expected; 78 hits are 60 plus two standard deviations of 78.
-    assert search_sample.hits_needed(0.003, 20_000) == 78
-    assert search_sample.hits_needed(0.01, 20_000) == 231
-    needed = search_sample.hits_needed(0.003, 20_000)
-    assert needed - 2 * needed**0.5 >= 0.003 * 20_000 > (needed - 1) - 2 * (needed - 1) ** 0.5
-    assert search_sample.hits_needed(0.003, 999) is None  # too small a sample to tell
-    assert search_sample.hits_needed(0.0, 20_000) is None and search_sample.hits_needed(1.0, 20_000) is None
-    assert search_sample.hits_needed(0.99, 1_000) is None  # more hits than names drawn
+def test_a_count_in_the_sample_shows_a_share_two_standard_deviations_below_it():
+    # 78 of 20,000 names drawn: 0.39% of them, and at least 0.30% of all names with near certainty.
+    assert search_sample.share_at_least(78, 20_000) == pytest.approx((78 - 2 * 78**0.5) / 20_000)
+    assert 0.0030 < search_sample.share_at_least(78, 20_000) < 0.0031
+    assert search_sample.share_at_least(4, 20_000) == 0.0  # as likely none at all
+    assert search_sample.share_at_least(0, 20_000) == 0.0
+    assert search_sample.share_at_least(500, 999) == 0.0  # too small a sample to tell
 
 
 def test_refresh_draws_names_at_random_and_replaces_the_last_sample():
@@ -116,7 +114,7 @@ def test_a_small_bitmap_is_read_from_the_index_without_asking_the_sample(phrase_
     def refuse(*args, **kwargs):
         raise AssertionError("the sample was read")
 
-    monkeypatch.setattr(search_sample, "sample_matches", refuse)
+    monkeypatch.setattr(search_sample, "sample_counts", refuse)
     page = registry_selectors.enterprise_search_page(query="智远达")
     assert page.count == 40 and not page.is_capped
 
@@ -140,3 +138,35 @@ def test_a_lexeme_the_statistics_did_not_measure_counts_as_in_fewer_names_than_t
     assert shares["鞋业"] == pytest.approx(5 / 35) and "鞋業" not in shares
     assert registry_selectors._index_share(plan_query("鞋業", common=shares)) == pytest.approx(5 / 35 + floor)
     assert registry_selectors._index_share(plan_query("科技有", common=shares)) <= shares["科技"]
+
+
+def test_the_table_is_read_when_a_page_found_in_it_costs_less_than_the_indexs_bitmap(
+    phrase_registry, monkeypatch
+):
+    """The index's bitmap holds share_index × names entries; reading the table finds a page after
+    21 / share_query rows. At 10 M names, a phrase in 0.125% of the sample whose index lexeme is in 1.8%
+    (``zhoushixin``, 49 ms from the index) is read in the table, though under sqrt(93 / names)."""
+    monkeypatch.setattr(registry_selectors, "_names_estimate", 10_000_000.0)
+    plan = registry_selectors.enterprise_search_plan("zhiyuanda")
+    counts = {"now": (20_000, 368, 25)}
+    monkeypatch.setattr(search_sample, "sample_counts", lambda plan: counts["now"])
+    assert registry_selectors._sampled_more(plan, 10_000_000.0)
+    counts["now"] = (20_000, 100, 30)  # index 0.5%, phrase 0.15%: the bitmap of 50,000 costs less
+    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    counts["now"] = (20_000, 40, 40)  # a small bitmap: the index
+    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    counts["now"] = (20_000, 368, 12)  # cheaper in the table, but as likely in 0.025%: not sure of 201
+    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    counts["now"] = (20_000, 2_000, 60)  # 0.3% of 1,000 names: not sure of "more than" 200
+    assert not registry_selectors._sampled_more(plan, 1_000.0)
+    counts["now"] = (search_sample.MIN_SAMPLE - 1, 9, 9)  # a sample too small to tell
+    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+
+
+def test_the_sample_counts_what_the_index_finds_and_what_matches_the_whole_query(phrase_registry):
+    # 智远 is in all 60 names of the sample, the phrase 智远达 in 40 of them.
+    for query in ("智远达", "zhiyuanda"):
+        plan = registry_selectors.enterprise_search_plan(query)
+        assert search_sample.sample_counts(plan) == (60, 60, 40)
+    # 智远恒: the index is asked for 远恒 (智远 is common), in none of them.
+    assert search_sample.sample_counts(registry_selectors.enterprise_search_plan("智远恒")) == (60, 0, 0)

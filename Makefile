@@ -58,6 +58,7 @@ bench-1m bench-10m: install
 	@command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) \
 		|| { echo "wrk is needed for the HTTP benchmarks: apt-get install wrk"; exit 1; }
 	$(PY) -m bench.bench_scale all --size $(subst bench-,,$@)
+	$(PY) -m bench.bench_search_sample --db credit_registry_$(subst bench-,,$@)_bench
 	$(PY) -m bench.bench_export --reuse credit_registry_$(subst bench-,,$@)_bench
 	$(PY) -m bench.bench_annual_reports --enterprises $(if $(filter bench-10m,$@),10000000,1000000)
 

@@ -181,8 +181,10 @@ class SearchSample(models.Model):
         verbose_name = _("search sample")
         verbose_name_plural = _("search sample")
         indexes = [
-            GinIndex(name="search_sample_bigrams", fields=["search_vector"]),
-            GinIndex(name="search_sample_pinyin", fields=["search_pinyin"]),
+            # Written whole once a night, read by every search that estimates: entries go into the
+            # index at once, not into a pending list every read would scan (fastupdate).
+            GinIndex(name="search_sample_bigrams", fields=["search_vector"], fastupdate=False),
+            GinIndex(name="search_sample_pinyin", fields=["search_pinyin"], fastupdate=False),
         ]
 
     def __str__(self) -> str:

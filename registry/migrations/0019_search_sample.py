@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'search sample',
                 'verbose_name_plural': 'search sample',
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='search_sample_bigrams'), django.contrib.postgres.indexes.GinIndex(fields=['search_pinyin'], name='search_sample_pinyin')],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['search_vector'], name='search_sample_bigrams'), django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['search_pinyin'], name='search_sample_pinyin')],
             },
         ),
     ]

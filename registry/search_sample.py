@@ -47,7 +47,7 @@ def search_sample_refresh(*, size: int | None = None) -> int:
     number drawn.
 
     The table's pages are sampled (``TABLESAMPLE SYSTEM``, about three times the rows wanted, read at
-    random pages rather than the whole table: about a second at 10 M enterprises), then ``size`` of
+    random pages rather than the whole table: 1.5 to 5.5 s at 10 M enterprises), then ``size`` of
     their rows at random."""
     size = settings.SEARCH_SAMPLE_SIZE if size is None else size
     if size < 0:

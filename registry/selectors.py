@@ -6,10 +6,14 @@ import math
 import time
 from dataclasses import dataclass, replace
 
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connections, router
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -19,7 +23,8 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Least, Length, NullIf, StrIndex
+from django.db.models.functions import Cast, Coalesce, Least, Length, NullIf, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -30,9 +35,6 @@ from .choices import DivisionLevel, EnterpriseStatus, EntityType
 from .compiled import QueryShapes, slot
 from .models import Agency, Division, Enterprise, EnterpriseFormerName
 from .reference_cache import reference_memo
-from .search_sql import contains_any as _contains_any
-from .search_sql import matches as _matches
-from .search_sql import matches_unindexed as _matches_unindexed
 
 _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
 # Each way of matching (bigrams, former names, prefix, code prefix) contributes at most this many
@@ -137,6 +139,36 @@ def common_pinyin() -> dict[str, float]:
     lexemes = search.Shares(_common_elements("search_pinyin"))
     _common_pinyin_cache = (now, lexemes)
     return lexemes
+
+
+class _Matches(Func):
+    """``vector @@ query`` with a query written as tsquery text (lexemes quoted, never parsed)."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _matches(field: str, tsquery: str) -> _Matches:
+    return _Matches(F(field), Cast(Value(tsquery), output_field=SearchQueryField()))
+
+
+def _matches_unindexed(field: str, tsquery: str) -> Func:
+    """The same test as a function call, which the planner never turns into an index condition: a
+    re-check of the rows the index found (phrases, common lexemes left out of the index query)."""
+    return Func(
+        F(field),
+        Cast(Value(tsquery), output_field=SearchQueryField()),
+        function="ts_match_vq",
+        output_field=BooleanField(),
+    )
+
+
+def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
+    q = Q()
+    for variant in variants:
+        q |= Q(GreaterThan(StrIndex(field, Value(variant)), 0))
+    return q
 
 
 def _by_former_name(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import JSONParser
@@ -195,7 +194,10 @@ class USCCExplainView(APIView):
         parameters=[
             OpenApiParameter(
                 "code",
-                OpenApiTypes.STR,
+                # The view refuses more than 64 characters (code points), so
+                # the schema says so: a partner's generated client must not
+                # send a longer one and expect a 200.
+                {"type": "string", "maxLength": 64},
                 OpenApiParameter.PATH,
                 description="A code as typed: any case, spaces and hyphens allowed.",
             )

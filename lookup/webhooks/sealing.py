@@ -5,7 +5,7 @@ them. A webhook secret is different: the registry signs every delivery with it (
 must be read back. It is therefore encrypted under a key that is not in the database —
 ``WEBHOOK_SECRET_KEYS`` (base64 of 32 bytes; the first seals, every one opens, so keys can be
 rotated), or without it a key derived from ``SECRET_KEY`` — the way the backups seal the signing
-keys (``registry/backup.py``). A database dump or backup alone does not reveal any secret.
+keys (``registry/backup/keys.py``). A database dump or backup alone does not reveal any secret.
 
 A sealed value is ``v1.<key id>.<nonce>.<ciphertext>`` (base64url); the key id is the start of the
 key's SHA-256, so the right key is found without trying each.

@@ -41,7 +41,10 @@ COLUMNS = {"zh-hans": "body_zh", "en": "body_en"}
 # another format, and no profile written by an older one is shown.
 _SOURCES = (
     "lookup/jinja2/lookup/credit_body.html",
-    "lookup/credit_page.py",
+    "lookup/credit_page/__init__.py",
+    "lookup/credit_page/query.py",
+    "lookup/credit_page/page.py",
+    "lookup/credit_page/body.py",
     "lookup/masking.py",
     "lookup/profiles.py",
     "config/jinja2.py",

@@ -97,7 +97,8 @@ TEMPLATES = [
         },
     },
     {
-        # The hot-path templates only (``<app>/jinja2/``): the credit page's body (lookup/credit_page.py).
+        # The hot-path templates only (``<app>/jinja2/``): the credit page's body
+        # (lookup/credit_page/body.py).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
         "DIRS": [],
@@ -120,7 +121,7 @@ DATABASES["default"].setdefault("TEST", {})
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # Server-side prepared statements, for the few statements that ask for them (the credit page's one
-# query, lookup/credit_page.py; Django's own cursors bind on the client and never prepare). Set
+# query, lookup/credit_page/query.py; Django's own cursors bind on the client and never prepare). Set
 # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep them (PgBouncer in
 # transaction mode before 1.21): those statements are then planned on every run.
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):

@@ -1,4 +1,4 @@
-"""The credit page's first view (lookup/credit_page.py): one query, the frame kept per language,
+"""The credit page's first view (lookup/credit_page/): one query, the frame kept per language,
 the Jinja2 body translated when compiled, and no page kept that a change overtook."""
 
 from __future__ import annotations

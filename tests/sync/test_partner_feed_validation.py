@@ -14,6 +14,7 @@ from sanctions.records import services as record_services
 from sanctions.remedies import objections
 from sanctions.sync import services as sync
 from sanctions.sync.keys import key_unseal
+from sanctions.sync.services import event_import
 from tests.factories import EnterpriseFactory
 from tests.sanctions.payloads import penalty_data
 from tests.sync.feeds import AGENCY, FIRM, FakeFeed, credit_page, enterprise_event, record_event
@@ -168,7 +169,7 @@ def test_a_failure_mid_sync_loses_and_doubles_nothing_when_run_again(registry_ad
     events = [enterprise_event()] + [
         record_event(document_number=f"浙市监罚〔2026〕6{n}号") for n in range(6)
     ]
-    real_apply, calls = sync._apply, []
+    real_apply, calls = event_import._apply, []
 
     def failing(partner, event):
         calls.append(event)
@@ -178,13 +179,13 @@ def test_a_failure_mid_sync_loses_and_doubles_nothing_when_run_again(registry_ad
 
     with FakeFeed(events) as feed:
         partner = follow(feed, registry_admin)
-        monkeypatch.setattr(sync, "_apply", failing)
+        monkeypatch.setattr(event_import, "_apply", failing)
         with pytest.raises(OperationalError):
             sync.partner_sync(partner=partner, limit=2)
         partner.refresh_from_db()
         assert (partner.last_status, partner.events_imported) == ("error", 3)
         assert CreditRecord.objects.count() == 2
-        monkeypatch.setattr(sync, "_apply", real_apply)
+        monkeypatch.setattr(event_import, "_apply", real_apply)
         sync.partner_sync(partner=partner, limit=2)
     assert sorted(CreditRecord.objects.values_list("document_number", flat=True)) == sorted(
         f"浙市监罚〔2026〕6{n}号" for n in range(6)

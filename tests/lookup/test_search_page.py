@@ -7,6 +7,7 @@ import pytest
 from registry import selectors as registry_selectors
 from registry.models import Enterprise
 from registry.search import search_fields
+from registry.selectors import column_stats
 from tests.factories import EnterpriseFactory, enterprise_code
 
 pytestmark = [pytest.mark.django_db]
@@ -15,8 +16,8 @@ pytestmark = [pytest.mark.django_db]
 @pytest.fixture(autouse=True)
 def known_common_pairs(monkeypatch):
     """The column statistics are read once per ten minutes: fixed here so query counts are exact."""
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {}))
-    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("inf"), {}))
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {}))
+    monkeypatch.setattr(column_stats, "_common_pinyin_cache", (float("inf"), {}))
 
 
 @pytest.fixture(autouse=True)
@@ -303,8 +304,8 @@ def test_a_word_the_statistics_find_in_most_names_is_more_than_the_limit_without
     _many(25)
     _many(3, name="宁波港口{n}物流有限公司", division="330203")
     # The column statistics of a registry of a million names, where 科技 is in one name in ten.
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.1}))
-    monkeypatch.setattr(registry_selectors, "_names_estimate", 1_000_000.0)
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"科技": 0.1}))
+    monkeypatch.setattr(column_stats, "_names_estimate", 1_000_000.0)
     page(client, q="港口")
     with django_assert_num_queries(2):  # the page with its number, the standings
         content = page(client, q="科技")

@@ -20,7 +20,7 @@ from registry.models import Enterprise
 from registry.pinyin import name_readings
 from registry.search import highlight, normalize, plan_query, search_fields
 from registry.seeding import enterprises_seed_synthetic
-from registry.selectors import enterprise_code_suggestions, enterprise_list
+from registry.selectors import column_stats, enterprise_code_suggestions, enterprise_list
 from tests.factories import EnterpriseFactory, enterprise_code
 
 pytestmark = [pytest.mark.django_db]
@@ -70,8 +70,8 @@ def planned_registry(transactional_db, registry_admin, monkeypatch):
     EnterpriseFactory(name="深圳市腾达科技有限公司")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE registry_enterprise, registry_enterpriseformername")
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("-inf"), {}))
-    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("-inf"), {}))
+    monkeypatch.setattr(column_stats, "_common_cache", (float("-inf"), {}))
+    monkeypatch.setattr(column_stats, "_common_pinyin_cache", (float("-inf"), {}))
     yield
     # The flush empties the tables (and TRUNCATE forgets their size) but not the column statistics:
     # leave none for later tests' common pairs (a superuser's right; otherwise they stay, harmless).
@@ -335,9 +335,7 @@ def test_pinyin_of_any_run_of_generated_names(generated):
 
 
 def test_common_pinyin_lexemes_are_left_out_of_the_index_query_but_matches_stay_exact(monkeypatch):
-    monkeypatch.setattr(
-        registry_selectors, "_common_pinyin_cache", (float("inf"), {"~yxg": 0.9, "~xgs": 0.9})
-    )
+    monkeypatch.setattr(column_stats, "_common_pinyin_cache", (float("inf"), {"~yxg": 0.9, "~xgs": 0.9}))
     EnterpriseFactory(name="杭州腾达科技有限公司")
     EnterpriseFactory(name="杭州科技腾达有限公司")
     plan = registry_selectors.enterprise_search_plan("kjyxgs")
@@ -408,7 +406,7 @@ def test_one_character_finds_nothing_and_blank_lists_all():
 
 
 def test_common_pairs_are_left_out_of_the_index_query_but_matches_stay_exact(monkeypatch):
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.05}))
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"科技": 0.05}))
     EnterpriseFactory(name="杭州恒达科技有限公司")
     EnterpriseFactory(name="杭州科技恒达有限公司")
     plan = registry_selectors.enterprise_search_plan("恒达科技有限")
@@ -584,9 +582,9 @@ def test_a_code_prefix_is_exactly_the_codes_beginning_with_it():
 def test_a_known_common_pair_is_read_without_the_index_and_only_as_far_as_the_page(monkeypatch):
     for n in range(30):
         EnterpriseFactory(name=f"杭州恒{n}科技有限公司")
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"科技": 0.1}))
-    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("inf"), {"ke-ji": 0.1}))
-    monkeypatch.setattr(registry_selectors, "_names_estimate", 1_000_000.0)
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"科技": 0.1}))
+    monkeypatch.setattr(column_stats, "_common_pinyin_cache", (float("inf"), {"ke-ji": 0.1}))
+    monkeypatch.setattr(column_stats, "_names_estimate", 1_000_000.0)
     assert plan_query("科技", common={"科技": 0.1}).known_share == 0.1
     assert plan_query("科技有", common={"科技": 0.1}).known_share == 0.0  # three characters: not known
     assert plan_query("有限", common={}).known_share == 0.0  # the share assumed without statistics
@@ -600,7 +598,7 @@ def test_a_known_common_pair_is_read_without_the_index_and_only_as_far_as_the_pa
             Enterprise.objects.values_list("uscc", flat=True)
         )  # (here only 30 such names: the rest of them)
     # With the statistics of a registry too small to be sure, it is counted.
-    monkeypatch.setattr(registry_selectors, "_names_estimate", 1000.0)
+    monkeypatch.setattr(column_stats, "_names_estimate", 1000.0)
     assert registry_selectors.enterprise_search_page(query="科技").count == 30
 
 

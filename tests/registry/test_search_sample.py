@@ -13,6 +13,7 @@ from registry import search_sample
 from registry import selectors as registry_selectors
 from registry.models import Enterprise, SearchSample
 from registry.search import plan_query
+from registry.selectors import column_stats
 from tests.factories import EnterpriseFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -77,9 +78,9 @@ def phrase_registry(monkeypatch):
     assert search_sample.search_sample_refresh() == 60
     pairs = {"智远": 0.6, "远达": 0.6}
     pinyin = {"zhi-yuan": 0.6, "yuan-da": 0.6}
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), pairs))
-    monkeypatch.setattr(registry_selectors, "_common_pinyin_cache", (float("inf"), pinyin))
-    monkeypatch.setattr(registry_selectors, "_names_estimate", 1_000_000.0)
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), pairs))
+    monkeypatch.setattr(column_stats, "_common_pinyin_cache", (float("inf"), pinyin))
+    monkeypatch.setattr(column_stats, "_names_estimate", 1_000_000.0)
 
 
 @pytest.mark.parametrize("query", ["智远达", "zhiyuanda", "zhi yuan da"])
@@ -109,7 +110,7 @@ def test_a_phrase_rare_in_the_sample_is_read_from_the_index_and_counted(phrase_r
 def test_a_small_bitmap_is_read_from_the_index_without_asking_the_sample(phrase_registry, monkeypatch):
     """When the rarest lexeme asked of the index is in fewer names than the first-found share, the
     index's bitmap is the cheaper way, and the sample is not read."""
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), {"智远": 0.005, "远达": 0.6}))
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"智远": 0.005, "远达": 0.6}))
 
     def refuse(*args, **kwargs):
         raise AssertionError("the sample was read")
@@ -130,8 +131,8 @@ def test_a_lexeme_the_statistics_did_not_measure_counts_as_in_fewer_names_than_t
         cursor.execute("ANALYZE registry_enterprise")
     shares = registry_selectors._common_elements("search_vector")
     assert shares["科技"] > 0.5
-    assert registry_selectors._unmeasured["search_vector"] == pytest.approx(min(shares.values()))
-    monkeypatch.setattr(registry_selectors, "_common_cache", (float("inf"), shares))
+    assert column_stats._unmeasured["search_vector"] == pytest.approx(min(shares.values()))
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), shares))
     floor = min(shares.values())
     assert registry_selectors._index_share(plan_query("不存在", common=shares)) == pytest.approx(floor)
     # Two alternatives add up: 鞋业 (Simplified, measured) and 鞋業 (Traditional, in no name).
@@ -146,7 +147,7 @@ def test_the_table_is_read_when_a_page_found_in_it_costs_less_than_the_indexs_bi
     """The index's bitmap holds share_index × names entries; reading the table finds a page after
     21 / share_query rows. At 10 M names, a phrase in 0.125% of the sample whose index lexeme is in 1.8%
     (``zhoushixin``, 49 ms from the index) is read in the table, though under sqrt(93 / names)."""
-    monkeypatch.setattr(registry_selectors, "_names_estimate", 10_000_000.0)
+    monkeypatch.setattr(column_stats, "_names_estimate", 10_000_000.0)
     plan = registry_selectors.enterprise_search_plan("zhiyuanda")
     counts = {"now": (20_000, 368, 25)}
     monkeypatch.setattr(search_sample, "sample_counts", lambda plan: counts["now"])

@@ -1,0 +1,59 @@
+"""Reads of the registry. Views and the API ask here; nothing else builds these querysets.
+
+``enterprises`` (an enterprise by its code), ``search_list`` (the search as a queryset),
+``search_page`` (a page of results with their number), ``column_stats`` (the column statistics the
+search reads), ``reference`` (divisions and agencies).
+"""
+
+from .column_stats import _common_elements, common_pairs, common_pinyin, names_estimate
+from .enterprises import enterprise_code_suggestions, enterprise_get, enterprise_in_path
+from .reference import (
+    _division_cached,
+    agency_get,
+    agency_list,
+    division_choices,
+    division_describe,
+    division_list,
+)
+from .search_list import FORMER_RANK, SEARCH_LIMIT, enterprise_list, enterprise_search_plan
+from .search_page import (
+    FIRST_FOUND_BREAK_EVEN,
+    KNOWN_MORE_FACTOR,
+    SearchHit,
+    SearchPage,
+    _index_share,
+    _known_more,
+    _sampled_more,
+    enterprise_search_page,
+)
+
+# The private helpers are here for the code that imported them from the module this package was.
+# Module state (the statistics' caches, ``_names_estimate``, ``_unmeasured``) lives in
+# ``column_stats`` only: read it and patch it there.
+__all__ = [
+    "FIRST_FOUND_BREAK_EVEN",
+    "FORMER_RANK",
+    "KNOWN_MORE_FACTOR",
+    "SEARCH_LIMIT",
+    "SearchHit",
+    "SearchPage",
+    "_common_elements",
+    "_division_cached",
+    "_index_share",
+    "_known_more",
+    "_sampled_more",
+    "agency_get",
+    "agency_list",
+    "common_pairs",
+    "common_pinyin",
+    "division_choices",
+    "division_describe",
+    "division_list",
+    "enterprise_code_suggestions",
+    "enterprise_get",
+    "enterprise_in_path",
+    "enterprise_list",
+    "enterprise_search_page",
+    "enterprise_search_plan",
+    "names_estimate",
+]

@@ -1,0 +1,230 @@
+"""The search as a queryset: ``enterprise_list``, every enterprise matching a code, a name, part of
+one, a former name or pinyin, best first (the plan of a query is ``registry.search``'s)."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchQueryField
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Least, Length, NullIf, StrIndex
+from django.db.models.lookups import GreaterThan
+
+from .. import search
+from .. import uscc as uscc_codes
+from ..choices import EnterpriseStatus
+from ..models import Enterprise, EnterpriseFormerName
+from .column_stats import common_pairs, common_pinyin
+
+_INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
+# Each way of matching (bigrams, former names, prefix, code prefix) contributes at most this many
+# rows plus one: a result list is never counted past it, whatever the query ("more than N"). Every
+# row of it is a heap visit, so it bounds the time of the commonest words (bench_search).
+SEARCH_LIMIT = 200
+# The rank of a result matched by a former name only (0: the exact name, 1: its start, 2: within it).
+FORMER_RANK = 3
+
+
+class _Matches(Func):
+    """``vector @@ query`` with a query written as tsquery text (lexemes quoted, never parsed)."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _matches(field: str, tsquery: str) -> _Matches:
+    return _Matches(F(field), Cast(Value(tsquery), output_field=SearchQueryField()))
+
+
+def _matches_unindexed(field: str, tsquery: str) -> Func:
+    """The same test as a function call, which the planner never turns into an index condition: a
+    re-check of the rows the index found (phrases, common lexemes left out of the index query)."""
+    return Func(
+        F(field),
+        Cast(Value(tsquery), output_field=SearchQueryField()),
+        function="ts_match_vq",
+        output_field=BooleanField(),
+    )
+
+
+def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
+    q = Q()
+    for variant in variants:
+        q |= Q(GreaterThan(StrIndex(field, Value(variant)), 0))
+    return q
+
+
+def _by_former_name(
+    probe: QuerySet[Enterprise], tsquery: str, variants: tuple[str, ...]
+) -> QuerySet[Enterprise]:
+    """The enterprises with a former name that matches the query and holds one of its variants: both
+    tests in one ``filter``, so that they are of the same former name, one join (two ``filter`` calls
+    on a many-valued relation would join it twice, each test to a former name of its own)."""
+    return probe.filter(
+        _matches("former_names__search_vector", tsquery), _contains_any("former_names__search_name", variants)
+    )
+
+
+def _exact_names(variants: tuple[str, ...]) -> list[str]:
+    return [variant + form for variant in variants for form in ("", *search.LEGAL_FORMS)]
+
+
+def enterprise_search_plan(query: str) -> search.SearchPlan:
+    """How a query will be searched (see ``registry.search.plan_query``)."""
+    text = " ".join((query or "").split())
+    code = uscc_codes.compact(text)
+    if not text or search.looks_like_code(code):
+        return search.plan_query(text)
+    return search.plan_query(text, common=common_pairs(), common_pinyin=common_pinyin())
+
+
+def enterprise_list(
+    *, query: str = "", base: QuerySet[Enterprise] | None = None, limit: int = SEARCH_LIMIT
+) -> QuerySet[Enterprise]:
+    """Enterprises matching a code (whole or its start), a name, part of one, a former name or pinyin.
+
+    Best first: active before revoked or deregistered, then the exact name (legal form aside), names
+    that begin with the query, names that contain it (earlier and shorter first), former names.
+    Filters belong in ``base``: each way of matching stops after ``limit + 1`` rows of it.
+    """
+    qs = Enterprise.objects.all() if base is None else base
+    return _planned_list(enterprise_search_plan(query), qs, limit)
+
+
+def _code_upper(code: str) -> str:
+    """The highest code starting with ``code``: codes are 18 characters of 0-9 and A-Z."""
+    return code.ljust(uscc_codes.LENGTH, "Z")
+
+
+def _planned_list(
+    plan: search.SearchPlan,
+    qs: QuerySet[Enterprise],
+    limit: int,
+    *,
+    code_upper: str | None = None,
+    found_limit: int | None = None,
+) -> QuerySet[Enterprise]:
+    """``enterprise_list`` for a plan made already (or made of slots, ``enterprise_search_page``).
+
+    ``found_limit``: the names holding the query anywhere (its pairs, or its pinyin) are read in the
+    table's order, without the index, and only this many plus one: for a query the statistics say
+    most names match (``enterprise_search_page``), the first few found are as good as any, and
+    reading the index for them would mean reading every match."""
+    # The search documents stay in the database: a page of results never reads them.
+    qs = qs.defer("search_vector", "search_pinyin")
+    if plan.kind == "empty":
+        return qs.order_by("uscc")
+    if plan.kind == "too_short":
+        return qs.none()
+    probe = qs.order_by()
+    if plan.kind == "code":
+        if plan.is_whole_code:
+            return qs.filter(uscc=plan.code)
+        if len(plan.code) > uscc_codes.LENGTH:
+            return qs.none()
+        # A range on the unique index. Between a prefix and the prefix followed by Zs lie exactly the
+        # codes that begin with it (18 characters of 0-9 and A-Z, in any collation). A LIKE beside it
+        # would be exact too, but the planner multiplies the two estimates, expects a few hundred
+        # rows where there are 20,000 (a province's prefix) and sorts them all instead of reading the
+        # first 201 in the index's order: 80 ms instead of 1.
+        upper = code_upper or _code_upper(plan.code)
+        prefix = probe.filter(uscc__gte=plan.code, uscc__lte=upper).order_by("uscc")
+        return qs.filter(pk__in=prefix.values("pk")[: limit + 1]).order_by("uscc")
+    inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
+    if plan.pinyin:
+        return _pinyin_list(qs, probe, plan, limit, inactive, found_limit)
+    if found_limit is None:
+        by_name = probe.filter(_matches("search_vector", plan.tsquery))
+    else:
+        by_name = probe.filter(_matches_unindexed("search_vector", plan.tsquery))
+    variants = plan.variants
+    by_former = _by_former_name(probe, plan.tsquery, variants)
+    exact = _exact_names(variants)
+    by_name = by_name.filter(_contains_any("search_name", variants))
+    starts = Q()
+    for variant in variants:
+        starts |= Q(search_name__startswith=variant)
+    by_prefix = probe.filter(starts)
+    by_exact = probe.filter(search_name__in=exact)
+    found = by_exact.values("pk")[: limit + 1].union(
+        by_prefix.values("pk")[: limit + 1],
+        by_name.values("pk")[: (limit if found_limit is None else found_limit) + 1],
+        by_former.values("pk")[: limit + 1],
+        all=True,
+    )
+    former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk")).filter(
+        _contains_any("search_name", variants)
+    )
+    positions = [NullIf(StrIndex("search_name", Value(v)), 0) for v in variants]
+    position = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(999))
+    return (
+        qs.filter(pk__in=found)
+        .annotate(
+            inactive=inactive,
+            rank=Case(
+                When(search_name__in=exact, then=Value(0)),
+                When(starts, then=Value(1)),
+                When(_contains_any("search_name", variants), then=Value(2)),
+                default=Value(FORMER_RANK),
+                output_field=IntegerField(),
+            ),
+            position=position,
+            name_length=Length("search_name"),
+            former_match=Subquery(former.order_by("-used_until", "name").values("name")[:1]),
+        )
+        .order_by("inactive", "rank", "position", "name_length", "name", "uscc")
+    )
+
+
+def _pinyin_list(
+    qs: QuerySet[Enterprise],
+    probe: QuerySet[Enterprise],
+    plan: search.SearchPlan,
+    limit: int,
+    inactive: Case,
+    found_limit: int | None = None,
+) -> QuerySet[Enterprise]:
+    """Letters: pinyin syllables or initials of any run of the name, or the letters written in it.
+
+    Best first: active before inactive, then names that begin with the syllables (or the letters),
+    names that hold them elsewhere, names that begin with the initials, the rest; shorter first.
+    """
+    parts = []
+    if plan.pinyin_query and found_limit is not None:
+        by_pinyin = probe.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
+        parts.append(by_pinyin.values("pk")[: found_limit + 1])
+    elif plan.pinyin_query:
+        by_pinyin = probe.filter(_matches("search_pinyin", plan.pinyin_index_query))
+        if plan.pinyin_index_query != plan.pinyin_query:
+            by_pinyin = by_pinyin.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
+        parts.append(by_pinyin.values("pk")[: limit + 1])
+    letters = _contains_any("search_name", plan.variants)
+    parts.append(
+        probe.filter(_matches("search_vector", plan.tsquery)).filter(letters).values("pk")[: limit + 1]
+    )
+    parts.append(_by_former_name(probe, plan.tsquery, plan.variants).values("pk")[: limit + 1])
+    found = parts[0].union(*parts[1:], all=True)
+    # The first matching level wins: the levels are in ascending order.
+    levels = [(0, Q(search_name__startswith=plan.variants[0])), (1, letters)]
+    levels += [(level, _matches("search_pinyin", tsquery)) for level, tsquery in plan.pinyin_ranks]
+    ranks = [When(condition, then=Value(level)) for level, condition in sorted(levels, key=lambda x: x[0])]
+    return (
+        qs.filter(pk__in=found)
+        .annotate(
+            inactive=inactive,
+            rank=Case(*ranks, default=Value(3), output_field=IntegerField()),
+            name_length=Length("search_name"),
+        )
+        .order_by("inactive", "rank", "name_length", "name", "uscc")
+    )

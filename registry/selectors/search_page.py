@@ -1,0 +1,228 @@
+"""A page of search results with their number, in one query compiled once per shape of query
+(``enterprise_search_page``), and when a query is "more than" ``SEARCH_LIMIT`` without counting."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from django.db import router
+from django.db.models import Count, QuerySet, Window
+
+from .. import search, search_sample
+from .. import uscc as uscc_codes
+from ..choices import EnterpriseStatus, EntityType
+from ..compiled import QueryShapes, slot
+from ..models import Enterprise, EnterpriseFormerName
+from .column_stats import _unmeasured, common_pairs, common_pinyin, names_estimate
+from .search_list import (
+    FORMER_RANK,
+    SEARCH_LIMIT,
+    _code_upper,
+    _contains_any,
+    _planned_list,
+    enterprise_search_plan,
+)
+
+# A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
+KNOWN_MORE_FACTOR = 20
+# ... and its names are the first found in the table (no index) when that is the cheaper way to a
+# page: reading the table finds a page's 21 names after 21 / share of them, at about 1.5 µs each (a
+# scan with the tsquery and substring filters); the index builds a bitmap of share × names entries,
+# at about 0.34 µs each (64 ms for 188,502 at 10 M). The table is cheaper from a share of
+# sqrt(FIRST_FOUND_BREAK_EVEN / names): 1% at 1 M names, 0.3% at 10 M (docs/scaling.md, §3).
+FIRST_FOUND_BREAK_EVEN = 93.0
+
+
+@dataclass
+class SearchHit:
+    """One result of a search page: what the page and the API show of an enterprise."""
+
+    id: int
+    uscc: str
+    name: str
+    status: str
+    entity_type: str
+    division_code: str
+    rank: int | None = None
+    former_match: str | None = None  # the former name that matched, when one did
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def get_status_display(self) -> str:
+        return str(EnterpriseStatus(self.status).label)
+
+    def get_entity_type_display(self) -> str:
+        return str(EntityType(self.entity_type).label)
+
+
+@dataclass
+class SearchPage:
+    """A page of results, and their number: exact up to ``SEARCH_LIMIT``, past it only "more than"."""
+
+    hits: list[SearchHit]
+    number: int  # the page shown, 1 or more (the last one when a later page was asked for)
+    count: int  # the results found, ``SEARCH_LIMIT`` + 1 meaning more than ``SEARCH_LIMIT``
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > SEARCH_LIMIT
+
+
+_HIT_FIELDS = ("id", "uscc", "name", "status", "entity_type", "division_code")
+_page_queries = QueryShapes()
+
+
+def _slotted(plan: search.SearchPlan) -> tuple[tuple, search.SearchPlan, dict[str, object]]:
+    """The plan's shape, the plan with slots for its values, and the values."""
+    if plan.kind == "code":
+        values = {"code": plan.code, "upper": _code_upper(plan.code)}
+        return ("code",), replace(plan, code=slot("code")), values
+    values = {"tsquery": plan.tsquery} | {f"v{i}": v for i, v in enumerate(plan.variants)}
+    slotted = replace(
+        plan, tsquery=slot("tsquery"), variants=tuple(slot(f"v{i}") for i in range(len(plan.variants)))
+    )
+    if not plan.pinyin:
+        return ("name", len(plan.variants)), slotted, values
+    same = plan.pinyin_index_query == plan.pinyin_query
+    values |= {"pq": plan.pinyin_query, "pi": plan.pinyin_index_query}
+    values |= {f"r{i}": tsquery for i, (_, tsquery) in enumerate(plan.pinyin_ranks)}
+    slotted = replace(
+        slotted,
+        pinyin_query=slot("pq") if plan.pinyin_query else "",
+        pinyin_index_query=slot("pq") if same else slot("pi"),
+        pinyin_ranks=tuple((level, slot(f"r{i}")) for i, (level, _) in enumerate(plan.pinyin_ranks)),
+    )
+    shape = (
+        "pinyin",
+        len(plan.variants),
+        bool(plan.pinyin_query),
+        same,
+        tuple(lv for lv, _ in plan.pinyin_ranks),
+    )
+    return shape, slotted, values
+
+
+def enterprise_search_page(
+    *, query: str, number: int = 1, per_page: int = 20, plan: search.SearchPlan | None = None
+) -> SearchPage | None:
+    """A page of ``enterprise_list(query=query)`` with the number of results, in one query whose SQL is
+    compiled once per shape of query (``registry.compiled``); ``None`` for what it does not page (an
+    empty, too short or whole code, a code too long, letters Django would have escaped).
+
+    The number comes from a window over the candidates, which each way of matching bounds at
+    ``SEARCH_LIMIT + 1``: exact up to the limit, ``SEARCH_LIMIT + 1`` ("more than") past it. A query
+    the column statistics say is in many names (two characters or one pinyin lexeme counted in more
+    than ``KNOWN_MORE_FACTOR`` times ``SEARCH_LIMIT`` names: 有限, 公司, 科技, ``kj`` …) is "more than" at
+    once, and the names holding it anywhere are the first found in the table, only as many as the
+    page needs, instead of every match read from the index to keep 201 of them.
+    """
+    plan = plan or enterprise_search_plan(query)  # the caller's plan of the same query, when it has one
+    if plan.kind not in ("name", "code") or plan.is_whole_code or len(plan.code) > uscc_codes.LENGTH:
+        return None
+    shape, slotted, values = _slotted(plan)
+    using = router.db_for_read(Enterprise)
+    number = max(1, number)
+    # The former name a result matched is read for the page's rows matched by a former name only
+    # (``_former_matches``), not by a subquery run for every candidate the page was ranked among.
+    extra = ("rank",) if shape[0] == "name" else ()
+    known_more = _known_more(plan.known_share, names_estimate()) or _sampled_more(plan, names_estimate())
+
+    def fetch(page: int) -> list[tuple]:
+        offset = (page - 1) * per_page
+        found_limit = min(SEARCH_LIMIT, offset + per_page) if known_more else None
+
+        def build() -> QuerySet:
+            found = _planned_list(
+                slotted,
+                Enterprise.objects.all(),
+                SEARCH_LIMIT,
+                code_upper=slot("upper"),
+                found_limit=found_limit,
+            )
+            found = found.annotate(result_count=Window(Count("pk")))
+            return found.values_list(*_HIT_FIELDS, *extra, "result_count")[offset : offset + per_page]
+
+        return _page_queries.get((*shape, offset, per_page, found_limit), build, using).fetch(using, values)
+
+    try:
+        rows = fetch(number)
+        if not rows and number > 1:
+            first = fetch(1)
+            last = -(-min(first[0][-1], SEARCH_LIMIT + 1) // per_page) if first else 1
+            number = max(1, last)
+            rows = fetch(number) if first else []
+    except ValueError:  # a value that cannot go into its slot: not a query a person types
+        return None
+    hits = [SearchHit(*row[: len(_HIT_FIELDS)], *row[len(_HIT_FIELDS) : -1]) for row in rows]
+    by_former = [hit.id for hit in hits if hit.rank == FORMER_RANK]
+    if by_former:
+        matches = _former_matches(by_former, plan.variants)
+        for hit in hits:
+            hit.former_match = matches.get(hit.id)
+    count = rows[0][-1] if rows else 0
+    if known_more and rows:
+        count = SEARCH_LIMIT + 1
+    return SearchPage(hits=hits, number=number, count=min(count, SEARCH_LIMIT + 1))
+
+
+def _known_more(share: float, names: float) -> bool:
+    """A query measured in this share of ``names`` is "more than" ``SEARCH_LIMIT`` without counting, and
+    its page is the first names found in the table rather than a bitmap of all of them from the index."""
+    if share <= 0.0 or names <= 0.0:
+        return False
+    return share * names >= KNOWN_MORE_FACTOR * SEARCH_LIMIT and share >= math.sqrt(
+        FIRST_FOUND_BREAK_EVEN / names
+    )
+
+
+def _first_found_share(names: float) -> float:
+    """The share of names from which a query's page is read first found in the table (``_known_more``)."""
+    return max(math.sqrt(FIRST_FOUND_BREAK_EVEN / names), KNOWN_MORE_FACTOR * SEARCH_LIMIT / names)
+
+
+def _index_share(plan: search.SearchPlan) -> float:
+    """At most how large a share of the names the index's bitmap for the plan holds: per alternative,
+    its rarest lexeme's share (measured, or below what the statistics measure), summed."""
+    column = "search_pinyin" if plan.pinyin else "search_vector"
+    shares = common_pinyin() if plan.pinyin else common_pairs()
+    unmeasured = _unmeasured.get(column, 0.0)
+    return sum(
+        min((shares.get(lexeme, unmeasured) for lexeme in group), default=0.0) for group in plan.index_lexemes
+    )
+
+
+def _sampled_more(plan: search.SearchPlan, names: float) -> bool:
+    """``_known_more`` for a query of several lexemes, whose share no statistic gives, from the search
+    sample (``registry.search_sample``). The index would build a bitmap of share_index × names
+    entries; reading the table finds a page after 21 / share_query rows. The table is the cheaper way
+    when share_query ≥ FIRST_FOUND_BREAK_EVEN / (share_index × names) (for one lexeme the two shares
+    are one: sqrt(93 / names) again), both as counted in the sample; and "more than" SEARCH_LIMIT must
+    hold beyond doubt (``search_sample.share_at_least``)."""
+    if plan.known_share or names <= 0.0 or plan.kind != "name":
+        return False
+    least = KNOWN_MORE_FACTOR * SEARCH_LIMIT / names
+    # The query's share is at most the index's: from the statistics, can the index's be large enough?
+    if least >= 1.0 or _index_share(plan) < _first_found_share(names):
+        return False
+    size, index_hits, whole_hits = search_sample.sample_counts(plan)
+    if search_sample.share_at_least(whole_hits, size) < least:
+        return False
+    # A count of a few dozen is off by a sixth or so: either way costs about the same there, and a
+    # share far below the line is beyond doubt (it would have to be SIGMAS off and more).
+    return whole_hits / size >= FIRST_FOUND_BREAK_EVEN / (index_hits / size * names)
+
+
+def _former_matches(ids: list[int], variants: tuple[str, ...]) -> dict[int, str]:
+    """For each of these enterprises, the former name holding one of ``variants`` that ``enterprise_list``
+    would name (``former_match``: the one used last, then by name), in one query."""
+    rows = (
+        EnterpriseFormerName.objects.filter(enterprise_id__in=ids)
+        .filter(_contains_any("search_name", variants))
+        .order_by("enterprise_id", "-used_until", "name")
+        .distinct("enterprise_id")
+        .values_list("enterprise_id", "name")
+    )
+    return dict(rows)

@@ -232,7 +232,7 @@ DESK = [
     # the agency's own roster: the administrator keeps none
     Endpoint("inspections:roster", "inspector", lists=lambda inspector: inspector.badge_number, admin=403),
     # webhooks (lookup/webhooks/views.py): any of the agency's staff manage its webhooks; the registry
-    # administrator manages every agency's (lookup.webhooks.services.can_manage_webhooks)
+    # administrator manages every agency's (lookup.webhooks.services.access.can_manage_webhooks)
     Endpoint("webhooks:list", "webhook", lists=link("webhooks:detail")),
     Endpoint("webhooks:detail", "webhook"),
     Endpoint("webhooks:pause", "webhook", method="post"),

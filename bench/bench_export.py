@@ -177,7 +177,7 @@ def main() -> None:
             "platform": platform.platform(),
             "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
         },
-        "what": "open_data_export (lookup/opendata/export.py) in a child process per run: all six datasets "
+        "what": "open_data_export (lookup/opendata/export/) in a child process per run: all six datasets "
         "as CSV and JSON Lines (gzip), the row digests, the signed manifest; the next day's run also "
         "merges the previous digests into the delta. Peak RSS and CPU time (user + system, all threads) "
         "of the child, from wait4.",

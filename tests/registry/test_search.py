@@ -13,7 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from registry import search, services
+from registry import search, services, uscc
 from registry import selectors as registry_selectors
 from registry.importing import enterprise_import
 from registry.models import Enterprise
@@ -454,7 +454,7 @@ def test_a_code_one_character_wrong_suggests_registered_neighbours_only():
     wrong = code[:12] + ("0" if code[12] != "0" else "1") + code[13:]
     neighbours = search.code_neighbours(wrong)
     assert code in neighbours and len(neighbours) > 1
-    assert all(search.uscc_codes.is_valid(n) for n in neighbours)
+    assert all(uscc.is_valid(n) for n in neighbours)
     assert [e.uscc for e in enterprise_code_suggestions(code=wrong)] == [code]
     # Another valid neighbour exists as a code but is not registered: never suggested.
     absent = next(n for n in neighbours if n != code)

@@ -313,7 +313,7 @@ def test_a_large_seed_rebuilds_the_name_indexes_exactly_as_they_were(registry_ad
 
     before = gin_indexes()
     assert len(before) >= 2  # the name trigrams and the search bigrams
-    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    monkeypatch.setattr(seeding.bulk, "BULK_REBUILD_THRESHOLD", 10)
     seeding.enterprises_seed_synthetic(count=30, actor=registry_admin)
     assert gin_indexes() == before
     from registry.models import Enterprise
@@ -336,7 +336,7 @@ def _gin_indexes() -> list[tuple[str, str]]:
 
 def test_a_large_seed_commits_in_parts_and_builds_the_name_indexes_once_after(registry_admin, monkeypatch):
     before = _gin_indexes()
-    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    monkeypatch.setattr(seeding.bulk, "BULK_REBUILD_THRESHOLD", 10)
     parts = []
 
     added = seeding.enterprises_seed_synthetic_up_to(
@@ -361,7 +361,7 @@ def test_a_large_seed_stopped_midway_keeps_its_parts_and_the_next_run_makes_only
     registry_admin, monkeypatch
 ):
     before = _gin_indexes()
-    monkeypatch.setattr(seeding, "BULK_REBUILD_THRESHOLD", 10)
+    monkeypatch.setattr(seeding.bulk, "BULK_REBUILD_THRESHOLD", 10)
     real = seeding.enterprises_seed_synthetic
     calls = {"n": 0}
 
@@ -371,13 +371,13 @@ def test_a_large_seed_stopped_midway_keeps_its_parts_and_the_next_run_makes_only
             raise RuntimeError("killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(seeding, "enterprises_seed_synthetic", dying)
+    monkeypatch.setattr(seeding.bulk, "enterprises_seed_synthetic", dying)
     with pytest.raises(RuntimeError):
         seeding.enterprises_seed_synthetic_up_to(total=250, actor=registry_admin, part_rows=100)
     assert seeding.synthetic_enterprises().count() == 100  # the first part committed
     assert _gin_indexes() == before  # built again after the failure, so the first part is searchable
 
-    monkeypatch.setattr(seeding, "enterprises_seed_synthetic", real)
+    monkeypatch.setattr(seeding.bulk, "enterprises_seed_synthetic", real)
     assert seeding.enterprises_seed_synthetic_up_to(total=250, actor=registry_admin, part_rows=100) == 150
     assert seeding.synthetic_enterprises().count() == 250
 

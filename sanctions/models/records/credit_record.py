@@ -1,3 +1,5 @@
+"""A credit record, one row per version, and its history (``RecordEvent``)."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,173 +10,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.choices import PublicitySystem
 from registry.models import Agency, Enterprise
 from sanctions.choices import (
     IdType,
-    ImportStatus,
     LicenceCategory,
     LicenceStatus,
     PartyCategory,
     RecordKind,
     RecordStatus,
     RegulatoryField,
-    RuleVerification,
     Severity,
     UsageScope,
 )
 from sanctions.models.bases import PartnerCopy
-
-
-class PenaltyCategory(models.Model):
-    """A kind of administrative penalty (CF_CFLB), kept as an editable catalogue."""
-
-    code = models.CharField(_("code"), max_length=32, primary_key=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    name_en = models.CharField(_("English name"), max_length=150)
-    warning_only = models.BooleanField(
-        _("warning only"), default=False, help_text=_("A penalty of this kind alone is never published.")
-    )
-    early_end_forbidden = models.BooleanField(
-        _("early end of publicity forbidden"),
-        default=False,
-        help_text=_("Publicity can never end early (e.g. suspension of business, revoked licence)."),
-    )
-    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
-    active = models.BooleanField(_("in use"), default=True)
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = _("penalty category")
-        verbose_name_plural = _("penalty categories")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class PublicityRule(models.Model):
-    """How long a record stays public and when it may be repaired, by kind, category, severity, field.
-
-    The rule in force on a record's decision date that matches it most specifically decides.
-    """
-
-    name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
-    penalty_category = models.ForeignKey(
-        PenaltyCategory,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("penalty category"),
-        help_text=_("Empty: any category."),
-    )
-    severity = models.CharField(
-        _("severity"),
-        max_length=20,
-        choices=Severity.choices,
-        blank=True,
-        help_text=_("Empty: any severity."),
-    )
-    regulatory_field = models.CharField(
-        _("regulatory field"),
-        max_length=20,
-        choices=RegulatoryField.choices,
-        blank=True,
-        help_text=_("Empty: any field."),
-    )
-    province = models.CharField(
-        _("province code"),
-        max_length=2,
-        blank=True,
-        help_text=_("Two digits (e.g. 33): only records decided in that province. Empty: national."),
-    )
-    agency_system = models.CharField(
-        _("agencies"),
-        max_length=24,
-        choices=PublicitySystem.choices,
-        blank=True,
-        help_text=_(
-            "Only decisions of agencies of this publicity system (market regulation: SAMR Order 45). "
-            "Empty: any agency."
-        ),
-    )
-    party_category = models.CharField(
-        _("party category"),
-        max_length=24,
-        choices=PartyCategory.choices,
-        blank=True,
-        help_text=_("Only parties of this category (a threshold set for organisations). Empty: any party."),
-    )
-    fine_at_most = models.DecimalField(
-        _("fine at most (10,000 yuan)"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("Only fines up to this amount (the provincial threshold for a low fine)."),
-    )
-    min_months = models.PositiveSmallIntegerField(_("minimum publicity (months)"))
-    max_months = models.PositiveSmallIntegerField(
-        _("maximum publicity (months)"),
-        null=True,
-        blank=True,
-        help_text=_("Empty: public until the licence's validity ends (or indefinitely)."),
-    )
-    early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
-    publish_within_working_days = models.PositiveSmallIntegerField(
-        _("publish within (working days)"), default=20
-    )
-    legal_basis = models.CharField(_("legal basis"), max_length=300)
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
-    verification = models.CharField(
-        _("verification"),
-        max_length=20,
-        choices=RuleVerification.choices,
-        default=RuleVerification.UNCONFIRMED,
-        help_text=_("Whether the figures were checked against the text of the order the rule cites."),
-    )
-    reading = models.TextField(
-        _("reading"),
-        blank=True,
-        help_text=_(
-            "How the order's text is read here: any other reading, the one chosen and why (shown on the "
-            "public rule catalogue)."
-        ),
-    )
-
-    class Meta:
-        ordering = ["kind", "effective_from", "name"]
-        verbose_name = _("publicity rule")
-        verbose_name_plural = _("publicity rules")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(max_months__isnull=True) | Q(max_months__gte=models.F("min_months")),
-                name="publicity_rule_max_not_below_min",
-            ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
-                name="publicity_rule_dates_in_order",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def specificity(self) -> int:
-        return sum(
-            bool(v)
-            for v in (
-                self.penalty_category_id,
-                self.severity,
-                self.regulatory_field,
-                self.province,
-                self.agency_system,
-                self.party_category,
-                self.fine_at_most is not None,
-            )
-        )
+from sanctions.models.records.catalogue import PublicityRule
 
 
 class CreditRecord(PartnerCopy, models.Model):
@@ -438,72 +287,3 @@ class RecordEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} · {self.actor_label} · {self.at:%Y-%m-%d %H:%M}"
-
-
-class ImportBatch(models.Model):
-    """A file of records uploaded by an agency, processed in chunks by a background task."""
-
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="imports", verbose_name=_("agency")
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
-    )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(_("checksum"), max_length=64)
-    submit = models.BooleanField(_("submit for review"), default=False)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
-    created_count = models.PositiveIntegerField(_("records created"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("already present"), default=0)
-    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
-    # Errors beyond the stored ones (RECORD_IMPORT_MAX_STORED_ERRORS): counted, not kept.
-    errors_not_stored = models.PositiveIntegerField(_("errors not stored"), default=0)
-    message = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    # Written by the run at every chunk and while it works: a batch whose heartbeat is older than
-    # a few minutes has no live worker, and the sweeper queues it again (sanctions/tasks.py).
-    heartbeat_at = models.DateTimeField(_("last sign of work"), null=True, blank=True)
-    # How many times the import was queued: the first run, the sweeper's and the clerk's resumes.
-    runs = models.PositiveIntegerField(_("runs"), default=0)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("record import")
-        verbose_name_plural = _("record imports")
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def progress_percent(self) -> int:
-        if not self.total_rows:
-            return 100 if self.status == ImportStatus.DONE else 0
-        return int(100 * self.processed_rows / self.total_rows)
-
-
-class ImportRowError(models.Model):
-    """One thing wrong in one cell of an imported file: row and column as the file has them, the value
-    as written, and why. A table rather than a list on the import: each chunk appends its own, so a
-    file of a million bad rows costs no more per chunk than one of ten."""
-
-    batch = models.ForeignKey(
-        ImportBatch, on_delete=models.CASCADE, related_name="row_errors", verbose_name=_("import")
-    )
-    row = models.PositiveIntegerField(_("row"))
-    column = models.TextField(_("column"))
-    value = models.TextField(_("value"), blank=True)
-    reason = models.TextField(_("reason"))
-
-    class Meta:
-        ordering = ["batch", "id"]
-        verbose_name = _("import error")
-        verbose_name_plural = _("import errors")
-
-    def __str__(self) -> str:
-        return f"{self.row} · {self.column}"

@@ -18,6 +18,7 @@ from sanctions.lists import ratings_bulk
 from sanctions.lists import services as lists_services
 from sanctions.models import CreditRecord, EnterpriseRating, Listing
 from sanctions.records import services as records_services
+from sanctions.records.services import expiry as records_expiry
 from tests.factories import EnterpriseFactory
 from tests.sanctions.lists.helpers import publish_listing, publish_record
 
@@ -67,7 +68,7 @@ def test_expire_records_handles_more_records_than_a_batch_with_a_line_per_batch(
 
 
 def test_a_failing_expiry_batch_is_named_and_the_batches_before_it_stay(due_records, monkeypatch):
-    real = records_services.audit_write_many
+    real = records_expiry.audit_write_many
     calls = {"n": 0}
 
     def failing(entries):
@@ -76,7 +77,7 @@ def test_a_failing_expiry_batch_is_named_and_the_batches_before_it_stay(due_reco
             raise RuntimeError("disk full")
         return real(entries)
 
-    monkeypatch.setattr(records_services, "audit_write_many", failing)
+    monkeypatch.setattr(records_expiry, "audit_write_many", failing)
 
     with pytest.raises(CommandError) as failed:
         run("expire_records", "--batch-size", "3")
@@ -90,7 +91,7 @@ def test_a_failing_expiry_batch_is_named_and_the_batches_before_it_stay(due_reco
         r.pk for r in sorted(due_records, key=lambda r: r.pk)[:3]
     }
 
-    monkeypatch.setattr(records_services, "audit_write_many", real)
+    monkeypatch.setattr(records_expiry, "audit_write_many", real)
     out, _err = run("expire_records", "--batch-size", "3")
     assert out.strip() == "4 records expired."  # the run again does the rest, nothing twice
     assert AuditEntry.objects.filter(action="record.expire").count() == 7
@@ -187,7 +188,7 @@ def test_each_expiry_batch_queues_its_enterprises_ratings_in_one_message(due_rec
     from sanctions import task_names
 
     queued = []
-    monkeypatch.setattr(records_services, "task_on_commit", lambda name, *args: queued.append((name, args)))
+    monkeypatch.setattr(records_expiry, "task_on_commit", lambda name, *args: queued.append((name, args)))
 
     run("expire_records", "--batch-size", "3")
 

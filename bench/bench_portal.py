@@ -12,7 +12,7 @@ is measured too) and loads it with ``wrk`` (``apt-get install -y wrk``) for a bo
 
 (a) ``/healthz``, the plain "hello" view;
 (b) ``/enterprises/<USCC>/`` for random codes out of 20,000 (first views: almost no page seen
-    before), whose public profiles (lookup/profiles.py) are rendered first, as the nightly job keeps
+    before), whose public profiles (lookup/profiles/) are rendered first, as the nightly job keeps
     every enterprise's; and over 6,000 others with no profile (each page rendered from the database);
 (c) the same over 2,000 pages seen twice before (kept in the shared cache, Redis, from their second
     view; more than the 500 a worker keeps in memory);
@@ -470,7 +470,7 @@ def _serve(workdir: Path, *, workers: int, threads: int = 1, redis: str | None) 
 
 
 def _build_profiles(codes: list[str], *, without: list[str]) -> dict:
-    """Render the public profiles of the first views' pages (lookup/profiles.py; the nightly job
+    """Render the public profiles of the first views' pages (lookup/profiles/; the nightly job
     keeps every enterprise's in a deployment), and make sure the other set has none."""
     from lookup.profiles import profiles_build
     from registry.models import Enterprise, PublicProfile

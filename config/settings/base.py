@@ -578,7 +578,7 @@ LOGGING = {
     },
 }
 
-# --- Public profiles: credit page bodies rendered ahead of their first view (lookup/profiles.py) ---
+# --- Public profiles: credit page bodies rendered ahead of their first view (lookup/profiles/) ---
 # A first view reads one row instead of rendering the page. Off: every first view renders.
 PUBLIC_PROFILES = env_bool("PUBLIC_PROFILES", True)
 # A profile is valid at most this many days ahead (besides the dates in its data).

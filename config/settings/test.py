@@ -28,7 +28,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 SIGN_IN_RATE = "100000/min"
 
 # Every anonymous credit page view in the suite checks its public profile against the database
-# (lookup/profiles.py, ``profile_check``) and stores one when it rendered the page.
+# (lookup/profiles/read.py, ``profile_check``) and stores one when it rendered the page.
 PUBLIC_PROFILE_CHECK = True
 
 # The suite's Redis (REDIS_URL): on a machine busy with the rest of CI a process can stall for longer

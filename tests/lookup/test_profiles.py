@@ -1,4 +1,4 @@
-"""Public profiles (lookup/profiles.py, registry/profiles/): a credit page's body rendered ahead of
+"""Public profiles (lookup/profiles/, registry/profiles/): a credit page's body rendered ahead of
 its first view, read as one row, and never shown once it differs from the page."""
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from lookup import profiles
 from lookup import views as lookup_views
+from lookup.profiles import format as profiles_format
+from lookup.profiles import signals as profiles_signals
 from registry.models import Agency, PublicProfile
 from registry.profiles.store import profile_versions, profiles_invalidate
 from registry.services import agency_update, enterprise_update
@@ -144,7 +146,7 @@ def test_a_profile_of_another_format_is_not_read(monkeypatch):
     enterprise = EnterpriseFactory()
     profiles.profiles_build([enterprise.id])
     assert profiles.profile_body(enterprise.uscc) is not None
-    monkeypatch.setitem(profiles._memo, "format", "another-deployment")
+    monkeypatch.setitem(profiles_format._memo, "format", "another-deployment")
     assert profiles.profile_body(enterprise.uscc) is None
     assert enterprise.id in profiles.profiles_due()
 
@@ -270,7 +272,7 @@ def test_without_a_worker_a_large_change_made_in_small_calls_is_not_rendered_inl
 ):
     """Eager Celery (no worker): a change of more than a refresh chunk is left to the nightly job, even
     when it invalidated its enterprises a few at a time (a seed's or an import's chunk)."""
-    monkeypatch.setattr(profiles, "REFRESH_CHUNK", 2)
+    monkeypatch.setattr(profiles_signals, "REFRESH_CHUNK", 2)
     enterprises = EnterpriseFactory.create_batch(3)
     ids = [e.id for e in enterprises]
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():

@@ -8,7 +8,7 @@ from registry.models import Enterprise
 
 class Command(BaseCommand):
     help = (
-        "Render the public profiles (credit page bodies ahead of their first view, lookup/profiles.py) "
+        "Render the public profiles (credit page bodies ahead of their first view, lookup/profiles/) "
         "that are missing or no longer current, or those of the codes given."
     )
 

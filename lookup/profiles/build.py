@@ -1,0 +1,168 @@
+"""Building: the profiles rendered and stored (read from the primary), how long each stays right,
+and which are due (missing or not current), rendered in batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connections, router
+from django.db.models import Min, Q
+from django.utils import timezone, translation
+
+from registry.models import Enterprise, PublicProfile
+from registry.profiles.models import PublicProfileEpoch
+from registry.profiles.store import profile_store, profile_versions, profiles_epoch
+from sanctions.models import CreditRecord, Listing
+
+from ..credit_page import credit_page_body, credit_page_read
+from .format import COLUMNS, compress, profile_format
+
+
+def max_days() -> int:
+    """How far ahead a profile may be valid at most (a bound, besides the dates in the data)."""
+    return int(getattr(settings, "PUBLIC_PROFILE_MAX_DAYS", 30))
+
+
+def valid_until(enterprise_ids: Sequence[int], *, today: dt.date) -> dict[int, dt.date]:
+    """The last day each enterprise's page as of ``today`` stays right: the day before the next date
+    on which one of its records or listings enters or leaves public view (``public_records``:
+    a decision date, the end of publicity; ``active_listings``: a start, an end), at most
+    ``max_days()`` ahead. Every record and listing counts, whatever its status: a date of one that is
+    not public only ends a profile early."""
+    bound = today + dt.timedelta(days=max_days())
+    found = dict.fromkeys(enterprise_ids, bound)
+    for model, first, second in (
+        (CreditRecord, "decision_date", "publicity_end"),
+        (Listing, "start_date", "end_date"),
+    ):
+        rows = (
+            model.objects.filter(enterprise_id__in=list(enterprise_ids))
+            .filter(Q(**{f"{first}__gt": today}) | Q(**{f"{second}__gt": today}))
+            .values("enterprise_id")
+            .annotate(
+                a=Min(first, filter=Q(**{f"{first}__gt": today})),
+                b=Min(second, filter=Q(**{f"{second}__gt": today})),
+            )
+        )
+        for row in rows:
+            for date in (row["a"], row["b"]):
+                if date is not None:
+                    found[row["enterprise_id"]] = min(
+                        found[row["enterprise_id"]], date - dt.timedelta(days=1)
+                    )
+    return found
+
+
+@dataclass
+class BuildResult:
+    stored: int = 0
+    changed_meanwhile: int = 0  # the enterprise changed while its body was rendered: not stored
+    missing: int = 0  # no such enterprise any more
+
+
+def render_bodies(uscc: str, *, today: dt.date) -> dict[str, str] | None:
+    """The body in each language as a first view on ``today`` renders it (None: no such code)."""
+    page = credit_page_read(uscc=uscc, today=today)
+    if page is None:
+        return None
+    bodies = {}
+    for language in COLUMNS:
+        with translation.override(language):
+            bodies[language] = credit_page_body(page)
+    return bodies
+
+
+def profiles_build(enterprise_ids: Iterable[int], *, today: dt.date | None = None) -> BuildResult:
+    """Render and store these enterprises' profiles (read from the primary: the command and the
+    tasks run outside a request). The version and the epoch are read before the data."""
+    today = today or timezone.localdate()
+    ids = sorted({int(i) for i in enterprise_ids})
+    result = BuildResult()
+    if not ids:
+        return result
+    versions = profile_versions(ids)
+    epoch = profiles_epoch()
+    codes = dict(Enterprise.objects.filter(id__in=ids).values_list("id", "uscc"))
+    until = valid_until(ids, today=today)
+    format_ = profile_format()
+    for enterprise_id in ids:
+        uscc = codes.get(enterprise_id)
+        bodies = render_bodies(uscc, today=today) if uscc else None
+        if bodies is None:
+            result.missing += 1
+            continue
+        stored = profile_store(
+            enterprise_id=enterprise_id,
+            version=versions[enterprise_id],
+            format=format_,
+            epoch=epoch,
+            valid_until=until[enterprise_id],
+            body_zh=compress(bodies["zh-hans"], "zh-hans"),
+            body_en=compress(bodies["en"], "en"),
+        )
+        if stored:
+            result.stored += 1
+        else:
+            result.changed_meanwhile += 1
+    return result
+
+
+def profiles_due(
+    *, today: dt.date | None = None, after_id: int = 0, limit: int = 1000, shard: tuple[int, int] = (0, 1)
+) -> list[int]:
+    """Enterprises, in id order after ``after_id``, whose profile is missing or not current; with
+    ``shard`` (k, n) only those whose id is k modulo n, so that n processes share the work."""
+    today = today or timezone.localdate()
+    number, shards = shard
+    table = PublicProfile._meta.db_table
+    epoch_table = PublicProfileEpoch._meta.db_table
+    with connections[router.db_for_write(PublicProfile)].cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.id FROM registry_enterprise e
+              LEFT JOIN {table} p ON p.enterprise_id = e.id
+             WHERE e.id > %s AND e.id %% %s = %s
+               AND (p.enterprise_id IS NULL OR p.built_version IS DISTINCT FROM p.version
+                    OR p.format <> %s OR p.valid_until < %s
+                    OR p.epoch <> COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1))
+             ORDER BY e.id LIMIT %s
+            """,  # noqa: S608 - the models' tables
+            [after_id, shards, number, profile_format(), today, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def profiles_build_due(
+    *,
+    today: dt.date | None = None,
+    batch: int = 500,
+    limit: int | None = None,
+    progress=None,
+    shard: tuple[int, int] = (0, 1),
+) -> BuildResult:
+    """Render every profile that is missing or not current, in id order, ``batch`` at a time (each
+    batch reads versions, data and epoch afresh); ``progress(result, last_id)`` after each."""
+    today = today or timezone.localdate()
+    total = BuildResult()
+    last = 0
+    while limit is None or total.stored + total.changed_meanwhile + total.missing < limit:
+        size = (
+            batch
+            if limit is None
+            else min(batch, limit - (total.stored + total.changed_meanwhile + total.missing))
+        )
+        ids = profiles_due(today=today, after_id=last, limit=size, shard=shard)
+        if not ids:
+            break
+        result = profiles_build(ids, today=today)
+        total.stored += result.stored
+        total.changed_meanwhile += result.changed_meanwhile
+        total.missing += result.missing
+        last = ids[-1]
+        if progress is not None:
+            progress(total, last)
+    return total

@@ -145,8 +145,8 @@ def main() -> None:
     from django.db import connection
 
     from registry.models import Agency, Division, Enterprise
-    from sanctions.lists import services as list_services
     from sanctions.lists.annual_reports import annual_reports_enforce_due_count
+    from sanctions.lists.services import rules as list_rules
     from sanctions.models import Listing
     from tests.factories import agency_code
 
@@ -161,7 +161,7 @@ def main() -> None:
     )
     settings.ANNUAL_REPORTS_AGENCY = agency.uscc
     queued: list = []
-    list_services.task_on_commit = lambda name, *args: queued.append((name, len(args[0]) if args else 0))
+    list_rules.task_on_commit = lambda name, *args: queued.append((name, len(args[0]) if args else 0))
 
     from django.utils.translation import gettext
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from registry.cache import enterprise_generation
 from registry.models import AuditEntry
-from sanctions.lists import services as lists
 from sanctions.models import DeadlineRule, Listing, RecordEvent, RepairApplication
 from sanctions.records import services
+from sanctions.records.publicity import add_months
 from sanctions.records.selectors import public_records_for
 from sanctions.remedies import eligibility, repair, selectors
 from sanctions.remedies.deadlines import deadline, deadline_rule_save
@@ -128,7 +128,7 @@ def test_eligibility_lists_public_penalties_and_punitive_listings_but_not_red_li
     assert kinds == [(True, "watch"), (False, None)]
     watch = rows[0]
     assert not watch.can_apply and watch.possible
-    assert watch.from_date == lists.add_months(watch.target.start_date, 3)
+    assert watch.from_date == add_months(watch.target.start_date, 3)
 
 
 def test_a_listing_can_be_removed_early_only_after_the_lists_published_months(

@@ -398,7 +398,7 @@ CELERY_BEAT_SCHEDULE["annual-report-reminders-daily"] = {
     "schedule": crontab(hour=8, minute=0),
 }
 
-# --- Change feed (registry/changes.py, GET /api/v1/changes/) --------------------------------------
+# --- Change feed (registry/changes/, GET /api/v1/changes/) ----------------------------------------
 # This platform's code, the provenance of every event it writes (partners name it when they import).
 PLATFORM_CODE = os.environ.get("PLATFORM_CODE", "national")
 # Events older than this are deleted by the daily prune; a cursor before them gets 410 (bulk files).

@@ -13,7 +13,7 @@
   cancelled one from its last committed chunk. Both are a clerk's of the agency, and audited.
 
 Every resumed run continues from ``processed_rows``: a chunk's rows and the batch's progress commit
-together, so nothing is imported twice (``run._import_chunk``).
+together, so nothing is imported twice (``run.writing._import_chunk``).
 """
 
 from __future__ import annotations

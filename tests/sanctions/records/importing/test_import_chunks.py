@@ -247,7 +247,7 @@ def test_rows_cleaned_ahead_that_need_the_database_are_finished_in_the_main_thre
 def test_overlapping_imports_restore_the_switch_interval_once_the_last_ends():
     import sys
 
-    from sanctions.records.importing import run as importing
+    from sanctions.records.importing.run import pipeline as importing
 
     before = sys.getswitchinterval()
     importing._quick_switching(True)

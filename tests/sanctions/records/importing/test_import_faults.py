@@ -28,8 +28,8 @@ from registry.models import AuditEntry, Enterprise
 from registry.services import SYSTEM_USERNAME
 from sanctions import task_names
 from sanctions.models import CreditRecord, ImportBatch, RecordEvent
-from sanctions.records.importing import run
 from sanctions.records.importing.run import import_errors, import_start
+from sanctions.records.importing.run import upload as accepting
 from tests.conftest import worker_environment
 from tests.factories import enterprise_code
 from tests.faults.servers import PostgresServer, RedisServer
@@ -157,7 +157,7 @@ def penalty_file(path: Path, agency, rows: int) -> Path:
 
 def upload(monkeypatch, client: Celery, *, clerk, agency, path: Path) -> ImportBatch:
     """Import the file as a clerk does; its task goes to the test's own broker."""
-    monkeypatch.setattr(run, "task_on_commit", lambda name, *args: None)
+    monkeypatch.setattr(accepting, "task_on_commit", lambda name, *args: None)
     batch = import_start(actor=clerk, agency=agency, path=path, original_name=path.name)
     client.send_task(task_names.IMPORT_PROCESS, args=[batch.pk])
     return batch

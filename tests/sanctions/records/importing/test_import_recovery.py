@@ -21,7 +21,7 @@ from registry.models import AuditEntry
 from registry.services import SYSTEM_USERNAME
 from sanctions.choices import ImportStatus
 from sanctions.models import CreditRecord, ImportBatch, ImportRowError
-from sanctions.records.importing import liveness, recovery, run
+from sanctions.records.importing import liveness, recovery
 from sanctions.records.importing.recovery import (
     can_resume,
     import_cancel,
@@ -30,7 +30,7 @@ from sanctions.records.importing.recovery import (
     import_retry_delay,
     imports_sweep,
 )
-from sanctions.records.importing.run import import_error_report, import_run, import_start
+from sanctions.records.importing.run import import_error_report, import_run, import_start, pipeline, upload
 from tests.sanctions.records.importing.helpers import PENALTY_HEADERS, penalty_row, write_csv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "eager_tasks")]
@@ -57,13 +57,13 @@ def thousand_rows(tmp_path, market_agency, acme, beta):
 @pytest.fixture
 def uploaded(monkeypatch, clerk, market_agency, thousand_rows):
     """The file accepted and stored, its task never queued (as when the broker was away)."""
-    monkeypatch.setattr(run, "task_on_commit", lambda name, *args: None)
+    monkeypatch.setattr(upload, "task_on_commit", lambda name, *args: None)
     return import_start(actor=clerk, agency=market_agency, path=thousand_rows, original_name="penalties.csv")
 
 
 def stop_after_chunks(monkeypatch, count: int, then):
     """Call ``then(batch)`` once the run has written ``count`` chunks (as a clerk would, meanwhile)."""
-    write = run._import_chunk
+    write = pipeline._import_chunk
     written = []
 
     def chunk(batch, *args):
@@ -73,7 +73,7 @@ def stop_after_chunks(monkeypatch, count: int, then):
         written.append(result)
         return result
 
-    monkeypatch.setattr(run, "_import_chunk", chunk)
+    monkeypatch.setattr(pipeline, "_import_chunk", chunk)
     return written
 
 
@@ -176,14 +176,14 @@ def test_a_second_run_leaves_the_batch_to_the_run_holding_its_lock(uploaded):
 
 def test_a_run_beats_at_every_chunk_and_lets_go_of_its_lock(small_chunks, monkeypatch, uploaded):
     beats = []
-    write = run._import_chunk
+    write = pipeline._import_chunk
 
     def chunk(batch, *args):
         beats.append(ImportBatch.objects.values_list("heartbeat_at", flat=True).get(pk=batch.pk))
         assert liveness.holder_of(batch.pk, liveness.run_holders()) is not None
         return write(batch, *args)
 
-    monkeypatch.setattr(run, "_import_chunk", chunk)
+    monkeypatch.setattr(pipeline, "_import_chunk", chunk)
     batch = import_run(uploaded.pk)
     assert batch.status == ImportStatus.DONE and len(beats) == 10
     assert beats == sorted(beats) and len(set(beats)) == 10 and batch.heartbeat_at > beats[-1]
@@ -194,7 +194,7 @@ def test_a_run_waiting_for_slow_rows_keeps_beating(settings, monkeypatch, upload
     import time
 
     settings.RECORD_IMPORT_HEARTBEAT_SECONDS = 0.05
-    clean = run.ChunkImporter.clean_ahead
+    clean = pipeline.ChunkImporter.clean_ahead
 
     def slow(self, *args):
         time.sleep(0.3)
@@ -202,7 +202,7 @@ def test_a_run_waiting_for_slow_rows_keeps_beating(settings, monkeypatch, upload
 
     beats = []
     beat = liveness.beat
-    monkeypatch.setattr(run.ChunkImporter, "clean_ahead", slow)
+    monkeypatch.setattr(pipeline.ChunkImporter, "clean_ahead", slow)
     monkeypatch.setattr(liveness, "beat", lambda batch_id: beats.append(batch_id) or beat(batch_id))
     assert import_run(uploaded.pk).status == ImportStatus.DONE
     assert len(beats) >= 4

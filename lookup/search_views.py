@@ -178,25 +178,27 @@ def results_section_html(request: HttpRequest, page: Page | None, rows: SafeStri
         ) % {"counter": paginator.count}
     parts = [f'<section aria-labelledby="results-title">\n  <h2 id="results-title">{escape(heading)}</h2>\n']
     if paginator.is_capped:
-        parts.append(
-            f'  <p class="muted">{escape(_("Add more of the name or a filter to narrow the list."))}</p>\n'
-        )
+        hint = _("Add more of the name or a filter to narrow the list.")
+        parts.append(f'  <p class="muted">{escape(hint)}</p>\n')
     if page.object_list:
         parts.append(f'  <ol class="results">\n{rows or ""}\n  </ol>\n')
         if page.has_other_pages():
-            parts.append(f'  <nav class="pager" aria-label="{escape(_("Pages"))}">\n    ')
+            pages = _("Pages")
+            parts.append(f'  <nav class="pager" aria-label="{escape(pages)}">\n    ')
             if page.has_previous():
                 link = _pager_link(request, page.previous_page_number())
-                parts.append(f'<a href="{link}">{escape(_("Previous"))}</a>')
-            parts.append(f"\n    <span>{escape(_('Page %(n)s') % {'n': page.number})}</span>\n    ")
+                previous = _("Previous")
+                parts.append(f'<a href="{link}">{escape(previous)}</a>')
+            this_page = _("Page %(n)s") % {"n": page.number}
+            parts.append(f"\n    <span>{escape(this_page)}</span>\n    ")
             if page.has_next() and page.number < MAX_PAGES:
                 link = _pager_link(request, page.next_page_number())
-                parts.append(f'<a href="{link}">{escape(_("Next"))}</a>')
+                following = _("Next")
+                parts.append(f'<a href="{link}">{escape(following)}</a>')
             parts.append("\n  </nav>\n")
     else:
-        parts.append(
-            f"  <p>{escape(_('Nothing matches. Check the spelling, or try part of the name.'))}</p>\n"
-        )
+        nothing = _("Nothing matches. Check the spelling, or try part of the name.")
+        parts.append(f"  <p>{escape(nothing)}</p>\n")
     parts.append("</section>")
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
 

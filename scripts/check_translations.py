@@ -15,6 +15,12 @@ Fails (exit 1, saying which entries and why) when:
   plural entry has another number of forms;
 - a translation drops or invents a %(name)s placeholder of its msgid.
 
+Run on the project's own catalogue, it also fails when a message the code asks for is not in it, or not
+translated: each gettext call (``_``, ``gettext``, ``ngettext``, ``pgettext`` and their lazy forms) with a
+literal message in the project's Python code. ``makemessages`` misses a call written inside an f-string
+(xgettext does not read them), and three strings of the search page were shown in English on the
+Chinese page that way.
+
 Only the standard library: it runs before anything is installed.
 """
 
@@ -249,6 +255,71 @@ def check(po_path: Path, allow_path: Path, language: str | None = None) -> list[
     return problems
 
 
+# The gettext functions: where their context, message and plural are among the arguments.
+GETTEXT_CALLS = {
+    "_": (None, 0, None),
+    "gettext": (None, 0, None),
+    "gettext_lazy": (None, 0, None),
+    "gettext_noop": (None, 0, None),
+    "ngettext": (None, 0, 1),
+    "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None),
+    "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2),
+    "npgettext_lazy": (0, 1, 2),
+}
+SOURCE_ROOTS = ("config", "registry", "sanctions", "lookup")
+
+
+def code_messages(roots: tuple[Path, ...]) -> list[tuple[Path, int, str | None, str]]:
+    """(file, line, context, msgid) of every gettext call with literal arguments in the Python files
+    under ``roots`` (migrations left out), f-strings included: ``ast`` reads the calls inside them."""
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name not in GETTEXT_CALLS:
+                    continue
+                context_at, msgid_at, _plural_at = GETTEXT_CALLS[name]
+                wanted = [i for i in (context_at, msgid_at) if i is not None]
+                if len(node.args) <= max(wanted) or not all(
+                    isinstance(node.args[i], ast.Constant) and isinstance(node.args[i].value, str)
+                    for i in wanted
+                ):
+                    continue
+                context = node.args[context_at].value if context_at is not None else None
+                found.append((path, node.lineno, context, node.args[msgid_at].value))
+    return found
+
+
+def messages_not_in_catalogue(po_path: Path, roots: tuple[Path, ...] | None = None) -> list[str]:
+    """The code's messages (``code_messages``) that the catalogue lacks or leaves untranslated."""
+    roots = roots or tuple(ROOT / name for name in SOURCE_ROOTS)
+    translated = {
+        e.key
+        for e in parse(po_path)
+        if e.msgid and not e.obsolete and e.translated and "fuzzy" not in e.flags
+    }
+    problems = []
+    for path, line, context, msgid in code_messages(roots):
+        if msgid and (context, msgid) not in translated:
+            where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            problems.append(
+                f"{where}:{line}: {msgid!r}"
+                + (f" (context {context!r})" if context is not None else "")
+                + " is not translated in the catalogue (a call inside an f-string is not extracted by "
+                "makemessages: take the call out of the f-string, then run 'make messages')"
+            )
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("po", nargs="?", type=Path, default=DEFAULT_PO)
@@ -257,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     problems = check(args.po, args.allow)
+    if args.po.resolve() == DEFAULT_PO.resolve():
+        problems += messages_not_in_catalogue(args.po)
     if not problems:
         print(
             f"{args.po.relative_to(ROOT) if args.po.is_relative_to(ROOT) else args.po}: translations check out"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from registry import selectors as registry_selectors
 from registry.models import Enterprise
@@ -406,3 +408,31 @@ def test_the_page_for_a_visitor_without_a_session_is_the_template_rendered(clien
         assert framed.status_code == rendered.status_code == 200
         assert framed.content.decode() == rendered.content.decode(), params
         assert "sessionid" not in framed.wsgi_request.COOKIES
+
+
+def test_a_chinese_reader_gets_the_results_section_in_chinese(client):
+    # The hint past the limit, the pager's page and "nothing matches" were written inside f-strings,
+    # which makemessages does not read: they were shown in English on the Chinese page.
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=enterprise_code(7000 + n),
+            name=f"杭州恒{n}科技有限公司",
+            division_code="330106",
+            **search_fields(f"杭州恒{n}科技有限公司"),
+        )
+        for n in range(registry_selectors.SEARCH_LIMIT + 5)
+    )
+    session_reader = client  # the autouse fixture gave this one a session
+    session_reader.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    anonymous_reader = Client()  # no session: the page's frame rendered once per language
+    anonymous_reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    for reader in (session_reader, anonymous_reader):
+        content = page(reader, q="科技")
+        assert "请输入更完整的名称，或加上筛选条件，以缩小范围。" in content
+        assert "第 1 页" in content and "下一页" in content
+        assert "Page 1" not in content and "Add more of the name" not in content
+        content = page(reader, q="科技", page="2")
+        assert "上一页" in content and "第 2 页" in content
+        content = page(reader, q="不存在的名称")
+        assert "没有符合条件的企业。请检查输入是否有误，或只输入名称的一部分再试。" in content
+        assert "Nothing matches" not in content

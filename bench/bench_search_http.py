@@ -149,7 +149,7 @@ def _pinyin_of(normalized: str, rnd: random.Random) -> str | None:
 def _common_queries() -> list[str]:
     """The pairs in the most names (from the statistics ANALYZE keeps), 有限 公司 科技 first, and their pinyin."""
     from registry.pinyin import name_readings
-    from registry.selectors import _common_elements
+    from registry.selectors.column_stats import _common_elements
 
     shares = _common_elements("search_vector")
     pairs = ["有限", "公司", "科技"] + [

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     use_bench_database(args.db)
     from bench import bench_search
     from registry import search_sample, selectors
+    from registry.selectors import search_page
 
     started = time.perf_counter()
     drawn = search_sample.search_sample_refresh()
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             without.append(statistics.median(a))
             with_.append(statistics.median(b))
             plan = selectors.enterprise_search_plan(query)
-            first_found += plan.kind == "name" and selectors._sampled_more(plan, selectors.names_estimate())
+            first_found += plan.kind == "name" and search_page._sampled_more(plan, selectors.names_estimate())
         kinds[kind] = {
             "without_sample": _percentiles(without),
             "with_sample": _percentiles(with_),

@@ -29,7 +29,7 @@ def divisions_sync(model=None) -> tuple[int, int]:
     model.objects.bulk_create(create, batch_size=2000)
     model.objects.bulk_update(update, fields, batch_size=2000)
     from .reference_cache import reference_changed
-    from .selectors import _division_cached
+    from .selectors.reference import _division_cached
 
     _division_cached.cache_clear()
     if create or update:

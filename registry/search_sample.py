@@ -8,7 +8,7 @@ and no statistic says how many names hold the phrase. When the index would build
 it, what the index finds and what matches the whole query are counted in this sample instead:
 ``SEARCH_SAMPLE_SIZE`` names drawn at random, with the same GIN indexes, about a millisecond. From
 the two shares the search tells whether reading the table in its order finds a page sooner than the
-index's bitmap (``selectors._sampled_more``); the page holds the same kind of names either way, and
+index's bitmap (``selectors.search_page._sampled_more``); the page holds the same kind of names either way, and
 the sample only chooses the way.
 
 The sample is a statistic, like ANALYZE's: drawn again every night (beat ``search-sample-nightly``),

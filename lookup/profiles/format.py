@@ -22,20 +22,13 @@ PROFILE_CODE_VERSION = "1"
 # The portal's languages, each with its own body column.
 COLUMNS = {"zh-hans": "body_zh", "en": "body_en"}
 # What the rendered body depends on besides the data: a deployment that changes any of these has
-# another format, and no profile written by an older one is shown.
+# another format, and no profile written by an older one is shown. A folder stands for every Python
+# file in it, so a module split into a package stays covered.
 _SOURCES = (
     "lookup/jinja2/lookup/credit_body.html",
-    "lookup/credit_page/__init__.py",
-    "lookup/credit_page/query.py",
-    "lookup/credit_page/page.py",
-    "lookup/credit_page/body.py",
+    "lookup/credit_page",
     "lookup/masking.py",
-    "lookup/profiles/__init__.py",
-    "lookup/profiles/format.py",
-    "lookup/profiles/build.py",
-    "lookup/profiles/read.py",
-    "lookup/profiles/verify.py",
-    "lookup/profiles/signals.py",
+    "lookup/profiles",
     "config/jinja2.py",
     "sanctions/lists/standing.py",
     "sanctions/lists/recognition.py",
@@ -96,15 +89,25 @@ def _dictionaries() -> dict[str, bytes]:
     return found  # type: ignore[return-value]
 
 
+def source_files() -> list[Path]:
+    """The files of ``_SOURCES``, folders read as every Python file in them, in a stable order."""
+    root = Path(settings.BASE_DIR)
+    files: list[Path] = []
+    for name in _SOURCES:
+        path = root / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
 def profile_format() -> str:
     """This deployment's format: a digest of what renders a body (and of the dictionaries)."""
     found = _memo.get("format")
     if found is None:
         digest = hashlib.sha256(PROFILE_CODE_VERSION.encode())
         root = Path(settings.BASE_DIR)
-        for name in _SOURCES:
-            path = root / name
-            digest.update(name.encode())
+        for path in source_files():
+            digest.update(path.relative_to(root).as_posix().encode())
+            # A missing file (a test holds that none is) still gives a format, never a failed page.
             digest.update(path.read_bytes() if path.exists() else b"-")
         for language, dictionary in sorted(_dictionaries().items()):
             digest.update(language.encode() + dictionary)

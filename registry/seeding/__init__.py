@@ -34,11 +34,10 @@ from .demo import (
     demo_seed,
     demo_user_create,
 )
-from .guards import _DEMO_LOCK, demo_data_refusal, demo_lock
+from .guards import demo_data_refusal, demo_lock
 from .name_indexes import drop_gin_indexes, name_indexes_restore
 
-# The constants and ``_DEMO_LOCK`` are here for the code that read them from the module this
-# package was. Patch a name where it is looked up: ``BULK_REBUILD_THRESHOLD`` and
+# Patch a name where it is looked up: ``BULK_REBUILD_THRESHOLD`` and
 # ``enterprises_seed_synthetic`` in ``bulk``.
 __all__ = [
     "AGENCIES_FILE",
@@ -47,7 +46,6 @@ __all__ = [
     "DEMO_PERSONAS",
     "ENTERPRISES_FILE",
     "SYNTHETIC_PART_ROWS",
-    "_DEMO_LOCK",
     "demo_agencies",
     "demo_data_refusal",
     "demo_enterprise_codes",

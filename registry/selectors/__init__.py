@@ -5,10 +5,9 @@
 search reads), ``reference`` (divisions and agencies).
 """
 
-from .column_stats import _common_elements, common_pairs, common_pinyin, names_estimate
+from .column_stats import common_pairs, common_pinyin, names_estimate
 from .enterprises import enterprise_code_suggestions, enterprise_get, enterprise_in_path
 from .reference import (
-    _division_cached,
     agency_get,
     agency_list,
     division_choices,
@@ -21,15 +20,11 @@ from .search_page import (
     KNOWN_MORE_FACTOR,
     SearchHit,
     SearchPage,
-    _index_share,
-    _known_more,
-    _sampled_more,
     enterprise_search_page,
 )
 
-# The private helpers are here for the code that imported them from the module this package was.
-# Module state (the statistics' caches, ``_names_estimate``, ``_unmeasured``) lives in
-# ``column_stats`` only: read it and patch it there.
+# Private helpers and module state (the statistics' caches, ``_names_estimate``, ``_unmeasured``) are
+# read and patched in the submodule that holds them.
 __all__ = [
     "FIRST_FOUND_BREAK_EVEN",
     "FORMER_RANK",
@@ -37,11 +32,6 @@ __all__ = [
     "SEARCH_LIMIT",
     "SearchHit",
     "SearchPage",
-    "_common_elements",
-    "_division_cached",
-    "_index_share",
-    "_known_more",
-    "_sampled_more",
     "agency_get",
     "agency_list",
     "common_pairs",

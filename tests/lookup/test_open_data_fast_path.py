@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from lookup.masking import public_record_fields
 from lookup.opendata.datasets import record_column, record_fields, record_rows
-from lookup.opendata.export import _json_line, csv_cell, csv_cells, row_digest
+from lookup.opendata.export import csv_cell, csv_cells, row_digest
+from lookup.opendata.export.formats import _json_line
 from registry.csv_safety import safe_row
 from registry.personal_data import find_personal_data, mask_personal_data
 from sanctions.records import services

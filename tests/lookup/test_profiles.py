@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -282,3 +283,17 @@ def test_without_a_worker_a_large_change_made_in_small_calls_is_not_rendered_inl
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         profiles_invalidate(ids[:2])  # within a chunk: rendered at once
     assert PublicProfile.objects.filter(enterprise_id__in=ids[:2], built_version__isnull=False).count() == 2
+
+
+def test_the_format_digests_files_that_exist_and_every_file_of_a_package_named():
+    # A source named by a path that no longer exists digested as "-": when credit_page.py became a
+    # package, the format would silently have stopped covering the credit page's code.
+    files = profiles_format.source_files()
+    assert files and all(path.is_file() for path in files)
+    names = {path.relative_to(settings.BASE_DIR).as_posix() for path in files}
+    for package in ("lookup/credit_page", "lookup/profiles"):
+        on_disk = {
+            p.relative_to(settings.BASE_DIR).as_posix() for p in (settings.BASE_DIR / package).rglob("*.py")
+        }
+        assert on_disk and on_disk <= names, package
+    assert "lookup/credit_page/query.py" in names

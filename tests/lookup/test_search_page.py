@@ -33,6 +33,19 @@ def page(client, **params) -> str:
     return response.content.decode()
 
 
+def _more_than_the_limit_named_keji() -> None:
+    """SEARCH_LIMIT + 5 enterprises named 杭州恒<n>科技有限公司: a search for 科技 says "more than"."""
+    Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=enterprise_code(6000 + n),
+            name=f"杭州恒{n}科技有限公司",
+            division_code="330106",
+            **search_fields(f"杭州恒{n}科技有限公司"),
+        )
+        for n in range(registry_selectors.SEARCH_LIMIT + 5)
+    )
+
+
 def test_the_matched_part_is_highlighted_and_the_name_escaped(client):
     EnterpriseFactory(name="杭州<i>西湖</i>建设有限公司")
     content = page(client, q="湖</i>建设")
@@ -73,15 +86,7 @@ def test_one_wrong_character_says_so_and_suggests_the_registered_code(client):
 
 
 def test_a_very_common_word_shows_more_than_the_limit(client):
-    Enterprise.objects.bulk_create(
-        Enterprise(
-            uscc=enterprise_code(6000 + n),
-            name=f"杭州恒{n}科技有限公司",
-            division_code="330106",
-            **search_fields(f"杭州恒{n}科技有限公司"),
-        )
-        for n in range(registry_selectors.SEARCH_LIMIT + 5)
-    )
+    _more_than_the_limit_named_keji()
     content = page(client, q="科技")
     assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
     assert "杭州恒" in content
@@ -413,15 +418,7 @@ def test_the_page_for_a_visitor_without_a_session_is_the_template_rendered(clien
 def test_a_chinese_reader_gets_the_results_section_in_chinese(client):
     # The hint past the limit, the pager's page and "nothing matches" were written inside f-strings,
     # which makemessages does not read: they were shown in English on the Chinese page.
-    Enterprise.objects.bulk_create(
-        Enterprise(
-            uscc=enterprise_code(7000 + n),
-            name=f"杭州恒{n}科技有限公司",
-            division_code="330106",
-            **search_fields(f"杭州恒{n}科技有限公司"),
-        )
-        for n in range(registry_selectors.SEARCH_LIMIT + 5)
-    )
+    _more_than_the_limit_named_keji()
     session_reader = client  # the autouse fixture gave this one a session
     session_reader.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     anonymous_reader = Client()  # no session: the page's frame rendered once per language

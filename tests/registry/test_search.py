@@ -20,7 +20,7 @@ from registry.models import Enterprise
 from registry.pinyin import name_readings
 from registry.search import highlight, normalize, plan_query, search_fields
 from registry.seeding import enterprises_seed_synthetic
-from registry.selectors import column_stats, enterprise_code_suggestions, enterprise_list
+from registry.selectors import column_stats, enterprise_code_suggestions, enterprise_list, search_page
 from tests.factories import EnterpriseFactory, enterprise_code
 
 pytestmark = [pytest.mark.django_db]
@@ -619,7 +619,7 @@ def test_a_measured_share_below_the_common_one_is_known_but_still_asked_of_the_i
 def test_the_table_is_read_for_a_pair_from_a_share_that_falls_with_the_registrys_size():
     """First found in the table once the share reaches sqrt(FIRST_FOUND_BREAK_EVEN / names): reading
     21 / share names costs less than a bitmap of share × names entries from the index."""
-    known_more = registry_selectors._known_more
+    known_more = search_page._known_more
     assert known_more(0.01, 1_000_000) and not known_more(0.005, 1_000_000)
     assert known_more(0.005, 10_000_000) and known_more(0.0031, 10_000_000)
     assert not known_more(0.0025, 10_000_000)

@@ -13,7 +13,7 @@ from registry import search_sample
 from registry import selectors as registry_selectors
 from registry.models import Enterprise, SearchSample
 from registry.search import plan_query
-from registry.selectors import column_stats
+from registry.selectors import column_stats, search_page
 from tests.factories import EnterpriseFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -129,16 +129,16 @@ def test_a_lexeme_the_statistics_did_not_measure_counts_as_in_fewer_names_than_t
         EnterpriseFactory(name=f"温州{n}鞋业有限公司")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registry_enterprise")
-    shares = registry_selectors._common_elements("search_vector")
+    shares = column_stats._common_elements("search_vector")
     assert shares["科技"] > 0.5
     assert column_stats._unmeasured["search_vector"] == pytest.approx(min(shares.values()))
     monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), shares))
     floor = min(shares.values())
-    assert registry_selectors._index_share(plan_query("不存在", common=shares)) == pytest.approx(floor)
+    assert search_page._index_share(plan_query("不存在", common=shares)) == pytest.approx(floor)
     # Two alternatives add up: 鞋业 (Simplified, measured) and 鞋業 (Traditional, in no name).
     assert shares["鞋业"] == pytest.approx(5 / 35) and "鞋業" not in shares
-    assert registry_selectors._index_share(plan_query("鞋業", common=shares)) == pytest.approx(5 / 35 + floor)
-    assert registry_selectors._index_share(plan_query("科技有", common=shares)) <= shares["科技"]
+    assert search_page._index_share(plan_query("鞋業", common=shares)) == pytest.approx(5 / 35 + floor)
+    assert search_page._index_share(plan_query("科技有", common=shares)) <= shares["科技"]
 
 
 def test_the_table_is_read_when_a_page_found_in_it_costs_less_than_the_indexs_bitmap(
@@ -151,17 +151,17 @@ def test_the_table_is_read_when_a_page_found_in_it_costs_less_than_the_indexs_bi
     plan = registry_selectors.enterprise_search_plan("zhiyuanda")
     counts = {"now": (20_000, 368, 25)}
     monkeypatch.setattr(search_sample, "sample_counts", lambda plan: counts["now"])
-    assert registry_selectors._sampled_more(plan, 10_000_000.0)
+    assert search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 100, 30)  # index 0.5%, phrase 0.15%: the bitmap of 50,000 costs less
-    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    assert not search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 40, 40)  # a small bitmap: the index
-    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    assert not search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 368, 12)  # cheaper in the table, but as likely in 0.025%: not sure of 201
-    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    assert not search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 2_000, 60)  # 0.3% of 1,000 names: not sure of "more than" 200
-    assert not registry_selectors._sampled_more(plan, 1_000.0)
+    assert not search_page._sampled_more(plan, 1_000.0)
     counts["now"] = (search_sample.MIN_SAMPLE - 1, 9, 9)  # a sample too small to tell
-    assert not registry_selectors._sampled_more(plan, 10_000_000.0)
+    assert not search_page._sampled_more(plan, 10_000_000.0)
 
 
 def test_the_sample_counts_what_the_index_finds_and_what_matches_the_whole_query(phrase_registry):

@@ -411,9 +411,11 @@ def test_one_demo_seed_at_a_time():
     try:
 
         def free() -> bool:
-            taken = other.execute("SELECT pg_try_advisory_lock(%s)", [seeding._DEMO_LOCK]).fetchone()[0]
+            taken = other.execute("SELECT pg_try_advisory_lock(%s)", [seeding.guards._DEMO_LOCK]).fetchone()[
+                0
+            ]
             if taken:
-                other.execute("SELECT pg_advisory_unlock(%s)", [seeding._DEMO_LOCK])
+                other.execute("SELECT pg_advisory_unlock(%s)", [seeding.guards._DEMO_LOCK])
             return taken
 
         with seeding.demo_lock():

@@ -27,7 +27,7 @@ leaves the previous export as it was; a rerun for the same day replaces it.
 """
 
 from .dataset_files import OPS
-from .formats import _json_line, csv_cell, csv_cells, row_digest
+from .formats import csv_cell, csv_cells, row_digest
 from .layout import (
     DATE_FOLDER,
     FORMAT,
@@ -49,7 +49,6 @@ __all__ = [
     "SIGNATURE",
     "ExportResult",
     "OpenDataExportFailed",
-    "_json_line",
     "csv_cell",
     "csv_cells",
     "export_folders",

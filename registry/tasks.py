@@ -22,6 +22,24 @@ def audit_verify() -> dict:
     return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}
 
 
+@shared_task(name="registry.tasks.references_verify")
+def references_verify() -> dict:
+    """Nightly: the references the database does not check still name existing rows; logs an error
+    naming each column that holds a dangling value."""
+    from .references import references_verify as verify
+
+    with request_context(prefix="task:references_verify:"):
+        dangling = verify()
+    for found in dangling:
+        logger.error(
+            "dangling reference %s: %d rows (the smallest value: %s)",
+            found.reference.label,
+            found.rows,
+            found.example,
+        )
+    return {"ok": not dangling, "dangling": {d.reference.label: d.rows for d in dangling}}
+
+
 @shared_task(name="registry.tasks.changes_prune")
 def changes_prune() -> int:
     """Daily: delete change-feed events past CHANGE_FEED_RETENTION_DAYS, in batches."""

@@ -209,6 +209,11 @@ CELERY_IMPORTS = ["sanctions.tasks"]
 # waits for these jobs (visibility is computed by date); they record the change and notify.
 CELERY_BEAT_SCHEDULE = {
     "audit-verify-daily": {"task": "registry.tasks.audit_verify", "schedule": crontab(hour=3, minute=0)},
+    # The foreign keys the database does not check (registry/references.py), after the audit.
+    "references-verify-daily": {
+        "task": "registry.tasks.references_verify",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "records-expire-daily": {"task": "sanctions.tasks.records_expire", "schedule": crontab(hour=0, minute=5)},
     "listings-expire-daily": {
         "task": "sanctions.rating_tasks.listings_expire",

@@ -45,8 +45,15 @@ class CreditRecord(PartnerCopy, models.Model):
         verbose_name=_("corrects"),
     )
     is_current = models.BooleanField(_("current version"), default=True)
+    # Set by the services alone, from the clerk's or the partner's agency: the database does not check
+    # it again for each row (see publicity_rule; registry/references.py checks it every night).
     agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="records", verbose_name=_("agency"), db_index=False
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name=_("agency"),
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices)
     status = models.CharField(
@@ -137,7 +144,8 @@ class CreditRecord(PartnerCopy, models.Model):
     # Publicity, computed from the rule in force on the decision date
     # The author, the rule and the import are set by the services alone, never from what a user
     # keys in, and Django keeps their on_delete: the database does not check them again for each
-    # row (a bulk import writes 10,000 a second; agency and enterprise stay checked by it).
+    # row (a bulk import writes 10,000 a second; the enterprise, named by the file, stays checked by
+    # it). registry/references.py looks for a dangling value every night.
     publicity_rule = models.ForeignKey(
         PublicityRule,
         on_delete=models.PROTECT,
@@ -265,7 +273,11 @@ class CreditRecord(PartnerCopy, models.Model):
 class RecordEvent(models.Model):
     """One step in a record's history, as the desk shows it: who, when, what, and why."""
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.CASCADE, related_name="events")
+    # Written by the service that writes the record, in its transaction: not checked again by the
+    # database for each event (see CreditRecord.publicity_rule; registry/references.py checks it).
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.CASCADE, related_name="events", db_constraint=False
+    )
     record_key = models.UUIDField(db_index=True)
     action = models.CharField(_("action"), max_length=32)
     actor = models.ForeignKey(

@@ -209,9 +209,12 @@ def statistics_context(snapshot: StatisticsSnapshot) -> dict[str, Any]:
     )
 
     ratings = data["ratings"]
+    # A snapshot counted before the English texts existed has none: the Chinese ones are shown.
+    ratings = {**ratings, "model_name": (english and ratings.get("model_name_en")) or ratings["model_name"]}
     grades = [
         {
             **g,
+            "label": (english and g.get("label_en")) or g.get("label", ""),
             "css": f"g-{min(index, 5)}",
             "share": (100 * g["count"] / ratings["rated"]) if ratings["rated"] else 0,
         }

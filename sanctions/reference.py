@@ -95,11 +95,43 @@ def load_credit_system(list_model, deadline_model, rating_model, rule_model) -> 
         deadline_model.objects.get_or_create(
             kind=item["kind"], effective_from=item["effective_from"], defaults=item
         )
+    model_fields = {f.name for f in rating_model._meta.fields}
+    rule_fields = {f.name for f in rule_model._meta.fields}
     for item in data["rating_models"]:
-        values = {k: v for k, v in item.items() if k != "rules"}
+        values = {k: v for k, v in item.items() if k in model_fields}
         model, created = rating_model.objects.get_or_create(code=values["code"], defaults=values)
         if created:
             for rule in item["rules"]:
-                rule = dict(rule)
+                rule = {k: v for k, v in rule.items() if k in rule_fields}
                 list_code = rule.pop("list_kind", None)
                 rule_model.objects.create(model=model, list_kind_id=list_code, **rule)
+
+
+def rating_model_english(rating_model, rule_model) -> int:
+    """Fill in the English texts of the rating models of fixtures/credit_system.json where a model
+    and its rules (matched by their Chinese name) have none yet; returns how many rows were changed.
+    A text an administrator has written is kept."""
+    data = json.loads((FIXTURES / "credit_system.json").read_text(encoding="utf-8"))
+    changed = 0
+    for item in data["rating_models"]:
+        model = rating_model.objects.filter(code=item["code"]).first()
+        if model is None:
+            continue
+        labels = {g["grade"]: g.get("label_en", "") for g in item["grades"]}
+        grades = [
+            {**g, "label_en": labels[g.get("grade")]}
+            if not g.get("label_en") and labels.get(g.get("grade"))
+            else g
+            for g in model.grades
+        ]
+        updates = {field: item[field] for field in ("name_en", "description_en") if not getattr(model, field)}
+        if grades != model.grades:
+            updates["grades"] = grades
+        if updates:
+            rating_model.objects.filter(pk=model.pk).update(**updates)
+            changed += 1
+        for rule in item["rules"]:
+            changed += rule_model.objects.filter(model=model, name=rule["name"], name_en="").update(
+                name_en=rule["name_en"]
+            )
+    return changed

@@ -120,12 +120,18 @@ class _Outcomes(serializers.Serializer):
 class _Grade(serializers.Serializer):
     grade = serializers.CharField()
     label = serializers.CharField()
+    label_en = serializers.CharField(
+        default="", help_text="The label in English; empty when the model has none."
+    )
     count = serializers.IntegerField()
 
 
 class _Ratings(serializers.Serializer):
     model = serializers.CharField(allow_null=True, help_text="The default rating model's code.")
     model_name = serializers.CharField()
+    model_name_en = serializers.CharField(
+        default="", help_text="The model's name in English; empty when it has none."
+    )
     grades = _Grade(many=True)
     rated = serializers.IntegerField()
     enterprises = serializers.IntegerField(help_text="Registered enterprises, rated or not.")

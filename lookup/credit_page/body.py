@@ -89,6 +89,14 @@ def source_choices(page: CreditPage, selected: str | None) -> list[tuple[str, st
     ]
 
 
+def _rating(rating: dict[str, Any] | None) -> Fields | None:
+    """The grade the page shows, its model named in the active language (English where it has one)."""
+    if not rating:
+        return None
+    english = (translation.get_language() or "").startswith("en")
+    return Fields(rating, model_name=(english and rating.get("model_name_en")) or rating["model_name"])
+
+
 def credit_page_context(page: CreditPage, *, source: str | None = None) -> dict[str, Any]:
     """The body template's context, in the active language: masked fields with their labels.
 
@@ -136,7 +144,7 @@ def credit_page_context(page: CreditPage, *, source: str | None = None) -> dict[
         "standing": Fields(standing.as_dict(), details=standing.details),
         "section_counts": counts,
         "sections": sections,
-        "rating": Fields(page.rating) if page.rating else None,
+        "rating": _rating(page.rating),
         "listings": [
             (
                 Fields(with_labels(public_listing_fields(entry, enterprise=enterprise))),

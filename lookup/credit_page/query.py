@@ -180,7 +180,11 @@ def _page_queryset(*, uscc: str, today: dt.date):
     rating = (
         EnterpriseRating.objects.filter(rating_current_filter(), enterprise=OuterRef("pk"))
         .order_by("id")
-        .values(json=JSONObject(grade="grade", points="points", model_name="model__name"))[:1]
+        .values(
+            json=JSONObject(
+                grade="grade", points="points", model_name="model__name", model_name_en="model__name_en"
+            )
+        )[:1]
     )
     inspections = (
         published_results()

@@ -18,7 +18,7 @@ _REFERENCE_FIELDS = {
     ("registry", "division"): {"full_name", "name", "level", "valid_until"},
     ("sanctions", "listkind"): {"name", "name_en", "nature"},
     ("sanctions", "publicityrule"): {"name", "legal_basis"},
-    ("sanctions", "ratingmodel"): {"name", "is_default"},
+    ("sanctions", "ratingmodel"): {"name", "name_en", "is_default"},
     ("sanctions", "inspectionplan"): {"title", "agency", "agency_id"},
 }
 # Changed enterprises whose profiles are rendered again at once (on commit, by the worker); a

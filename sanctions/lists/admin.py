@@ -116,6 +116,7 @@ class RatingRuleInline(admin.TabularInline):
     fields = [
         "order",
         "name",
+        "name_en",
         "kind",
         "record_kind",
         "severity",

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Enterprise
@@ -8,18 +11,25 @@ from sanctions.choices import RatingRuleKind, RecordKind, Severity
 from sanctions.models.lists import ListKind
 
 
+def _english() -> bool:
+    return (translation.get_language() or "").startswith("en")
+
+
 class RatingModel(models.Model):
     """A transparent credit rating: a grade scale and rules, configured as data (docs/domain.md §7)."""
 
     code = models.CharField(_("code"), max_length=32, primary_key=True)
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     description = models.TextField(_("description"))
+    description_en = models.TextField(_("English description"), blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     base_points = models.IntegerField(_("starting points"), default=100)
     grades = models.JSONField(
         _("grade scale"),
         help_text=_(
-            'Best grade first: [{"grade": "A", "min_points": 90, "label": "…"}, …]; the last has no minimum.'
+            'Best grade first: [{"grade": "A", "min_points": 90, "label": "…", "label_en": "…"}, …]; the last '
+            "has no minimum."
         ),
     )
     is_default = models.BooleanField(_("default model"), default=False)
@@ -33,6 +43,21 @@ class RatingModel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # The texts a reader sees, in the active language: English where the model has it.
+    @property
+    def display_name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name
+
+    @property
+    def display_description(self) -> str:
+        return self.description_en if _english() and self.description_en else self.description
+
+    @property
+    def display_grades(self) -> list[dict[str, Any]]:
+        """The grade scale, each grade's ``label`` in the active language."""
+        english = _english()
+        return [{**g, "label": (english and g.get("label_en")) or g.get("label", "")} for g in self.grades]
+
 
 class RatingRule(models.Model):
     """One rule of a rating model: points per matching record or listing, or a grade ceiling while listed."""
@@ -41,6 +66,7 @@ class RatingRule(models.Model):
         RatingModel, on_delete=models.CASCADE, related_name="rules", verbose_name=_("model")
     )
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=RatingRuleKind.choices)
     record_kind = models.CharField(_("record kind"), max_length=16, choices=RecordKind.choices, blank=True)
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, blank=True)
@@ -62,6 +88,10 @@ class RatingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if _english() and self.name_en else self.name
 
 
 class EnterpriseRating(models.Model):

@@ -238,7 +238,14 @@ def _ratings() -> dict[str, Any]:
     model = default_rating_model()
     enterprises = Enterprise.objects.count()
     if model is None:
-        return {"model": None, "model_name": "", "grades": [], "rated": 0, "enterprises": enterprises}
+        return {
+            "model": None,
+            "model_name": "",
+            "model_name_en": "",
+            "grades": [],
+            "rated": 0,
+            "enterprises": enterprises,
+        }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT grade, count(*) FROM sanctions_enterpriserating WHERE is_current AND model_id = %s GROUP BY grade",
@@ -246,13 +253,22 @@ def _ratings() -> dict[str, Any]:
         )
         counts = dict(cursor.fetchall())
     grades = [
-        {"grade": g["grade"], "label": g.get("label", ""), "count": counts.pop(g["grade"], 0)}
+        {
+            "grade": g["grade"],
+            "label": g.get("label", ""),
+            "label_en": g.get("label_en", ""),
+            "count": counts.pop(g["grade"], 0),
+        }
         for g in model.grades
     ]
-    grades += [{"grade": grade, "label": "", "count": count} for grade, count in sorted(counts.items())]
+    grades += [
+        {"grade": grade, "label": "", "label_en": "", "count": count}
+        for grade, count in sorted(counts.items())
+    ]
     return {
         "model": model.code,
         "model_name": model.name,
+        "model_name_en": model.name_en,
         "grades": grades,
         "rated": sum(g["count"] for g in grades),
         "enterprises": enterprises,

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from sanctions.models import StatisticsSnapshot
 from sanctions.statistics.selectors import statistics_snapshot, statistics_write
@@ -122,7 +123,8 @@ def test_refresh_outside_a_transaction_counts_in_one_read_only_snapshot(transact
 
 
 def test_command_and_task_refresh_the_snapshot(known, capsys):
-    call_command("statistics_refresh")
+    with translation.override("en"):  # the command speaks the active language
+        call_command("statistics_refresh")
     assert "refreshed" in capsys.readouterr().out
     from sanctions.tasks import statistics_refresh as task
 

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 
 from registry.selectors import enterprise_in_path
 from sanctions.desk.views import paginate
 from sanctions.lists.measures import measures_catalogue
 from sanctions.lists.ratings import default_rating_model, rating_current, rating_history
 from sanctions.lists.selectors import list_kinds_public, listings_on
-from sanctions.models import ListKind
+from sanctions.models import EnterpriseRating, ListKind, RatingRule
 
 
 def credit_lists(request: HttpRequest) -> HttpResponse:
@@ -42,6 +43,28 @@ def credit_measures(request: HttpRequest) -> HttpResponse:
     return render(request, "lists/public_measures.html", {"groups": list(groups.items())})
 
 
+def rating_explanation_display(rating: EnterpriseRating) -> list[dict[str, Any]]:
+    """The rules that counted, as stored when the grade was computed; in English, each rule and list
+    named by its English name where it has one (the stored names are the Chinese ones)."""
+    if not (translation.get_language() or "").startswith("en"):
+        return rating.explanation
+    rules = dict(
+        RatingRule.objects.filter(model_id=rating.model_id).exclude(name_en="").values_list("pk", "name_en")
+    )
+    lists = dict(ListKind.objects.exclude(name_en="").values_list("code", "name_en"))
+    return [
+        {
+            **entry,
+            "name": rules.get(entry.get("rule"), entry.get("name")),
+            "items": [
+                {**item, "list_name": lists.get(item.get("list"), item.get("list_name"))}
+                for item in entry.get("items", ())
+            ],
+        }
+        for entry in rating.explanation
+    ]
+
+
 def credit_rating(request: HttpRequest, uscc: str) -> HttpResponse:
     """An enterprise's grade under the default model, every rule that fired, and its history."""
     enterprise = enterprise_in_path(uscc, view_name="lists:public-rating")
@@ -53,5 +76,11 @@ def credit_rating(request: HttpRequest, uscc: str) -> HttpResponse:
     return render(
         request,
         "lists/public_rating.html",
-        {"enterprise": enterprise, "model": model, "rating": current, "history": history},
+        {
+            "enterprise": enterprise,
+            "model": model,
+            "rating": current,
+            "explanation": rating_explanation_display(current) if current else [],
+            "history": history,
+        },
     )

@@ -231,7 +231,7 @@ def test_public_rating_page_explains_the_grade(client, clerk, reviewer, market_a
     ratings.rating_recompute(enterprise_id=enterprise.pk)
     body = client.get(reverse("lists:public-rating", args=[enterprise.uscc])).content.decode()
     assert "Grade B (85 points)" in body
-    assert "严重失信行政处罚，每条扣 15 分" in body and record.document_number in body
+    assert "Penalty for serious dishonesty: 15 points off each" in body and record.document_number in body
     assert client.get(reverse("lists:public-rating", args=["91330106MA0000000X"])).status_code == 404
 
 

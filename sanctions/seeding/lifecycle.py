@@ -10,6 +10,7 @@ list and agency, a commitment by its enterprise, agency and kind.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from registry.models import Enterprise
 from sanctions.choices import ApplicationStatus, CommitmentStatus, ObjectionStatus, RecordStatus
@@ -104,10 +105,14 @@ def object_to_record(
     correction: dict | None = None,
 ) -> CreditRecord | None:
     """Someone objects to a public record; the platform forwards it; the source agency decides.
-    Returns the record's version in force afterwards (None if the record was not public)."""
+    Returns the record's version in force afterwards (None if the record was not public).
+
+    Public on the day the objection service judges it (the clock's), not the seed's day: a seed that
+    runs past midnight has records whose publicity ended at it, and the service refuses an objection
+    to them."""
     from sanctions.records.selectors import public_records
 
-    if not public_records(today=ctx.today).filter(pk=record.pk).exists():
+    if not public_records(today=timezone.localdate()).filter(pk=record.pk).exists():
         return None
     objection, _key = objection_submit(
         objector_name=objector, contact=OBJECTOR_PHONE, reason=reason, record=record
@@ -213,7 +218,12 @@ def object_to_listing(
     ctx: SeedContext, *, listing: Listing, objector: str, outcome: str, reason: str
 ) -> None:
     """Someone objects to a listing in force; the platform forwards it; the listing agency upholds it
-    or revokes it (the listing is then removed)."""
+    or revokes it (the listing is then removed). Nothing, if the listing is not in force today (see
+    ``object_to_record``)."""
+    from sanctions.lists.selectors import active_listings
+
+    if not active_listings(today=timezone.localdate()).filter(pk=listing.pk).exists():
+        return
     objection, _key = objection_submit(
         objector_name=objector, contact=OBJECTOR_PHONE, reason=texts.LISTING_OBJECTION, listing=listing
     )

@@ -161,3 +161,39 @@ def test_bulk_ratings_can_be_limited_to_a_range_of_enterprises(synthetic):
     rated = set(EnterpriseRating.objects.filter(is_current=True).values_list("enterprise_id", flat=True))
     assert rated == {e.pk for e in synthetic[100:200]}
     assert result.base_rows == 100 and result.enterprises == 100
+
+
+def test_a_seed_that_runs_past_midnight_objects_only_to_what_is_still_public(clerk, reviewer, market_agency):
+    """The seed's day is fixed when it starts; the objection service judges by the clock. A record or
+    listing whose publicity ended at midnight is left without its objection, not a failed seed."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from sanctions.lists.selectors import active_listings
+    from sanctions.models import Objection
+    from sanctions.seeding.lifecycle import object_to_listing, object_to_record
+    from tests.factories import EnterpriseFactory
+    from tests.sanctions.lists.helpers import publish_listing, publish_record
+
+    enterprise = EnterpriseFactory()
+    record = publish_record(clerk, reviewer, market_agency, enterprise)
+    listing = publish_listing(clerk, reviewer, market_agency, enterprise, kind="watch")
+    today = timezone.localdate()
+    yesterday, earlier = today - dt.timedelta(days=1), today - dt.timedelta(days=30)
+    # Public until yesterday included: the publicity and the listing ended at midnight.
+    CreditRecord.objects.filter(pk=record.pk).update(decision_date=earlier, publicity_end=today)
+    Listing.objects.filter(pk=listing.pk).update(start_date=earlier, end_date=today)
+    started_yesterday = SimpleNamespace(today=yesterday)
+    assert public_records(today=yesterday).filter(pk=record.pk).exists()
+    assert active_listings(today=yesterday).filter(pk=listing.pk).exists()
+
+    assert (
+        object_to_record(
+            started_yesterday, record=record, objector="某公司", reason="理由", outcome="received"
+        )
+        is None
+    )
+    object_to_listing(
+        started_yesterday, listing=listing, objector="某公司", outcome="received", reason="理由"
+    )
+    assert not Objection.objects.exists()

@@ -1,8 +1,8 @@
 """The references the database does not check, checked instead.
 
 A few foreign keys are declared with ``db_constraint=False``: their value is set by a service alone,
-never from what a user keys in (the author of a record, the rule that timed its publicity, its
-import, the agency of an imported record, the record a history event belongs to), and checking them
+never from what a user keys in (a record's agency, author, publicity rule and import; a history
+event's record and actor), and checking them
 again for every row cost the bulk import 4–22% of the database's time (README, "At 10 million
 enterprises"). Django still keeps their ``on_delete`` and nothing deletes the rows they name, so a
 dangling value means that something wrote around the services: ``references_verify`` looks for one

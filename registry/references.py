@@ -44,6 +44,11 @@ class Dangling:
     rows: int
     example: int | str  # the smallest dangling value
 
+    @property
+    def message(self) -> str:
+        """What the command prints and the nightly task logs."""
+        return f"{self.reference.label}: {self.rows} rows name a missing row (the smallest value: {self.example})"
+
 
 def unchecked_references() -> Iterator[UncheckedReference]:
     """Every concrete foreign key or one-to-one field of an installed model declared without its

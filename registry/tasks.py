@@ -31,12 +31,7 @@ def references_verify() -> dict:
     with request_context(prefix="task:references_verify:"):
         dangling = verify()
     for found in dangling:
-        logger.error(
-            "dangling reference %s: %d rows (the smallest value: %s)",
-            found.reference.label,
-            found.rows,
-            found.example,
-        )
+        logger.error("dangling reference %s", found.message)
     return {"ok": not dangling, "dangling": {d.reference.label: d.rows for d in dangling}}
 
 

@@ -13,11 +13,7 @@ class Command(BaseCommand):
         checked = list(unchecked_references())
         dangling = references_verify()
         if dangling:
-            lines = [
-                f"{d.reference.label}: {d.rows} rows name a missing row (the smallest value: {d.example})"
-                for d in dangling
-            ]
-            raise CommandError("Dangling references:\n" + "\n".join(lines))
+            raise CommandError("Dangling references:\n" + "\n".join(d.message for d in dangling))
         self.stdout.write(
             self.style.SUCCESS(f"References hold: {len(checked)} unchecked columns, no dangling value.")
         )

@@ -107,10 +107,9 @@ def test_the_english_texts_are_filled_in_where_missing_and_an_administrators_are
     RatingRule.objects.filter(model=model).update(name_en="")
     RatingRule.objects.filter(model=model, name=RULE_ZH).update(name_en="Serious penalty (ours)")
 
-    assert (
-        rating_model_english(RatingModel, RatingRule)
-        == 1 + RatingRule.objects.filter(model=model).count() - 1
-    )
+    rules = RatingRule.objects.filter(model=model).count()
+    # The model, and every rule but the one an administrator named.
+    assert rating_model_english(RatingModel, RatingRule) == 1 + (rules - 1)
     model.refresh_from_db()
     assert (model.name_en, model.description_en) == (MODEL_EN, "Our own words.")
     assert [g["label_en"] for g in model.grades] == ["Good credit", GRADE_EN, "Fair credit", "Poor credit"]

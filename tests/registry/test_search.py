@@ -631,3 +631,26 @@ def test_a_name_in_the_other_script_is_highlighted():
     plan = plan_query("西湖")
     assert highlight("杭州西湖建設有限公司", plan_query("建设")) == "杭州西湖<mark>建設</mark>有限公司"
     assert highlight("杭州西湖建设有限公司", plan) == "杭州<mark>西湖</mark>建设有限公司"
+
+
+def test_names_beginning_with_the_query_are_read_in_the_order_of_their_index_one_part_per_variant():
+    """Ordered by the index, the part's plan is the index's range whatever the planner estimates of how
+    many names begin with the query, so the column needs no finer histogram than the default: a larger
+    one is decompressed again by every search's planning (registry/migrations/0020)."""
+    EnterpriseFactory(name="渔业发展有限公司")
+    EnterpriseFactory(name="漁業發展股份有限公司")
+    EnterpriseFactory(name="海洋渔业有限公司")
+    plan = registry_selectors.enterprise_search_plan("渔业")
+    assert len(plan.variants) == 2  # simplified and traditional
+
+    sql, _ = enterprise_list(query="渔业").query.sql_with_params()
+    assert sql.count("USING ~<~") == len(plan.variants)
+    assert names_found("渔业")[2] == "海洋渔业有限公司"  # both beginnings first, whichever the variant
+    page = search_page.enterprise_search_page(query="漁業")
+    assert page.count == 3 and [hit.rank for hit in page.hits] == [1, 1, 2]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'registry_enterprise'::regclass AND attname = 'search_name'"
+        )
+        assert cursor.fetchone()[0] in (-1, None)  # the default (PostgreSQL 17 writes NULL)

@@ -26,6 +26,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from registry.language import in_reader_language
 from registry.models import Enterprise
 from registry.personal_data import mask_person_name
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
@@ -74,10 +75,9 @@ def with_labels(fields: dict[str, Any]) -> dict[str, Any]:
             out[f"{name}_display"] = _label_map(name).get(value, value)
     if fields.get("source_platform_name"):
         # A partner platform's copy: its source named in the reader's language when it has that name.
-        english = (translation.get_language() or "").startswith("en")
-        out["source_platform_display"] = (english and fields.get("source_platform_name_en")) or fields[
-            "source_platform_name"
-        ]
+        out["source_platform_display"] = in_reader_language(
+            fields["source_platform_name"], fields.get("source_platform_name_en")
+        )
     return out
 
 

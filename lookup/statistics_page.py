@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry.choices import Industry
+from registry.language import in_reader_language, reading_english
 from sanctions.choices import ApplicationStatus, ListNature, ObjectionStatus, RecordKind
 from sanctions.models import StatisticsSnapshot
 from sanctions.statistics.selectors import statistics_current
@@ -71,7 +72,7 @@ def industry_label(code: str) -> str:
 def province_label(code: str, name: str) -> str:
     if not code:
         return _("Division code of no province")
-    if translation.get_language() == "en":
+    if reading_english():
         return PROVINCES_EN.get(code, name)
     return name or code
 
@@ -129,9 +130,8 @@ def statistics_context(snapshot: StatisticsSnapshot) -> dict[str, Any]:
     )
 
     listings = data["listings"]
-    english = translation.get_language() == "en"
     list_kinds = [
-        {**k, "label": (k["name_en"] if english and k["name_en"] else k["name"]), "css": f"l-{index % 6}"}
+        {**k, "label": in_reader_language(k["name"], k["name_en"]), "css": f"l-{index % 6}"}
         for index, k in enumerate(listings["kinds"])
     ]
     list_series = [charts.Series(k["css"], k["label"]) for k in list_kinds]
@@ -210,11 +210,14 @@ def statistics_context(snapshot: StatisticsSnapshot) -> dict[str, Any]:
 
     ratings = data["ratings"]
     # A snapshot counted before the English texts existed has none: the Chinese ones are shown.
-    ratings = {**ratings, "model_name": (english and ratings.get("model_name_en")) or ratings["model_name"]}
+    ratings = {
+        **ratings,
+        "model_name": in_reader_language(ratings["model_name"], ratings.get("model_name_en")),
+    }
     grades = [
         {
             **g,
-            "label": (english and g.get("label_en")) or g.get("label", ""),
+            "label": in_reader_language(g.get("label", ""), g.get("label_en")),
             "css": f"g-{min(index, 5)}",
             "share": (100 * g["count"] / ratings["rated"]) if ratings["rated"] else 0,
         }

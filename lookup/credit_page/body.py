@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from config.jinja2 import localized_template
 from registry.annual_reports.rules import OPTIONAL_FIELDS as ANNUAL_REPORT_OPTIONAL
 from registry.details.public import public_registration_details
+from registry.language import in_reader_language
 from registry.models import AnnualReport, Enterprise
 from sanctions.lists.standing import penalty_counts, standing_from
 from sanctions.models import Commitment, Inspection
@@ -70,7 +71,6 @@ def _source_of(item: Any) -> str:
 def source_choices(page: CreditPage, selected: str | None) -> list[tuple[str, str, bool]]:
     """The sources of the page's records and listings, as (code, name, selected), this platform first;
     empty when every one is this platform's (nothing to filter)."""
-    english = (translation.get_language() or "").startswith("en")
     names: dict[str, str] = {}
     for item in [*page.records, *page.listings]:
         code = _source_of(item)
@@ -78,8 +78,8 @@ def source_choices(page: CreditPage, selected: str | None) -> list[tuple[str, st
             if code == LOCAL_SOURCE:
                 names[code] = _("This platform")
             else:
-                names[code] = (english and getattr(item, "source_platform_name_en", "")) or getattr(
-                    item, "source_platform_name", code
+                names[code] = in_reader_language(
+                    getattr(item, "source_platform_name", code), getattr(item, "source_platform_name_en", "")
                 )
     if set(names) <= {LOCAL_SOURCE} and selected is None:
         return []
@@ -93,8 +93,7 @@ def _rating(rating: dict[str, Any] | None) -> Fields | None:
     """The grade the page shows, its model named in the active language (English where it has one)."""
     if not rating:
         return None
-    english = (translation.get_language() or "").startswith("en")
-    return Fields(rating, model_name=(english and rating.get("model_name_en")) or rating["model_name"])
+    return Fields(rating, model_name=in_reader_language(rating["model_name"], rating.get("model_name_en")))
 
 
 def credit_page_context(page: CreditPage, *, source: str | None = None) -> dict[str, Any]:

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from django.db import router
 from django.db.models import Count, Q, Value
 from django.db.models.expressions import RawSQL
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from registry.choices import EnterpriseStatus
 from registry.compiled import QueryShapes, slot
+from registry.language import in_reader_language
 from registry.models import Enterprise
 from sanctions.choices import ListNature, RecordKind, Severity
 from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
@@ -80,8 +81,7 @@ class PenaltyCounts:
 
 def list_display_name(name: str, name_en: str) -> str:
     """A list's name in the active language: the English name in English, when it has one."""
-    english = (translation.get_language() or "").startswith("en")
-    return name_en if english and name_en else name
+    return in_reader_language(name, name_en)
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from registry.language import in_reader_language
 from registry.models import Enterprise
 from sanctions.choices import RatingRuleKind, RecordKind, Severity
 from sanctions.models.lists import ListKind
-
-
-def _english() -> bool:
-    return (translation.get_language() or "").startswith("en")
 
 
 class RatingModel(models.Model):
@@ -46,17 +42,18 @@ class RatingModel(models.Model):
     # The texts a reader sees, in the active language: English where the model has it.
     @property
     def display_name(self) -> str:
-        return self.name_en if _english() and self.name_en else self.name
+        return in_reader_language(self.name, self.name_en)
 
     @property
     def display_description(self) -> str:
-        return self.description_en if _english() and self.description_en else self.description
+        return in_reader_language(self.description, self.description_en)
 
     @property
     def display_grades(self) -> list[dict[str, Any]]:
         """The grade scale, each grade's ``label`` in the active language."""
-        english = _english()
-        return [{**g, "label": (english and g.get("label_en")) or g.get("label", "")} for g in self.grades]
+        return [
+            {**g, "label": in_reader_language(g.get("label", ""), g.get("label_en"))} for g in self.grades
+        ]
 
 
 class RatingRule(models.Model):
@@ -91,7 +88,7 @@ class RatingRule(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en if _english() and self.name_en else self.name
+        return in_reader_language(self.name, self.name_en)
 
 
 class EnterpriseRating(models.Model):

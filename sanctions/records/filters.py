@@ -5,10 +5,10 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry import uscc as uscc_codes
+from registry.language import in_reader_language
 from registry.models import Agency
 from sanctions.choices import RecordKind, RecordStatus
 from sanctions.models import CreditRecord, PenaltyCategory
@@ -18,9 +18,8 @@ from sanctions.records.selectors import current_or_pending, overdue_q
 
 def penalty_category_choices() -> list[tuple[str, str]]:
     """The active catalogue, named in the page's language."""
-    english = (get_language() or "").startswith("en")
     return [
-        (c.code, c.name_en if english and c.name_en else c.name)
+        (c.code, in_reader_language(c.name, c.name_en))
         for c in PenaltyCategory.objects.filter(active=True).order_by("code")
     ]
 

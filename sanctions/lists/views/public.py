@@ -9,8 +9,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
 
+from registry.language import reading_english
 from registry.selectors import enterprise_in_path
 from sanctions.desk.views import paginate
 from sanctions.lists.measures import measures_catalogue
@@ -46,7 +46,7 @@ def credit_measures(request: HttpRequest) -> HttpResponse:
 def rating_explanation_display(rating: EnterpriseRating) -> list[dict[str, Any]]:
     """The rules that counted, as stored when the grade was computed; in English, each rule and list
     named by its English name where it has one (the stored names are the Chinese ones)."""
-    if not (translation.get_language() or "").startswith("en"):
+    if not reading_english():
         return rating.explanation
     rules = dict(
         RatingRule.objects.filter(model_id=rating.model_id).exclude(name_en="").values_list("pk", "name_en")

@@ -1,21 +1,24 @@
 """The unified social credit code (USCC, GB 32100-2015): parse, validate, explain, format.
 
-The check character is python-stdnum's (``stdnum.cn.uscc.calc_check_digit``); its ``validate``
-is not used because it wrongly requires the first eight characters to be digits, which refuses
-the legitimate authorities A (military), N (agriculture) and Y (other). Only positions 3–8 (the
+The check character is GB 32100's weighted sum modulo 31, as python-stdnum computes it
+(``stdnum.cn.uscc.calc_check_digit``, which the tests hold ours to); ours is the same sum over a
+table of character values, about four times faster, because an import checks every row's party.
+stdnum's ``validate`` is not used because it wrongly requires the first eight characters to be
+digits, which refuses the legitimate authorities A (military), N (agriculture) and Y (other). Only positions 3–8 (the
 administrative division) must be digits. The embedded organisation code (GB 11714) has a check
 character of its own, which stdnum does not cover.
 """
 
 from __future__ import annotations
 
+import operator
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from stdnum.cn.uscc import calc_check_digit
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 LENGTH = 18
@@ -154,6 +157,9 @@ def compact(value: str) -> str:
     Nothing else is folded: a look-alike (①, Ⅰ, 𝟗, a Cyrillic А …) stays, and ``analyse`` refuses it
     by name and position, so that what is stored is exactly what the code says.
     """
+    if value and value.isascii() and value.isalnum():
+        # The common case, a code as printed: no full-width form, separator or space to remove.
+        return value.upper()
     folded = (value or "").translate(_FULL_WIDTH)
     kept = "".join(ch for ch in folded if ch not in _SEPARATORS and unicodedata.category(ch) != "Zs")
     return "".join(chr(ord(ch) - 32) if "a" <= ch <= "z" else ch for ch in kept.strip())
@@ -187,7 +193,8 @@ def organization_check(first8: str) -> str:
 
 def check_character(first17: str) -> str:
     """The GB 32100 check character for the first seventeen characters of a code."""
-    return calc_check_digit(first17)
+    total = sum(map(operator.mul, map(_VALUES.__getitem__, first17), _WEIGHTS))
+    return ALPHABET[-total % 31]
 
 
 def analyse(value: str) -> USCCAnalysis:
@@ -198,56 +205,7 @@ def analyse(value: str) -> USCCAnalysis:
     if not normalized:
         errors.append(USCCError("required", _("Enter a unified social credit code.")))
         return result
-    bad_positions = []
-    for position, ch in enumerate(normalized, start=1):
-        if ch not in ALPHABET:
-            bad_positions.append(position)
-            hint = ""
-            if ch in "IOSVZ":
-                hint = " " + _("The letters I, O, S, V and Z are never used in a code.")
-            elif (like := _look_alike(ch)) is not None:
-                hint = " " + _(
-                    "It looks like “%(like)s” but is another character (%(unicode)s): type the code "
-                    "with ordinary digits and letters."
-                ) % {"like": like, "unicode": _describe(ch)}
-            elif not ch.isprintable() or ch.isspace():
-                hint = " " + _("It is an invisible character (%(unicode)s).") % {"unicode": _describe(ch)}
-            errors.append(
-                USCCError(
-                    "character",
-                    _("Character %(position)d, “%(char)s”, is not allowed.")
-                    % {"position": position, "char": ch}
-                    + hint,
-                    position,
-                )
-            )
-    if len(normalized) != LENGTH:
-        errors.insert(0, _length_error(normalized))
-        if one_off_candidates(normalized):
-            return result  # the later characters are shifted: the length error says where to look
-    for position in range(3, min(len(normalized), 8) + 1):
-        ch = normalized[position - 1]
-        if not ch.isdigit() and position not in bad_positions:
-            errors.append(
-                USCCError(
-                    "division",
-                    _(
-                        "Character %(position)d, “%(char)s”, must be a digit: positions 3 to 8 are the "
-                        "administrative division code."
-                    )
-                    % {"position": position, "char": ch},
-                    position,
-                )
-            )
-    if len(normalized) >= 1 and normalized[0] in ALPHABET and normalized[0] not in AUTHORITIES:
-        errors.append(
-            USCCError(
-                "authority",
-                _("Character 1, “%(char)s”, is not a registration authority.") % {"char": normalized[0]},
-                1,
-            )
-        )
-    if errors:
+    if _WELL_FORMED.fullmatch(normalized) is None and _form_errors(normalized, errors):
         return result
     org = normalized[8:17]
     result.expected_org_check = organization_check(org[:8])
@@ -276,8 +234,66 @@ def analyse(value: str) -> USCCAnalysis:
     return result
 
 
+def _form_errors(normalized: str, errors: list[USCCError]) -> bool:
+    """Add the problems of form (characters, length, division digits, authority); True when the
+    check characters are not worth computing (any problem)."""
+    bad_positions = []
+    for position, ch in enumerate(normalized, start=1):
+        if ch not in ALPHABET:
+            bad_positions.append(position)
+            hint = ""
+            if ch in "IOSVZ":
+                hint = " " + _("The letters I, O, S, V and Z are never used in a code.")
+            elif (like := _look_alike(ch)) is not None:
+                hint = " " + _(
+                    "It looks like “%(like)s” but is another character (%(unicode)s): type the code "
+                    "with ordinary digits and letters."
+                ) % {"like": like, "unicode": _describe(ch)}
+            elif not ch.isprintable() or ch.isspace():
+                hint = " " + _("It is an invisible character (%(unicode)s).") % {"unicode": _describe(ch)}
+            errors.append(
+                USCCError(
+                    "character",
+                    _("Character %(position)d, “%(char)s”, is not allowed.")
+                    % {"position": position, "char": ch}
+                    + hint,
+                    position,
+                )
+            )
+    if len(normalized) != LENGTH:
+        errors.insert(0, _length_error(normalized))
+        if one_off_candidates(normalized):
+            return True  # the later characters are shifted: the length error says where to look
+    for position in range(3, min(len(normalized), 8) + 1):
+        ch = normalized[position - 1]
+        if not ch.isdigit() and position not in bad_positions:
+            errors.append(
+                USCCError(
+                    "division",
+                    _(
+                        "Character %(position)d, “%(char)s”, must be a digit: positions 3 to 8 are the "
+                        "administrative division code."
+                    )
+                    % {"position": position, "char": ch},
+                    position,
+                )
+            )
+    if len(normalized) >= 1 and normalized[0] in ALPHABET and normalized[0] not in AUTHORITIES:
+        errors.append(
+            USCCError(
+                "authority",
+                _("Character 1, “%(char)s”, is not a registration authority.") % {"char": normalized[0]},
+                1,
+            )
+        )
+    return bool(errors)
+
+
 # The weights of GB 32100's check (python-stdnum's): 3 to the power of the position, modulo 31.
 _WEIGHTS = tuple(pow(3, j, 31) for j in range(LENGTH - 1))
+_VALUES = {ch: value for value, ch in enumerate(ALPHABET)}
+# A code with no problem of form (what _form_errors finds nothing in): only its checks are left to test.
+_WELL_FORMED = re.compile(f"[{''.join(AUTHORITIES)}][{ALPHABET}][0-9]{{6}}[{ALPHABET}]{{10}}")
 
 
 @lru_cache(maxsize=256)

@@ -163,6 +163,16 @@ LEGACY_IDENTIFIERS = (
 )
 
 
+_PARTY_CODES = (
+    "party_uscc",
+    "party_registration_number",
+    "party_organization_code",
+    "party_tax_number",
+    "party_institution_number",
+    "party_social_org_number",
+)
+
+
 def find_party(cleaned: dict[str, Any]) -> Enterprise | None:
     """The enterprise by USCC, else by a legacy identifier that identifies exactly one."""
     if cleaned.get("party_uscc"):
@@ -340,22 +350,28 @@ def clean_record(
         for field in lists:
             cleaned[field] = list(cleaned[field])
         errors = {field: [message] for field, message in absent_errors.items()}
+        # _clean_field, written out: this loop runs for every field of every row of a file.
         for field, fn, seen in present:
-            _clean_field(cleaned, errors, field, fn, seen, data[field])
+            value = data[field]
+            if value is None or value.__class__ is str:
+                outcome = seen.get(value)
+                if outcome is None:
+                    outcome = _attempt(fn, value)
+                    if len(seen) < MEMO_VALUES:
+                        seen[value] = outcome
+            else:
+                outcome = _attempt(fn, value)
+            ok, result = outcome
+            if ok:
+                cleaned[field] = list(result) if result.__class__ is list else result
+            else:
+                errors[field] = [result]
 
     for field in REQUIRED[kind]:
         if field not in errors and not cleaned.get(field):
             fail(field, _("This field is required."))
-    codes = (
-        "party_uscc",
-        "party_registration_number",
-        "party_organization_code",
-        "party_tax_number",
-        "party_institution_number",
-        "party_social_org_number",
-    )
-    code_errors = bool(errors) and any(f in errors for f in codes)
-    if not code_errors and not any(cleaned.get(f) for f in codes):
+    code_errors = bool(errors) and any(f in errors for f in _PARTY_CODES)
+    if not code_errors and not any(cleaned.get(f) for f in _PARTY_CODES):
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
     elif not code_errors:
         enterprise = (party_finder or find_party)(cleaned)

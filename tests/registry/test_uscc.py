@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn.uscc import calc_check_digit
 
 from registry import uscc
 
@@ -227,3 +230,37 @@ def test_nineteen_characters_say_one_is_too_many_and_which():
 def test_other_lengths_keep_the_plain_length_message():
     assert uscc.analyse("9111000060003734").errors[0].message == "A code has 18 characters; this one has 16."
     assert uscc.analyse(REAL[0] + "12").errors[0].message == "A code has 18 characters; this one has 20."
+
+
+# --- The check character and the test of form, against their references -------------------------
+
+
+@given(st.text(alphabet=uscc.ALPHABET, min_size=17, max_size=17))
+def test_the_check_character_is_the_one_python_stdnum_computes(first17):
+    assert uscc.check_character(first17) == calc_check_digit(first17)
+
+
+# Mostly code characters, with some that a code never has (I, O, a lower-case letter, a full-width
+# digit, a dash, a space), at lengths around 18: the shortcut for a well-formed code must accept
+# exactly the strings in which the full test of form finds nothing.
+_NEAR_CODES = st.text(
+    alphabet=st.sampled_from([*uscc.ALPHABET, "I", "O", "a", "１", "-", " "]), min_size=15, max_size=20
+)
+
+
+@given(_NEAR_CODES)
+def test_a_code_is_taken_as_well_formed_exactly_when_no_problem_of_form_is_found(text):
+    errors: list = []
+    found = uscc._form_errors(text, errors)
+    assert (uscc._WELL_FORMED.fullmatch(text) is not None) == (not found)
+    assert found == bool(errors)
+
+
+@given(_NEAR_CODES)
+def test_analysing_with_the_shortcut_gives_what_the_full_test_of_form_gives(text):
+    analysis = uscc.analyse(text)
+    errors: list = []
+    if not uscc._form_errors(analysis.normalized, errors) and analysis.normalized:
+        assert analysis.is_well_formed
+    else:
+        assert [e.code for e in analysis.errors] == [e.code for e in errors] or not analysis.normalized

@@ -108,13 +108,21 @@ class CompiledQuery:
             return cursor.fetchall()
 
 
-def compile_queryset(queryset: QuerySet, using: str, *, prepare: bool = False) -> CompiledQuery:
-    """The SQL of ``queryset`` (built with ``slot`` values), its parameters sorted into constants and slots."""
+def compile_queryset(
+    queryset: QuerySet, using: str, *, prepare: bool = False, wrap: Callable[[str], str] | None = None
+) -> CompiledQuery:
+    """The SQL of ``queryset`` (built with ``slot`` values), its parameters sorted into constants and slots.
+
+    ``wrap``: SQL of the caller's around the queryset's (what Django cannot say, such as ordering and
+    counting the rows of a union), given the queryset's SQL with its ``$n`` placeholders; it adds no
+    parameter."""
     sql, params = queryset.query.get_compiler(using=using).as_sql()
     if _OPEN in sql:
         raise ValueError("a slot was written into the SQL text instead of being passed as a parameter")
     numbers = itertools.count(1)
     sql = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+    if wrap is not None:
+        sql = wrap(sql)
     sorted_params = []
     for param in params:
         if isinstance(param, str) and _OPEN in param:
@@ -137,10 +145,17 @@ class QueryShapes:
         self._lock = threading.Lock()
         self._prepare = prepare
 
-    def get(self, key: Hashable, build: Callable[[], QuerySet], using: str) -> CompiledQuery:
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[[], QuerySet],
+        using: str,
+        *,
+        wrap: Callable[[str], str] | None = None,
+    ) -> CompiledQuery:
         found = self._compiled.get(key)
         if found is None:
-            found = compile_queryset(build(), using, prepare=self._prepare)
+            found = compile_queryset(build(), using, prepare=self._prepare, wrap=wrap)
             with self._lock:
                 if len(self._compiled) >= _MAX_SHAPES:
                     self._compiled.clear()

@@ -34,6 +34,9 @@ _INACTIVE = [EnterpriseStatus.REVOKED, EnterpriseStatus.DEREGISTERED]
 SEARCH_LIMIT = 200
 # The rank of a result matched by a former name only (0: the exact name, 1: its start, 2: within it).
 FORMER_RANK = 3
+# The ranking columns of a name's and of pinyin's candidates, best first (``_ways_of_matching``).
+_NAME_ORDER = ("inactive", "rank", "position", "name_length", "name", "uscc")
+_PINYIN_ORDER = ("inactive", "rank", "name_length", "name", "uscc")
 
 
 class _Matches(Func):
@@ -88,18 +91,16 @@ class _PatternOrder(OrderBy):
         super().__init__(F(field))
 
 
-def _by_prefix(probe: QuerySet[Enterprise], variants: tuple[str, ...], limit: int) -> list[QuerySet]:
-    """The names that begin with a variant, one part per variant, each the first ``limit + 1`` in the
-    order of the names' index. In that order the index's range is the plan whatever the planner
-    estimates; unordered, the plan rested on the estimate of how many names begin with the query, which
-    took the column a histogram of 1,000 buckets to get right at 10 M names (one of 100 buckets is
-    100,000 names there, and the part then read the table instead of the index: 808 ms), and every
-    search's planning decompressed that histogram again (a third of planning a name search, about
+def _by_prefix(probe: QuerySet[Enterprise], variants: tuple[str, ...]) -> list[QuerySet[Enterprise]]:
+    """The names that begin with a variant, one part per variant, each read in the order of the names'
+    index (and cut at ``limit + 1`` by ``_parts``). In that order the index's range is the plan whatever
+    the planner estimates; unordered, the plan rested on the estimate of how many names begin with the
+    query, which took the column a histogram of 1,000 buckets to get right at 10 M names (one of 100
+    buckets is 100,000 names there, and the part then read the table instead of the index: 808 ms), and
+    every search's planning decompressed that histogram again (a third of planning a name search, about
     0.4 ms; ``registry/migrations/0020``)."""
     return [
-        probe.filter(search_name__startswith=variant)
-        .order_by(_PatternOrder("search_name"))
-        .values("pk")[: limit + 1]
+        probe.filter(search_name__startswith=variant).order_by(_PatternOrder("search_name"))
         for variant in variants
     ]
 
@@ -169,59 +170,86 @@ def _planned_list(
         upper = code_upper or _code_upper(plan.code)
         prefix = probe.filter(uscc__gte=plan.code, uscc__lte=upper).order_by("uscc")
         return qs.filter(pk__in=prefix.values("pk")[: limit + 1]).order_by("uscc")
+    parts, ranking, order = _ways_of_matching(plan, probe, limit, found_limit)
+    found = [part.values("pk")[:cut] for part, cut in parts]
+    if not plan.pinyin:
+        former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk")).filter(
+            _contains_any("search_name", plan.variants)
+        )
+        ranking["former_match"] = Subquery(former.order_by("-used_until", "name").values("name")[:1])
+    return qs.filter(pk__in=found[0].union(*found[1:], all=True)).annotate(**ranking).order_by(*order)
+
+
+def ranked_candidates(
+    plan: search.SearchPlan, fields: tuple[str, ...], limit: int, *, found_limit: int | None = None
+) -> QuerySet:
+    """The candidates of a name or pinyin plan, each way of matching cut at its ``limit + 1``, as one
+    union of rows with ``fields`` and their ranking columns, duplicates removed (a row is the same
+    whichever way found it). ``ranking_order`` gives the order of the ranking columns, best first.
+
+    ``_planned_list`` reads each candidate twice: its id from the way that found it, then its row again
+    by that id, to rank it. Ranked where it is found, a candidate is read once (for 渔业, 804 of 1,041
+    buffers were that second read). Django cannot order or count over a union, so the caller wraps it
+    (``enterprise_search_page``)."""
+    probe = Enterprise.objects.order_by()
+    parts, ranking, _order = _ways_of_matching(plan, probe, limit, found_limit)
+    found = [part.annotate(**ranking).values(*fields, *ranking)[:cut] for part, cut in parts]
+    return found[0].union(*found[1:])
+
+
+def ranking_order(plan: search.SearchPlan) -> tuple[str, ...]:
+    """The columns ``ranked_candidates`` ranks a plan's candidates by, best first."""
+    return _PINYIN_ORDER if plan.pinyin else _NAME_ORDER
+
+
+def _ways_of_matching(
+    plan: search.SearchPlan, probe: QuerySet[Enterprise], limit: int, found_limit: int | None
+) -> tuple[list[tuple[QuerySet, int]], dict[str, object], tuple[str, ...]]:
+    """A name or pinyin plan's ways of matching, each with the number of rows it is cut at; the ranking
+    columns; their order, best first (``_planned_list``)."""
     inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
     if plan.pinyin:
-        return _pinyin_list(qs, probe, plan, limit, inactive, found_limit)
+        return _pinyin_ways(probe, plan, limit, inactive, found_limit)
     if found_limit is None:
         by_name = probe.filter(_matches("search_vector", plan.tsquery))
     else:
         by_name = probe.filter(_matches_unindexed("search_vector", plan.tsquery))
     variants = plan.variants
-    by_former = _by_former_name(probe, plan.tsquery, variants)
     exact = _exact_names(variants)
     by_name = by_name.filter(_contains_any("search_name", variants))
+    parts = [
+        (probe.filter(search_name__in=exact), limit + 1),
+        *((part, limit + 1) for part in _by_prefix(probe, variants)),
+        (by_name, (limit if found_limit is None else found_limit) + 1),
+        (_by_former_name(probe, plan.tsquery, variants), limit + 1),
+    ]
     starts = Q()
     for variant in variants:
         starts |= Q(search_name__startswith=variant)
-    by_exact = probe.filter(search_name__in=exact)
-    found = by_exact.values("pk")[: limit + 1].union(
-        *_by_prefix(probe, variants, limit),
-        by_name.values("pk")[: (limit if found_limit is None else found_limit) + 1],
-        by_former.values("pk")[: limit + 1],
-        all=True,
-    )
-    former = EnterpriseFormerName.objects.filter(enterprise=OuterRef("pk")).filter(
-        _contains_any("search_name", variants)
-    )
     positions = [NullIf(StrIndex("search_name", Value(v)), 0) for v in variants]
     position = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(999))
-    return (
-        qs.filter(pk__in=found)
-        .annotate(
-            inactive=inactive,
-            rank=Case(
-                When(search_name__in=exact, then=Value(0)),
-                When(starts, then=Value(1)),
-                When(_contains_any("search_name", variants), then=Value(2)),
-                default=Value(FORMER_RANK),
-                output_field=IntegerField(),
-            ),
-            position=position,
-            name_length=Length("search_name"),
-            former_match=Subquery(former.order_by("-used_until", "name").values("name")[:1]),
-        )
-        .order_by("inactive", "rank", "position", "name_length", "name", "uscc")
-    )
+    ranking = {
+        "inactive": inactive,
+        "rank": Case(
+            When(search_name__in=exact, then=Value(0)),
+            When(starts, then=Value(1)),
+            When(_contains_any("search_name", variants), then=Value(2)),
+            default=Value(FORMER_RANK),
+            output_field=IntegerField(),
+        ),
+        "position": position,
+        "name_length": Length("search_name"),
+    }
+    return parts, ranking, _NAME_ORDER
 
 
-def _pinyin_list(
-    qs: QuerySet[Enterprise],
+def _pinyin_ways(
     probe: QuerySet[Enterprise],
     plan: search.SearchPlan,
     limit: int,
     inactive: Case,
     found_limit: int | None = None,
-) -> QuerySet[Enterprise]:
+) -> tuple[list[tuple[QuerySet, int]], dict[str, object], tuple[str, ...]]:
     """Letters: pinyin syllables or initials of any run of the name, or the letters written in it.
 
     Best first: active before inactive, then names that begin with the syllables (or the letters),
@@ -230,28 +258,22 @@ def _pinyin_list(
     parts = []
     if plan.pinyin_query and found_limit is not None:
         by_pinyin = probe.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
-        parts.append(by_pinyin.values("pk")[: found_limit + 1])
+        parts.append((by_pinyin, found_limit + 1))
     elif plan.pinyin_query:
         by_pinyin = probe.filter(_matches("search_pinyin", plan.pinyin_index_query))
         if plan.pinyin_index_query != plan.pinyin_query:
             by_pinyin = by_pinyin.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
-        parts.append(by_pinyin.values("pk")[: limit + 1])
+        parts.append((by_pinyin, limit + 1))
     letters = _contains_any("search_name", plan.variants)
-    parts.append(
-        probe.filter(_matches("search_vector", plan.tsquery)).filter(letters).values("pk")[: limit + 1]
-    )
-    parts.append(_by_former_name(probe, plan.tsquery, plan.variants).values("pk")[: limit + 1])
-    found = parts[0].union(*parts[1:], all=True)
+    parts.append((probe.filter(_matches("search_vector", plan.tsquery)).filter(letters), limit + 1))
+    parts.append((_by_former_name(probe, plan.tsquery, plan.variants), limit + 1))
     # The first matching level wins: the levels are in ascending order.
     levels = [(0, Q(search_name__startswith=plan.variants[0])), (1, letters)]
     levels += [(level, _matches("search_pinyin", tsquery)) for level, tsquery in plan.pinyin_ranks]
     ranks = [When(condition, then=Value(level)) for level, condition in sorted(levels, key=lambda x: x[0])]
-    return (
-        qs.filter(pk__in=found)
-        .annotate(
-            inactive=inactive,
-            rank=Case(*ranks, default=Value(3), output_field=IntegerField()),
-            name_length=Length("search_name"),
-        )
-        .order_by("inactive", "rank", "name_length", "name", "uscc")
-    )
+    ranking = {
+        "inactive": inactive,
+        "rank": Case(*ranks, default=Value(3), output_field=IntegerField()),
+        "name_length": Length("search_name"),
+    }
+    return parts, ranking, _PINYIN_ORDER

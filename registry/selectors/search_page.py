@@ -22,6 +22,8 @@ from .search_list import (
     _contains_any,
     _planned_list,
     enterprise_search_plan,
+    ranked_candidates,
+    ranking_order,
 )
 
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
@@ -133,19 +135,33 @@ def enterprise_search_page(
     def fetch(page: int) -> list[tuple]:
         offset = (page - 1) * per_page
         found_limit = min(SEARCH_LIMIT, offset + per_page) if known_more else None
+        key = (*shape, offset, per_page, found_limit)
+        if shape[0] == "code":
 
-        def build() -> QuerySet:
-            found = _planned_list(
-                slotted,
-                Enterprise.objects.all(),
-                SEARCH_LIMIT,
-                code_upper=slot("upper"),
-                found_limit=found_limit,
+            def build() -> QuerySet:
+                found = _planned_list(
+                    slotted, Enterprise.objects.all(), SEARCH_LIMIT, code_upper=slot("upper")
+                )
+                found = found.annotate(result_count=Window(Count("pk")))
+                return found.values_list(*_HIT_FIELDS, "result_count")[offset : offset + per_page]
+
+            return _page_queries.get(key, build, using).fetch(using, values)
+
+        # Names and pinyin: the candidates ranked where they are found, then ordered, counted and
+        # cut to the page around their union (``ranked_candidates``).
+        def candidates() -> QuerySet:
+            return ranked_candidates(slotted, _HIT_FIELDS, SEARCH_LIMIT, found_limit=found_limit)
+
+        def wrap(sql: str) -> str:
+            # Column names and whole numbers only: every value travels as a parameter of ``sql``.
+            columns = ", ".join(f'"{name}"' for name in (*_HIT_FIELDS, *extra))
+            ordered = ", ".join(f'"{name}"' for name in ranking_order(plan))
+            return (
+                f"SELECT {columns}, COUNT(*) OVER () AS result_count FROM ({sql}) AS found "  # noqa: S608
+                f"ORDER BY {ordered} LIMIT {int(per_page)} OFFSET {int(offset)}"
             )
-            found = found.annotate(result_count=Window(Count("pk")))
-            return found.values_list(*_HIT_FIELDS, *extra, "result_count")[offset : offset + per_page]
 
-        return _page_queries.get((*shape, offset, per_page, found_limit), build, using).fetch(using, values)
+        return _page_queries.get(key, candidates, using, wrap=wrap).fetch(using, values)
 
     try:
         rows = fetch(number)

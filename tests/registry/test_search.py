@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from registry import search, services, uscc
 from registry import selectors as registry_selectors
@@ -654,3 +655,18 @@ def test_names_beginning_with_the_query_are_read_in_the_order_of_their_index_one
             "WHERE attrelid = 'registry_enterprise'::regclass AND attname = 'search_name'"
         )
         assert cursor.fetchone()[0] in (-1, None)  # the default (PostgreSQL 17 writes NULL)
+
+
+def test_a_page_ranks_its_candidates_where_they_are_found_and_counts_each_once():
+    """Found by its exact name, its beginning and its pairs, an enterprise is one result; and the page
+    is ranked from the rows its ways of matching read, not read again by id (the second read was most of
+    a common query's buffers)."""
+    exact = EnterpriseFactory(name="西湖龙井")
+    inside = EnterpriseFactory(name="杭州西湖龙井茶有限公司")
+    inside.former_names.create(name="西湖龙井茶叶店")  # found a second time, by a former name
+    with CaptureQueriesContext(connection) as queries:
+        page = search_page.enterprise_search_page(query="西湖龙井")
+    assert page.count == 2
+    assert [(hit.uscc, hit.rank) for hit in page.hits] == [(exact.uscc, 0), (inside.uscc, 2)]
+    (sql,) = [q["sql"] for q in queries.captured_queries if "result_count" in (q["sql"] or "")]
+    assert " UNION (" in sql and "UNION ALL" not in sql and '"id" IN (' not in sql

@@ -26,6 +26,7 @@ from .statutory_holidays import statutory_days
 _CACHE_KEY = "registry:calendar:v2"
 # From this day of December on, the next year's notice may still move a day (see above).
 _NEXT_NOTICE_REACHES_BACK_TO = 25
+_DEADLINES_KEPT = 10_000  # per calendar: its memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class WorkingCalendar:
 
     exceptions: dict[dt.date, bool] = field(default_factory=dict)
     notice_years: frozenset[int] = frozenset()
+    # (start, days) -> Deadline, as ``working_day_deadline`` counted it with this calendar: a file's
+    # records share a few hundred decision dates, each counted again for every record otherwise.
+    deadlines: dict[tuple[dt.date, int], Deadline] = field(default_factory=dict, compare=False, repr=False)
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.exceptions:
@@ -109,6 +113,9 @@ def working_day_deadline(start: dt.date, days: int, calendar: WorkingCalendar | 
     ``provisional`` is true when the count crosses a year whose holiday notice is not loaded.
     """
     calendar = calendar or working_calendar()
+    found = calendar.deadlines.get((start, days))
+    if found is not None:
+        return found
     current = start
     step = 1 if days >= 0 else -1
     remaining = abs(days)
@@ -117,7 +124,10 @@ def working_day_deadline(start: dt.date, days: int, calendar: WorkingCalendar | 
         if calendar.is_working_day(current):
             remaining -= 1
     unsettled = calendar.unsettled_years(start, current) if current != start else ()
-    return Deadline(current, bool(unsettled), unsettled)
+    found = Deadline(current, bool(unsettled), unsettled)
+    if len(calendar.deadlines) < _DEADLINES_KEPT:
+        calendar.deadlines[(start, days)] = found
+    return found
 
 
 def add_working_days(start: dt.date, days: int, calendar: WorkingCalendar | None = None) -> dt.date:

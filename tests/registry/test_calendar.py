@@ -197,3 +197,19 @@ def test_the_template_note_marks_provisional_dates_only():
         assert "statutory holidays" in note and "2027" in note
         assert template.render(Context({"day": dt.date(2024, 10, 28), "since": dt.date(2024, 9, 25)})) == "[]"
         assert template.render(Context({"day": None, "since": None})) == "[]"
+
+
+def test_a_calendar_remembers_the_deadlines_it_counted_and_no_more_than_it_may():
+    from registry import calendar as working
+
+    calendar = working_calendar()
+    decided = dt.date(2024, 9, 27)  # before the National Day week
+    first = working_day_deadline(decided, 7, calendar)
+    assert first == working_day_deadline(decided, 7, calendar) == working_day_deadline(decided, 7)
+    assert calendar.deadlines[(decided, 7)] is first
+    assert working_calendar() == calendar  # what it remembers is not part of what it is
+
+    full = working.WorkingCalendar(calendar.exceptions, calendar.notice_years)
+    full.deadlines.update({(dt.date(2000, 1, 1), n): first for n in range(working._DEADLINES_KEPT)})
+    assert working_day_deadline(decided, 7, full) == first
+    assert (decided, 7) not in full.deadlines

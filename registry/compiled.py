@@ -109,20 +109,29 @@ class CompiledQuery:
 
 
 def compile_queryset(
-    queryset: QuerySet, using: str, *, prepare: bool = False, wrap: Callable[[str], str] | None = None
+    queryset: QuerySet, using: str, *, prepare: bool = False, rows_from: QuerySet | None = None
 ) -> CompiledQuery:
     """The SQL of ``queryset`` (built with ``slot`` values), its parameters sorted into constants and slots.
 
-    ``wrap``: SQL of the caller's around the queryset's (what Django cannot say, such as ordering and
-    counting the rows of a union), given the queryset's SQL with its ``$n`` placeholders; it adds no
-    parameter."""
-    sql, params = queryset.query.get_compiler(using=using).as_sql()
+    ``rows_from``: a queryset whose rows ``queryset`` reads in place of its model's table (what Django
+    cannot say, such as ranking the rows of a union): its SQL becomes the FROM of ``queryset``'s, under
+    the table's name, so that every column ``queryset`` reads must be one of its columns. ``queryset``
+    must read that one table and nothing else."""
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    if rows_from is not None:
+        table = f" FROM {compiler.quote_name_unless_alias(queryset.model._meta.db_table)}"
+        if sql.count(table) != 1 or " JOIN " in sql:
+            raise ValueError("rows_from: the queryset must read its own table once, alone")
+        before, after = sql.split(table)
+        inner, inner_params = rows_from.query.get_compiler(using=using).as_sql()
+        taken = len(re.findall(r"%%|%s", before)) - before.count("%%")
+        sql = f"{before} FROM ({inner}) AS{table[5:]}{after}"
+        params = (*params[:taken], *inner_params, *params[taken:])
     if _OPEN in sql:
         raise ValueError("a slot was written into the SQL text instead of being passed as a parameter")
     numbers = itertools.count(1)
     sql = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
-    if wrap is not None:
-        sql = wrap(sql)
     sorted_params = []
     for param in params:
         if isinstance(param, str) and _OPEN in param:
@@ -151,11 +160,12 @@ class QueryShapes:
         build: Callable[[], QuerySet],
         using: str,
         *,
-        wrap: Callable[[str], str] | None = None,
+        rows_from: Callable[[], QuerySet] | None = None,
     ) -> CompiledQuery:
         found = self._compiled.get(key)
         if found is None:
-            found = compile_queryset(build(), using, prepare=self._prepare, wrap=wrap)
+            source = rows_from() if rows_from is not None else None
+            found = compile_queryset(build(), using, prepare=self._prepare, rows_from=source)
             with self._lock:
                 if len(self._compiled) >= _MAX_SHAPES:
                     self._compiled.clear()

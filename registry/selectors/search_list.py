@@ -180,26 +180,28 @@ def _planned_list(
     return qs.filter(pk__in=found[0].union(*found[1:], all=True)).annotate(**ranking).order_by(*order)
 
 
-def ranked_candidates(
+def candidates(
     plan: search.SearchPlan, fields: tuple[str, ...], limit: int, *, found_limit: int | None = None
 ) -> QuerySet:
     """The candidates of a name or pinyin plan, each way of matching cut at its ``limit + 1``, as one
-    union of rows with ``fields`` and their ranking columns, duplicates removed (a row is the same
-    whichever way found it). ``ranking_order`` gives the order of the ranking columns, best first.
+    union of rows with ``fields``, duplicates removed (a row is the same whichever way found it).
 
     ``_planned_list`` reads each candidate twice: its id from the way that found it, then its row again
-    by that id, to rank it. Ranked where it is found, a candidate is read once (for 渔业, 804 of 1,041
-    buffers were that second read). Django cannot order or count over a union, so the caller wraps it
-    (``enterprise_search_page``)."""
+    by that id, to rank it. Ranked from the rows the ways of matching read (``ranking``), a candidate is
+    read once: for 渔业, 804 of 1,041 buffers were that second read. Django cannot rank over a union, so
+    the caller reads the ranking's queryset from these rows (``compile_queryset``'s ``rows_from``)."""
     probe = Enterprise.objects.order_by()
-    parts, ranking, _order = _ways_of_matching(plan, probe, limit, found_limit)
-    found = [part.annotate(**ranking).values(*fields, *ranking)[:cut] for part, cut in parts]
+    parts, _ranking, _order = _ways_of_matching(plan, probe, limit, found_limit)
+    found = [part.values(*fields)[:cut] for part, cut in parts]
     return found[0].union(*found[1:])
 
 
-def ranking_order(plan: search.SearchPlan) -> tuple[str, ...]:
-    """The columns ``ranked_candidates`` ranks a plan's candidates by, best first."""
-    return _PINYIN_ORDER if plan.pinyin else _NAME_ORDER
+def ranking(plan: search.SearchPlan) -> tuple[dict[str, object], tuple[str, ...]]:
+    """The ranking columns of a name or pinyin plan's candidates, and their order, best first (what
+    ``enterprise_list`` orders by). They read ``status`` and ``search_name``, and for pinyin
+    ``search_pinyin``."""
+    _parts, columns, order = _ways_of_matching(plan, Enterprise.objects.order_by(), 0, None)
+    return columns, order
 
 
 def _ways_of_matching(

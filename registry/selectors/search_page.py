@@ -21,9 +21,9 @@ from .search_list import (
     _code_upper,
     _contains_any,
     _planned_list,
+    candidates,
     enterprise_search_plan,
-    ranked_candidates,
-    ranking_order,
+    ranking,
 )
 
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
@@ -74,6 +74,8 @@ class SearchPage:
 
 
 _HIT_FIELDS = ("id", "uscc", "name", "status", "entity_type", "division_code")
+# And what the ranking reads (``ranking``): pinyin's also reads ``search_pinyin``.
+_CANDIDATE_FIELDS = (*_HIT_FIELDS, "search_name")
 _page_queries = QueryShapes()
 
 
@@ -147,21 +149,19 @@ def enterprise_search_page(
 
             return _page_queries.get(key, build, using).fetch(using, values)
 
-        # Names and pinyin: the candidates ranked where they are found, then ordered, counted and
-        # cut to the page around their union (``ranked_candidates``).
-        def candidates() -> QuerySet:
-            return ranked_candidates(slotted, _HIT_FIELDS, SEARCH_LIMIT, found_limit=found_limit)
+        # Names and pinyin: ranked, counted and cut to the page from the rows the ways of matching
+        # read (``candidates``), not from the table again.
+        def found() -> QuerySet:
+            fields = (*_CANDIDATE_FIELDS, "search_pinyin") if plan.pinyin else _CANDIDATE_FIELDS
+            return candidates(slotted, fields, SEARCH_LIMIT, found_limit=found_limit)
 
-        def wrap(sql: str) -> str:
-            # Column names and whole numbers only: every value travels as a parameter of ``sql``.
-            columns = ", ".join(f'"{name}"' for name in (*_HIT_FIELDS, *extra))
-            ordered = ", ".join(f'"{name}"' for name in ranking_order(plan))
-            return (
-                f"SELECT {columns}, COUNT(*) OVER () AS result_count FROM ({sql}) AS found "  # noqa: S608
-                f"ORDER BY {ordered} LIMIT {int(per_page)} OFFSET {int(offset)}"
-            )
+        def page_of() -> QuerySet:
+            columns, order = ranking(slotted)
+            ranked = Enterprise.objects.annotate(**columns, result_count=Window(Count("pk")))
+            rows = ranked.order_by(*order).values_list(*_HIT_FIELDS, *extra, "result_count")
+            return rows[offset : offset + per_page]
 
-        return _page_queries.get(key, candidates, using, wrap=wrap).fetch(using, values)
+        return _page_queries.get(key, page_of, using, rows_from=found).fetch(using, values)
 
     try:
         rows = fetch(number)

@@ -75,3 +75,40 @@ def test_a_query_compiled_to_be_prepared_answers_for_every_value(django_assert_n
                     "default", {"prefix": "无", "part": part}
                 )
             assert [name for (name,) in rows] == expected
+
+
+def test_a_query_reads_the_rows_of_another_in_place_of_its_table_with_each_value_in_its_place():
+    """``rows_from``: the outer query's values before the FROM (a CASE in the select list) and after it
+    (the ORDER BY), and the inner query's between them, each keep their own slots."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    for name in (
+        "杭州西湖建设有限公司",
+        "杭州滨江科技有限公司",
+        "宁波港口物流有限公司",
+        "上海浦东贸易有限公司",
+    ):
+        EnterpriseFactory(name=name)
+    found = Enterprise.objects.filter(search_name__startswith=slot("city")).values(
+        "id", "name", "search_name"
+    )
+    found = found.union(
+        Enterprise.objects.filter(search_name__contains=slot("word")).values("id", "name", "search_name")
+    )
+    first = Case(
+        When(search_name__contains=slot("first"), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    ranked = Enterprise.objects.annotate(first=first).order_by("first", "name").values_list("name", "first")
+    compiled = compile_queryset(ranked, "default", rows_from=found)
+    rows = compiled.fetch("default", {"city": "杭州", "word": "物流", "first": "滨江"})
+    assert rows == [("杭州滨江科技有限公司", 0), ("宁波港口物流有限公司", 1), ("杭州西湖建设有限公司", 1)]
+    rows = compiled.fetch("default", {"city": "上海", "word": "西湖", "first": "西湖"})
+    assert rows == [("杭州西湖建设有限公司", 0), ("上海浦东贸易有限公司", 1)]
+
+
+def test_a_query_that_joins_cannot_read_another_querys_rows():
+    joined = Enterprise.objects.filter(former_names__name="x").values_list("name")
+    with pytest.raises(ValueError, match="rows_from"):
+        compile_queryset(joined, "default", rows_from=Enterprise.objects.values("id", "name"))

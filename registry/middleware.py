@@ -4,9 +4,13 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest
+from django.template import loader
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
+from .api.exceptions import api_error_json
 from .context import _request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -57,3 +61,25 @@ class LanguageMiddleware:
         )
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class NulCharacterMiddleware:
+    """Refuse, with 400 and a message that says so, a request whose address holds a NUL character.
+
+    PostgreSQL cannot hold one in text, so a view that put it in a query failed with 500 (the search
+    box's ``q``, a code in the path). Forms and the API's serializers already refuse it in what is
+    posted; the address is read directly by views, so it is checked here, once, before any of them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+            message = _(
+                "The address holds a NUL character (code 0), which no page or API accepts: remove it."
+            )
+            if request.path.startswith("/api/"):
+                return api_error_json(400, message)
+            return HttpResponseBadRequest(loader.get_template("400.html").render({"message": message}))
+        return self.get_response(request)

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "registry.middleware.LanguageMiddleware",
+    # A NUL character in the address: 400 with a message, before any view puts it in a query.
+    "registry.middleware.NulCharacterMiddleware",
     # With DATABASE_REPLICA_URLS: which database this request reads from (registry/db_router.py).
     "registry.replica_middleware.ReplicaRoutingMiddleware",
     # Before anything reads a body (the CSRF check does): too large, refused unread (registry/uploads.py).

@@ -162,8 +162,8 @@ LEGACY_IDENTIFIERS = (
     ("party_tax_number", "tax_number"),
 )
 
-
-_PARTY_CODES = (
+# The fields that identify the party: its USCC, or one of the identifiers used before it.
+PARTY_CODES = (
     "party_uscc",
     "party_registration_number",
     "party_organization_code",
@@ -287,28 +287,41 @@ def _fine_threshold(setting: Any) -> Decimal:
     return Decimal(str(setting))
 
 
-def _clean_field(
+_ABSENT = object()
+
+
+def _clean_fields(
     cleaned: dict[str, Any],
     errors: dict[str, list[str]],
-    field: str,
-    fn: Callable[[Any], Any],
-    seen: dict | None,
-    value: Any,
+    plan: list[tuple[str, Callable[[Any], Any], dict | None]],
+    data: dict[str, Any],
+    *,
+    skip_absent: bool = False,
 ) -> None:
-    # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
-    if seen is not None and (value is None or value.__class__ is str):
-        outcome = seen.get(value)
-        if outcome is None:
+    """Each field of ``plan`` cleaned from ``data`` into ``cleaned`` or ``errors``: a field ``data``
+    lacks as None, or not at all with ``skip_absent``. With a memo (``seen``), a text value met before
+    is not cleaned again. One loop for a row's fields, not a call per field: it runs for every field
+    of every row of a file."""
+    for field, fn, seen in plan:
+        value = data.get(field, _ABSENT)
+        if value is _ABSENT:
+            if skip_absent:
+                continue
+            value = None
+        # Only text (and absent) values are remembered: 1, 1.0 and True are equal as keys, not as cells.
+        if seen is not None and (value is None or value.__class__ is str):
+            outcome = seen.get(value)
+            if outcome is None:
+                outcome = _attempt(fn, value)
+                if len(seen) < MEMO_VALUES:
+                    seen[value] = outcome
+        else:
             outcome = _attempt(fn, value)
-            if len(seen) < MEMO_VALUES:
-                seen[value] = outcome
-    else:
-        outcome = _attempt(fn, value)
-    if outcome[0]:
-        result = outcome[1]
-        cleaned[field] = list(result) if result.__class__ is list else result
-    else:
-        errors[field] = [outcome[1]]
+        ok, result = outcome
+        if ok:
+            cleaned[field] = list(result) if result.__class__ is list else result
+        else:
+            errors[field] = [result]
 
 
 def clean_record(
@@ -338,10 +351,7 @@ def clean_record(
 
     if memo is None or partial:
         cleaned, errors = {}, {}
-        for field, fn, seen in _field_plan(kind, categories, memo):
-            if partial and field not in data:
-                continue
-            _clean_field(cleaned, errors, field, fn, seen, data.get(field))
+        _clean_fields(cleaned, errors, _field_plan(kind, categories, memo), data, skip_absent=partial)
         if partial:
             return cleaned, errors
     else:
@@ -350,28 +360,13 @@ def clean_record(
         for field in lists:
             cleaned[field] = list(cleaned[field])
         errors = {field: [message] for field, message in absent_errors.items()}
-        # _clean_field, written out: this loop runs for every field of every row of a file.
-        for field, fn, seen in present:
-            value = data[field]
-            if value is None or value.__class__ is str:
-                outcome = seen.get(value)
-                if outcome is None:
-                    outcome = _attempt(fn, value)
-                    if len(seen) < MEMO_VALUES:
-                        seen[value] = outcome
-            else:
-                outcome = _attempt(fn, value)
-            ok, result = outcome
-            if ok:
-                cleaned[field] = list(result) if result.__class__ is list else result
-            else:
-                errors[field] = [result]
+        _clean_fields(cleaned, errors, present, data)
 
     for field in REQUIRED[kind]:
         if field not in errors and not cleaned.get(field):
             fail(field, _("This field is required."))
-    code_errors = bool(errors) and any(f in errors for f in _PARTY_CODES)
-    if not code_errors and not any(cleaned.get(f) for f in _PARTY_CODES):
+    code_errors = bool(errors) and any(f in errors for f in PARTY_CODES)
+    if not code_errors and not any(cleaned.get(f) for f in PARTY_CODES):
         fail("party_uscc", _("Give the party's USCC or at least one other identifier."))
     elif not code_errors:
         enterprise = (party_finder or find_party)(cleaned)

@@ -36,17 +36,9 @@ from sanctions.records.cells import text_cell
 from sanctions.records.forms import all_fields
 from sanctions.records.national_format import FIELDS, UNHELD_COLUMNS, kind_from_headers, normalise_header
 from sanctions.records.national_format import header_map as national_header_map
-from sanctions.records.validation import RECORD_FIELDS, REQUIRED
+from sanctions.records.validation import PARTY_CODES, RECORD_FIELDS, REQUIRED
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
-PARTY_CODES = (
-    "party_uscc",
-    "party_registration_number",
-    "party_organization_code",
-    "party_tax_number",
-    "party_institution_number",
-    "party_social_org_number",
-)
 
 
 IMPORTABLE_KINDS = (RecordKind.PENALTY, RecordKind.LICENCE)

@@ -124,19 +124,23 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     """
     standings = enterprise_standings(enterprises=enterprises)
     code = "0" * uscc_codes.LENGTH
-    address = url("lookup:enterprise", uscc=code)
+    address = html.escape(url("lookup:enterprise", uscc=code))
     status_labels, level_labels, status_title, standing_title, former_title = _row_words()
     wording: dict = {}
     items = []
     for enterprise in enterprises:
         standing = standings[enterprise.pk]
-        uscc = html.escape(enterprise.uscc)
+        # A code is letters and digits (nothing to escape) but for a legacy code held as it was given.
+        uscc = enterprise.uscc
+        if not (uscc.isascii() and uscc.isalnum()):
+            uscc = html.escape(uscc)
+        status = enterprise.status
         item = (
-            f'<li><a href="{html.escape(address.replace(code, enterprise.uscc))}" title="{html.escape(enterprise.name)}">'
+            f'<li><a href="{address.replace(code, uscc)}" title="{html.escape(enterprise.name)}">'
             f'<strong class="hit">{highlight(enterprise.name, plan)}</strong></a> '
             f'<span class="code">{uscc}</span> '
-            f'<span class="status status-{html.escape(enterprise.status)}"><span class="visually-hidden">'
-            f"{status_title}: </span>{status_labels.get(enterprise.status, '')}</span> "
+            f'<span class="status status-{status if status in status_labels else html.escape(status)}">'
+            f'<span class="visually-hidden">{status_title}: </span>{status_labels.get(status, "")}</span> '
             f'<span class="standing standing-{standing.level}"><span class="visually-hidden">'
             f"{standing_title}: </span>{level_labels[standing.level]}</span>"
         )

@@ -433,3 +433,12 @@ def test_a_chinese_reader_gets_the_results_section_in_chinese(client):
         content = page(reader, q="不存在的名称")
         assert "没有符合条件的企业。请检查输入是否有误，或只输入名称的一部分再试。" in content
         assert "Nothing matches" not in content
+
+
+def test_a_code_or_a_status_that_is_not_what_the_registry_writes_is_escaped_too(client):
+    """The rows leave a code of letters and digits and a known status as they are, and escape anything
+    else: a row written by hand into the database must not become markup."""
+    EnterpriseFactory(name="杭州西湖建设有限公司", uscc='9133"><b>x</b>', status='x"><i>')
+    content = page(client, q="西湖建设")
+    assert "9133&quot;&gt;&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
+    assert "status-x&quot;&gt;&lt;i&gt;" in content and "<i>" not in content

@@ -93,7 +93,7 @@ class _PatternOrder(OrderBy):
 
 def _by_prefix(probe: QuerySet[Enterprise], variants: tuple[str, ...]) -> list[QuerySet[Enterprise]]:
     """The names that begin with a variant, one part per variant, each read in the order of the names'
-    index (and cut at ``limit + 1`` by ``_parts``). In that order the index's range is the plan whatever
+    index (each cut at ``limit + 1`` by the caller). In that order the index's range is the plan whatever
     the planner estimates; unordered, the plan rested on the estimate of how many names begin with the
     query, which took the column a histogram of 1,000 buckets to get right at 10 M names (one of 100
     buckets is 100,000 names there, and the part then read the table instead of the index: 808 ms), and

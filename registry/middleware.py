@@ -80,6 +80,16 @@ class NulCharacterMiddleware:
                 "The address holds a NUL character (code 0), which no page or API accepts: remove it."
             )
             if request.path.startswith("/api/"):
-                return api_error_json(400, message)
+                # Named as a filter's own refusal names it: the parameters that hold one (the path: no field).
+                fields = [
+                    name
+                    for name, values in request.GET.lists()
+                    if "\x00" in name or any("\x00" in value for value in values)
+                ] or [None]
+                errors = [
+                    {"field": name, "message": message, "code": "null_characters_not_allowed"}
+                    for name in fields
+                ]
+                return api_error_json(400, message, errors)
             return HttpResponseBadRequest(loader.get_template("400.html").render({"message": message}))
         return self.get_response(request)

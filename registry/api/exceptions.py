@@ -72,10 +72,13 @@ _HANDLER_ERRORS: dict[int, type[exceptions.APIException]] = {
 }
 
 
-def api_error_json(status_code: int, message: str) -> JsonResponse:
-    """An API error as every API refusal looks: ``{"detail": ..., "errors": []}``."""
+def api_error_json(status_code: int, message: str, errors: list[dict] | None = None) -> JsonResponse:
+    """An API error as every API refusal looks: ``{"detail": ..., "errors": [...]}`` (each error with its
+    ``field``, ``message`` and ``code``, as ``exception_handler`` writes them)."""
     return JsonResponse(
-        {"detail": message, "errors": []}, status=status_code, json_dumps_params={"ensure_ascii": False}
+        {"detail": message, "errors": errors or []},
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -36,9 +36,13 @@ def test_a_page_whose_address_holds_a_nul_says_so_with_400(visitor, address):
 
 
 def test_the_api_says_so_in_json(visitor):
-    response = visitor.get("/api/v1/public/enterprises/?q=%E8%A5%BF%00%E6%B9%96")
+    response = visitor.get("/api/v1/public/enterprises/?q=%E8%A5%BF%00%E6%B9%96&status=in_operation")
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("地址中含有空字符")
+    body = response.json()
+    assert body["detail"].startswith("地址中含有空字符")
+    assert [error["field"] for error in body["errors"]] == ["q"]  # the parameter that holds it
+    response = visitor.get("/api/v1/public/enterprises/9133%0001/")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] is None
 
 
 def test_the_message_is_in_english_for_an_english_reader(visitor):

@@ -110,15 +110,19 @@ REQUIRED = {
         "source_unit_uscc",
     ],
 }
-RECORD_FIELDS = [
-    "party_name",
-    "party_category",
+# The fields that identify the party: its USCC, or one of the identifiers used before it.
+PARTY_CODES = (
     "party_uscc",
     "party_registration_number",
     "party_organization_code",
     "party_tax_number",
     "party_institution_number",
     "party_social_org_number",
+)
+RECORD_FIELDS = [
+    "party_name",
+    "party_category",
+    *PARTY_CODES,
     "legal_representative",
     "legal_rep_id_type",
     "legal_rep_id_number",
@@ -160,16 +164,6 @@ LEGACY_IDENTIFIERS = (
     ("party_registration_number", "registration_number"),
     ("party_organization_code", "organization_code"),
     ("party_tax_number", "tax_number"),
-)
-
-# The fields that identify the party: its USCC, or one of the identifiers used before it.
-PARTY_CODES = (
-    "party_uscc",
-    "party_registration_number",
-    "party_organization_code",
-    "party_tax_number",
-    "party_institution_number",
-    "party_social_org_number",
 )
 
 

@@ -23,7 +23,8 @@ from django.core.cache import cache
 from .models import CalendarDay, CalendarYear
 from .statutory_holidays import statutory_days
 
-_CACHE_KEY = "registry:calendar:v2"
+# v3: a calendar carries the deadlines counted with it (``deadlines``), which one cached before lacks.
+_CACHE_KEY = "registry:calendar:v3"
 # From this day of December on, the next year's notice may still move a day (see above).
 _NEXT_NOTICE_REACHES_BACK_TO = 25
 _DEADLINES_KEPT = 10_000  # per calendar: its memory stays bounded

@@ -4,8 +4,8 @@ The check character is GB 32100's weighted sum modulo 31, as python-stdnum compu
 (``stdnum.cn.uscc.calc_check_digit``, which the tests hold ours to); ours is the same sum over a
 table of character values, about four times faster, because an import checks every row's party.
 stdnum's ``validate`` is not used because it wrongly requires the first eight characters to be
-digits, which refuses the legitimate authorities A (military), N (agriculture) and Y (other). Only positions 3–8 (the
-administrative division) must be digits. The embedded organisation code (GB 11714) has a check
+digits, which refuses the legitimate authorities A (military), N (agriculture) and Y (other). Only
+positions 3–8 (the administrative division) must be digits. The embedded organisation code (GB 11714) has a check
 character of its own, which stdnum does not cover.
 """
 
@@ -192,8 +192,12 @@ def organization_check(first8: str) -> str:
 
 
 def check_character(first17: str) -> str:
-    """The GB 32100 check character for the first seventeen characters of a code."""
-    total = sum(map(operator.mul, map(_VALUES.__getitem__, first17), _WEIGHTS))
+    """The GB 32100 check character for the first seventeen characters of a code; ValueError for a
+    character no code has (as python-stdnum raises)."""
+    try:
+        total = sum(map(operator.mul, map(_VALUES.__getitem__, first17), _WEIGHTS))
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]!r} is not a character of a code") from None
     return ALPHABET[-total % 31]
 
 

@@ -27,6 +27,9 @@ class PartnerCopy(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("received from"),
+        # Indexed only where set (each model's Meta: ``*_received_from``): this platform's own rows,
+        # nearly all of them, have none, and a plain index would hold an entry for each of them.
+        db_index=False,
     )
 
     class Meta:

@@ -114,6 +114,12 @@ class Listing(PartnerCopy, Reviewed, models.Model):
             models.Index(fields=["enterprise", "status"], name="listing_enterprise_status"),
             # The daily expiry job's "in force, term ended", without reading the removed ones.
             models.Index(fields=["end_date", "id"], condition=Q(status="active"), name="listing_term_due"),
+            # As CreditRecord's ``record_received_from``.
+            models.Index(
+                fields=["received_from"],
+                condition=Q(received_from__isnull=False),
+                name="listing_received_from",
+            ),
         ]
 
     def __str__(self) -> str:

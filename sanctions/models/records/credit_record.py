@@ -155,7 +155,8 @@ class CreditRecord(PartnerCopy, models.Model):
         verbose_name=_("publicity rule"),
         db_constraint=False,
     )
-    publicity_end = models.DateField(_("publicity ends"), null=True, blank=True, db_index=True)
+    # Read only among published records (expiry, the public view), by ``record_publicity_due``.
+    publicity_end = models.DateField(_("publicity ends"), null=True, blank=True)
     earliest_repair_date = models.DateField(_("earliest repair date"), null=True, blank=True)
     early_repair_allowed = models.BooleanField(_("early repair allowed"), default=True)
     publish_deadline = models.DateField(_("publish by"), null=True, blank=True)
@@ -259,10 +260,17 @@ class CreditRecord(PartnerCopy, models.Model):
                 fields=["published_by"], condition=Q(published_by__isnull=False), name="record_published_by"
             ),
             # The daily expiry job's "published, publicity ended": only the published rows, so that
-            # finding the due ones does not read the ever-growing expired ones (the plain
-            # publicity_end index holds those too).
+            # finding the due ones does not read the ever-growing expired ones. Every read of
+            # publicity_end is of published records: the column has no index of its own.
             models.Index(
                 fields=["publicity_end", "id"], condition=Q(status="published"), name="record_publicity_due"
+            ),
+            # A partner platform's copies (``PartnerCopy.received_from``), for the check that keeps a
+            # platform with copies from being deleted: the rows of this platform have none.
+            models.Index(
+                fields=["received_from"],
+                condition=Q(received_from__isnull=False),
+                name="record_received_from",
             ),
         ]
 

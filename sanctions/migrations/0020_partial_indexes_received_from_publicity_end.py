@@ -62,47 +62,32 @@ class Migration(migrations.Migration):
                     name="publicity_end",
                     field=models.DateField(blank=True, null=True, verbose_name="publicity ends"),
                 ),
-                migrations.AlterField(
-                    model_name="creditrecord",
-                    name="received_from",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="sanctions.partnerplatform",
-                        verbose_name="received from",
-                    ),
+                *(
+                    migrations.AlterField(
+                        model_name=model,
+                        name="received_from",
+                        field=models.ForeignKey(
+                            blank=True,
+                            db_index=False,
+                            null=True,
+                            on_delete=django.db.models.deletion.PROTECT,
+                            related_name="+",
+                            to="sanctions.partnerplatform",
+                            verbose_name="received from",
+                        ),
+                    )
+                    for model in ("creditrecord", "listing")
                 ),
-                migrations.AlterField(
-                    model_name="listing",
-                    name="received_from",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="sanctions.partnerplatform",
-                        verbose_name="received from",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="creditrecord",
-                    index=models.Index(
-                        condition=models.Q(("received_from__isnull", False)),
-                        fields=["received_from"],
-                        name="record_received_from",
-                    ),
-                ),
-                migrations.AddIndex(
-                    model_name="listing",
-                    index=models.Index(
-                        condition=models.Q(("received_from__isnull", False)),
-                        fields=["received_from"],
-                        name="listing_received_from",
-                    ),
+                *(
+                    migrations.AddIndex(
+                        model_name=model,
+                        index=models.Index(
+                            condition=models.Q(("received_from__isnull", False)),
+                            fields=["received_from"],
+                            name=f"{prefix}_received_from",
+                        ),
+                    )
+                    for model, prefix in (("creditrecord", "record"), ("listing", "listing"))
                 ),
             ],
         ),

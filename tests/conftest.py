@@ -36,6 +36,33 @@ def ensure_reference_data() -> None:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_left_on_the_test_database(django_db_setup):
+    """At the end of the run, no connection but Django's own is left on the test database.
+
+    pytest-django drops the test database last; a connection left open to it (one opened outside
+    Django's bookkeeping, or one whose ``connections`` entry a test replaced) makes the drop fail
+    with a mere warning, and every run then leaves a ``test_credit_registry_<pid>`` behind. Such
+    connections are named here, with their last statement, and closed, so that the drop goes
+    through; the run fails in CI, where a leak must be fixed, not only reported."""
+    yield
+    from django.db import connections
+
+    from tests.databases import left_on
+
+    names = {connections[alias].settings_dict["NAME"] for alias in connections}
+    ours = {c.connection.info.backend_pid for c in connections.all() if c.connection is not None}
+    left = left_on(names, keep=ours)
+    if left:
+        described = "; ".join(f"pid {pid}: {query!r}" for pid, query in left)
+        message = f"connections left open on the test database, now closed: {described}"
+        if IN_CI:
+            pytest.fail(message)
+        import warnings
+
+        warnings.warn(message, stacklevel=1)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (local memory, or Redis in CI) and no page kept in the process."""
@@ -87,17 +114,13 @@ def broker_tasks():
 
 def worker_environment(**extra: str) -> dict[str, str]:
     """The environment of a real Celery worker subprocess: the test's own database and settings."""
-    from urllib.parse import quote
-
     from django.db import connection
 
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    auth = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
+    from tests.databases import server_url
+
     return {
         **os.environ,
-        "DATABASE_URL": f"postgresql://{auth}@{host}{port}/{db['NAME']}",
+        "DATABASE_URL": server_url(connection.settings_dict["NAME"]),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         **extra,
     }

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
-from psycopg import sql
 
 from lookup import signing
 from lookup.badges import services as badges
@@ -32,6 +31,7 @@ from registry.services import system_actor
 from sanctions.records import services as records
 from sanctions.records.importing.run import import_start
 from tests.backup_check import data_summary
+from tests.databases import scratch_database, server_params
 from tests.factories import EnterpriseFactory
 from tests.lookup.badges.support import confirmed_account
 from tests.sanctions.payloads import licence_data
@@ -88,41 +88,15 @@ def says(msgid: str, **values) -> str:
         return translation.gettext(msgid) % values
 
 
-def _server(db: dict, dbname: str) -> dict:
-    return {
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-        "user": db["USER"] or None,
-        "password": db.get("PASSWORD") or None,
-        "dbname": dbname,
-    }
-
-
-def _url(db: dict, dbname: str) -> str:
-    from urllib.parse import quote
-
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    auth = quote(db["USER"], safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{host}{port}/{dbname}"
-
-
 @pytest.fixture
 def fresh_database():
     """A new, empty database of our own on the tests' server (dropped afterwards): (name, URL)."""
-    db = connection.settings_dict
-    name = f"restore_test_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(**_server(db, "postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield name, _url(db, name)
-    finally:
-        with psycopg.connect(**_server(db, "postgres"), autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with scratch_database("restore_test") as database:
+        yield database
 
 
 def tables_in(name: str) -> int:
-    with psycopg.connect(**_server(connection.settings_dict, name)) as conn:
+    with psycopg.connect(**server_params(name)) as conn:
         return conn.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
         ).fetchone()[0]

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.databases import scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -121,28 +123,14 @@ def test_production_without_signing_keys_fails_the_deployment_check():
     assert unusable.returncode != 0 and "lookup.E002" in unusable.stderr
 
 
-def test_the_deployment_check_passes_before_the_first_migrate(django_db_blocker):
+def test_the_deployment_check_passes_before_the_first_migrate():
     """An image build or a new server checks the settings before any table exists: the API schema
     (which names the penalty categories of the catalogue when there is one) must not need them."""
-    import uuid
-
-    from django.db import connection
-
-    name = f"deploy_check_empty_{uuid.uuid4().hex[:12]}"
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        settings = connection.settings_dict
-        url = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
-        if settings.get("PASSWORD"):
-            url = url.replace("@", f":{settings['PASSWORD']}@", 1)
+    with scratch_database("deploy_check_empty") as (_name, url):
         check = _deploy_check(
             DATABASE_URL=url, SIGNING_KEYS=f'{{"ci1": "{_generated_key()}"}}', SIGNING_CURRENT_KID="ci1"
         )
-        assert check.returncode == 0, check.stderr
-    finally:
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert check.returncode == 0, check.stderr
 
 
 def test_ci_passes_a_key_set_to_the_deployment_check():

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from tests.databases import server_url
 from tests.faults.servers import Portal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,14 +30,6 @@ A_NAME = "浙江省信用平台"
 def new_signing_key() -> str:
     raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _server_url(database: str) -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}"
 
 
 def _other_redis(url: str) -> str:
@@ -52,7 +45,7 @@ class InstanceA:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": _server_url(self.database),
+            "DATABASE_URL": server_url(self.database),
             "PLATFORM_CODE": A_CODE,
             "SIGNING_KEYS": json.dumps({"zj-2026": new_signing_key()}),
             "MEDIA_ROOT": str(directory / "media"),
@@ -62,7 +55,7 @@ class InstanceA:
         self.portal = Portal(self.env, directory)
 
     def _admin(self, sql: str) -> None:
-        with psycopg.connect(_server_url("postgres"), autocommit=True) as conn:
+        with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
             conn.execute(sql)
 
     def start(self) -> InstanceA:

@@ -100,6 +100,13 @@ def section(html: str, kind: str) -> str:
     return html[start : end if end != -1 else len(html)]
 
 
+def standing(html: str) -> tuple[str, str]:
+    """The standing the credit page shows: its level and the line of reasons under it."""
+    level = re.search(r'class="standing standing-([a-z]+)"', html)
+    details = re.search(r'id="standing-details">(.*?)</p>', html, re.DOTALL)
+    return (level.group(1) if level else "", details.group(1) if details else "")
+
+
 def public(company: Enterprise, kind: str = RecordKind.PENALTY):
     return public_records().filter(enterprise=company, kind=kind)
 
@@ -142,7 +149,7 @@ def test_the_seed_draws_the_search_sample(seeded):
 def test_the_clean_enterprise_has_licences_a_reward_and_the_red_list_and_no_penalty(client, seeded):
     company = enterprise("clean")
     html = page(client, company)
-    assert "standing-good" in html
+    assert standing(html)[0] == "good", standing(html)
     assert not public(company).exists()
     assert 'class="record record-penalty"' not in section(html, "penalty")
     for licence in public(company, RecordKind.LICENCE):
@@ -178,7 +185,7 @@ def test_the_dishonest_enterprise_is_on_the_list_and_shows_it(client, seeded):
     html = page(client, company)
     listing = Listing.objects.get(enterprise=company, list_kind_id="dishonest")
     assert listing.status == "active" and listing.records.get().severity == "serious"
-    assert "standing-dishonest" in html
+    assert standing(html)[0] == "dishonest", standing(html)
     assert listing.document_number in section(html, "lists")
     assert EnterpriseRating.objects.get(enterprise=company, is_current=True).grade == "D"
 

@@ -1,6 +1,11 @@
 """The demo's random inspection (双随机、一公开): the national market regulator's roster of
 inspectors, a plan graded by credit, reviewed and drawn, and results entered and published (one of
-them an enterprise not found at its address, which enters the abnormal-operations list)."""
+them an enterprise not found at its address, which enters the abnormal-operations list).
+
+The draw is a real one (a random seed), so it may draw an enterprise of a named situation: that one
+stays drawn, but results are entered only for drawn enterprises without one, so that each named
+situation's page keeps showing what it is about (an enterprise "not found at its address" would put
+the clean one on the abnormal-operations list)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from sanctions.lists.ratings import default_rating_model
 from sanctions.models import InspectionPlan
 
 from .context import SeedContext
+from .scenarios import scenario_names
 
 AGENCY = "samr"
 TITLE = "市场监管领域信用分级分类“双随机、一公开”抽查（演示）"
@@ -61,9 +67,8 @@ def inspections_seed(ctx: SeedContext) -> int:
     services.plan_approve(actor=reviewer, plan=plan)
     plan = services.inspection_draw(actor=clerk, plan=plan)
     published = 0
-    for inspection, (outcome, findings, consequences) in zip(
-        plan.inspections.order_by("position"), RESULTS, strict=False
-    ):
+    unnamed = plan.inspections.exclude(enterprise__name__in=scenario_names()).order_by("position")
+    for inspection, (outcome, findings, consequences) in zip(unnamed, RESULTS, strict=False):
         services.inspection_result_enter(
             actor=clerk,
             inspection=inspection,

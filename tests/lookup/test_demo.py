@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -18,11 +19,20 @@ from django.utils import timezone
 from lookup.badges import verification
 from lookup.badges.seeding import STATES, demo_badge_states
 from registry.models import AuditEntry, Enterprise
-from sanctions.choices import ApplicationStatus, CommitmentStatus, ObjectionStatus, RecordKind, RecordStatus
+from sanctions.choices import (
+    ApplicationStatus,
+    CommitmentStatus,
+    InspectionOutcome,
+    ObjectionStatus,
+    RecordKind,
+    RecordStatus,
+)
+from sanctions.inspections.draw import Drawn, draw_compute
 from sanctions.models import (
     Commitment,
     CreditRecord,
     EnterpriseRating,
+    Inspection,
     Listing,
     Measure,
     Objection,
@@ -31,6 +41,7 @@ from sanctions.models import (
 )
 from sanctions.records.selectors import public_records
 from sanctions.seeding import SITUATIONS
+from sanctions.seeding.scenarios import scenario_names
 from tests.conftest import ensure_reference_data
 
 pytestmark = [pytest.mark.django_db]
@@ -55,13 +66,30 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (*COUNTED, Badge, EnterpriseRating)}
 
 
+def unluckiest_draw(*, seed: str, snapshot: dict) -> list[Drawn]:
+    """The demo's random inspection at its unluckiest: every enterprise of a named situation in the
+    population drawn, and first, before what the seed draws. (A real draw put the clean enterprise
+    among the first four once, and its page showed it "not found at its address".)"""
+    drawn = draw_compute(seed=seed, snapshot=snapshot)
+    grades = {uscc: grade for uscc, grade in snapshot["population"]}
+    named = sorted(set(Enterprise.objects.filter(name__in=scenario_names()).values_list("uscc", flat=True)))
+    first, second = sorted(snapshot["inspectors"])[:2]
+    forced = [Drawn(uscc, grades[uscc] or "", first, second) for uscc in named if uscc in grades]
+    return forced + [item for item in drawn if item.uscc not in named]
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo, seeded once and committed; its first output, its counts, and the second run's output."""
+    """The demo, seeded once and committed (with the unluckiest inspection draw); its first output,
+    its counts, and the second run's output."""
     from django.test import override_settings
 
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, OPEN_DATA_ROOT=media / "open-data"):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, OPEN_DATA_ROOT=media / "open-data"),
+        mock.patch("sanctions.inspections.services.drawing.draw_compute", unluckiest_draw),
+    ):
         first = io.StringIO()
         call_command("seed_demo", "--no-progress", stdout=first)
         before = counts()
@@ -157,6 +185,23 @@ def test_the_clean_enterprise_has_licences_a_reward_and_the_red_list_and_no_pena
     assert public(company, RecordKind.REWARD).get().content in section(html, "reward")
     assert "守信激励对象名单" in section(html, "lists")
     assert Commitment.objects.get(enterprise=company).status == CommitmentStatus.FULFILLED
+
+
+def test_the_demo_inspection_enters_its_results_for_drawn_enterprises_without_a_named_situation(seeded):
+    """Drawn first (``unluckiest_draw``), the named situations stay drawn with no result; the four
+    results go to the next ones, the one not found at its address on the abnormal-operations list."""
+    from sanctions.choices import InspectionResultStatus
+    from sanctions.seeding.inspections import RESULTS
+
+    drawn = Inspection.objects.order_by("position").select_related("enterprise", "listing")
+    named = [i for i in drawn if i.enterprise.name in scenario_names()]
+    assert named and [i.position for i in named] == list(range(1, len(named) + 1))
+    assert all(i.result_status == InspectionResultStatus.PENDING for i in named)
+    published = [i for i in drawn if i.result_status == InspectionResultStatus.PUBLISHED]
+    assert [i.outcome for i in published] == [outcome for outcome, _findings, _consequences in RESULTS]
+    assert published[0].position == len(named) + 1
+    (not_found,) = [i for i in published if i.outcome == InspectionOutcome.NOT_FOUND]
+    assert not_found.listing is not None and not_found.listing.enterprise_id == not_found.enterprise_id
 
 
 def test_the_penalised_enterprise_lists_its_fine_and_not_the_one_whose_publicity_ended(client, seeded):

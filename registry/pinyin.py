@@ -16,7 +16,7 @@ All of them are indexed at the character's position, so ``yinhang`` finds 银行
 ü is written ``v`` (``lv`` for 绿), as pinyin keyboards take it; ``lue`` and ``nue`` are taken too.
 Pure functions over pypinyin's dictionaries, built once per process: about 2 s of CPU and 55 MB
 (measured on this project's 2-core machine), mostly importing pypinyin's phrase dictionary. A serving
-process builds them as it starts (``prepare``, from ``config/wsgi.py``); built at the first search
+process builds them as it starts (``prepare``, from ``config/warmup.py``); built at the first search
 in pinyin, they made that visitor wait about 1.8 s.
 """
 

@@ -670,16 +670,3 @@ def test_a_page_ranks_its_candidates_where_they_are_found_and_counts_each_once()
     assert [(hit.uscc, hit.rank) for hit in page.hits] == [(exact.uscc, 0), (inside.uscc, 2)]
     (sql,) = [q["sql"] for q in queries.captured_queries if "result_count" in (q["sql"] or "")]
     assert " UNION (" in sql and "UNION ALL" not in sql and '"id" IN (' not in sql
-
-
-def test_a_serving_process_builds_the_pinyin_tables_as_it_starts():
-    """``config/wsgi.py`` (gunicorn's workers, runserver) builds them before any request: built at
-    the first search in pinyin, they kept that visitor waiting about 1.8 s."""
-    import config.wsgi
-    from registry import pinyin
-
-    pinyin.syllables.cache_clear()
-    pinyin._tables.cache_clear()
-    importlib.reload(config.wsgi)
-    assert pinyin.syllables.cache_info().currsize == 1
-    assert pinyin._tables.cache_info().currsize == 1

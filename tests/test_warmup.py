@@ -21,7 +21,7 @@ def _cold() -> None:
 
 def test_importing_the_wsgi_application_prepares_the_worker():
     """gunicorn's workers and runserver import ``config.wsgi``: built at the first search in pinyin,
-    the tables kept that visitor waiting about 1.8 s, and a worker's first credit page took 0.99 s."""
+    the tables kept that visitor waiting about 1.8 s, and a worker's first credit page took 0.40 s."""
     import config.wsgi
 
     _cold()

@@ -18,8 +18,12 @@ install: $(STAMP)
 run: install
 	@bash scripts/run.sh
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each taking a file's tests of one kind at a
+# time (tests/conftest.py: the transactional ones still last on every worker). TEST_WORKERS=0 runs it
+# in this process, as `pytest` alone does (docs/operations.md, "Tests").
+TEST_WORKERS ?= 3
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,7 @@ retired keys. Outside production, a key is generated once into ``.data/signing-k
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
 
 
 def _dev_keys_file() -> dict[str, str]:
+    """The development key ring, generated once. Processes that start together (the server and a
+    worker, or the suite's parallel workers) may all find no file: each writes a whole file of its
+    own and links it into place, so exactly one wins, and none ever reads a half-written file."""
     path = Path(settings.SIGNING_KEYS_FILE)
     if path.exists():
         return json.loads(path.read_text())
@@ -57,11 +61,18 @@ def _dev_keys_file() -> dict[str, str]:
     raw = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    keys = {"dev1": b64encode(raw)}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(keys, handle)
-    return keys
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{b64encode(os.urandom(6))}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"dev1": b64encode(raw)}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process's file is already in place
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return json.loads(path.read_text())
 
 
 def _key_bytes(kind: str, kid: str, value: object) -> bytes:

@@ -4,9 +4,9 @@ a clerk of another agency."""
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
@@ -64,6 +64,17 @@ def _nothing_left_on_the_test_database(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the language a new process speaks (LANGUAGE_CODE, Simplified Chinese), not
+    in whichever one the last request or test left active in this thread."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (local memory, or Redis in CI) and no page kept in the process."""
     from django.core.cache import cache
@@ -89,13 +100,57 @@ def _fresh_cache():
     yield
 
 
+def _database_use(item: pytest.Item) -> str:
+    """The kind of database use ("transactional", "db" or "none"), as pytest-django orders tests."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+        {"transactional_db", "live_server"} & fixtures
+    ):
+        return "transactional"
+    return "db" if marker or "db" in fixtures else "none"
+
+
+def pytest_configure(config):
+    """The parallel run hands the groups out in the order pytest-django sorted them (xdist would
+    otherwise hand out the largest first, a transactional file's tests among them)."""
+    if getattr(config.option, "dist", "no") == "loadgroup":
+        config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """For the parallel run (`make test`: pytest-xdist, ``--dist loadgroup``), a group per file and
+    kind of database use. pytest-django runs the transactional tests last because each ends by
+    emptying every table, reference data included; the groups keep that true on each worker (they are
+    handed out in the sorted order, above, and a worker runs what it gets in order), where whole files
+    would put one file's transactional tests before the next file's others. A file's module fixtures
+    start at most once per kind."""
+    if config.getoption("dist", "no") == "no" and not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    root = config.rootpath
+    for item in items:
+        where = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
+        item.add_marker(pytest.mark.xdist_group(f"{where}:{_database_use(item)}"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    """pytest-xdist 3.8 tells the scheduler a test's group through its node id ("…@group"), which
+    pytest 9.2 no longer lets a plugin change (pytest-dev/pytest-xdist#1386): the groups would be lost
+    without a word, and the transactional tests of one file would empty the tables under the next."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup"):
+        lost = [item.nodeid for item in session.items if "@" not in item.nodeid]
+        if lost:
+            raise pytest.UsageError(
+                f"pytest-xdist did not group {len(lost)} tests (first: {lost[0]}); "
+                "pyproject.toml pins pytest below 9.2 for this reason"
+            )
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    )
-    if transactional:
+    if _database_use(request.node) == "transactional":
         request.getfixturevalue("transactional_db")
         ensure_reference_data()
     yield
@@ -189,11 +244,10 @@ def admin_api(registry_admin):
     return client
 
 
-# A Redis database of the tests' own (tests that use it may flush it): the server of REDIS_URL,
-# else 127.0.0.1:6379. Missing, these tests skip on a developer's machine and fail in CI.
-TEST_REDIS_URL = re.sub(
-    r"(/\d*)?$", "/14", (os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379").rstrip("/"), count=1
-)
+# A Redis database of the tests' own (tests that use it may flush it), on the server of REDIS_URL,
+# else 127.0.0.1:6379 (config/settings/test.py). Missing, these tests skip on a developer's machine
+# and fail in CI.
+TEST_REDIS_URL = settings.TEST_REDIS_URL
 
 
 @pytest.fixture

@@ -1,9 +1,39 @@
 """Test settings: the same PostgreSQL as everywhere else, a per-process test database."""
 
 import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_URL
+
+def redis_database(url: str, offset: int) -> str:
+    """The Redis database ``offset`` numbers after the one ``url`` names, on the same server."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + offset) % 16}"))
+
+
+# `make test` runs the suite in several processes (pytest-xdist). Each is a run of its own on the
+# shared servers: its own test database (the pid, below) and, set here before the settings read them,
+# its own block of three Redis databases (the cache and broker; instance A's cache in the sync tests;
+# the tests' own, TEST_REDIS_URL) and its own media directory. The first worker keeps what a run in
+# one process uses. Subprocesses that tests start (Celery workers, servers) inherit the environment
+# as the worker set it (or as the test changed it), and are not moved again.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER and os.environ.get("TEST_WORKER_ENVIRONMENT") != _WORKER:
+    os.environ["TEST_WORKER_ENVIRONMENT"] = _WORKER
+    _index = int(_WORKER.removeprefix("gw"))
+    if _index >= 5:
+        raise RuntimeError(
+            "at most 5 parallel test workers (TEST_WORKERS): each takes 3 of Redis' 16 databases"
+        )
+    if os.environ.get("REDIS_URL", "").strip() and _index:
+        os.environ["REDIS_URL"] = redis_database(os.environ["REDIS_URL"].strip(), 3 * _index)
+    os.environ.setdefault(
+        "MEDIA_ROOT", str(Path(__file__).resolve().parents[2] / ".data" / "test-media" / _WORKER)
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import CACHES, DATABASES, REDIS_URL  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -35,5 +65,13 @@ PUBLIC_PROFILE_CHECK = True
 # than production's 0.5 s, which opens the cache's breaker in a test that is not about an outage (its
 # generation bumps deferred, then read before they are made again). The outage tests set their own
 # timeouts and breaker (tests/faults/conftest.py).
+# The tests' own Redis database (tests/conftest.py, ``redis_client``; such tests may flush it): two
+# after REDIS_URL's, else 14 on 127.0.0.1:6379 (each parallel worker three further on).
+TEST_REDIS_URL = (
+    redis_database(REDIS_URL, 2)
+    if REDIS_URL
+    else redis_database("redis://127.0.0.1:6379/14", 3 * int(_WORKER.removeprefix("gw") or 0))
+)
+
 if REDIS_URL:
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 5.0, "socket_timeout": 5.0}

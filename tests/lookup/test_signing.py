@@ -1,5 +1,7 @@
 """Ed25519 tokens: genuine ones verify offline with the published key; anything else is refused."""
 
+import json
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -101,3 +103,26 @@ def test_production_refuses_to_invent_keys(settings):
     with pytest.raises(ImproperlyConfigured):
         signing.sign(b"x")
     signing.keyring.cache_clear()
+
+
+def test_outside_production_one_key_is_generated_once_and_kept(settings, tmp_path):
+    settings.SIGNING_KEYS_FILE = tmp_path / "signing-keys.json"
+    first = signing._dev_keys_file()
+    assert list(first) == ["dev1"]
+    assert signing._dev_keys_file() == first
+    assert oct(settings.SIGNING_KEYS_FILE.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_process_that_loses_the_race_to_create_the_key_file_uses_the_winners_key(
+    settings, tmp_path, monkeypatch
+):
+    """Two processes starting together both find no file; the one that links second keeps nothing
+    of its own, leaves no draft behind, and signs with the key the first one wrote."""
+    path = tmp_path / "signing-keys.json"
+    settings.SIGNING_KEYS_FILE = path
+    winner = {"dev1": _raw(Ed25519PrivateKey.generate())}
+    path.write_text(json.dumps(winner))
+    monkeypatch.setattr(type(path), "exists", lambda self: False)  # it looked before the winner wrote
+
+    assert signing._dev_keys_file() == winner
+    assert [p.name for p in tmp_path.iterdir()] == ["signing-keys.json"]

@@ -12,13 +12,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from config.settings.test import redis_database
 from tests.databases import server_url
 from tests.faults.servers import Portal
 
@@ -30,13 +30,6 @@ A_NAME = "浙江省信用平台"
 def new_signing_key() -> str:
     raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _other_redis(url: str) -> str:
-    """The same Redis server, another database number: A's cache is not B's."""
-    parts = urlsplit(url)
-    number = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
 
 
 class InstanceA:
@@ -51,7 +44,7 @@ class InstanceA:
             "MEDIA_ROOT": str(directory / "media"),
         }
         if os.environ.get("REDIS_URL"):
-            self.env["REDIS_URL"] = _other_redis(os.environ["REDIS_URL"])
+            self.env["REDIS_URL"] = redis_database(os.environ["REDIS_URL"], 1)  # A's cache is not B's
         self.portal = Portal(self.env, directory)
 
     def _admin(self, sql: str) -> None:

@@ -122,8 +122,9 @@ def test_the_job_runs_in_batches_and_the_command_reports_progress(monkeypatch, m
     out, err = StringIO(), StringIO()
     call_command("annual_reports_enforce", "--batch-size", "2", stdout=out, stderr=err)
     assert Listing.objects.filter(status="active").count() == 5
-    assert "batch 3:" in err.getvalue()
-    assert "5 enterprises without an annual report for 2025" in out.getvalue()
+    # An operator's terminal gets the portal's language (LANGUAGE_CODE), as any command's output.
+    assert "第 3 批：1 家企业列入" in err.getvalue()
+    assert "5 家未报送 2025 年度报告的企业已列入经营异常名录" in out.getvalue()
     call_command("annual_reports_enforce", "--date", "2026-08-02", stdout=out, stderr=err)
     assert Listing.objects.count() == 5
 

@@ -25,8 +25,11 @@ SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
     ), '{}')
 FROM pg_stat_activity
 """
+# A snapshot never lists its own transaction among those running: a reader that has written in its
+# own, still open transaction would otherwise take its own events, which may yet roll back, as
+# settled once any later transaction of the cluster had finished. Its own id bounds the horizon too.
 _HORIZON = """
-least(%s::bigint, (
+least(%s::bigint, pg_current_xact_id_if_assigned()::text::bigint, (
     SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
     WHERE NOT x::text::bigint = ANY(%s::bigint[])
 ))

@@ -19,15 +19,15 @@ def redis_database(url: str, offset: int) -> str:
 # one process uses. Subprocesses that tests start (Celery workers, servers) inherit the environment
 # as the worker set it (or as the test changed it), and are not moved again.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_INDEX = int(_WORKER.removeprefix("gw") or 0)
 if _WORKER and os.environ.get("TEST_WORKER_ENVIRONMENT") != _WORKER:
     os.environ["TEST_WORKER_ENVIRONMENT"] = _WORKER
-    _index = int(_WORKER.removeprefix("gw"))
-    if _index >= 5:
+    if _INDEX >= 5:
         raise RuntimeError(
             "at most 5 parallel test workers (TEST_WORKERS): each takes 3 of Redis' 16 databases"
         )
-    if os.environ.get("REDIS_URL", "").strip() and _index:
-        os.environ["REDIS_URL"] = redis_database(os.environ["REDIS_URL"].strip(), 3 * _index)
+    if os.environ.get("REDIS_URL", "").strip() and _INDEX:
+        os.environ["REDIS_URL"] = redis_database(os.environ["REDIS_URL"].strip(), 3 * _INDEX)
     os.environ.setdefault(
         "MEDIA_ROOT", str(Path(__file__).resolve().parents[2] / ".data" / "test-media" / _WORKER)
     )
@@ -61,17 +61,15 @@ SIGN_IN_RATE = "100000/min"
 # (lookup/profiles/read.py, ``profile_check``) and stores one when it rendered the page.
 PUBLIC_PROFILE_CHECK = True
 
+# The tests' own Redis database (tests/conftest.py, ``redis_client``; such tests may flush it): two
+# after REDIS_URL's, else 14 on 127.0.0.1:6379 (each parallel worker three further on).
+TEST_REDIS_URL = (
+    redis_database(REDIS_URL, 2) if REDIS_URL else redis_database("redis://127.0.0.1:6379/14", 3 * _INDEX)
+)
+
 # The suite's Redis (REDIS_URL): on a machine busy with the rest of CI a process can stall for longer
 # than production's 0.5 s, which opens the cache's breaker in a test that is not about an outage (its
 # generation bumps deferred, then read before they are made again). The outage tests set their own
 # timeouts and breaker (tests/faults/conftest.py).
-# The tests' own Redis database (tests/conftest.py, ``redis_client``; such tests may flush it): two
-# after REDIS_URL's, else 14 on 127.0.0.1:6379 (each parallel worker three further on).
-TEST_REDIS_URL = (
-    redis_database(REDIS_URL, 2)
-    if REDIS_URL
-    else redis_database("redis://127.0.0.1:6379/14", 3 * int(_WORKER.removeprefix("gw") or 0))
-)
-
 if REDIS_URL:
     CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 5.0, "socket_timeout": 5.0}

@@ -148,11 +148,33 @@ def pytest_collection_finish(session):
             )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_end_on_a_snapshot():
+    """A transactional test ends with the tables as the first one left them, copied back in, rather
+    than with Django's flush and a reload of the reference data (tests/snapshot.py)."""
+    from django.test import TransactionTestCase
+
+    from tests import snapshot
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            TransactionTestCase,
+            "_fixture_teardown",
+            snapshot.fixture_teardown(TransactionTestCase._fixture_teardown, ensure_reference_data),
+        )
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
+    """The first transactional test of a process starts on what the tests before it left (their
+    transactions rolled back); each later one on the snapshot, which holds the reference data."""
     if _database_use(request.node) == "transactional":
+        from tests import snapshot
+
         request.getfixturevalue("transactional_db")
-        ensure_reference_data()
+        if not snapshot.taken():
+            ensure_reference_data()
     yield
 
 

@@ -50,15 +50,24 @@ def _admin(statement: sql.Composable) -> None:
         admin.execute(statement)
 
 
+def database_create(name: str) -> None:
+    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def database_drop(name: str) -> None:
+    """Drop ``name`` if it exists, even if something still uses it."""
+    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @contextmanager
 def scratch_database(prefix: str) -> Iterator[tuple[str, str]]:
     """A new, empty database (name, URL), dropped afterwards even if something still uses it."""
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    database_create(name)
     try:
         yield name, server_url(name)
     finally:
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        database_drop(name)
 
 
 def left_on(names: set[str], *, keep: set[int]) -> list[tuple[int, str]]:

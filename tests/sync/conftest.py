@@ -13,13 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from config.settings.test import redis_database
-from tests.databases import server_url
+from tests.databases import database_create, database_drop, server_url
 from tests.faults.servers import Portal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,13 +46,9 @@ class InstanceA:
             self.env["REDIS_URL"] = redis_database(os.environ["REDIS_URL"], 1)  # A's cache is not B's
         self.portal = Portal(self.env, directory)
 
-    def _admin(self, sql: str) -> None:
-        with psycopg.connect(server_url("postgres"), autocommit=True) as conn:
-            conn.execute(sql)
-
     def start(self) -> InstanceA:
-        self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{self.database}"')
+        database_drop(self.database)
+        database_create(self.database)
         done = subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"],
             cwd=ROOT,
@@ -85,7 +80,7 @@ class InstanceA:
 
     def stop(self) -> None:
         self.portal.stop()
-        self._admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        database_drop(self.database)
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,23 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     return mark_safe("\n".join(items))  # noqa: S308 - every value escaped above
 
 
+def refused_filters_html(filterset: PortalSearchFilter) -> SafeString:
+    """In place of the results: each filter whose value is not one it takes, by its label, and why
+    (a link may carry a filter the form does not show, such as the division)."""
+    fields = filterset.form.fields
+    items = []
+    for name, errors in filterset.form.errors.items():
+        label = str(fields[name].label) if name in fields else ""
+        for message in errors:
+            line = _("%(filter)s: %(message)s") % {"filter": label, "message": message} if label else message
+            items.append(f"    <li>{escape(line)}</li>\n")
+    heading = _("These filters cannot be applied")
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<section class="notice warn" role="alert">\n  <h2>{escape(heading)}</h2>\n'
+        f"  <ul>\n{''.join(items)}  </ul>\n</section>"
+    )
+
+
 def _pager_link(request: HttpRequest, number: int) -> str:
     """``?`` and the request's query without its page, then ``page=number``, as a pager link writes it."""
     kept = "".join(
@@ -284,7 +301,8 @@ def search(request):
         data["q"] = query
         filterset = PortalSearchFilter(data, queryset=Enterprise.objects.all())
     page = rows = None
-    if explanation is None and (query or filtered):
+    refused = filterset is not None and not filterset.is_valid()
+    if explanation is None and (query or filtered) and not refused:
         number = _page_number(request)
         found = (
             None
@@ -295,13 +313,11 @@ def search(request):
             page = _found_page(found)
         elif filterset is None:
             page = search_page(enterprise_list(query=query), number)
-        elif filterset.is_valid():
-            page = search_page(filterset.qs, number, bounded=bool(query))
         else:
-            page = search_page(Enterprise.objects.none(), number)
+            page = search_page(filterset.qs, number, bounded=bool(query))
         rows = results_html(page.object_list, plan)
     filters = blank_filters_html() if filterset is None else filters_html(filterset)
-    results = results_section_html(request, page, rows)
+    results = refused_filters_html(filterset) if refused else results_section_html(request, page, rows)
     if (
         query
         and explanation is None

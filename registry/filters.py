@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .choices import EnterpriseStatus, EntityType, Industry
 from .models import Enterprise
 from .selectors import enterprise_list
+
+# A division filter's value: a province, a prefecture or a county code (empty: no filter). The API
+# schema says it with an ECMA regular expression; Python's ``$`` would also match before a final
+# newline, hence ``\Z`` here.
+DIVISION_PATTERN = r"^(?:[0-9]{2}){0,3}$"
+_DIVISION_REGEX = DIVISION_PATTERN.removesuffix("$") + r"\Z"
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -24,8 +31,19 @@ class EnterpriseFilter(django_filters.FilterSet):
         method="filter_division",
         label=_("Division code"),
         max_length=6,
+        # Exactly as given (no stripping), so that the schema's pattern says what is taken.
+        strip=False,
+        validators=[
+            RegexValidator(
+                _DIVISION_REGEX,
+                _("A division code is 2, 4 or 6 digits: a province, a prefecture or a county."),
+            )
+        ],
         help_text=_("A province (2 digits), a prefecture (4 digits) or a county (6 digits)."),
     )
+
+    # What the API schema says a parameter must look like (registry/api/schema.py).
+    SCHEMA_PATTERNS = {"division": DIVISION_PATTERN}
 
     class Meta:
         model = Enterprise
@@ -43,7 +61,4 @@ class EnterpriseFilter(django_filters.FilterSet):
         return enterprise_list(query=value, base=queryset)
 
     def filter_division(self, queryset, name, value):
-        value = value.strip()
-        if value.isdigit() and len(value) in (2, 4, 6):
-            return queryset.filter(division_code__startswith=value)
-        return queryset.none()
+        return queryset.filter(division_code__startswith=value)

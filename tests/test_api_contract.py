@@ -20,6 +20,7 @@ from django.urls import path
 
 from config import urls as project_urls
 from registry.api.schema import NOT_BLANK_TEXT, TRIMMED
+from registry.filters import DIVISION_PATTERN
 from tests.factories import AgencyFactory, EnterpriseFactory
 
 
@@ -185,6 +186,7 @@ def test_free_text_says_it_takes_no_nul_and_required_text_no_blank(schema):
     }
     assert parameters["q"]["pattern"] == r"^[^\x00]*$" and parameters["q"]["maxLength"] == 100
     assert parameters["division"]["maxLength"] == 6
+    assert parameters["division"]["pattern"] == DIVISION_PATTERN
     revoke = schema["components"]["schemas"]["RecordRevokeInputRequest"]["properties"]["reason"]
     assert revoke["pattern"] == NOT_BLANK_TEXT
 
@@ -270,6 +272,10 @@ def test_a_page_size_over_the_cap_gets_the_cap(api):
         ({"status": ""}, "status"),
         ({"entity_type": ""}, "entity_type"),
         ({"division": "1234567"}, "division"),
+        ({"division": "33x"}, "division"),
+        ({"division": "330"}, "division"),
+        ({"division": "33\n"}, "division"),
+        ({"division": " 33"}, "division"),
         ({"q": "西湖\x00"}, "q"),
     ],
 )

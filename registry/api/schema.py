@@ -176,7 +176,8 @@ class FilterParameters(DjangoFilterExtension):
     """The filters' parameters as ``registry.api.filters.FilterBackend`` reads them.
 
     Adds what django-filter checks but drf-spectacular leaves out: a text filter's ``max_length``
-    (longer is a 400), and the values of a choice filter whose choices come from the database.
+    (longer is a 400), its pattern where the filter set names one (``SCHEMA_PATTERNS``), and the
+    values of a choice filter whose choices come from the database.
     """
 
     target_class = "registry.api.filters.FilterBackend"
@@ -189,10 +190,13 @@ class FilterParameters(DjangoFilterExtension):
         )
         max_length = filter_field.extra.get("max_length")
         choices = filter_field.extra.get("choices")
+        pattern = getattr(filterset_class, "SCHEMA_PATTERNS", {}).get(field_name)
         for parameter in parameters:
             schema = parameter["schema"]
             if max_length and schema.get("type") == "string":
                 schema["maxLength"] = max_length
+            if pattern and schema.get("type") == "string":
+                schema["pattern"] = pattern
             if callable(choices) and "enum" not in schema:
                 # Choices read from the database (the penalty category catalogue) when the schema is
                 # made. Before the first migrate (``check --deploy`` in an image build or on a new

@@ -442,3 +442,29 @@ def test_a_code_or_a_status_that_is_not_what_the_registry_writes_is_escaped_too(
     content = page(client, q="西湖建设")
     assert "9133&quot;&gt;&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
     assert "status-x&quot;&gt;&lt;i&gt;" in content and "<i>" not in content
+
+
+def test_a_filter_value_it_does_not_take_is_named_instead_of_nothing_found(client):
+    EnterpriseFactory(name="杭州西湖建设有限公司", division_code="330106")
+    content = page(client, q="西湖", status="bogus", division="33x")
+    assert 'role="alert"' in content and "These filters cannot be applied" in content
+    assert 'id="results-title"' not in content and "Nothing matches" not in content
+    assert "Registration status: Select a valid choice. bogus is not one of the available choices." in content
+    assert "Division code: A division code is 2, 4 or 6 digits" in content
+    # The same filters with values they take find the enterprise.
+    assert "杭州<mark>西湖</mark>建设有限公司" in page(client, q="西湖", status="in_operation", division="33")
+
+
+@pytest.mark.parametrize("division", ["330", "33\n", "３３"])
+def test_a_division_is_two_four_or_six_ascii_digits_on_the_page_as_in_the_api(client, division):
+    content = page(client, q="西湖", division=division)
+    assert "A division code is 2, 4 or 6 digits" in content
+
+
+def test_a_visitor_without_a_session_reads_why_in_chinese_and_the_value_escaped():
+    response = Client().get("/search", {"q": "西湖", "status": "<b>x</b>"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "这些筛选条件无法使用" in content and "登记状态：" in content
+    assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
+    assert 'id="results-title"' not in content

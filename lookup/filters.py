@@ -16,13 +16,14 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from registry.choices import EntityType
 from registry.filters import EnterpriseFilter
 from registry.models import Enterprise
 from registry.reference_cache import reference_memo
-from registry.selectors import division_choices
+from registry.selectors import division_choices, division_describe
 from sanctions.choices import RecordKind
 from sanctions.lists.selectors import active_listings
 from sanctions.lists.standing import list_display_name
@@ -125,10 +126,35 @@ class PortalSearchFilter(EnterpriseFilter):
         return queryset.filter(Exists(listings))
 
 
+def carried_filters(filterset: PortalSearchFilter) -> list[tuple[str, str, str]]:
+    """The filters a link carried that the form has no field for (division, entity type), valid ones
+    only: (what the page says, parameter, value), so that the page shows them and a new search keeps
+    them."""
+    if not filterset.is_valid():
+        return []
+    data = filterset.form.cleaned_data
+    fields = filterset.form.fields
+    carried = []
+    if division := data.get("division"):
+        described = division_describe(division.ljust(6, "0"))
+        shown = f"{division} {described['name']}" if described else division
+        carried.append((_said(fields["division"].label, shown), "division", division))
+    if entity_type := data.get("entity_type"):
+        carried.append(
+            (_said(fields["entity_type"].label, EntityType(entity_type).label), "entity_type", entity_type)
+        )
+    return carried
+
+
+def _said(label, value) -> str:
+    return gettext("%(filter)s: %(message)s") % {"filter": label, "message": value}
+
+
 def filters_html(filterset: PortalSearchFilter) -> SafeString:
     """The filter form of a search page, open, with the visitor's choices selected."""
+    context = {"form": filterset.form, "open": True, "carried": carried_filters(filterset)}
     return mark_safe(  # noqa: S308 - our own template's output, escaped there
-        render_to_string("lookup/_search_filters.html", {"form": filterset.form, "open": True})
+        render_to_string("lookup/_search_filters.html", context)
     )
 
 

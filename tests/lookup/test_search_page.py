@@ -468,3 +468,20 @@ def test_a_visitor_without_a_session_reads_why_in_chinese_and_the_value_escaped(
     assert "这些筛选条件无法使用" in content and "登记状态：" in content
     assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
     assert 'id="results-title"' not in content
+
+
+def test_a_filter_the_form_has_no_field_for_is_shown_and_kept_for_the_next_search(client):
+    EnterpriseFactory(name="杭州西湖建设有限公司", division_code="330106", entity_type="llc")
+    EnterpriseFactory(
+        name="北京西湖建设有限公司", uscc=enterprise_code(4242, division="110105"), division_code="110105"
+    )
+    content = page(client, q="西湖", division="3301", entity_type="llc")
+    assert "Also narrowed by the address you followed:" in content
+    assert '<span class="chip">Division code: 3301 浙江省杭州市</span>' in content
+    assert '<input type="hidden" name="division" value="3301">' in content
+    assert '<input type="hidden" name="entity_type" value="llc">' in content
+    assert "杭州<mark>西湖</mark>" in content and "北京<mark>西湖</mark>" not in content
+    # Without them, nothing is said, and an invalid one is refused, not carried.
+    assert "Also narrowed" not in page(client, q="西湖")
+    refused = page(client, q="西湖", division="3")
+    assert "Also narrowed" not in refused and 'name="division"' not in refused

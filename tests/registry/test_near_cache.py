@@ -18,9 +18,20 @@ from tests.conftest import TEST_REDIS_URL as REDIS_URL
 
 
 @pytest.fixture
-def near(redis_client):
+def near(redis_client, monkeypatch):
+    """A near cache that also records the keys Redis names in its invalidations (``named``): a
+    FLUSHDB anywhere on the server (another test process emptying its own cache) reaches every
+    tracking client too, as "forget everything", so a change of ``_seq`` alone says little."""
     prefix = f"test-near-{uuid.uuid4().hex[:8]}:"
     cache = NearCache(REDIS_URL, prefix)
+    cache.named = []
+    invalidate = cache._invalidate
+
+    def recorded(keys) -> None:
+        cache.named.extend(key.decode() for key in keys or ())
+        invalidate(keys)
+
+    monkeypatch.setattr(cache, "_invalidate", recorded)
     assert cache.wait_healthy(), "the invalidation thread did not subscribe"
     yield cache
     cache.stop()
@@ -43,9 +54,9 @@ def _read(client, key):
 def _set(near, client, key, value) -> None:
     """Set a key as another client would, and wait for that change's own invalidation to arrive
     (else it could arrive during the first read, which then, rightly, would not be kept)."""
-    seq = near._seq
+    before = near.named.count(key)
     client.set(key, value)
-    _until(lambda: near._seq != seq)
+    _until(lambda: near.named.count(key) > before)
 
 
 def _until(condition, timeout=2.0) -> float:
@@ -87,17 +98,8 @@ def test_another_process_bumping_a_generation_is_seen_here(near, redis_client):
     _until(lambda: near.get(key, fetch) == 8)
 
 
-def test_keys_outside_the_prefix_are_not_kept_track_of(near, redis_client, monkeypatch):
-    """Only the keys Redis names are looked at: a FLUSHDB anywhere on the server (another test process
-    emptying its own cache) also reaches every tracking client, as "forget everything"."""
-    named: list[str] = []
-    invalidate = near._invalidate
-
-    def recorded(keys) -> None:
-        named.extend(key.decode() for key in keys or ())
-        invalidate(keys)
-
-    monkeypatch.setattr(near, "_invalidate", recorded)
+def test_keys_outside_the_prefix_are_not_kept_track_of(near, redis_client):
+    """Only the keys Redis names are looked at (see ``near``)."""
     other = f"other-{uuid.uuid4().hex[:8]}"
     inside = near.prefix + "4"
     try:
@@ -105,8 +107,8 @@ def test_keys_outside_the_prefix_are_not_kept_track_of(near, redis_client, monke
         redis_client.incr(other)
         # Invalidations arrive in order: once this one has, one for ``other`` would have too.
         redis_client.set(inside, 1)
-        _until(lambda: inside in named)
-        assert other not in named
+        _until(lambda: inside in near.named)
+        assert other not in near.named
     finally:
         redis_client.delete(other)
 

@@ -138,15 +138,15 @@ def carried_filters(filterset: PortalSearchFilter) -> list[tuple[str, str, str]]
     if division := data.get("division"):
         described = division_describe(division.ljust(6, "0"))
         shown = f"{division} {described['name']}" if described else division
-        carried.append((_said(fields["division"].label, shown), "division", division))
+        carried.append((filter_said(fields["division"].label, shown), "division", division))
     if entity_type := data.get("entity_type"):
-        carried.append(
-            (_said(fields["entity_type"].label, EntityType(entity_type).label), "entity_type", entity_type)
-        )
+        shown = EntityType(entity_type).label
+        carried.append((filter_said(fields["entity_type"].label, shown), "entity_type", entity_type))
     return carried
 
 
-def _said(label, value) -> str:
+def filter_said(label, value) -> str:
+    """A filter's label and its value (or what is wrong with it), as the search page names a filter."""
     return gettext("%(filter)s: %(message)s") % {"filter": label, "message": value}
 
 

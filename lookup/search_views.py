@@ -45,7 +45,7 @@ from registry.selectors import (
 )
 from sanctions.lists.standing import LEVEL_LABELS, enterprise_standings
 
-from .filters import FILTER_NAMES, PortalSearchFilter, blank_filters_html, filters_html
+from .filters import FILTER_NAMES, PortalSearchFilter, blank_filters_html, filter_said, filters_html
 
 PAGE_SIZE = 20
 MAX_PAGES = SEARCH_LIMIT // PAGE_SIZE
@@ -166,7 +166,7 @@ def refused_filters_html(filterset: PortalSearchFilter) -> SafeString:
     for name, errors in filterset.form.errors.items():
         label = str(fields[name].label) if name in fields else ""
         for message in errors:
-            line = _("%(filter)s: %(message)s") % {"filter": label, "message": message} if label else message
+            line = filter_said(label, message) if label else message
             items.append(f"    <li>{escape(line)}</li>\n")
     heading = _("These filters cannot be applied")
     return mark_safe(  # noqa: S308 - every value escaped

@@ -128,10 +128,9 @@ class PortalSearchFilter(EnterpriseFilter):
 
 def carried_filters(filterset: PortalSearchFilter) -> list[tuple[str, str, str]]:
     """The filters a link carried that the form has no field for (division, entity type), valid ones
-    only: (what the page says, parameter, value), so that the page shows them and a new search keeps
-    them."""
-    if not filterset.is_valid():
-        return []
+    only (beside another filter's invalid value too): (what the page says, parameter, value), so that
+    the page shows them and a new search keeps them."""
+    filterset.is_valid()  # cleans the form: ``cleaned_data`` keeps the values that are valid
     data = filterset.form.cleaned_data
     fields = filterset.form.fields
     carried = []

@@ -485,3 +485,7 @@ def test_a_filter_the_form_has_no_field_for_is_shown_and_kept_for_the_next_searc
     assert "Also narrowed" not in page(client, q="西湖")
     refused = page(client, q="西湖", division="3")
     assert "Also narrowed" not in refused and 'name="division"' not in refused
+    # Beside another filter's invalid value, a valid one is still shown and kept.
+    both = page(client, q="西湖", status="bogus", division="3301")
+    assert "These filters cannot be applied" in both
+    assert '<input type="hidden" name="division" value="3301">' in both

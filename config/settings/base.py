@@ -166,6 +166,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 # REDIS_CACHE_RETRY_SECONDS (pages are rendered from the database meanwhile).
 REDIS_CACHE_TIMEOUT_SECONDS = float(os.environ.get("REDIS_CACHE_TIMEOUT_SECONDS", "0.5"))
 REDIS_CACHE_RETRY_SECONDS = float(os.environ.get("REDIS_CACHE_RETRY_SECONDS", "1"))
+# Without Redis (development and tests only). The enterprises' cache generations live in the cache
+# without expiry, as in Redis (where `volatile-lru` never evicts them, docs/scaling.md); with Django's
+# default of 300 entries a third of the cache is culled whenever it fills, a culled generation reads 1
+# again, and a page kept under generation 1 would be served after the enterprise changed.
+LOCAL_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "OPTIONS": {"MAX_ENTRIES": 200_000},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -180,7 +188,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": LOCAL_CACHE}
 # Each process keeps the enterprises' cache generations, kept fresh by Redis (registry/near_cache.py).
 CACHE_NEAR_GENERATIONS = env_bool("CACHE_NEAR_GENERATIONS", True)
 

@@ -19,6 +19,8 @@ Settings (all optional):
   read last plus its own counts, so a page costs no round trip to Redis; the limit then holds to
   within what the other workers let through in one interval (see ``hit_batched``);
 - ``PUBLIC_API_ANON_RATE``: the public API's limit per client address without a key (default ``60/min``);
+- ``PUBLIC_API_ANON_RATE_SYNC_SECONDS``: the same batching for that limit (default ``0.25``); a
+  developer key's quota is counted on every request;
 - ``PORTAL_TRUST_X_FORWARDED_FOR``: ``True`` only behind a reverse proxy that sets
   ``X-Forwarded-For`` itself (default ``False``: ``REMOTE_ADDR``, which a client cannot forge).
 
@@ -114,6 +116,10 @@ def page_rate_sync_seconds() -> float:
 
 def api_anon_rate() -> Rate:
     return parse_rate(getattr(settings, "PUBLIC_API_ANON_RATE", DEFAULT_API_ANON_RATE))
+
+
+def api_anon_rate_sync_seconds() -> float:
+    return float(getattr(settings, "PUBLIC_API_ANON_RATE_SYNC_SECONDS", DEFAULT_PAGE_RATE_SYNC_SECONDS))
 
 
 def now() -> float:

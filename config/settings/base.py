@@ -438,6 +438,8 @@ PORTAL_PAGE_RATE = os.environ.get("PORTAL_PAGE_RATE", "300/min")
 # How often a worker adds its page counts to the shared counters in Redis (0: every request).
 PORTAL_PAGE_RATE_SYNC_SECONDS = float(os.environ.get("PORTAL_PAGE_RATE_SYNC_SECONDS", "0.25"))
 PUBLIC_API_ANON_RATE = os.environ.get("PUBLIC_API_ANON_RATE", "60/min")
+# The same for the keyless public API (a developer key's quota is counted on every request).
+PUBLIC_API_ANON_RATE_SYNC_SECONDS = float(os.environ.get("PUBLIC_API_ANON_RATE_SYNC_SECONDS", "0.25"))
 SIGN_IN_RATE = os.environ.get("SIGN_IN_RATE", "10/min")  # password attempts per client address
 # Only behind a proxy that sets X-Forwarded-For itself: the client is then the right-most address in
 # it that is not one of the registry's own hops (registry.throttling.client_ip).

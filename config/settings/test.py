@@ -50,6 +50,7 @@ PORTAL_PAGE_RATE = "100000/min"
 # batching itself is tested in tests/lookup/test_rate_limits.py.
 PORTAL_PAGE_RATE_SYNC_SECONDS = 0
 PUBLIC_API_ANON_RATE = "100000/min"
+PUBLIC_API_ANON_RATE_SYNC_SECONDS = 0
 # Tasks run in the test's own process; the real-worker tests send to Redis explicitly
 # (tests/conftest.py, ``broker_tasks``).
 # A real worker started by a test (tests/lookup/test_webhooks.py) queues its follow-up tasks instead.

@@ -254,3 +254,25 @@ def test_the_page_middleware_uses_the_batched_limiter(redis_cache, client, enter
     assert _stored(redis_cache, "page:127.0.0.1", throttling.Rate(2, 60)) == 1  # one kept in the worker
     refused = client.get(url)
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+
+
+@override_settings(PUBLIC_API_ANON_RATE="2/min", PUBLIC_API_ANON_RATE_SYNC_SECONDS=0.25)
+def test_the_keyless_api_uses_the_batched_limiter(redis_cache, client, enterprise, clock, ticks):
+    url = "/api/v1/public/enterprises/?q=西湖"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    assert _stored(redis_cache, "api-anon:127.0.0.1", throttling.Rate(2, 60)) == 1  # one kept in the worker
+    refused = client.get(url)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+
+
+@override_settings(PUBLIC_API_ANON_RATE_SYNC_SECONDS=0.25)
+def test_a_developer_keys_quota_is_counted_in_redis_on_every_request(
+    redis_cache, client, enterprise, clock, ticks, registry_admin
+):
+    row, key = developer_key_issue(
+        actor=registry_admin, name="信用地图", contact_email="dev@example.com", requests_per_minute=5
+    )
+    for _ in range(3):
+        assert client.get("/api/v1/public/enterprises/?q=西湖", HTTP_X_API_KEY=key).status_code == 200
+    assert _stored(redis_cache, f"api-key:{row.pk}", throttling.Rate(5, 60)) == 3

@@ -194,6 +194,16 @@ def test_the_page_limit_holds_with_redis_down(client, cache_on_private_redis, re
     assert statuses == [200, 200, 200, 200, 200, 200, 429]
 
 
+def test_the_keyless_public_api_limit_holds_with_redis_down(
+    client, cache_on_private_redis, redis_server, settings
+):
+    settings.PUBLIC_API_ANON_RATE = "3/min"
+    settings.PUBLIC_API_ANON_RATE_SYNC_SECONDS = 0.25  # counted in the worker, as deployed
+    redis_server.kill()
+    statuses = [client.get("/api/v1/public/enterprises/?q=西湖").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
 def test_api_throttles_answer_429_not_500_with_redis_down(
     client, cache_on_private_redis, redis_server, monkeypatch
 ):

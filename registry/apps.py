@@ -9,4 +9,9 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lockout, two_factor  # noqa: F401 - their sign-in signal receivers
-        from .api import schema  # noqa: F401 - registers the OpenAPI authentication extension
+        from .api import (
+            schema,  # noqa: F401 - registers the OpenAPI authentication extension
+            text_only,
+        )
+
+        text_only.install()  # the API's text fields take JSON strings only

@@ -353,3 +353,15 @@ def test_the_code_to_explain_says_the_length_the_view_takes(schema):
     client = Client()
     assert client.get("/api/v1/uscc/" + "o\u0335" * 32).status_code == 200
     assert client.get("/api/v1/uscc/" + "o\u0335" * 32 + "o").status_code == 400
+
+
+@pytest.mark.parametrize("value", [12345, -90962, 1.5, True, ["西湖"], {"zh": "西湖"}])
+def test_text_in_a_json_body_must_be_a_string_as_the_schema_says(admin_api, value):
+    # schemathesis' find: POST /api/v1/inspections/{id}/send-back/ with {"comment": -90962} was
+    # accepted (DRF reads a number as text), where the schema says a string.
+    refused = admin_api.post("/api/v1/enterprises/", {"name": value}, format="json")
+    assert refused.status_code == 400
+    assert {"field": "name", "message": "Not a valid string.", "code": "invalid"} in refused.json()["errors"]
+    taken = admin_api.post("/api/v1/enterprises/", {"name": "西湖"}, format="json")
+    assert taken.status_code == 400  # other fields are missing, but the name is taken
+    assert all(error["field"] != "name" for error in taken.json()["errors"])

@@ -365,3 +365,20 @@ def test_text_in_a_json_body_must_be_a_string_as_the_schema_says(admin_api, valu
     taken = admin_api.post("/api/v1/enterprises/", {"name": "西湖"}, format="json")
     assert taken.status_code == 400  # other fields are missing, but the name is taken
     assert all(error["field"] != "name" for error in taken.json()["errors"])
+
+
+@pytest.mark.parametrize("value", [12.5, 5, True])
+def test_an_amount_in_a_json_body_must_be_text_as_the_schema_says(admin_api, value):
+    # The schema gives an amount as text with a pattern ("12.5"); DRF took a JSON number too.
+    refused = admin_api.post("/api/v1/enterprises/", {"registered_capital": value}, format="json")
+    assert refused.status_code == 400
+    said = [e for e in refused.json()["errors"] if e["field"] == "registered_capital"]
+    assert said == [
+        {
+            "field": "registered_capital",
+            "message": 'Send this amount as text, as in "12.5": a JSON number is not taken.',
+            "code": "invalid",
+        }
+    ]
+    taken = admin_api.post("/api/v1/enterprises/", {"registered_capital": "12.5"}, format="json")
+    assert all(error["field"] != "registered_capital" for error in taken.json()["errors"])

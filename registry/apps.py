@@ -11,7 +11,7 @@ class RegistryConfig(AppConfig):
         from . import lockout, two_factor  # noqa: F401 - their sign-in signal receivers
         from .api import (
             schema,  # noqa: F401 - registers the OpenAPI authentication extension
-            text_only,
+            strict_fields,
         )
 
-        text_only.install()  # the API's text fields take JSON strings only
+        strict_fields.install()  # the API takes each value in its schema's type

@@ -405,3 +405,17 @@ def test_a_whole_number_is_taken_as_json_or_as_digits():
         assert checked.is_valid() and checked.validated_data["n"] == value
     for refused in (5.0, True, "5.0", "", "٣"):
         assert not Whole(data={"n": refused}).is_valid(), refused
+
+
+def test_a_yes_or_no_field_refuses_a_number_and_still_reads_a_forms_text():
+    from rest_framework import serializers
+
+    class YesNo(serializers.Serializer):
+        b = serializers.BooleanField()
+
+    for taken, value in ((True, True), (False, False), ("true", True), ("on", True), ("false", False)):
+        checked = YesNo(data={"b": taken})
+        assert checked.is_valid() and checked.validated_data["b"] is value
+    for refused in (0, 1, 1.0, 0.0):
+        checked = YesNo(data={"b": refused})
+        assert not checked.is_valid() and checked.errors["b"][0].code == "invalid", refused

@@ -15,6 +15,9 @@ fuzz``, every check) found each of these in a CI run, a request the schema calls
   a trailing ``.0``), a JSON ``5.0`` and digits of other scripts (``٣``). It now takes a JSON integer,
   or text of ASCII digits with an optional minus sign (query parameters are text), and answers
   anything else with DRF's "A valid integer is required.".
+- **Yes or no** (``type: boolean``): ``BooleanField`` took ``0``, ``1`` and ``1.0`` for false and true.
+  It now refuses a number (DRF's "Must be a valid boolean."); it still reads ``"true"``, ``"on"``
+  and the like, which a form or a multipart upload (an import's ``submit``) can only send as text.
 
 File imports and partner feeds are read by their own code, not by these fields, so only the API's
 requests meet the difference. Installed once, from ``RegistryConfig.ready``.
@@ -34,7 +37,8 @@ _installed = False
 
 
 def install() -> None:
-    """Make the API's text, amount and whole-number fields take only values of their schema's type."""
+    """Make the API's text, amount, whole-number and yes-or-no fields take only values of their
+    schema's type."""
     global _installed
     if _installed:
         return
@@ -62,7 +66,15 @@ def install() -> None:
             self.fail("invalid")
         return lenient_whole(self, data)
 
+    lenient_yes_no = fields.BooleanField.to_internal_value
+
+    def yes_no(self, data):
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            self.fail("invalid")
+        return lenient_yes_no(self, data)
+
     fields.CharField.to_internal_value = text
+    fields.BooleanField.to_internal_value = yes_no
     fields.DecimalField.to_internal_value = amount
     fields.IntegerField.to_internal_value = whole_number
     _installed = True

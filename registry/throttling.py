@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_PAGE_RATE = "300/min"
 DEFAULT_API_ANON_RATE = "60/min"
 DEFAULT_PAGE_RATE_SYNC_SECONDS = 0.25
+DEFAULT_API_ANON_RATE_SYNC_SECONDS = 0.25
 _PERIODS = {
     "s": 1,
     "sec": 1,
@@ -119,7 +120,7 @@ def api_anon_rate() -> Rate:
 
 
 def api_anon_rate_sync_seconds() -> float:
-    return float(getattr(settings, "PUBLIC_API_ANON_RATE_SYNC_SECONDS", DEFAULT_PAGE_RATE_SYNC_SECONDS))
+    return float(getattr(settings, "PUBLIC_API_ANON_RATE_SYNC_SECONDS", DEFAULT_API_ANON_RATE_SYNC_SECONDS))
 
 
 def now() -> float:

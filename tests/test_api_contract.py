@@ -355,7 +355,8 @@ def test_the_code_to_explain_says_the_length_the_view_takes(schema):
     assert client.get("/api/v1/uscc/" + "o\u0335" * 32 + "o").status_code == 400
 
 
-@pytest.mark.parametrize("value", [12345, -90962, 1.5, True, ["西湖"], {"zh": "西湖"}])
+# A boolean, a list or an object DRF refused already; a number it read as text.
+@pytest.mark.parametrize("value", [12345, -90962, 1.5])
 def test_text_in_a_json_body_must_be_a_string_as_the_schema_says(admin_api, value):
     # schemathesis' find: POST /api/v1/inspections/{id}/send-back/ with {"comment": -90962} was
     # accepted (DRF reads a number as text), where the schema says a string.

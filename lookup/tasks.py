@@ -37,18 +37,30 @@ def profiles_refresh(enterprise_ids: list[int]) -> dict:
 
 @shared_task(name="lookup.tasks.profiles_nightly")
 def profiles_nightly() -> dict:
-    """Nightly, after midnight: render every profile that is missing or no longer current (a record
-    whose publicity ended, a new deployment, renamed reference data), then verify a sample; a
-    difference fails the task loudly (``manage.py profiles_verify``)."""
+    """Nightly, after midnight: build every standing and render every profile that is missing or no
+    longer current (a record whose publicity ended, a new deployment, renamed reference data), then
+    verify a sample of each; a difference fails the task loudly (``manage.py profiles_verify``)."""
+    from sanctions.lists.standing_facts import standings_build_due, standings_verify
+
     from .profiles import profiles_build_due, profiles_verify
 
     with request_context(prefix="task:profiles_nightly:"):
+        standings = standings_build_due()
         built = profiles_build_due()
+        standings_compared, stale = standings_verify()
         compared, differences = profiles_verify()
-    if differences:
-        for difference in differences[:20]:
-            logger.error(
-                "profiles_verify: %s (%s): %s", difference.uscc, difference.language, difference.reason
-            )
-        raise RuntimeError(f"profiles_verify: {len(differences)} differences in {compared} profiles compared")
-    return {"stored": built.stored, "compared": compared}
+    for enterprise_id in stale[:20]:
+        logger.error("standings_verify: enterprise %s: its precomputed standing differs", enterprise_id)
+    for difference in differences[:20]:
+        logger.error("profiles_verify: %s (%s): %s", difference.uscc, difference.language, difference.reason)
+    if stale or differences:
+        raise RuntimeError(
+            f"profiles_verify: {len(differences)} differences in {compared} profiles compared, "
+            f"{len(stale)} in {standings_compared} standings compared"
+        )
+    return {
+        "stored": built.stored,
+        "compared": compared,
+        "standings_stored": standings.stored,
+        "standings_compared": standings_compared,
+    }

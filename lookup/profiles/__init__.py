@@ -16,15 +16,9 @@ version, this deployment's format, the reference data's epoch, and not past its 
   enterprises queued to be rendered again on commit.
 """
 
-from .build import (
-    BuildResult,
-    max_days,
-    profiles_build,
-    profiles_build_due,
-    profiles_due,
-    render_bodies,
-    valid_until,
-)
+from sanctions.lists.standing_facts import max_days, valid_until
+
+from .build import BuildResult, profiles_build, profiles_build_due, profiles_due, render_bodies
 from .format import COLUMNS, PROFILE_CODE_VERSION, compress, decompress, profile_format
 from .read import Profile, StaleProfile, profile_body, profile_check
 from .signals import connect_signals

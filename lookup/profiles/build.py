@@ -1,60 +1,24 @@
-"""Building: the profiles rendered and stored (read from the primary), how long each stays right,
-and which are due (missing or not current), rendered in batches.
+"""Building: the profiles rendered and stored (read from the primary), and which are due (missing or
+not current), rendered in batches. How long each stays right is ``valid_until``, shared with the
+standings' facts (``sanctions.lists.standing_facts``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connections, router
-from django.db.models import Min, Q
 from django.utils import timezone, translation
 
 from registry.models import Enterprise, PublicProfile
 from registry.profiles.models import PublicProfileEpoch
 from registry.profiles.store import profile_store, profile_versions, profiles_epoch
-from sanctions.models import CreditRecord, Listing
+from sanctions.lists.standing_facts import standings_build, valid_until
 
 from ..credit_page import credit_page_body, credit_page_read
 from .format import COLUMNS, compress, profile_format
-
-
-def max_days() -> int:
-    """How far ahead a profile may be valid at most (a bound, besides the dates in the data)."""
-    return int(getattr(settings, "PUBLIC_PROFILE_MAX_DAYS", 30))
-
-
-def valid_until(enterprise_ids: Sequence[int], *, today: dt.date) -> dict[int, dt.date]:
-    """The last day each enterprise's page as of ``today`` stays right: the day before the next date
-    on which one of its records or listings enters or leaves public view (``public_records``:
-    a decision date, the end of publicity; ``active_listings``: a start, an end), at most
-    ``max_days()`` ahead. Every record and listing counts, whatever its status: a date of one that is
-    not public only ends a profile early."""
-    bound = today + dt.timedelta(days=max_days())
-    found = dict.fromkeys(enterprise_ids, bound)
-    for model, first, second in (
-        (CreditRecord, "decision_date", "publicity_end"),
-        (Listing, "start_date", "end_date"),
-    ):
-        rows = (
-            model.objects.filter(enterprise_id__in=list(enterprise_ids))
-            .filter(Q(**{f"{first}__gt": today}) | Q(**{f"{second}__gt": today}))
-            .values("enterprise_id")
-            .annotate(
-                a=Min(first, filter=Q(**{f"{first}__gt": today})),
-                b=Min(second, filter=Q(**{f"{second}__gt": today})),
-            )
-        )
-        for row in rows:
-            for date in (row["a"], row["b"]):
-                if date is not None:
-                    found[row["enterprise_id"]] = min(
-                        found[row["enterprise_id"]], date - dt.timedelta(days=1)
-                    )
-    return found
 
 
 @dataclass
@@ -78,12 +42,14 @@ def render_bodies(uscc: str, *, today: dt.date) -> dict[str, str] | None:
 
 def profiles_build(enterprise_ids: Iterable[int], *, today: dt.date | None = None) -> BuildResult:
     """Render and store these enterprises' profiles (read from the primary: the command and the
-    tasks run outside a request). The version and the epoch are read before the data."""
+    tasks run outside a request), and their standings' facts first (``standings_build``, cheap:
+    one query for all). The version and the epoch are read before the data."""
     today = today or timezone.localdate()
     ids = sorted({int(i) for i in enterprise_ids})
     result = BuildResult()
     if not ids:
         return result
+    standings_build(ids, today=today)
     versions = profile_versions(ids)
     epoch = profiles_epoch()
     codes = dict(Enterprise.objects.filter(id__in=ids).values_list("id", "uscc"))

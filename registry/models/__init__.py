@@ -2,7 +2,7 @@
 registers it with the app, and every name is importable from ``registry.models``."""
 
 from ..annual_reports.models import AnnualReport, AnnualReportReminder
-from ..profiles.models import PublicProfile, PublicProfileEpoch
+from ..profiles.models import PublicProfile, PublicProfileEpoch, PublicStanding
 from .accounts import EnterpriseAccount, EnterpriseAccountStatus, EnterpriseClaimCode, SignInAddress
 from .agencies import Agency, ApiToken, StaffRole
 from .audit import AuditEntry
@@ -33,6 +33,7 @@ __all__ = [
     "KeyPerson",
     "PublicProfile",
     "PublicProfileEpoch",
+    "PublicStanding",
     "SearchSample",
     "Shareholder",
     "SignInAddress",

@@ -29,6 +29,34 @@ class PublicProfile(models.Model):
         return f"profile {self.enterprise_id} v{self.version}"
 
 
+class PublicStanding(models.Model):
+    """What one enterprise's credit standing rests on, worked out ahead of a search page that lists
+    it (``sanctions.lists.standing_facts``): its listings in force and the counts of its penalties in
+    publicity. Kept as current as its profile, by the same invalidation (``profiles_invalidate``), and
+    narrow (no text but the listings' names, rarely any), so that a page of results reads twenty rows
+    that stay in memory instead of the records of twenty enterprises."""
+
+    enterprise = models.OneToOneField(
+        "registry.Enterprise", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField(default=0, db_default=0)
+    built_version = models.BigIntegerField(null=True)
+    format = models.CharField(max_length=16, blank=True, default="", db_default="")
+    epoch = models.BigIntegerField(default=0, db_default=0)
+    valid_until = models.DateField(null=True)
+    # The listings in force, each [list code, name, English name, nature]; null when none.
+    listings = models.JSONField(null=True)
+    penalties = models.IntegerField(default=0, db_default=0)
+    serious = models.IntegerField(default=0, db_default=0)
+    exempt = models.IntegerField(default=0, db_default=0)
+
+    class Meta:
+        app_label = "registry"
+
+    def __str__(self) -> str:
+        return f"standing {self.enterprise_id} v{self.version}"
+
+
 class PublicProfileEpoch(models.Model):
     """One row: raised when reference data a page shows changes (``profiles_epoch_bump``)."""
 

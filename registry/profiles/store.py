@@ -10,7 +10,7 @@ from django.db import connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .models import PublicProfile, PublicProfileEpoch
+from .models import PublicProfile, PublicProfileEpoch, PublicStanding
 
 # Sent once the transaction that invalidated profiles commits, with ``enterprise_ids``: the portal
 # queues their rendering again (``lookup.profiles``); this layer does not render pages.
@@ -22,7 +22,8 @@ def _enabled() -> bool:
 
 
 def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
-    """Empty these enterprises' profiles and raise their version, in the current transaction.
+    """Empty these enterprises' profiles and raise their version, in the current transaction; their
+    standings' facts too (``PublicStanding``).
 
     Called by ``registry.cache.enterprise_changed``, which every service that changes what is public
     calls: a profile can never be shown after the change commits, and a builder that read the data
@@ -42,6 +43,18 @@ def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
             SELECT id, 1 FROM registry_enterprise WHERE id = ANY(%s) ORDER BY id
             ON CONFLICT (enterprise_id) DO UPDATE
                SET version = {table}.version + 1, built_version = NULL, body_zh = NULL, body_en = NULL
+            """,  # noqa: S608 - the table name is the model's
+            [ids],
+        )
+        # The facts of their standings (``PublicStanding``), the same way: none is read once the
+        # change commits, and none built from data read before it is stored.
+        standings = PublicStanding._meta.db_table
+        cursor.execute(
+            f"""
+            INSERT INTO {standings} (enterprise_id, version)
+            SELECT id, 1 FROM registry_enterprise WHERE id = ANY(%s) ORDER BY id
+            ON CONFLICT (enterprise_id) DO UPDATE
+               SET version = {standings}.version + 1, built_version = NULL
             """,  # noqa: S608 - the table name is the model's
             [ids],
         )
@@ -135,6 +148,62 @@ def profile_store(
             },
         )
         return cursor.rowcount == 1
+
+
+def standing_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:
+    """The current version of each enterprise's standing facts (0: none yet). Read *before* the facts."""
+    ids = list(enterprise_ids)
+    found = dict(
+        PublicStanding.objects.using(router.db_for_write(PublicStanding))
+        .filter(enterprise_id__in=ids)
+        .values_list("enterprise_id", "version")
+    )
+    return {i: found.get(i, 0) for i in ids}
+
+
+def standings_store(rows: list[tuple], *, format: str, epoch: int) -> int:
+    """Store standing facts worked out from data read at each row's version, in one statement: rows of
+    (enterprise id, version, valid until, listings or None, penalties, serious, exempt). A row whose
+    enterprise changed since (its version moved on) is not stored; returns how many were."""
+    if not rows:
+        return 0
+    alias = router.db_for_write(PublicStanding)
+    table = PublicStanding._meta.db_table
+    columns = list(zip(*rows, strict=True))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (enterprise_id, version, built_version, format, epoch, valid_until,
+                 listings, penalties, serious, exempt)
+            SELECT r.id, r.version, r.version, %(format)s, %(epoch)s, r.valid_until,
+                   r.listings, r.penalties, r.serious, r.exempt
+              FROM unnest(%(ids)s::bigint[], %(versions)s::bigint[], %(until)s::date[],
+                          %(listings)s::jsonb[], %(penalties)s::int[], %(serious)s::int[],
+                          %(exempt)s::int[])
+                   AS r(id, version, valid_until, listings, penalties, serious, exempt)
+              JOIN registry_enterprise e ON e.id = r.id
+             ORDER BY r.id
+            ON CONFLICT (enterprise_id) DO UPDATE
+               SET built_version = EXCLUDED.built_version, format = EXCLUDED.format,
+                   epoch = EXCLUDED.epoch, valid_until = EXCLUDED.valid_until,
+                   listings = EXCLUDED.listings, penalties = EXCLUDED.penalties,
+                   serious = EXCLUDED.serious, exempt = EXCLUDED.exempt
+             WHERE {table}.version = EXCLUDED.version
+            """,  # noqa: S608 - the table name is the model's
+            {
+                "format": format,
+                "epoch": epoch,
+                "ids": list(columns[0]),
+                "versions": list(columns[1]),
+                "until": list(columns[2]),
+                "listings": list(columns[3]),
+                "penalties": list(columns[4]),
+                "serious": list(columns[5]),
+                "exempt": list(columns[6]),
+            },
+        )
+        return cursor.rowcount
 
 
 def profiles_epoch(*, using: str | None = None) -> int:

@@ -26,22 +26,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import router
-from django.db.models import Count, Q, Value
-from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from registry.choices import EnterpriseStatus
-from registry.compiled import QueryShapes, slot
 from registry.language import in_reader_language
 from registry.models import Enterprise
-from sanctions.choices import ListNature, RecordKind, Severity
-from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
-from sanctions.lists.selectors import active_listings
-from sanctions.models import Listing
-from sanctions.records.selectors import public_records
+from sanctions.choices import ListNature, RecordKind
+from sanctions.lists.standing_facts import SERIOUS_SEVERITIES, standing_facts
 
 INACTIVE = "inactive"
 DISHONEST = "dishonest"
@@ -62,8 +54,6 @@ LEVEL_LABELS = {
     DISHONEST: gettext_lazy("On the seriously dishonest entities list"),
     INACTIVE: gettext_lazy("No longer operating"),
 }
-
-SERIOUS_SEVERITIES = (Severity.SERIOUS, Severity.SPECIFIC_SERIOUS)
 
 
 @dataclass(frozen=True)
@@ -257,76 +247,20 @@ class _Listed:
     list_kind: _ListedKind
 
 
-# The read below is the same on every page of results but for the enterprises and the day: compiled
-# once per day and process (``registry.compiled``), it costs the page no Django compilation.
-_standings_queries = QueryShapes(prepare=True)
-_IDS = RawSQL("SELECT unnest(%s::bigint[])", (slot("ids"),))
-
-
-def _standings_query(today: dt.date):
-    """The listings in force of the enterprises (one row each, with its list), then their penalties in
-    publicity counted (one row each, with an empty list code): one query for both."""
-    listings = (
-        active_listings(today=today)
-        .filter(enterprise_id__in=_IDS)
-        .exclude(listing_unrecognised(STANDING))
-        .order_by()
-        .annotate(total=Value(0), serious=Value(0), exempt=Value(0))
-        .values_list(
-            "enterprise_id",
-            "list_kind__code",
-            "list_kind__name",
-            "list_kind__name_en",
-            "list_kind__nature",
-            "total",
-            "serious",
-            "exempt",
-        )
-    )
-    not_exempt = Q(is_exempt=False)
-    penalties = (
-        public_records(today=today)
-        .filter(enterprise_id__in=_IDS, kind=RecordKind.PENALTY)
-        .exclude(record_unrecognised(STANDING))
-        .order_by()
-        .values("enterprise_id")
-        .annotate(
-            total=Count("id"),
-            serious=Count("id", filter=not_exempt & Q(severity__in=SERIOUS_SEVERITIES)),
-            exempt=Count("id", filter=Q(is_exempt=True)),
-            code=Value(""),
-            name=Value(""),
-            name_en=Value(""),
-            nature=Value(""),
-        )
-        .values_list("enterprise_id", "code", "name", "name_en", "nature", "total", "serious", "exempt")
-    )
-    return listings.union(penalties, all=True)
-
-
 def enterprise_standings(
     *, enterprises: Iterable[Enterprise], today: dt.date | None = None
 ) -> dict[int, Standing]:
-    """The live standing of each enterprise, by id: one query however many enterprises."""
+    """The live standing of each enterprise, by id: one query however many enterprises (its facts
+    precomputed where current, ``standing_facts``; the registration status as the rows given say)."""
     enterprises = list(enterprises)
-    ids = [e.pk for e in enterprises]
-    if not ids:
+    if not enterprises:
         return {}
-    today = today or timezone.localdate()
-    using = router.db_for_read(Listing)
-    listings: dict[int, list] = {}
-    counts: dict[int, PenaltyCounts] = {}
-    query = _standings_queries.get(today, lambda: _standings_query(today), using)
-    for enterprise_id, code, name, name_en, nature, total, serious, exempt in query.fetch(
-        using, {"ids": ids}
-    ):
-        if code:
-            listings.setdefault(enterprise_id, []).append(_Listed(_ListedKind(code, name, name_en, nature)))
-        else:
-            counts[enterprise_id] = PenaltyCounts(total, serious, exempt)
+    facts = standing_facts([e.pk for e in enterprises], today=today)
     return {
         e.pk: standing_from(
-            enterprise=e, listings=listings.get(e.pk, []), penalties=counts.get(e.pk, PenaltyCounts())
+            enterprise=e,
+            listings=[_Listed(_ListedKind(*entry)) for entry in facts[e.pk].listings],
+            penalties=PenaltyCounts(facts[e.pk].penalties, facts[e.pk].serious, facts[e.pk].exempt),
         )
         for e in enterprises
     }

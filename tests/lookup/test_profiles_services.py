@@ -7,6 +7,10 @@ profile rendered again is the page. One test per service, each of the same shape
 3. the profile is no longer current, and the page (rendered from the database) shows the change;
 4. built again, the profile is current and equal to the page, and a view is served from it.
 
+The enterprise's precomputed standing (``sanctions.lists.standing_facts``, what a search result's
+standing is read from) goes the same way: built with the profile, not current after the change, and
+built again equal to what the records and listings give.
+
 The suite's oracle (``PUBLIC_PROFILE_CHECK``) is off while the page is rendered from the database, so
 that the view does not build the profile itself (step 4 does), and on again for the last view.
 """
@@ -26,7 +30,7 @@ from registry.annual_reports.services import annual_report_file
 from registry.models import Branch
 from sanctions.choices import InspectionOutcome
 from sanctions.inspections import services as inspections
-from sanctions.lists import ratings
+from sanctions.lists import ratings, standing_facts
 from sanctions.lists import services as lists
 from sanctions.lists.selectors import active_listings_for
 from sanctions.models import CreditRecord, Listing, ListKind
@@ -64,9 +68,16 @@ def profile_in(enterprise, language: str):
         return profiles.profile_body(enterprise.uscc)
 
 
+def precomputed_standing(enterprise):
+    return standing_facts.precomputed_facts([enterprise.id], today=TODAY(), using="default").get(
+        enterprise.id
+    )
+
+
 def built(enterprise, *, shows=(), hides=(), language: str = "en") -> None:
     """Step 1: the profile is built and current; it does not show the change yet."""
     assert profiles.profiles_build([enterprise.id]).stored == 1
+    assert precomputed_standing(enterprise) is not None, "the standing was not built with the profile"
     profile = profile_in(enterprise, language)
     assert profile is not None
     for text in shows:
@@ -80,6 +91,7 @@ def changed(client, settings, enterprise, *, shows=(), hides=(), language: str =
     profile built again is the page."""
     for name in ("zh-hans", "en"):
         assert profile_in(enterprise, name) is None, f"the profile ({name}) is still current after the change"
+    assert precomputed_standing(enterprise) is None, "the standing is still current after the change"
     settings.PUBLIC_PROFILE_CHECK = False  # the view renders from the database and builds nothing
     page = view(client, enterprise, language)
     for text in shows:
@@ -88,6 +100,8 @@ def changed(client, settings, enterprise, *, shows=(), hides=(), language: str =
         assert text not in page, text
     assert profile_in(enterprise, "zh-hans") is None
     assert profiles.profiles_build([enterprise.id]).stored == 1
+    live = standing_facts.live_facts([enterprise.id], today=TODAY(), using="default")
+    assert precomputed_standing(enterprise) == live.get(enterprise.id, standing_facts.NONE)
     bodies = profiles.render_bodies(enterprise.uscc, today=TODAY())
     for name in ("zh-hans", "en"):
         profile = profile_in(enterprise, name)

@@ -45,6 +45,7 @@ bench: install
 	$(PY) -m bench.bench_search
 	$(PY) -m bench.bench_portal
 	$(PY) -m bench.bench_search_http
+	$(PY) -m bench.bench_standings
 	$(PY) -m bench.bench_badges
 	$(PY) -m bench.bench_statistics
 	$(PY) -m bench.bench_export

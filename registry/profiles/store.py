@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -17,10 +16,6 @@ from .models import PublicProfile, PublicProfileEpoch, PublicStanding
 profiles_invalidated = Signal()
 
 
-def _enabled() -> bool:
-    return getattr(settings, "PUBLIC_PROFILES", True)
-
-
 def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
     """Empty these enterprises' profiles and raise their version, in the current transaction; their
     standings' facts too (``PublicStanding``).
@@ -28,9 +23,13 @@ def profiles_invalidate(enterprise_ids: Iterable[int]) -> None:
     Called by ``registry.cache.enterprise_changed``, which every service that changes what is public
     calls: a profile can never be shown after the change commits, and a builder that read the data
     before the change cannot store what it rendered (``profile_store``). Ids with no enterprise
-    (deleted meanwhile) are skipped."""
+    (deleted meanwhile) are skipped.
+
+    It runs whether or not ``PUBLIC_PROFILES`` is on (which only turns their reading and building
+    off): a deployment that turns them off and on again never reads one that a change made meanwhile
+    left behind."""
     ids = sorted({int(i) for i in enterprise_ids})
-    if not ids or not _enabled():
+    if not ids:
         return
     alias = router.db_for_write(PublicProfile)
     table = PublicProfile._meta.db_table
@@ -215,9 +214,8 @@ def profiles_epoch(*, using: str | None = None) -> int:
 
 def profiles_epoch_bump() -> None:
     """Reference data a page shows changed (an agency's or a list's name…): no profile built before
-    is shown any more. Called in the transaction that makes the change."""
-    if not _enabled():
-        return
+    is shown any more. Called in the transaction that makes the change, whether or not
+    ``PUBLIC_PROFILES`` is on (as ``profiles_invalidate``)."""
     alias = router.db_for_write(PublicProfileEpoch)
     with connections[alias].cursor() as cursor:
         table = PublicProfileEpoch._meta.db_table

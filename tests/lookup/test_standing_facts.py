@@ -149,3 +149,25 @@ def test_the_oracle_passes_a_row_read_just_before_a_change_committed(publish):
     PublicStanding.objects.filter(pk=enterprise.pk).update(built_version=F("version"))
     with pytest.raises(standing_facts.StaleStanding):
         standing_facts._check({enterprise.id: before}, today=TODAY(), using="default")
+
+
+def test_turned_off_and_on_again_nothing_a_change_made_meanwhile_left_behind_is_read(
+    publish, registry_admin, market_agency, settings
+):
+    """``PUBLIC_PROFILES=false`` turns reading and building off, not the invalidation: a change made
+    while they were off still retires the profile and the standing it made wrong."""
+    from lookup import profiles
+    from registry.services import agency_update
+
+    enterprise, other = EnterpriseFactory(), EnterpriseFactory()
+    profiles.profiles_build([enterprise.id, other.id])
+    assert precomputed(enterprise) is not None and profiles.profile_body(other.uscc) is not None
+    settings.PUBLIC_PROFILES = False
+    publish(enterprise, document_number="OFF-1", severity="serious")
+    agency_update(
+        actor=registry_admin, agency=market_agency, data={"name": "杭州市市场监督管理局（关闭期间）"}
+    )
+    settings.PUBLIC_PROFILES = True
+    assert precomputed(enterprise) is None and profiles.profile_body(enterprise.uscc) is None
+    assert profiles.profile_body(other.uscc) is None  # the agency's new name: every profile retired
+    assert standing_rules.enterprise_standing(enterprise=enterprise).level == standing_rules.ATTENTION

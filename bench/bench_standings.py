@@ -54,6 +54,11 @@ def main() -> None:
     from registry.models import Enterprise, PublicStanding
     from sanctions.lists.standing_facts import standings_build_due
 
+    if not Enterprise.objects.exists():
+        raise SystemExit(
+            f"{connection.settings_dict['NAME']} holds no enterprises: run python -m bench.bench_search_http first "
+            "(it seeds 1 M enterprises and 3 M records), or give --db a seeded bench database"
+        )
     built = standings_build_due()  # as the nightly job keeps them (none due after the search bench)
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = False

@@ -9,12 +9,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connections, router
 from django.utils import timezone, translation
 
 from registry.models import Enterprise, PublicProfile
-from registry.profiles.models import PublicProfileEpoch
-from registry.profiles.store import profile_store, profile_versions, profiles_epoch
+from registry.profiles.store import due, profile_store, profile_versions, profiles_epoch
 from sanctions.lists.standing_facts import standings_build, valid_until
 
 from ..credit_page import credit_page_body, credit_page_read
@@ -82,24 +80,14 @@ def profiles_due(
 ) -> list[int]:
     """Enterprises, in id order after ``after_id``, whose profile is missing or not current; with
     ``shard`` (k, n) only those whose id is k modulo n, so that n processes share the work."""
-    today = today or timezone.localdate()
-    number, shards = shard
-    table = PublicProfile._meta.db_table
-    epoch_table = PublicProfileEpoch._meta.db_table
-    with connections[router.db_for_write(PublicProfile)].cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT e.id FROM registry_enterprise e
-              LEFT JOIN {table} p ON p.enterprise_id = e.id
-             WHERE e.id > %s AND e.id %% %s = %s
-               AND (p.enterprise_id IS NULL OR p.built_version IS DISTINCT FROM p.version
-                    OR p.format <> %s OR p.valid_until < %s
-                    OR p.epoch <> COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1))
-             ORDER BY e.id LIMIT %s
-            """,  # noqa: S608 - the models' tables
-            [after_id, shards, number, profile_format(), today, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return due(
+        PublicProfile,
+        format=profile_format(),
+        today=today or timezone.localdate(),
+        after_id=after_id,
+        limit=limit,
+        shard=shard,
+    )
 
 
 def profiles_build_due(

@@ -96,15 +96,44 @@ class _Announcement:
         profiles_invalidated.send(sender=PublicProfile, enterprise_ids=sorted(self.gathered))
 
 
-def profile_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:
-    """The current version of each enterprise's profile (0: none yet). Read *before* the page's data."""
+def _versions(model, enterprise_ids: Iterable[int]) -> dict[int, int]:
     ids = list(enterprise_ids)
     found = dict(
-        PublicProfile.objects.using(router.db_for_write(PublicProfile))
+        model.objects.using(router.db_for_write(model))
         .filter(enterprise_id__in=ids)
         .values_list("enterprise_id", "version")
     )
     return {i: found.get(i, 0) for i in ids}
+
+
+def profile_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:
+    """The current version of each enterprise's profile (0: none yet). Read *before* the page's data."""
+    return _versions(PublicProfile, enterprise_ids)
+
+
+def due(
+    model, *, format: str, today: dt.date, after_id: int, limit: int, shard: tuple[int, int] = (0, 1)
+) -> list[int]:
+    """Enterprises, in id order after ``after_id``, whose row of ``model`` (a ``Precomputed`` table)
+    is missing or not current on ``today`` under this deployment's ``format``; with ``shard`` (k, n)
+    only those whose id is k modulo n, so that n processes share the work."""
+    number, shards = shard
+    table = model._meta.db_table
+    epoch_table = PublicProfileEpoch._meta.db_table
+    with connections[router.db_for_write(model)].cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.id FROM registry_enterprise e
+              LEFT JOIN {table} p ON p.enterprise_id = e.id
+             WHERE e.id > %s AND e.id %% %s = %s
+               AND (p.enterprise_id IS NULL OR p.built_version IS DISTINCT FROM p.version
+                    OR p.format <> %s OR p.valid_until < %s
+                    OR p.epoch <> COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1))
+             ORDER BY e.id LIMIT %s
+            """,  # noqa: S608 - the models' tables
+            [after_id, shards, number, format, today, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def profile_store(
@@ -151,13 +180,7 @@ def profile_store(
 
 def standing_versions(enterprise_ids: Iterable[int]) -> dict[int, int]:
     """The current version of each enterprise's standing facts (0: none yet). Read *before* the facts."""
-    ids = list(enterprise_ids)
-    found = dict(
-        PublicStanding.objects.using(router.db_for_write(PublicStanding))
-        .filter(enterprise_id__in=ids)
-        .values_list("enterprise_id", "version")
-    )
-    return {i: found.get(i, 0) for i in ids}
+    return _versions(PublicStanding, enterprise_ids)
 
 
 def standings_store(rows: list[tuple], *, format: str, epoch: int) -> int:

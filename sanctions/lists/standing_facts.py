@@ -39,7 +39,7 @@ from django.utils import timezone
 from registry.compiled import QueryShapes, server_cursor, slot
 from registry.models import PublicStanding
 from registry.profiles.models import PublicProfileEpoch
-from registry.profiles.store import profiles_epoch, standing_versions, standings_store
+from registry.profiles.store import due, profiles_epoch, standing_versions, standings_store
 from sanctions.choices import RecordKind, Severity
 from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
@@ -314,23 +314,13 @@ def standings_build(enterprise_ids: Iterable[int], *, today: dt.date | None = No
 
 def standings_due(*, today: dt.date | None = None, after_id: int = 0, limit: int = 5000) -> list[int]:
     """Enterprises, in id order after ``after_id``, whose standing facts are missing or not current."""
-    today = today or timezone.localdate()
-    table = PublicStanding._meta.db_table
-    epoch_table = PublicProfileEpoch._meta.db_table
-    with connections[router.db_for_write(PublicStanding)].cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT e.id FROM registry_enterprise e
-              LEFT JOIN {table} s ON s.enterprise_id = e.id
-             WHERE e.id > %s
-               AND (s.enterprise_id IS NULL OR s.built_version IS DISTINCT FROM s.version
-                    OR s.format <> %s OR s.valid_until < %s
-                    OR s.epoch <> COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1))
-             ORDER BY e.id LIMIT %s
-            """,  # noqa: S608 - the models' tables
-            [after_id, standing_format(), today, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return due(
+        PublicStanding,
+        format=standing_format(),
+        today=today or timezone.localdate(),
+        after_id=after_id,
+        limit=limit,
+    )
 
 
 def standings_build_due(

@@ -29,6 +29,22 @@ class DeskForm(ServiceErrorsMixin, forms.Form):
         return {name for name, f in self.fields.items() if f.required}
 
 
+class StatusFilterForm(forms.Form):
+    """A desk list's filter by status: a value that is none of them (a hand-edited or stale link) is
+    said above the list, which then shows every status, as the select says."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, data, *, choices) -> None:
+        super().__init__(data)
+        self.fields["status"].choices = [("", _("All")), *choices]
+
+    @property
+    def chosen(self) -> str:
+        """The status asked for, or "" (all): also when the one asked for is not one of them."""
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""
+
+
 class EnterpriseCodeField(forms.CharField):
     """A USCC typed at the desk, cleaned to the registered enterprise it names."""
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanctions.choices import InspectionPlanStatus, InspectionResultStatus
-from sanctions.desk.forms import CommentForm
+from sanctions.desk.forms import CommentForm, StatusFilterForm
 from sanctions.desk.review import desk_step, review_rights
 from sanctions.desk.views import desk_view, paginate, render_desk
 from sanctions.inspections import selectors, services
@@ -24,13 +24,11 @@ from sanctions.models import Inspection, InspectionPlan
 def plan_list(request: HttpRequest) -> HttpResponse:
     """The plans of the viewer's agencies, newest first."""
     qs = selectors.plans_for_staff(user=request.user)
-    status = request.GET.get("status", "")
-    if status in InspectionPlanStatus.values:
-        qs = qs.filter(status=status)
+    form = StatusFilterForm(request.GET, choices=InspectionPlanStatus.choices)
+    if form.chosen:
+        qs = qs.filter(status=form.chosen)
     return render_desk(
-        request,
-        "inspections/plan_list.html",
-        {"page": paginate(request, qs), "status": status, "statuses": InspectionPlanStatus.choices},
+        request, "inspections/plan_list.html", {"page": paginate(request, qs), "filter_form": form}
     )
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanctions.choices import ListingStatus
-from sanctions.desk.forms import CommentForm
+from sanctions.desk.forms import CommentForm, StatusFilterForm
 from sanctions.desk.review import desk_step, review_rights
 from sanctions.desk.views import desk_view, paginate, render_desk
 from sanctions.lists import notifications, selectors, services
@@ -31,13 +31,11 @@ from sanctions.models import Listing
 def listing_list(request: HttpRequest) -> HttpResponse:
     """The listings of the viewer's agencies, newest first; filter by status."""
     qs = selectors.listings_for_staff(user=request.user)
-    status = request.GET.get("status", "")
-    if status in ListingStatus.values:
-        qs = qs.filter(status=status)
+    form = StatusFilterForm(request.GET, choices=ListingStatus.choices)
+    if form.chosen:
+        qs = qs.filter(status=form.chosen)
     return render_desk(
-        request,
-        "lists/listing_list.html",
-        {"page": paginate(request, qs), "status": status, "statuses": ListingStatus.choices},
+        request, "lists/listing_list.html", {"page": paginate(request, qs), "filter_form": form}
     )
 
 

@@ -264,3 +264,30 @@ def test_listings_page_and_editing_a_draft(client, clerk, market_agency, enterpr
         "submitted",
     )
     assert client.get(reverse("lists:listing-edit", args=[listing.pk])).status_code == 403
+
+
+def test_the_listings_status_filter_says_when_a_status_is_none_of_them(
+    client, clerk, reviewer, market_agency, enterprise
+):
+    publish_listing(clerk, reviewer, market_agency, enterprise)
+    draft_listing(clerk, market_agency, EnterpriseFactory(), document_number="浙市监信〔2026〕2号")
+    signed_in(client, clerk)
+    page = client.get("/desk/listings/", {"status": "active"}).content.decode()
+    assert "1 listing" in page and 'value="active" selected' in page and "error-summary" not in page
+    # A status that is none of them (a hand-edited link): said above the list, which shows them all.
+    page = client.get("/desk/listings/", {"status": "zz"}).content.decode()
+    assert (
+        "error-summary" in page and "Select a valid choice. zz is not one of the available choices." in page
+    )
+    assert "2 listings" in page and '<option value="">All</option>' in page and " selected>" not in page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/desk/listings/", {"status": "zz"}).content.decode()
+    assert "部分筛选条件无法使用：" in page and "zz" in page
+
+
+def test_the_inspection_plans_status_filter_says_when_a_status_is_none_of_them(client, clerk):
+    signed_in(client, clerk)
+    page = client.get("/desk/inspections/", {"status": "<b>zz</b>"}).content.decode()
+    assert "error-summary" in page and "&lt;b&gt;zz&lt;/b&gt; is not one of the available choices." in page
+    assert "<b>zz</b>" not in page
+    assert "error-summary" not in client.get("/desk/inspections/", {"status": "draft"}).content.decode()

@@ -31,6 +31,7 @@ _SOURCES = (
     "lookup/profiles",
     "config/jinja2.py",
     "sanctions/lists/standing.py",
+    "sanctions/lists/standing_facts.py",  # valid_until: how long a stored profile is read
     "sanctions/lists/recognition.py",
     "registry/details/public.py",
     "registry/annual_reports/selectors.py",

@@ -30,7 +30,12 @@ urlpatterns = [
     path("", include("lookup.webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI from our own static files, its set-up script served apart (?script): no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Its page title in the reader's language (the schema itself, for developers, is in English).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", title=_("Corporate Credit Registry API")),
+        name="api-docs",
+    ),
     path("api/v1/", include("config.api_urls")),
     path("", include("sanctions.records.public_urls")),
     path("", include("sanctions.lists.urls")),

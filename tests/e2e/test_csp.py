@@ -62,6 +62,15 @@ def test_no_template_has_an_inline_script_an_event_handler_or_a_javascript_url()
 
 
 @pytest.mark.django_db
+def test_the_api_docs_title_is_in_the_readers_language():
+    chinese = Client().get("/api/docs/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<title>企业信用信息登记与查询 API</title>" in chinese
+    english = Client()
+    english.cookies["django_language"] = "en"
+    assert "<title>Corporate Credit Registry API</title>" in english.get("/api/docs/").content.decode()
+
+
+@pytest.mark.django_db
 def test_the_api_docs_load_swagger_ui_from_our_own_static_files():
     page = Client().get("/api/docs/").content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)

@@ -261,16 +261,21 @@ def standing_facts(enterprise_ids: Iterable[int], *, today: dt.date | None = Non
     return {i: found.get(i) or live.get(i, NONE) for i in ids}
 
 
-def _check(found: dict[int, Facts], *, today: dt.date, using: str) -> None:
-    """With ``PUBLIC_PROFILE_CHECK``: the precomputed facts just read must be the live ones. As for a
+def _stale(found: dict[int, Facts], *, today: dt.date, using: str) -> list[int]:
+    """The enterprises whose precomputed facts, read as ``found``, differ from the live ones. As for a
     profile, the two reads are not one snapshot; a change committed between them invalidated the row
     in its own transaction, so only one still current after the live read differs is stale."""
     live = live_facts(list(found), today=today, using=using)
     differing = [i for i, facts in found.items() if facts != live.get(i, NONE)]
     if not differing:
-        return
+        return []
     again = precomputed_facts(differing, today=today, using=using)
-    stale = [i for i in differing if again.get(i) == found[i]]
+    return [i for i in differing if again.get(i) == found[i]]
+
+
+def _check(found: dict[int, Facts], *, today: dt.date, using: str) -> None:
+    """With ``PUBLIC_PROFILE_CHECK``: the precomputed facts just read must be the live ones."""
+    stale = _stale(found, today=today, using=using)
     if stale:
         raise StaleStanding(f"the precomputed standing of enterprises {stale} differs from their records")
 
@@ -360,7 +365,4 @@ def standings_verify(*, sample: int = 1000, today: dt.date | None = None) -> tup
         )
         ids = [row[0] for row in cursor.fetchall()]
     found = precomputed_facts(ids, today=today, using=using)
-    live = live_facts(list(found), today=today, using=using)
-    differing = [i for i, facts in found.items() if facts != live.get(i, NONE)]
-    again = precomputed_facts(differing, today=today, using=using) if differing else {}
-    return len(found), [i for i in differing if again.get(i) == found[i]]
+    return len(found), _stale(found, today=today, using=using) if found else []

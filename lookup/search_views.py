@@ -34,6 +34,7 @@ from registry.api.views import explain_code
 from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
 from registry.search import SearchPlan, highlight
+from registry.search.highlighting import needs_escaping
 from registry.selectors import (
     FORMER_RANK,
     SEARCH_LIMIT,
@@ -43,7 +44,7 @@ from registry.selectors import (
     enterprise_search_page,
     enterprise_search_plan,
 )
-from sanctions.lists.standing import LEVEL_LABELS, enterprise_standings
+from sanctions.lists.standing import LEVEL_LABELS, Standing, enterprise_standings
 
 from .filters import FILTER_NAMES, PortalSearchFilter, blank_filters_html, filter_said, filters_html
 
@@ -114,6 +115,25 @@ def _row_words() -> tuple[dict, dict, str, str, str]:
 _ROW_WORDS: dict[str, tuple[dict, dict, str, str, str]] = {}
 
 
+# A standing's line, by language and standing (its level, counts and lists, names included: all the
+# line says). Standings repeat from page to page, and wording one costs a dozen catalogue lookups.
+_LINES: dict[tuple[str, Standing], str] = {}
+_MAX_LINES = 4096
+
+
+def _standing_line(standing: Standing, language: str) -> str:
+    """The reasons of a standing in one line, escaped, in ``language`` (the active one); nothing for a
+    standing with no reason (its level says it all)."""
+    key = (language, standing)
+    line = _LINES.get(key)
+    if line is None:
+        line = f' <span class="standing-line">{escape(standing.details)}</span>' if standing.reasons else ""
+        if len(_LINES) >= _MAX_LINES:
+            _LINES.clear()
+        _LINES[key] = line
+    return line
+
+
 def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     """The list items of a page of results: name (the matched part marked), code, registration status,
     credit standing and, when the match was a former name, that name.
@@ -126,7 +146,7 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
     code = "0" * uscc_codes.LENGTH
     address = html.escape(url("lookup:enterprise", uscc=code))
     status_labels, level_labels, status_title, standing_title, former_title = _row_words()
-    wording: dict = {}
+    language = translation.get_language()
     items = []
     for enterprise in enterprises:
         standing = standings[enterprise.pk]
@@ -135,22 +155,18 @@ def results_html(enterprises: list, plan: SearchPlan) -> SafeString:
         if not (uscc.isascii() and uscc.isalnum()):
             uscc = html.escape(uscc)
         status = enterprise.status
+        name = enterprise.name
+        title = html.escape(name) if needs_escaping(name) else name
         item = (
-            f'<li><a href="{address.replace(code, uscc)}" title="{html.escape(enterprise.name)}">'
-            f'<strong class="hit">{highlight(enterprise.name, plan)}</strong></a> '
+            f'<li><a href="{address.replace(code, uscc)}" title="{title}">'
+            f'<strong class="hit">{highlight(name, plan)}</strong></a> '
             f'<span class="code">{uscc}</span> '
             f'<span class="status status-{status if status in status_labels else html.escape(status)}">'
             f'<span class="visually-hidden">{status_title}: </span>{status_labels.get(status, "")}</span> '
             f'<span class="standing standing-{standing.level}"><span class="visually-hidden">'
             f"{standing_title}: </span>{level_labels[standing.level]}</span>"
         )
-        # Worded once per page for each distinct standing: most rows of a page share one.
-        line = wording.get(standing)
-        if line is None:
-            line = wording[standing] = (
-                f' <span class="standing-line">{escape(standing.details)}</span>' if standing.reasons else ""
-            )
-        item += line
+        item += _standing_line(standing, language)
         former = getattr(enterprise, "former_match", None)
         if former and getattr(enterprise, "rank", None) == FORMER_RANK:
             item += f' <span class="former">{former_title} {highlight(former, plan)}</span>'

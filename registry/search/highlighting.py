@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from functools import lru_cache
 
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from .. import pinyin as readings_of
 from .indexing import normalize
@@ -21,6 +21,8 @@ def _fold(ch: str) -> str:
 
 
 def _normalized_with_positions(name: str) -> tuple[str, list[int] | range]:
+    if normalize(name) == name:  # already in the compared form, as most names are: each character its own
+        return name, range(len(name))
     parts = list(map(_fold, name))
     folded = "".join(parts)
     if len(folded) == len(name) and "" not in parts:  # each character folded to one, as in most names
@@ -38,9 +40,10 @@ def _spans(name: str, plan: SearchPlan) -> list[tuple[int, int]]:
     normalized, positions = _normalized_with_positions(name)
     variants = [variant for variant in plan.variants if variant]
     spans = _found(normalized, positions, variants)
-    if not spans and variants:
+    if not spans and variants and not all(variant.isascii() for variant in variants):
         # Written in the other script than every form of the query: the name converted, when that
-        # keeps its length (so positions hold). Only then: converting costs more than finding.
+        # keeps its length (so positions hold). Only then: converting costs more than finding; and
+        # never for letters (pinyin), which converting Chinese characters cannot give.
         for converted in script_variants(normalized)[1:]:
             if len(converted) == len(normalized):
                 spans += _found(converted, positions, variants)
@@ -86,14 +89,21 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def needs_escaping(text: str) -> bool:
+    """Whether ``text`` holds a character HTML escapes (most names hold none: they are used as they are)."""
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+
+
 def highlight(name: str, plan: SearchPlan) -> SafeString:
     """The name, HTML-escaped, with the parts the query matched in ``<mark>``."""
     spans = _spans(name, plan) if plan.kind == "name" else []
+    # ``html.escape`` (which Django's ``escape`` calls after checking for lazy text, names are not),
+    # only where there is something to escape.
+    escape = html.escape if needs_escaping(name) else str
     parts = []
     cursor = 0
-    # ``html.escape``, which Django's ``escape`` calls after checking for lazy text (names are not).
     for start, end in spans:
-        parts.append(f"{html.escape(name[cursor:start])}<mark>{html.escape(name[start:end])}</mark>")
+        parts.append(f"{escape(name[cursor:start])}<mark>{escape(name[start:end])}</mark>")
         cursor = end
-    parts.append(html.escape(name[cursor:]))
-    return mark_safe("".join(parts))  # noqa: S308 - every part escaped above
+    parts.append(escape(name[cursor:]))
+    return SafeString("".join(parts))  # every part escaped above

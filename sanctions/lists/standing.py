@@ -256,14 +256,15 @@ def enterprise_standings(
     if not enterprises:
         return {}
     facts = standing_facts([e.pk for e in enterprises], today=today)
-    return {
-        e.pk: standing_from(
-            enterprise=e,
-            listings=[_Listed(_ListedKind(*entry)) for entry in facts[e.pk].listings],
-            penalties=PenaltyCounts(facts[e.pk].penalties, facts[e.pk].serious, facts[e.pk].exempt),
+    standings = {}
+    for enterprise in enterprises:
+        found = facts[enterprise.pk]
+        standings[enterprise.pk] = standing_from(
+            enterprise=enterprise,
+            listings=[_Listed(_ListedKind(*entry)) for entry in found.listings],
+            penalties=PenaltyCounts(found.penalties, found.serious, found.exempt),
         )
-        for e in enterprises
-    }
+    return standings
 
 
 def enterprise_standing(*, enterprise: Enterprise, today: dt.date | None = None) -> Standing:

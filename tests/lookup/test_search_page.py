@@ -503,3 +503,33 @@ def test_a_filter_the_form_has_no_field_for_is_shown_and_kept_for_the_next_searc
     both = page(client, q="西湖", status="bogus", division="3301")
     assert "These filters cannot be applied" in both
     assert '<input type="hidden" name="division" value="3301">' in both
+
+
+def test_a_standings_line_is_worded_for_its_language_and_all_it_says_and_escaped():
+    """The lines are kept by language and standing: the same standing read in another language, or
+    with its list renamed, is worded again, never served from the other's line."""
+    from dataclasses import replace
+
+    from django.utils import translation
+
+    from lookup.search_views import _standing_line
+    from sanctions.lists.standing import ListCount, PenaltyCounts, Standing
+
+    watch = Standing(
+        "attention",
+        PenaltyCounts(2, 1, 0),
+        (ListCount("watch", "重点关注名单", "Watch list", "attention", 1),),
+    )
+    renamed = replace(
+        watch, lists=(ListCount("watch", "<b>关注</b>名单", "<b>Attention</b>", "attention", 1),)
+    )
+    with translation.override("zh-hans"):
+        chinese = _standing_line(watch, "zh-hans")
+        assert "重点关注名单" in chinese and "Watch list" not in chinese
+        assert _standing_line(watch, "zh-hans") is chinese  # worded once
+        assert "&lt;b&gt;关注&lt;/b&gt;名单" in _standing_line(renamed, "zh-hans")
+    with translation.override("en"):
+        english = _standing_line(watch, "en")
+        assert "Watch list" in english and "2 administrative penalties" in english
+        assert "&lt;b&gt;Attention&lt;/b&gt;" in _standing_line(renamed, "en")
+        assert _standing_line(Standing("good"), "en") == ""

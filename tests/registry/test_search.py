@@ -484,6 +484,11 @@ def test_highlight_marks_the_match_and_escapes_everything_else():
     assert highlight("深圳市（腾达）科技", plan_query("shi teng da")) == "深圳<mark>市（腾达</mark>）科技"
     assert highlight("天津天安", plan_query("ian")) == "天津天安"
     assert highlight("杭州西湖建設", plan_query("西湖建设")) == "杭州<mark>西湖建設</mark>"
+    # Names in the compared form already (most), and not: upper case, traditional script, signs.
+    assert highlight("TCL科技集团", plan_query("tcl")) == "<mark>TCL</mark>科技集团"
+    assert highlight("tcl科技 & <x>", plan_query("tcl")) == "<mark>tcl</mark>科技 &amp; &lt;x&gt;"
+    assert highlight("深圳市騰達科技", plan_query("tengda")) == "深圳市<mark>騰達</mark>科技"
+    assert highlight("深圳市騰達科技", plan_query("腾达")) == "深圳市<mark>騰達</mark>科技"
 
 
 def test_long_or_odd_letter_queries_are_answered_without_error():
@@ -568,6 +573,23 @@ def test_what_a_page_does_not_answer_is_left_to_the_list():
     enterprise = EnterpriseFactory()
     for query in ("", "杭", enterprise.uscc, enterprise.uscc + "1"):
         assert registry_selectors.enterprise_search_page(query=query) is None, query
+
+
+def test_a_code_prefix_past_the_limit_pages_the_first_codes_and_says_more_than(registry_admin):
+    """The codes are counted from the unique index and only the page's rows are read: the page is
+    still the codes in order, "more than" past ``SEARCH_LIMIT``, and the last page is the 201st's."""
+    limit = registry_selectors.SEARCH_LIMIT
+    codes = sorted(
+        EnterpriseFactory(uscc=enterprise_code(n, division="330106")).uscc for n in range(limit + 5)
+    )
+    EnterpriseFactory(uscc=enterprise_code(1, division="330107"))
+    prefix = codes[0][:8]
+    first, count, shown = _page_codes(prefix, 1)
+    assert (first, count, shown) == (codes[:20], limit + 1, 1)
+    assert _page_codes(prefix, 10) == (codes[180:200], limit + 1, 10)
+    assert _page_codes(prefix, 11) == (codes[200:201], limit + 1, 11)  # the 201st: "more than" 200
+    assert _page_codes(prefix, 40) == (codes[200:201], limit + 1, 11)  # past the last: the last
+    assert _page_codes(codes[0][:17], 1) == ([codes[0]], 1, 1)
 
 
 def test_a_code_prefix_is_exactly_the_codes_beginning_with_it():

@@ -62,19 +62,28 @@ def _found(target: str, positions: list[int], variants: list[str]) -> list[tuple
     return spans
 
 
+@lru_cache(maxsize=65536)
+def _initials_of(readings: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(reading[0] for reading in readings)
+
+
 def _pinyin_runs(normalized: str, plan: SearchPlan) -> list[tuple[int, int]]:
-    """Where in a normalised name the query's syllables or initials are read, as the index reads them."""
+    """Where in a normalised name the query's syllables or initials are read, as the index reads them.
+    (Each position is first tried on its first syllable or initial alone: most are not a match.)"""
     readings = readings_of.name_readings(normalized)
-    initials = [{r[0] for r in found} for found in readings]
+    count = len(readings)
     runs = []
     for run in plan.syllables:
-        for start in range(len(readings) - len(run) + 1):
-            if all(s in readings[start + j] for j, s in enumerate(run)):
-                runs.append((start, start + len(run)))
-    if len(plan.initials) >= MIN_QUERY:
-        width = len(plan.initials)
-        for start in range(len(readings) - width + 1):
-            if all(ch in initials[start + j] for j, ch in enumerate(plan.initials)):
+        first, width = run[0], len(run)
+        for start in range(count - width + 1):
+            if first in readings[start] and all(run[j] in readings[start + j] for j in range(1, width)):
+                runs.append((start, start + width))
+    letters = plan.initials
+    if len(letters) >= MIN_QUERY:
+        initials = [_initials_of(found) for found in readings]
+        first, width = letters[0], len(letters)
+        for start in range(count - width + 1):
+            if first in initials[start] and all(letters[j] in initials[start + j] for j in range(1, width)):
                 runs.append((start, start + width))
     return runs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import SearchQueryField
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     F,
@@ -196,12 +197,43 @@ def candidates(
     return found[0].union(*found[1:])
 
 
-def ranking(plan: search.SearchPlan) -> tuple[dict[str, object], tuple[str, ...]]:
+def ranking(
+    plan: search.SearchPlan, *, first_found: bool = False
+) -> tuple[dict[str, object], tuple[str, ...]]:
     """The ranking columns of a name or pinyin plan's candidates, and their order, best first (what
-    ``enterprise_list`` orders by). They read ``status`` and ``search_name``, and for pinyin
-    ``search_pinyin``."""
+    ``enterprise_list`` orders by). They read ``id``, ``status`` and ``search_name``, and for pinyin
+    ``search_pinyin``.
+
+    ``first_found``: the order of a page whose names holding the query anywhere were read only as far as
+    the page (``candidates`` with a ``found_limit``). Those names come after the others (the exact
+    names, the names beginning with the query, the letters and former names: whole sets, read from
+    their indexes), in the order of their ids, in which they were read: a later page reads more of them,
+    and the earlier pages stay as they were. Ranked among themselves, a later page's reading would put
+    some before names an earlier page had shown, and show those again (57 of 200 names twice in ten
+    pages of 有限)."""
     _parts, columns, order = _ways_of_matching(plan, Enterprise.objects.order_by(), 0, None)
+    if first_found:
+        found = _found_anywhere(plan)
+        columns = {
+            "found_anywhere": Case(When(found, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            "found_order": Case(When(found, then=F("id")), default=None, output_field=BigIntegerField()),
+            **columns,
+        }
+        order = ("found_anywhere", "found_order", *order)
     return columns, order
+
+
+def _found_anywhere(plan: search.SearchPlan) -> Q:
+    """The names a page reads only as far as it needs, in the order of their ids (``found_limit``): those
+    holding the query but not at their start (names), or read in pinyin without the letters (pinyin)."""
+    if plan.pinyin:
+        return Q(_matches_unindexed("search_pinyin", plan.pinyin_query)) & ~_contains_any(
+            "search_name", plan.variants
+        )
+    starts = Q()
+    for variant in plan.variants:
+        starts |= Q(search_name__startswith=variant)
+    return _contains_any("search_name", plan.variants) & ~starts
 
 
 def _ways_of_matching(
@@ -212,13 +244,17 @@ def _ways_of_matching(
     inactive = Case(When(status__in=_INACTIVE, then=Value(1)), default=Value(0), output_field=IntegerField())
     if plan.pinyin:
         return _pinyin_ways(probe, plan, limit, inactive, found_limit)
-    if found_limit is None:
-        by_name = probe.filter(_matches("search_vector", plan.tsquery))
-    else:
-        by_name = probe.filter(_matches_unindexed("search_vector", plan.tsquery))
     variants = plan.variants
+    if found_limit is None:
+        by_name = probe.filter(
+            _matches("search_vector", plan.tsquery), _contains_any("search_name", variants)
+        )
+    else:
+        # Only as far as the page, in the order of the ids (``ranking``'s ``first_found``), and only
+        # what the whole sets read from the indexes do not hold.
+        by_name = probe.filter(_matches_unindexed("search_vector", plan.tsquery), _found_anywhere(plan))
+        by_name = by_name.order_by("id")
     exact = _exact_names(variants)
-    by_name = by_name.filter(_contains_any("search_name", variants))
     parts = [
         (probe.filter(search_name__in=exact), limit + 1),
         *((part, limit + 1) for part in _by_prefix(probe, variants)),
@@ -259,7 +295,8 @@ def _pinyin_ways(
     """
     parts = []
     if plan.pinyin_query and found_limit is not None:
-        by_pinyin = probe.filter(_matches_unindexed("search_pinyin", plan.pinyin_query))
+        # Only as far as the page, in the order of the ids (``ranking``'s ``first_found``).
+        by_pinyin = probe.filter(_found_anywhere(plan)).order_by("id")
         parts.append((by_pinyin, found_limit + 1))
     elif plan.pinyin_query:
         by_pinyin = probe.filter(_matches("search_pinyin", plan.pinyin_index_query))

@@ -179,7 +179,7 @@ def enterprise_search_page(
             return candidates(slotted, fields, SEARCH_LIMIT, found_limit=found_limit)
 
         def page_of() -> QuerySet:
-            columns, order = ranking(slotted)
+            columns, order = ranking(slotted, first_found=found_limit is not None)
             ranked = Enterprise.objects.annotate(**columns, result_count=Window(Count("pk")))
             rows = ranked.order_by(*order).values_list(*_HIT_FIELDS, *extra, "result_count")
             return rows[offset : offset + per_page]

@@ -625,6 +625,26 @@ def test_a_known_common_pair_is_read_without_the_index_and_only_as_far_as_the_pa
     assert registry_selectors.enterprise_search_page(query="科技").count == 30
 
 
+def test_pages_of_a_word_in_most_names_show_each_name_once_its_beginnings_first(monkeypatch):
+    """Past the limit a page reads the names holding the query only as far as it needs: in the order of
+    their ids, after the exact names and the names beginning with it, so that a later page reading more
+    of them never moves a name an earlier page showed (ranked among themselves, the shorter names made
+    later came before those made first, and showed them again)."""
+    exact = EnterpriseFactory(name="科技有限公司")
+    beginning = EnterpriseFactory(name="科技恒昌有限公司")
+    inside = [EnterpriseFactory(name=f"{'城' * (46 - n)}恒{n:02d}科技有限公司") for n in range(45)]
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"科技": 0.1}))
+    monkeypatch.setattr(column_stats, "_names_estimate", 1_000_000.0)
+    pages = [registry_selectors.enterprise_search_page(query="科技", number=n) for n in (1, 2, 3)]
+    assert {page.count for page in pages} == {registry_selectors.SEARCH_LIMIT + 1}
+    shown = [hit.uscc for page in pages for hit in page.hits]
+    assert len(shown) == len(set(shown)) == 47
+    assert shown[:2] == [exact.uscc, beginning.uscc]
+    assert shown[2:] == [e.uscc for e in sorted(inside, key=lambda e: e.pk)]
+    again = registry_selectors.enterprise_search_page(query="科技", number=2)
+    assert [hit.uscc for hit in again.hits] == [hit.uscc for hit in pages[1].hits]
+
+
 def test_a_measured_share_below_the_common_one_is_known_but_still_asked_of_the_index():
     """The statistics measure pairs down to about 0.5% of names: such a pair stays in the index query
     (only those over ``COMMON_SHARE`` are left out) and its share is known."""

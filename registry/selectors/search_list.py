@@ -148,9 +148,10 @@ def _planned_list(
     """``enterprise_list`` for a plan made already (or made of slots, ``enterprise_search_page``).
 
     ``found_limit``: the names holding the query anywhere (its pairs, or its pinyin) are read in the
-    table's order, without the index, and only this many plus one: for a query the statistics say
-    most names match (``enterprise_search_page``), the first few found are as good as any, and
-    reading the index for them would mean reading every match."""
+    order of their ids, without the words' index, and only this many plus one: for a query the
+    statistics say most names match (``enterprise_search_page``), the first few found are as good as
+    any, and reading the index for them would mean reading every match. They are then ordered after
+    the rest, by their ids (``ranking``'s ``first_found``)."""
     # The search documents stay in the database: a page of results never reads them.
     qs = qs.defer("search_vector", "search_pinyin")
     if plan.kind == "empty":

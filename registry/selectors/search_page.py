@@ -28,7 +28,8 @@ from .search_list import (
 
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
 KNOWN_MORE_FACTOR = 20
-# ... and its names are the first found in the table (no index) when that is the cheaper way to a
+# ... and its names are the first found in the table (in the order of their ids, by the primary key,
+# not by the words' index) when that is the cheaper way to a
 # page: reading the table finds a page's 21 names after 21 / share of them, at about 1.5 µs each (a
 # scan with the tsquery and substring filters); the index builds a bitmap of share × names entries,
 # at about 0.34 µs each (64 ms for 188,502 at 10 M). The table is cheaper from a share of
@@ -151,8 +152,10 @@ def enterprise_search_page(
     ``SEARCH_LIMIT + 1``: exact up to the limit, ``SEARCH_LIMIT + 1`` ("more than") past it. A query
     the column statistics say is in many names (two characters or one pinyin lexeme counted in more
     than ``KNOWN_MORE_FACTOR`` times ``SEARCH_LIMIT`` names: 有限, 公司, 科技, ``kj`` …) is "more than" at
-    once, and the names holding it anywhere are the first found in the table, only as many as the
-    page needs, instead of every match read from the index to keep 201 of them.
+    once, and the names holding it anywhere are the first found in the table in the order of their
+    ids, only as many as the page needs, instead of every match read from the index to keep 201 of
+    them; they come after the exact names and those beginning with the query, in that order, so that
+    each page follows the one before it (``search_list.ranking``'s ``first_found``).
     """
     plan = plan or enterprise_search_plan(query)  # the caller's plan of the same query, when it has one
     if plan.kind not in ("name", "code") or plan.is_whole_code or len(plan.code) > uscc_codes.LENGTH:

@@ -657,6 +657,13 @@ def test_a_measured_share_below_the_common_one_is_known_but_still_asked_of_the_i
     assert "'xing-sheng' & 'sheng-da'" in pinyin.pinyin_index_query
     # Only common pairs: the least common one alone.
     assert plan_query("有限公司", common={"有限": 0.8, "公司": 0.79, "限公": 0.7}).tsquery == "'限公'"
+    # ... unless several are in at most ALSO_ASKED_SHARE of names: those together (the index intersects
+    # them for little more than the least common costs alone, and far fewer names are re-checked).
+    assert "( '星盛' & '盛达' )" in plan_query("星盛达", common={"星盛": 0.02, "盛达": 0.04}).tsquery
+    assert "'盛达'" not in plan_query("星盛达", common={"星盛": 0.02, "盛达": 0.3}).tsquery
+    both = plan_query("gcyz", common_pinyin={"~gcy": 0.038, "~cyz": 0.015})
+    assert "'~gcy' & '~cyz'" in both.pinyin_index_query
+    assert "~gcy" not in plan_query("gcyz", common_pinyin={"~gcy": 0.3, "~cyz": 0.015}).pinyin_index_query
 
 
 def test_the_table_is_read_for_a_pair_from_a_share_that_falls_with_the_registrys_size():

@@ -33,8 +33,7 @@ from registry import uscc as uscc_codes
 from registry.api.views import explain_code
 from registry.choices import EnterpriseStatus
 from registry.models import Enterprise
-from registry.search import SearchPlan, highlight
-from registry.search.highlighting import needs_escaping
+from registry.search import SearchPlan, highlight, needs_escaping
 from registry.selectors import (
     FORMER_RANK,
     SEARCH_LIMIT,

@@ -22,11 +22,11 @@ Pure functions: nothing here touches the database.
 
 ``indexing`` (normalisation and what is stored beside a name: ``search_fields``), ``queries``
 (reading a query: ``plan_query``, ``SearchPlan``, ``Shares``), ``codes`` (what looks like a code,
-``code_neighbours``), ``highlighting`` (``highlight``).
+``code_neighbours``), ``highlighting`` (``highlight``, ``needs_escaping``).
 """
 
 from .codes import code_neighbours, looks_like_code
-from .highlighting import highlight
+from .highlighting import highlight, needs_escaping
 from .indexing import (
     LEGAL_FORMS,
     PINYIN_INITIALS,
@@ -69,6 +69,7 @@ __all__ = [
     "code_neighbours",
     "highlight",
     "looks_like_code",
+    "needs_escaping",
     "normalize",
     "pinyin_document",
     "plan_query",

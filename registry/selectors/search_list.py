@@ -70,6 +70,14 @@ def _contains_any(field: str, variants: tuple[str, ...]) -> Q:
     return q
 
 
+def _starts_any(variants: tuple[str, ...]) -> Q:
+    """The normalised name begins with one of the variants."""
+    q = Q()
+    for variant in variants:
+        q |= Q(search_name__startswith=variant)
+    return q
+
+
 def _by_former_name(
     probe: QuerySet[Enterprise], tsquery: str, variants: tuple[str, ...]
 ) -> QuerySet[Enterprise]:
@@ -231,10 +239,7 @@ def _found_anywhere(plan: search.SearchPlan) -> Q:
         return Q(_matches_unindexed("search_pinyin", plan.pinyin_query)) & ~_contains_any(
             "search_name", plan.variants
         )
-    starts = Q()
-    for variant in plan.variants:
-        starts |= Q(search_name__startswith=variant)
-    return _contains_any("search_name", plan.variants) & ~starts
+    return _contains_any("search_name", plan.variants) & ~_starts_any(plan.variants)
 
 
 def _ways_of_matching(
@@ -262,9 +267,7 @@ def _ways_of_matching(
         (by_name, (limit if found_limit is None else found_limit) + 1),
         (_by_former_name(probe, plan.tsquery, variants), limit + 1),
     ]
-    starts = Q()
-    for variant in variants:
-        starts |= Q(search_name__startswith=variant)
+    starts = _starts_any(variants)
     positions = [NullIf(StrIndex("search_name", Value(v)), 0) for v in variants]
     position = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(999))
     ranking = {

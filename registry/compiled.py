@@ -61,6 +61,10 @@ class _DebugCursor(CursorDebugWrapper):
     prepare = False
     _execute = _Cursor._execute
 
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        # psycopg keeps no text of a prepared statement's run: the query log gets the statement itself.
+        return super().debug_sql(sql, params, use_last_executed_query and not self.prepare, many)
+
 
 def server_cursor(connection, *, prepare: bool = False) -> CursorWrapper:
     """A cursor of psycopg's own on ``connection`` (server-side binding: the SQL uses ``$n``),
@@ -78,7 +82,9 @@ class CompiledQuery:
     """SQL (with PostgreSQL's own placeholders: psycopg need not rewrite it on every run, which it does
     for statements over 4 kB or with more than 50 parameters) and its parameters, each a constant, a
     whole slot, or a text with slots in it. ``prepare``: run as a prepared statement, for a query whose
-    best plan does not depend on its values (PostgreSQL then keeps one plan per connection)."""
+    best plan does not depend on its values: PostgreSQL plans it once per connection, for any values
+    (``plan_cache_mode = force_generic_plan``, config/settings/base.py), so a condition on a value must
+    be one an index can take as a parameter (a range, not a ``LIKE`` pattern)."""
 
     sql: str
     params: tuple  # ("const", value) | ("whole", name) | ("text", template, names)

@@ -123,11 +123,21 @@ DATABASES["default"].setdefault("TEST", {})
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 # Server-side prepared statements, for the few statements that ask for them (the credit page's one
-# query, lookup/credit_page/query.py; Django's own cursors bind on the client and never prepare). Set
+# query, lookup/credit_page/query.py; a search's page, registry/selectors/search_page.py; the standings
+# and profiles read by id; Django's own cursors bind on the client and never prepare). Set
 # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep them (PgBouncer in
 # transaction mode before 1.21): those statements are then planned on every run.
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+    # A prepared statement is planned once per connection, for whatever values it is given (a generic
+    # plan), never again for each run's values: only the statements written for it are prepared
+    # (registry/compiled.py), and planning a search's query for its values cost PostgreSQL more than
+    # running it (docs/scaling.md, "Searches planned once").
+    _options = DATABASES["default"]["OPTIONS"].get("options", "")
+    if "plan_cache_mode" not in _options:
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"{_options} -c plan_cache_mode=force_generic_plan".strip()
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Read replicas (PostgreSQL streaming replication; registry/db_router.py) ----------------------

@@ -77,6 +77,23 @@ def test_a_query_compiled_to_be_prepared_answers_for_every_value(django_assert_n
             assert [name for (name,) in rows] == expected
 
 
+def test_a_prepared_querys_runs_are_logged_with_its_sql():
+    """psycopg keeps no text of a prepared statement's run; the query log (``DEBUG``, the tests' query
+    counts and captures) still gets the statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    EnterpriseFactory(name="杭州西湖建设有限公司")
+    shapes = QueryShapes(prepare=True)
+    with CaptureQueriesContext(connection) as ran:
+        for _ in range(3):  # prepared on the first run, then run by its name
+            shapes.get("names", lambda: _names(slot("prefix"), slot("part")), "default").fetch(
+                "default", {"prefix": "无", "part": "西湖"}
+            )
+    sqls = [query["sql"] for query in ran.captured_queries]
+    assert len(sqls) == 3 and all(sql and sql.startswith("SELECT") and "$1" in sql for sql in sqls)
+
+
 def test_a_query_reads_the_rows_of_another_in_place_of_its_table_with_each_value_in_its_place():
     """``rows_from``: the outer query's values before the FROM (a CASE in the select list) and after it
     (the ORDER BY), and the inner query's between them, each keep their own slots."""

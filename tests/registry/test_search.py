@@ -437,6 +437,82 @@ def test_the_plan_uses_the_bigram_index(planned_registry):
     assert "enterprise_search_name" in plan  # exact and prefix on the normalised name
 
 
+def _page_statements(query: str) -> list[tuple[str, list]]:
+    """The statements the search page runs for ``query``, with their parameters."""
+    ran = []
+
+    def capture(execute, sql, params, many, context):
+        ran.append((sql, list(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        search_page.enterprise_search_page(query=query)
+    return [(sql, params) for sql, params in ran if "result_count" in sql]
+
+
+def explain_generic(sql: str, params: list) -> str:
+    """The plan PostgreSQL makes of ``sql`` for any values (a generic plan), as the page runs it."""
+    import psycopg
+
+    connection.ensure_connection()
+    literals = [psycopg.sql.Literal(value).as_string(connection.connection) for value in params]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as ``explain``: the indexes are under test
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("PREPARE generic_page AS " + sql.replace("%", "%%"))
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE generic_page({', '.join(literals)})".replace("%", "%%"))
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE generic_page")
+
+
+def test_a_generic_plan_reads_a_names_beginning_as_a_range_of_the_names_index(planned_registry):
+    """A ``LIKE`` whose pattern is a parameter is no index condition: a generic plan of the page read
+    the whole names' index for the names beginning with the query (8 s at 1 M names). As a range
+    between the query and the query followed by the last code point, it is one."""
+    (statement,) = _page_statements("西湖建设")
+    plan = explain_generic(*statement)
+    assert plan.count("Index Cond: ((search_name ~>=~ $") == 2  # one part per variant (建設)
+    assert "Filter: (search_name ~~ $" not in plan  # no pattern left to filter the whole index with
+    assert "enterprise_search_bigrams" in plan and "former_name_search_bigrams" in plan
+
+
+def test_a_search_page_is_planned_once_for_any_values_and_finds_what_the_list_does(planned_registry):
+    """Prepared, with ``plan_cache_mode = force_generic_plan`` on the connection (the settings): planning
+    a page's query for its values cost PostgreSQL more than running it. Whatever the plan, a page is
+    the start of ``enterprise_list``'s ranking (planned for its values, its SQL bound on the client)."""
+    queries = ["西湖建设", "腾达科技", "杭州西湖", "有限公司", "tengda", "txkj", "xihu"]
+    for query in queries:
+        page = search_page.enterprise_search_page(query=query, per_page=5)
+        listed = list(enterprise_list(query=query).values_list("uscc", flat=True)[:5])
+        assert [hit.uscc for hit in page.hits] == listed, query
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%result_count%"],
+        )
+        plans = cursor.fetchall()
+    assert plans and all(custom == 0 and generic >= 1 for generic, custom in plans)
+    assert sum(generic for generic, _ in plans) >= len(queries)
+
+
+def test_a_name_beginning_with_the_query_is_one_whatever_follows_and_only_such_names_are(monkeypatch):
+    monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {}))
+    EnterpriseFactory(name="西湖𠮷祥有限公司")  # a character of four bytes after the query
+    EnterpriseFactory(name="西湖")
+    EnterpriseFactory(name="西湗建设有限公司")  # the code point after 湖: no beginning of 西湖
+    EnterpriseFactory(name="杭州西湖有限公司")
+    page = search_page.enterprise_search_page(query="西湖")
+    assert [(hit.name, hit.rank) for hit in page.hits] == [
+        ("西湖", 0),
+        ("西湖𠮷祥有限公司", 1),
+        ("杭州西湖有限公司", 2),
+    ]
+
+
 # --- Codes ----------------------------------------------------------------------------------------
 
 

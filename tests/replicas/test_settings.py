@@ -46,12 +46,32 @@ def test_each_replica_url_is_an_alias_with_the_default_databases_options():
         6432,
     )
     assert second["USER"] == "reader" and second["PASSWORD"] == "secret"
-    assert second["OPTIONS"] == {"connect_timeout": 3, "sslmode": "require", "prepare_threshold": 5}
+    assert second["OPTIONS"] == {
+        "connect_timeout": 3,
+        "sslmode": "require",
+        "prepare_threshold": 5,
+        "options": "-c plan_cache_mode=force_generic_plan",
+    }
     for replica in (first, second):
         assert replica["CONN_MAX_AGE"] == databases["default"]["CONN_MAX_AGE"] == 60
         assert replica["CONN_HEALTH_CHECKS"] is True
         assert replica["TEST"]["MIRROR"] == "default"  # the test runner creates no database for it
     assert shown["routers"] == ["registry.db_router.ReplicaRouter"]
+
+
+def test_prepared_statements_are_planned_once_and_without_them_nothing_is_asked_of_the_session():
+    """Prepared statements get a generic plan (config/settings/base.py); behind a pooler that cannot
+    keep them (``DATABASE_PREPARED_STATEMENTS=false``) neither they nor a startup option are used."""
+    url = "postgresql://registry@primary:5432/registry"
+    options = settings_with(DATABASE_URL=url)["databases"]["default"]["OPTIONS"]
+    assert options["prepare_threshold"] == 5
+    assert options["options"] == "-c plan_cache_mode=force_generic_plan"
+    kept = settings_with(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")
+    assert kept["databases"]["default"]["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan"
+    )
+    pooled = settings_with(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    assert pooled["databases"]["default"]["OPTIONS"] == {"connect_timeout": 5}
 
 
 def test_without_replicas_there_is_one_database_and_no_router_or_routing_middleware():

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from django.urls import get_script_prefix, get_urlconf
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from registry.api.serializers import DivisionRefSerializer, SentTextField, division_ref
+from registry.api.serializers import DivisionRefSerializer, SentTextField, division_ref, division_refs
 from registry.choices import EnterpriseStatus, EntityType
 from registry.models import Enterprise
 from sanctions.choices import LicenceCategory, LicenceStatus, PartyCategory, RecordKind, Severity
@@ -12,6 +13,9 @@ from sanctions.lists.standing import LEVEL_LABELS, LEVELS
 
 MAX_QUERY = 100
 _CODE_SLOT = "0" * 18  # a code in an address reversed once, replaced by each row's code
+# The addresses reversed, by view and by where the requests came (a host must be one ALLOWED_HOSTS takes).
+_ADDRESSES: dict[tuple, str] = {}
+_MAX_ADDRESSES = 256
 
 
 class SearchQueryInput(serializers.Serializer):
@@ -42,6 +46,8 @@ class PublicEnterpriseSummaryListSerializer(serializers.ListSerializer):
     def to_representation(self, data) -> list[dict]:
         child = self.child
         statuses = {value: str(label) for value, label in EnterpriseStatus.choices}
+        rows = list(data)
+        divisions = division_refs(obj.division_code for obj in rows)
         return [
             {
                 "uscc": str(obj.uscc),
@@ -49,11 +55,11 @@ class PublicEnterpriseSummaryListSerializer(serializers.ListSerializer):
                 "status": obj.status,
                 "status_display": statuses.get(obj.status) or str(obj.get_status_display()),
                 "entity_type": obj.entity_type,
-                "division": division_ref(obj.division_code),
+                "division": dict(divisions[obj.division_code]),
                 "url": child._address("public-enterprise-detail", obj.uscc),
                 "page_url": child._address("lookup:enterprise", obj.uscc),
             }
-            for obj in data
+            for obj in rows
         ]
 
 
@@ -82,14 +88,28 @@ class PublicEnterpriseSummarySerializer(serializers.ModelSerializer):
         return self._address("lookup:enterprise", obj.uscc)
 
     def _address(self, view_name: str, uscc: str) -> str:
-        """The absolute address of a view by code: reversed once per response, not once per row (a
-        page of results has twenty rows, and two addresses each)."""
-        templates = self.__dict__.setdefault("_addresses", {})
+        """The absolute address of a view by code: reversed once per process for each address the
+        requests come to (scheme, host, script prefix), not once per row (a page of results has twenty
+        rows, and two addresses each) nor per response."""
+        templates = self.__dict__.get("_addresses")
+        if templates is None:
+            templates = self.__dict__["_addresses"] = {}
         template = templates.get(view_name)
         if template is None:
-            template = templates[view_name] = reverse(
-                view_name, kwargs={"uscc": _CODE_SLOT}, request=self.context.get("request")
+            request = self.context.get("request")
+            key = (
+                (view_name, request.scheme, request.get_host(), get_script_prefix(), get_urlconf())
+                if request is not None
+                else None
             )
+            template = _ADDRESSES.get(key) if key else None
+            if template is None:
+                template = reverse(view_name, kwargs={"uscc": _CODE_SLOT}, request=request)
+                if key:
+                    if len(_ADDRESSES) >= _MAX_ADDRESSES:
+                        _ADDRESSES.clear()
+                    _ADDRESSES[key] = template
+            templates[view_name] = template
         return template.replace(_CODE_SLOT, uscc)
 
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from .. import uscc as uscc_codes
 from ..choices import EnterpriseStatus, EntityType, Industry
 from ..models import Agency, Enterprise
-from ..selectors import division_describe
+from ..selectors import division_describe, divisions_describe
 
 
 class SentTextField(serializers.CharField):
@@ -53,7 +53,15 @@ class FormerNameSerializer(serializers.Serializer):
 
 def division_ref(code: str) -> dict:
     """A division as the API names it: its code, name and the last day it existed (null when unknown)."""
-    found = division_describe(code)
+    return _ref(code, division_describe(code))
+
+
+def division_refs(codes) -> dict[str, dict]:
+    """``division_ref`` of each of these codes, the divisions read once for all of them."""
+    return {code: _ref(code, found) for code, found in divisions_describe(codes).items()}
+
+
+def _ref(code: str, found: dict | None) -> dict:
     return {
         "code": code,
         "name": found["name"] if found else None,

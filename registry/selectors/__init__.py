@@ -13,6 +13,7 @@ from .reference import (
     division_choices,
     division_describe,
     division_list,
+    divisions_describe,
 )
 from .search_list import FORMER_RANK, SEARCH_LIMIT, enterprise_list, enterprise_search_plan
 from .search_page import (
@@ -38,6 +39,7 @@ __all__ = [
     "common_pinyin",
     "division_choices",
     "division_describe",
+    "divisions_describe",
     "division_list",
     "enterprise_code_suggestions",
     "enterprise_get",

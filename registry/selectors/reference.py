@@ -36,6 +36,23 @@ def division_describe(code: str) -> dict | None:
     return {"code": code, "name": full_name, "level": level, "valid_until": valid_until}
 
 
+def divisions_describe(codes) -> dict[str, dict | None]:
+    """``division_describe`` of each of these codes, the division table read once for all of them (a
+    page of search results names twenty divisions)."""
+    table = _division_table()
+    described: dict[str, dict | None] = {}
+    for code in codes:
+        if code in described:
+            continue
+        found = table.get(code) if code and len(code) == 6 and code.isdigit() else None
+        described[code] = (
+            None
+            if found is None
+            else {"code": code, "name": found[0], "level": found[1], "valid_until": found[2]}
+        )
+    return described
+
+
 def division_list() -> QuerySet[Division]:
     return Division.objects.all()
 

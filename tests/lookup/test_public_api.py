@@ -290,6 +290,27 @@ def test_search_by_a_code_prefix_and_a_too_short_query(api, enterprise):
     }
 
 
+def test_a_page_of_results_addresses_each_host_and_scheme_its_own_way(rf, settings):
+    """The addresses of a page's rows are reversed once per process for each scheme, host and script
+    prefix the requests come to (``_address``), never handed from one host to another."""
+    from lookup.api.serializers import PublicEnterpriseSummarySerializer
+    from registry.selectors import enterprise_search_page
+
+    settings.ALLOWED_HOSTS = ["registry.example", "mirror.example"]
+    enterprise = EnterpriseFactory(name="杭州西湖建设工程有限公司", division_code="330106")
+    hits = enterprise_search_page(query="西湖").hits
+    seen = []
+    for host, secure in (("registry.example", False), ("mirror.example", True), ("registry.example", False)):
+        request = rf.get("/api/v1/public/enterprises/", {"q": "西湖"}, HTTP_HOST=host, secure=secure)
+        (row,) = PublicEnterpriseSummarySerializer(hits, many=True, context={"request": request}).data
+        seen.append((row["url"], row["page_url"], row["division"]["code"]))
+    scheme_host = ["http://registry.example", "https://mirror.example", "http://registry.example"]
+    for (url, page_url, division), start in zip(seen, scheme_host, strict=True):
+        assert url == f"{start}/api/v1/public/enterprises/{enterprise.uscc}/"
+        assert page_url == f"{start}/enterprises/{enterprise.uscc}/"
+        assert division == "330106"
+
+
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_a_page_of_results_is_what_the_field_serializer_writes(api, rf, language):
     """The results are written row by row (``PublicEnterpriseSummaryListSerializer``); each row is the

@@ -168,6 +168,11 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_number}"] = _replica
 DATABASE_ROUTERS = ["registry.db_router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
+# Django's PostgreSQL backend but for its health check, which polls the socket instead of asking the
+# server SELECT 1 on every request (config/postgresql/base.py).
+for _database in DATABASES.values():
+    if _database.get("ENGINE") == "django.db.backends.postgresql":
+        _database["ENGINE"] = "config.postgresql"
 
 # --- Redis: cache and Celery broker when REDIS_URL is set; otherwise local memory and eager ---
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

@@ -132,7 +132,7 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # A prepared statement is planned once per connection, for whatever values it is given (a generic
     # plan), never again for each run's values: only the statements written for it are prepared
     # (registry/compiled.py), and planning a search's query for its values cost PostgreSQL more than
-    # running it (docs/scaling.md, "Searches planned once").
+    # running it (README, "Searches planned once").
     _options = DATABASES["default"]["OPTIONS"].get("options", "")
     if "plan_cache_mode" not in _options:
         DATABASES["default"]["OPTIONS"]["options"] = (

@@ -123,9 +123,10 @@ class _PatternCompare(Func):
 
 
 def _pattern_range(variant: str) -> Q:
-    """``search_name`` from ``variant`` to below ``variant`` followed by the last code point (never in a
-    name), in the order of the names' index: an index range even when ``variant`` is a parameter of a
-    generic plan, which a ``LIKE`` is not."""
+    """``search_name`` from ``variant`` to below ``variant`` followed by the last code point, in the order
+    of the names' index: an index range even when ``variant`` is a parameter of a generic plan, which a
+    ``LIKE`` is not. (The last code point is a noncharacter, in no name a person registers; a name
+    holding it right after the query would be found as holding the query, not as beginning with it.)"""
     below = Func(Value(variant), template="(%(expressions)s || chr(1114111))")
     return Q(_PatternCompare(F("search_name"), Value(variant), arg_joiner=" ~>=~ ")) & Q(
         _PatternCompare(F("search_name"), below, arg_joiner=" ~<~ ")

@@ -156,7 +156,9 @@ def test_the_table_is_read_when_a_page_found_in_it_costs_less_than_the_indexs_bi
     assert not search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 40, 40)  # a small bitmap: the index
     assert not search_page._sampled_more(plan, 10_000_000.0)
-    counts["now"] = (20_000, 368, 12)  # cheaper in the table, but as likely in 0.025%: not sure of 201
+    counts["now"] = (20_000, 368, 12)  # cheaper in the table, and in at least 0.025% (2,500 names): sure
+    assert search_page._sampled_more(plan, 10_000_000.0)
+    counts["now"] = (20_000, 2_000, 5)  # cheaper in the table, but as likely in 2 names of 20,000: not sure
     assert not search_page._sampled_more(plan, 10_000_000.0)
     counts["now"] = (20_000, 2_000, 60)  # 0.3% of 1,000 names: not sure of "more than" 200
     assert not search_page._sampled_more(plan, 1_000.0)

@@ -29,9 +29,9 @@ def divisions_sync(model=None) -> tuple[int, int]:
     model.objects.bulk_create(create, batch_size=2000)
     model.objects.bulk_update(update, fields, batch_size=2000)
     from .reference_cache import reference_changed
-    from .selectors.reference import _division_cached
+    from .selectors.reference import _division_table
 
-    _division_cached.cache_clear()
+    _division_table.cache_clear()
     if create or update:
         reference_changed()  # the search filters' choice lists, in every process
         if not historical:

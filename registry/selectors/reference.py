@@ -18,39 +18,26 @@ def _division_table() -> dict[str, tuple[str, str, int | None]]:
     return {code: (full_name, level, valid_until) for code, full_name, level, valid_until in rows}
 
 
-def _division_cached(code: str) -> tuple[str, str, int | None] | None:
-    return _division_table().get(code)
-
-
-_division_cached.cache_clear = _division_table.cache_clear  # type: ignore[attr-defined]
-
-
 def division_describe(code: str) -> dict | None:
     """Name of a six-digit division code (also for divisions that no longer exist)."""
-    if not code or len(code) != 6 or not code.isdigit():
-        return None
-    found = _division_cached(code)
-    if found is None:
-        return None
-    full_name, level, valid_until = found
-    return {"code": code, "name": full_name, "level": level, "valid_until": valid_until}
+    return _described(code, _division_table)
 
 
 def divisions_describe(codes) -> dict[str, dict | None]:
     """``division_describe`` of each of these codes, the division table read once for all of them (a
     page of search results names twenty divisions)."""
     table = _division_table()
-    described: dict[str, dict | None] = {}
-    for code in codes:
-        if code in described:
-            continue
-        found = table.get(code) if code and len(code) == 6 and code.isdigit() else None
-        described[code] = (
-            None
-            if found is None
-            else {"code": code, "name": found[0], "level": found[1], "valid_until": found[2]}
-        )
-    return described
+    return {code: _described(code, lambda: table) for code in dict.fromkeys(codes)}
+
+
+def _described(code: str, table) -> dict | None:
+    if not code or len(code) != 6 or not code.isdigit():
+        return None
+    found = table().get(code)
+    if found is None:
+        return None
+    full_name, level, valid_until = found
+    return {"code": code, "name": full_name, "level": level, "valid_until": valid_until}
 
 
 def division_list() -> QuerySet[Division]:

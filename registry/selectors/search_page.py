@@ -28,13 +28,6 @@ from .search_list import (
 
 # A query the statistics expect in this many times SEARCH_LIMIT names is "more than" without counting.
 KNOWN_MORE_FACTOR = 20
-# ... and a query the search sample finds in this many times SEARCH_LIMIT names, counted two standard
-# deviations below its count in the sample (``_sampled_more``): that bound is already near certain, and
-# the margin left covers the names registered since the sample was drawn (a night's). With the
-# statistics' margin of 20, initials in 0.4-0.5% of the names (``zyxz``: the sample's bound 0.38%) were
-# read from a bitmap of 40,000 names, the slowest searches of their kind (23-32 ms in process; 6 ms
-# read first found in the table).
-SAMPLED_MORE_FACTOR = 5
 # ... and its names are the first found in the table (in the order of their ids, by the primary key,
 # not by the words' index) when that is the cheaper way to a
 # page: reading the table finds a page's 21 names after 21 / share of them, at about 1.5 µs each (a
@@ -42,6 +35,13 @@ SAMPLED_MORE_FACTOR = 5
 # at about 0.34 µs each (64 ms for 188,502 at 10 M). The table is cheaper from a share of
 # sqrt(FIRST_FOUND_BREAK_EVEN / names): 1% at 1 M names, 0.3% at 10 M (docs/scaling.md, §3).
 FIRST_FOUND_BREAK_EVEN = 93.0
+# A query of several lexemes the search sample finds in this many times SEARCH_LIMIT names, counted two
+# standard deviations below its count there, is "more than" too (``_sampled_more``). That bound is
+# already near certain; the margin left covers the names registered since the sample was drawn (a
+# night's). With the statistics' margin of 20, initials in 0.44% of the sample (``zyxz``: its bound
+# 0.34%, that line 0.40%) were read from a bitmap of 40,000 names, the slowest searches of their kind
+# (23-32 ms in process).
+SAMPLED_MORE_FACTOR = 5
 
 
 @dataclass
@@ -232,11 +232,6 @@ def _known_more(share: float, names: float) -> bool:
     )
 
 
-def _first_found_share(names: float) -> float:
-    """The share of names from which a query's page is read first found in the table (``_known_more``)."""
-    return max(math.sqrt(FIRST_FOUND_BREAK_EVEN / names), KNOWN_MORE_FACTOR * SEARCH_LIMIT / names)
-
-
 def _index_share(plan: search.SearchPlan) -> float:
     """At most how large a share of the names the index's bitmap for the plan holds: per alternative,
     its rarest lexeme's share (measured, or below what the statistics measure), summed."""
@@ -259,7 +254,7 @@ def _sampled_more(plan: search.SearchPlan, names: float) -> bool:
         return False
     least = SAMPLED_MORE_FACTOR * SEARCH_LIMIT / names
     # The query's share is at most the index's: from the statistics, can the index's be large enough?
-    if least >= 1.0 or _index_share(plan) < _first_found_share(names):
+    if least >= 1.0 or _index_share(plan) < max(math.sqrt(FIRST_FOUND_BREAK_EVEN / names), least):
         return False
     size, index_hits, whole_hits = search_sample.sample_counts(plan)
     if search_sample.share_at_least(whole_hits, size) < least:

@@ -107,6 +107,13 @@ class CompiledQuery:
                 bound.append(text)
         return bound
 
+    def around(self, template: str, params: tuple) -> CompiledQuery:
+        """This query inside another: ``template`` holds ``{query}`` where this query's SQL goes, and
+        ``{0}``, ``{1}`` … where its own parameters go (``params``, each as one of ``self.params``)."""
+        first = len(self.params) + 1
+        sql = template.format(*(f"${first + i}" for i in range(len(params))), query=self.sql)
+        return CompiledQuery(sql, (*self.params, *params), self.prepare)
+
     def fetch(self, using: str, values: Mapping[str, object]) -> list[tuple]:
         """The rows of the query with ``values`` in its slots, from the database ``using``."""
         with server_cursor(connections[using], prepare=self.prepare) as cursor:

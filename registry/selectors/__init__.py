@@ -19,6 +19,7 @@ from .search_list import FORMER_RANK, SEARCH_LIMIT, enterprise_list, enterprise_
 from .search_page import (
     FIRST_FOUND_BREAK_EVEN,
     KNOWN_MORE_FACTOR,
+    Joined,
     SearchHit,
     SearchPage,
     enterprise_search_page,
@@ -30,6 +31,7 @@ __all__ = [
     "FIRST_FOUND_BREAK_EVEN",
     "FORMER_RANK",
     "KNOWN_MORE_FACTOR",
+    "Joined",
     "SEARCH_LIMIT",
     "SearchHit",
     "SearchPage",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, router
 from django.db.models import Count, QuerySet, Window
@@ -56,6 +57,7 @@ class SearchHit:
     division_code: str
     rank: int | None = None
     former_match: str | None = None  # the former name that matched, when one did
+    joined: tuple = ()  # the columns a ``Joined`` added to the row, when one was asked for
 
     @property
     def pk(self) -> int:
@@ -79,6 +81,28 @@ class SearchPage:
     @property
     def is_capped(self) -> bool:
         return self.count > SEARCH_LIMIT
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Columns of another table joined to each row of a page, by the enterprise's id, in the page's own
+    query: what the page then shows of each result (its standing, ``sanctions.lists.standing_facts``)
+    costs no second statement. ``template`` wraps the page's query, written ``{query}``: it must keep
+    the page's columns first and in its order (ordering by ``page_row``, the row's place in the page,
+    which the page's query is given), then add ``width`` columns, and refer to its own parameters as
+    ``{0}``, ``{1}`` … (``params``, as ``CompiledQuery.params``; their values in ``values``). ``key``
+    names the template among the compiled queries (one per shape of page and template)."""
+
+    key: Hashable
+    template: str
+    params: tuple
+    width: int
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def around(self, query: CompiledQuery) -> CompiledQuery:
+        # The page's own SQL, compiled from its queryset.
+        inner = f"SELECT page.*, row_number() OVER () AS page_row FROM ({query.sql}) AS page"  # noqa: S608
+        return replace(query, sql=inner).around(self.template, self.params)
 
 
 _HIT_FIELDS = ("id", "uscc", "name", "status", "entity_type", "division_code")
@@ -154,7 +178,12 @@ def _slotted(plan: search.SearchPlan) -> tuple[tuple, search.SearchPlan, dict[st
 
 
 def enterprise_search_page(
-    *, query: str, number: int = 1, per_page: int = 20, plan: search.SearchPlan | None = None
+    *,
+    query: str,
+    number: int = 1,
+    per_page: int = 20,
+    plan: search.SearchPlan | None = None,
+    joined: Joined | None = None,
 ) -> SearchPage | None:
     """A page of ``enterprise_list(query=query)`` with the number of results, in one query whose SQL is
     compiled once per shape of query (``registry.compiled``); ``None`` for what it does not page (an
@@ -168,6 +197,8 @@ def enterprise_search_page(
     ids, only as many as the page needs, instead of every match read from the index to keep 201 of
     them; they come after the exact names and those beginning with the query, in that order, so that
     each page follows the one before it (``search_list.ranking``'s ``first_found``).
+
+    ``joined``: columns of another table for each result, read in the same query (``SearchHit.joined``).
     """
     plan = plan or enterprise_search_plan(query)  # the caller's plan of the same query, when it has one
     if plan.kind not in ("name", "code") or plan.is_whole_code or len(plan.code) > uscc_codes.LENGTH:
@@ -185,7 +216,7 @@ def enterprise_search_page(
         found_limit = min(SEARCH_LIMIT, offset + per_page) if known_more else None
         key = (*shape, offset, per_page, found_limit)
         if shape[0] == "code":
-            return _code_page().fetch(using, values | {"offset": offset, "per_page": per_page})
+            return _run(_code_page(), values | {"offset": offset, "per_page": per_page})
 
         # Names and pinyin: ranked, counted and cut to the page from the rows the ways of matching
         # read (``candidates``), not from the table again.
@@ -199,27 +230,55 @@ def enterprise_search_page(
             rows = ranked.order_by(*order).values_list(*_HIT_FIELDS, *extra, "result_count")
             return rows[offset : offset + per_page]
 
-        return _page_queries.get(key, page_of, using, rows_from=found).fetch(using, values)
+        return _run(_page_queries.get(key, page_of, using, rows_from=found), values)
 
+    def _run(compiled: CompiledQuery, values: dict[str, object]) -> list[tuple]:
+        if joined is None:
+            return compiled.fetch(using, values)
+        rows = _joined_query(compiled, joined).fetch(using, values | dict(joined.values))
+        # The page's own columns, then the joined ones (``page_row`` between them is the order).
+        return [(*row[: -joined.width - 1], row[-joined.width :]) for row in rows]
+
+    # With a ``Joined``, its columns are one tuple after the page's count.
+    count_at = -1 if joined is None else -2
     try:
         rows = fetch(number)
         if not rows and number > 1:
             first = fetch(1)
-            last = -(-min(first[0][-1], SEARCH_LIMIT + 1) // per_page) if first else 1
+            last = -(-min(first[0][count_at], SEARCH_LIMIT + 1) // per_page) if first else 1
             number = max(1, last)
             rows = fetch(number) if first else []
     except ValueError:  # a value that cannot go into its slot: not a query a person types
         return None
-    hits = [SearchHit(*row[: len(_HIT_FIELDS)], *row[len(_HIT_FIELDS) : -1]) for row in rows]
+    width = len(_HIT_FIELDS)
+    hits = [
+        SearchHit(*row[:width], *row[width:count_at], **({} if joined is None else {"joined": row[-1]}))
+        for row in rows
+    ]
     by_former = [hit.id for hit in hits if hit.rank == FORMER_RANK]
     if by_former:
         matches = _former_matches(by_former, plan.variants)
         for hit in hits:
             hit.former_match = matches.get(hit.id)
-    count = rows[0][-1] if rows else 0
+    count = rows[0][count_at] if rows else 0
     if known_more and rows:
         count = SEARCH_LIMIT + 1
     return SearchPage(hits=hits, number=number, count=min(count, SEARCH_LIMIT + 1))
+
+
+_JOINED: dict[tuple[str, Hashable], CompiledQuery] = {}
+
+
+def _joined_query(compiled: CompiledQuery, joined: Joined) -> CompiledQuery:
+    """``compiled`` with ``joined``'s columns, put together once per process (the page's SQL, the same
+    string object every time, hashes once)."""
+    key = (compiled.sql, joined.key)
+    found = _JOINED.get(key)
+    if found is None:
+        if len(_JOINED) >= 512:
+            _JOINED.clear()
+        found = _JOINED[key] = joined.around(compiled)
+    return found
 
 
 def _known_more(share: float, names: float) -> bool:

@@ -23,7 +23,7 @@ when it is read, with plural-correct messages.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from registry.choices import EnterpriseStatus
 from registry.language import in_reader_language
 from registry.models import Enterprise
 from sanctions.choices import ListNature, RecordKind
-from sanctions.lists.standing_facts import SERIOUS_SEVERITIES, standing_facts
+from sanctions.lists.standing_facts import SERIOUS_SEVERITIES, Facts, standing_facts
 
 INACTIVE = "inactive"
 DISHONEST = "dishonest"
@@ -248,14 +248,19 @@ class _Listed:
 
 
 def enterprise_standings(
-    *, enterprises: Iterable[Enterprise], today: dt.date | None = None
+    *,
+    enterprises: Iterable[Enterprise],
+    today: dt.date | None = None,
+    known: Mapping[int, Facts] | None = None,
 ) -> dict[int, Standing]:
     """The live standing of each enterprise, by id: one query however many enterprises (its facts
-    precomputed where current, ``standing_facts``; the registration status as the rows given say)."""
+    precomputed where current, ``standing_facts``; the registration status as the rows given say).
+    ``known``: the current precomputed facts of some of them, read already (``joined_facts``): then
+    only the others are read, live."""
     enterprises = list(enterprises)
     if not enterprises:
         return {}
-    facts = standing_facts([e.pk for e in enterprises], today=today)
+    facts = standing_facts([e.pk for e in enterprises], today=today, known=known)
     standings = {}
     for enterprise in enterprises:
         found = facts[enterprise.pk]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from registry.compiled import QueryShapes, server_cursor, slot
 from registry.models import PublicStanding
 from registry.profiles.models import PublicProfileEpoch
 from registry.profiles.store import due, profiles_epoch, standing_versions, standings_store
+from registry.selectors import Joined
 from sanctions.choices import RecordKind, Severity
 from sanctions.lists.recognition import STANDING, listing_unrecognised, record_unrecognised
 from sanctions.lists.selectors import active_listings
@@ -211,16 +212,24 @@ def live_facts(ids: Sequence[int], *, today: dt.date, using: str) -> dict[int, F
 _READS: dict[str, str] = {}
 
 
+def _current(row: str, format_param: str, today_param: str) -> str:
+    """The condition that a precomputed row (the table's row called ``row``) is current: built at its
+    version, by this deployment's format, for today, under the current epoch. Every read of the table
+    (``precomputed_facts``, ``joined_standings``) puts it in its SQL."""
+    epoch = f"(SELECT epoch FROM {PublicProfileEpoch._meta.db_table} WHERE id = 1)"  # noqa: S608 - a model's table
+    return (
+        f"{row}.built_version = {row}.version AND {row}.format = {format_param}"
+        f" AND {row}.valid_until >= {today_param} AND {row}.epoch = COALESCE({epoch}, 1)"
+    )
+
+
 def _read_statement(alias: str) -> str:
     sql = _READS.get(alias)
     if sql is None:
         table = PublicStanding._meta.db_table
-        epoch_table = PublicProfileEpoch._meta.db_table
         sql = _READS[alias] = f"""
-            SELECT enterprise_id, listings, penalties, serious, exempt FROM {table}
-             WHERE enterprise_id = ANY($1::bigint[]) AND built_version = version AND format = $2
-               AND valid_until >= $3
-               AND epoch = COALESCE((SELECT epoch FROM {epoch_table} WHERE id = 1), 1)
+            SELECT enterprise_id, listings, penalties, serious, exempt FROM {table} AS s
+             WHERE enterprise_id = ANY($1::bigint[]) AND {_current("s", "$2", "$3")}
         """  # noqa: S608 - the models' tables
     return sql
 
@@ -246,14 +255,50 @@ def precomputed_facts(ids: Sequence[int], *, today: dt.date, using: str) -> dict
     }
 
 
-def standing_facts(enterprise_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, Facts]:
-    """The facts of each enterprise's standing today, by id: precomputed where current, else live."""
+def joined_standings(*, today: dt.date) -> Joined | None:
+    """The current precomputed facts of each result of a search page, read in the page's own query
+    (``registry.selectors.Joined``: one statement a page, not two), under the conditions of
+    ``precomputed_facts``; ``joined_facts`` reads them from a result. ``None`` with the precomputed
+    standings off."""
+    if not _enabled():
+        return None
+    table = PublicStanding._meta.db_table
+    template = f"""
+        SELECT found.*, s.listings, s.penalties, s.serious, s.exempt, s.enterprise_id IS NOT NULL
+          FROM ({{query}}) AS found
+          LEFT JOIN {table} AS s ON s.enterprise_id = found.id AND {_current("s", "{0}", "{1}")}
+         ORDER BY found.page_row
+    """  # noqa: S608 - the models' tables
+    return Joined(
+        key="standing",
+        template=template,
+        params=(("whole", "standing_format"), ("whole", "standing_today")),
+        width=5,
+        values={"standing_format": standing_format(), "standing_today": today},
+    )
+
+
+def joined_facts(columns: tuple) -> Facts | None:
+    """The facts ``joined_standings`` read for one result; ``None`` where none is current."""
+    listings, penalties, serious, exempt, current = columns
+    return Facts(_listings_from(listings), penalties, serious, exempt) if current else None
+
+
+def standing_facts(
+    enterprise_ids: Iterable[int], *, today: dt.date | None = None, known: Mapping[int, Facts] | None = None
+) -> dict[int, Facts]:
+    """The facts of each enterprise's standing today, by id: precomputed where current, else live.
+    ``known``: current precomputed facts read already (``joined_facts``), for the enterprises they
+    hold; they are checked as the ones read here (``PUBLIC_PROFILE_CHECK``)."""
     ids = sorted({int(i) for i in enterprise_ids})
     if not ids:
         return {}
     today = today or timezone.localdate()
     using = router.db_for_read(Listing)
-    found = precomputed_facts(ids, today=today, using=using) if _enabled() else {}
+    if known is not None:
+        found = {i: known[i] for i in ids if i in known}
+    else:
+        found = precomputed_facts(ids, today=today, using=using) if _enabled() else {}
     missing = [i for i in ids if i not in found]
     live = live_facts(missing, today=today, using=using) if missing else {}
     if found and getattr(settings, "PUBLIC_PROFILE_CHECK", False):

@@ -307,7 +307,8 @@ def test_past_the_limit_the_page_says_more_than_and_pages_stop_at_the_limit(clie
 
 def _standings_precomputed(settings) -> None:
     """The results' standings precomputed, as the nightly job and each change's refresh keep them
-    (one read for a page's 20), and the suite's oracle, which reads them live as well, off."""
+    (read in the page's own query, ``joined_standings``), and the suite's oracle, which reads them
+    live as well, off."""
     from sanctions.lists.standing_facts import standings_build_due
 
     standings_build_due()
@@ -324,7 +325,7 @@ def test_a_word_the_statistics_find_in_most_names_is_more_than_the_limit_without
     monkeypatch.setattr(column_stats, "_common_cache", (float("inf"), {"科技": 0.1}))
     monkeypatch.setattr(column_stats, "_names_estimate", 1_000_000.0)
     page(client, q="港口")
-    with django_assert_num_queries(2):  # the page with its number, the standings
+    with django_assert_num_queries(1):  # the page with its number and its results' standings
         content = page(client, q="科技")
     assert f"More than {registry_selectors.SEARCH_LIMIT} enterprises found" in content
     items = _result_items(content)
@@ -341,7 +342,7 @@ def test_a_search_reads_no_choice_list_and_the_filter_form_is_the_same(
     _many(3)
     _standings_precomputed(settings)
     first = page(client, q="科技")
-    with django_assert_num_queries(2):  # the page with its number, the standings: no division, no list
+    with django_assert_num_queries(1):  # the page, its number, the standings: no division, no list
         again = page(client, q="科技")
     form = first.split('<details class="filters"', 1)[1].split("</details>", 1)[0]
     assert form == again.split('<details class="filters"', 1)[1].split("</details>", 1)[0]

@@ -171,3 +171,67 @@ def test_turned_off_and_on_again_nothing_a_change_made_meanwhile_left_behind_is_
     assert precomputed(enterprise) is None and profiles.profile_body(enterprise.uscc) is None
     assert profiles.profile_body(other.uscc) is None  # the agency's new name: every profile retired
     assert standing_rules.enterprise_standing(enterprise=enterprise).level == standing_rules.ATTENTION
+
+
+def joined_ids(query: str, today=None) -> set[int]:
+    """The results of a search page whose standing the page's own query read as current."""
+    from registry.selectors import enterprise_search_page
+
+    joined = standing_facts.joined_standings(today=today or TODAY())
+    page = enterprise_search_page(query=query, joined=joined)
+    return {hit.id for hit in page.hits if standing_facts.joined_facts(hit.joined) is not None}
+
+
+def test_a_search_page_reads_a_standing_in_its_own_query_exactly_when_it_is_current(publish, monkeypatch):
+    """The page's query joins the rows ``precomputed_facts`` would read, under the same conditions
+    (``_current``): built at the current version, by this deployment, for the day, under the epoch."""
+    names = ["西湖联读甲有限公司", "西湖联读乙有限公司", "西湖联读丙有限公司", "西湖联读丁有限公司"]
+    enterprises = [EnterpriseFactory(name=name) for name in names]
+    ids = [e.id for e in enterprises]
+    record = publish(enterprises[2], document_number="JOIN-1")
+    CreditRecord.objects.filter(pk=record.pk).update(publicity_end=TODAY() + dt.timedelta(days=3))
+    assert joined_ids("西湖联读") == set()  # nothing built: every standing is read live
+    standing_facts.standings_build(ids)
+    assert joined_ids("西湖联读") == set(ids)
+    profiles_invalidate([ids[0]])  # a service changed what is public about it
+    PublicStanding.objects.filter(pk=ids[1]).update(valid_until=TODAY() - dt.timedelta(days=1))
+    later = TODAY() + dt.timedelta(days=3)  # the day the record leaves public view
+    for today in (TODAY(), later):
+        expected = {i for i in ids if precomputed(EnterpriseFactory.build(id=i), today) is not None}
+        assert joined_ids("西湖联读", today) == expected
+    assert joined_ids("西湖联读") == {ids[2], ids[3]} and joined_ids("西湖联读", later) == {ids[3]}
+    profiles_epoch_bump()
+    assert joined_ids("西湖联读") == set()
+    standing_facts.standings_build(ids)
+    monkeypatch.setitem(standing_facts._memo, "format", "another-deploy")
+    assert joined_ids("西湖联读") == set()
+
+
+def test_a_page_whose_standings_are_current_reads_them_in_one_statement(client, settings, publish):
+    """Twenty results' standings used to be a second statement after the page's; where every one is
+    current the page's query reads them, and only the others are read live, in a statement of their
+    own; the page shows the precomputed facts either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PUBLIC_PROFILE_CHECK = False  # the oracle's own live read would be counted
+    listed, penalised = (
+        EnterpriseFactory(name="余杭一读甲有限公司"),
+        EnterpriseFactory(name="余杭一读乙有限公司"),
+    )
+    publish(penalised, document_number="ONE-1")
+    standing_facts.standings_build([listed.id, penalised.id])
+    pretend_listed(listed)
+
+    def statements() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/search", {"q": "余杭一读"}).content.decode()
+        assert "standing-dishonest" in page and "standing-penalised" in page  # the rows, as they are
+        return [q["sql"] for q in captured.captured_queries]
+
+    client.get("/search", {"q": "余杭"})  # the reference data a page reads once per process
+    ran = statements()
+    assert len(ran) == 1 and "result_count" in ran[0] and "registry_publicstanding" in ran[0]
+    profiles_invalidate([penalised.id])
+    ran = statements()  # the penalised one is read live, the listed one still from its row
+    assert len(ran) == 2 and "registry_publicstanding" not in ran[1]

@@ -129,3 +129,22 @@ def test_a_query_that_joins_cannot_read_another_querys_rows():
     joined = Enterprise.objects.filter(former_names__name="x").values_list("name")
     with pytest.raises(ValueError, match="rows_from"):
         compile_queryset(joined, "default", rows_from=Enterprise.objects.values("id", "name"))
+
+
+def test_a_query_inside_another_keeps_its_values_and_the_outer_ones_follow():
+    """``around``: the outer query's own parameters are numbered after the inner one's, so each value
+    goes to its place whatever the two hold."""
+    for name in ("杭州西湖建设有限公司", "杭州滨江科技有限公司", "宁波港口物流有限公司"):
+        EnterpriseFactory(name=name)
+    inner = compile_queryset(_names(slot("prefix"), slot("part")), "default", prepare=True)
+    outer = inner.around(
+        "SELECT found.name, strpos(found.name, {0}) > 0, {1} FROM ({query}) AS found ORDER BY 1",
+        (("whole", "mark"), ("const", 7)),
+    )
+    assert outer.prepare and outer.params[: len(inner.params)] == inner.params
+    rows = outer.fetch("default", {"prefix": "杭州", "part": "港口", "mark": "滨江"})
+    assert rows == [
+        ("宁波港口物流有限公司", False, 7),
+        ("杭州滨江科技有限公司", True, 7),
+        ("杭州西湖建设有限公司", False, 7),
+    ]

@@ -526,21 +526,26 @@ def _machine() -> dict:
 
 
 def _time_search_page(query: str, otherwise: float) -> float:
-    """ms of the search page's own selector (``enterprise_search_page``: one query for the page and its
-    number) and the standing of its hits; ``otherwise`` for what it does not page (a whole code), which
-    the page reads through ``enterprise_list`` as bench_search times it."""
-    from registry import selectors
-    from registry.models import Enterprise
-    from sanctions.lists.standing import enterprise_standings
+    """ms of the search page's own selector (``enterprise_search_page``: one query for the page, its
+    number and its results' current standings) and the standings read live where none is current, as
+    the page reads them; ``otherwise`` for what it does not page (a whole code), which the page reads
+    through ``enterprise_list`` as bench_search times it."""
+    from django.utils import timezone
 
-    page_selector = getattr(selectors, "enterprise_search_page", None)
-    if page_selector is None:
-        return otherwise
+    from registry.selectors import enterprise_search_page
+    from sanctions.lists.standing import enterprise_standings
+    from sanctions.lists.standing_facts import joined_facts, joined_standings
+
     started = time.perf_counter()
-    found = page_selector(query=query, number=1, per_page=20)
+    today = timezone.localdate()
+    joined = joined_standings(today=today)
+    found = enterprise_search_page(query=query, number=1, per_page=20, joined=joined)
     if found is None:
         return otherwise
-    enterprise_standings(enterprises=list(Enterprise.objects.filter(pk__in=[hit.id for hit in found.hits])))
+    known = None
+    if joined is not None:
+        known = {hit.id: facts for hit in found.hits if (facts := joined_facts(hit.joined))}
+    enterprise_standings(enterprises=found.hits, today=today, known=known)
     return (time.perf_counter() - started) * 1000
 
 

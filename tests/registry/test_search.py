@@ -23,6 +23,7 @@ from registry.search import highlight, normalize, plan_query, search_fields
 from registry.seeding import enterprises_seed_synthetic
 from registry.selectors import column_stats, enterprise_code_suggestions, enterprise_list, search_page
 from tests.factories import EnterpriseFactory, enterprise_code
+from tests.plans import explain_generic
 
 pytestmark = [pytest.mark.django_db]
 
@@ -448,23 +449,6 @@ def _page_statements(query: str) -> list[tuple[str, list]]:
     with connection.execute_wrapper(capture):
         search_page.enterprise_search_page(query=query)
     return [(sql, params) for sql, params in ran if "result_count" in sql]
-
-
-def explain_generic(sql: str, params: list) -> str:
-    """The plan PostgreSQL makes of ``sql`` for any values (a generic plan), as the page runs it."""
-    import psycopg
-
-    connection.ensure_connection()
-    literals = [psycopg.sql.Literal(value).as_string(connection.connection) for value in params]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as ``explain``: the indexes are under test
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cursor.execute("PREPARE generic_page AS " + sql)  # no parameters: nothing is read as one
-        try:
-            cursor.execute(f"EXPLAIN EXECUTE generic_page({', '.join(literals)})")
-            return "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("DEALLOCATE generic_page")
 
 
 def test_a_generic_plan_reads_a_names_beginning_as_a_range_of_the_names_index(planned_registry):

@@ -109,13 +109,18 @@ def _mark_up(alias: str) -> None:
 
 
 def usable(alias: str) -> bool:
-    """Whether the database answers: this thread's connection checked (Django's health check, once
-    per request) or opened. A failure marks it down."""
+    """Whether the database answers: this thread's connection asked (a round trip, ``answers``: the
+    poll of the kept connection's socket that spares other requests one could find a server killed a
+    moment ago still open, and this request would fail on it instead of reading elsewhere) or opened.
+    A failure marks it down."""
     if is_down(alias):
         return False
     connection = connections[alias]
     try:
-        connection.close_if_health_check_failed()
+        if connection.connection is not None:
+            answers = getattr(connection, "answers", connection.is_usable)
+            if not answers():
+                connection.close()
         connection.ensure_connection()
     except OUTAGE_ERRORS as error:
         mark_down(alias, error)

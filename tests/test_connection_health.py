@@ -77,3 +77,22 @@ def test_a_connection_in_a_transaction_is_checked_as_django_checks_it(kept):
     finally:
         connection.rollback()
         connection.set_autocommit(True)
+
+
+def test_choosing_a_database_asks_the_server_even_when_its_socket_is_quiet(kept, monkeypatch):
+    """``registry.db_router.usable`` picks the database a request reads from. A server killed a moment
+    ago may not have closed its end of the socket yet: the poll finds it quiet, and the request would
+    fail on it (503) instead of reading from another database. The choice asks the server."""
+    from config.postgresql import base as engine
+    from registry import db_router
+
+    first = request_cycle()
+    with psycopg.connect(**server_params(connection.settings_dict["NAME"]), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", [first])  # waits for it to be gone
+    monkeypatch.setattr(engine, "_quiet", lambda _connection: True)  # the socket not closed yet
+    assert connection.is_usable()  # the cheap check is fooled
+    assert db_router.usable("default")  # the choice is not: it connected again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != first
+    assert not db_router.is_down("default")

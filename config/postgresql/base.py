@@ -36,6 +36,12 @@ def _quiet(connection: psycopg.Connection) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def answers(self) -> bool:
+        """Django's own check, a round trip whatever the socket says: for a choice of database that a
+        wrong answer would turn into an error page instead of another database (``registry.db_router``).
+        A server killed a moment ago may not have closed its end of the socket yet; it can never answer."""
+        return self.connection is not None and super().is_usable()
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed or connection.broken:

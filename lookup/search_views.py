@@ -326,7 +326,7 @@ def search(request):
         number = _page_number(request)
         # The standings of a page's results are read in its own query where they are current.
         today = timezone.localdate()
-        joined = joined_standings(today=today)
+        joined = joined_standings(today=today) if filterset is None else None
         found = (
             None
             if filterset is not None
@@ -338,7 +338,7 @@ def search(request):
         if found is not None:
             page = _found_page(found)
             if joined is not None:
-                known = {hit.id: facts for hit in found.hits if (facts := joined_facts(hit.joined))}
+                known = joined_facts(found.hits)
         elif filterset is None:
             page = search_page(enterprise_list(query=query), number)
         else:

@@ -117,10 +117,8 @@ def usable(alias: str) -> bool:
         return False
     connection = connections[alias]
     try:
-        if connection.connection is not None:
-            answers = getattr(connection, "answers", connection.is_usable)
-            if not answers():
-                connection.close()
+        if connection.connection is not None and not connection.answers():  # config.postgresql
+            connection.close()
         connection.ensure_connection()
     except OUTAGE_ERRORS as error:
         mark_down(alias, error)

@@ -20,20 +20,20 @@ def _division_table() -> dict[str, tuple[str, str, int | None]]:
 
 def division_describe(code: str) -> dict | None:
     """Name of a six-digit division code (also for divisions that no longer exist)."""
-    return _described(code, _division_table)
+    return _described(code, _division_table())
 
 
 def divisions_describe(codes) -> dict[str, dict | None]:
     """``division_describe`` of each of these codes, the division table read once for all of them (a
     page of search results names twenty divisions)."""
     table = _division_table()
-    return {code: _described(code, lambda: table) for code in dict.fromkeys(codes)}
+    return {code: _described(code, table) for code in dict.fromkeys(codes)}
 
 
-def _described(code: str, table) -> dict | None:
+def _described(code: str, table: dict[str, tuple[str, str, int | None]]) -> dict | None:
     if not code or len(code) != 6 or not code.isdigit():
         return None
-    found = table().get(code)
+    found = table.get(code)
     if found is None:
         return None
     full_name, level, valid_until = found

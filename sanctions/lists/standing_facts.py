@@ -24,6 +24,7 @@ facts, and a difference fails the request (``StaleStanding``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -258,16 +259,27 @@ def precomputed_facts(ids: Sequence[int], *, today: dt.date, using: str) -> dict
 def joined_standings(*, today: dt.date) -> Joined | None:
     """The current precomputed facts of each result of a search page, read in the page's own query
     (``registry.selectors.Joined``: one statement a page, not two), under the conditions of
-    ``precomputed_facts``; ``joined_facts`` reads them from a result. ``None`` with the precomputed
+    ``precomputed_facts``; ``joined_facts`` reads them from the results. ``None`` with the precomputed
     standings off."""
     if not _enabled():
         return None
+    return Joined(
+        key="standing",
+        template=_joined_template(),
+        params=(("whole", "standing_format"), ("whole", "standing_today")),
+        width=5,
+        values={"standing_format": standing_format(), "standing_today": today},
+    )
+
+
+@functools.cache
+def _joined_template() -> str:
     # A lookup by the primary key for each of the page's rows, whatever the plan expects: a LATERAL
     # subquery with a LIMIT is never turned into a join the planner may hash. (A generic plan takes a
     # page of codes, whose LIMIT is a parameter, for 500 rows, and hashed the whole table against them
     # while it was small: 2.6 ms for 50,000 rows at 10 M enterprises, where 20 lookups take 0.1.)
     table = PublicStanding._meta.db_table
-    template = f"""
+    return f"""
         SELECT found.*, s.listings, s.penalties, s.serious, s.exempt, s.enterprise_id IS NOT NULL
           FROM ({{query}}) AS found
           LEFT JOIN LATERAL (
@@ -277,19 +289,17 @@ def joined_standings(*, today: dt.date) -> Joined | None:
                ) AS s ON true
          ORDER BY found.page_row
     """  # noqa: S608 - the models' tables
-    return Joined(
-        key="standing",
-        template=template,
-        params=(("whole", "standing_format"), ("whole", "standing_today")),
-        width=5,
-        values={"standing_format": standing_format(), "standing_today": today},
-    )
 
 
-def joined_facts(columns: tuple) -> Facts | None:
-    """The facts ``joined_standings`` read for one result; ``None`` where none is current."""
-    listings, penalties, serious, exempt, current = columns
-    return Facts(_listings_from(listings), penalties, serious, exempt) if current else None
+def joined_facts(hits: Iterable) -> dict[int, Facts]:
+    """The facts ``joined_standings`` read for a page's results (``SearchHit.joined``), by id, for
+    those whose row was current: ``standing_facts``'s ``known``."""
+    found = {}
+    for hit in hits:
+        listings, penalties, serious, exempt, current = hit.joined
+        if current:
+            found[hit.id] = Facts(_listings_from(listings), penalties, serious, exempt)
+    return found
 
 
 def standing_facts(
